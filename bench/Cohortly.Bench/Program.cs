@@ -1,0 +1,28 @@
+// Cohortly bench: one command per measurement family. Numbers written to docs/benchmarks.md come only from here.
+using Cohortly.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("""
+        usage: Cohortly.Bench <command> [options]
+          evaluate  offline evaluation of recommenders on a data set
+          speed     training speed of iALS and K-Means on generated data
+          load      HTTP load against a running gateway (ingest + recommendations)
+        """);
+    return 0;
+}
+
+var rest = args[1..];
+return args[0] switch
+{
+    "evaluate" => await EvaluateCommand.RunAsync(rest),
+    "speed" => await SpeedCommand.RunAsync(rest),
+    "load" => await LoadCommand.RunAsync(rest),
+    _ => Fail($"unknown command '{args[0]}'"),
+};
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine(message);
+    return 2;
+}
