@@ -1,0 +1,13 @@
+namespace Cohortly.Modeling.Events;
+
+/// <summary>One interaction as the algorithms see it: no transport concerns, time in unix milliseconds.</summary>
+public readonly record struct Interaction(
+    string UserId,
+    string ItemId,
+    InteractionType Type,
+    double? Value,
+    long TimestampMs,
+    string? Device);
+
+/// <summary>What the algorithms need to know about an item: its categories and price.</summary>
+public sealed record ItemInfo(string Id, IReadOnlyList<string> Categories, double? Price, bool Available = true);

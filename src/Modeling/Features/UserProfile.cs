@@ -1,0 +1,259 @@
+using Cohortly.Modeling.Events;
+
+namespace Cohortly.Modeling.Features;
+
+/// <summary>A remembered item with the strongest interaction seen for it.</summary>
+public sealed record RecentItem(string ItemId, InteractionType Type, long TimestampMs);
+
+/// <summary>
+/// The live profile of one user: RFM, sessions, decayed category affinity, device and hour
+/// histograms, recent items. The UserGrain and offline training both build profiles through
+/// <see cref="Apply"/>, so the online and offline features cannot drift apart.
+/// Public settable members keep it serializable with System.Text.Json for grain storage.
+/// </summary>
+public sealed class UserProfile
+{
+    private const long MsPerDay = 86_400_000;
+
+    public long[] Counts { get; set; } = new long[InteractionTypes.Count];
+
+    public long FirstSeenMs { get; set; }
+
+    public long LastSeenMs { get; set; }
+
+    public int ActiveDays { get; set; }
+
+    public long LastActiveDay { get; set; } = long.MinValue;
+
+    public long LongestGapMs { get; set; }
+
+    public double Monetary { get; set; }
+
+    public int Sessions { get; set; }
+
+    public long SessionStartMs { get; set; }
+
+    /// <summary>Total length of all sessions, including the one in progress.</summary>
+    public double SessionSeconds { get; set; }
+
+    public double PriceSum { get; set; }
+
+    public int PricedEvents { get; set; }
+
+    /// <summary>Category affinity, decayed to <see cref="AffinityAsOfMs"/>.</summary>
+    public Dictionary<string, double> CategoryAffinity { get; set; } = new(StringComparer.Ordinal);
+
+    public long AffinityAsOfMs { get; set; }
+
+    public Dictionary<string, int> Devices { get; set; } = new(StringComparer.Ordinal);
+
+    public int[] HourOfDay { get; set; } = new int[24];
+
+    /// <summary>Most recent first.</summary>
+    public List<RecentItem> RecentItems { get; set; } = [];
+
+    public List<string> PurchasedItems { get; set; } = [];
+
+    public List<string> DismissedItems { get; set; } = [];
+
+    public long TotalEvents
+    {
+        get
+        {
+            long total = 0;
+            foreach (var c in Counts)
+            {
+                total += c;
+            }
+
+            return total;
+        }
+    }
+
+    public long Count(InteractionType type) => Counts[(int)type];
+
+    /// <summary>Weight of one interaction in affinities and popularity: stronger intent counts more.</summary>
+    public static double Weight(InteractionType type, double? value) => type switch
+    {
+        InteractionType.View => 1,
+        InteractionType.Click => 2,
+        InteractionType.AddToCart => 4,
+        InteractionType.Purchase => 8,
+        // Ratings on a 1..5 scale: 3 is neutral, 5 is as strong as a cart add.
+        InteractionType.Rating => value is { } v ? Math.Clamp(v - 2, -2, 4) : 1,
+        InteractionType.Dismiss => -2,
+        _ => 0,
+    };
+
+    public void Apply(in Interaction e, ItemInfo? item, ProfileOptions options)
+    {
+        var t = e.TimestampMs;
+        if (TotalEvents == 0)
+        {
+            FirstSeenMs = t;
+            LastSeenMs = t;
+            SessionStartMs = t;
+            Sessions = 1;
+            AffinityAsOfMs = t;
+        }
+
+        Counts[(int)e.Type]++;
+        UpdateTime(t, options);
+
+        if (e.Type == InteractionType.Purchase)
+        {
+            // Value is the order value; fall back to the catalog price.
+            var amount = e.Value ?? item?.Price ?? 0;
+            if (double.IsFinite(amount) && amount > 0)
+            {
+                Monetary += amount;
+            }
+
+            Remember(PurchasedItems, e.ItemId, options.ExcludedItemCount);
+        }
+        else if (e.Type == InteractionType.Dismiss)
+        {
+            Remember(DismissedItems, e.ItemId, options.ExcludedItemCount);
+        }
+
+        if (item?.Price is { } price && double.IsFinite(price) && price >= 0 && e.Type != InteractionType.Dismiss)
+        {
+            PriceSum += price;
+            PricedEvents++;
+        }
+
+        if (item is not null && item.Categories.Count > 0)
+        {
+            UpdateAffinity(t, item.Categories, Weight(e.Type, e.Value), options);
+        }
+
+        if (!string.IsNullOrEmpty(e.Device))
+        {
+            if (Devices.TryGetValue(e.Device, out var n))
+            {
+                Devices[e.Device] = n + 1;
+            }
+            else if (Devices.Count < 8)
+            {
+                Devices[e.Device] = 1;
+            }
+        }
+
+        var hour = (int)((t % MsPerDay + MsPerDay) % MsPerDay / 3_600_000);
+        HourOfDay[hour]++;
+
+        if (e.Type != InteractionType.Dismiss)
+        {
+            RememberRecent(e, options.RecentItemCount);
+        }
+    }
+
+    /// <summary>Category affinity decayed to <paramref name="nowMs"/>, without changing the profile.</summary>
+    public double AffinityAt(string category, long nowMs, ProfileOptions options) =>
+        CategoryAffinity.TryGetValue(category, out var v) ? v * DecayFactor(nowMs - AffinityAsOfMs, options) : 0;
+
+    private void UpdateTime(long t, ProfileOptions options)
+    {
+        var gapMs = options.SessionGap.TotalMilliseconds;
+        if (t >= LastSeenMs)
+        {
+            var gap = t - LastSeenMs;
+            if (gap > gapMs)
+            {
+                Sessions++;
+                SessionStartMs = t;
+            }
+            else
+            {
+                SessionSeconds += gap / 1000.0;
+            }
+
+            LongestGapMs = Math.Max(LongestGapMs, gap);
+            LastSeenMs = t;
+        }
+
+        // Late events still count toward activity but do not rewrite session history.
+        FirstSeenMs = Math.Min(FirstSeenMs, t);
+        var day = Math.DivRem(t, MsPerDay, out var rem) - (rem < 0 ? 1 : 0);
+        if (day != LastActiveDay)
+        {
+            ActiveDays++;
+            LastActiveDay = Math.Max(day, LastActiveDay);
+        }
+    }
+
+    private void UpdateAffinity(long t, IReadOnlyList<string> categories, double weight, ProfileOptions options)
+    {
+        if (t > AffinityAsOfMs)
+        {
+            var factor = DecayFactor(t - AffinityAsOfMs, options);
+            foreach (var key in CategoryAffinity.Keys)
+            {
+                CategoryAffinity[key] *= factor;
+            }
+
+            AffinityAsOfMs = t;
+        }
+
+        // An event older than the affinity clock contributes its decayed weight.
+        var share = weight * DecayFactor(AffinityAsOfMs - t, options) / categories.Count;
+        foreach (var category in categories)
+        {
+            CategoryAffinity.TryGetValue(category, out var current);
+            CategoryAffinity[category] = Math.Max(0, current + share);
+        }
+
+        if (CategoryAffinity.Count > options.MaxCategories)
+        {
+            string? weakest = null;
+            var min = double.MaxValue;
+            foreach (var (key, value) in CategoryAffinity)
+            {
+                if (value < min)
+                {
+                    min = value;
+                    weakest = key;
+                }
+            }
+
+            CategoryAffinity.Remove(weakest!);
+        }
+    }
+
+    private static double DecayFactor(long elapsedMs, ProfileOptions options) =>
+        elapsedMs <= 0 ? 1 : Math.Pow(0.5, elapsedMs / options.AffinityHalfLife.TotalMilliseconds);
+
+    private void RememberRecent(in Interaction e, int capacity)
+    {
+        for (var i = 0; i < RecentItems.Count; i++)
+        {
+            if (RecentItems[i].ItemId == e.ItemId)
+            {
+                var strongest = (int)e.Type > (int)RecentItems[i].Type && e.Type != InteractionType.Rating ? e.Type : RecentItems[i].Type;
+                RecentItems.RemoveAt(i);
+                RecentItems.Insert(0, new RecentItem(e.ItemId, strongest, Math.Max(e.TimestampMs, LastSeenMs)));
+                return;
+            }
+        }
+
+        RecentItems.Insert(0, new RecentItem(e.ItemId, e.Type, e.TimestampMs));
+        if (RecentItems.Count > capacity)
+        {
+            RecentItems.RemoveAt(RecentItems.Count - 1);
+        }
+    }
+
+    private static void Remember(List<string> items, string itemId, int capacity)
+    {
+        if (items.Contains(itemId))
+        {
+            return;
+        }
+
+        items.Add(itemId);
+        if (items.Count > capacity)
+        {
+            items.RemoveAt(0);
+        }
+    }
+}

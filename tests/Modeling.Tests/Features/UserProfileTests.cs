@@ -1,0 +1,148 @@
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+
+namespace Cohortly.Modeling.Tests.Features;
+
+public sealed class UserProfileTests
+{
+    private static readonly long T0 = new DateTimeOffset(2026, 3, 2, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly ItemInfo Shoe = new("shoe", ["fashion"], 50);
+    private static readonly ItemInfo Book = new("book", ["books"], 10);
+
+    private static Interaction Event(string item, InteractionType type, long t, double? value = null, string? device = "mobile") =>
+        new("u1", item, type, value, t, device);
+
+    [Fact]
+    public void Purchase_adds_order_value_to_monetary_and_remembers_the_item()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.View, T0), Shoe, ProfileOptions.Default);
+        p.Apply(Event("shoe", InteractionType.Purchase, T0 + 60_000, 120), Shoe, ProfileOptions.Default);
+
+        Assert.Equal(120, p.Monetary);
+        Assert.Equal(1, p.Count(InteractionType.Purchase));
+        Assert.Equal(["shoe"], p.PurchasedItems);
+        Assert.Equal(InteractionType.Purchase, p.RecentItems[0].Type);
+        Assert.Single(p.RecentItems);
+    }
+
+    [Fact]
+    public void Purchase_without_value_falls_back_to_catalog_price()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.Purchase, T0), Shoe, ProfileOptions.Default);
+        Assert.Equal(50, p.Monetary);
+    }
+
+    [Fact]
+    public void Gap_longer_than_thirty_minutes_starts_a_new_session()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.View, T0), Shoe, ProfileOptions.Default);
+        p.Apply(Event("book", InteractionType.View, T0 + (10 * 60_000)), Book, ProfileOptions.Default);
+        p.Apply(Event("book", InteractionType.View, T0 + (50 * 60_000)), Book, ProfileOptions.Default);
+
+        Assert.Equal(2, p.Sessions);
+        Assert.Equal(600, p.SessionSeconds, 3);
+        Assert.Equal(40 * 60_000, p.LongestGapMs);
+    }
+
+    [Fact]
+    public void Category_affinity_halves_after_one_half_life()
+    {
+        var options = ProfileOptions.Default with { AffinityHalfLife = TimeSpan.FromDays(1) };
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.View, T0), Shoe, options);
+        var later = T0 + (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        p.Apply(Event("book", InteractionType.View, later), Book, options);
+
+        Assert.Equal(0.5, p.AffinityAt("fashion", later, options), 6);
+        Assert.Equal(1.0, p.AffinityAt("books", later, options), 6);
+    }
+
+    [Fact]
+    public void Active_days_count_distinct_days_and_frequency_uses_them()
+    {
+        var p = new UserProfile();
+        var day = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        p.Apply(Event("shoe", InteractionType.View, T0), Shoe, ProfileOptions.Default);
+        p.Apply(Event("shoe", InteractionType.Click, T0 + 1000), Shoe, ProfileOptions.Default);
+        p.Apply(Event("book", InteractionType.View, T0 + (3 * day)), Book, ProfileOptions.Default);
+
+        Assert.Equal(2, p.ActiveDays);
+        var features = ProfileFeatures.Extract(p, T0 + (3 * day));
+        Assert.Equal((float)Math.Log(1 + 1.5), features[2], 5);
+    }
+
+    [Fact]
+    public void Recent_items_are_bounded_and_most_recent_first()
+    {
+        var options = ProfileOptions.Default with { RecentItemCount = 3 };
+        var p = new UserProfile();
+        for (var i = 0; i < 5; i++)
+        {
+            p.Apply(Event($"i{i}", InteractionType.View, T0 + i), null, options);
+        }
+
+        Assert.Equal(["i4", "i3", "i2"], p.RecentItems.Select(r => r.ItemId));
+    }
+
+    [Fact]
+    public void Device_and_hour_histograms_count_events()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.View, T0, device: "mobile"), Shoe, ProfileOptions.Default);
+        p.Apply(Event("shoe", InteractionType.View, T0 + 1, device: "desktop"), Shoe, ProfileOptions.Default);
+
+        Assert.Equal(1, p.Devices["mobile"]);
+        Assert.Equal(2, p.HourOfDay[10]);
+        Assert.Equal(0.5f, ProfileFeatures.Extract(p, T0)[11]);
+    }
+
+    [Fact]
+    public void Profile_round_trips_through_system_text_json()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.Purchase, T0, 80), Shoe, ProfileOptions.Default);
+        var json = System.Text.Json.JsonSerializer.Serialize(p);
+        var back = System.Text.Json.JsonSerializer.Deserialize<UserProfile>(json)!;
+
+        Assert.Equal(80, back.Monetary);
+        Assert.Equal(p.CategoryAffinity["fashion"], back.CategoryAffinity["fashion"]);
+        Assert.Equal(ProfileFeatures.Extract(p, T0), ProfileFeatures.Extract(back, T0));
+    }
+}
+
+public sealed class EventDeduplicatorTests
+{
+    [Fact]
+    public void Second_sighting_of_an_event_id_is_a_duplicate()
+    {
+        var d = new EventDeduplicator();
+        Assert.True(d.TryAdd("e1"));
+        Assert.True(d.TryAdd("e2"));
+        Assert.False(d.TryAdd("e1"));
+    }
+
+    [Fact]
+    public void Window_forgets_the_oldest_ids_beyond_capacity()
+    {
+        var d = new EventDeduplicator();
+        for (var i = 0; i < EventDeduplicator.DefaultCapacity + 1; i++)
+        {
+            Assert.True(d.TryAdd($"e{i}"));
+        }
+
+        Assert.True(d.TryAdd("e0"));
+        Assert.False(d.TryAdd($"e{EventDeduplicator.DefaultCapacity}"));
+    }
+
+    [Fact]
+    public void Deduplicator_state_survives_serialization()
+    {
+        var d = new EventDeduplicator();
+        d.TryAdd("a");
+        var back = System.Text.Json.JsonSerializer.Deserialize<EventDeduplicator>(System.Text.Json.JsonSerializer.Serialize(d))!;
+        Assert.False(back.TryAdd("a"));
+    }
+}
