@@ -1,1 +1,36 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Cohortly.Gateway.Endpoints;
+using Cohortly.Gateway.Hosting;
+using Cohortly.Gateway.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+var cluster = builder.AddCluster();
+builder.AddApiKeys(cluster);
+builder.AddDemo(cluster);
+
+builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<EventIngestor>();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapHealth();
+app.MapEvents();
+app.MapUsers();
+app.MapItems();
+app.MapCohorts();
+
+app.Run();
+
+/// <summary>Entry point type, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

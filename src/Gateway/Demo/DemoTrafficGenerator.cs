@@ -1,0 +1,170 @@
+using System.ComponentModel.DataAnnotations;
+using Cohortly.Contracts;
+using Cohortly.Gateway.Ingestion;
+using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Synthetic;
+using Microsoft.Extensions.Options;
+
+namespace Cohortly.Gateway.Demo;
+
+public sealed class DemoOptions
+{
+    public const string Section = "Cohortly:Demo";
+
+    /// <summary>Null: on in embedded mode, off in cluster mode.</summary>
+    public bool? Enabled { get; set; }
+
+    [Range(10, 1_000_000)]
+    public int Users { get; set; } = 600;
+
+    [Range(1, 20_000)]
+    public int Items { get; set; } = 2000;
+
+    [Range(1, 200)]
+    public int Categories { get; set; } = 20;
+
+    /// <summary>Days of history sent first, so cohorts have behaviour to separate.</summary>
+    [Range(0, 365)]
+    public int HistoryDays { get; set; } = 21;
+
+    /// <summary>Live sessions started per second after the history.</summary>
+    [Range(0.1, 10_000)]
+    public double SessionsPerSecond { get; set; } = 4;
+
+    public int Seed { get; set; } = 42;
+}
+
+/// <summary>
+/// Makes the embedded cluster come alive: loads a synthetic catalog, sends a few weeks of history
+/// for users of planted behaviour types, then streams live sessions through the same ingestion path
+/// as POST /v1/events.
+/// </summary>
+public sealed partial class DemoTrafficGenerator(
+    IClusterClient client,
+    EventIngestor ingestor,
+    IOptions<DemoOptions> options,
+    IOptions<CohortlyOptions> cohortly,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<DemoTrafficGenerator> logger) : BackgroundService
+{
+    private const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await WaitForStart(stoppingToken);
+            var o = options.Value;
+            var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = o.Users, Items = o.Items, Categories = o.Categories, UserPrefix = "demo-" }, o.Seed);
+            await LoadCatalog(world, stoppingToken);
+            var rng = new Random(o.Seed);
+            if (o.HistoryDays > 0)
+            {
+                var history = world.History(time.GetUtcNow(), o.HistoryDays, rng);
+                LogHistory(logger, history.Count, o.Users);
+                await Send(history, stoppingToken);
+                await ReclusterAfterHistory(stoppingToken);
+            }
+
+            await Live(world, rng, o.SessionsPerSecond, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogFailed(logger, ex);
+        }
+    }
+
+    private async Task WaitForStart(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken);
+    }
+
+    /// <summary>
+    /// The first segmentation ran on partial histories while they streamed in; once every silo has
+    /// pushed a sample of the complete histories, ask for a fresh version, as an operator would.
+    /// </summary>
+    private async Task ReclusterAfterHistory(CancellationToken stoppingToken)
+    {
+        var push = TimeSpan.FromMilliseconds(cohortly.Value.Segmentation.SamplePushMilliseconds);
+        await Task.Delay(push + push, time, stoppingToken);
+        try
+        {
+            var version = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).Recompute().WaitAsync(stoppingToken);
+            LogReclustered(logger, version.Version, version.SampleSize);
+        }
+        catch (InsufficientDataException ex)
+        {
+            LogNotReclustered(logger, ex.Message);
+        }
+    }
+
+    private async Task LoadCatalog(SyntheticWorld world, CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var catalog = client.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
+        foreach (var chunk in world.Items.Chunk(1000))
+        {
+            var records = chunk.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now)).ToList();
+            await catalog.Upsert(records).WaitAsync(stoppingToken);
+        }
+    }
+
+    private async Task Live(SyntheticWorld world, Random rng, double sessionsPerSecond, CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Max(10, 1000 / sessionsPerSecond));
+        using var timer = new PeriodicTimer(period, time);
+        var pending = new List<SyntheticEvent>();
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var user = world.PickActiveUser(rng);
+            // Live sessions are compressed to "now" so the dashboard moves in real time.
+            var session = world.Session(user, time.GetUtcNow(), rng);
+            var now = time.GetUtcNow();
+            foreach (var e in session)
+            {
+                pending.Add(e with { Timestamp = now });
+            }
+
+            if (pending.Count >= 20)
+            {
+                await Send(pending, stoppingToken);
+                pending.Clear();
+            }
+        }
+    }
+
+    private async Task Send(IReadOnlyList<SyntheticEvent> events, CancellationToken stoppingToken)
+    {
+        for (var start = 0; start < events.Count; start += BatchSize)
+        {
+            var count = Math.Min(BatchSize, events.Count - start);
+            var batch = new List<EventDto?>(count);
+            for (var i = start; i < start + count; i++)
+            {
+                var e = events[i];
+                batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }));
+            }
+
+            await ingestor.IngestAsync(batch, stoppingToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: sending {Events} history events for {Users} synthetic users, then live sessions")]
+    private static partial void LogHistory(ILogger logger, int events, int users);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: segmentation version {Version} from {Users} users after the history")]
+    private static partial void LogReclustered(ILogger logger, long version, int users);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo traffic: no segmentation after the history: {Reason}")]
+    private static partial void LogNotReclustered(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Demo traffic generator stopped")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,84 @@
+using Cohortly.Contracts;
+using Cohortly.Gateway.Security;
+
+namespace Cohortly.Gateway.Endpoints;
+
+public sealed record CohortView(int Id, string Label, long Size, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt);
+
+public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
+
+public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions);
+
+public sealed record CohortSummary(int Id, string Label);
+
+public static class CohortsEndpoints
+{
+    private const int TopItems = 20;
+
+    public static void MapCohorts(this IEndpointRouteBuilder routes)
+    {
+        var cohorts = routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Roles.Admin);
+        cohorts.MapGet("/", ListCohorts).WithName("ListCohorts").WithSummary("Cohorts of the current segmentation with size, centroid and top items").Produces<CohortListView>();
+        cohorts.MapGet("/{cohortId}", GetCohort).WithName("GetCohort").Produces<CohortView>().ProducesValidationProblem().ProducesProblem(404);
+
+        var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin);
+        admin.MapPost("/segmentation", Recluster)
+            .WithName("Recluster")
+            .WithSummary("Re-cluster users now and publish a new segmentation version")
+            .Produces<SegmentationView>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/segmentation", History).WithName("SegmentationHistory").Produces<IReadOnlyList<SegmentationView>>();
+    }
+
+    private static async Task<IResult> ListCohorts(IClusterClient client)
+    {
+        var current = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent();
+        var ids = current?.CohortIds ?? [];
+        var snapshots = await Task.WhenAll(ids.Select(id => client.GetGrain<ICohortGrain>(id).GetSnapshot()));
+        var global = await client.GetGrain<ICohortGrain>(0).GetSnapshot();
+        return TypedResults.Ok(new CohortListView(
+            current?.Version ?? 0,
+            current?.CreatedAt,
+            current?.SampleSize ?? 0,
+            [.. snapshots.Select(View)],
+            View(global)));
+    }
+
+    private static async Task<IResult> GetCohort(string cohortId, IClusterClient client)
+    {
+        if (!int.TryParse(cohortId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id < 0)
+        {
+            return Problems.Field("cohortId", "must be a non-negative whole number (0 is the all-users baseline)");
+        }
+
+        var current = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent();
+        var known = id == 0 || (current?.CohortIds.Contains(id) ?? false);
+        if (!known)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "Cohort not found", detail: $"Cohort {id} is not part of the current segmentation.", extensions: new Dictionary<string, object?> { ["field"] = "cohortId" });
+        }
+
+        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetSnapshot()));
+    }
+
+    private static async Task<IResult> Recluster(IClusterClient client)
+    {
+        try
+        {
+            return TypedResults.Ok(View(await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).Recompute()));
+        }
+        catch (InsufficientDataException ex)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Not enough data to segment", detail: ex.Message, extensions: new Dictionary<string, object?> { ["field"] = "users" });
+        }
+    }
+
+    private static async Task<IResult> History(IClusterClient client) =>
+        TypedResults.Ok((await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetHistory()).Select(View).Reverse().ToList());
+
+    private static CohortView View(CohortSnapshot s) =>
+        new(s.CohortId, s.Label, s.MemberCount, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt);
+
+    private static SegmentationView View(SegmentationVersionInfo v) =>
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions);
+}

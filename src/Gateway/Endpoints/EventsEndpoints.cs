@@ -1,0 +1,55 @@
+using Cohortly.Gateway.Ingestion;
+using Cohortly.Gateway.Security;
+
+namespace Cohortly.Gateway.Endpoints;
+
+public static class EventsEndpoints
+{
+    /// <summary>1000 events of ~1 KB each at most, with room for whitespace.</summary>
+    public const long MaxBodyBytes = 2 * 1024 * 1024;
+
+    public static void MapEvents(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/events").WithTags("Events").RequireAuthorization(Roles.App);
+        group.MapPost("/", PostEvents)
+            .WithName("PostEvents")
+            .WithSummary("Ingest a batch of 1..1000 interaction events")
+            .WithDescription("Valid events are accepted even when others in the batch fail; duplicates by eventId are ignored.")
+            .Accepts<EventBatchRequest>("application/json")
+            .Produces<EventBatchResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<IResult> PostEvents(HttpRequest request, EventIngestor ingestor, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync<EventBatchRequest>(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var events = body!.Events;
+        if (events is null || events.Count == 0)
+        {
+            return Problems.Field("events", "must contain between 1 and 1000 events");
+        }
+
+        if (events.Count > EventValidator.MaxBatch)
+        {
+            return Problems.Field("events", $"has {events.Count} events; at most {EventValidator.MaxBatch} are allowed per batch");
+        }
+
+        var result = await ingestor.IngestAsync(events, cancellationToken);
+        if (result.Accepted > 0)
+        {
+            return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);
+        }
+
+        var allUnpublished = result.Errors.Count > 0 && result.Errors.All(e => e.Field.EndsWith(']'));
+        return allUnpublished
+            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: result.Errors[0].Message, extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
+            : Problems.Fields(result.Errors.Select(e => (e.Field, e.Message)));
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Cohortly.Gateway.Endpoints;
+
+/// <summary>RFC 9457 problem details that always name the offending field.</summary>
+public static class Problems
+{
+    public static ValidationProblem Field(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: $"{field}: {message}");
+
+    public static ValidationProblem Fields(IEnumerable<(string Field, string Message)> errors)
+    {
+        var map = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (field, message) in errors)
+        {
+            map[field] = map.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
+        }
+
+        var first = map.First();
+        return TypedResults.ValidationProblem(map, detail: $"{first.Key}: {first.Value[0]}");
+    }
+
+    public static ProblemHttpResult TooLarge(long limit) =>
+        TypedResults.Problem(statusCode: 413, title: "Payload too large", detail: $"The request body must be at most {limit} bytes.", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    /// <summary>Reads a JSON body with a size cap; malformed JSON becomes a problem naming the JSON path.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, Field("body", "Content-Type must be application/json"));
+        }
+
+        try
+        {
+            var options = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, cancellationToken);
+            return value is null ? (null, Field("body", "must be a JSON object, not null")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return (null, Field(path, "is not valid JSON for this field" + (ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty)));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using Cohortly.Gateway.Demo;
+using Cohortly.Gateway.Security;
+using Cohortly.Grains.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Cohortly.Gateway.Hosting;
+
+public static class GatewayHosting
+{
+    /// <summary>Embedded: an in-process silo through the shared AddCohortly. Redis: a pure Orleans client.</summary>
+    public static CohortlyOptions AddCluster(this WebApplicationBuilder builder)
+    {
+        var options = CohortlyConfiguration.Read(builder.Configuration);
+        if (options.IsRedis)
+        {
+            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
+        }
+
+        builder.Services.AddCohortlyTelemetry(options.IsRedis ? "cohortly-gateway" : "cohortly-embedded")
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation())
+            .WithTracing(t => t.AddAspNetCoreInstrumentation());
+        return options;
+    }
+
+    /// <summary>
+    /// Keys come from configuration. In embedded mode without keys, fresh ones are generated and
+    /// printed once so the one-command start works; cluster mode refuses to start without them.
+    /// </summary>
+    public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyOptions cluster)
+    {
+        var keys = new ApiKeyOptions();
+        builder.Configuration.GetSection(ApiKeyOptions.Section).Bind(keys);
+        if (string.IsNullOrEmpty(keys.App) || string.IsNullOrEmpty(keys.Admin))
+        {
+            if (cluster.IsRedis)
+            {
+                throw new InvalidOperationException("Cohortly:ApiKeys:App and Cohortly:ApiKeys:Admin must be set in cluster mode.");
+            }
+
+            keys.App ??= NewKey();
+            keys.Admin ??= NewKey();
+            // Printed on the console (not the log pipeline) so the keys never reach a log sink.
+            Console.WriteLine($"""
+                Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / Cohortly__ApiKeys__Admin to fix them)
+                  app key:   {keys.App}
+                  admin key: {keys.Admin}
+                """);
+        }
+
+        builder.Services.Configure<ApiKeyOptions>(o =>
+        {
+            o.App = keys.App;
+            o.Admin = keys.Admin;
+        });
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.App, p => p.RequireRole(Roles.App))
+            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+    }
+
+    public static void AddDemo(this WebApplicationBuilder builder, CohortlyOptions cluster)
+    {
+        builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var demo = new DemoOptions();
+        builder.Configuration.GetSection(DemoOptions.Section).Bind(demo);
+        if (demo.Enabled ?? !cluster.IsRedis)
+        {
+            builder.Services.AddHostedService<DemoTrafficGenerator>();
+        }
+    }
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+}

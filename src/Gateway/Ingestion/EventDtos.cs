@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace Cohortly.Gateway.Ingestion;
+
+/// <summary>Request body of POST /v1/events. Everything is nullable so missing fields get named errors.</summary>
+public sealed record EventBatchRequest([property: JsonPropertyName("events")] List<EventDto?>? Events);
+
+public sealed record EventDto(
+    string? EventId,
+    string? UserId,
+    string? ItemId,
+    string? Type,
+    double? Value,
+    DateTimeOffset? Timestamp,
+    Dictionary<string, string?>? Context);
+
+public sealed record EventError(int Index, string? EventId, string Field, string Message);
+
+public sealed record EventBatchResponse(int Accepted, int Rejected, IReadOnlyList<EventError> Errors);

@@ -1,0 +1,98 @@
+using Cohortly.Contracts;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Cohortly.Gateway.Ingestion;
+
+/// <summary>
+/// Validates a batch, stamps it, and publishes it to the interactions stream keyed by user id.
+/// An event counts as accepted only after the stream provider accepted it, so a 202 never hides a
+/// lost event; a failed publish is reported per item.
+/// </summary>
+public sealed partial class EventIngestor(IClusterClient client, TimeProvider time, ILogger<EventIngestor> logger)
+{
+    private IStreamProvider? _provider;
+
+    public async Task<EventBatchResponse> IngestAsync(IReadOnlyList<EventDto?> events, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var errors = new List<EventError>();
+        var byUser = new Dictionary<string, List<(int Index, InteractionEvent Event)>>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (EventValidator.TryValidate(events[i], i, now, out var accepted, out var error))
+            {
+                if (!byUser.TryGetValue(accepted!.UserId, out var list))
+                {
+                    list = [];
+                    byUser[accepted.UserId] = list;
+                }
+
+                list.Add((i, accepted));
+            }
+            else
+            {
+                errors.Add(error!);
+            }
+        }
+
+        var published = 0;
+        if (byUser.Count > 0)
+        {
+            var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
+            var tasks = new List<Task<int>>(byUser.Count);
+            foreach (var (userId, list) in byUser)
+            {
+                tasks.Add(Publish(provider, userId, list, errors, cancellationToken));
+            }
+
+            foreach (var n in await Task.WhenAll(tasks))
+            {
+                published += n;
+            }
+        }
+
+        errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return new EventBatchResponse(published, events.Count - published, errors);
+    }
+
+    private async Task<int> Publish(IStreamProvider provider, string userId, List<(int Index, InteractionEvent Event)> list, List<EventError> errors, CancellationToken cancellationToken)
+    {
+        var stream = provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, userId));
+        try
+        {
+            if (list.Count == 1)
+            {
+                await stream.OnNextAsync(list[0].Event).WaitAsync(cancellationToken);
+            }
+            else
+            {
+                var batch = new InteractionEvent[list.Count];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i] = list[i].Event;
+                }
+
+                await stream.OnNextBatchAsync(batch).WaitAsync(cancellationToken);
+            }
+
+            return list.Count;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPublishFailed(logger, list.Count, ex);
+            lock (errors)
+            {
+                foreach (var (index, e) in list)
+                {
+                    errors.Add(new EventError(index, e.EventId, $"events[{index}]", "the event stream did not accept the event; retry it (retries are deduplicated by eventId)"));
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to the interactions stream failed")]
+    private static partial void LogPublishFailed(ILogger logger, int count, Exception exception);
+}

@@ -1,0 +1,55 @@
+namespace Cohortly.Contracts;
+
+[GenerateSerializer, Immutable, Alias("cohortly.ItemScore")]
+public sealed record ItemScore([property: Id(0)] string ItemId, [property: Id(1)] double Score);
+
+[GenerateSerializer, Immutable, Alias("cohortly.FeatureValue")]
+public sealed record FeatureValue([property: Id(0)] string Name, [property: Id(1)] float Value);
+
+/// <summary>What a cohort grain knows, served to caches and the API.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.CohortSnapshot")]
+public sealed record CohortSnapshot(
+    [property: Id(0)] int CohortId,
+    [property: Id(1)] string Label,
+    [property: Id(2)] long SegmentationVersion,
+    [property: Id(3)] long MemberCount,
+    [property: Id(4)] IReadOnlyList<FeatureValue> Centroid,
+    [property: Id(5)] IReadOnlyList<ItemScore> TopItems,
+    [property: Id(6)] DateTimeOffset UpdatedAt);
+
+/// <summary>Pre-aggregated activity of one silo for one cohort since the previous flush.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.CohortDelta")]
+public sealed record CohortDelta(
+    [property: Id(0)] long MembersJoined,
+    [property: Id(1)] long MembersLeft,
+    [property: Id(2)] IReadOnlyDictionary<string, double> ItemWeights,
+    [property: Id(3)] DateTimeOffset AsOf);
+
+/// <summary>Wire form of one segmentation version.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.SegmentationVersionInfo")]
+public sealed record SegmentationVersionInfo
+{
+    [Id(0)] public required long Version { get; init; }
+    [Id(1)] public required DateTimeOffset CreatedAt { get; init; }
+    [Id(2)] public required IReadOnlyList<string> FeatureNames { get; init; }
+    [Id(3)] public required float[] Means { get; init; }
+    [Id(4)] public required float[] Scales { get; init; }
+    [Id(5)] public required IReadOnlyList<float[]> Centroids { get; init; }
+    [Id(6)] public required IReadOnlyList<int> CohortIds { get; init; }
+    [Id(7)] public required IReadOnlyList<string> Labels { get; init; }
+    [Id(8)] public required int SampleSize { get; init; }
+    [Id(9)] public required double TrainSeconds { get; init; }
+    /// <summary>Rows: previous version's cohorts; columns: this version's; counts of sampled users.</summary>
+    [Id(10)] public IReadOnlyList<TransitionCount> Transitions { get; init; } = [];
+}
+
+[GenerateSerializer, Immutable, Alias("cohortly.TransitionCount")]
+public sealed record TransitionCount([property: Id(0)] int From, [property: Id(1)] int To, [property: Id(2)] int Users);
+
+/// <summary>A silo's bounded sample of active users' raw feature vectors.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.FeatureSample")]
+public sealed record FeatureSample(
+    [property: Id(0)] string SiloId,
+    [property: Id(1)] IReadOnlyList<string> UserIds,
+    [property: Id(2)] IReadOnlyList<float[]> Rows,
+    [property: Id(3)] DateTimeOffset CollectedAt);

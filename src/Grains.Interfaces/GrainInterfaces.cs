@@ -1,0 +1,71 @@
+using Orleans.Concurrency;
+
+namespace Cohortly.Contracts;
+
+/// <summary>One user: live profile, cohort membership, recommendations. Events arrive on the stream.</summary>
+[Alias("cohortly.IUserGrain")]
+public interface IUserGrain : IGrainWithStringKey
+{
+    /// <summary>The profile, or null when the user has never been seen.</summary>
+    [Alias("GetProfile")]
+    Task<UserProfileView?> GetProfile();
+
+    [Alias("Recommend")]
+    Task<RecommendationResponse> Recommend(RecommendationRequest request);
+}
+
+/// <summary>One cohort (key = stable cohort id; 0 = all users, the global baseline).</summary>
+[Alias("cohortly.ICohortGrain")]
+public interface ICohortGrain : IGrainWithIntegerKey
+{
+    [Alias("GetSnapshot"), ReadOnly]
+    Task<CohortSnapshot> GetSnapshot();
+
+    /// <summary>Adds a silo's pre-aggregated activity and returns the updated snapshot for the silo's cache.</summary>
+    [Alias("ApplyDelta")]
+    Task<CohortSnapshot> ApplyDelta(CohortDelta delta);
+
+    /// <summary>Sets label and centroid from a new segmentation version.</summary>
+    [Alias("Define")]
+    Task Define(string label, IReadOnlyList<FeatureValue> centroid, long segmentationVersion);
+}
+
+[Alias("cohortly.ISegmentationGrain")]
+public interface ISegmentationGrain : IGrainWithStringKey
+{
+    public const string Key = "current";
+
+    [Alias("GetVersion"), ReadOnly]
+    Task<long> GetVersion();
+
+    [Alias("GetCurrent"), ReadOnly]
+    Task<SegmentationVersionInfo?> GetCurrent();
+
+    [Alias("GetHistory"), ReadOnly]
+    Task<IReadOnlyList<SegmentationVersionInfo>> GetHistory();
+
+    /// <summary>Clusters the current sample now and publishes a new version.</summary>
+    [Alias("Recompute")]
+    Task<SegmentationVersionInfo> Recompute();
+
+    [Alias("SubmitSample")]
+    Task SubmitSample(FeatureSample sample);
+}
+
+[Alias("cohortly.ICatalogGrain")]
+public interface ICatalogGrain : IGrainWithStringKey
+{
+    public const string Key = "catalog";
+
+    [Alias("Upsert")]
+    Task<long> Upsert(IReadOnlyList<ItemRecord> items);
+
+    [Alias("Get"), ReadOnly]
+    Task<ItemRecord?> Get(string itemId);
+
+    [Alias("GetVersion"), ReadOnly]
+    Task<long> GetVersion();
+
+    [Alias("GetSnapshot"), ReadOnly]
+    Task<CatalogSnapshot> GetSnapshot();
+}

@@ -1,0 +1,62 @@
+namespace Cohortly.Contracts;
+
+[GenerateSerializer, Immutable, Alias("cohortly.CohortTransition")]
+public sealed record CohortTransition(
+    [property: Id(0)] int? From,
+    [property: Id(1)] int To,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] long SegmentationVersion);
+
+[GenerateSerializer, Immutable, Alias("cohortly.CohortMembership")]
+public sealed record CohortMembership(
+    [property: Id(0)] int CohortId,
+    [property: Id(1)] string Label,
+    [property: Id(2)] long SegmentationVersion,
+    [property: Id(3)] DateTimeOffset Since);
+
+[GenerateSerializer, Immutable, Alias("cohortly.RecentItemView")]
+public sealed record RecentItemView(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] DateTimeOffset At);
+
+/// <summary>The read model of a user's live profile.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.UserProfileView")]
+public sealed record UserProfileView
+{
+    [Id(0)] public required string UserId { get; init; }
+    [Id(1)] public required IReadOnlyDictionary<string, long> Counts { get; init; }
+    [Id(2)] public DateTimeOffset? FirstSeen { get; init; }
+    [Id(3)] public DateTimeOffset? LastSeen { get; init; }
+    [Id(4)] public int ActiveDays { get; init; }
+    [Id(5)] public double EventsPerActiveDay { get; init; }
+    [Id(6)] public double Monetary { get; init; }
+    [Id(7)] public int Sessions { get; init; }
+    [Id(8)] public double AverageSessionMinutes { get; init; }
+    [Id(9)] public required IReadOnlyDictionary<string, double> CategoryAffinity { get; init; }
+    [Id(10)] public required IReadOnlyDictionary<string, int> Devices { get; init; }
+    [Id(11)] public required IReadOnlyList<int> HourOfDay { get; init; }
+    [Id(12)] public required IReadOnlyList<RecentItemView> RecentItems { get; init; }
+    [Id(13)] public CohortMembership? Cohort { get; init; }
+    [Id(14)] public required IReadOnlyList<CohortTransition> Transitions { get; init; }
+    [Id(15)] public required IReadOnlyDictionary<string, float> Features { get; init; }
+    [Id(16)] public long DuplicatesIgnored { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("cohortly.RecommendationRequest")]
+public sealed record RecommendationRequest([property: Id(0)] int Count);
+
+[GenerateSerializer, Immutable, Alias("cohortly.RecommendedItem")]
+public sealed record RecommendedItem(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] double Score,
+    [property: Id(2)] string Reason);
+
+[GenerateSerializer, Immutable, Alias("cohortly.RecommendationResponse")]
+public sealed record RecommendationResponse(
+    [property: Id(0)] string RecommendationId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] int? CohortId,
+    [property: Id(3)] string? CohortLabel,
+    [property: Id(4)] string Strategy,
+    [property: Id(5)] IReadOnlyList<RecommendedItem> Items);

@@ -1,0 +1,35 @@
+using Cohortly.Contracts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Cohortly.Grains.Hosting;
+
+/// <summary>Configuration of a gateway that runs as a pure Orleans client (cluster mode).</summary>
+public static class CohortlyClientExtensions
+{
+    public static IClientBuilder AddCohortlyClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var options = CohortlyConfiguration.Read(configuration);
+        CohortlyConfiguration.AddOptions(client.Services, configuration);
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        if (options.IsRedis)
+        {
+            client.UseRedisClustering(CohortlyConfiguration.RedisConnectionString(configuration));
+        }
+        else
+        {
+            client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
+        }
+
+        client.AddMemoryStreams(StreamNames.Provider);
+        client.AddActivityPropagation();
+        return client;
+    }
+}

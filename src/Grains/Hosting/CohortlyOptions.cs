@@ -1,0 +1,124 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Cohortly.Grains.Hosting;
+
+/// <summary>Settings under the "Cohortly" configuration section, shared by silo and gateway.</summary>
+public sealed class CohortlyOptions
+{
+    public const string Section = "Cohortly";
+
+    /// <summary>"Embedded" (default: localhost clustering, memory storage) or "Redis".</summary>
+    [Required, RegularExpression("^(Embedded|Redis)$", ErrorMessage = "Cohortly:Cluster must be 'Embedded' or 'Redis'.")]
+    public string Cluster { get; set; } = "Embedded";
+
+    [Required]
+    public string ClusterId { get; set; } = "cohortly";
+
+    [Required]
+    public string ServiceId { get; set; } = "cohortly";
+
+    public SiloEndpointSettings Silo { get; set; } = new();
+
+    public UserSettings Users { get; set; } = new();
+
+    public SegmentationSettings Segmentation { get; set; } = new();
+
+    /// <summary>How often each silo flushes pre-aggregated cohort deltas.</summary>
+    [Range(50, 60_000)]
+    public int FlushMilliseconds { get; set; } = 1000;
+
+    /// <summary>How often each silo checks catalog, segmentation and cohort versions.</summary>
+    [Range(100, 600_000)]
+    public int CachePollMilliseconds { get; set; } = 2000;
+
+    public bool IsRedis => string.Equals(Cluster, "Redis", StringComparison.OrdinalIgnoreCase);
+}
+
+public sealed class SiloEndpointSettings
+{
+    [Range(0, 65535)]
+    public int Port { get; set; } = 11111;
+
+    [Range(0, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Host name or IP other silos use to reach this one (cluster mode). Empty: loopback.</summary>
+    public string? AdvertisedHost { get; set; }
+}
+
+public sealed class UserSettings
+{
+    [Range(1, 3600)]
+    public int WriteBehindSeconds { get; set; } = 5;
+
+    [Range(1, 200)]
+    public int RecentItems { get; set; } = 20;
+
+    [Range(0.01, 3650)]
+    public double AffinityHalfLifeDays { get; set; } = 14;
+
+    [Range(1, 1440)]
+    public int SessionGapMinutes { get; set; } = 30;
+
+    [Range(1, 1000)]
+    public int MaxTransitions { get; set; } = 50;
+}
+
+public sealed class SegmentationSettings
+{
+    [Range(1, 50)]
+    public int K { get; set; } = 5;
+
+    /// <summary>Re-clustering schedule (a reminder; at least one minute).</summary>
+    [Range(1, 10_080)]
+    public int IntervalMinutes { get; set; } = 10;
+
+    /// <summary>Active users each silo keeps in its feature registry.</summary>
+    [Range(10, 1_000_000)]
+    public int SamplePerSilo { get; set; } = 5000;
+
+    /// <summary>Upper bound of users clustered per run (sampled across silos).</summary>
+    [Range(10, 10_000_000)]
+    public int MaxSample { get; set; } = 20_000;
+
+    /// <summary>The first segmentation runs by itself once this many users are sampled.</summary>
+    [Range(2, 1_000_000)]
+    public int MinUsers { get; set; } = 100;
+
+    [Range(100, 3_600_000)]
+    public int SamplePushMilliseconds { get; set; } = 15_000;
+
+    public int Seed { get; set; } = 17;
+}
+
+/// <summary>Validates nested sections too (DataAnnotations alone stop at the top level).</summary>
+internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CohortlyOptions options)
+    {
+        var errors = new List<string>();
+        Check(options, "Cohortly", errors);
+        Check(options.Silo, "Cohortly:Silo", errors);
+        Check(options.Users, "Cohortly:Users", errors);
+        Check(options.Segmentation, "Cohortly:Segmentation", errors);
+        if (options.Segmentation.MinUsers < options.Segmentation.K)
+        {
+            errors.Add("Cohortly:Segmentation:MinUsers must be at least Cohortly:Segmentation:K.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Check(object section, string prefix, List<string> errors)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(section, new ValidationContext(section), results, validateAllProperties: true))
+        {
+            foreach (var r in results)
+            {
+                errors.Add($"{prefix}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}");
+            }
+        }
+    }
+}

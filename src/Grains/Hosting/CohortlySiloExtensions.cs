@@ -1,0 +1,134 @@
+using System.Net;
+using Cohortly.Contracts;
+using Cohortly.Grains.Services;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Cohortly.Grains.Hosting;
+
+/// <summary>
+/// The one silo configuration path. Both the standalone silo (src/Silo) and the gateway's embedded
+/// silo call <see cref="AddCohortly"/>, so the two modes cannot drift apart.
+/// </summary>
+public static class CohortlySiloExtensions
+{
+    public static ISiloBuilder AddCohortly(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = CohortlyConfiguration.Read(configuration);
+        var services = silo.Services;
+        CohortlyConfiguration.AddOptions(services, configuration);
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SystemTextJsonGrainStorageSerializer>();
+
+        if (options.IsRedis)
+        {
+            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
+            silo.UseRedisClustering(redis);
+            silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: true);
+            foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
+            {
+                silo.AddRedisGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
+                {
+                    o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                    o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>();
+                }));
+            }
+
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.Silo.Port, options.Silo.GatewayPort);
+            foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
+            {
+                silo.AddMemoryGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
+                    o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>()));
+            }
+
+            silo.UseInMemoryReminderService();
+        }
+
+        // Memory streams in both modes for now: the Redis Streams provider is a separate piece of work.
+        silo.AddMemoryStreams(StreamNames.Provider);
+        silo.AddActivityPropagation();
+
+        services.AddSingleton<CatalogCache>();
+        services.AddSingleton<SegmentationCache>();
+        services.AddSingleton<CohortSnapshotCache>();
+        services.AddSingleton<ActivityAggregator>();
+        services.AddSingleton<SiloBackgroundWork>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
+        return silo;
+    }
+
+    private static IPAddress AdvertisedAddress(string? host)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            return IPAddress.Loopback;
+        }
+
+        if (IPAddress.TryParse(host, out var ip))
+        {
+            return ip;
+        }
+
+        foreach (var address in Dns.GetHostAddresses(host))
+        {
+            if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                return address;
+            }
+        }
+
+        throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), [$"Cohortly:Silo:AdvertisedHost '{host}' does not resolve to an IPv4 address."]);
+    }
+}
+
+/// <summary>Reading and validating the "Cohortly" section; shared by silos and the gateway client.</summary>
+public static class CohortlyConfiguration
+{
+    public static CohortlyOptions Read(IConfiguration configuration)
+    {
+        var options = new CohortlyOptions();
+        configuration.GetSection(CohortlyOptions.Section).Bind(options);
+        var result = new CohortlyOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), result.Failures);
+        }
+
+        return options;
+    }
+
+    public static void AddOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CohortlyOptions>().Bind(configuration.GetSection(CohortlyOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CohortlyOptions>, CohortlyOptionsValidator>());
+    }
+
+    public static string RedisConnectionString(IConfiguration configuration)
+    {
+        var redis = configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), ["Cohortly:Cluster is 'Redis' but ConnectionStrings:Redis is empty."]);
+        }
+
+        return redis;
+    }
+}

@@ -1,0 +1,48 @@
+using Cohortly.Contracts;
+using Cohortly.Modeling.Events;
+
+namespace Cohortly.Grains.Services;
+
+/// <summary>
+/// Per-silo read-only copy of the catalog, so user grains look up categories and prices without a
+/// grain hop. Refreshed when the catalog grain's version moves.
+/// </summary>
+public sealed class CatalogCache
+{
+    private volatile Snapshot _snapshot = new(-1, new Dictionary<string, ItemInfo>(StringComparer.Ordinal));
+
+    public long Version => _snapshot.Version;
+
+    public int Count => _snapshot.Items.Count;
+
+    public ItemInfo? Find(string itemId) => _snapshot.Items.GetValueOrDefault(itemId);
+
+    public bool IsAvailable(string itemId) => Find(itemId)?.Available ?? true;
+
+    public async Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
+        var version = await catalog.GetVersion().WaitAsync(cancellationToken);
+        if (version == _snapshot.Version)
+        {
+            return;
+        }
+
+        var full = await catalog.GetSnapshot().WaitAsync(cancellationToken);
+        Load(full);
+    }
+
+    public void Load(CatalogSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var items = new Dictionary<string, ItemInfo>(snapshot.Items.Count, StringComparer.Ordinal);
+        foreach (var item in snapshot.Items)
+        {
+            items[item.Id] = new ItemInfo(item.Id, item.Categories, item.Price, item.Available);
+        }
+
+        _snapshot = new Snapshot(snapshot.Version, items);
+    }
+
+    private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items);
+}

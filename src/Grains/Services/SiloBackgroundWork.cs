@@ -1,0 +1,138 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Cohortly.Grains.Services;
+
+/// <summary>
+/// The per-silo loops: flush aggregated deltas to cohort grains, refresh the local caches, and
+/// push the feature sample to the segmentation grain. Starts once the silo is active.
+/// </summary>
+internal sealed partial class SiloBackgroundWork(
+    IGrainFactory grains,
+    ILocalSiloDetails silo,
+    ActivityAggregator activity,
+    CatalogCache catalog,
+    SegmentationCache segmentation,
+    CohortSnapshotCache cohorts,
+    IOptions<CohortlyOptions> options,
+    TimeProvider time,
+    ILogger<SiloBackgroundWork> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SiloBackgroundWork), ServiceLifecycleStage.Active, Start, Stop);
+
+    /// <summary>Sends everything buffered now; used by the loop and on shutdown.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var deltas = activity.TakeDeltas();
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+
+        var calls = new List<Task>(deltas.Count);
+        foreach (var (cohortId, delta) in deltas)
+        {
+            calls.Add(FlushOne(cohortId, delta, cancellationToken));
+        }
+
+        await Task.WhenAll(calls);
+    }
+
+    private async Task FlushOne(int cohortId, CohortDelta delta, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var snapshot = await grains.GetGrain<ICohortGrain>(cohortId).ApplyDelta(delta).WaitAsync(cancellationToken);
+            cohorts.Put(snapshot);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            activity.Restore(cohortId, delta);
+            LogFlushFailed(logger, cohortId, ex);
+        }
+    }
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        activity.FeatureCapacity = o.Segmentation.SamplePerSilo;
+        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.FlushMilliseconds), FlushAsync));
+        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.CachePollMilliseconds), RefreshCaches));
+        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.Segmentation.SamplePushMilliseconds), PushSample));
+        return Task.CompletedTask;
+    }
+
+    private async Task Stop(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+        try
+        {
+            // Last flush so a graceful shutdown loses no aggregated activity.
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogFlushFailed(logger, -1, ex);
+        }
+    }
+
+    private async Task RefreshCaches(CancellationToken cancellationToken)
+    {
+        await catalog.RefreshAsync(grains, cancellationToken);
+        await segmentation.RefreshAsync(grains, cancellationToken);
+        var ids = new List<int> { CohortSnapshotCache.Global };
+        if (segmentation.Current is { } model)
+        {
+            ids.AddRange(model.CohortIds);
+        }
+
+        await cohorts.RefreshAsync(grains, ids, cancellationToken);
+    }
+
+    private async Task PushSample(CancellationToken cancellationToken)
+    {
+        if (activity.RegisteredUsers == 0)
+        {
+            return;
+        }
+
+        var sample = activity.Sample(silo.SiloAddress.ToParsableString());
+        await grains.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).SubmitSample(sample).WaitAsync(cancellationToken);
+    }
+
+    private async Task Loop(TimeSpan period, Func<CancellationToken, Task> work)
+    {
+        using var timer = new PeriodicTimer(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                try
+                {
+                    await work(_stop.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogLoopFailed(logger, work.Method.Name, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flushing activity to cohort {CohortId} failed; it will be retried")]
+    private static partial void LogFlushFailed(ILogger logger, int cohortId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Background step {Step} failed")]
+    private static partial void LogLoopFailed(ILogger logger, string step, Exception exception);
+}

@@ -1,0 +1,231 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Services;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Trending;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Cohortly.Grains.Users;
+
+/// <summary>
+/// One user. Applies stream events to the live profile, re-checks cohort membership against the
+/// silo's segmentation cache, and serves recommendations from the silo's cohort cache (no extra hop).
+/// State is written behind on a timer and on deactivation.
+/// </summary>
+[ImplicitStreamSubscription(StreamNames.Interactions)]
+public sealed partial class UserGrain(
+    [PersistentState("user", StreamNames.Storage)] IPersistentState<UserState> state,
+    CatalogCache catalog,
+    SegmentationCache segmentation,
+    CohortSnapshotCache cohorts,
+    ActivityAggregator activity,
+    IOptions<CohortlyOptions> options,
+    TimeProvider time,
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
+{
+    private const int MaxRecommendationIds = 20;
+    private readonly float[] _features = new float[ProfileFeatures.Count];
+    private ProfileOptions _profileOptions = ProfileOptions.Default;
+    private bool _dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var u = options.Value.Users;
+        _profileOptions = new ProfileOptions
+        {
+            RecentItemCount = u.RecentItems,
+            AffinityHalfLife = TimeSpan.FromDays(u.AffinityHalfLifeDays),
+            SessionGap = TimeSpan.FromMinutes(u.SessionGapMinutes),
+        };
+        var period = TimeSpan.FromSeconds(u.WriteBehindSeconds);
+        this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct), this, new GrainTimerCreationOptions(period, period));
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await WriteBehind(cancellationToken);
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
+    }
+
+    public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
+    {
+        Apply(item);
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(logger, ex);
+        return Task.CompletedTask;
+    }
+
+    public Task<UserProfileView?> GetProfile()
+    {
+        var s = state.State;
+        if (s.Profile.TotalEvents == 0)
+        {
+            return Task.FromResult<UserProfileView?>(null);
+        }
+
+        CatchUpWithSegmentation();
+        return Task.FromResult<UserProfileView?>(UserViews.Profile(this.GetPrimaryKeyString(), s, Membership(), time.GetUtcNow(), _profileOptions));
+    }
+
+    public Task<RecommendationResponse> Recommend(RecommendationRequest request)
+    {
+        CatchUpWithSegmentation();
+        var s = state.State;
+        var cohort = s.CohortId is { } id ? cohorts.Get(id) : null;
+        var global = cohorts.Get(CohortSnapshotCache.Global);
+        var excluded = new HashSet<string>(s.Profile.PurchasedItems, StringComparer.Ordinal);
+        excluded.UnionWith(s.Profile.DismissedItems);
+
+        var ranked = PopularityRanker.Rank(
+            ToScored(cohort?.TopItems),
+            ToScored(global?.TopItems),
+            item => excluded.Contains(item) || !catalog.IsAvailable(item),
+            request.Count);
+
+        var label = s.CohortId is { } cid ? segmentation.LabelOf(cid) ?? cohort?.Label : null;
+        var items = new List<RecommendedItem>(ranked.Count);
+        foreach (var r in ranked)
+        {
+            var reason = r.FromPrimary ? $"popular in your cohort \"{label}\"" : "popular with all shoppers";
+            items.Add(new RecommendedItem(r.ItemId, Math.Round(r.Score, 6), reason));
+        }
+
+        var strategy = ranked.Count == 0 ? "empty"
+            : cohort is not null && ranked[0].FromPrimary ? "cohort-popularity"
+            : "global-popularity";
+        var recommendationId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        s.RecentRecommendationIds.Add(recommendationId);
+        if (s.RecentRecommendationIds.Count > MaxRecommendationIds)
+        {
+            s.RecentRecommendationIds.RemoveAt(0);
+        }
+
+        _dirty = true;
+        return Task.FromResult(new RecommendationResponse(recommendationId, this.GetPrimaryKeyString(), s.CohortId, label, strategy, items));
+    }
+
+    private void Apply(InteractionEvent e)
+    {
+        var s = state.State;
+        if (!s.Seen.TryAdd(e.EventId))
+        {
+            s.DuplicatesIgnored++;
+            _dirty = true;
+            return;
+        }
+
+        var interaction = e.ToInteraction();
+        s.Profile.Apply(interaction, catalog.Find(e.ItemId), _profileOptions);
+        _dirty = true;
+
+        var now = time.GetUtcNow();
+        ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
+        activity.RecordFeatures(this.GetPrimaryKeyString(), _features);
+        RecheckCohort(now);
+        activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
+    }
+
+    private void RecheckCohort(DateTimeOffset now)
+    {
+        var model = segmentation.Current;
+        if (model is null)
+        {
+            return;
+        }
+
+        var s = state.State;
+        var cohort = model.Assign(_features);
+        if (cohort != s.CohortId)
+        {
+            s.Transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
+            if (s.Transitions.Count > options.Value.Users.MaxTransitions)
+            {
+                s.Transitions.RemoveAt(0);
+            }
+
+            activity.RecordTransition(s.CohortId, cohort);
+            s.CohortId = cohort;
+            s.CohortSince = now;
+        }
+
+        s.SegmentationVersion = model.Version;
+    }
+
+    /// <summary>A user idle since a new segmentation was published is re-assigned when next read.</summary>
+    private void CatchUpWithSegmentation()
+    {
+        var s = state.State;
+        if (s.Profile.TotalEvents > 0 && segmentation.Current is { } model && model.Version != s.SegmentationVersion)
+        {
+            var now = time.GetUtcNow();
+            ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
+            RecheckCohort(now);
+            _dirty = true;
+        }
+    }
+
+    private CohortMembership? Membership()
+    {
+        var s = state.State;
+        if (s.CohortId is not { } id)
+        {
+            return null;
+        }
+
+        var label = segmentation.LabelOf(id) ?? cohorts.Get(id)?.Label ?? $"cohort {id}";
+        return new CohortMembership(id, label, s.SegmentationVersion, s.CohortSince ?? time.GetUtcNow());
+    }
+
+    private async Task WriteBehind(CancellationToken cancellationToken)
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+
+    private static IReadOnlyList<ScoredItem> ToScored(IReadOnlyList<ItemScore>? items)
+    {
+        if (items is null)
+        {
+            return [];
+        }
+
+        var result = new ScoredItem[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            result[i] = new ScoredItem(items[i].ItemId, items[i].Score);
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction stream reported an error")]
+    private static partial void LogStreamError(ILogger logger, Exception exception);
+}

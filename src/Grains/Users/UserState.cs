@@ -1,0 +1,25 @@
+using Cohortly.Contracts;
+using Cohortly.Modeling.Features;
+
+namespace Cohortly.Grains.Users;
+
+/// <summary>Persisted state of a user grain (System.Text.Json in storage).</summary>
+public sealed class UserState
+{
+    public UserProfile Profile { get; set; } = new();
+
+    public EventDeduplicator Seen { get; set; } = new();
+
+    public long DuplicatesIgnored { get; set; }
+
+    public int? CohortId { get; set; }
+
+    public long SegmentationVersion { get; set; }
+
+    public DateTimeOffset? CohortSince { get; set; }
+
+    public List<CohortTransition> Transitions { get; set; } = [];
+
+    /// <summary>Most recent last; kept for attributing later clicks and purchases.</summary>
+    public List<string> RecentRecommendationIds { get; set; } = [];
+}
