@@ -17,7 +17,30 @@ namespace Cohortly.Grains.Hosting;
 /// </summary>
 public static class CohortlySiloExtensions
 {
+    /// <summary>Clustering (localhost or Redis membership) plus everything in <see cref="AddCohortlyServices"/>.</summary>
     public static ISiloBuilder AddCohortly(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = CohortlyConfiguration.Read(configuration);
+        if (options.IsRedis)
+        {
+            silo.UseRedisClustering(CohortlyConfiguration.RedisConnectionString(configuration));
+            silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.Silo.Port, options.Silo.GatewayPort);
+        }
+
+        return silo.AddCohortlyServices(configuration);
+    }
+
+    /// <summary>
+    /// Storage, reminders, streams, per-silo services. Separate from membership so a test cluster
+    /// (which brings its own membership) runs exactly the production configuration otherwise.
+    /// </summary>
+    public static ISiloBuilder AddCohortlyServices(this ISiloBuilder silo, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -37,8 +60,6 @@ public static class CohortlySiloExtensions
         if (options.IsRedis)
         {
             var redis = CohortlyConfiguration.RedisConnectionString(configuration);
-            silo.UseRedisClustering(redis);
-            silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: true);
             foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
             {
                 silo.AddRedisGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
@@ -52,7 +73,6 @@ public static class CohortlySiloExtensions
         }
         else
         {
-            silo.UseLocalhostClustering(options.Silo.Port, options.Silo.GatewayPort);
             foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
             {
                 silo.AddMemoryGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>

@@ -50,6 +50,20 @@ public sealed class ActivityAggregator(TimeProvider time)
         }
     }
 
+    /// <summary>Adds weight to one cohort only (the global baseline already counted it when it happened).</summary>
+    public void RecordCohortItem(int cohortId, string itemId, double weight)
+    {
+        if (weight == 0)
+        {
+            return;
+        }
+
+        lock (_deltaLock)
+        {
+            Add(cohortId, itemId, weight);
+        }
+    }
+
     public void RecordTransition(int? from, int to)
     {
         lock (_deltaLock)

@@ -97,7 +97,8 @@ internal sealed partial class SiloBackgroundWork(
         await cohorts.RefreshAsync(grains, ids, cancellationToken);
     }
 
-    private async Task PushSample(CancellationToken cancellationToken)
+    /// <summary>Sends this silo's feature sample now; used by the loop and by tests.</summary>
+    internal async Task PushSample(CancellationToken cancellationToken)
     {
         if (activity.RegisteredUsers == 0)
         {

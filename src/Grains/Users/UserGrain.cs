@@ -28,6 +28,7 @@ public sealed partial class UserGrain(
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
     private const int MaxRecommendationIds = 20;
+    private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
     private readonly float[] _features = new float[ProfileFeatures.Count];
     private ProfileOptions _profileOptions = ProfileOptions.Default;
     private bool _dirty;
@@ -161,6 +162,7 @@ public sealed partial class UserGrain(
             activity.RecordTransition(s.CohortId, cohort);
             s.CohortId = cohort;
             s.CohortSince = now;
+            SeedCohortPopularity(cohort, now);
         }
 
         s.SegmentationVersion = model.Version;
@@ -176,6 +178,20 @@ public sealed partial class UserGrain(
             ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
             RecheckCohort(now);
             _dirty = true;
+        }
+    }
+
+    /// <summary>
+    /// A member brings its recent interest along, so a cohort's popularity reflects its members'
+    /// histories from the moment a segmentation is published, not only events seen afterwards.
+    /// </summary>
+    private void SeedCohortPopularity(int cohort, DateTimeOffset now)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        foreach (var recent in state.State.Profile.RecentItems)
+        {
+            var weight = DecayedTopItems.Decayed(UserProfile.Weight(recent.Type, null), nowMs - recent.TimestampMs, SeedHalfLifeHours);
+            activity.RecordCohortItem(cohort, recent.ItemId, weight);
         }
     }
 

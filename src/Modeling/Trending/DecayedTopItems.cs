@@ -52,6 +52,10 @@ public sealed class DecayedTopItems
         }
     }
 
+    /// <summary>A weight observed <paramref name="ageMs"/> ago, decayed with this half-life.</summary>
+    public static double Decayed(double weight, long ageMs, double halfLifeHours) =>
+        ageMs <= 0 ? weight : weight * Math.Pow(2, -ageMs / (halfLifeHours * 3_600_000));
+
     /// <summary>Top <paramref name="count"/> items with scores decayed to <paramref name="nowMs"/>.</summary>
     public ScoredItem[] Top(int count, long nowMs)
     {

@@ -1,0 +1,92 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Services;
+using Cohortly.Modeling.Synthetic;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Cohortly.Grains.Tests;
+
+/// <summary>An in-process cluster running the production silo configuration with fast loops.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public static IConfiguration Configuration { get; } = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Cohortly:FlushMilliseconds"] = "100",
+        ["Cohortly:CachePollMilliseconds"] = "100",
+        ["Cohortly:Segmentation:SamplePushMilliseconds"] = "200",
+        // Tests decide when to segment.
+        ["Cohortly:Segmentation:MinUsers"] = "1000000",
+        ["Cohortly:Users:WriteBehindSeconds"] = "1",
+    }).Build();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(Configuration));
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    public T SiloService<T>()
+        where T : notnull => Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();
+
+    public async Task Publish(IEnumerable<InteractionEvent> events)
+    {
+        var provider = Client.GetStreamProvider(StreamNames.Provider);
+        var tasks = events.GroupBy(e => e.UserId).Select(g =>
+            provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList()));
+        await Task.WhenAll(tasks);
+    }
+
+    /// <summary>Loads the world's catalog and waits until the silo cache has it.</summary>
+    public async Task LoadCatalog(SyntheticWorld world)
+    {
+        var now = DateTimeOffset.UtcNow;
+        long version = 0;
+        foreach (var chunk in world.Items.Chunk(1000))
+        {
+            version = await Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Upsert([.. chunk.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now))]);
+        }
+
+        await Eventually.True(() => Task.FromResult(SiloService<CatalogCache>().Version >= version), "catalog cache loads");
+    }
+}
+
+public static class Eventually
+{
+    /// <summary>Polls a condition until it holds or the timeout passes (then fails with the description).</summary>
+    public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting until {description}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
+
+public static class Events
+{
+    public static InteractionEvent Of(SyntheticEvent e) =>
+        new(e.EventId, e.UserId, e.ItemId, e.Type, e.Value, e.Timestamp, e.Device, DateTimeOffset.UtcNow);
+}
