@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Cohortly.Gateway.Tests;
+
+/// <summary>The real gateway in embedded mode (in-process silo on free ports), demo traffic off.</summary>
+public sealed class GatewayFactory : WebApplicationFactory<Program>
+{
+    public const string AppKey = "test-app-key";
+    public const string AdminKey = "test-admin-key";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // UseSetting (not ConfigureAppConfiguration) so Program sees the values while it builds the host.
+        builder.UseSetting("Cohortly:Silo:Port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Cohortly:Silo:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Cohortly:ApiKeys:App", AppKey);
+        builder.UseSetting("Cohortly:ApiKeys:Admin", AdminKey);
+        builder.UseSetting("Cohortly:Demo:Enabled", "false");
+        builder.UseSetting("Cohortly:FlushMilliseconds", "100");
+        builder.UseSetting("Cohortly:CachePollMilliseconds", "100");
+        builder.UseSetting("Cohortly:Segmentation:SamplePushMilliseconds", "200");
+        builder.UseSetting("Cohortly:Segmentation:MinUsers", "1000000");
+        builder.UseSetting("Cohortly:Segmentation:K", "3");
+    }
+
+    public HttpClient App() => WithKey(AppKey);
+
+    public HttpClient Admin() => WithKey(AdminKey);
+
+    private HttpClient WithKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public static class Eventually
+{
+    public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting until {description}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
