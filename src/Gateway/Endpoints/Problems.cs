@@ -47,7 +47,10 @@ public static class Problems
         catch (JsonException ex)
         {
             var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return (null, Field(path, "is not valid JSON for this field" + (ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty)));
+            var reason = ex.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? "has the wrong JSON type for this field"
+                : "is malformed JSON (unexpected or missing token)";
+            return (null, Field(path, reason + (ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty)));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
