@@ -72,8 +72,10 @@ public static class NormalDistribution
         // reaches double precision everywhere, and the bound protects against pathological input.
         for (var i = 0; i < 50; i++)
         {
-            var error = Cdf(x) - lower;
-            var u = error * SqrtTwoPi * Math.Exp(0.5 * x * x);
+            // u = (Φ(x) − p) / φ(x), formed as a relative error times p/φ(x) in log space: e^{x²/2}
+            // alone overflows for p below about 1e-308, while p/φ(x) stays moderate.
+            var relativeError = (Cdf(x) / lower) - 1;
+            var u = relativeError * SqrtTwoPi * Math.Exp(Math.Log(lower) + (0.5 * x * x));
             var step = u / (1 + (0.5 * x * u));
             x -= step;
             if (Math.Abs(step) <= 1e-15 * Math.Max(1, Math.Abs(x)))

@@ -50,6 +50,22 @@ public sealed class DistributionFunctionTests
         }
     }
 
+    [Theory]
+    [InlineData(1e-300)]
+    [InlineData(1e-320)]
+    [InlineData(double.Epsilon)]
+    public void Normal_inverse_cdf_stays_finite_for_subnormal_probabilities(double p)
+    {
+        var x = NormalDistribution.InverseCdf(p);
+
+        Assert.True(double.IsFinite(x) && x < -37 && x > -39, $"Φ⁻¹({p}) = {x}");
+        if (p >= 1e-300)
+        {
+            // Normal (not subnormal) doubles keep full precision, so the round trip must too.
+            Assert.Equal(1.0, NormalDistribution.Cdf(x) / p, 1e-9);
+        }
+    }
+
     [Fact]
     public void Normal_inverse_cdf_is_infinite_at_the_ends_and_rejects_out_of_range()
     {
