@@ -67,7 +67,8 @@ public sealed class UserSettings
 
 public sealed class SegmentationSettings
 {
-    [Range(1, 50)]
+    /// <summary>Number of cohorts; 0 lets silhouette / Davies–Bouldin choose k in 2..10.</summary>
+    [Range(0, 50)]
     public int K { get; set; } = 5;
 
     /// <summary>Re-clustering schedule (a reminder; at least one minute).</summary>

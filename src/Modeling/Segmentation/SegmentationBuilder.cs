@@ -5,8 +5,15 @@ namespace Cohortly.Modeling.Segmentation;
 /// <summary>How a segmentation is fitted.</summary>
 public sealed record SegmentationOptions
 {
-    /// <summary>Number of cohorts.</summary>
+    /// <summary>Number of cohorts; 0 chooses k in [MinK, MaxK] with <see cref="SegmentationBuilder.ChooseK"/>.</summary>
     public int K { get; init; } = 5;
+
+    public int MinK { get; init; } = 2;
+
+    public int MaxK { get; init; } = 10;
+
+    /// <summary>Rows the silhouette is estimated on when choosing k.</summary>
+    public int SilhouetteSample { get; init; } = 1000;
 
     public int Restarts { get; init; } = 3;
 
@@ -32,10 +39,47 @@ public static class SegmentationBuilder
 
         var scaler = FeatureScaler.Fit(raw);
         var scaled = scaler.Transform(raw);
-        var k = Math.Clamp(options.K, 1, raw.Rows);
+        var k = options.K > 0 ? Math.Clamp(options.K, 1, raw.Rows) : ChooseK(scaled, options).K;
         var clustering = KMeansClusterer.Fit(scaled, k, options.Seed, options.Restarts, options.MaxIterations);
         var ids = CohortIdentity.Match(previous, scaler, clustering.Centroids);
         var labels = CohortLabeler.LabelAll(featureNames, clustering.Centroids, ids);
         return new SegmentationModel(version, featureNames.ToArray(), scaler, clustering.Centroids, ids, labels);
+    }
+
+    /// <summary>
+    /// Chooses k by the highest sampled silhouette over [MinK, MaxK]; Davies–Bouldin (lower is
+    /// better) breaks near-ties, within 0.01 silhouette.
+    /// </summary>
+    public static (int K, IReadOnlyList<(int K, double Silhouette, double DaviesBouldin)> Scores) ChooseK(FeatureMatrix scaled, SegmentationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(scaled);
+        ArgumentNullException.ThrowIfNull(options);
+        var scores = new List<(int K, double Silhouette, double DaviesBouldin)>();
+        var maxK = Math.Min(options.MaxK, scaled.Rows - 1);
+        for (var k = Math.Max(2, options.MinK); k <= maxK; k++)
+        {
+            var result = KMeansClusterer.Fit(scaled, k, options.Seed, restarts: 1, options.MaxIterations);
+            var silhouette = Clustering.ClusterQuality.Silhouette(scaled, result.Assignments, options.SilhouetteSample, new Random(options.Seed));
+            var db = Clustering.ClusterQuality.DaviesBouldin(scaled, result.Assignments);
+            scores.Add((k, silhouette, db));
+        }
+
+        if (scores.Count == 0)
+        {
+            return (Math.Max(1, Math.Min(options.MinK, scaled.Rows)), scores);
+        }
+
+        var best = scores[0];
+        foreach (var s in scores)
+        {
+            var clearlyBetter = s.Silhouette > best.Silhouette + 0.01;
+            var tieButTighter = Math.Abs(s.Silhouette - best.Silhouette) <= 0.01 && s.DaviesBouldin < best.DaviesBouldin;
+            if (clearlyBetter || tieButTighter)
+            {
+                best = s;
+            }
+        }
+
+        return (best.K, scores);
     }
 }

@@ -28,3 +28,25 @@ public sealed class PlantedCohortTests
         Assert.True(ari >= 0.7, $"ARI {ari:F3} below 0.7; labels: {string.Join(", ", model.Labels)}");
     }
 }
+
+public sealed class ChooseKTests
+{
+    [Fact]
+    public void Silhouette_picks_the_planted_number_of_blobs()
+    {
+        var rng = new Random(4);
+        float[][] centres = [[0, 0, 0], [6, 0, 0], [0, 6, 0], [0, 0, 6]];
+        var rows = new List<float[]>();
+        foreach (var c in centres)
+        {
+            for (var i = 0; i < 80; i++)
+            {
+                rows.Add(c.Select(x => x + (float)(rng.NextDouble() - 0.5)).ToArray());
+            }
+        }
+
+        var (k, scores) = SegmentationBuilder.ChooseK(FeatureMatrix.FromRows(rows), new SegmentationOptions { K = 0, MinK = 2, MaxK = 7 });
+        Assert.Equal(4, k);
+        Assert.Equal(6, scores.Count);
+    }
+}
