@@ -1,11 +1,301 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Synthetic;
+
 namespace Cohortly.Bench;
 
+/// <summary>
+/// HTTP load against a running gateway, from this machine over loopback, bounded in time and count:
+///   ingest     batches of events from synthetic users as fast as the gateway accepts them
+///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time
+///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
+/// </summary>
 internal static class LoadCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        _ = new BenchArgs(args);
-        Console.Error.WriteLine("load: not built yet");
-        return Task.FromResult(2);
+        var a = new BenchArgs(args);
+        var url = a.Get("url") ?? "http://localhost:5080";
+        var key = a.Require("key");
+        var adminKey = a.Get("admin-key");
+        var mode = a.Get("mode") ?? "all";
+        var users = a.GetInt("users", 20_000);
+        var seconds = a.GetInt("seconds", 20);
+        var batch = a.GetInt("batch", 500);
+        var concurrency = a.GetInt("concurrency", 8);
+        var rate = a.GetInt("rate", 1000);
+        var seed = a.GetInt("seed", 1);
+        if (!url.StartsWith("http://127.", StringComparison.Ordinal) && !url.StartsWith("http://localhost", StringComparison.Ordinal) && !url.StartsWith("http://[::1]", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine("load targets loopback only (http://localhost, http://127.x.x.x or http://[::1])");
+            return 2;
+        }
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(url),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = a.GetInt("items", 10_000), Categories = 20, UserPrefix = "load-" }, seed);
+        Console.WriteLine($"# cohortly load: {url}, {users} users, {world.Items.Count} items, {Environment.ProcessorCount} cores on the client machine, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+
+        if (mode is "memory" or "all")
+        {
+            if (adminKey is null)
+            {
+                Console.Error.WriteLine("--admin-key is needed for the memory measurement");
+                return 2;
+            }
+
+            await Memory(http, adminKey, world, batch, concurrency, seed);
+        }
+
+        if (mode is "ingest" or "all")
+        {
+            await Ingest(http, world, batch, concurrency, TimeSpan.FromSeconds(seconds), seed);
+        }
+
+        if (mode is "recommend" or "all")
+        {
+            await Recommend(http, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
+        }
+
+        return 0;
+    }
+
+    private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed)
+    {
+        // Pre-build the request bodies so the client measures the server, not its own JSON writer.
+        var rng = new Random(seed);
+        var bodies = new List<byte[]>();
+        var events = 0;
+        var now = DateTimeOffset.UtcNow;
+        var pending = new List<SyntheticEvent>(batchSize);
+        while (bodies.Count < 400)
+        {
+            var user = world.Users[rng.Next(world.Users.Count)];
+            pending.AddRange(world.Session(user, now.AddMinutes(-rng.Next(10_000)), rng));
+            if (pending.Count >= batchSize)
+            {
+                bodies.Add(Body(pending.GetRange(0, batchSize)));
+                pending.RemoveRange(0, batchSize);
+            }
+        }
+
+        events = bodies.Count * batchSize;
+        Console.WriteLine($"ingest: {concurrency} concurrent senders, batches of {batchSize} events, {duration.TotalSeconds:F0} s ({events} distinct pre-built events, cycled; repeats are deduplicated by eventId but still cost the full path)");
+        var latencies = new List<double>();
+        long accepted = 0, failed = 0, next = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var local = new List<double>();
+            while (stopwatch.Elapsed < duration)
+            {
+                var body = bodies[(int)(Interlocked.Increment(ref next) % bodies.Count)];
+                var start = Stopwatch.GetTimestamp();
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/json");
+                using var response = await http.PostAsync("/v1/events", content);
+                local.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (response.IsSuccessStatusCode)
+                {
+                    var result = await response.Content.ReadFromJsonAsync<JsonNode>();
+                    Interlocked.Add(ref accepted, result!["accepted"]!.GetValue<int>());
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(local);
+            }
+        }).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; failed batches {failed}; batch latency {Percentiles(latencies)}");
+    }
+
+    private static async Task Recommend(HttpClient http, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed)
+    {
+        var rng = new Random(seed + 1);
+        var total = (int)(rate * duration.TotalSeconds);
+        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), count={count}");
+        // Warm-up: connections and JIT, not measured.
+        for (var i = 0; i < 200; i++)
+        {
+            using var _ = await http.GetAsync($"/v1/users/{world.Users[rng.Next(world.Users.Count)].Id}/recommendations?count={count}");
+        }
+
+        var latencies = new double[total];
+        var errors = 0;
+        var tasks = new List<Task>(total);
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+        for (var i = 0; i < total; i++)
+        {
+            var scheduled = start + (long)(i * ticksPerRequest);
+            while (Stopwatch.GetTimestamp() < scheduled)
+            {
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
+                if (wait > TimeSpan.FromMilliseconds(2))
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+                }
+                else
+                {
+                    Thread.SpinWait(50);
+                }
+            }
+
+            var index = i;
+            var user = world.Users[rng.Next(world.Users.Count)].Id;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync($"/v1/users/{user}/recommendations?count={count}");
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                // From the scheduled time: a stalled server cannot hide its queueing delay.
+                latencies[index] = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
+    }
+
+    private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed)
+    {
+        var before = await Stats(http, adminKey);
+        var userActivationsBefore = UserActivations(before);
+        Console.WriteLine($"memory: before: {userActivationsBefore} user grains, managed heap {before["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
+        // Each user gets one short session: a realistic resident profile, not an empty grain.
+        var rng = new Random(seed + 2);
+        var now = DateTimeOffset.UtcNow;
+        var queue = new Queue<byte[]>();
+        var pending = new List<SyntheticEvent>();
+        foreach (var user in world.Users)
+        {
+            var session = world.Session(user, now.AddMinutes(-rng.Next(10_000)), rng);
+            pending.AddRange(session.Take(5));
+            if (pending.Count >= batchSize)
+            {
+                queue.Enqueue(Body(pending));
+                pending.Clear();
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            queue.Enqueue(Body(pending));
+        }
+
+        var bodies = queue.ToArray();
+        var next = -1;
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Length)
+            {
+                using var content = new ByteArrayContent(bodies[i]);
+                content.Headers.ContentType = new("application/json");
+                using var response = await http.PostAsync("/v1/events", content);
+                response.EnsureSuccessStatusCode();
+            }
+        });
+        await Task.WhenAll(workers);
+
+        JsonNode after;
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        do
+        {
+            await Task.Delay(1000);
+            after = await Stats(http, adminKey);
+        }
+        while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
+
+        // Let write-behind timers run once, then measure with a full collection.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        after = await Stats(http, adminKey);
+        var grains = UserActivations(after) - userActivationsBefore;
+        var bytes = after["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
+        Console.WriteLine($"memory: after: {UserActivations(after)} user grains (+{grains}), managed heap {after["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB, working set {after["gatewayProcessWorkingSetBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
+        Console.WriteLine($"memory: {bytes / (double)Math.Max(1, grains):F0} managed bytes per resident user grain (heap growth / new user activations, after forced full GC)");
+    }
+
+    private static async Task<JsonNode> Stats(HttpClient http, string adminKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/stats?gc=true");
+        request.Headers.Remove("X-Api-Key");
+        request.Headers.Add("X-Api-Key", adminKey);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+    }
+
+    private static int UserActivations(JsonNode stats)
+    {
+        foreach (var t in stats["activationsByType"]!.AsArray())
+        {
+            if (t!["grainType"]!.GetValue<string>().Contains("UserGrain", StringComparison.Ordinal))
+            {
+                return t["activations"]!.GetValue<int>();
+            }
+        }
+
+        return 0;
+    }
+
+    private static byte[] Body(IReadOnlyList<SyntheticEvent> events)
+    {
+        var array = new JsonArray();
+        foreach (var e in events)
+        {
+            array.Add(new JsonObject
+            {
+                ["eventId"] = e.EventId,
+                ["userId"] = e.UserId,
+                ["itemId"] = e.ItemId,
+                ["type"] = e.Type.ToWireName(),
+                ["value"] = e.Value,
+                ["timestamp"] = e.Timestamp,
+                ["context"] = new JsonObject { ["device"] = e.Device },
+            });
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["events"] = array });
+    }
+
+    private static string Percentiles(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return "n/a";
+        }
+
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        string P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)].ToString("F2", CultureInfo.InvariantCulture);
+        return $"p50 {P(0.50)} ms, p90 {P(0.90)} ms, p99 {P(0.99)} ms, max {sorted[^1].ToString("F2", CultureInfo.InvariantCulture)} ms";
     }
 }

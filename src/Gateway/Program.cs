@@ -29,6 +29,7 @@ app.MapEvents();
 app.MapUsers();
 app.MapItems();
 app.MapCohorts();
+app.MapStats();
 
 app.Run();
 

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Cohortly.Gateway.Security;
+
+namespace Cohortly.Gateway.Endpoints;
+
+public sealed record GrainTypeCount(string GrainType, int Activations);
+
+public sealed record ClusterStats(
+    int Silos,
+    int TotalActivations,
+    IReadOnlyList<GrainTypeCount> ActivationsByType,
+    long GatewayProcessManagedBytes,
+    long GatewayProcessWorkingSetBytes,
+    bool Embedded);
+
+public static class StatsEndpoints
+{
+    public static void MapStats(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
+            .MapGet("/stats", Stats)
+            .WithName("ClusterStats")
+            .WithSummary("Activations per grain type and this process's memory; ?gc=true collects garbage first (for measurements)")
+            .Produces<ClusterStats>();
+    }
+
+    private static async Task<IResult> Stats(IClusterClient client, Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> cluster, bool gc = false)
+    {
+        var management = client.GetGrain<IManagementGrain>(0);
+        var stats = await management.GetSimpleGrainStatistics();
+        var byType = stats
+            .GroupBy(s => s.GrainType)
+            .Select(g => new GrainTypeCount(g.Key, g.Sum(s => s.ActivationCount)))
+            .OrderByDescending(g => g.Activations)
+            .ToList();
+        if (gc)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        using var process = Process.GetCurrentProcess();
+        return TypedResults.Ok(new ClusterStats(
+            stats.Select(s => s.SiloAddress).Distinct().Count(),
+            byType.Sum(t => t.Activations),
+            byType,
+            GC.GetTotalMemory(forceFullCollection: false),
+            process.WorkingSet64,
+            !cluster.Value.IsRedis));
+    }
+}
