@@ -84,8 +84,17 @@ public static class CohortlySiloExtensions
 
         // Memory streams in both modes for now: the Redis Streams provider is a separate piece of work.
         silo.AddMemoryStreams(StreamNames.Provider);
+        // Defaults keep delivered events (30 min) and idle stream cursors (30 min) in memory; at
+        // 100k users that dominates the heap. Short windows still cover redelivery after a failure.
+        services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>
+        {
+            o.DataMinTimeInCache = TimeSpan.FromSeconds(30);
+            o.DataMaxAgeInCache = TimeSpan.FromMinutes(2);
+        });
+        services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o => o.StreamInactivityPeriod = TimeSpan.FromMinutes(2));
         silo.AddActivityPropagation();
 
+        services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();

@@ -23,29 +23,16 @@ public sealed partial class UserGrain(
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
     ActivityAggregator activity,
-    IOptions<CohortlyOptions> options,
+    UserGrainSettings settings,
     TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
     private const int MaxRecommendationIds = 20;
     private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
     private readonly float[] _features = new float[ProfileFeatures.Count];
-    private ProfileOptions _profileOptions = ProfileOptions.Default;
+    private readonly ProfileOptions _profileOptions = settings.Profile;
+    private IGrainTimer? _writeBehind;
     private bool _dirty;
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        var u = options.Value.Users;
-        _profileOptions = new ProfileOptions
-        {
-            RecentItemCount = u.RecentItems,
-            AffinityHalfLife = TimeSpan.FromDays(u.AffinityHalfLifeDays),
-            SessionGap = TimeSpan.FromMinutes(u.SessionGapMinutes),
-        };
-        var period = TimeSpan.FromSeconds(u.WriteBehindSeconds);
-        this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct), this, new GrainTimerCreationOptions(period, period));
-        return Task.CompletedTask;
-    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -116,7 +103,7 @@ public sealed partial class UserGrain(
             s.RecentRecommendationIds.RemoveAt(0);
         }
 
-        _dirty = true;
+        MarkDirty();
         return Task.FromResult(new RecommendationResponse(recommendationId, this.GetPrimaryKeyString(), s.CohortId, label, strategy, items));
     }
 
@@ -126,13 +113,13 @@ public sealed partial class UserGrain(
         if (!s.Seen.TryAdd(e.EventId))
         {
             s.DuplicatesIgnored++;
-            _dirty = true;
+            MarkDirty();
             return;
         }
 
         var interaction = e.ToInteraction();
         s.Profile.Apply(interaction, catalog.Find(e.ItemId), _profileOptions);
-        _dirty = true;
+        MarkDirty();
 
         var now = time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
@@ -154,7 +141,7 @@ public sealed partial class UserGrain(
         if (cohort != s.CohortId)
         {
             s.Transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
-            if (s.Transitions.Count > options.Value.Users.MaxTransitions)
+            if (s.Transitions.Count > settings.MaxTransitions)
             {
                 s.Transitions.RemoveAt(0);
             }
@@ -177,7 +164,7 @@ public sealed partial class UserGrain(
             var now = time.GetUtcNow();
             ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
             RecheckCohort(now);
-            _dirty = true;
+            MarkDirty();
         }
     }
 
@@ -207,8 +194,20 @@ public sealed partial class UserGrain(
         return new CohortMembership(id, label, s.SegmentationVersion, s.CohortSince ?? time.GetUtcNow());
     }
 
+    /// <summary>
+    /// Arms a one-shot write-behind timer. Idle users hold no timer at all, which matters with
+    /// 100k resident grains; a busy user is written at most once per interval.
+    /// </summary>
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
+    }
+
     private async Task WriteBehind(CancellationToken cancellationToken)
     {
+        _writeBehind?.Dispose();
+        _writeBehind = null;
         if (!_dirty)
         {
             return;
@@ -221,7 +220,7 @@ public sealed partial class UserGrain(
         }
         catch
         {
-            _dirty = true;
+            MarkDirty();
             throw;
         }
     }

@@ -1,0 +1,20 @@
+using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Features;
+using Microsoft.Extensions.Options;
+
+namespace Cohortly.Grains.Users;
+
+/// <summary>Per-silo, immutable user grain settings, so 100k activations share one copy.</summary>
+public sealed class UserGrainSettings(IOptions<CohortlyOptions> options)
+{
+    public ProfileOptions Profile { get; } = new()
+    {
+        RecentItemCount = options.Value.Users.RecentItems,
+        AffinityHalfLife = TimeSpan.FromDays(options.Value.Users.AffinityHalfLifeDays),
+        SessionGap = TimeSpan.FromMinutes(options.Value.Users.SessionGapMinutes),
+    };
+
+    public TimeSpan WriteBehind { get; } = TimeSpan.FromSeconds(options.Value.Users.WriteBehindSeconds);
+
+    public int MaxTransitions { get; } = options.Value.Users.MaxTransitions;
+}
