@@ -42,6 +42,17 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         return 0
         """;
 
+    // Takes the lease when it is free or already ours (after a group reset we may still hold it);
+    // returns 1, or the current owner's name.
+    private const string AcquireScript = """
+        local owner = redis.call('GET', KEYS[1])
+        if owner == false or owner == ARGV[1] then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
+        end
+        return owner
+        """;
+
     private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
@@ -199,7 +210,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
 
             return await ReadNewAsync(database, count, cancellationToken).ConfigureAwait(false);
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
         {
             LogGroupMissing(_providerName, _partition);
             _phase = Phase.CreateGroup;
@@ -303,7 +314,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                 LogGroupCreated(_providerName, _partition, _options.ConsumerGroup, start);
             }
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
         {
             // Another silo (or an earlier run) created it: exactly what we want.
         }
@@ -317,7 +328,8 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
             return false;
         }
 
-        if (await database.StringSetAsync(_leaseKey, _consumer, _options.PendingIdleTimeout, When.NotExists).ConfigureAwait(false))
+        var reply = await database.ScriptEvaluateAsync(AcquireScript, [_leaseKey], [_consumer, _leaseMilliseconds]).ConfigureAwait(false);
+        if (reply.Resp2Type == ResultType.Integer)
         {
             _waitingLogged = false;
             LogLeaseAcquired(_providerName, _partition, _consumer.ToString());
@@ -328,8 +340,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         if (!_waitingLogged)
         {
             _waitingLogged = true;
-            var owner = await database.StringGetAsync(_leaseKey).ConfigureAwait(false);
-            LogWaitingForLease(_providerName, _partition, owner.ToString(), _options.PendingIdleTimeout);
+            LogWaitingForLease(_providerName, _partition, reply.ToString(), _options.PendingIdleTimeout);
         }
 
         return false;
