@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace Cohortly.Streaming.Redis.Tests;
@@ -57,6 +58,9 @@ public sealed class ClusterTests(StreamingClusterFixture fixture)
         // Nothing arrives twice and nothing else arrives later.
         var again = await fixture.Cluster.Client.GetGrain<IProbeGrain>(keys[0]).GetReceived();
         Assert.Equal(EventsPerStream, again.Count);
+
+        // The happy path is quiet: no warning or error from the provider or the pulling agents.
+        Assert.Empty(fixture.Logs.AtLeast(LogLevel.Warning));
     }
 
     [Fact]

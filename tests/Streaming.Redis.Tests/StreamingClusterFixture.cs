@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -21,6 +22,8 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
 
     public string KeyPrefix { get; } = $"cluster:{Guid.NewGuid():N}";
 
+    public CapturedLogs Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
@@ -34,6 +37,7 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) => silo
+            .ConfigureLogging(logging => logging.AddProvider(Logs))
             .AddMemoryGrainStorage("PubSubStore")
             .AddRedisStreams(ProviderName, Configure));
         builder.ConfigureClient(client => client.AddRedisStreams(ProviderName, Configure));
