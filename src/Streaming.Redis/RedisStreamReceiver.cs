@@ -396,6 +396,11 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         // Minimum idle time 0: holding the lease means the previous owner can no longer read new
         // entries, so whatever it still has in flight can only come out as a duplicate.
         var claimed = await database.StreamClaimAsync(_key, _group, _consumer, 0, [.. toClaim]).ConfigureAwait(false);
+        if (claimed.Length < toClaim.Count)
+        {
+            await ReportTrimmedAsync(database, toClaim, claimed).ConfigureAwait(false);
+        }
+
         var batches = await ToBatchesAsync(database, claimed, cancellationToken).ConfigureAwait(false);
         _recoveredCount += batches.Count;
         if (batches.Count > 0)
@@ -404,6 +409,32 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         }
 
         return batches;
+    }
+
+    /// <summary>
+    /// Redis drops a claimed id from the pending list without returning it when the entry itself
+    /// is gone. Gone because it was acknowledged meanwhile is fine; gone because trimming removed
+    /// it before anyone delivered it means lost events, and that must be loud.
+    /// </summary>
+    private async Task ReportTrimmedAsync(IDatabase database, List<RedisValue> requested, StreamEntry[] claimed)
+    {
+        var returned = new HashSet<RedisValue>(claimed.Length);
+        foreach (var entry in claimed)
+        {
+            returned.Add(entry.Id);
+        }
+
+        var oldest = await database.StreamRangeAsync(_key, "-", "+", 1).ConfigureAwait(false);
+        var oldestId = oldest.Length == 1 && RedisEntryId.TryParse(oldest[0].Id.ToString(), out var first) ? first : (RedisEntryId?)null;
+        foreach (var id in requested)
+        {
+            if (!returned.Contains(id)
+                && RedisEntryId.TryParse(id.ToString(), out var missing)
+                && (oldestId is null || missing < oldestId.Value))
+            {
+                LogTrimmedBeforeDelivery(_providerName, _partition, missing.ToString());
+            }
+        }
     }
 
     private async Task<IList<IBatchContainer>> ReadNewAsync(IDatabase database, int count, CancellationToken cancellationToken)

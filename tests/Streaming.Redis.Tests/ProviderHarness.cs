@@ -43,7 +43,11 @@ internal sealed class ProviderHarness
 
     public static Serializer Serializer => SharedSerializer.Value;
 
-    public static async Task<ProviderHarness> CreateAsync(RedisServer redis, Action<RedisStreamOptions>? configure = null, TimeProvider? timeProvider = null)
+    public static async Task<ProviderHarness> CreateAsync(
+        RedisServer redis,
+        Action<RedisStreamOptions>? configure = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null)
     {
         var options = new RedisStreamOptions
         {
@@ -64,7 +68,7 @@ internal sealed class ProviderHarness
             connection,
             Serializer,
             timeProvider ?? TimeProvider.System,
-            NullLoggerFactory.Instance);
+            loggerFactory ?? NullLoggerFactory.Instance);
         var adapter = await factory.CreateAdapter(CancellationToken.None);
         return new ProviderHarness(redis, options, factory, adapter);
     }
@@ -120,6 +124,4 @@ internal sealed class ProviderHarness
 
     public static RedisEntryId IdOf(IBatchContainer batch) =>
         ((RedisStreamSequenceToken)batch.SequenceToken).EntryId;
-
-    public static ILoggerFactory Logging => NullLoggerFactory.Instance;
 }

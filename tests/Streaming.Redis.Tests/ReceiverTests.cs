@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Streams;
 using StackExchange.Redis;
@@ -209,6 +210,32 @@ public sealed class ReceiverTests(RedisFixture redis)
         // NOGROUP is healed by recreating the group; with the default start (Beginning) the entry is read.
         var batches = await ProviderHarness.ReadAtLeastAsync(receiver, 1, Patience);
         Assert.Equal(1, Assert.Single(batches.SelectMany(b => b.GetEvents<ProbeEvent>())).Item1.Sequence);
+    }
+
+    [Fact]
+    public async Task Entries_trimmed_while_pending_are_reported_lost_and_do_not_block_recovery()
+    {
+        var logs = new CapturedLogs();
+        var harness = await ProviderHarness.CreateAsync(redis.Server, loggerFactory: LoggerFactory.Create(b => b.AddProvider(logs)));
+        var stream = harness.StreamInPartition(0);
+        for (var i = 0; i < 3; i++)
+        {
+            await harness.ProduceAsync(stream, new ProbeEvent("s", i));
+        }
+
+        var first = await harness.StartReceiverAsync(0);
+        await ProviderHarness.ReadAtLeastAsync(first, 3, Patience);
+        await first.Shutdown(TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        // Retention far too short: the pending entries are trimmed before anyone delivered them.
+        await redis.Server.Database.StreamTrimAsync(harness.PartitionKey(0), 0);
+        await harness.ProduceAsync(stream, new ProbeEvent("s", 3));
+
+        var second = await harness.StartReceiverAsync(0);
+        var batches = await ProviderHarness.ReadAtLeastAsync(second, 1, Patience);
+
+        Assert.Equal(3, Assert.Single(batches.SelectMany(b => b.GetEvents<ProbeEvent>())).Item1.Sequence);
+        Assert.Equal(3, logs.AtLeast(LogLevel.Warning).Count(r => r.Message.Contains("trimmed before it was delivered", StringComparison.Ordinal)));
     }
 
     [Fact]
