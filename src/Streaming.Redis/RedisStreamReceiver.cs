@@ -58,6 +58,8 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         return 0
         """;
 
+    private const int MaxRecoveryPagesPerCall = 16;
+
     private static readonly IList<IBatchContainer> NoBatches = Array.Empty<IBatchContainer>();
 
     private readonly string _providerName;
@@ -130,7 +132,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>The Redis consumer name this receiver reads as (diagnostics and tests).</summary>
-    internal string ConsumerName => _consumer!;
+    internal string ConsumerName => _consumer.ToString();
 
     internal int InFlightCount => _inFlight.Count;
 
@@ -197,10 +199,20 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                     return NoBatches;
                 }
 
-                var recovered = await RecoverPageAsync(database, count, cancellationToken).ConfigureAwait(false);
-                if (recovered is not null)
+                // Pages holding only entries our agent already has yield nothing; skip a few of them
+                // per call rather than one per poll period.
+                for (var page = 0; ; page++)
                 {
-                    return recovered;
+                    var recovered = await RecoverPageAsync(database, count, cancellationToken).ConfigureAwait(false);
+                    if (recovered is null)
+                    {
+                        break;
+                    }
+
+                    if (recovered.Count > 0 || page == MaxRecoveryPagesPerCall - 1)
+                    {
+                        return recovered;
+                    }
                 }
 
                 _phase = Phase.Read;

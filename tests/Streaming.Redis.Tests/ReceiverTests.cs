@@ -160,6 +160,31 @@ public sealed class ReceiverTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_receiver_whose_lease_expired_stops_reading_while_the_new_owner_takes_over()
+    {
+        var harness = await ProviderHarness.CreateAsync(redis.Server, o => o.PendingIdleTimeout = TimeSpan.FromSeconds(1));
+        var stream = harness.StreamInPartition(3);
+        await harness.ProduceAsync(stream, new ProbeEvent("s", 0));
+
+        // The old owner stalls (no polls) with an undelivered batch; its lease runs out.
+        var stalled = await harness.StartReceiverAsync(3);
+        var stalledBatches = await ProviderHarness.ReadAtLeastAsync(stalled, 1, Patience);
+        var owner = await harness.StartReceiverAsync(3);
+        var claimed = await ProviderHarness.ReadAtLeastAsync(owner, 1, Patience);
+        Assert.Equal(ProviderHarness.IdOf(stalledBatches[0]), ProviderHarness.IdOf(claimed[0]));
+
+        await harness.ProduceAsync(stream, new ProbeEvent("s", 1));
+        Assert.Empty(await stalled.GetQueueMessagesAsync(100, CancellationToken.None)); // fenced off
+        var next = await ProviderHarness.ReadAtLeastAsync(owner, 1, Patience);
+        Assert.Equal(1, Assert.Single(next.SelectMany(b => b.GetEvents<ProbeEvent>())).Item1.Sequence);
+
+        // What the stalled owner still delivers is acknowledged (a duplicate for the consumer, no harm).
+        await stalled.MessagesDeliveredAsync(stalledBatches, CancellationToken.None);
+        await owner.MessagesDeliveredAsync([.. claimed, .. next], CancellationToken.None);
+        Assert.Equal(0, await harness.PendingCountAsync(3));
+    }
+
+    [Fact]
     public async Task A_batch_the_cache_dropped_after_a_failed_delivery_is_acknowledged_with_the_next_ones()
     {
         var harness = await ProviderHarness.CreateAsync(redis.Server);
