@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using Orleans.Serialization;
+
+namespace Cohortly.Streaming.Redis;
+
+/// <summary>Registers the Redis Streams persistent stream provider on silos and pure clients.</summary>
+public static class RedisStreamsHostingExtensions
+{
+    /// <summary>
+    /// Adds a persistent stream provider named <paramref name="name"/> backed by Redis Streams.
+    /// Silos run one pulling agent per partition; implicit and explicit subscriptions both work
+    /// (explicit ones need the usual <c>PubSubStore</c> grain storage, or use
+    /// <c>configureStream: s =&gt; s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)</c>).
+    /// Also registers a keyed <see cref="RedisStreamEventLogReader"/> under the same name.
+    /// </summary>
+    public static ISiloBuilder AddRedisStreams(
+        this ISiloBuilder builder,
+        string name,
+        Action<RedisStreamOptions> configureOptions,
+        Action<ISiloPersistentStreamConfigurator>? configureStream = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configureOptions);
+
+        AddCommonServices(builder.Services, name, configureOptions);
+        return builder.AddPersistentStreams(name, RedisQueueAdapterFactory.Create, configurator => configureStream?.Invoke(configurator));
+    }
+
+    /// <summary>
+    /// Adds the same provider to a pure Orleans client (the gateway), which only produces: each
+    /// <c>OnNextAsync</c> completes once Redis has accepted the entry.
+    /// </summary>
+    public static IClientBuilder AddRedisStreams(
+        this IClientBuilder builder,
+        string name,
+        Action<RedisStreamOptions> configureOptions,
+        Action<IClusterClientPersistentStreamConfigurator>? configureStream = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configureOptions);
+
+        AddCommonServices(builder.Services, name, configureOptions);
+        return builder.AddPersistentStreams(name, RedisQueueAdapterFactory.Create, configurator => configureStream?.Invoke(configurator));
+    }
+
+    private static void AddCommonServices(IServiceCollection services, string name, Action<RedisStreamOptions> configureOptions)
+    {
+        services.AddOptions<RedisStreamOptions>(name).Configure(configureOptions).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStreamOptions>, RedisStreamOptionsValidator>());
+
+        services.AddKeyedSingleton(name, static (sp, key) => new RedisStreamConnection(
+            (string)key!,
+            sp.GetRequiredService<IOptionsMonitor<RedisStreamOptions>>().Get((string)key!),
+            sp,
+            sp.GetRequiredService<ILogger<RedisStreamConnection>>()));
+
+        services.AddKeyedSingleton(name, static (sp, key) => new RedisStreamEventLogReader(
+            (string)key!,
+            sp.GetRequiredService<IOptionsMonitor<RedisStreamOptions>>().Get((string)key!),
+            sp.GetRequiredKeyedService<RedisStreamConnection>(key),
+            sp.GetRequiredService<Serializer>(),
+            sp.GetRequiredService<ILogger<RedisStreamEventLogReader>>()));
+    }
+}
