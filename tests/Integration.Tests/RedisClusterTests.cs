@@ -16,22 +16,36 @@ public sealed class RedisClusterTests : IAsyncLifetime
     private readonly List<ChildProcess> _processes = [];
     private readonly string _clusterId = "it-" + Guid.NewGuid().ToString("N")[..8];
     private readonly int _httpPort = Ports.Free();
-    private HttpClient _http = null!;
+    private HttpClient? _http;
 
     public async Task InitializeAsync()
+    {
+        try
+        {
+            await Start();
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync throws: stop the processes here.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task Start()
     {
         await _redis.WaitUntilReadyAsync();
         _processes.Add(StartSilo(1));
         _processes.Add(StartSilo(2));
         _processes.Add(StartGateway());
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        _http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        await Eventually.True(async () => (await _http.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
+        _http!.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        await Eventually.True(async () => (await _http!.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
     }
 
     public Task DisposeAsync()
     {
-        _http.Dispose();
+        _http?.Dispose();
         foreach (var p in _processes)
         {
             p.Dispose();
@@ -45,7 +59,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
     public async Task Two_silos_on_redis_serve_events_and_keep_user_state_across_a_silo_restart()
     {
         var items = Enumerable.Range(0, 20).Select(i => new { id = $"sku-{i}", title = $"Item {i}", categories = new[] { i % 2 == 0 ? "books" : "garden" }, price = 10.0 + i }).ToArray();
-        Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync("/v1/items", new { items })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http!.PutAsJsonAsync("/v1/items", new { items })).StatusCode);
 
         // Enough users that both silos host some of them.
         var users = Enumerable.Range(0, 40).Select(i => $"user-{i}").ToList();
@@ -55,15 +69,15 @@ public sealed class RedisClusterTests : IAsyncLifetime
             new { eventId = $"{u}-2", userId = u, itemId = $"sku-{n % 20}", type = "add_to_cart" },
             new { eventId = $"{u}-3", userId = u, itemId = $"sku-{n % 20}", type = "purchase", value = 25.0 },
         }).ToArray();
-        var response = await _http.PostAsJsonAsync("/v1/events", new { events });
+        var response = await _http!.PostAsJsonAsync("/v1/events", new { events });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(events.Length, (await response.Content.ReadFromJsonAsync<JsonNode>())!["accepted"]!.GetValue<int>());
 
         await Eventually.True(() => AllProfilesComplete(users), "every user has its three events", TimeSpan.FromSeconds(30), Diagnostics);
-        var recommendations = await _http.GetFromJsonAsync<JsonNode>("/v1/users/user-0/recommendations?count=5");
+        var recommendations = await _http!.GetFromJsonAsync<JsonNode>("/v1/users/user-0/recommendations?count=5");
         Assert.False(string.IsNullOrEmpty(recommendations!["recommendationId"]!.GetValue<string>()));
         await Eventually.True(async () =>
-            (await _http.GetFromJsonAsync<JsonNode>("/v1/users/newcomer/recommendations?count=5"))!["items"]!.AsArray().Count == 5,
+            (await _http!.GetFromJsonAsync<JsonNode>("/v1/users/newcomer/recommendations?count=5"))!["items"]!.AsArray().Count == 5,
             "global popularity from both silos reaches the gateway's answers", TimeSpan.FromSeconds(30), Diagnostics);
 
         // Restart silo 1: its grains deactivate (writing state to Redis) and activate again elsewhere.
@@ -71,9 +85,9 @@ public sealed class RedisClusterTests : IAsyncLifetime
         _processes[0] = StartSilo(1);
 
         await Eventually.True(() => AllProfilesComplete(users), "every profile is found again after the restart", TimeSpan.FromSeconds(60), Diagnostics);
-        var profile = await _http.GetFromJsonAsync<JsonNode>("/v1/users/user-7");
+        var profile = await _http!.GetFromJsonAsync<JsonNode>("/v1/users/user-7");
         Assert.Equal(25.0, profile!["monetary"]!.GetValue<double>());
-        var item = await _http.GetFromJsonAsync<JsonNode>("/v1/items/sku-3");
+        var item = await _http!.GetFromJsonAsync<JsonNode>("/v1/items/sku-3");
         Assert.Equal("Item 3", item!["title"]!.GetValue<string>());
     }
 
@@ -81,7 +95,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
     {
         foreach (var user in users)
         {
-            var response = await _http.GetAsync($"/v1/users/{user}");
+            var response = await _http!.GetAsync($"/v1/users/{user}");
             if (!response.IsSuccessStatusCode)
             {
                 return false;

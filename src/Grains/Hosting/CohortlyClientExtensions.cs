@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Microsoft.Extensions.Configuration;
+using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -21,14 +22,16 @@ public static class CohortlyClientExtensions
 
         if (options.IsRedis)
         {
-            client.UseRedisClustering(CohortlyConfiguration.RedisConnectionString(configuration));
+            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
+            client.UseRedisClustering(redis);
+            client.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis));
         }
         else
         {
             client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
+            client.AddMemoryStreams(StreamNames.Provider);
         }
 
-        client.AddMemoryStreams(StreamNames.Provider);
         client.AddActivityPropagation();
         return client;
     }

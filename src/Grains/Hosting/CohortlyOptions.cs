@@ -24,6 +24,8 @@ public sealed class CohortlyOptions
 
     public SegmentationSettings Segmentation { get; set; } = new();
 
+    public StreamSettings Streams { get; set; } = new();
+
     /// <summary>How often each silo flushes pre-aggregated cohort deltas.</summary>
     [Range(50, 60_000)]
     public int FlushMilliseconds { get; set; } = 1000;
@@ -93,6 +95,18 @@ public sealed class SegmentationSettings
     public int Seed { get; set; } = 17;
 }
 
+/// <summary>Redis Streams event log (cluster mode).</summary>
+public sealed class StreamSettings
+{
+    /// <summary>Partitions of the interactions stream; every silo and gateway must use the same value.</summary>
+    [Range(1, 1024)]
+    public int Partitions { get; set; } = 8;
+
+    /// <summary>How long events stay in Redis (the durable log that training reads).</summary>
+    [Range(1, 24 * 365)]
+    public int RetentionHours { get; set; } = 168;
+}
+
 /// <summary>Validates nested sections too (DataAnnotations alone stop at the top level).</summary>
 internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOptions>
 {
@@ -103,6 +117,7 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Silo, "Cohortly:Silo", errors);
         Check(options.Users, "Cohortly:Users", errors);
         Check(options.Segmentation, "Cohortly:Segmentation", errors);
+        Check(options.Streams, "Cohortly:Streams", errors);
         if (options.Segmentation.MinUsers < options.Segmentation.K)
         {
             errors.Add("Cohortly:Segmentation:MinUsers must be at least Cohortly:Segmentation:K.");

@@ -1,6 +1,7 @@
 using System.Net;
 using Cohortly.Contracts;
 using Cohortly.Grains.Services;
+using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -82,8 +83,16 @@ public static class CohortlySiloExtensions
             silo.UseInMemoryReminderService();
         }
 
-        // Memory streams in both modes for now: the Redis Streams provider is a separate piece of work.
-        silo.AddMemoryStreams(StreamNames.Provider);
+        if (options.IsRedis)
+        {
+            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
+            silo.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis));
+        }
+        else
+        {
+            silo.AddMemoryStreams(StreamNames.Provider);
+        }
+
         // Defaults keep delivered events (30 min) and idle stream cursors (30 min) in memory; at
         // 100k users that dominates the heap. Short windows still cover redelivery after a failure.
         services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>
@@ -148,6 +157,19 @@ public static class CohortlyConfiguration
     {
         services.AddOptions<CohortlyOptions>().Bind(configuration.GetSection(CohortlyOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CohortlyOptions>, CohortlyOptionsValidator>());
+    }
+
+    /// <summary>
+    /// Silos and gateways must agree on partitions and key prefix. Acknowledgement waits for two
+    /// write-behind intervals, so the stream checkpoint never passes effects not yet persisted.
+    /// </summary>
+    public static void ConfigureRedisStreams(Cohortly.Streaming.Redis.RedisStreamOptions o, CohortlyOptions options, string redis)
+    {
+        o.ConnectionString = redis;
+        o.KeyPrefix = $"cohortly:{options.ServiceId}:stream:{StreamNames.Provider}";
+        o.PartitionCount = options.Streams.Partitions;
+        o.Retention = TimeSpan.FromHours(options.Streams.RetentionHours);
+        o.AcknowledgementDelay = TimeSpan.FromSeconds(2 * options.Users.WriteBehindSeconds);
     }
 
     public static string RedisConnectionString(IConfiguration configuration)

@@ -1,11 +1,10 @@
 using Cohortly.Contracts;
-using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Trending;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Cohortly.Streaming.Redis;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -46,6 +45,18 @@ public sealed partial class UserGrain(
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
+        if (RedisStreamSequenceToken.TryGetPosition(token, out var position))
+        {
+            if (state.State.LastApplied is { } last && position <= last)
+            {
+                state.State.DuplicatesIgnored++;
+                MarkDirty();
+                return Task.CompletedTask;
+            }
+
+            state.State.LastApplied = position;
+        }
+
         Apply(item);
         return Task.CompletedTask;
     }

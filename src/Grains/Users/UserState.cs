@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Features;
+using Cohortly.Streaming.Redis;
 
 namespace Cohortly.Grains.Users;
 
@@ -11,6 +12,12 @@ public sealed class UserState
     public EventDeduplicator Seen { get; set; } = new();
 
     public long DuplicatesIgnored { get; set; }
+
+    /// <summary>
+    /// Last applied Redis stream position (cluster mode). A user maps to one partition, so
+    /// positions only grow; anything at or below this one is a replay and is ignored.
+    /// </summary>
+    public RedisStreamPosition? LastApplied { get; set; }
 
     public int? CohortId { get; set; }
 
