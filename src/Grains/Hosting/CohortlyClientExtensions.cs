@@ -1,6 +1,6 @@
 using Cohortly.Contracts;
-using Microsoft.Extensions.Configuration;
 using Cohortly.Streaming.Redis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 

@@ -3,8 +3,8 @@ using Cohortly.Grains.Services;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Trending;
-using Microsoft.Extensions.Logging;
 using Cohortly.Streaming.Redis;
+using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
