@@ -54,7 +54,7 @@ internal static class LoadCommand
         // recommendation phase needs the populated users. Ingest runs last: it leaves a backlog.
         if (mode is "memory" or "recommend" or "all")
         {
-            await Memory(http, adminKey, world, batch, concurrency, seed);
+            await Memory(http, adminKey, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
         }
 
         if (mode is "recommend" or "all")
@@ -186,7 +186,7 @@ internal static class LoadCommand
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
     }
 
-    private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed)
+    private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
     {
         var before = await Stats(http, adminKey);
         var userActivationsBefore = UserActivations(before);
@@ -242,7 +242,17 @@ internal static class LoadCommand
         var grains = UserActivations(after) - userActivationsBefore;
         var bytes = after["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
         Console.WriteLine($"memory: after: {UserActivations(after)} user grains (+{grains}), managed heap {after["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB, working set {after["gatewayProcessWorkingSetBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
-        Console.WriteLine($"memory: {bytes / (double)Math.Max(1, grains):F0} managed bytes per resident user grain (heap growth / new user activations, after forced full GC)");
+        Console.WriteLine($"memory: {bytes / (double)Math.Max(1, grains):F0} managed bytes per resident user grain (heap growth / new user activations, after forced full GC, 6 s after the last event)");
+        if (idle > TimeSpan.Zero)
+        {
+            // Delivered events leave the stream cache and idle stream cursors are dropped after
+            // their windows (30 s / 2 min); the grains stay resident (collection age 15 min).
+            await Task.Delay(idle);
+            var rested = await Stats(http, adminKey);
+            var restedGrains = UserActivations(rested) - userActivationsBefore;
+            var restedBytes = rested["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
+            Console.WriteLine($"memory: after {idle.TotalSeconds:F0} s idle: {UserActivations(rested)} user grains, managed heap {rested["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB = {restedBytes / (double)Math.Max(1, restedGrains):F0} managed bytes per resident user grain");
+        }
     }
 
     private static async Task<JsonNode> Stats(HttpClient http, string adminKey)

@@ -128,8 +128,10 @@ public sealed partial class UserGrain(
             return;
         }
 
-        var interaction = e.ToInteraction();
-        s.Profile.Apply(interaction, catalog.Find(e.ItemId), _profileOptions);
+        var item = catalog.Find(e.ItemId);
+        // The catalog's id string is shared by every profile that remembers the item.
+        var interaction = e.ToInteraction() with { ItemId = item?.Id ?? e.ItemId };
+        s.Profile.Apply(interaction, item, _profileOptions);
         MarkDirty();
 
         var now = time.GetUtcNow();
