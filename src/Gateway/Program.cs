@@ -9,6 +9,7 @@ builder.AddApiKeys(cluster);
 builder.AddDemo(cluster);
 
 builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
 builder.Services.AddSingleton<EventIngestor>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();

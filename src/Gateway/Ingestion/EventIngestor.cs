@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
 using Orleans.Runtime;
 using Orleans.Streams;
 
@@ -9,7 +10,7 @@ namespace Cohortly.Gateway.Ingestion;
 /// An event counts as accepted only after the stream provider accepted it, so a 202 never hides a
 /// lost event; a failed publish is reported per item.
 /// </summary>
-public sealed partial class EventIngestor(IClusterClient client, TimeProvider time, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(IClusterClient client, TimeProvider time, CohortlyMetrics metrics, ILogger<EventIngestor> logger)
 {
     private IStreamProvider? _provider;
 
@@ -53,6 +54,8 @@ public sealed partial class EventIngestor(IClusterClient client, TimeProvider ti
         }
 
         errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        metrics.EventsAccepted.Add(published);
+        metrics.EventsRejected.Add(events.Count - published);
         return new EventBatchResponse(published, events.Count - published, errors);
     }
 

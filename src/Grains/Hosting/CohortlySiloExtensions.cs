@@ -103,6 +103,7 @@ public static class CohortlySiloExtensions
         services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o => o.StreamInactivityPeriod = TimeSpan.FromMinutes(2));
         silo.AddActivityPropagation();
 
+        services.TryAddSingleton<CohortlyMetrics>();
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();

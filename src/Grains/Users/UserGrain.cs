@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
@@ -23,6 +24,7 @@ public sealed partial class UserGrain(
     CohortSnapshotCache cohorts,
     ActivityAggregator activity,
     UserGrainSettings settings,
+    CohortlyMetrics metrics,
     TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
@@ -50,6 +52,7 @@ public sealed partial class UserGrain(
             if (state.State.LastApplied is { } last && position <= last)
             {
                 state.State.DuplicatesIgnored++;
+                metrics.EventsDuplicate.Add(1);
                 MarkDirty();
                 return Task.CompletedTask;
             }
@@ -114,6 +117,7 @@ public sealed partial class UserGrain(
             s.RecentRecommendationIds.RemoveAt(0);
         }
 
+        metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", strategy));
         MarkDirty();
         return Task.FromResult(new RecommendationResponse(recommendationId, this.GetPrimaryKeyString(), s.CohortId, label, strategy, items));
     }
@@ -124,6 +128,7 @@ public sealed partial class UserGrain(
         if (!s.Seen.TryAdd(e.EventId))
         {
             s.DuplicatesIgnored++;
+            metrics.EventsDuplicate.Add(1);
             MarkDirty();
             return;
         }
@@ -132,6 +137,7 @@ public sealed partial class UserGrain(
         // The catalog's id string is shared by every profile that remembers the item.
         var interaction = e.ToInteraction() with { ItemId = item?.Id ?? e.ItemId };
         s.Profile.Apply(interaction, item, _profileOptions);
+        metrics.EventsApplied.Add(1);
         MarkDirty();
 
         var now = time.GetUtcNow();
@@ -160,6 +166,7 @@ public sealed partial class UserGrain(
             }
 
             activity.RecordTransition(s.CohortId, cohort);
+            metrics.CohortTransitions.Add(1);
             s.CohortId = cohort;
             s.CohortSince = now;
             SeedCohortPopularity(cohort, now);
