@@ -38,7 +38,7 @@ internal static class LoadCommand
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = new Uri(url),
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = TimeSpan.FromSeconds(120),
         };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = a.GetInt("items", 10_000), Categories = 20, UserPrefix = "load-" }, seed);
@@ -213,6 +213,7 @@ internal static class LoadCommand
         }
 
         var bodies = queue.ToArray();
+        var populate = Stopwatch.StartNew();
         var next = -1;
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -228,13 +229,14 @@ internal static class LoadCommand
         await Task.WhenAll(workers);
 
         JsonNode after;
-        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var deadline = DateTime.UtcNow.AddSeconds(600);
         do
         {
             await Task.Delay(1000);
             after = await Stats(http, adminKey);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
+        Console.WriteLine($"memory: populated {UserActivations(after) - userActivationsBefore} users ({bodies.Length} batches) in {populate.Elapsed.TotalSeconds:F1} s = {(UserActivations(after) - userActivationsBefore) / populate.Elapsed.TotalSeconds:F0} new users/s");
 
         // Let write-behind timers run once, then measure with a full collection.
         await Task.Delay(TimeSpan.FromSeconds(6));
