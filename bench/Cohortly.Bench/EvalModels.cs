@@ -1,0 +1,61 @@
+using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Bench;
+
+/// <summary>What a model family may look at when the bench builds its search space.</summary>
+internal sealed record EvalContext(TrainingData Train, int Seed, int Factors);
+
+/// <summary>
+/// The model families <c>evaluate --models</c> can name, each with its validation search space. To add a family
+/// (e.g. the cohort model: global backbone + per-cohort adaptation), add an entry returning a <see cref="TunableModel"/>;
+/// its factory receives the parameter values and <see cref="EvalContext.Train"/> carries the user groups.
+/// </summary>
+internal static class EvalModels
+{
+    public const string DefaultList = "pop,itemknn,ials,ease";
+
+    public static IReadOnlyDictionary<string, Func<EvalContext, TunableModel>> All { get; } =
+        new Dictionary<string, Func<EvalContext, TunableModel>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["pop"] = _ => new TunableModel("pop", [], new Dictionary<string, double>(), _ => new PopularityRecommender()),
+            ["pop-cohort"] = _ => new TunableModel(
+                "pop-cohort",
+                [new ParameterAxis("prior", [1, 10, 100, 1000])],
+                new Dictionary<string, double> { ["prior"] = 10 },
+                p => new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = (float)p["prior"] })),
+            ["itemknn"] = _ => new TunableModel(
+                "itemknn",
+                [
+                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]),
+                    new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
+                ],
+                new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10 },
+                p => new ItemKnnRecommender(new ItemKnnOptions { Neighbors = (int)p["k"], Shrinkage = (float)p["shrink"] })),
+            ["ials"] = c => new TunableModel(
+                "ials",
+                [
+                    new ParameterAxis("reg", [0.1, 1, 3, 10, 30, 100]),
+                    new ParameterAxis("alpha", [0.3, 1, 3, 10, 30]),
+                    new ParameterAxis("factors", [c.Factors, 128, 256]),
+                ],
+                new Dictionary<string, double> { ["factors"] = c.Factors, ["reg"] = 10, ["alpha"] = 3, ["iterations"] = 15 },
+                p => new IalsRecommender(new IalsOptions
+                {
+                    Factors = (int)p["factors"],
+                    Regularization = (float)p["reg"],
+                    Alpha = (float)p["alpha"],
+                    Iterations = (int)p["iterations"],
+                })),
+            ["ease"] = _ => new TunableModel(
+                "ease",
+                [new ParameterAxis("lambda", [50, 100, 200, 300, 500, 750, 1000, 1500])],
+                new Dictionary<string, double> { ["lambda"] = 300 },
+                p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
+            ["content"] = _ => new TunableModel(
+                "content",
+                [new ParameterAxis("title", [0, 0.5, 1])],
+                new Dictionary<string, double> { ["title"] = 1 },
+                p => new ContentRecommender(new ContentOptions { TitleWeight = (float)p["title"] })),
+        };
+}
