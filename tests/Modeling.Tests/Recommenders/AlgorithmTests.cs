@@ -1,0 +1,143 @@
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Modeling.Tests.Recommenders;
+
+public sealed class AlgorithmTests
+{
+    [Fact]
+    public void Top_k_returns_the_best_unexcluded_items_best_first_with_ties_by_index()
+    {
+        float[] scores = [0.5f, 0.9f, 0.1f, 0.9f, 0.7f, float.NaN, 0.8f];
+
+        var top = TopK.Select(scores, 3, excludedSorted: [1, 6]);
+
+        Assert.Equal([3, 4, 0], top);
+    }
+
+    [Fact]
+    public void Cholesky_solve_matches_a_known_solution()
+    {
+        // A = [[4, 2], [2, 3]], x = [1, -2] → b = [0, -4].
+        double[] a = [4, 2, 2, 3];
+        double[] b = [0, -4];
+
+        DenseLinearAlgebra.CholeskySolveInPlace(a, 2, b);
+
+        Assert.Equal(1.0, b[0], 10);
+        Assert.Equal(-2.0, b[1], 10);
+    }
+
+    [Fact]
+    public void Gauss_jordan_inverse_times_the_matrix_is_the_identity()
+    {
+        const int n = 30;
+        var random = new Random(4);
+        var m = new double[n * n];
+        var a = new double[n * n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                m[(i * n) + j] = random.NextDouble();
+            }
+        }
+
+        // A = MᵀM + I is symmetric positive definite.
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var s = i == j ? 1.0 : 0.0;
+                for (var k = 0; k < n; k++)
+                {
+                    s += m[(k * n) + i] * m[(k * n) + j];
+                }
+
+                a[(i * n) + j] = s;
+            }
+        }
+
+        var inv = (double[])a.Clone();
+        DenseLinearAlgebra.InvertSpdInPlace(inv, n, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var s = 0.0;
+                for (var k = 0; k < n; k++)
+                {
+                    s += a[(i * n) + k] * inv[(k * n) + j];
+                }
+
+                Assert.Equal(i == j ? 1.0 : 0.0, s, 8);
+            }
+        }
+    }
+
+    [Fact]
+    public void Item_knn_similarity_is_shrunk_cosine_and_keeps_k_neighbours()
+    {
+        // Item a: users 1,2,3; b: users 1,2; c: user 3; d: users 1,2,3,4.
+        var builder = new InteractionDatasetBuilder();
+        foreach (var (u, i) in new[] { ("1", "a"), ("2", "a"), ("3", "a"), ("1", "b"), ("2", "b"), ("3", "c"), ("1", "d"), ("2", "d"), ("3", "d"), ("4", "d") })
+        {
+            builder.Add(u, i, 1, 0);
+        }
+
+        var data = builder.Build();
+        var model = new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 2, Shrinkage = 1 });
+        model.Fit(new TrainingData(data), new Random(1));
+        var a = data.Catalog.Items.IndexOf("a");
+        var b = data.Catalog.Items.IndexOf("b");
+        var d = data.Catalog.Items.IndexOf("d");
+
+        var neighbours = model.NeighborItems(a).ToArray();
+        var sims = model.NeighborSimilarities(a).ToArray();
+
+        // sim(a,d) = 3 / (√3·√4 + 1) ≈ 0.634; sim(a,b) = 2 / (√3·√2 + 1) ≈ 0.580; sim(a,c) = 1 / (√3 + 1) ≈ 0.366.
+        Assert.Equal([b, d], neighbours);
+        Assert.Equal(2 / (MathF.Sqrt(6) + 1), sims[0], 5);
+        Assert.Equal(3 / (MathF.Sqrt(12) + 1), sims[1], 5);
+    }
+
+    [Fact]
+    public void Ease_weights_have_a_zero_diagonal_and_link_co_occurring_items()
+    {
+        var planted = Planted.Data();
+        var model = new EaseRecommender(new EaseOptions { Regularization = 10 });
+        model.Fit(Planted.Training(planted), new Random(1));
+
+        for (var i = 0; i < Planted.Items; i += 17)
+        {
+            Assert.Equal(0f, model.WeightsFrom(i)[i]);
+        }
+
+        // Item 0 (popular, block one) weighs block-one items more than block-two items on average.
+        var w = model.WeightsFrom(0);
+        var own = 0f;
+        var other = 0f;
+        for (var j = 1; j < 60; j++)
+        {
+            own += w[j];
+        }
+
+        for (var j = 60; j < 120; j++)
+        {
+            other += w[j];
+        }
+
+        Assert.True(own > other);
+    }
+
+    [Fact]
+    public void Ease_refuses_catalogs_above_its_item_limit()
+    {
+        var model = new EaseRecommender(new EaseOptions { MaxItems = 50 });
+
+        var e = Assert.Throws<InvalidOperationException>(() => model.Fit(Planted.Training(Planted.Data()), new Random(1)));
+
+        Assert.Contains("120", e.Message, StringComparison.Ordinal);
+    }
+}
