@@ -29,27 +29,38 @@ internal static class EvalModels
                 [
                     new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]),
                     new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
+                    new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
+                    new ParameterAxis("iuf", [0, 1]),
                 ],
-                new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10 },
-                p => new ItemKnnRecommender(new ItemKnnOptions { Neighbors = (int)p["k"], Shrinkage = (float)p["shrink"] })),
+                new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10, ["asym"] = 0.5, ["iuf"] = 0 },
+                p => new ItemKnnRecommender(new ItemKnnOptions
+                {
+                    Neighbors = (int)p["k"],
+                    Shrinkage = (float)p["shrink"],
+                    Asymmetry = (float)p["asym"],
+                    InverseUserFrequency = p["iuf"] > 0,
+                })),
             ["ials"] = c => new TunableModel(
                 "ials",
                 [
-                    new ParameterAxis("reg", [0.1, 1, 3, 10, 30, 100]),
-                    new ParameterAxis("alpha", [0.3, 1, 3, 10, 30]),
+                    new ParameterAxis("reg", [10, 20, 25, 30, 40, 50, 75]),
+                    new ParameterAxis("alpha", [1, 2, 3, 4, 5, 10]),
+                    new ParameterAxis("nu", [0, 0.5, 1]),
                     new ParameterAxis("factors", [c.Factors, 128, 256]),
+                    new ParameterAxis("iterations", [15, 30]),
                 ],
-                new Dictionary<string, double> { ["factors"] = c.Factors, ["reg"] = 10, ["alpha"] = 3, ["iterations"] = 15 },
+                new Dictionary<string, double> { ["factors"] = c.Factors, ["reg"] = 30, ["alpha"] = 3, ["iterations"] = 15, ["nu"] = 0 },
                 p => new IalsRecommender(new IalsOptions
                 {
                     Factors = (int)p["factors"],
                     Regularization = (float)p["reg"],
                     Alpha = (float)p["alpha"],
                     Iterations = (int)p["iterations"],
+                    RegularizationExponent = (float)p["nu"],
                 })),
             ["ease"] = _ => new TunableModel(
                 "ease",
-                [new ParameterAxis("lambda", [50, 100, 200, 300, 500, 750, 1000, 1500])],
+                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500])],
                 new Dictionary<string, double> { ["lambda"] = 300 },
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
             ["content"] = _ => new TunableModel(

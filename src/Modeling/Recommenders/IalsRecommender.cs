@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Cohortly.Modeling.Data;
 
 namespace Cohortly.Modeling.Recommenders;
@@ -11,6 +12,13 @@ public sealed record IalsOptions
 
     /// <summary>L2 penalty λ on every user and item vector.</summary>
     public float Regularization { get; init; } = 1f;
+
+    /// <summary>
+    /// Frequency scaling ν of λ (Rendle et al., "Revisiting the performance of iALS"): a row's penalty is
+    /// λ·(m_row / mean m)^ν with m_row = (items in the other side) + α·Σr, the row's total confidence mass.
+    /// 0 gives the same λ to every row.
+    /// </summary>
+    public float RegularizationExponent { get; init; }
 
     /// <summary>Confidence of an observed pair is 1 + α·r.</summary>
     public float Alpha { get; init; } = 10f;
@@ -32,6 +40,7 @@ public sealed record IalsOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Iterations);
         ArgumentOutOfRangeException.ThrowIfNegative(Regularization);
         ArgumentOutOfRangeException.ThrowIfNegative(Alpha);
+        ArgumentOutOfRangeException.ThrowIfNegative(RegularizationExponent);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConjugateGradientSteps);
     }
 }
@@ -53,6 +62,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
     private double[] _foldInBase = []; // YᵀY + λI of the final item factors
     private int _users;
     private int _items;
+    private double _meanUserMass; // mean confidence mass of the training users (fold-in scales λ like training did)
 
     public IalsRecommender()
         : this(new IalsOptions())
@@ -100,7 +110,19 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             SolveSide(userItems, _itemFactors, _items, _userFactors, parallel);
         }
 
+        _meanUserMass = MeanMass(userItems, _items, Options.Alpha);
         _foldInBase = FoldInBase(Gramian(_itemFactors, _items, f, parallel), f, Options.Regularization);
+    }
+
+    private static double MeanMass(SparseMatrix rows, int columns, float alpha)
+    {
+        var total = 0.0;
+        foreach (var v in rows.Values)
+        {
+            total += v;
+        }
+
+        return rows.Rows == 0 ? 0 : columns + (alpha * total / rows.Rows);
     }
 
     public void Score(int user, Span<float> scores)
@@ -157,6 +179,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         var b = new double[f];
         var alpha = Options.Alpha;
         var seen = new HashSet<int>();
+        var valueSum = 0.0;
         for (var k = 0; k < items.Length; k++)
         {
             var item = items[k];
@@ -166,6 +189,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             }
 
             var r = values.IsEmpty ? 1f : values[k];
+            valueSum += r;
             var y = ItemFactors(item);
             var w = alpha * r;
             for (var p = 0; p < f; p++)
@@ -177,6 +201,16 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
                 {
                     row[q] += wyp * y[q];
                 }
+            }
+        }
+
+        // The base holds YᵀY + λI; swap in this row's own λ when it is frequency-scaled.
+        var lambda = UserRegularization(valueSum);
+        if (lambda != Options.Regularization)
+        {
+            for (var p = 0; p < f; p++)
+            {
+                a[(p * f) + p] += lambda - Options.Regularization;
             }
         }
 
@@ -198,6 +232,8 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         writer.Write(Options.ConjugateGradientSteps);
         writer.Write(Options.InitialScale);
         writer.Write(Options.UseValues);
+        writer.Write(Options.RegularizationExponent);
+        writer.Write(_meanUserMass);
         writer.Write(_users);
         writer.Write(_items);
         BinaryArrays.Write(writer, _userFactors);
@@ -217,8 +253,10 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             ConjugateGradientSteps = reader.ReadInt32(),
             InitialScale = reader.ReadSingle(),
             UseValues = reader.ReadBoolean(),
+            RegularizationExponent = reader.ReadSingle(),
         };
         options.Validate();
+        var meanUserMass = reader.ReadDouble();
         var users = reader.ReadInt32();
         var items = reader.ReadInt32();
         var f = options.Factors;
@@ -226,6 +264,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         {
             _users = users,
             _items = items,
+            _meanUserMass = meanUserMass,
             _userFactors = BinaryArrays.ReadSingle(reader, checked(users * f)),
             _itemFactors = BinaryArrays.ReadSingle(reader, checked(items * f)),
         };
@@ -237,9 +276,9 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
     {
         var f = Options.Factors;
         var gram = Gramian(fixedFactors, fixedCount, f, parallel);
-        var lambda = Options.Regularization;
         var alpha = Options.Alpha;
         var steps = Options.ConjugateGradientSteps;
+        var lambdas = RowRegularization(rows, fixedCount);
         Parallel.For(
             0,
             rows.Rows,
@@ -247,12 +286,58 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             () => new CgWorkspace(f),
             (r, _, ws) =>
             {
-                SolveRow(r, rows, fixedFactors, gram, target.AsSpan(r * f, f), lambda, alpha, steps, ws);
+                SolveRow(r, rows, fixedFactors, gram, target.AsSpan(r * f, f), lambdas[r], alpha, steps, ws);
                 return ws;
             },
             _ => { });
     }
 
+    private float UserRegularization(double valueSum)
+    {
+        if (Options.RegularizationExponent == 0 || _meanUserMass <= 0)
+        {
+            return Options.Regularization;
+        }
+
+        var mass = _items + (Options.Alpha * valueSum);
+        return (float)(Options.Regularization * Math.Pow(mass / _meanUserMass, Options.RegularizationExponent));
+    }
+
+    private float[] RowRegularization(SparseMatrix rows, int fixedCount)
+    {
+        var lambdas = new float[rows.Rows];
+        var nu = Options.RegularizationExponent;
+        if (nu == 0)
+        {
+            Array.Fill(lambdas, Options.Regularization);
+            return lambdas;
+        }
+
+        var mass = new double[rows.Rows];
+        var mean = 0.0;
+        for (var r = 0; r < rows.Rows; r++)
+        {
+            var sum = 0.0;
+            foreach (var v in rows.RowValues(r))
+            {
+                sum += v;
+            }
+
+            mass[r] = fixedCount + (Options.Alpha * sum);
+            mean += mass[r];
+        }
+
+        mean /= Math.Max(1, rows.Rows);
+        for (var r = 0; r < rows.Rows; r++)
+        {
+            lambdas[r] = (float)(Options.Regularization * Math.Pow(mass[r] / mean, nu));
+        }
+
+        return lambdas;
+    }
+
+    // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveRow(int row, SparseMatrix rows, float[] fixedFactors, float[] gram, Span<float> x, float lambda, float alpha, int steps, CgWorkspace ws)
     {
         var f = x.Length;
@@ -292,6 +377,8 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
     }
 
     // result = (YᵀY + λI + Σ_k α r_k y_k y_kᵀ) v, never forming the row's own matrix.
+    // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyA(ReadOnlySpan<float> v, Span<float> result, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, ReadOnlySpan<float> y, float[] gram, float lambda, float alpha)
     {
         var f = v.Length;
@@ -310,6 +397,8 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
     }
 
     /// <summary>FᵀF for row-major F (count × f), computed on a transposed copy so each entry is one long dot product.</summary>
+    // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Gramian(float[] factors, int count, int f, ParallelOptions parallel)
     {
         var transposed = new float[f * count];

@@ -10,12 +10,25 @@ public sealed record ItemKnnOptions
     /// <summary>Shrinkage added to the cosine denominator: pairs with little co-occurrence count less.</summary>
     public float Shrinkage { get; init; } = 10f;
 
+    /// <summary>
+    /// Asymmetric cosine exponent: sim(j, i) = overlap / (‖U_j‖^(2a)·‖U_i‖^(2(1−a)) + shrink); 0.5 is the plain cosine.
+    /// Higher values favour popular neighbours.
+    /// </summary>
+    public float Asymmetry { get; init; } = 0.5f;
+
+    /// <summary>Weights each user's contribution by log(users / user's item count), so heavy users count less.</summary>
+    public bool InverseUserFrequency { get; init; }
+
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Neighbors);
         ArgumentOutOfRangeException.ThrowIfNegative(Shrinkage);
+        if (Asymmetry is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Asymmetry), Asymmetry, "asymmetry must be within [0, 1]");
+        }
     }
 }
 
@@ -61,10 +74,29 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
         var userItems = data.UserItems;
         var itemUsers = data.ItemUsers;
         var n = data.ItemCount;
-        var norms = new float[n];
+        var userWeights = new float[data.UserCount];
+        for (var u = 0; u < userWeights.Length; u++)
+        {
+            var count = userItems.RowLength(u);
+            userWeights[u] = !Options.InverseUserFrequency ? 1f
+                : count == 0 ? 0f
+                : MathF.Max(1e-3f, MathF.Log((float)userWeights.Length / count));
+        }
+
+        // Squared norms of the item vectors; the exponents turn them into the (asymmetric) cosine denominator.
+        var left = new float[n];
+        var right = new float[n];
+        var asymmetry = Options.Asymmetry;
         for (var i = 0; i < n; i++)
         {
-            norms[i] = MathF.Sqrt(itemUsers.RowLength(i));
+            var sq = 0f;
+            foreach (var u in itemUsers.RowColumns(i))
+            {
+                sq += userWeights[u] * userWeights[u];
+            }
+
+            left[i] = MathF.Pow(sq, asymmetry);
+            right[i] = MathF.Pow(sq, 1 - asymmetry);
         }
 
         var k = Math.Min(Options.Neighbors, Math.Max(1, n - 1));
@@ -82,6 +114,7 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
                 touched.Clear();
                 foreach (var u in itemUsers.RowColumns(j))
                 {
+                    var w = userWeights[u] * userWeights[u];
                     foreach (var i in userItems.RowColumns(u))
                     {
                         if (i == j)
@@ -94,7 +127,7 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
                             touched.Add(i);
                         }
 
-                        acc[i] += 1;
+                        acc[i] += w;
                     }
                 }
 
@@ -102,7 +135,7 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
                 heap.Clear();
                 foreach (var i in touched)
                 {
-                    var sim = acc[i] / ((norms[i] * norms[j]) + shrink);
+                    var sim = acc[i] / ((left[j] * right[i]) + shrink);
                     acc[i] = 0;
                     if (sim > 0)
                     {
@@ -157,6 +190,8 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
         writer.Write(FormatVersion);
         writer.Write(Options.Neighbors);
         writer.Write(Options.Shrinkage);
+        writer.Write(Options.Asymmetry);
+        writer.Write(Options.InverseUserFrequency);
         _neighbors.Write(writer);
         _history.Write(writer);
     }
@@ -165,7 +200,13 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
     {
         ArgumentNullException.ThrowIfNull(reader);
         RecommenderSerializer.ExpectVersion(reader, FormatVersion, KindName);
-        var options = new ItemKnnOptions { Neighbors = reader.ReadInt32(), Shrinkage = reader.ReadSingle() };
+        var options = new ItemKnnOptions
+        {
+            Neighbors = reader.ReadInt32(),
+            Shrinkage = reader.ReadSingle(),
+            Asymmetry = reader.ReadSingle(),
+            InverseUserFrequency = reader.ReadBoolean(),
+        };
         var neighbors = SparseMatrix.Read(reader);
         return new ItemKnnRecommender(options)
         {
