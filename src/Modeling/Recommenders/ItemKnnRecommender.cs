@@ -16,7 +16,7 @@ public sealed record ItemKnnOptions
     /// </summary>
     public float Asymmetry { get; init; } = 0.5f;
 
-    /// <summary>Weights each user's contribution by log(users / user's item count), so heavy users count less.</summary>
+    /// <summary>Weights each user's contribution by log(items / user's item count), so heavy users count less.</summary>
     public bool InverseUserFrequency { get; init; }
 
     public int MaxDegreeOfParallelism { get; init; } = -1;
@@ -80,7 +80,7 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
             var count = userItems.RowLength(u);
             userWeights[u] = !Options.InverseUserFrequency ? 1f
                 : count == 0 ? 0f
-                : MathF.Max(1e-3f, MathF.Log((float)userWeights.Length / count));
+                : MathF.Max(1e-3f, MathF.Log((float)n / count));
         }
 
         // Squared norms of the item vectors; the exponents turn them into the (asymmetric) cosine denominator.

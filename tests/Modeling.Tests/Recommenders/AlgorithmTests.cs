@@ -102,6 +102,70 @@ public sealed class AlgorithmTests
         Assert.Equal(3 / (MathF.Sqrt(12) + 1), sims[1], 5);
     }
 
+    private static Cohortly.Modeling.Data.InteractionDataset KnnExample()
+    {
+        var builder = new InteractionDatasetBuilder();
+        foreach (var (u, i) in new[] { ("1", "a"), ("2", "a"), ("3", "a"), ("1", "b"), ("2", "b"), ("3", "c"), ("1", "d"), ("2", "d"), ("3", "d"), ("4", "d") })
+        {
+            builder.Add(u, i, 1, 0);
+        }
+
+        return builder.Build();
+    }
+
+    [Fact]
+    public void Item_knn_asymmetry_zero_divides_the_overlap_by_the_neighbours_popularity()
+    {
+        var data = KnnExample();
+        var model = new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 3, Shrinkage = 1, Asymmetry = 0 });
+        model.Fit(new TrainingData(data), new Random(1));
+        var a = data.Catalog.Items.IndexOf("a");
+        var items = data.Catalog.Items;
+
+        var sims = new Dictionary<string, float>();
+        for (var k = 0; k < model.NeighborItems(a).Length; k++)
+        {
+            sims[items[model.NeighborItems(a)[k]]] = model.NeighborSimilarities(a)[k];
+        }
+
+        // overlap / (|U_neighbour| + shrink): b 2/3, d 3/5, c 1/2.
+        Assert.Equal(2f / 3, sims["b"], 5);
+        Assert.Equal(3f / 5, sims["d"], 5);
+        Assert.Equal(1f / 2, sims["c"], 5);
+    }
+
+    [Fact]
+    public void Item_knn_inverse_user_frequency_discounts_heavy_users()
+    {
+        // u1 is heavy (6 of 7 items); u2, u3 and u4 have two each. Pair (x, y) co-occurs only through u2, pair (x, z)
+        // only through u1, and y and z both have two users: plain cosine ties them; with IUF the light user's pair wins.
+        var builder = new InteractionDatasetBuilder();
+        foreach (var i in new[] { "x", "z", "p", "q", "r", "s" })
+        {
+            builder.Add("u1", i, 1, 0);
+        }
+
+        builder.Add("u2", "x", 1, 0);
+        builder.Add("u2", "y", 1, 0);
+        builder.Add("u3", "y", 1, 0);
+        builder.Add("u3", "p", 1, 0);
+        builder.Add("u4", "z", 1, 0);
+        builder.Add("u4", "q", 1, 0);
+        var data = builder.Build();
+        var items = data.Catalog.Items;
+        float Sim(bool iuf, string from, string to)
+        {
+            var m = new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 10, Shrinkage = 0, InverseUserFrequency = iuf });
+            m.Fit(new TrainingData(data), new Random(1));
+            var n = m.NeighborItems(items.IndexOf(from));
+            var k = n.IndexOf(items.IndexOf(to));
+            return k < 0 ? 0 : m.NeighborSimilarities(items.IndexOf(from))[k];
+        }
+
+        Assert.Equal(Sim(false, "x", "y"), Sim(false, "x", "z"), 5);
+        Assert.True(Sim(true, "x", "y") > 1.5f * Sim(true, "x", "z"));
+    }
+
     [Fact]
     public void Ease_weights_have_a_zero_diagonal_and_link_co_occurring_items()
     {

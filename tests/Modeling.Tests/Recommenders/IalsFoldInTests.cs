@@ -32,6 +32,22 @@ public sealed class IalsFoldInTests
     }
 
     [Fact]
+    public void Fold_in_matches_training_when_regularization_is_frequency_scaled()
+    {
+        var planted = Planted.Data();
+        var training = Planted.Training(planted);
+        var model = new IalsRecommender(new IalsOptions { Factors = 16, Iterations = 10, Regularization = 2, Alpha = 4, RegularizationExponent = 1 });
+        model.Fit(training, new Random(1));
+        var folded = new float[16];
+
+        foreach (var u in new[] { 3, 120 })
+        {
+            model.FoldIn(training.UserItems.RowColumns(u), folded);
+            Assert.True(TensorPrimitives.CosineSimilarity(model.UserFactors(u), folded) > 0.99);
+        }
+    }
+
+    [Fact]
     public void Fold_in_of_a_few_block_items_points_a_new_user_at_that_block()
     {
         var planted = Planted.Data();
