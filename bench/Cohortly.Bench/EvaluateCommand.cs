@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;
@@ -170,7 +171,7 @@ internal static class EvaluateCommand
     private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames)
     {
         using var stream = File.Create(path);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("dataset", dataset);
         w.WriteString("protocol", protocol);

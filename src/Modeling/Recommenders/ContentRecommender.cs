@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using Cohortly.Modeling.Data;
 
@@ -180,43 +181,52 @@ public sealed class ContentRecommender(ContentOptions options) : IRecommender
     {
         var n = ItemCount;
         scores[..n].Clear();
-        var profile = new float[_vocabulary.Length];
-        foreach (var i in recentItems)
+        var buffer = ArrayPool<float>.Shared.Rent(_vocabulary.Length);
+        try
         {
-            if ((uint)i >= (uint)n)
+            var profile = buffer.AsSpan(0, _vocabulary.Length);
+            profile.Clear();
+            foreach (var i in recentItems)
             {
-                continue;
+                if ((uint)i >= (uint)n)
+                {
+                    continue;
+                }
+
+                var terms = _itemTerms.RowColumns(i);
+                var weights = _itemTerms.RowValues(i);
+                for (var k = 0; k < terms.Length; k++)
+                {
+                    profile[terms[k]] += weights[k];
+                }
             }
 
-            var terms = _itemTerms.RowColumns(i);
-            var weights = _itemTerms.RowValues(i);
-            for (var k = 0; k < terms.Length; k++)
+            var norm = TensorPrimitives.Norm(profile);
+            if (norm == 0)
             {
-                profile[terms[k]] += weights[k];
+                return;
+            }
+
+            for (var t = 0; t < profile.Length; t++)
+            {
+                var p = profile[t];
+                if (p == 0)
+                {
+                    continue;
+                }
+
+                p /= norm;
+                var items = _termItems.RowColumns(t);
+                var w = _termItems.RowValues(t);
+                for (var k = 0; k < items.Length; k++)
+                {
+                    scores[items[k]] += p * w[k];
+                }
             }
         }
-
-        var norm = TensorPrimitives.Norm(profile);
-        if (norm == 0)
+        finally
         {
-            return;
-        }
-
-        for (var t = 0; t < profile.Length; t++)
-        {
-            var p = profile[t];
-            if (p == 0)
-            {
-                continue;
-            }
-
-            p /= norm;
-            var items = _termItems.RowColumns(t);
-            var w = _termItems.RowValues(t);
-            for (var k = 0; k < items.Length; k++)
-            {
-                scores[items[k]] += p * w[k];
-            }
+            ArrayPool<float>.Shared.Return(buffer);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Cohortly.Modeling.Data;
@@ -174,50 +175,79 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             throw new ArgumentException("one value per item is required", nameof(values));
         }
 
-        var a = new double[f * f];
-        _foldInBase.CopyTo(a, 0);
-        var b = new double[f];
-        var alpha = Options.Alpha;
-        var seen = new HashSet<int>();
-        var valueSum = 0.0;
-        for (var k = 0; k < items.Length; k++)
+        // Serving path: pooled buffers, no per-call allocation.
+        var aBuffer = ArrayPool<double>.Shared.Rent(f * f);
+        var bBuffer = ArrayPool<double>.Shared.Rent(f);
+        int[]? sorted = null;
+        try
         {
-            var item = items[k];
-            if ((uint)item >= (uint)_items || (values.IsEmpty && !seen.Add(item)))
+            var a = aBuffer.AsSpan(0, f * f);
+            var b = bBuffer.AsSpan(0, f);
+            _foldInBase.CopyTo(a);
+            b.Clear();
+            var list = items;
+            if (values.IsEmpty)
             {
-                continue;
+                // Binary feedback: a repeated item is still one observed pair.
+                sorted = ArrayPool<int>.Shared.Rent(items.Length);
+                var s = sorted.AsSpan(0, items.Length);
+                items.CopyTo(s);
+                s.Sort();
+                list = s;
             }
 
-            var r = values.IsEmpty ? 1f : values[k];
-            valueSum += r;
-            var y = ItemFactors(item);
-            var w = alpha * r;
-            for (var p = 0; p < f; p++)
+            var alpha = Options.Alpha;
+            var valueSum = 0.0;
+            var previous = -1;
+            for (var k = 0; k < list.Length; k++)
             {
-                b[p] += (1 + w) * y[p];
-                var wyp = w * y[p];
-                var row = a.AsSpan(p * f, f);
-                for (var q = 0; q < f; q++)
+                var item = list[k];
+                if ((uint)item >= (uint)_items || (values.IsEmpty && item == previous))
                 {
-                    row[q] += wyp * y[q];
+                    continue;
+                }
+
+                previous = item;
+                var r = values.IsEmpty ? 1f : values[k];
+                valueSum += r;
+                var y = ItemFactors(item);
+                var w = alpha * r;
+                for (var p = 0; p < f; p++)
+                {
+                    b[p] += (1 + w) * y[p];
+                    var wyp = w * y[p];
+                    var row = a.Slice(p * f, f);
+                    for (var q = 0; q < f; q++)
+                    {
+                        row[q] += wyp * y[q];
+                    }
                 }
             }
-        }
 
-        // The base holds YᵀY + λI; swap in this row's own λ when it is frequency-scaled.
-        var lambda = UserRegularization(valueSum);
-        if (lambda != Options.Regularization)
-        {
+            // The base holds YᵀY + λI; swap in this row's own λ when it is frequency-scaled.
+            var lambda = UserRegularization(valueSum);
+            if (lambda != Options.Regularization)
+            {
+                for (var p = 0; p < f; p++)
+                {
+                    a[(p * f) + p] += lambda - Options.Regularization;
+                }
+            }
+
+            DenseLinearAlgebra.CholeskySolveInPlace(a, f, b);
             for (var p = 0; p < f; p++)
             {
-                a[(p * f) + p] += lambda - Options.Regularization;
+                userVector[p] = (float)b[p];
             }
         }
-
-        DenseLinearAlgebra.CholeskySolveInPlace(a, f, b);
-        for (var p = 0; p < f; p++)
+        finally
         {
-            userVector[p] = (float)b[p];
+            ArrayPool<double>.Shared.Return(aBuffer);
+            ArrayPool<double>.Shared.Return(bBuffer);
+            if (sorted is not null)
+            {
+                ArrayPool<int>.Shared.Return(sorted);
+            }
         }
     }
 
