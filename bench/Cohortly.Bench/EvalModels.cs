@@ -3,8 +3,11 @@ using Cohortly.Modeling.Recommenders;
 
 namespace Cohortly.Bench;
 
-/// <summary>What a model family may look at when the bench builds its search space.</summary>
-internal sealed record EvalContext(TrainingData Train, int Seed, int Factors);
+/// <summary>
+/// What a model family may look at when the bench builds its search space. <see cref="Fitted"/> holds the
+/// validation-selected model of every family searched before (by name), for families built on top of others.
+/// </summary>
+internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted);
 
 /// <summary>
 /// The model families <c>evaluate --models</c> can name, each with its validation search space. To add a family
@@ -13,7 +16,7 @@ internal sealed record EvalContext(TrainingData Train, int Seed, int Factors);
 /// </summary>
 internal static class EvalModels
 {
-    public const string DefaultList = "pop,itemknn,ials,ease";
+    public const string DefaultList = "pop,itemknn,ials,ease,blend";
 
     public static IReadOnlyDictionary<string, Func<EvalContext, TunableModel>> All { get; } =
         new Dictionary<string, Func<EvalContext, TunableModel>>(StringComparer.OrdinalIgnoreCase)
@@ -63,10 +66,46 @@ internal static class EvalModels
                 [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500])],
                 new Dictionary<string, double> { ["lambda"] = 300 },
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
+            ["blend"] = Blend,
             ["content"] = _ => new TunableModel(
                 "content",
                 [new ParameterAxis("title", [0, 0.5, 1])],
                 new Dictionary<string, double> { ["title"] = 1 },
                 p => new ContentRecommender(new ContentOptions { TitleWeight = (float)p["title"] })),
         };
+
+    /// <summary>
+    /// Standardised-score blend of the already selected ials / ease / itemknn models (list them before "blend");
+    /// only the weights are searched, on validation like everything else.
+    /// </summary>
+    private static TunableModel Blend(EvalContext context)
+    {
+        string[] names = ["ials", "ease", "itemknn"];
+        var axes = new List<ParameterAxis>();
+        var start = new Dictionary<string, double>();
+        foreach (var name in names)
+        {
+            if (context.Fitted.ContainsKey(name))
+            {
+                axes.Add(new ParameterAxis("w_" + name, [0, 0.25, 0.5, 1]));
+                start["w_" + name] = 1;
+            }
+        }
+
+        if (axes.Count == 0)
+        {
+            throw new ArgumentException("blend needs ials, ease or itemknn earlier in --models");
+        }
+
+        return new TunableModel("blend", axes, start, p =>
+        {
+            var components = new List<BlendComponent>();
+            foreach (var (key, weight) in p)
+            {
+                components.Add(new BlendComponent(context.Fitted[key["w_".Length..]], (float)weight));
+            }
+
+            return new BlendRecommender(components, fitComponents: false);
+        });
+    }
 }

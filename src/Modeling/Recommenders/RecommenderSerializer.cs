@@ -21,6 +21,7 @@ public sealed class RecommenderSerializer
             [IalsRecommender.KindName] = (r, _) => IalsRecommender.Read(r),
             [EaseRecommender.KindName] = (r, _) => EaseRecommender.Read(r),
             [ContentRecommender.KindName] = (r, _) => ContentRecommender.Read(r),
+            [BlendRecommender.KindName] = BlendRecommender.Read,
         };
     }
 

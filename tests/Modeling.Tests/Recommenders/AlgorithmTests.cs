@@ -204,4 +204,28 @@ public sealed class AlgorithmTests
 
         Assert.Contains("120", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Blend_of_one_model_ranks_like_that_model_and_weights_shift_the_ranking()
+    {
+        var planted = Planted.Data();
+        var training = Planted.Training(planted);
+        var knn = new ItemKnnRecommender();
+        var popularity = new PopularityRecommender();
+        knn.Fit(training, new Random(1));
+        popularity.Fit(training, new Random(1));
+        var alone = new BlendRecommender([new(knn, 2f)], fitComponents: false);
+        var popHeavy = new BlendRecommender([new(knn, 0.01f), new(popularity, 1f)], fitComponents: false);
+        var a = new float[Planted.Items];
+        var b = new float[Planted.Items];
+        var p = new float[Planted.Items];
+
+        knn.Score(5, a);
+        alone.Score(5, b);
+        popularity.Score(5, p);
+
+        Assert.Equal(TopK.Select(a, 10), TopK.Select(b, 10));
+        popHeavy.Score(5, b);
+        Assert.Equal(TopK.Select(p, 10), TopK.Select(b, 10));
+    }
 }

@@ -5,7 +5,7 @@ namespace Cohortly.Modeling.Tests.Recommenders;
 
 public sealed class SerializationTests
 {
-    public static TheoryData<string> Kinds => ["popularity", "itemknn", "ials", "ease", "content"];
+    public static TheoryData<string> Kinds => ["popularity", "itemknn", "ials", "ease", "content", "blend"];
 
     private static IRecommender Create(string kind) => kind switch
     {
@@ -14,6 +14,7 @@ public sealed class SerializationTests
         "ials" => new IalsRecommender(new IalsOptions { Factors = 8, Iterations = 3 }),
         "ease" => new EaseRecommender(new EaseOptions { Regularization = 20 }),
         "content" => new ContentRecommender(),
+        "blend" => new BlendRecommender([new(new ItemKnnRecommender(), 1f), new(new IalsRecommender(new IalsOptions { Factors = 4, Iterations = 2 }), 0.5f)]),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
