@@ -26,7 +26,7 @@ internal static class EvaluateCommand
             a = new BenchArgs(args);
             return Task.FromResult(Run(a));
         }
-        catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
         {
             Console.Error.WriteLine($"evaluate: {e.Message}");
             return Task.FromResult(2);
