@@ -7,7 +7,7 @@ namespace Cohortly.Bench;
 
 /// <summary>
 /// Training speed. Usage:
-/// speed [--users N] [--items N] [--per-user N] [--factors 64] [--iterations 15] [--repeat 3] [--seed N]
+/// speed [--users N] [--items N] [--per-user N] [--factors 64] [--iterations 15] [--repeat 3] [--seed N] [--threads N]
 ///       [--data PATH --format ml100k|ml1m|mlcsv|tsv]
 /// Times iALS on generated data and, with --data, on the whole data set (every interaction, binary). Each
 /// measurement is repeated; the first run (JIT warm-up included) is reported apart from the median of the rest.
@@ -47,16 +47,22 @@ internal static class SpeedCommand
         var generated = SyntheticInteractions.PlantedBlocks(
             a.GetInt("users", 10_000), a.GetInt("items", 5_000), 8, a.GetInt("per-user", 50), 0.8, new Random(seed)).Data;
         var generatedTraining = new TrainingData(generated);
-        TimeIals("generated", generatedTraining, options, repeat, seed);
-        TimeIals("generated", generatedTraining, options with { MaxDegreeOfParallelism = 1 }, repeat, seed);
+        // --threads N times one degree of parallelism only; by default all cores, then one thread as the reference.
+        int[] degrees = a.Get("threads") is null ? [-1, 1] : [a.GetInt("threads", -1)];
+        foreach (var d in degrees)
+        {
+            TimeIals("generated", generatedTraining, options with { MaxDegreeOfParallelism = d }, repeat, seed);
+        }
 
         if (a.Get("data") is { } path)
         {
             var data = DatasetLoader.Load(DatasetLoader.ParseFormat(a.Require("format")), path);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             var training = new TrainingData(data);
-            TimeIals(name, training, options, repeat, seed);
-            TimeIals(name, training, options with { MaxDegreeOfParallelism = 1 }, repeat, seed);
+            foreach (var d in degrees)
+            {
+                TimeIals(name, training, options with { MaxDegreeOfParallelism = d }, repeat, seed);
+            }
         }
 
         KMeansSection(a);
