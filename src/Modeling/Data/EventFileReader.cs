@@ -26,8 +26,33 @@ public static class EventFileReader
         var before = builder.Count;
         var sep = separator.ToString();
         var name = separator == '\t' ? "tab" : $"'{separator}'";
+        var fields = new List<string>(5);
+        var scratch = new StringBuilder();
         TextLines.ForEach(path, Encoding.UTF8, (line, n) =>
         {
+            if (separator == ',')
+            {
+                // CSV: ids may be quoted (and contain commas).
+                if (!TextLines.SplitCsv(line, fields, scratch))
+                {
+                    throw new DataFormatException(path, n, "unterminated quoted field");
+                }
+
+                if (n == 1 && fields.Count >= 4 && (!TextLines.IsNumber(fields[2]) || !TextLines.IsNumber(fields[3])))
+                {
+                    return; // header
+                }
+
+                TextLines.Expect(fields.Count, 4, 5, path, n, name);
+                builder.Add(
+                    TextLines.RequireId(fields[0], path, n, "user id"),
+                    TextLines.RequireId(fields[1], path, n, "item id"),
+                    TextLines.ParseFloat(fields[2], path, n, "value"),
+                    TextLines.ParseTimestamp(fields[3], path, n),
+                    fields.Count == 5 ? fields[4].AsSpan().Trim() : default);
+                return;
+            }
+
             Span<Range> f = stackalloc Range[6];
             var count = TextLines.Split(line, sep, f);
             var s = line.AsSpan();

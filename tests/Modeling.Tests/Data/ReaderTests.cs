@@ -149,6 +149,19 @@ public sealed class ReaderTests
     }
 
     [Fact]
+    public void Csv_event_file_accepts_quoted_ids_containing_commas()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("events.csv", "u1,\"sku, large\",1,1700000000\n\"u,2\",sku-2,1,1700000001\n");
+
+        var data = EventFileReader.Read(path);
+
+        Assert.Equal("sku, large", data.Catalog.Items[data.Items[0]]);
+        Assert.Equal("u,2", data.Catalog.Users[data.Users[1]]);
+        Assert.False(data.HasEventTypes);
+    }
+
+    [Fact]
     public void Event_file_with_bad_timestamp_names_the_line()
     {
         using var dir = new TempDirectory();
