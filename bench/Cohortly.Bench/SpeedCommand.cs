@@ -8,7 +8,7 @@ namespace Cohortly.Bench;
 /// <summary>
 /// Training speed. Usage:
 /// speed [--users N] [--items N] [--per-user N] [--factors 64] [--iterations 15] [--repeat 3] [--seed N] [--threads N]
-///       [--data PATH --format ml100k|ml1m|mlcsv|tsv]
+///       [--data PATH [--format ml100k|ml1m|mlcsv|tsv]]   (format defaults to ml100k)
 /// Times iALS on generated data and, with --data, on the whole data set (every interaction, binary). Each
 /// measurement is repeated; the first run (JIT warm-up included) is reported apart from the median of the rest.
 /// A single-thread run of the same fit is the same-run reference for the parallel speed-up.
@@ -56,7 +56,7 @@ internal static class SpeedCommand
 
         if (a.Get("data") is { } path)
         {
-            var data = DatasetLoader.Load(DatasetLoader.ParseFormat(a.Require("format")), path);
+            var data = DatasetLoader.Load(DatasetLoader.ParseFormat(a.Get("format") ?? "ml100k"), path);
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             var training = new TrainingData(data);
             foreach (var d in degrees)
