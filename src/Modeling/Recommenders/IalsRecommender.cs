@@ -21,6 +21,13 @@ public sealed record IalsOptions
     /// </summary>
     public float RegularizationExponent { get; init; }
 
+    /// <summary>
+    /// Weight of a missing pair grows with the item's popularity as count^γ, normalised to a mean of one over the
+    /// items (He et al., "Fast matrix factorization for online recommendation with implicit feedback"): a popular
+    /// item the user skipped is a stronger negative than an obscure one. 0 weighs every missing pair 1.
+    /// </summary>
+    public float UnobservedPopularityExponent { get; init; }
+
     /// <summary>Confidence of an observed pair is 1 + α·r.</summary>
     public float Alpha { get; init; } = 10f;
 
@@ -42,6 +49,7 @@ public sealed record IalsOptions
         ArgumentOutOfRangeException.ThrowIfNegative(Regularization);
         ArgumentOutOfRangeException.ThrowIfNegative(Alpha);
         ArgumentOutOfRangeException.ThrowIfNegative(RegularizationExponent);
+        ArgumentOutOfRangeException.ThrowIfNegative(UnobservedPopularityExponent);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConjugateGradientSteps);
     }
 }
@@ -63,6 +71,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
     private double[] _foldInBase = []; // YᵀY + λI of the final item factors
     private int _users;
     private int _items;
+    private float[] _missingWeights = []; // per item; empty = every missing pair weighs 1
     private double _meanUserMass; // mean confidence mass of the training users (fold-in scales λ like training did)
 
     public IalsRecommender()
@@ -103,16 +112,48 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         FillNormal(_itemFactors, scale, random);
         FillNormal(_userFactors, scale, random);
         var parallel = Parallelism.Options(Options.MaxDegreeOfParallelism, cancellationToken);
+        _missingWeights = MissingWeights(itemUsers, Options.UnobservedPopularityExponent);
+        float[]? missing = _missingWeights.Length == 0 ? null : _missingWeights;
         for (var it = 0; it < Options.Iterations; it++)
         {
             // Items first, users last: the final user vectors are then fitted to the final item vectors, which is
-            // what fold-in reproduces at serving time.
-            SolveSide(itemUsers, _userFactors, _users, _itemFactors, parallel);
-            SolveSide(userItems, _itemFactors, _items, _userFactors, parallel);
+            // what fold-in reproduces at serving time. An item row's missing pairs all carry that item's weight
+            // (a scale on XᵀX); a user row's carry each item's weight (a weighted YᵀY).
+            SolveSide(itemUsers, _userFactors, _users, _itemFactors, parallel, gramWeights: null, rowScales: missing, columnWeights: null);
+            SolveSide(userItems, _itemFactors, _items, _userFactors, parallel, gramWeights: missing, rowScales: null, columnWeights: missing);
         }
 
         _meanUserMass = MeanMass(userItems, _items, Options.Alpha);
-        _foldInBase = FoldInBase(Gramian(_itemFactors, _items, f, parallel), f, Options.Regularization);
+        _foldInBase = FoldInBase(Gramian(_itemFactors, _items, f, parallel, missing), f, Options.Regularization);
+    }
+
+    private static float[] MissingWeights(SparseMatrix itemUsers, float exponent)
+    {
+        if (exponent == 0 || itemUsers.Rows == 0)
+        {
+            return [];
+        }
+
+        var weights = new float[itemUsers.Rows];
+        var sum = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = (float)Math.Pow(itemUsers.RowLength(i), exponent);
+            sum += weights[i];
+        }
+
+        if (sum <= 0)
+        {
+            return [];
+        }
+
+        var scale = (float)(weights.Length / sum);
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] *= scale;
+        }
+
+        return weights;
     }
 
     private static double MeanMass(SparseMatrix rows, int columns, float alpha)
@@ -211,10 +252,11 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
                 var r = values.IsEmpty ? 1f : values[k];
                 valueSum += r;
                 var y = ItemFactors(item);
-                var w = alpha * r;
+                var confidence = 1 + (alpha * r);
+                var w = _missingWeights.Length == 0 ? alpha * r : confidence - _missingWeights[item];
                 for (var p = 0; p < f; p++)
                 {
-                    b[p] += (1 + w) * y[p];
+                    b[p] += confidence * y[p];
                     var wyp = w * y[p];
                     var row = a.Slice(p * f, f);
                     for (var q = 0; q < f; q++)
@@ -263,11 +305,14 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         writer.Write(Options.InitialScale);
         writer.Write(Options.UseValues);
         writer.Write(Options.RegularizationExponent);
+        writer.Write(Options.UnobservedPopularityExponent);
         writer.Write(_meanUserMass);
         writer.Write(_users);
         writer.Write(_items);
         BinaryArrays.Write(writer, _userFactors);
         BinaryArrays.Write(writer, _itemFactors);
+        writer.Write(_missingWeights.Length);
+        BinaryArrays.Write(writer, _missingWeights);
     }
 
     public static IalsRecommender Read(BinaryReader reader)
@@ -284,6 +329,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             InitialScale = reader.ReadSingle(),
             UseValues = reader.ReadBoolean(),
             RegularizationExponent = reader.ReadSingle(),
+            UnobservedPopularityExponent = reader.ReadSingle(),
         };
         options.Validate();
         var meanUserMass = reader.ReadDouble();
@@ -298,17 +344,25 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             _userFactors = BinaryArrays.ReadSingle(reader, checked(users * f)),
             _itemFactors = BinaryArrays.ReadSingle(reader, checked(items * f)),
         };
-        model._foldInBase = FoldInBase(Gramian(model._itemFactors, items, f, Parallelism.Options(-1, default)), f, options.Regularization);
+        var missingCount = reader.ReadInt32();
+        if (missingCount != 0 && missingCount != items)
+        {
+            throw new InvalidDataException("ials missing-pair weights do not match the item count");
+        }
+
+        model._missingWeights = BinaryArrays.ReadSingle(reader, missingCount);
+        float[]? missing = missingCount == 0 ? null : model._missingWeights;
+        model._foldInBase = FoldInBase(Gramian(model._itemFactors, items, f, Parallelism.Options(-1, default), missing), f, options.Regularization);
         return model;
     }
 
-    private void SolveSide(SparseMatrix rows, float[] fixedFactors, int fixedCount, float[] target, ParallelOptions parallel)
+    private void SolveSide(SparseMatrix rows, float[] fixedFactors, int fixedCount, float[] target, ParallelOptions parallel, float[]? gramWeights, float[]? rowScales, float[]? columnWeights)
     {
         var f = Options.Factors;
-        var gram = Gramian(fixedFactors, fixedCount, f, parallel);
+        var gram = Gramian(fixedFactors, fixedCount, f, parallel, gramWeights);
         var alpha = Options.Alpha;
         var steps = Options.ConjugateGradientSteps;
-        var lambdas = RowRegularization(rows, fixedCount);
+        var lambdas = RowRegularization(rows, fixedCount, rowScales);
         Parallel.For(
             0,
             rows.Rows,
@@ -316,7 +370,8 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             () => new CgWorkspace(f),
             (r, _, ws) =>
             {
-                SolveRow(r, rows, fixedFactors, gram, target.AsSpan(r * f, f), lambdas[r], alpha, steps, ws);
+                var scale = rowScales is null ? 1f : rowScales[r];
+                SolveRow(r, rows, fixedFactors, gram, target.AsSpan(r * f, f), lambdas[r], alpha, steps, scale, columnWeights, ws);
                 return ws;
             },
             _ => { });
@@ -333,7 +388,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         return (float)(Options.Regularization * Math.Pow(mass / _meanUserMass, Options.RegularizationExponent));
     }
 
-    private float[] RowRegularization(SparseMatrix rows, int fixedCount)
+    private float[] RowRegularization(SparseMatrix rows, int fixedCount, float[]? rowScales)
     {
         var lambdas = new float[rows.Rows];
         var nu = Options.RegularizationExponent;
@@ -353,7 +408,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
                 sum += v;
             }
 
-            mass[r] = fixedCount + (Options.Alpha * sum);
+            mass[r] = ((rowScales is null ? 1f : rowScales[r]) * fixedCount) + (Options.Alpha * sum);
             mean += mass[r];
         }
 
@@ -368,7 +423,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
 
     // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SolveRow(int row, SparseMatrix rows, float[] fixedFactors, float[] gram, Span<float> x, float lambda, float alpha, int steps, CgWorkspace ws)
+    private static void SolveRow(int row, SparseMatrix rows, float[] fixedFactors, float[] gram, Span<float> x, float lambda, float alpha, int steps, float scale, float[]? columnWeights, CgWorkspace ws)
     {
         var f = x.Length;
         var cols = rows.RowColumns(row);
@@ -384,13 +439,13 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             TensorPrimitives.MultiplyAdd(yAll.Slice(cols[k] * f, f), 1 + (alpha * vals[k]), b, b);
         }
 
-        MultiplyA(x, ap, cols, vals, yAll, gram, lambda, alpha);
+        MultiplyA(x, ap, cols, vals, yAll, gram, lambda, alpha, scale, columnWeights);
         TensorPrimitives.Subtract(b, ap, r);
         r.CopyTo(p);
         var rsOld = TensorPrimitives.Dot(r, r);
         for (var s = 0; s < steps && rsOld > 1e-20f; s++)
         {
-            MultiplyA(p, ap, cols, vals, yAll, gram, lambda, alpha);
+            MultiplyA(p, ap, cols, vals, yAll, gram, lambda, alpha, scale, columnWeights);
             var pAp = TensorPrimitives.Dot(p, ap);
             if (!(pAp > 0))
             {
@@ -406,37 +461,42 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         }
     }
 
-    // result = (YᵀY + λI + Σ_k α r_k y_k y_kᵀ) v, never forming the row's own matrix.
+    // result = (s·G + λI + Σ_k (1 + α r_k − c_k) y_k y_kᵀ) v, never forming the row's own matrix; G is the (weighted)
+    // Gramian, s the row's missing-pair weight and c_k the missing-pair weight the observed pair replaces.
     // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyA(ReadOnlySpan<float> v, Span<float> result, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, ReadOnlySpan<float> y, float[] gram, float lambda, float alpha)
+    private static void MultiplyA(ReadOnlySpan<float> v, Span<float> result, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, ReadOnlySpan<float> y, float[] gram, float lambda, float alpha, float scale, float[]? columnWeights)
     {
         var f = v.Length;
         var g = gram.AsSpan();
         for (var a = 0; a < f; a++)
         {
-            result[a] = TensorPrimitives.Dot(g.Slice(a * f, f), v) + (lambda * v[a]);
+            result[a] = (scale * TensorPrimitives.Dot(g.Slice(a * f, f), v)) + (lambda * v[a]);
         }
 
         for (var k = 0; k < cols.Length; k++)
         {
             var yk = y.Slice(cols[k] * f, f);
-            var w = alpha * vals[k] * TensorPrimitives.Dot(yk, v);
-            TensorPrimitives.MultiplyAdd(yk, w, result, result);
+            var extra = columnWeights is null ? (alpha * vals[k]) + (1 - scale) : 1 + (alpha * vals[k]) - columnWeights[cols[k]];
+            TensorPrimitives.MultiplyAdd(yk, extra * TensorPrimitives.Dot(yk, v), result, result);
         }
     }
 
-    /// <summary>FᵀF for row-major F (count × f), computed on a transposed copy so each entry is one long dot product.</summary>
+    /// <summary>
+    /// FᵀWF for row-major F (count × f) and diagonal weights W (null = identity), computed on a transposed copy
+    /// scaled by √w so each entry is one long dot product.
+    /// </summary>
     // Optimised at first call: training runs once per process, so tiered JIT would spend it in slow code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] Gramian(float[] factors, int count, int f, ParallelOptions parallel)
+    private static float[] Gramian(float[] factors, int count, int f, ParallelOptions parallel, float[]? weights = null)
     {
         var transposed = new float[f * count];
         for (var i = 0; i < count; i++)
         {
+            var root = weights is null ? 1f : MathF.Sqrt(weights[i]);
             for (var a = 0; a < f; a++)
             {
-                transposed[(a * count) + i] = factors[(i * f) + a];
+                transposed[(a * count) + i] = factors[(i * f) + a] * root;
             }
         }
 

@@ -31,12 +31,22 @@ public sealed class IalsFoldInTests
         }
     }
 
-    [Fact]
-    public void Fold_in_matches_training_when_regularization_is_frequency_scaled()
+    [Theory]
+    [InlineData(1f, 0f)]
+    [InlineData(0f, 0.5f)]
+    public void Fold_in_matches_training_with_scaled_regularization_or_popularity_weighted_negatives(float nu, float gamma)
     {
         var planted = Planted.Data();
         var training = Planted.Training(planted);
-        var model = new IalsRecommender(new IalsOptions { Factors = 16, Iterations = 10, Regularization = 2, Alpha = 4, RegularizationExponent = 1 });
+        var model = new IalsRecommender(new IalsOptions
+        {
+            Factors = 16,
+            Iterations = 10,
+            Regularization = 2,
+            Alpha = 4,
+            RegularizationExponent = nu,
+            UnobservedPopularityExponent = gamma,
+        });
         model.Fit(training, new Random(1));
         var folded = new float[16];
 

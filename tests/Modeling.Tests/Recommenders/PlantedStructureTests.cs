@@ -68,4 +68,31 @@ public sealed class PlantedStructureTests
         Assert.Equal(one.UserFactors(17).ToArray(), many.UserFactors(17).ToArray());
         Assert.Equal(one.ItemFactors(99).ToArray(), many.ItemFactors(99).ToArray());
     }
+
+    [Fact]
+    public void Popularity_weighted_negatives_push_ials_toward_less_popular_items()
+    {
+        var training = Planted.Training(Planted.Data());
+        double MeanPopularityOfTop10(float gamma)
+        {
+            var model = new IalsRecommender(new IalsOptions { Factors = 8, Iterations = 8, Regularization = 5, Alpha = 5, UnobservedPopularityExponent = gamma });
+            model.Fit(training, new Random(3));
+            var scores = new float[Planted.Items];
+            var sum = 0.0;
+            var n = 0;
+            for (var u = 0; u < training.UserCount; u++)
+            {
+                model.Score(u, scores);
+                foreach (var i in TopK.Select(scores, 10, training.UserItems.RowColumns(u)))
+                {
+                    sum += training.ItemUsers.RowLength(i);
+                    n++;
+                }
+            }
+
+            return sum / n;
+        }
+
+        Assert.True(MeanPopularityOfTop10(1f) < 0.9 * MeanPopularityOfTop10(0f));
+    }
 }

@@ -11,7 +11,7 @@ public sealed class SerializationTests
     {
         "popularity" => new PopularityRecommender(new PopularityOptions { ByGroup = true, HalfLife = TimeSpan.FromDays(3) }),
         "itemknn" => new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 10 }),
-        "ials" => new IalsRecommender(new IalsOptions { Factors = 8, Iterations = 3 }),
+        "ials" => new IalsRecommender(new IalsOptions { Factors = 8, Iterations = 3, RegularizationExponent = 0.5f, UnobservedPopularityExponent = 0.5f }),
         "ease" => new EaseRecommender(new EaseOptions { Regularization = 20 }),
         "content" => new ContentRecommender(),
         "blend" => new BlendRecommender([new(new ItemKnnRecommender(), 1f), new(new IalsRecommender(new IalsOptions { Factors = 4, Iterations = 2 }), 0.5f)]),
