@@ -1,11 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Recommenders;
+
 namespace Cohortly.Bench;
 
+/// <summary>
+/// Offline evaluation: load, filter and split (or read a pre-split directory), tune every model on validation,
+/// report test once. Usage:
+/// evaluate --data PATH --format ml100k|ml1m|mlcsv|tsv [--preset recbole|temporal] [--split-dir DIR]
+///          [--models pop,itemknn,ials,ease] [--json FILE] [--seed N] [--cohorts ATTRIBUTE] [--factors N]
+///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
+///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
+/// </summary>
 internal static class EvaluateCommand
 {
     public static Task<int> RunAsync(string[] args)
     {
-        _ = new BenchArgs(args);
-        Console.Error.WriteLine("evaluate: not built yet");
-        return Task.FromResult(2);
+        BenchArgs a;
+        try
+        {
+            a = new BenchArgs(args);
+            return Task.FromResult(Run(a));
+        }
+        catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"evaluate: {e.Message}");
+            return Task.FromResult(2);
+        }
     }
+
+    private static int Run(BenchArgs a)
+    {
+        var seed = a.GetInt("seed", 2024);
+        var protocol = EvaluationProtocol.Parse(a.Get("preset") ?? "recbole");
+        if (a.Get("min-value") is { } minValue)
+        {
+            // "none" drops the preset's threshold; a number replaces it.
+            protocol = protocol with { MinValue = minValue == "none" ? null : float.Parse(minValue, CultureInfo.InvariantCulture) };
+        }
+
+        if (a.Get("kcore") is not null)
+        {
+            var core = a.GetInt("kcore", 10);
+            protocol = protocol with { MinInteractionsPerUser = core, MinInteractionsPerItem = core };
+        }
+
+        protocol = protocol with { K = a.GetInt("k", protocol.K) };
+        var modelNames = (a.Get("models") ?? EvalModels.DefaultList).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var m in modelNames)
+        {
+            if (!EvalModels.All.ContainsKey(m))
+            {
+                throw new ArgumentException($"unknown model '{m}' (known: {string.Join(", ", EvalModels.All.Keys)})");
+            }
+        }
+
+        var watch = Stopwatch.StartNew();
+        DatasetSplit split;
+        string datasetName;
+        string protocolText;
+        if (a.Get("split-dir") is { } splitDir)
+        {
+            split = SplitDirectoryReader.Read(splitDir);
+            datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDir)));
+            protocolText = $"pre-split {splitDir}; full ranking excluding train (valid) items; k={protocol.K}";
+        }
+        else
+        {
+            var path = a.Require("data");
+            var format = DatasetLoader.ParseFormat(a.Require("format"));
+            var raw = DatasetLoader.Load(format, path);
+            datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+            var filtered = protocol.Filter(raw);
+            split = protocol.SplitData(filtered, new Random(seed));
+            Console.Error.WriteLine($"loaded {raw.Count} interactions ({raw.UserCount} users, {raw.ItemCount} items); after filter {filtered.Count} ({filtered.UserCount} users, {filtered.ItemCount} items) in {watch.Elapsed.TotalSeconds:F1}s");
+            protocolText = Describe(protocol);
+        }
+
+        Console.Error.WriteLine($"split: train {split.Train.Count}, valid {split.Validation.Count}, test {split.Test.Count}; seed {seed}");
+        if (a.Get("dump-split") is { } dumpDir)
+        {
+            // Lets another tool (or a cross-check script) evaluate on exactly this split; never commit the output.
+            EvalSplitDump.Write(split, dumpDir);
+            Console.Error.WriteLine($"wrote split to {dumpDir}");
+        }
+
+        int[]? groups = null;
+        IReadOnlyList<string> groupNames = [];
+        if (a.Get("cohorts") is { } attribute)
+        {
+            groups = split.Catalog.GroupUsersBy(attribute, out groupNames);
+            if (groupNames.Count == 0)
+            {
+                throw new ArgumentException($"no user has the attribute '{attribute}'");
+            }
+        }
+
+        var train = new TrainingData(split.Train, groups);
+        var evaluatorOptions = new RankingEvaluatorOptions { K = protocol.K, UserGroups = groups };
+        var validation = RankingEvaluator.ForValidation(split, evaluatorOptions);
+        var test = RankingEvaluator.ForTest(split, evaluatorOptions);
+        var fitted = new Dictionary<string, IRecommender>(StringComparer.OrdinalIgnoreCase);
+        var context = new EvalContext(train, seed, a.GetInt("factors", 64), fitted);
+        var search = new CoordinateSearch(train, validation, seed);
+        var rows = new List<ModelRow>();
+        foreach (var name in modelNames)
+        {
+            var tunable = EvalModels.All[name](context);
+            var result = search.Run(tunable, t => Console.Error.WriteLine(
+                $"  {tunable.Name} [{CoordinateSearch.Format(t.Parameters)}] valid ndcg@{protocol.K}={t.Objective:F4} ({t.TrainSeconds:F2}s)"));
+            fitted[name] = result.BestModel;
+            var tested = test.Evaluate(result.BestModel);
+            var seconds = result.Best.TrainSeconds + ReusedComponentSeconds(result.Best.Parameters, rows);
+            rows.Add(new ModelRow(tunable.Name, result.Best.Parameters, seconds, result.Best.Objective, tested));
+            Console.Error.WriteLine($"{tunable.Name}: best valid ndcg@{protocol.K}={result.Best.Objective:F4} with [{CoordinateSearch.Format(result.Best.Parameters)}] after {result.Trials.Count} trials; test ndcg@{protocol.K}={tested.Overall.Ndcg:F4}");
+        }
+
+        PrintTable(rows, protocol.K);
+        if (a.Get("json") is { } jsonPath)
+        {
+            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames);
+            Console.Error.WriteLine($"wrote {jsonPath}");
+        }
+
+        return 0;
+    }
+
+    // A family built on already fitted models (weights named "w_<model>") is charged those models' training time.
+    private static double ReusedComponentSeconds(IReadOnlyDictionary<string, double> parameters, List<ModelRow> earlier)
+    {
+        var seconds = 0.0;
+        foreach (var (key, weight) in parameters)
+        {
+            if (key.StartsWith("w_", StringComparison.Ordinal) && weight != 0)
+            {
+                foreach (var row in earlier)
+                {
+                    if (row.Name.Equals(key[2..], StringComparison.OrdinalIgnoreCase))
+                    {
+                        seconds += row.TrainSeconds;
+                    }
+                }
+            }
+        }
+
+        return seconds;
+    }
+
+    private static string Describe(EvaluationProtocol p)
+        => string.Create(CultureInfo.InvariantCulture, $"{p.Name}: value>={p.MinValue?.ToString(CultureInfo.InvariantCulture) ?? "any"}, {p.MinInteractionsPerUser}-core users/{p.MinInteractionsPerItem}-core items, {p.Split} {p.Ratios.Train}/{p.Ratios.Validation}/{p.Ratios.Test}, full ranking excluding the user's train (and for test, valid) items, k={p.K}; tuned on valid, reported on test");
+
+    private static void PrintTable(List<ModelRow> rows, int k)
+    {
+        var at = "@" + k.ToString(CultureInfo.InvariantCulture);
+        string[] headers = ["model", "ndcg" + at, "recall" + at, "mrr" + at, "hit" + at, "precision" + at, "coverage", "diversity", "novelty", "train s", "params"];
+        var table = new List<string[]> { headers };
+        foreach (var r in rows)
+        {
+            var m = r.Test.Overall;
+            table.Add(
+            [
+                r.Name, F(m.Ndcg), F(m.Recall), F(m.Mrr), F(m.Hit), F(m.Precision), F(m.Coverage), F(m.Diversity), F(m.Novelty),
+                r.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture), CoordinateSearch.Format(r.Parameters),
+            ]);
+        }
+
+        var widths = new int[headers.Length];
+        foreach (var row in table)
+        {
+            for (var c = 0; c < row.Length; c++)
+            {
+                widths[c] = Math.Max(widths[c], row[c].Length);
+            }
+        }
+
+        foreach (var row in table)
+        {
+            var cells = new string[row.Length];
+            for (var c = 0; c < row.Length; c++)
+            {
+                cells[c] = c == 0 || c == row.Length - 1 ? row[c].PadRight(widths[c]) : row[c].PadLeft(widths[c]);
+            }
+
+            Console.WriteLine(string.Join("  ", cells).TrimEnd());
+        }
+
+        static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+    }
+
+    private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames)
+    {
+        using var stream = File.Create(path);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("dataset", dataset);
+        w.WriteString("protocol", protocol);
+        w.WriteStartArray("models");
+        foreach (var r in rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", r.Name);
+            w.WriteStartObject("params");
+            foreach (var (name, value) in r.Parameters)
+            {
+                w.WriteNumber(name, value);
+            }
+
+            w.WriteEndObject();
+            w.WriteNumber("train_seconds", Math.Round(r.TrainSeconds, 3));
+            w.WriteNumber("valid_ndcg@" + k.ToString(CultureInfo.InvariantCulture), r.ValidObjective);
+            w.WritePropertyName("overall");
+            WriteMetrics(w, r.Test.Overall, k);
+            w.WriteStartArray("cohorts");
+            foreach (var (group, metrics) in r.Test.ByGroup)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", group);
+                w.WriteString("name", group < groupNames.Count ? groupNames[group] : group.ToString(CultureInfo.InvariantCulture));
+                w.WriteNumber("users", metrics.Users);
+                w.WritePropertyName("metrics");
+                WriteMetrics(w, metrics, k);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteMetrics(Utf8JsonWriter w, MetricSet m, int k)
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in m.ToDictionary(k))
+        {
+            if (double.IsFinite(value))
+            {
+                w.WriteNumber(name, value);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
+        }
+
+        w.WriteNumber("users", m.Users);
+        w.WriteEndObject();
+    }
+
+    private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test);
 }

@@ -1,0 +1,111 @@
+using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Bench;
+
+/// <summary>
+/// What a model family may look at when the bench builds its search space. <see cref="Fitted"/> holds the
+/// validation-selected model of every family searched before (by name), for families built on top of others.
+/// </summary>
+internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted);
+
+/// <summary>
+/// The model families <c>evaluate --models</c> can name, each with its validation search space. To add a family
+/// (e.g. the cohort model: global backbone + per-cohort adaptation), add an entry returning a <see cref="TunableModel"/>;
+/// its factory receives the parameter values and <see cref="EvalContext.Train"/> carries the user groups.
+/// </summary>
+internal static class EvalModels
+{
+    public const string DefaultList = "pop,itemknn,ials,ease,blend";
+
+    public static IReadOnlyDictionary<string, Func<EvalContext, TunableModel>> All { get; } =
+        new Dictionary<string, Func<EvalContext, TunableModel>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["pop"] = _ => new TunableModel("pop", [], new Dictionary<string, double>(), _ => new PopularityRecommender()),
+            ["pop-cohort"] = _ => new TunableModel(
+                "pop-cohort",
+                [new ParameterAxis("prior", [1, 10, 100, 1000])],
+                new Dictionary<string, double> { ["prior"] = 10 },
+                p => new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = (float)p["prior"] })),
+            ["itemknn"] = _ => new TunableModel(
+                "itemknn",
+                [
+                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]),
+                    new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
+                    new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
+                    new ParameterAxis("iuf", [0, 1]),
+                ],
+                new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10, ["asym"] = 0.5, ["iuf"] = 0 },
+                p => new ItemKnnRecommender(new ItemKnnOptions
+                {
+                    Neighbors = (int)p["k"],
+                    Shrinkage = (float)p["shrink"],
+                    Asymmetry = (float)p["asym"],
+                    InverseUserFrequency = p["iuf"] > 0,
+                })),
+            ["ials"] = c => new TunableModel(
+                "ials",
+                [
+                    new ParameterAxis("reg", [10, 20, 25, 30, 40, 50, 75]),
+                    new ParameterAxis("alpha", [1, 2, 3, 4, 5, 10]),
+                    new ParameterAxis("nu", [0, 0.5, 1]),
+                    new ParameterAxis("factors", [c.Factors, 128, 256]),
+                    new ParameterAxis("iterations", [15, 30]),
+                ],
+                new Dictionary<string, double> { ["factors"] = c.Factors, ["reg"] = 30, ["alpha"] = 3, ["iterations"] = 15, ["nu"] = 0 },
+                p => new IalsRecommender(new IalsOptions
+                {
+                    Factors = (int)p["factors"],
+                    Regularization = (float)p["reg"],
+                    Alpha = (float)p["alpha"],
+                    Iterations = (int)p["iterations"],
+                    RegularizationExponent = (float)p["nu"],
+                })),
+            ["ease"] = _ => new TunableModel(
+                "ease",
+                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500])],
+                new Dictionary<string, double> { ["lambda"] = 300 },
+                p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
+            ["blend"] = Blend,
+            ["content"] = _ => new TunableModel(
+                "content",
+                [new ParameterAxis("title", [0, 0.5, 1])],
+                new Dictionary<string, double> { ["title"] = 1 },
+                p => new ContentRecommender(new ContentOptions { TitleWeight = (float)p["title"] })),
+        };
+
+    /// <summary>
+    /// Standardised-score blend of the already selected ials / ease / itemknn models (list them before "blend");
+    /// only the weights are searched, on validation like everything else.
+    /// </summary>
+    private static TunableModel Blend(EvalContext context)
+    {
+        string[] names = ["ials", "ease", "itemknn"];
+        var axes = new List<ParameterAxis>();
+        var start = new Dictionary<string, double>();
+        foreach (var name in names)
+        {
+            if (context.Fitted.ContainsKey(name))
+            {
+                axes.Add(new ParameterAxis("w_" + name, [0, 0.25, 0.5, 1]));
+                start["w_" + name] = 1;
+            }
+        }
+
+        if (axes.Count == 0)
+        {
+            throw new ArgumentException("blend needs ials, ease or itemknn earlier in --models");
+        }
+
+        return new TunableModel("blend", axes, start, p =>
+        {
+            var components = new List<BlendComponent>();
+            foreach (var (key, weight) in p)
+            {
+                components.Add(new BlendComponent(context.Fitted[key["w_".Length..]], (float)weight));
+            }
+
+            return new BlendRecommender(components, fitComponents: false);
+        });
+    }
+}

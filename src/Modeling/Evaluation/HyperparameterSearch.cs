@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Modeling.Evaluation;
+
+/// <summary>A hyper-parameter and the values to try for it.</summary>
+public sealed record ParameterAxis(string Name, IReadOnlyList<double> Values);
+
+/// <summary>
+/// A model family the search can instantiate: its axes, where the search starts, and a factory from parameter values
+/// to an unfitted model. A later model (e.g. per-cohort adaptation) joins the search by providing one of these.
+/// </summary>
+public sealed record TunableModel(
+    string Name,
+    IReadOnlyList<ParameterAxis> Axes,
+    IReadOnlyDictionary<string, double> Start,
+    Func<IReadOnlyDictionary<string, double>, IRecommender> Create);
+
+public sealed record TrialResult(IReadOnlyDictionary<string, double> Parameters, double Objective, double TrainSeconds, EvaluationResult Validation);
+
+public sealed record SearchResult(string ModelName, TrialResult Best, IReadOnlyList<TrialResult> Trials, IRecommender BestModel);
+
+/// <summary>
+/// Coordinate search on the validation part: starting from <see cref="TunableModel.Start"/>, try every value of one
+/// axis with the others fixed, keep the best, move to the next axis; repeat passes until a pass changes nothing.
+/// Every configuration is trained on the training part only, with the same seed, and scored by validation NDCG@k
+/// (or another objective). The test part is never seen here.
+/// </summary>
+public sealed class CoordinateSearch(TrainingData train, RankingEvaluator validation, int seed, int maxPasses = 2)
+{
+    private readonly TrainingData _train = train ?? throw new ArgumentNullException(nameof(train));
+    private readonly RankingEvaluator _validation = validation ?? throw new ArgumentNullException(nameof(validation));
+
+    public Func<EvaluationResult, double> Objective { get; init; } = r => r.Overall.Ndcg;
+
+    public SearchResult Run(TunableModel model, Action<TrialResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var trials = new List<TrialResult>();
+        var seen = new Dictionary<string, TrialResult>(StringComparer.Ordinal);
+        var current = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (k, v) in model.Start)
+        {
+            current[k] = v;
+        }
+
+        TrialResult? best = null;
+        IRecommender? bestModel = null;
+
+        TrialResult Try(SortedDictionary<string, double> parameters)
+        {
+            var key = Format(parameters);
+            if (seen.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var frozen = new SortedDictionary<string, double>(parameters, StringComparer.Ordinal);
+            var recommender = model.Create(frozen);
+            var watch = Stopwatch.StartNew();
+            recommender.Fit(_train, new Random(seed), cancellationToken);
+            var seconds = watch.Elapsed.TotalSeconds;
+            var result = _validation.Evaluate(recommender, cancellationToken);
+            var trial = new TrialResult(frozen, Objective(result), seconds, result);
+            seen[key] = trial;
+            trials.Add(trial);
+            progress?.Invoke(trial);
+            if (best is null || trial.Objective > best.Objective)
+            {
+                best = trial;
+                bestModel = recommender;
+            }
+
+            return trial;
+        }
+
+        Try(current);
+        for (var pass = 0; pass < Math.Max(1, maxPasses); pass++)
+        {
+            var changed = false;
+            foreach (var axis in model.Axes)
+            {
+                var bestValue = current.TryGetValue(axis.Name, out var cv) ? cv : double.NaN;
+                var bestScore = double.NegativeInfinity;
+                foreach (var value in axis.Values)
+                {
+                    var candidate = new SortedDictionary<string, double>(current, StringComparer.Ordinal) { [axis.Name] = value };
+                    var t = Try(candidate);
+                    if (t.Objective > bestScore)
+                    {
+                        bestScore = t.Objective;
+                        bestValue = value;
+                    }
+                }
+
+                if (!current.TryGetValue(axis.Name, out var old) || old != bestValue)
+                {
+                    changed = true;
+                }
+
+                current[axis.Name] = bestValue;
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+        }
+
+        return new SearchResult(model.Name, best!, trials, bestModel!);
+    }
+
+    public static string Format(IReadOnlyDictionary<string, double> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var parts = new List<string>(parameters.Count);
+        foreach (var (k, v) in parameters)
+        {
+            parts.Add(k + "=" + v.ToString("G6", CultureInfo.InvariantCulture));
+        }
+
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,158 @@
+namespace Cohortly.Modeling.Recommenders;
+
+/// <summary>
+/// Bounded min-heap keeping the k best (score, index) pairs seen; ties prefer the lower index so results are
+/// deterministic. O(n log k) instead of a full sort.
+/// </summary>
+public sealed class TopKHeap
+{
+    private readonly float[] _scores;
+    private readonly int[] _indices;
+
+    public TopKHeap(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        _scores = new float[k];
+        _indices = new int[k];
+    }
+
+    public int Capacity => _scores.Length;
+
+    public int Count { get; private set; }
+
+    public void Clear() => Count = 0;
+
+    public void Offer(int index, float score)
+    {
+        if (float.IsNaN(score))
+        {
+            return;
+        }
+
+        if (Count < _scores.Length)
+        {
+            var i = Count++;
+            _scores[i] = score;
+            _indices[i] = index;
+            SiftUp(i);
+        }
+        else if (Better(score, index, _scores[0], _indices[0]))
+        {
+            _scores[0] = score;
+            _indices[0] = index;
+            SiftDown(0);
+        }
+    }
+
+    /// <summary>Writes the kept pairs best first and empties the heap; returns how many were written.</summary>
+    public int Drain(Span<int> indices, Span<float> scores = default)
+    {
+        var n = Count;
+        for (var k = n - 1; k >= 0; k--)
+        {
+            indices[k] = _indices[0];
+            if (!scores.IsEmpty)
+            {
+                scores[k] = _scores[0];
+            }
+
+            Count--;
+            if (Count > 0)
+            {
+                _scores[0] = _scores[Count];
+                _indices[0] = _indices[Count];
+                SiftDown(0);
+            }
+        }
+
+        return n;
+    }
+
+    private static bool Better(float s1, int i1, float s2, int i2) => s1 > s2 || (s1 == s2 && i1 < i2);
+
+    private void SiftUp(int i)
+    {
+        while (i > 0)
+        {
+            var parent = (i - 1) >> 1;
+            if (!Better(_scores[parent], _indices[parent], _scores[i], _indices[i]))
+            {
+                break;
+            }
+
+            Swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void SiftDown(int i)
+    {
+        while (true)
+        {
+            var l = (2 * i) + 1;
+            if (l >= Count)
+            {
+                return;
+            }
+
+            var worst = l;
+            var r = l + 1;
+            if (r < Count && Better(_scores[l], _indices[l], _scores[r], _indices[r]))
+            {
+                worst = r;
+            }
+
+            if (!Better(_scores[i], _indices[i], _scores[worst], _indices[worst]))
+            {
+                return;
+            }
+
+            Swap(i, worst);
+            i = worst;
+        }
+    }
+
+    private void Swap(int a, int b)
+    {
+        (_scores[a], _scores[b]) = (_scores[b], _scores[a]);
+        (_indices[a], _indices[b]) = (_indices[b], _indices[a]);
+    }
+}
+
+public static class TopK
+{
+    /// <summary>
+    /// The best <c>heap.Capacity</c> items by score, best first, skipping <paramref name="excludedSorted"/> (ascending
+    /// item indices, e.g. a user's training items) and non-finite scores. Returns how many were written.
+    /// </summary>
+    public static int Select(ReadOnlySpan<float> scores, ReadOnlySpan<int> excludedSorted, TopKHeap heap, Span<int> result)
+    {
+        ArgumentNullException.ThrowIfNull(heap);
+        heap.Clear();
+        var e = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (e < excludedSorted.Length && excludedSorted[e] == i)
+            {
+                e++;
+                continue;
+            }
+
+            var s = scores[i];
+            if (float.IsFinite(s))
+            {
+                heap.Offer(i, s);
+            }
+        }
+
+        return heap.Drain(result);
+    }
+
+    public static int[] Select(ReadOnlySpan<float> scores, int k, ReadOnlySpan<int> excludedSorted = default)
+    {
+        var heap = new TopKHeap(k);
+        var result = new int[k];
+        var n = Select(scores, excludedSorted, heap, result);
+        return n == k ? result : result[..n];
+    }
+}
