@@ -19,4 +19,5 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 echo "# server: embedded gateway+silo, Release, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(dotnet --version) SDK"
+[ -n "${COHORTLY_BENCH_STATS:-}" ] && trap 'curl -s -H "X-Api-Key: $admin_key" "http://127.0.0.1:$port/v1/admin/stats?gc=true"; echo; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 dotnet bench/Cohortly.Bench/bin/Release/net10.0/Cohortly.Bench.dll load --url "http://127.0.0.1:$port" --key "$app_key" --admin-key "$admin_key" "$@"

@@ -30,7 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(Configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

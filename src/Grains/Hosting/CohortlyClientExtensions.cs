@@ -3,6 +3,7 @@ using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Streams;
 
 namespace Cohortly.Grains.Hosting;
 
@@ -24,12 +25,12 @@ public static class CohortlyClientExtensions
         {
             var redis = CohortlyConfiguration.RedisConnectionString(configuration);
             client.UseRedisClustering(redis);
-            client.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis));
+            client.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
         else
         {
             client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
-            client.AddMemoryStreams(StreamNames.Provider);
+            client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
 
         client.AddActivityPropagation();

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
+using Orleans.Streams;
 
 namespace Cohortly.Grains.Hosting;
 
@@ -86,13 +87,15 @@ public static class CohortlySiloExtensions
         if (options.IsRedis)
         {
             var redis = CohortlyConfiguration.RedisConnectionString(configuration);
-            silo.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis));
+            silo.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
         else
         {
-            silo.AddMemoryStreams(StreamNames.Provider);
+            silo.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
 
+        // Implicit subscriptions only: otherwise every new user stream activates and persists a
+        // pub-sub rendezvous grain, doubling activations and storage writes per user.
         // Defaults keep delivered events (30 min) and idle stream cursors (30 min) in memory; at
         // 100k users that dominates the heap. Short windows still cover redelivery after a failure.
         services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>

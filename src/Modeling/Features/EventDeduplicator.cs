@@ -2,21 +2,23 @@ namespace Cohortly.Modeling.Features;
 
 /// <summary>
 /// Remembers the last <see cref="Capacity"/> event ids of one user as 64-bit FNV-1a hashes in a ring.
-/// Retries of a batch arrive within seconds, so a short window catches them; hashes keep the
-/// per-user footprint at 8 bytes an id, which matters at 100k resident users.
-/// Public members keep it serializable with System.Text.Json.
+/// Retries of a batch arrive within seconds, so a short window catches them. Hashes cost 8 bytes an
+/// id and the ring grows only as far as it is used, which matters at 100k resident users (most of
+/// whom have a handful of events). Public members keep it serializable with System.Text.Json.
 /// </summary>
 public sealed class EventDeduplicator
 {
     public const int DefaultCapacity = 64;
 
-    public long[] Ring { get; set; } = new long[DefaultCapacity];
+    /// <summary>Hashes; the first <see cref="Count"/> slots are valid.</summary>
+    public long[] Ring { get; set; } = [];
 
     public int Count { get; set; }
 
+    /// <summary>Slot the next hash goes to once the ring is at full capacity.</summary>
     public int Next { get; set; }
 
-    public int Capacity => Ring.Length;
+    public int Capacity => DefaultCapacity;
 
     /// <summary>Returns true when the id is new (and remembers it), false for a duplicate.</summary>
     public bool TryAdd(string eventId)
@@ -27,9 +29,22 @@ public sealed class EventDeduplicator
             return false;
         }
 
+        if (Count < DefaultCapacity)
+        {
+            if (Count == Ring.Length)
+            {
+                var grown = new long[Math.Min(DefaultCapacity, Math.Max(4, Ring.Length * 2))];
+                Ring.CopyTo(grown, 0);
+                Ring = grown;
+            }
+
+            Ring[Count++] = hash;
+            Next = Count % DefaultCapacity;
+            return true;
+        }
+
         Ring[Next] = hash;
-        Next = (Next + 1) % Ring.Length;
-        Count = Math.Min(Count + 1, Ring.Length);
+        Next = (Next + 1) % DefaultCapacity;
         return true;
     }
 

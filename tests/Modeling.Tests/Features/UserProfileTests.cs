@@ -146,3 +146,33 @@ public sealed class EventDeduplicatorTests
         Assert.False(back.TryAdd("a"));
     }
 }
+
+public sealed class EventDeduplicatorGrowthTests
+{
+    [Fact]
+    public void Ring_grows_with_use_and_never_beyond_capacity()
+    {
+        var d = new EventDeduplicator();
+        Assert.Empty(d.Ring);
+        for (var i = 0; i < 5; i++)
+        {
+            d.TryAdd($"e{i}");
+        }
+
+        Assert.Equal(8, d.Ring.Length);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(d.TryAdd($"e{i}"));
+        }
+
+        for (var i = 5; i < 200; i++)
+        {
+            Assert.True(d.TryAdd($"e{i}"));
+        }
+
+        Assert.Equal(EventDeduplicator.DefaultCapacity, d.Ring.Length);
+        Assert.False(d.TryAdd("e199"));
+        Assert.False(d.TryAdd($"e{200 - EventDeduplicator.DefaultCapacity}"));
+        Assert.True(d.TryAdd($"e{199 - EventDeduplicator.DefaultCapacity}"));
+    }
+}
