@@ -92,7 +92,7 @@ internal static class LoadCommand
         events = bodies.Count * batchSize;
         Console.WriteLine($"ingest: {concurrency} concurrent senders, batches of {batchSize} events, {duration.TotalSeconds:F0} s ({events} distinct pre-built events, cycled; repeats are deduplicated by eventId but still cost the full path)");
         var latencies = new List<double>();
-        long accepted = 0, failed = 0, next = 0;
+        long accepted = 0, failed = 0, throttled = 0, next = 0;
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -110,6 +110,12 @@ internal static class LoadCommand
                     var result = await response.Content.ReadFromJsonAsync<JsonNode>();
                     Interlocked.Add(ref accepted, result!["accepted"]!.GetValue<int>());
                 }
+                else if ((int)response.StatusCode == 503)
+                {
+                    // Backpressure: the silo is behind; back off as a client should.
+                    Interlocked.Increment(ref throttled);
+                    await Task.Delay(RetryDelay(response));
+                }
                 else
                 {
                     Interlocked.Increment(ref failed);
@@ -123,7 +129,7 @@ internal static class LoadCommand
         }).ToArray();
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
-        Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; failed batches {failed}; batch latency {Percentiles(latencies)}");
+        Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; throttled (503) batches {throttled}; failed batches {failed}; batch latency {Percentiles(latencies)}");
     }
 
     private static async Task Recommend(HttpClient http, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed)
@@ -220,10 +226,7 @@ internal static class LoadCommand
             int i;
             while ((i = Interlocked.Increment(ref next)) < bodies.Length)
             {
-                using var content = new ByteArrayContent(bodies[i]);
-                content.Headers.ContentType = new("application/json");
-                using var response = await http.PostAsync("/v1/events", content);
-                response.EnsureSuccessStatusCode();
+                await PostWithRetry(http, bodies[i]);
             }
         });
         await Task.WhenAll(workers);
@@ -233,7 +236,7 @@ internal static class LoadCommand
         do
         {
             await Task.Delay(1000);
-            after = await Stats(http, adminKey);
+            after = await Stats(http, adminKey, collect: false);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
         Console.WriteLine($"memory: populated {UserActivations(after) - userActivationsBefore} users ({bodies.Length} batches) in {populate.Elapsed.TotalSeconds:F1} s = {(UserActivations(after) - userActivationsBefore) / populate.Elapsed.TotalSeconds:F0} new users/s");
@@ -257,9 +260,31 @@ internal static class LoadCommand
         }
     }
 
-    private static async Task<JsonNode> Stats(HttpClient http, string adminKey)
+    /// <summary>Cluster stats; <paramref name="collect"/> forces a full GC first (only for the measurements themselves).</summary>
+    private static async Task PostWithRetry(HttpClient http, byte[] body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/stats?gc=true");
+        for (var attempt = 0; ; attempt++)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            using var response = await http.PostAsync("/v1/events", content);
+            if ((int)response.StatusCode == 503 && attempt < 100)
+            {
+                await Task.Delay(RetryDelay(response));
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            return;
+        }
+    }
+
+    private static TimeSpan RetryDelay(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromMilliseconds(Math.Min(delta.TotalMilliseconds, 1000) / 4) : TimeSpan.FromMilliseconds(250);
+
+    private static async Task<JsonNode> Stats(HttpClient http, string adminKey, bool collect = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, collect ? "/v1/admin/stats?gc=true" : "/v1/admin/stats");
         request.Headers.Remove("X-Api-Key");
         request.Headers.Add("X-Api-Key", adminKey);
         using var response = await http.SendAsync(request);

@@ -37,7 +37,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -152,7 +152,19 @@ public sealed partial class DemoTrafficGenerator(
                 batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }));
             }
 
-            await ingestor.IngestAsync(batch, stoppingToken);
+            while (true)
+            {
+                try
+                {
+                    await ingestor.IngestAsync(batch, stoppingToken);
+                    break;
+                }
+                catch (IngestionBusyException)
+                {
+                    // The silo is catching up; the demo waits like a well-behaved client.
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                }
+            }
         }
     }
 

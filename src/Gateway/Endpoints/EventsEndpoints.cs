@@ -41,7 +41,18 @@ public static class EventsEndpoints
             return Problems.Field("events", $"has {events.Count} events; at most {EventValidator.MaxBatch} are allowed per batch");
         }
 
-        var result = await ingestor.IngestAsync(events, cancellationToken);
+        EventBatchResponse result;
+        try
+        {
+            result = await ingestor.IngestAsync(events, cancellationToken);
+        }
+        catch (IngestionBusyException busy)
+        {
+            // Nothing of this batch was accepted; a retry is safe (and deduplicated by eventId).
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: 503, title: "Ingestion busy", detail: busy.Message, extensions: new Dictionary<string, object?> { ["field"] = "events" });
+        }
+
         if (result.Accepted > 0)
         {
             return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);

@@ -1,5 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Services;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Streams;
 
@@ -10,7 +12,13 @@ namespace Cohortly.Gateway.Ingestion;
 /// An event counts as accepted only after the stream provider accepted it, so a 202 never hides a
 /// lost event; a failed publish is reported per item.
 /// </summary>
-public sealed partial class EventIngestor(IClusterClient client, TimeProvider time, CohortlyMetrics metrics, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(
+    IClusterClient client,
+    TimeProvider time,
+    CohortlyMetrics metrics,
+    IOptions<CohortlyOptions> options,
+    ILogger<EventIngestor> logger,
+    IngestionBacklog? backlog = null)
 {
     private IStreamProvider? _provider;
 
@@ -38,6 +46,13 @@ public sealed partial class EventIngestor(IClusterClient client, TimeProvider ti
         }
 
         var published = 0;
+        var valid = events.Count - errors.Count;
+        if (byUser.Count > 0 && backlog is not null
+            && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, TimeSpan.FromMilliseconds(options.Value.IngestWaitMilliseconds), cancellationToken))
+        {
+            throw new IngestionBusyException(backlog.Pending);
+        }
+
         if (byUser.Count > 0)
         {
             var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
@@ -79,6 +94,7 @@ public sealed partial class EventIngestor(IClusterClient client, TimeProvider ti
                 await stream.OnNextBatchAsync(batch).WaitAsync(cancellationToken);
             }
 
+            backlog?.Published(list.Count);
             return list.Count;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -98,4 +114,10 @@ public sealed partial class EventIngestor(IClusterClient client, TimeProvider ti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to the interactions stream failed")]
     private static partial void LogPublishFailed(ILogger logger, int count, Exception exception);
+}
+
+/// <summary>The embedded silo is behind on applying events; the client should retry shortly.</summary>
+public sealed class IngestionBusyException(long pending) : Exception($"{pending} accepted events are still being applied; retry shortly")
+{
+    public long Pending { get; } = pending;
 }

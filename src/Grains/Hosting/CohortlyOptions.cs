@@ -26,6 +26,16 @@ public sealed class CohortlyOptions
 
     public StreamSettings Streams { get; set; } = new();
 
+    /// <summary>
+    /// Embedded mode: most events published but not yet applied before POST /v1/events waits
+    /// (up to <see cref="IngestWaitMilliseconds"/>, then 503 with Retry-After).
+    /// </summary>
+    [Range(1000, 10_000_000)]
+    public int MaxIngestBacklog { get; set; } = 20_000;
+
+    [Range(0, 60_000)]
+    public int IngestWaitMilliseconds { get; set; } = 10_000;
+
     /// <summary>How often each silo flushes pre-aggregated cohort deltas.</summary>
     [Range(50, 60_000)]
     public int FlushMilliseconds { get; set; } = 1000;

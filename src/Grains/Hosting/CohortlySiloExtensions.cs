@@ -107,6 +107,7 @@ public static class CohortlySiloExtensions
         silo.AddActivityPropagation();
 
         services.TryAddSingleton<CohortlyMetrics>();
+        services.AddSingleton<IngestionBacklog>();
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();

@@ -25,6 +25,7 @@ public sealed partial class UserGrain(
     ActivityAggregator activity,
     UserGrainSettings settings,
     CohortlyMetrics metrics,
+    IngestionBacklog backlog,
     TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
@@ -47,6 +48,7 @@ public sealed partial class UserGrain(
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
+        backlog.Applied();
         if (RedisStreamSequenceToken.TryGetPosition(token, out var position))
         {
             if (state.State.LastApplied is { } last && position <= last)

@@ -1,0 +1,105 @@
+using System.Net.Http.Json;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Synthetic;
+using Microsoft.Playwright;
+
+namespace Cohortly.Gateway.Tests;
+
+/// <summary>
+/// The analyst dashboard in a real browser (Debian's Chromium through Playwright; never a
+/// downloaded browser) against the gateway on a real Kestrel port.
+/// </summary>
+public sealed class DashboardTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly GatewayFactory _factory = new();
+    private readonly int _port = GatewayFactory.FreePort();
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        _factory.UseKestrel(_port);
+        _factory.StartServer();
+        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install -y chromium); .ci/run installs it.");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Analyst_sees_labelled_cohorts_and_looks_up_a_user()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 60, Items = 200, UserPrefix = "dash-" }, seed: 12);
+        (await admin.PutAsJsonAsync("/v1/items", new { items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, price = i.Price }) })).EnsureSuccessStatusCode();
+        foreach (var chunk in world.History(DateTimeOffset.UtcNow, 14, new Random(2)).Chunk(1000))
+        {
+            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp });
+            (await admin.PostAsJsonAsync("/v1/events", new { events })).EnsureSuccessStatusCode();
+        }
+
+        string[] labels = [];
+        await Eventually.True(async () =>
+        {
+            var response = await admin.PostAsync("/v1/admin/segmentation", null);
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            var version = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonNode>();
+            labels = [.. version!["cohorts"]!.AsArray().Select(c => c!["label"]!.GetValue<string>())];
+            return version["sampleSize"]!.GetValue<int>() == 60;
+        }, "all users are sampled");
+
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await page.WaitForSelectorAsync(".card h3");
+        await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(3);
+
+        var headings = await page.Locator(".card h3").AllInnerTextsAsync();
+        foreach (var label in labels)
+        {
+            Assert.Contains(headings, h => h.EndsWith(label, StringComparison.Ordinal));
+        }
+
+        Assert.Equal("60", await page.InnerTextAsync("#sample"));
+        Assert.NotEqual("–", await page.InnerTextAsync("#version"));
+
+        await page.FillAsync("#user-id", world.Users[0].Id);
+        await page.ClickAsync("#user-form button");
+        await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("recommendations");
+        await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("cohortId");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Wrong_key_shows_the_problem_instead_of_cohorts()
+    {
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", "wrong");
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("401");
+        await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(0);
+    }
+}
