@@ -41,6 +41,8 @@ public sealed record SegmentationVersionInfo
     [Id(9)] public required double TrainSeconds { get; init; }
     /// <summary>Rows: previous version's cohorts; columns: this version's; counts of sampled users.</summary>
     [Id(10)] public IReadOnlyList<TransitionCount> Transitions { get; init; } = [];
+    /// <summary>Sampled users assigned to each cohort (same order as <see cref="CohortIds"/>).</summary>
+    [Id(11)] public IReadOnlyList<int> SampleCounts { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("cohortly.TransitionCount")]

@@ -83,6 +83,9 @@ public sealed class DashboardTests : IAsyncLifetime
         }
 
         Assert.Equal("60", await page.InnerTextAsync("#sample"));
+        var shares = await page.Locator(".card .size").AllInnerTextsAsync();
+        var total = shares.Where(t => t.Contains("% of sampled users", StringComparison.Ordinal)).Sum(t => int.Parse(t[..t.IndexOf('%', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(total, 98, 102);
         Assert.NotEqual("–", await page.InnerTextAsync("#version"));
 
         await page.FillAsync("#user-id", world.Users[0].Id);

@@ -51,6 +51,7 @@ public sealed class SegmentationApiTests : IClassFixture<GatewayFactory>
             Assert.Equal(15, c["centroid"]!.AsArray().Count);
         });
 
+        Assert.Equal(60, cohorts.Sum(c => c!["sampledUsers"]!.GetValue<int>()));
         var firstId = cohorts[0]!["id"]!.GetValue<int>();
         var one = await admin.GetFromJsonAsync<JsonNode>($"/v1/cohorts/{firstId}");
         Assert.Equal(cohorts[0]!["label"]!.GetValue<string>(), one!["label"]!.GetValue<string>());

@@ -3,7 +3,8 @@ using Cohortly.Gateway.Security;
 
 namespace Cohortly.Gateway.Endpoints;
 
-public sealed record CohortView(int Id, string Label, long Size, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt);
+/// <summary>Size: members counted from assignments since versions started; SampledUsers: this cohort's share of the clustering sample.</summary>
+public sealed record CohortView(int Id, string Label, long Size, int SampledUsers, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt);
 
 public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
 
@@ -40,8 +41,8 @@ public static class CohortsEndpoints
             current?.Version ?? 0,
             current?.CreatedAt,
             current?.SampleSize ?? 0,
-            [.. snapshots.Select(View)],
-            View(global)));
+            [.. snapshots.Select(s => View(s, SampledUsers(current, s.CohortId)))],
+            View(global, current?.SampleSize ?? 0)));
     }
 
     private static async Task<IResult> GetCohort(string cohortId, IClusterClient client)
@@ -58,7 +59,7 @@ public static class CohortsEndpoints
             return TypedResults.Problem(statusCode: 404, title: "Cohort not found", detail: $"Cohort {id} is not part of the current segmentation.", extensions: new Dictionary<string, object?> { ["field"] = "cohortId" });
         }
 
-        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetSnapshot()));
+        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetSnapshot(), id == 0 ? current?.SampleSize ?? 0 : SampledUsers(current, id)));
     }
 
     private static async Task<IResult> Recluster(IClusterClient client)
@@ -76,8 +77,26 @@ public static class CohortsEndpoints
     private static async Task<IResult> History(IClusterClient client) =>
         TypedResults.Ok((await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetHistory()).Select(View).Reverse().ToList());
 
-    private static CohortView View(CohortSnapshot s) =>
-        new(s.CohortId, s.Label, s.MemberCount, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt);
+    private static CohortView View(CohortSnapshot s, int sampledUsers) =>
+        new(s.CohortId, s.Label, s.MemberCount, sampledUsers, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt);
+
+    private static int SampledUsers(SegmentationVersionInfo? version, int cohortId)
+    {
+        if (version is null)
+        {
+            return 0;
+        }
+
+        for (var i = 0; i < version.CohortIds.Count && i < version.SampleCounts.Count; i++)
+        {
+            if (version.CohortIds[i] == cohortId)
+            {
+                return version.SampleCounts[i];
+            }
+        }
+
+        return 0;
+    }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
         new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions);

@@ -36,16 +36,19 @@ function renderCohorts(data) {
   $('sample').textContent = data.sampleSize.toLocaleString();
   $('cohort-count').textContent = data.cohorts.length;
   $('created').textContent = data.createdAt ? new Date(data.createdAt).toLocaleTimeString() : '–';
-  const total = data.cohorts.reduce((sum, c) => sum + c.size, 0) || 1;
+  // The clustering sample gives every cohort a share at once; assigned members grow as users act.
+  const sampled = data.cohorts.reduce((sum, c) => sum + c.sampledUsers, 0) || 1;
   const cards = data.cohorts.map((c) => {
-    const share = Math.round((100 * c.size) / total);
+    const share = Math.round((100 * c.sampledUsers) / sampled);
     const traits = el('ul', { class: 'traits' }, ...topTraits(c.centroid, 3).map((t) =>
       el('li', { class: t.value < 0 ? 'neg' : 'pos' }, `${t.name.replaceAll('_', ' ')} ${t.value >= 0 ? '+' : ''}${t.value.toFixed(2)} σ`)));
-    const items = el('ol', { class: 'items' }, ...c.topItems.slice(0, 5).map((i) => el('li', {}, `${i.itemId} (${i.score.toFixed(1)})`)));
+    const items = c.topItems.length
+      ? el('ol', { class: 'items' }, ...c.topItems.slice(0, 5).map((i) => el('li', {}, `${i.itemId} (${i.score.toFixed(1)})`)))
+      : el('p', { class: 'size' }, 'No member activity since this version yet.');
     const bar = el('div', { class: 'bar' }, el('div', { style: `width:${share}%` }));
     return el('article', { class: 'card', 'data-cohort': c.id },
       el('h3', {}, `#${c.id} ${c.label}`),
-      el('div', { class: 'size' }, `${c.size.toLocaleString()} users · ${share}%`),
+      el('div', { class: 'size' }, `${share}% of sampled users · ${c.size.toLocaleString()} assigned`),
       bar, el('strong', {}, 'Distinctive traits'), traits, el('strong', {}, 'Top items'), items);
   });
   $('cohorts').replaceChildren(...(cards.length ? cards : [el('p', {}, 'No segmentation yet: it runs once enough users are active.')]));

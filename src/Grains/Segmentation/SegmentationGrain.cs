@@ -92,11 +92,11 @@ public sealed partial class SegmentationGrain(
         var segmentation = new SegmentationOptions { K = Settings.K, Seed = Settings.Seed };
         var stopwatch = Stopwatch.StartNew();
         // Clustering is CPU work: keep it off the grain scheduler.
-        var (model, transitions) = await Task.Run(() =>
+        var (model, transitions, counts) = await Task.Run(() =>
         {
             var matrix = FeatureMatrix.FromRows(rows);
             var m = SegmentationBuilder.Build(matrix, ProfileFeatures.Names, previous, version, segmentation);
-            return (m, previous is null ? [] : Transitions(previous, m, rows));
+            return (m, previous is null ? [] : Transitions(previous, m, rows), SampleCounts(m, rows));
         });
         stopwatch.Stop();
 
@@ -113,6 +113,7 @@ public sealed partial class SegmentationGrain(
             SampleSize = userIds.Count,
             TrainSeconds = stopwatch.Elapsed.TotalSeconds,
             Transitions = transitions,
+            SampleCounts = counts,
         };
         state.State.History.Add(info);
         if (state.State.History.Count > KeptVersions)
@@ -200,6 +201,17 @@ public sealed partial class SegmentationGrain(
 
         result.Sort(static (a, b) => a.From != b.From ? a.From.CompareTo(b.From) : a.To.CompareTo(b.To));
         return result;
+    }
+
+    private static int[] SampleCounts(SegmentationModel model, List<float[]> rows)
+    {
+        var counts = new int[model.CohortIds.Count];
+        foreach (var row in rows)
+        {
+            counts[model.NearestIndex(row, out _)]++;
+        }
+
+        return counts;
     }
 
     private int SampledUsers()
