@@ -1,6 +1,7 @@
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Ranking;
 using Cohortly.Modeling.Recommenders;
 
 namespace Cohortly.Bench;
@@ -72,6 +73,7 @@ internal static class EvalModels
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
             ["blend"] = Blend,
             ["cohort"] = Cohort,
+            ["ranker"] = Ranker,
             ["content"] = _ => new TunableModel(
                 "content",
                 [new ParameterAxis("title", [0, 0.5, 1])],
@@ -119,6 +121,32 @@ internal static class EvalModels
 
         return new TunableModel("cohort", [], new Dictionary<string, double>(), _ =>
             new CohortAwareRecommender(signals, context.ValidationItems));
+    }
+
+    /// <summary>
+    /// LambdaMART over the already selected ials / ease / itemknn (candidates + features; popularity and, with user
+    /// groups, cohort popularity are added inside). Generators are fitted on train; the ranker learns from the
+    /// validation items of 80% of the validation users and stops early on the other 20%. Its printed validation NDCG
+    /// is therefore mostly in-sample; only its test NDCG compares with the other rows.
+    /// </summary>
+    private static TunableModel Ranker(EvalContext context)
+    {
+        var generators = new List<CandidateGenerator>();
+        foreach (var name in new[] { "ials", "ease", "itemknn" })
+        {
+            if (context.Fitted.TryGetValue(name, out var model))
+            {
+                generators.Add(new CandidateGenerator(name, model));
+            }
+        }
+
+        if (generators.Count == 0)
+        {
+            throw new ArgumentException("ranker needs ials, ease or itemknn earlier in --models");
+        }
+
+        return new TunableModel("ranker", [], new Dictionary<string, double>(), _ =>
+            new LambdaMartRanker(generators, context.ValidationItems, new RankerOptions { Seed = context.Seed }));
     }
 
     private static string NameOf(EvalContext context, IRecommender model)

@@ -24,10 +24,10 @@ public sealed record RankerOptions
 
     public int MinimumExampleCountPerLeaf { get; init; } = 50;
 
-    /// <summary>Boosting stops when NDCG on the held-out label users has not improved for this many rounds.</summary>
-    public int EarlyStoppingRounds { get; init; } = 30;
+    /// <summary>Rounds between checks of NDCG on the held-out label users; the best checked prefix of trees is kept.</summary>
+    public int EvaluationInterval { get; init; } = 10;
 
-    /// <summary>Share of the label users held out from LightGBM for early stopping.</summary>
+    /// <summary>Share of the label users held out from LightGBM to choose the number of trees.</summary>
     public double HeldOutUserShare { get; init; } = 0.2;
 
     /// <summary>Pseudo-count pulling a small cohort's popularity toward global (for the cohort popularity features).</summary>
@@ -141,7 +141,6 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
             NumberOfIterations = Options.NumberOfIterations,
             LearningRate = Options.LearningRate,
             MinimumExampleCountPerLeaf = Options.MinimumExampleCountPerLeaf,
-            EarlyStoppingRound = stopRows.Count > 0 ? Options.EarlyStoppingRounds : 0,
             EvaluationMetric = LightGbmRankingTrainer.Options.EvaluateMetricType.NormalizedDiscountedCumulativeGain,
             UseCategoricalSplit = false,
             Seed = Options.Seed,
@@ -149,11 +148,91 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
             NumberOfThreads = 1,
             Silent = true,
         });
-        var model = stopRows.Count > 0
-            ? trainer.Fit(fitView, ToDataView(ml, stopRows, data.UserCount))
-            : trainer.Fit(fitView);
-        _ensemble = TreeEnsemble.FromMlNet(model.Model.TrainedTreeEnsemble, _featureNames.Length);
+        // ML.NET's own validation-set early stopping merged the validation queries into one, so the number of trees
+        // is chosen here instead: NDCG@10 of the held-out users' candidate lists, checked every few rounds.
+        var model = trainer.Fit(fitView);
+        var full = TreeEnsemble.FromMlNet(model.Model.TrainedTreeEnsemble, _featureNames.Length);
+        BestRound = stopRows.Count > 0 ? ChooseRounds(full, stopRows) : full.TreeCount;
+        _ensemble = full.Truncate(Math.Max(1, BestRound));
         _ensemble.CalibrateNodeValues(ToMatrix(fitRows, _featureNames.Length));
+    }
+
+    /// <summary>Trees kept: the round with the best held-out NDCG@10 (all rounds without held-out users).</summary>
+    public int BestRound { get; private set; }
+
+    private int ChooseRounds(TreeEnsemble full, List<Row> rows)
+    {
+        var scores = new double[rows.Count];
+        var best = double.NegativeInfinity;
+        var bestRound = full.TreeCount;
+        var interval = Math.Max(1, Options.EvaluationInterval);
+        for (var t = 0; t < full.TreeCount; t++)
+        {
+            for (var r = 0; r < rows.Count; r++)
+            {
+                scores[r] += full.TreeOutput(t, rows[r].Features);
+            }
+
+            if ((t + 1) % interval == 0 || t == full.TreeCount - 1)
+            {
+                var ndcg = QueryNdcg(rows, scores, 10);
+                if (ndcg > best + 1e-12)
+                {
+                    best = ndcg;
+                    bestRound = t + 1;
+                }
+            }
+        }
+
+        return bestRound;
+    }
+
+    /// <summary>Mean NDCG@k of each query (consecutive rows with one group id) ordered by score.</summary>
+    private static double QueryNdcg(List<Row> rows, double[] scores, int k)
+    {
+        double total = 0;
+        var queries = 0;
+        var start = 0;
+        while (start < rows.Count)
+        {
+            var end = start;
+            while (end < rows.Count && rows[end].GroupId == rows[start].GroupId)
+            {
+                end++;
+            }
+
+            var n = end - start;
+            var order = new int[n];
+            var keys = new double[n];
+            var positives = 0;
+            for (var x = 0; x < n; x++)
+            {
+                order[x] = x;
+                keys[x] = -scores[start + x];
+                positives += rows[start + x].Label > 0 ? 1 : 0;
+            }
+
+            Array.Sort(keys, order);
+            double dcg = 0, ideal = 0;
+            for (var x = 0; x < Math.Min(k, n); x++)
+            {
+                if (rows[start + order[x]].Label > 0)
+                {
+                    dcg += Evaluation.RankingMetrics.Discount(x);
+                }
+
+                if (x < positives)
+                {
+                    ideal += Evaluation.RankingMetrics.Discount(x);
+                }
+            }
+
+            total += ideal > 0 ? dcg / ideal : 0;
+            queries++;
+            start = end;
+        }
+
+        return queries == 0 ? 0 : total / queries;
     }
 
     public void Score(int user, Span<float> scores) => ScoreContext(UserContext.ForUser(this, user), scores);

@@ -91,6 +91,20 @@ public sealed class TreeEnsemble
         return result;
     }
 
+    /// <summary>The first <paramref name="trees"/> trees (boosting is additive, so a prefix is the model at that round).</summary>
+    public TreeEnsemble Truncate(int trees)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(trees);
+        return trees >= _trees.Length ? this : new TreeEnsemble(_trees[..trees], Bias, FeatureCount);
+    }
+
+    /// <summary>Output of tree <paramref name="tree"/> alone (weighted), for round-by-round evaluation.</summary>
+    public double TreeOutput(int tree, ReadOnlySpan<float> features)
+    {
+        var t = _trees[tree];
+        return t.Weight * t.Leaves[t.LeafOf(features)];
+    }
+
     public double Predict(ReadOnlySpan<float> features)
     {
         var sum = Bias;
