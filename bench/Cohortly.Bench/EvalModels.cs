@@ -124,7 +124,7 @@ internal static class EvalModels
     }
 
     /// <summary>
-    /// LambdaMART over the already selected ials / ease / itemknn (candidates + features; popularity and, with user
+    /// LambdaMART over the already selected blend / ials / ease / itemknn (candidates + features; popularity and, with user
     /// groups, cohort popularity are added inside). Generators are fitted on train; the ranker learns from the
     /// validation items of 80% of the validation users and stops early on the other 20%. Its printed validation NDCG
     /// is therefore mostly in-sample; only its test NDCG compares with the other rows.
@@ -132,7 +132,7 @@ internal static class EvalModels
     private static TunableModel Ranker(EvalContext context)
     {
         var generators = new List<CandidateGenerator>();
-        foreach (var name in new[] { "ials", "ease", "itemknn" })
+        foreach (var name in new[] { "blend", "ials", "ease", "itemknn" })
         {
             if (context.Fitted.TryGetValue(name, out var model))
             {
@@ -142,7 +142,7 @@ internal static class EvalModels
 
         if (generators.Count == 0)
         {
-            throw new ArgumentException("ranker needs ials, ease or itemknn earlier in --models");
+            throw new ArgumentException("ranker needs blend, ials, ease or itemknn earlier in --models");
         }
 
         return new TunableModel("ranker", [], new Dictionary<string, double>(), _ =>

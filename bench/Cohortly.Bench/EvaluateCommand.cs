@@ -15,6 +15,7 @@ namespace Cohortly.Bench;
 /// evaluate --data PATH --format ml100k|ml1m|mlcsv|tsv [--preset recbole|temporal] [--split-dir DIR]
 ///          [--models pop,itemknn,ials,ease] [--json FILE] [--seed N] [--cohorts ATTRIBUTE|profile] [--cohort-k N] [--factors N]
 ///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
+///          [--purchase] [--purchase-window-days N] [--purchase-min-value X]   (purchase-likelihood check, see PurchaseReport)
 ///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
 /// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
 /// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
@@ -64,6 +65,7 @@ internal static class EvaluateCommand
 
         var watch = Stopwatch.StartNew();
         DatasetSplit split;
+        InteractionDataset? rawData = null;
         string datasetName;
         string protocolText;
         if (a.Get("split-dir") is { } splitDir)
@@ -77,6 +79,7 @@ internal static class EvaluateCommand
             var path = a.Require("data");
             var format = DatasetLoader.ParseFormat(a.Require("format"));
             var raw = DatasetLoader.Load(format, path);
+            rawData = raw;
             datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             var filtered = protocol.Filter(raw);
             split = protocol.SplitData(filtered, new Random(seed));
@@ -131,9 +134,30 @@ internal static class EvaluateCommand
             fitted[name] = result.BestModel;
             var tested = test.Evaluate(result.BestModel);
             var seconds = result.Best.TrainSeconds + ReusedComponentSeconds(result.Best.Parameters, rows);
+            if (result.BestModel is Modeling.Ranking.LambdaMartRanker ranker)
+            {
+                var gains = ranker.GainImportance();
+                var named = new List<(string Name, double Gain)>();
+                for (var f = 0; f < gains.Length; f++)
+                {
+                    named.Add((ranker.FeatureNames[f], gains[f]));
+                }
+
+                named.Sort(static (x, y) => y.Gain.CompareTo(x.Gain));
+                Console.Error.WriteLine($"ranker: {ranker.TreeCount} trees kept (best held-out round); top gain features: {string.Join(", ", named.GetRange(0, Math.Min(6, named.Count)).ConvertAll(n => string.Create(CultureInfo.InvariantCulture, $"{n.Name}={n.Gain:G3}")))}");
+            }
+
             var cohortRows = result.BestModel is CohortAwareRecommender cohortModel ? CohortRows(cohortModel, tested, test.Evaluate(cohortModel.GlobalOnly()), groupNames) : null;
             rows.Add(new ModelRow(tunable.Name, result.Best.Parameters, seconds, result.Best.Objective, tested, cohortRows));
             Console.Error.WriteLine($"{tunable.Name}: best valid ndcg@{protocol.K}={result.Best.Objective:F4} with [{CoordinateSearch.Format(result.Best.Parameters)}] after {result.Trials.Count} trials; test ndcg@{protocol.K}={tested.Overall.Ndcg:F4}");
+        }
+
+        PurchaseReport? purchase = null;
+        if (a.Has("purchase"))
+        {
+            // On the unfiltered events: the question is about users' next window, not about the ranking protocol.
+            var events = rawData ?? InteractionDataset.Concat(InteractionDataset.Concat(split.Train, split.Validation), split.Test);
+            purchase = PurchaseReport.Run(events, a.GetInt("purchase-window-days", 28), (float)a.GetDouble("purchase-min-value", 4), seed);
         }
 
         PrintTable(rows, protocol.K);
@@ -144,9 +168,10 @@ internal static class EvaluateCommand
                 PrintCohortTable(r.Name, c, protocol.K);
             }
         }
+        purchase?.Print();
         if (a.Get("json") is { } jsonPath)
         {
-            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames);
+            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames, purchase);
             Console.Error.WriteLine($"wrote {jsonPath}");
         }
 
@@ -215,7 +240,7 @@ internal static class EvaluateCommand
         static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
     }
 
-    private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames)
+    private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames, PurchaseReport? purchase)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -275,6 +300,7 @@ internal static class EvaluateCommand
         }
 
         w.WriteEndArray();
+        purchase?.WriteJson(w);
         w.WriteEndObject();
     }
 

@@ -8,13 +8,13 @@ namespace Cohortly.Modeling.Purchase;
 
 public sealed record PurchaseModelOptions
 {
-    public int NumberOfLeaves { get; init; } = 15;
+    public int NumberOfLeaves { get; init; } = 7;
 
-    public int NumberOfIterations { get; init; } = 200;
+    public int NumberOfIterations { get; init; } = 100;
 
     public double LearningRate { get; init; } = 0.05;
 
-    public int MinimumExampleCountPerLeaf { get; init; } = 20;
+    public int MinimumExampleCountPerLeaf { get; init; } = 30;
 
     public int Seed { get; init; } = 7;
 }
@@ -93,6 +93,9 @@ public sealed class PurchaseLikelihoodModel
 
         return result;
     }
+
+    /// <summary>Total split gain per feature (same order as <see cref="FeatureNames"/>).</summary>
+    public double[] GainImportance() => Ensemble.GainImportance();
 
     /// <summary>Each feature's contribution to the raw score (log-odds scale, before calibration), largest first.</summary>
     public IReadOnlyList<(string Feature, double Contribution)> Explain(ReadOnlySpan<float> features)

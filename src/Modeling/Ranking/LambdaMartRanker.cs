@@ -16,13 +16,19 @@ public sealed record RankerOptions
     /// <summary>Top unseen items each generator contributes to a user's candidate pool.</summary>
     public int CandidatesPerGenerator { get; init; } = 50;
 
-    public int NumberOfLeaves { get; init; } = 15;
+    public int NumberOfLeaves { get; init; } = 7;
 
     public int NumberOfIterations { get; init; } = 300;
 
     public double LearningRate { get; init; } = 0.05;
 
-    public int MinimumExampleCountPerLeaf { get; init; } = 50;
+    public int MinimumExampleCountPerLeaf { get; init; } = 100;
+
+    /// <summary>
+    /// After the number of trees is chosen on the held-out users, fit again on every label user with that many trees
+    /// (more labels; the held-out users then no longer measure anything).
+    /// </summary>
+    public bool RefitOnAllLabelUsers { get; init; } = true;
 
     /// <summary>Rounds between checks of NDCG on the held-out label users; the best checked prefix of trees is kept.</summary>
     public int EvaluationInterval { get; init; } = 10;
@@ -132,30 +138,44 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
 
         var ml = new MLContext(Options.Seed);
         var fitView = ToDataView(ml, fitRows, data.UserCount);
-        var trainer = ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
-        {
-            LabelColumnName = nameof(Row.Label),
-            FeatureColumnName = nameof(Row.Features),
-            RowGroupColumnName = nameof(Row.GroupId),
-            NumberOfLeaves = Options.NumberOfLeaves,
-            NumberOfIterations = Options.NumberOfIterations,
-            LearningRate = Options.LearningRate,
-            MinimumExampleCountPerLeaf = Options.MinimumExampleCountPerLeaf,
-            EvaluationMetric = LightGbmRankingTrainer.Options.EvaluateMetricType.NormalizedDiscountedCumulativeGain,
-            UseCategoricalSplit = false,
-            Seed = Options.Seed,
-            Deterministic = true,
-            NumberOfThreads = 1,
-            Silent = true,
-        });
         // ML.NET's own validation-set early stopping merged the validation queries into one, so the number of trees
         // is chosen here instead: NDCG@10 of the held-out users' candidate lists, checked every few rounds.
-        var model = trainer.Fit(fitView);
+        var model = Trainer(ml, Options.NumberOfIterations).Fit(fitView);
         var full = TreeEnsemble.FromMlNet(model.Model.TrainedTreeEnsemble, _featureNames.Length);
         BestRound = stopRows.Count > 0 ? ChooseRounds(full, stopRows) : full.TreeCount;
-        _ensemble = full.Truncate(Math.Max(1, BestRound));
-        _ensemble.CalibrateNodeValues(ToMatrix(fitRows, _featureNames.Length));
+        if (Options.RefitOnAllLabelUsers && stopRows.Count > 0)
+        {
+            var all = new List<Row>(fitRows.Count + stopRows.Count);
+            all.AddRange(fitRows);
+            all.AddRange(stopRows);
+            all.Sort(static (x, y) => x.GroupId.CompareTo(y.GroupId)); // queries must be contiguous; order inside one does not matter
+            var refit = Trainer(ml, Math.Max(1, BestRound)).Fit(ToDataView(ml, all, data.UserCount));
+            _ensemble = TreeEnsemble.FromMlNet(refit.Model.TrainedTreeEnsemble, _featureNames.Length);
+            _ensemble.CalibrateNodeValues(ToMatrix(all, _featureNames.Length));
+        }
+        else
+        {
+            _ensemble = full.Truncate(Math.Max(1, BestRound));
+            _ensemble.CalibrateNodeValues(ToMatrix(fitRows, _featureNames.Length));
+        }
     }
+
+    private LightGbmRankingTrainer Trainer(MLContext ml, int iterations) => ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
+    {
+        LabelColumnName = nameof(Row.Label),
+        FeatureColumnName = nameof(Row.Features),
+        RowGroupColumnName = nameof(Row.GroupId),
+        NumberOfLeaves = Options.NumberOfLeaves,
+        NumberOfIterations = iterations,
+        LearningRate = Options.LearningRate,
+        MinimumExampleCountPerLeaf = Options.MinimumExampleCountPerLeaf,
+        EvaluationMetric = LightGbmRankingTrainer.Options.EvaluateMetricType.NormalizedDiscountedCumulativeGain,
+        UseCategoricalSplit = false,
+        Seed = Options.Seed,
+        Deterministic = true,
+        NumberOfThreads = 1,
+        Silent = true,
+    });
 
     /// <summary>Trees kept: the round with the best held-out NDCG@10 (all rounds without held-out users).</summary>
     public int BestRound { get; private set; }
