@@ -12,7 +12,11 @@ namespace Cohortly.Bench;
 /// <see cref="ValidationItems"/> (user→validation items) is for families that select internally on validation (the
 /// cohort strategy's per-cohort choice, the ranker's labels); the test part is never handed to a family.
 /// </summary>
-internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted, SparseMatrix ValidationItems);
+internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted, SparseMatrix ValidationItems)
+{
+    /// <summary>Settings of the cohort strategy (the bench's --cohort-gate insample turns the out-of-fold test off).</summary>
+    public CohortStrategyOptions CohortOptions { get; init; } = new();
+}
 
 /// <summary>
 /// The model families <c>evaluate --models</c> can name, each with its validation search space. To add a family
@@ -120,7 +124,7 @@ internal static class EvalModels
         }
 
         return new TunableModel("cohort", [], new Dictionary<string, double>(), _ =>
-            new CohortAwareRecommender(signals, context.ValidationItems));
+            new CohortAwareRecommender(signals, context.ValidationItems, context.CohortOptions));
     }
 
     /// <summary>

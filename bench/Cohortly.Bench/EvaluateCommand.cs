@@ -19,6 +19,7 @@ namespace Cohortly.Bench;
 ///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
 /// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
 /// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
+/// --cohort-gate oof (default) | insample chooses how a cohort's adaptation is accepted (see EvalContext.CohortOptions).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -123,7 +124,17 @@ internal static class EvaluateCommand
         var validation = RankingEvaluator.ForValidation(split, evaluatorOptions);
         var test = RankingEvaluator.ForTest(split, evaluatorOptions);
         var fitted = new Dictionary<string, IRecommender>(StringComparer.OrdinalIgnoreCase);
-        var context = new EvalContext(train, seed, a.GetInt("factors", 64), fitted, SparseMatrix.UserItem(split.Validation));
+        var context = new EvalContext(train, seed, a.GetInt("factors", 64), fitted, SparseMatrix.UserItem(split.Validation))
+        {
+            // "insample" adopts a cohort's weights whenever they beat global on its validation users (no out-of-fold
+            // test): a diagnostic showing what the selection gate protects against, not a setting to ship.
+            CohortOptions = a.Get("cohort-gate") switch
+            {
+                null or "oof" => new CohortStrategyOptions(),
+                "insample" => new CohortStrategyOptions { MinGain = double.NegativeInfinity, MinGainStandardErrors = -1e9 },
+                var other => throw new ArgumentException($"unknown --cohort-gate '{other}' (expected oof or insample)"),
+            },
+        };
         var search = new CoordinateSearch(train, validation, seed);
         var rows = new List<ModelRow>();
         foreach (var name in modelNames)
