@@ -1,4 +1,7 @@
+using Cohortly.Modeling.Cohorts;
+using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Ranking;
 using Cohortly.Modeling.Recommenders;
 
 namespace Cohortly.Bench;
@@ -6,8 +9,14 @@ namespace Cohortly.Bench;
 /// <summary>
 /// What a model family may look at when the bench builds its search space. <see cref="Fitted"/> holds the
 /// validation-selected model of every family searched before (by name), for families built on top of others.
+/// <see cref="ValidationItems"/> (user→validation items) is for families that select internally on validation (the
+/// cohort strategy's per-cohort choice, the ranker's labels); the test part is never handed to a family.
 /// </summary>
-internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted);
+internal sealed record EvalContext(TrainingData Train, int Seed, int Factors, IReadOnlyDictionary<string, IRecommender> Fitted, SparseMatrix ValidationItems)
+{
+    /// <summary>Settings of the cohort strategy (the bench's --cohort-gate insample turns the out-of-fold test off).</summary>
+    public CohortStrategyOptions CohortOptions { get; init; } = new();
+}
 
 /// <summary>
 /// The model families <c>evaluate --models</c> can name, each with its validation search space. To add a family
@@ -67,12 +76,95 @@ internal static class EvalModels
                 new Dictionary<string, double> { ["lambda"] = 300 },
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
             ["blend"] = Blend,
+            ["cohort"] = Cohort,
+            ["ranker"] = Ranker,
             ["content"] = _ => new TunableModel(
                 "content",
                 [new ParameterAxis("title", [0, 0.5, 1])],
                 new Dictionary<string, double> { ["title"] = 1 },
                 p => new ContentRecommender(new ContentOptions { TitleWeight = (float)p["title"] })),
         };
+
+    /// <summary>
+    /// Cohort-aware strategy on top of the best global model: the selected blend's components and weights (or the first
+    /// of ials / ease / itemknn / pop listed earlier) form the backbone; per-cohort weights and a cohort-popularity
+    /// prior are searched and adopted per cohort inside <see cref="CohortAwareRecommender.Fit"/> on validation. No outer
+    /// axes: its validation score is in-sample by construction, so only test counts for it.
+    /// </summary>
+    private static TunableModel Cohort(EvalContext context)
+    {
+        if (!context.Train.HasUserGroups)
+        {
+            throw new ArgumentException("cohort needs user groups (--cohorts profile or an attribute)");
+        }
+
+        var signals = new List<CohortSignal>();
+        if (context.Fitted.TryGetValue("blend", out var fittedBlend) && fittedBlend is BlendRecommender blend)
+        {
+            foreach (var c in blend.Components)
+            {
+                signals.Add(new CohortSignal(NameOf(context, c.Model), c.Model, c.Weight));
+            }
+        }
+        else
+        {
+            foreach (var name in new[] { "ials", "ease", "itemknn", "pop" })
+            {
+                if (context.Fitted.TryGetValue(name, out var model))
+                {
+                    signals.Add(new CohortSignal(name, model, 1));
+                    break;
+                }
+            }
+        }
+
+        if (signals.Count == 0)
+        {
+            throw new ArgumentException("cohort needs blend, ials, ease, itemknn or pop earlier in --models");
+        }
+
+        return new TunableModel("cohort", [], new Dictionary<string, double>(), _ =>
+            new CohortAwareRecommender(signals, context.ValidationItems, context.CohortOptions));
+    }
+
+    /// <summary>
+    /// LambdaMART over the already selected blend / ials / ease / itemknn (candidates + features; popularity and, with user
+    /// groups, cohort popularity are added inside). Generators are fitted on train; the ranker learns from the
+    /// validation items of 80% of the validation users and stops early on the other 20%. Its printed validation NDCG
+    /// is therefore mostly in-sample; only its test NDCG compares with the other rows.
+    /// </summary>
+    private static TunableModel Ranker(EvalContext context)
+    {
+        var generators = new List<CandidateGenerator>();
+        foreach (var name in new[] { "blend", "ials", "ease", "itemknn" })
+        {
+            if (context.Fitted.TryGetValue(name, out var model))
+            {
+                generators.Add(new CandidateGenerator(name, model));
+            }
+        }
+
+        if (generators.Count == 0)
+        {
+            throw new ArgumentException("ranker needs blend, ials, ease or itemknn earlier in --models");
+        }
+
+        return new TunableModel("ranker", [], new Dictionary<string, double>(), _ =>
+            new LambdaMartRanker(generators, context.ValidationItems, new RankerOptions { Seed = context.Seed }));
+    }
+
+    private static string NameOf(EvalContext context, IRecommender model)
+    {
+        foreach (var (name, fitted) in context.Fitted)
+        {
+            if (ReferenceEquals(fitted, model))
+            {
+                return name;
+            }
+        }
+
+        return model.Kind;
+    }
 
     /// <summary>
     /// Standardised-score blend of the already selected ials / ease / itemknn models (list them before "blend");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;
 using Cohortly.Modeling.Recommenders;
@@ -12,9 +13,13 @@ namespace Cohortly.Bench;
 /// Offline evaluation: load, filter and split (or read a pre-split directory), tune every model on validation,
 /// report test once. Usage:
 /// evaluate --data PATH --format ml100k|ml1m|mlcsv|tsv [--preset recbole|temporal] [--split-dir DIR]
-///          [--models pop,itemknn,ials,ease] [--json FILE] [--seed N] [--cohorts ATTRIBUTE] [--factors N]
+///          [--models pop,itemknn,ials,ease] [--json FILE] [--seed N] [--cohorts ATTRIBUTE|profile] [--cohort-k N] [--factors N]
 ///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
+///          [--purchase] [--purchase-window-days N] [--purchase-min-value X]   (purchase-likelihood check, see PurchaseReport)
 ///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
+/// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
+/// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
+/// --cohort-gate oof (default) | insample chooses how a cohort's adaptation is accepted (see EvalContext.CohortOptions).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -61,6 +66,7 @@ internal static class EvaluateCommand
 
         var watch = Stopwatch.StartNew();
         DatasetSplit split;
+        InteractionDataset? rawData = null;
         string datasetName;
         string protocolText;
         if (a.Get("split-dir") is { } splitDir)
@@ -74,6 +80,7 @@ internal static class EvaluateCommand
             var path = a.Require("data");
             var format = DatasetLoader.ParseFormat(a.Require("format"));
             var raw = DatasetLoader.Load(format, path);
+            rawData = raw;
             datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             var filtered = protocol.Filter(raw);
             split = protocol.SplitData(filtered, new Random(seed));
@@ -91,7 +98,19 @@ internal static class EvaluateCommand
 
         int[]? groups = null;
         IReadOnlyList<string> groupNames = [];
-        if (a.Get("cohorts") is { } attribute)
+        var cohortAttribute = a.Get("cohorts") ?? (Array.Exists(modelNames, m => m.Equals("cohort", StringComparison.OrdinalIgnoreCase)) ? "profile" : null);
+        if (cohortAttribute == "profile")
+        {
+            var k = a.GetInt("cohort-k", 0);
+            var assignment = CohortAssignment.FromTraining(split.Train, new CohortAssignmentOptions
+            {
+                Segmentation = new Modeling.Segmentation.SegmentationOptions { K = k, MinK = 2, MaxK = 8, Seed = seed },
+            });
+            groups = assignment.UserGroups;
+            groupNames = assignment.Labels;
+            Console.Error.WriteLine($"profile cohorts: k={assignment.Count} ({(assignment.KChosenBySilhouette ? "chosen by silhouette in 2..8" : "fixed")}); sizes {string.Join(", ", assignment.GroupSizes)}; {string.Join(" | ", assignment.Labels)}");
+        }
+        else if (cohortAttribute is { } attribute)
         {
             groups = split.Catalog.GroupUsersBy(attribute, out groupNames);
             if (groupNames.Count == 0)
@@ -105,7 +124,17 @@ internal static class EvaluateCommand
         var validation = RankingEvaluator.ForValidation(split, evaluatorOptions);
         var test = RankingEvaluator.ForTest(split, evaluatorOptions);
         var fitted = new Dictionary<string, IRecommender>(StringComparer.OrdinalIgnoreCase);
-        var context = new EvalContext(train, seed, a.GetInt("factors", 64), fitted);
+        var context = new EvalContext(train, seed, a.GetInt("factors", 64), fitted, SparseMatrix.UserItem(split.Validation))
+        {
+            // "insample" adopts a cohort's weights whenever they beat global on its validation users (no out-of-fold
+            // test): a diagnostic showing what the selection gate protects against, not a setting to ship.
+            CohortOptions = a.Get("cohort-gate") switch
+            {
+                null or "oof" => new CohortStrategyOptions(),
+                "insample" => new CohortStrategyOptions { MinGain = double.NegativeInfinity, MinGainStandardErrors = -1e9 },
+                var other => throw new ArgumentException($"unknown --cohort-gate '{other}' (expected oof or insample)"),
+            },
+        };
         var search = new CoordinateSearch(train, validation, seed);
         var rows = new List<ModelRow>();
         foreach (var name in modelNames)
@@ -116,14 +145,44 @@ internal static class EvaluateCommand
             fitted[name] = result.BestModel;
             var tested = test.Evaluate(result.BestModel);
             var seconds = result.Best.TrainSeconds + ReusedComponentSeconds(result.Best.Parameters, rows);
-            rows.Add(new ModelRow(tunable.Name, result.Best.Parameters, seconds, result.Best.Objective, tested));
+            if (result.BestModel is Modeling.Ranking.LambdaMartRanker ranker)
+            {
+                var gains = ranker.GainImportance();
+                var named = new List<(string Name, double Gain)>();
+                for (var f = 0; f < gains.Length; f++)
+                {
+                    named.Add((ranker.FeatureNames[f], gains[f]));
+                }
+
+                named.Sort(static (x, y) => y.Gain.CompareTo(x.Gain));
+                Console.Error.WriteLine($"ranker: {ranker.TreeCount} trees kept (best held-out round); top gain features: {string.Join(", ", named.GetRange(0, Math.Min(6, named.Count)).ConvertAll(n => string.Create(CultureInfo.InvariantCulture, $"{n.Name}={n.Gain:G3}")))}");
+            }
+
+            var cohortRows = result.BestModel is CohortAwareRecommender cohortModel ? CohortRows(cohortModel, tested, test.Evaluate(cohortModel.GlobalOnly()), groupNames) : null;
+            rows.Add(new ModelRow(tunable.Name, result.Best.Parameters, seconds, result.Best.Objective, tested, cohortRows));
             Console.Error.WriteLine($"{tunable.Name}: best valid ndcg@{protocol.K}={result.Best.Objective:F4} with [{CoordinateSearch.Format(result.Best.Parameters)}] after {result.Trials.Count} trials; test ndcg@{protocol.K}={tested.Overall.Ndcg:F4}");
         }
 
+        PurchaseReport? purchase = null;
+        if (a.Has("purchase"))
+        {
+            // On the unfiltered events: the question is about users' next window, not about the ranking protocol.
+            var events = rawData ?? InteractionDataset.Concat(InteractionDataset.Concat(split.Train, split.Validation), split.Test);
+            purchase = PurchaseReport.Run(events, a.GetInt("purchase-window-days", 28), (float)a.GetDouble("purchase-min-value", 4), seed);
+        }
+
         PrintTable(rows, protocol.K);
+        foreach (var r in rows)
+        {
+            if (r.Cohorts is { } c)
+            {
+                PrintCohortTable(r.Name, c, protocol.K);
+            }
+        }
+        purchase?.Print();
         if (a.Get("json") is { } jsonPath)
         {
-            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames);
+            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames, purchase);
             Console.Error.WriteLine($"wrote {jsonPath}");
         }
 
@@ -192,7 +251,7 @@ internal static class EvaluateCommand
         static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
     }
 
-    private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames)
+    private static void WriteJson(string path, string dataset, string protocol, List<ModelRow> rows, int k, IReadOnlyList<string> groupNames, PurchaseReport? purchase)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -220,8 +279,28 @@ internal static class EvaluateCommand
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", group);
-                w.WriteString("name", group < groupNames.Count ? groupNames[group] : group.ToString(CultureInfo.InvariantCulture));
+                var label = group < groupNames.Count ? groupNames[group] : group.ToString(CultureInfo.InvariantCulture);
+                w.WriteString("name", label);
+                w.WriteString("label", label);
                 w.WriteNumber("users", metrics.Users);
+                if (r.Cohorts?.Find(c => c.Group == group) is { } c)
+                {
+                    // Test NDCG of the cohort model and of its global backbone on this cohort, plus the validation evidence.
+                    w.WriteBoolean("adapted", c.Adapted);
+                    w.WriteNumber("ndcg@" + k.ToString(CultureInfo.InvariantCulture), c.TestNdcg);
+                    w.WriteNumber("global_ndcg@" + k.ToString(CultureInfo.InvariantCulture), c.GlobalTestNdcg);
+                    w.WriteNumber("valid_users", c.ValidationUsers);
+                    w.WriteNumber("valid_oof_gain", c.OutOfFoldGain);
+                    w.WriteNumber("valid_oof_se", c.OutOfFoldStandardError);
+                    w.WriteStartObject("weights");
+                    foreach (var (name, weight) in c.Weights)
+                    {
+                        w.WriteNumber(name, weight);
+                    }
+
+                    w.WriteEndObject();
+                }
+
                 w.WritePropertyName("metrics");
                 WriteMetrics(w, metrics, k);
                 w.WriteEndObject();
@@ -232,6 +311,7 @@ internal static class EvaluateCommand
         }
 
         w.WriteEndArray();
+        purchase?.WriteJson(w);
         w.WriteEndObject();
     }
 
@@ -254,5 +334,54 @@ internal static class EvaluateCommand
         w.WriteEndObject();
     }
 
-    private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test);
+    private static List<CohortRow> CohortRows(CohortAwareRecommender model, EvaluationResult adapted, EvaluationResult global, IReadOnlyList<string> groupNames)
+    {
+        var result = new List<CohortRow>();
+        foreach (var d in model.Decisions)
+        {
+            if (!adapted.ByGroup.TryGetValue(d.Group, out var a) || !global.ByGroup.TryGetValue(d.Group, out var g))
+            {
+                continue;
+            }
+
+            var weights = new List<(string, double)>();
+            for (var s = 0; s < d.Weights.Count; s++)
+            {
+                weights.Add((model.WeightNames[s], Math.Round(d.Weights[s], 4)));
+            }
+
+            var label = d.Group < groupNames.Count ? groupNames[d.Group] : d.Group.ToString(CultureInfo.InvariantCulture);
+            result.Add(new CohortRow(d.Group, label, a.Users, d.Adapted, a.Ndcg, g.Ndcg, d.ValidationUsers, d.OutOfFoldGain, d.OutOfFoldStandardError, weights));
+        }
+
+        return result;
+    }
+
+    private static void PrintCohortTable(string model, List<CohortRow> cohorts, int k)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{model}: per cohort (test ndcg@{k}; adapted = per-cohort weights adopted on validation)");
+        Console.WriteLine($"{"id",3}  {"users",5}  {"adapted",7}  {"ndcg",6}  {"global",6}  {"diff",7}  {"valid oof gain ± se",20}  label / weights");
+        foreach (var c in cohorts)
+        {
+            var weights = string.Join(", ", c.Weights.ConvertAll(w => string.Create(CultureInfo.InvariantCulture, $"{w.Name}={w.Weight:G4}")));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{c.Group,3}  {c.Users,5}  {(c.Adapted ? "yes" : "no"),7}  {c.TestNdcg,6:F4}  {c.GlobalTestNdcg,6:F4}  {c.TestNdcg - c.GlobalTestNdcg,7:+0.0000;-0.0000;0}  {c.OutOfFoldGain,9:+0.0000;-0.0000;0} ± {c.OutOfFoldStandardError,6:F4}  {c.Label} [{weights}]"));
+        }
+    }
+
+    private sealed record CohortRow(
+        int Group,
+        string Label,
+        int Users,
+        bool Adapted,
+        double TestNdcg,
+        double GlobalTestNdcg,
+        int ValidationUsers,
+        double OutOfFoldGain,
+        double OutOfFoldStandardError,
+        List<(string Name, double Weight)> Weights);
+
+    private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test, List<CohortRow>? Cohorts = null);
 }
