@@ -211,7 +211,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         }
     }
 
-    /// <summary>Reads a fitted model; register with <c>RecommenderSerializer.Default.With(KindName, Read)</c>.</summary>
+    /// <summary>Reads a fitted model; <see cref="RecommenderSerializer.Default"/> knows this kind.</summary>
     public static CohortAwareRecommender Read(BinaryReader reader, RecommenderSerializer serializer)
     {
         ArgumentNullException.ThrowIfNull(reader);

@@ -308,7 +308,7 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
         ensemble.Write(writer);
     }
 
-    /// <summary>Reads a fitted ranker; register with <c>RecommenderSerializer.Default.With(KindName, Read)</c>.</summary>
+    /// <summary>Reads a fitted ranker; <see cref="RecommenderSerializer.Default"/> knows this kind.</summary>
     public static LambdaMartRanker Read(BinaryReader reader, RecommenderSerializer serializer)
     {
         ArgumentNullException.ThrowIfNull(reader);

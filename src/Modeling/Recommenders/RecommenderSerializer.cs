@@ -22,6 +22,8 @@ public sealed class RecommenderSerializer
             [EaseRecommender.KindName] = (r, _) => EaseRecommender.Read(r),
             [ContentRecommender.KindName] = (r, _) => ContentRecommender.Read(r),
             [BlendRecommender.KindName] = BlendRecommender.Read,
+            [Cohorts.CohortAwareRecommender.KindName] = Cohorts.CohortAwareRecommender.Read,
+            [Ranking.LambdaMartRanker.KindName] = Ranking.LambdaMartRanker.Read,
         };
     }
 
