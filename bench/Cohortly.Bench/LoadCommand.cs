@@ -146,45 +146,46 @@ internal static class LoadCommand
         var latencies = new double[total];
         var errors = 0;
         var tasks = new List<Task>(total);
-        var start = Stopwatch.GetTimestamp();
-        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+        var users = new string[total];
         for (var i = 0; i < total; i++)
         {
-            var scheduled = start + (long)(i * ticksPerRequest);
-            while (Stopwatch.GetTimestamp() < scheduled)
+            users[i] = world.Users[rng.Next(world.Users.Count)].Id;
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+        var next = 0;
+        // Sleep-and-release dispatch (no spinning: this client shares the machine with the server).
+        // Each request's latency counts from its scheduled time, so dispatch delay counts against us.
+        while (next < total)
+        {
+            var now = Stopwatch.GetTimestamp();
+            while (next < total && start + (long)(next * ticksPerRequest) <= now)
             {
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), scheduled);
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-                else
-                {
-                    Thread.SpinWait(50);
-                }
+                tasks.Add(Send(next, start + (long)(next * ticksPerRequest)));
+                next++;
             }
 
-            var index = i;
-            var user = world.Users[rng.Next(world.Users.Count)].Id;
-            tasks.Add(Task.Run(async () =>
+            await Task.Delay(1);
+        }
+
+        async Task Send(int index, long scheduled)
+        {
+            try
             {
-                try
-                {
-                    using var response = await http.GetAsync($"/v1/users/{user}/recommendations?count={count}");
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-                }
-                catch (HttpRequestException)
+                using var response = await http.GetAsync($"/v1/users/{users[index]}/recommendations?count={count}");
+                await response.Content.ReadAsByteArrayAsync();
+                if (!response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref errors);
                 }
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref errors);
+            }
 
-                // From the scheduled time: a stalled server cannot hide its queueing delay.
-                latencies[index] = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
-            }));
+            latencies[index] = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
         }
 
         await Task.WhenAll(tasks);

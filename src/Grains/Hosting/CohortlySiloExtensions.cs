@@ -78,7 +78,11 @@ public static class CohortlySiloExtensions
             foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
             {
                 silo.AddMemoryGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
-                    o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>()));
+                {
+                    o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>();
+                    // Each storage grain serializes its writes; the default 10 queue up under write-behind bursts.
+                    o.NumStorageGrains = 64;
+                }));
             }
 
             silo.UseInMemoryReminderService();

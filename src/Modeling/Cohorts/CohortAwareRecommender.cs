@@ -354,30 +354,13 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                     cohortPopularity(buffer);
                 }
 
-                Standardize(part);
+                ScoreScaling.Standardize(part);
                 TensorPrimitives.MultiplyAdd(part, weights[s], total, total);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Zero mean, unit variance over the items (as <see cref="BlendRecommender"/> does); constant scores become 0.</summary>
-    internal static void Standardize(Span<float> part)
-    {
-        var n = part.Length;
-        var mean = TensorPrimitives.Sum<float>(part) / n;
-        TensorPrimitives.Subtract(part, mean, part);
-        var std = TensorPrimitives.Norm(part) / MathF.Sqrt(n);
-        if (std > 0)
-        {
-            TensorPrimitives.Multiply(part, 1 / std, part);
-        }
-        else
-        {
-            part.Clear();
         }
     }
 
@@ -437,7 +420,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                         owner._cohortPopularity.Score(u, part);
                     }
 
-                    Standardize(part);
+                    ScoreScaling.Standardize(part);
                 }
 
                 rows[x] = row;

@@ -539,7 +539,7 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
                     pool.Add(top[k]);
                 }
 
-                Standardize(s);
+                ScoreScaling.Standardize(s);
                 standardized[g] = s;
             }
 
@@ -574,16 +574,5 @@ public sealed class LambdaMartRanker(IReadOnlyList<CandidateGenerator> generator
             };
         }
 
-        private static void Standardize(Span<float> part)
-        {
-            var n = part.Length;
-            var mean = TensorPrimitives.Sum<float>(part) / n;
-            TensorPrimitives.Subtract(part, mean, part);
-            var std = TensorPrimitives.Norm(part) / MathF.Sqrt(n);
-            if (std > 0)
-            {
-                TensorPrimitives.Multiply(part, 1 / std, part);
-            }
-        }
     }
 }

@@ -128,14 +128,8 @@ public sealed class BlendRecommender(IReadOnlyList<BlendComponent> components, b
 
     private static void AddStandardised(Span<float> part, float weight, Span<float> total)
     {
-        var n = part.Length;
-        var mean = TensorPrimitives.Sum<float>(part) / n;
-        TensorPrimitives.Subtract(part, mean, part);
-        var std = TensorPrimitives.Norm(part) / MathF.Sqrt(n);
-        if (std > 0)
-        {
-            TensorPrimitives.MultiplyAdd(part, weight / std, total, total);
-        }
+        ScoreScaling.Standardize(part);
+        TensorPrimitives.MultiplyAdd(part, weight, total, total);
     }
 
     private static IReadOnlyList<BlendComponent> Validate(IReadOnlyList<BlendComponent> components)
