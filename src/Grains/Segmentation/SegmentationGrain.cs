@@ -4,6 +4,7 @@ using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Segmentation;
+using Cohortly.Modeling.Segmentation.Clustering;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -184,22 +185,30 @@ public sealed partial class SegmentationGrain(
         return (ids, rows);
     }
 
+    /// <summary>Where the sampled users were under the previous version and where they are now.</summary>
     private static List<TransitionCount> Transitions(SegmentationModel previous, SegmentationModel next, List<float[]> rows)
     {
-        var counts = new Dictionary<(int, int), int>();
-        foreach (var row in rows)
+        var before = new int[rows.Count];
+        var after = new int[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
         {
-            var key = (previous.Assign(row), next.Assign(row));
-            counts[key] = counts.GetValueOrDefault(key) + 1;
+            before[i] = previous.Assign(rows[i]);
+            after[i] = next.Assign(rows[i]);
         }
 
-        var result = new List<TransitionCount>(counts.Count);
-        foreach (var ((from, to), n) in counts)
+        var matrix = ClusterTransitions.Compute(before, after);
+        var result = new List<TransitionCount>();
+        foreach (var from in matrix.FromLabels)
         {
-            result.Add(new TransitionCount(from, to, n));
+            foreach (var to in matrix.ToLabels)
+            {
+                if (matrix.Count(from, to) is var n and > 0)
+                {
+                    result.Add(new TransitionCount(from, to, (int)n));
+                }
+            }
         }
 
-        result.Sort(static (a, b) => a.From != b.From ? a.From.CompareTo(b.From) : a.To.CompareTo(b.To));
         return result;
     }
 

@@ -34,7 +34,11 @@ public sealed partial class UserGrain(
     private readonly float[] _features = new float[ProfileFeatures.Count];
     private readonly ProfileOptions _profileOptions = settings.Profile;
     private IGrainTimer? _writeBehind;
+    private string? _userId;
     private bool _dirty;
+
+    /// <summary>Read once: the per-event path should not re-derive the key string.</summary>
+    private string UserId => _userId ??= this.GetPrimaryKeyString();
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -83,7 +87,7 @@ public sealed partial class UserGrain(
         }
 
         CatchUpWithSegmentation();
-        return Task.FromResult<UserProfileView?>(UserViews.Profile(this.GetPrimaryKeyString(), s, Membership(), time.GetUtcNow(), _profileOptions));
+        return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), time.GetUtcNow(), _profileOptions));
     }
 
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
@@ -124,7 +128,7 @@ public sealed partial class UserGrain(
         // one on deactivation). A write per request turned every read into storage traffic and cut
         // recommendation throughput by an order of magnitude.
         _dirty = true;
-        return Task.FromResult(new RecommendationResponse(recommendationId, this.GetPrimaryKeyString(), s.CohortId, label, strategy, items));
+        return Task.FromResult(new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items));
     }
 
     private void Apply(InteractionEvent e)
@@ -147,7 +151,7 @@ public sealed partial class UserGrain(
 
         var now = time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
-        activity.RecordFeatures(this.GetPrimaryKeyString(), _features);
+        activity.RecordFeatures(UserId, _features);
         RecheckCohort(now);
         activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
     }
