@@ -1,0 +1,78 @@
+using Cohortly.Modeling.Features;
+
+namespace Cohortly.Modeling.Serving;
+
+/// <summary>Bandit evidence for one item in one cohort: times shown and reward collected (clicks/purchases on it).</summary>
+public readonly record struct ArmEvidence(long Impressions, double Rewards, DateTimeOffset FirstSeen);
+
+/// <summary>A live cohort-popularity entry (from the cohort grain's decayed top items, newer than the trained model).</summary>
+public readonly record struct TrendingItem(string ItemId, double Score);
+
+/// <summary>Everything the pipeline needs to know about one request; built by the user grain from its state.</summary>
+public sealed record ServingRequest
+{
+    public required string UserId { get; init; }
+
+    /// <summary>Stable cohort id of the user (or of the provisional cohort), null when unknown.</summary>
+    public int? CohortId { get; init; }
+
+    public string? CohortLabel { get; init; }
+
+    /// <summary>True when <see cref="CohortId"/> comes from attributes/context, not history.</summary>
+    public bool ProvisionalCohort { get; init; }
+
+    /// <summary>The profile's recent items, oldest first (includes events newer than the model: freshness).</summary>
+    public IReadOnlyList<RecentItem> RecentItems { get; init; } = [];
+
+    /// <summary>Never recommended: purchased, dismissed, rated.</summary>
+    public IReadOnlySet<string> Excluded { get; init; } = new HashSet<string>();
+
+    /// <summary>Live availability from the catalog; null treats every item as available.</summary>
+    public Func<string, bool>? IsAvailable { get; init; }
+
+    /// <summary>Live categories of an item (catalog), for request filters on items newer than the model; null uses the bundle's metadata.</summary>
+    public Func<string, IReadOnlyList<string>?>? CategoriesOf { get; init; }
+
+    public IReadOnlyList<string>? IncludeCategories { get; init; }
+
+    public IReadOnlyList<string>? ExcludeCategories { get; init; }
+
+    public string? Device { get; init; }
+
+    public required DateTimeOffset Now { get; init; }
+
+    public int Count { get; init; } = 10;
+
+    public bool Explain { get; init; }
+
+    /// <summary>False switches the exploration step off (offline parity checks, debugging).</summary>
+    public bool Explore { get; init; } = true;
+
+    /// <summary>Bandit evidence of the user's cohort; null when none is known yet.</summary>
+    public Func<string, ArmEvidence?>? Arms { get; init; }
+
+    /// <summary>Live cohort popularity (newest signal, covers items newer than the model), best first.</summary>
+    public IReadOnlyList<TrendingItem> CohortTrending { get; init; } = [];
+
+    /// <summary>Live global popularity, best first (last resort for candidates).</summary>
+    public IReadOnlyList<TrendingItem> GlobalTrending { get; init; } = [];
+
+    /// <summary>Seed for exploration; the grain passes a per-request seed.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>One feature's contribution to an item's score (explain=true).</summary>
+public sealed record FeatureContribution(string Feature, double Value);
+
+public sealed record ServedItem(string ItemId, double Score, string Reason, bool Explored, IReadOnlyList<FeatureContribution>? Contributions);
+
+/// <summary>
+/// The answer: items, the strategy used, and whether the user's cohort had to be served by the global model
+/// (<see cref="Fallback"/>, with <see cref="FallbackReason"/>).
+/// </summary>
+public sealed record ServingResult(
+    IReadOnlyList<ServedItem> Items,
+    string Strategy,
+    long ModelVersion,
+    bool Fallback,
+    string? FallbackReason);

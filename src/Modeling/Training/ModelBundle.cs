@@ -1,0 +1,111 @@
+using Cohortly.Modeling.Cohorts;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Recommenders;
+using Cohortly.Modeling.Segmentation;
+
+namespace Cohortly.Modeling.Training;
+
+/// <summary>What training decided for one cohort, with the holdout evidence (NDCG@K on the cohort's holdout users).</summary>
+public sealed record CohortModelReport(
+    int CohortId,
+    string Label,
+    int TrainingUsers,
+    int HoldoutUsers,
+    bool Adapted,
+    double GlobalNdcg,
+    double AdaptedNdcg,
+    double OutOfFoldGain,
+    IReadOnlyDictionary<string, float> Weights);
+
+/// <summary>A cohort's serving knobs: exploration policy ("none", "epsilon-greedy", "ucb", "thompson") and MMR λ (1 = pure relevance).</summary>
+public sealed record ServingPolicy(string Exploration, double Epsilon, double DiversityLambda, int ExplorationSlots)
+{
+    public static ServingPolicy Default { get; } = new("epsilon-greedy", 0.1, 0.9, 1);
+}
+
+/// <summary>Wall-clock time of one training stage.</summary>
+public sealed record StageTiming(string Stage, double Seconds);
+
+/// <summary>Data volumes and holdout accuracy of a training run.</summary>
+public sealed record TrainingSummary(
+    long Events,
+    int Users,
+    int Items,
+    int Cohorts,
+    double HoldoutNdcgGlobal,
+    double HoldoutNdcgCohort,
+    IReadOnlyList<StageTiming> Stages);
+
+/// <summary>
+/// Everything one training run produced, loaded by every silo's model cache and served from there: the segmentation
+/// (stable cohort ids), the global backbone with per-cohort weights, the item neighbours, the content model for cold
+/// start, per-item context statistics, a provisional-cohort model for users known only by attributes, per-cohort
+/// reports and serving policies. Immutable once built; every scoring method may run on many threads at once.
+/// </summary>
+public sealed class ModelBundle
+{
+    public required long Version { get; init; }
+
+    public required DateTimeOffset TrainedAt { get; init; }
+
+    public required SegmentationModel Segmentation { get; init; }
+
+    /// <summary>Item index → external id (the index space of every model below).</summary>
+    public required IReadOnlyList<string> ItemIds { get; init; }
+
+    /// <summary>Per item index: title, categories, tags (empty metadata when unknown).</summary>
+    public required IReadOnlyList<ItemMetadata> Items { get; init; }
+
+    /// <summary>User index → external id (users of the training log).</summary>
+    public required IReadOnlyList<string> UserIds { get; init; }
+
+    /// <summary>Users × items positive training interactions (what fold-in starts from for a known user).</summary>
+    public required SparseMatrix UserItems { get; init; }
+
+    /// <summary>Global backbone + per-cohort weights; group index g stands for cohort <see cref="GroupCohortIds"/>[g].</summary>
+    public required CohortAwareRecommender Scorer { get; init; }
+
+    /// <summary>Group index → stable cohort id.</summary>
+    public required IReadOnlyList<int> GroupCohortIds { get; init; }
+
+    /// <summary>Item-to-item neighbours (similar items, "because you viewed" reasons). Also one of the scorer's signals.</summary>
+    public required ItemKnnRecommender Neighbors { get; init; }
+
+    /// <summary>Latent factors (fold-in of recent items); also one of the scorer's signals.</summary>
+    public required IalsRecommender Factors { get; init; }
+
+    /// <summary>Global popularity over the training log.</summary>
+    public required PopularityRecommender Popularity { get; init; }
+
+    /// <summary>Content model over item metadata (cold start); null when the catalog has no metadata.</summary>
+    public ContentRecommender? Content { get; init; }
+
+    /// <summary>Per-item device and time-of-day statistics for the context re-rank.</summary>
+    public required ContextStatistics Context { get; init; }
+
+    /// <summary>Cohort for a user with attributes/context but no history.</summary>
+    public required ProvisionalCohortModel Provisional { get; init; }
+
+    public required IReadOnlyList<CohortModelReport> Cohorts { get; init; }
+
+    /// <summary>Per cohort id; cohorts not listed use <see cref="DefaultPolicy"/>.</summary>
+    public required IReadOnlyDictionary<int, ServingPolicy> Policies { get; init; }
+
+    public ServingPolicy DefaultPolicy { get; init; } = ServingPolicy.Default;
+
+    public required TrainingSummary Summary { get; init; }
+
+    public int? ItemIndex(string itemId) => throw new NotImplementedException();
+
+    public int? UserIndex(string userId) => throw new NotImplementedException();
+
+    /// <summary>Group index of a stable cohort id, or null when this bundle has no model for it (serve global).</summary>
+    public int? GroupOf(int cohortId) => throw new NotImplementedException();
+
+    public ServingPolicy PolicyOf(int? cohortId) =>
+        cohortId is { } id && Policies.TryGetValue(id, out var p) ? p : DefaultPolicy;
+
+    public byte[] ToBytes() => throw new NotImplementedException();
+
+    public static ModelBundle FromBytes(ReadOnlySpan<byte> bytes) => throw new NotImplementedException();
+}
