@@ -95,12 +95,43 @@ public sealed class ModelBundle
 
     public required TrainingSummary Summary { get; init; }
 
-    public int? ItemIndex(string itemId) => throw new NotImplementedException();
+    private Dictionary<string, int>? _itemIndex;
+    private Dictionary<string, int>? _userIndex;
+    private Dictionary<int, int>? _groupIndex;
 
-    public int? UserIndex(string userId) => throw new NotImplementedException();
+    public int? ItemIndex(string itemId) =>
+        (_itemIndex ??= IndexOf(ItemIds)).TryGetValue(itemId, out var i) ? i : null;
+
+    public int? UserIndex(string userId) =>
+        (_userIndex ??= IndexOf(UserIds)).TryGetValue(userId, out var u) ? u : null;
 
     /// <summary>Group index of a stable cohort id, or null when this bundle has no model for it (serve global).</summary>
-    public int? GroupOf(int cohortId) => throw new NotImplementedException();
+    public int? GroupOf(int cohortId)
+    {
+        if (_groupIndex is null)
+        {
+            var map = new Dictionary<int, int>(GroupCohortIds.Count);
+            for (var g = 0; g < GroupCohortIds.Count; g++)
+            {
+                map[GroupCohortIds[g]] = g;
+            }
+
+            _groupIndex = map;
+        }
+
+        return _groupIndex.TryGetValue(cohortId, out var group) ? group : null;
+    }
+
+    private static Dictionary<string, int> IndexOf(IReadOnlyList<string> ids)
+    {
+        var map = new Dictionary<string, int>(ids.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            map[ids[i]] = i;
+        }
+
+        return map;
+    }
 
     public ServingPolicy PolicyOf(int? cohortId) =>
         cohortId is { } id && Policies.TryGetValue(id, out var p) ? p : DefaultPolicy;
