@@ -15,7 +15,19 @@ public sealed record CohortSnapshot(
     [property: Id(3)] long MemberCount,
     [property: Id(4)] IReadOnlyList<FeatureValue> Centroid,
     [property: Id(5)] IReadOnlyList<ItemScore> TopItems,
-    [property: Id(6)] DateTimeOffset UpdatedAt);
+    [property: Id(6)] DateTimeOffset UpdatedAt)
+{
+    /// <summary>Bandit evidence of the cohort's most shown items (exploration policy input).</summary>
+    [Id(9)] public IReadOnlyList<ArmStats> Arms { get; init; } = [];
+}
+
+/// <summary>How often an item was recommended to a cohort's members and the reward (clicks, purchases) that followed.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.ArmStats")]
+public sealed record ArmStats(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] long Impressions,
+    [property: Id(2)] double Rewards,
+    [property: Id(3)] DateTimeOffset FirstSeen);
 
 /// <summary>Pre-aggregated activity of one silo for one cohort since the previous flush.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.CohortDelta")]
@@ -23,7 +35,14 @@ public sealed record CohortDelta(
     [property: Id(0)] long MembersJoined,
     [property: Id(1)] long MembersLeft,
     [property: Id(2)] IReadOnlyDictionary<string, double> ItemWeights,
-    [property: Id(3)] DateTimeOffset AsOf);
+    [property: Id(3)] DateTimeOffset AsOf)
+{
+    /// <summary>Items recommended to members since the previous flush, with counts.</summary>
+    [Id(4)] public IReadOnlyDictionary<string, long> Impressions { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Reward per recommended item that members then clicked, carted or bought.</summary>
+    [Id(5)] public IReadOnlyDictionary<string, double> Rewards { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>Wire form of one segmentation version.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.SegmentationVersionInfo")]

@@ -12,6 +12,10 @@ public interface IUserGrain : IGrainWithStringKey
 
     [Alias("Recommend")]
     Task<RecommendationResponse> Recommend(RecommendationRequest request);
+
+    /// <summary>Replaces the user's attributes; they give a provisional cohort before any history exists.</summary>
+    [Alias("SetAttributes")]
+    Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes);
 }
 
 /// <summary>One cohort (key = stable cohort id; 0 = all users, the global baseline).</summary>

@@ -41,16 +41,41 @@ public sealed record UserProfileView
     [Id(14)] public required IReadOnlyList<CohortTransition> Transitions { get; init; }
     [Id(15)] public required IReadOnlyDictionary<string, float> Features { get; init; }
     [Id(16)] public long DuplicatesIgnored { get; init; }
+    /// <summary>Attributes set with PUT /v1/users/{id}/attributes (age band, country, signup channel, ...).</summary>
+    [Id(17)] public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>A user's attributes and the cohort they imply while the user has no history of their own.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.UserAttributesView")]
+public sealed record UserAttributesView(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] IReadOnlyDictionary<string, string> Attributes,
+    [property: Id(2)] int? ProvisionalCohortId,
+    [property: Id(3)] int? CohortId);
+
+/// <summary>
+/// What the caller asks for: how many items, optional category filters and device context, whether to explain
+/// scores, and whether the cohort's exploration policy may spend slots (off for offline parity checks).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendationRequest")]
-public sealed record RecommendationRequest([property: Id(0)] int Count);
+public sealed record RecommendationRequest(
+    [property: Id(0)] int Count,
+    [property: Id(1)] bool Explain = false,
+    [property: Id(2)] bool Explore = true,
+    [property: Id(3)] string? Device = null,
+    [property: Id(4)] IReadOnlyList<string>? IncludeCategories = null,
+    [property: Id(5)] IReadOnlyList<string>? ExcludeCategories = null);
+
+[GenerateSerializer, Immutable, Alias("cohortly.ScoreContribution")]
+public sealed record ScoreContribution([property: Id(0)] string Feature, [property: Id(1)] double Value);
 
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendedItem")]
 public sealed record RecommendedItem(
     [property: Id(0)] string ItemId,
     [property: Id(1)] double Score,
-    [property: Id(2)] string Reason);
+    [property: Id(2)] string Reason,
+    [property: Id(3)] bool Explored = false,
+    [property: Id(4)] IReadOnlyList<ScoreContribution>? Contributions = null);
 
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendationResponse")]
 public sealed record RecommendationResponse(
@@ -59,4 +84,14 @@ public sealed record RecommendationResponse(
     [property: Id(2)] int? CohortId,
     [property: Id(3)] string? CohortLabel,
     [property: Id(4)] string Strategy,
-    [property: Id(5)] IReadOnlyList<RecommendedItem> Items);
+    [property: Id(5)] IReadOnlyList<RecommendedItem> Items,
+    [property: Id(6)] long? ModelVersion = null,
+    [property: Id(7)] bool Fallback = false,
+    [property: Id(8)] string? FallbackReason = null);
+
+/// <summary>Items similar to one item, from the active model's item neighbours.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.SimilarItemsResponse")]
+public sealed record SimilarItemsResponse(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] long ModelVersion,
+    [property: Id(2)] IReadOnlyList<RecommendedItem> Items);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
@@ -7,6 +8,11 @@ namespace Cohortly.Gateway.Endpoints;
 public static class UsersEndpoints
 {
     public const int MaxCount = 100;
+    public const int MaxAttributes = 32;
+    public const int MaxAttributeValueLength = 128;
+    public const int MaxCategoryFilters = 20;
+    private const int MaxDeviceLength = 64;
+    private const long MaxAttributesBody = 16 * 1024;
 
     public static void MapUsers(this IEndpointRouteBuilder routes)
     {
@@ -19,8 +25,15 @@ public static class UsersEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
-            .WithSummary("Recommendations for a user, with scores, reasons, cohort and a recommendation id")
+            .WithSummary("Recommendations for a user, with scores, reasons, cohort, model version and a recommendation id")
+            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device (request context), include / exclude (comma-separated categories).")
             .Produces<RecommendationResponse>()
+            .ProducesValidationProblem();
+        group.MapPut("/{userId}/attributes", PutAttributes)
+            .WithName("PutUserAttributes")
+            .WithSummary("Replaces a user's attributes (e.g. ageBand, country, signupChannel); they give a provisional cohort before any history")
+            .Accepts<Dictionary<string, string>>("application/json")
+            .Produces<UserAttributesView>()
             .ProducesValidationProblem();
     }
 
@@ -37,7 +50,15 @@ public static class UsersEndpoints
             : TypedResults.Ok(profile);
     }
 
-    private static async Task<IResult> GetRecommendations(string userId, IClusterClient client, string? count = null)
+    private static async Task<IResult> GetRecommendations(
+        string userId,
+        IClusterClient client,
+        string? count = null,
+        string? explain = null,
+        string? explore = null,
+        string? device = null,
+        string? include = null,
+        string? exclude = null)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
@@ -45,11 +66,140 @@ public static class UsersEndpoints
         }
 
         var n = 10;
-        if (count is not null && (!int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxCount))
+        if (count is not null && (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxCount))
         {
             return Problems.Field("count", $"must be a whole number between 1 and {MaxCount}");
         }
 
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Recommend(new RecommendationRequest(n)));
+        if (!TryFlag(explain, false, out var explainFlag))
+        {
+            return Problems.Field("explain", "must be true or false");
+        }
+
+        if (!TryFlag(explore, true, out var exploreFlag))
+        {
+            return Problems.Field("explore", "must be true or false");
+        }
+
+        if (device is not null && (device.Length == 0 || device.Length > MaxDeviceLength || HasControl(device)))
+        {
+            return Problems.Field("device", $"must be 1..{MaxDeviceLength} printable characters");
+        }
+
+        if (!TryCategories(include, out var included, out var includeProblem))
+        {
+            return Problems.Field("include", includeProblem!);
+        }
+
+        if (!TryCategories(exclude, out var excluded, out var excludeProblem))
+        {
+            return Problems.Field("exclude", excludeProblem!);
+        }
+
+        var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded);
+        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Recommend(request));
+    }
+
+    private static async Task<IResult> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
+    {
+        if (EventValidator.CheckId(userId) is { } problem)
+        {
+            return Problems.Field("userId", problem);
+        }
+
+        var (attributes, bodyProblem) = await Problems.ReadJsonAsync<Dictionary<string, string?>>(http, MaxAttributesBody, cancellationToken);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        if (attributes!.Count > MaxAttributes)
+        {
+            return Problems.Field("body", $"at most {MaxAttributes} attributes");
+        }
+
+        var clean = new Dictionary<string, string>(attributes.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in attributes)
+        {
+            if (!IsAttributeName(name))
+            {
+                return Problems.Field(name.Length == 0 ? "body" : name, "attribute names are 1..64 characters of letters, digits, '_', '-' or '.'");
+            }
+
+            if (string.IsNullOrEmpty(value) || value.Length > MaxAttributeValueLength || HasControl(value))
+            {
+                return Problems.Field(name, $"must be a string of 1..{MaxAttributeValueLength} printable characters");
+            }
+
+            clean[name] = value;
+        }
+
+        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).SetAttributes(clean));
+    }
+
+    private static bool TryFlag(string? text, bool fallback, out bool value)
+    {
+        value = fallback;
+        return text is null || bool.TryParse(text, out value);
+    }
+
+    private static bool TryCategories(string? text, out IReadOnlyList<string>? categories, out string? problem)
+    {
+        categories = null;
+        problem = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts.Length > MaxCategoryFilters)
+        {
+            problem = $"must list 1..{MaxCategoryFilters} comma-separated categories";
+            return false;
+        }
+
+        foreach (var p in parts)
+        {
+            if (p.Length > EventValidator.MaxIdLength || HasControl(p))
+            {
+                problem = $"category '{(p.Length > 32 ? p[..32] + "…" : p)}' must be at most {EventValidator.MaxIdLength} printable characters";
+                return false;
+            }
+        }
+
+        categories = parts;
+        return true;
+    }
+
+    private static bool IsAttributeName(string name)
+    {
+        if (name.Length is 0 or > 64)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool HasControl(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Services;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Trending;
 
 namespace Cohortly.Grains.Cohorts;
@@ -16,6 +17,9 @@ public sealed class CohortState
 
     public DecayedTopItems TopItems { get; set; } = new();
 
+    /// <summary>Bandit evidence of items recommended to members (the cohort's exploration policy reads it).</summary>
+    public BanditArmsState Arms { get; set; } = new([]);
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
@@ -28,9 +32,16 @@ public sealed class CohortGrain(
     TimeProvider time) : Grain, ICohortGrain
 {
     private const int SnapshotItems = 100;
+
+    /// <summary>Arms kept (most shown first) and arms published to silo caches with each snapshot.</summary>
+    private const int MaxArms = 2000;
+    private const int SnapshotArms = 500;
     private static readonly TimeSpan WriteBehind = TimeSpan.FromSeconds(10);
     private bool _dirty;
     private CohortSnapshot? _snapshot;
+    private BanditArms? _arms;
+
+    private BanditArms Arms => _arms ??= new BanditArms(state.State.Arms);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +63,8 @@ public sealed class CohortGrain(
         {
             s.TopItems.Add(item, weight, asOf);
         }
+
+        ApplyArms(delta);
 
         s.UpdatedAt = time.GetUtcNow();
         _dirty = true;
@@ -76,6 +89,43 @@ public sealed class CohortGrain(
         await state.WriteStateAsync();
     }
 
+    private void ApplyArms(CohortDelta delta)
+    {
+        if (delta.Impressions.Count == 0 && delta.Rewards.Count == 0)
+        {
+            return;
+        }
+
+        var deltas = new List<RewardDelta>(delta.Impressions.Count + delta.Rewards.Count);
+        foreach (var (item, n) in delta.Impressions)
+        {
+            deltas.Add(new RewardDelta(item, n, delta.Rewards.GetValueOrDefault(item)));
+        }
+
+        foreach (var (item, r) in delta.Rewards)
+        {
+            if (!delta.Impressions.ContainsKey(item))
+            {
+                deltas.Add(new RewardDelta(item, 0, r));
+            }
+        }
+
+        var arms = Arms;
+        arms.Apply(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(deltas), time.GetUtcNow());
+        if (arms.Count > MaxArms + (MaxArms / 4))
+        {
+            // Rarely shown arms go first; a dropped arm that comes back starts over as unseen.
+            var all = arms.ToState().Arms;
+            Array.Sort(all, static (a, b) => b.Impressions.CompareTo(a.Impressions));
+            for (var i = MaxArms; i < all.Length; i++)
+            {
+                arms.Remove(all[i].ArmId);
+            }
+        }
+
+        state.State.Arms = arms.ToState();
+    }
+
     private CohortSnapshot BuildSnapshot()
     {
         var s = state.State;
@@ -88,7 +138,28 @@ public sealed class CohortGrain(
         }
 
         var label = s.Label ?? (id == CohortSnapshotCache.Global ? "all users" : $"cohort {id}");
-        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt);
+        var arms = s.Arms.Arms;
+        ArmStats[] published;
+        if (arms.Length <= SnapshotArms)
+        {
+            published = new ArmStats[arms.Length];
+            for (var i = 0; i < arms.Length; i++)
+            {
+                published[i] = new ArmStats(arms[i].ArmId, arms[i].Impressions, arms[i].Rewards, arms[i].FirstSeen);
+            }
+        }
+        else
+        {
+            var sorted = (ArmRecord[])arms.Clone();
+            Array.Sort(sorted, static (a, b) => b.Impressions.CompareTo(a.Impressions));
+            published = new ArmStats[SnapshotArms];
+            for (var i = 0; i < SnapshotArms; i++)
+            {
+                published[i] = new ArmStats(sorted[i].ArmId, sorted[i].Impressions, sorted[i].Rewards, sorted[i].FirstSeen);
+            }
+        }
+
+        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt) { Arms = published };
     }
 
     private async Task Persist(CancellationToken cancellationToken)

@@ -15,7 +15,10 @@ public sealed class CohortlyMetrics
         EventsDuplicate = meter.CreateCounter<long>("cohortly.events.duplicate", "{event}", "Replayed events ignored by user grains");
         CohortTransitions = meter.CreateCounter<long>("cohortly.cohort.transitions", "{transition}", "Users moving between cohorts");
         Recommendations = meter.CreateCounter<long>("cohortly.recommendations", "{response}", "Recommendation responses by strategy");
+        RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
     }
+
+    public Counter<long> RecommendationRewards { get; }
 
     public Counter<long> EventsAccepted { get; }
 

@@ -64,6 +64,29 @@ public sealed class ActivityAggregator(TimeProvider time)
         }
     }
 
+    /// <summary>Counts one impression per item served to a member of the cohort (null: users without a cohort).</summary>
+    public void RecordImpressions(int? cohortId, IReadOnlyList<string> itemIds)
+    {
+        lock (_deltaLock)
+        {
+            var impressions = PendingFor(cohortId ?? CohortSnapshotCache.Global).Impressions;
+            foreach (var item in itemIds)
+            {
+                impressions[item] = impressions.GetValueOrDefault(item) + 1;
+            }
+        }
+    }
+
+    /// <summary>A member acted on an item the cohort's recommendations showed them (the bandit's reward).</summary>
+    public void RecordReward(int? cohortId, string itemId, double reward)
+    {
+        lock (_deltaLock)
+        {
+            var rewards = PendingFor(cohortId ?? CohortSnapshotCache.Global).Rewards;
+            rewards[itemId] = rewards.GetValueOrDefault(itemId) + reward;
+        }
+    }
+
     public void RecordTransition(int? from, int to)
     {
         lock (_deltaLock)
@@ -126,7 +149,7 @@ public sealed class ActivityAggregator(TimeProvider time)
         var result = new Dictionary<int, CohortDelta>(taken.Count);
         foreach (var (cohort, p) in taken)
         {
-            result[cohort] = new CohortDelta(p.Joined, p.Left, p.Items, now);
+            result[cohort] = new CohortDelta(p.Joined, p.Left, p.Items, now) { Impressions = p.Impressions, Rewards = p.Rewards };
         }
 
         return result;
@@ -143,6 +166,16 @@ public sealed class ActivityAggregator(TimeProvider time)
             foreach (var (item, w) in delta.ItemWeights)
             {
                 p.Items[item] = p.Items.GetValueOrDefault(item) + w;
+            }
+
+            foreach (var (item, n) in delta.Impressions)
+            {
+                p.Impressions[item] = p.Impressions.GetValueOrDefault(item) + n;
+            }
+
+            foreach (var (item, r) in delta.Rewards)
+            {
+                p.Rewards[item] = p.Rewards.GetValueOrDefault(item) + r;
             }
         }
     }
@@ -187,5 +220,9 @@ public sealed class ActivityAggregator(TimeProvider time)
         public long Left { get; set; }
 
         public Dictionary<string, double> Items { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, long> Impressions { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, double> Rewards { get; } = new(StringComparer.Ordinal);
     }
 }

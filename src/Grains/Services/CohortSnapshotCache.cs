@@ -12,14 +12,48 @@ public sealed class CohortSnapshotCache
     /// <summary>The pseudo-cohort holding activity of all users: the global baseline.</summary>
     public const int Global = 0;
 
-    private readonly ConcurrentDictionary<int, CohortSnapshot> _snapshots = new();
+    private readonly ConcurrentDictionary<int, Entry> _snapshots = new();
 
-    public CohortSnapshot? Get(int cohortId) => _snapshots.GetValueOrDefault(cohortId);
+    public CohortSnapshot? Get(int cohortId) => _snapshots.GetValueOrDefault(cohortId)?.Snapshot;
+
+    /// <summary>Bandit evidence of the cohort's published arms by item id (empty when none yet).</summary>
+    public IReadOnlyDictionary<string, ArmStats> ArmsOf(int cohortId) =>
+        _snapshots.TryGetValue(cohortId, out var entry) ? entry.Arms : Empty;
 
     public void Put(CohortSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        _snapshots.AddOrUpdate(snapshot.CohortId, snapshot, (_, old) => snapshot.UpdatedAt >= old.UpdatedAt ? snapshot : old);
+        _snapshots.AddOrUpdate(
+            snapshot.CohortId,
+            static (_, s) => new Entry(s),
+            static (_, old, s) => s.UpdatedAt >= old.Snapshot.UpdatedAt ? new Entry(s) : old,
+            snapshot);
+    }
+
+    private static readonly Dictionary<string, ArmStats> Empty = new(StringComparer.Ordinal);
+
+    /// <summary>A snapshot with its arms indexed once per update, not once per request.</summary>
+    private sealed class Entry(CohortSnapshot snapshot)
+    {
+        public CohortSnapshot Snapshot { get; } = snapshot;
+
+        public IReadOnlyDictionary<string, ArmStats> Arms { get; } = Index(snapshot.Arms);
+
+        private static Dictionary<string, ArmStats> Index(IReadOnlyList<ArmStats> arms)
+        {
+            if (arms.Count == 0)
+            {
+                return Empty;
+            }
+
+            var map = new Dictionary<string, ArmStats>(arms.Count, StringComparer.Ordinal);
+            foreach (var a in arms)
+            {
+                map[a.ItemId] = a;
+            }
+
+            return map;
+        }
     }
 
     public async Task RefreshAsync(IGrainFactory grains, IEnumerable<int> cohortIds, CancellationToken cancellationToken)

@@ -34,6 +34,10 @@ public sealed partial class UserGrain(
     private readonly float[] _features = new float[ProfileFeatures.Count];
     private readonly ProfileOptions _profileOptions = settings.Profile;
     private IGrainTimer? _writeBehind;
+
+    /// <summary>Items of the last response and the cohort they were served for: a later click or purchase on one is the bandit's reward.</summary>
+    private string?[]? _lastServed;
+    private int? _lastServedCohort;
     private string? _userId;
     private bool _dirty;
 
@@ -123,6 +127,7 @@ public sealed partial class UserGrain(
             s.RecentRecommendationIds.RemoveAt(0);
         }
 
+        RememberServed(s.CohortId, items);
         metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", strategy));
         // No write of its own: recommendation ids ride along with the next event-driven write (or the
         // one on deactivation). A write per request turned every read into storage traffic and cut
@@ -149,11 +154,64 @@ public sealed partial class UserGrain(
         metrics.EventsApplied.Add(1);
         MarkDirty();
 
+        RewardServed(interaction.ItemId, e.Type);
         var now = time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
         activity.RecordFeatures(UserId, _features);
         RecheckCohort(now);
         activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
+    }
+
+    public async Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var s = state.State;
+        s.Attributes = attributes.Count == 0 ? null : new Dictionary<string, string>(attributes, StringComparer.Ordinal);
+        _dirty = false;
+        await state.WriteStateAsync();
+        return new UserAttributesView(UserId, s.Attributes ?? [], ProvisionalCohort(null), s.CohortId);
+    }
+
+    /// <summary>Cohort implied by attributes and context for a user without a history-based cohort.</summary>
+    private int? ProvisionalCohort(string? device) => null;
+
+    private void RememberServed(int? cohortId, List<RecommendedItem> items)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var served = new string?[items.Count];
+        var ids = new string[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            served[i] = ids[i] = items[i].ItemId;
+        }
+
+        _lastServed = served;
+        _lastServedCohort = cohortId;
+        activity.RecordImpressions(cohortId, ids);
+    }
+
+    /// <summary>One reward per served item at most, so rewards never exceed impressions.</summary>
+    private void RewardServed(string itemId, InteractionType type)
+    {
+        if (_lastServed is not { } served || type is not (InteractionType.Click or InteractionType.AddToCart or InteractionType.Purchase))
+        {
+            return;
+        }
+
+        for (var i = 0; i < served.Length; i++)
+        {
+            if (string.Equals(served[i], itemId, StringComparison.Ordinal))
+            {
+                served[i] = null;
+                activity.RecordReward(_lastServedCohort, itemId, 1);
+                metrics.RecommendationRewards.Add(1);
+                return;
+            }
+        }
     }
 
     private void RecheckCohort(DateTimeOffset now)

@@ -27,6 +27,9 @@ public sealed class UserState
 
     public List<CohortTransition> Transitions { get; set; } = [];
 
+    /// <summary>Attributes from PUT /v1/users/{id}/attributes; null until set (most users never have any).</summary>
+    public Dictionary<string, string>? Attributes { get; set; }
+
     /// <summary>Most recent last; kept for attributing later clicks and purchases.</summary>
     public List<string> RecentRecommendationIds { get; set; } = [];
 }

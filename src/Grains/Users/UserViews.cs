@@ -55,6 +55,7 @@ internal static class UserViews
             Transitions = [.. s.Transitions],
             Features = named,
             DuplicatesIgnored = s.DuplicatesIgnored,
+            Attributes = s.Attributes ?? [],
         };
     }
 }
