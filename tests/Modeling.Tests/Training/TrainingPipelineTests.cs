@@ -117,6 +117,33 @@ public sealed class TrainingPipelineTests
     }
 
     [Fact]
+    public void Retraining_with_the_previous_segmentation_keeps_cohort_ids_of_users()
+    {
+        var world = Small();
+        var first = TrainingPipeline.Run(world.Input, new TrainingOptions());
+        var relabelled = first.Segmentation with { CohortIds = first.Segmentation.CohortIds.Select(id => id + 100).ToArray() };
+
+        var second = TrainingPipeline.Run(world.Input with { PreviousSegmentation = relabelled, Version = 2 }, new TrainingOptions());
+
+        Assert.Equal(2, second.Version);
+        Assert.Equal(first.UserCohortIds.Select(id => id + 100), second.UserCohortIds);
+        Assert.Equal(second.Segmentation.CohortIds, second.GroupCohortIds);
+    }
+
+    [Fact]
+    public void Every_cohort_gets_the_policy_the_options_ask_for()
+    {
+        var options = new TrainingOptions { DefaultExploration = "thompson", DefaultEpsilon = 0.2, DefaultDiversityLambda = 0.7, DefaultExplorationSlots = 2 };
+
+        var bundle = TrainingPipeline.Run(Small().Input, options);
+
+        var expected = new ServingPolicy("thompson", 0.2, 0.7, 2);
+        Assert.Equal(expected, bundle.DefaultPolicy);
+        Assert.Equal(bundle.GroupCohortIds.Order(), bundle.Policies.Keys.Order());
+        Assert.All(bundle.Policies.Values, p => Assert.Equal(expected, p));
+    }
+
+    [Fact]
     public void Corrupt_or_foreign_bytes_are_rejected()
     {
         var bytes = TrainingPipeline.Run(Small().Input, new TrainingOptions()).ToBytes();
