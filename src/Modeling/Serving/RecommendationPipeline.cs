@@ -40,6 +40,19 @@ public static class RecommendationPipeline
     /// <summary>A new item (unknown to the bundle) enters the pool this far below the weakest scored candidate.</summary>
     private const double NewItemMargin = 0.01;
 
+    /// <summary>
+    /// Builds the per-bundle serving index and the bundle's id lookups now, so the first request after a model load
+    /// does not pay for them (call from the model cache right after loading).
+    /// </summary>
+    public static void Prepare(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        _ = ServingIndex.Of(bundle);
+        _ = bundle.ItemIndex(string.Empty);
+        _ = bundle.UserIndex(string.Empty);
+        _ = bundle.GroupOf(int.MinValue);
+    }
+
     public static ServingResult Recommend(ModelBundle bundle, ServingRequest request)
     {
         ArgumentNullException.ThrowIfNull(bundle);
