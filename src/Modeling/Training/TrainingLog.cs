@@ -92,6 +92,11 @@ internal sealed class TrainingLog
                 throw new ArgumentException($"training event {k} has an empty user or item id", nameof(input));
             }
 
+            if ((uint)e.Type >= InteractionTypes.Count)
+            {
+                throw new ArgumentException($"training event {k} has an unknown type {(int)e.Type}", nameof(input));
+            }
+
             events[k] = e;
         }
 
