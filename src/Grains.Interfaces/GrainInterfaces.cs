@@ -73,3 +73,16 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("GetSnapshot"), ReadOnly]
     Task<CatalogSnapshot> GetSnapshot();
 }
+
+/// <summary>
+/// Item-to-item answers from the silo's active model (stateless worker: every silo answers locally, no hot grain).
+/// Key 0.
+/// </summary>
+[Alias("cohortly.IItemSimilarityGrain")]
+public interface IItemSimilarityGrain : IGrainWithIntegerKey
+{
+    /// <summary>Similar available items, or null when the active model does not know the item.</summary>
+    /// <exception cref="InsufficientDataException">No model has been trained and activated yet.</exception>
+    [Alias("Similar"), ReadOnly]
+    Task<SimilarItemsResponse?> Similar(string itemId, int count);
+}

@@ -87,7 +87,11 @@ public sealed record RecommendationResponse(
     [property: Id(5)] IReadOnlyList<RecommendedItem> Items,
     [property: Id(6)] long? ModelVersion = null,
     [property: Id(7)] bool Fallback = false,
-    [property: Id(8)] string? FallbackReason = null);
+    [property: Id(8)] string? FallbackReason = null)
+{
+    /// <summary>True when <see cref="CohortId"/> was inferred from attributes and context (the user has no history yet).</summary>
+    [Id(9)] public bool ProvisionalCohort { get; init; }
+}
 
 /// <summary>Items similar to one item, from the active model's item neighbours.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.SimilarItemsResponse")]

@@ -30,6 +30,42 @@ public static class ItemsEndpoints
             .WithName("GetItem")
             .Produces<ItemRecord>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Apps show "similar items" on product pages, so this one is open to the app role.
+        routes.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(Roles.App)
+            .MapGet("/{itemId}/similar", GetSimilar)
+            .WithName("GetSimilarItems")
+            .WithSummary("Available items most similar to an item, from the active model's item neighbours")
+            .Produces<SimilarItemsResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> GetSimilar(string itemId, IClusterClient client, string? count = null)
+    {
+        if (EventValidator.CheckId(itemId) is { } idProblem)
+        {
+            return Problems.Field("itemId", idProblem);
+        }
+
+        var n = 10;
+        if (count is not null && (!int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n) || n < 1 || n > UsersEndpoints.MaxCount))
+        {
+            return Problems.Field("count", $"must be a whole number between 1 and {UsersEndpoints.MaxCount}");
+        }
+
+        try
+        {
+            var similar = await client.GetGrain<IItemSimilarityGrain>(0).Similar(itemId, n);
+            return similar is null
+                ? TypedResults.Problem(statusCode: 404, title: "Item not in the model", detail: $"The active model has no interactions or metadata for item '{itemId}'; it gets neighbours after the next training run.", extensions: new Dictionary<string, object?> { ["field"] = "itemId" })
+                : TypedResults.Ok(similar);
+        }
+        catch (InsufficientDataException ex)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "No model yet", detail: ex.Message, extensions: new Dictionary<string, object?> { ["field"] = "model" });
+        }
     }
 
     private static async Task<IResult> PutItems(HttpRequest request, IClusterClient client, TimeProvider time, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cohortly.Contracts;
+using Cohortly.Modeling.Serving;
 
 namespace Cohortly.Grains.Services;
 
@@ -15,6 +16,10 @@ public sealed class CohortSnapshotCache
     private readonly ConcurrentDictionary<int, Entry> _snapshots = new();
 
     public CohortSnapshot? Get(int cohortId) => _snapshots.GetValueOrDefault(cohortId)?.Snapshot;
+
+    /// <summary>The cohort's live top items in the serving pipeline's form (empty when unknown).</summary>
+    public IReadOnlyList<TrendingItem> TrendingOf(int cohortId) =>
+        _snapshots.TryGetValue(cohortId, out var entry) ? entry.Trending : [];
 
     /// <summary>Bandit evidence of the cohort's published arms by item id (empty when none yet).</summary>
     public IReadOnlyDictionary<string, ArmStats> ArmsOf(int cohortId) =>
@@ -38,6 +43,19 @@ public sealed class CohortSnapshotCache
         public CohortSnapshot Snapshot { get; } = snapshot;
 
         public IReadOnlyDictionary<string, ArmStats> Arms { get; } = Index(snapshot.Arms);
+
+        public TrendingItem[] Trending { get; } = ToTrending(snapshot.TopItems);
+
+        private static TrendingItem[] ToTrending(IReadOnlyList<ItemScore> items)
+        {
+            var result = new TrendingItem[items.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = new TrendingItem(items[i].ItemId, items[i].Score);
+            }
+
+            return result;
+        }
 
         private static Dictionary<string, ArmStats> Index(IReadOnlyList<ArmStats> arms)
         {

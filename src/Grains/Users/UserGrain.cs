@@ -1,8 +1,11 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
+using Cohortly.Grains.Training;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Serving;
+using Cohortly.Modeling.Training;
 using Cohortly.Modeling.Trending;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Logging;
@@ -22,6 +25,7 @@ public sealed partial class UserGrain(
     CatalogCache catalog,
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
+    ModelCache models,
     ActivityAggregator activity,
     UserGrainSettings settings,
     CohortlyMetrics metrics,
@@ -96,7 +100,93 @@ public sealed partial class UserGrain(
 
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         CatchUpWithSegmentation();
+        var s = state.State;
+        var recommendationId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var response = models.Current is { } bundle
+            ? RecommendWithModel(bundle, request, recommendationId)
+            : RecommendByPopularity(request, recommendationId);
+
+        s.RecentRecommendationIds.Add(recommendationId);
+        if (s.RecentRecommendationIds.Count > MaxRecommendationIds)
+        {
+            s.RecentRecommendationIds.RemoveAt(0);
+        }
+
+        RememberServed(response.CohortId, response.Items);
+        metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
+        if (response.Fallback)
+        {
+            metrics.RecommendationFallbacks.Add(1);
+        }
+
+        // No write of its own: recommendation ids ride along with the next event-driven write (or the
+        // one on deactivation). A write per request turned every read into storage traffic and cut
+        // recommendation throughput by an order of magnitude.
+        _dirty = true;
+        return Task.FromResult(response);
+    }
+
+    /// <summary>
+    /// The full pipeline on the silo's model cache (no grain hop): the user's live recent items fold into the trained
+    /// model, so an event changes the next answer without retraining; a cohort the model does not know is served by
+    /// the global weights and says so.
+    /// </summary>
+    private RecommendationResponse RecommendWithModel(ModelBundle bundle, RecommendationRequest request, string recommendationId)
+    {
+        var s = state.State;
+        var profile = s.Profile;
+        var provisional = false;
+        var cohortId = s.CohortId;
+        if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device) is { } guessed)
+        {
+            cohortId = guessed;
+            provisional = true;
+        }
+
+        var label = cohortId is { } cid ? segmentation.LabelOf(cid) ?? LabelInBundle(bundle, cid) : null;
+        var excluded = new HashSet<string>(profile.PurchasedItems, StringComparer.Ordinal);
+        excluded.UnionWith(profile.DismissedItems);
+        var arms = cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
+        var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
+        {
+            UserId = UserId,
+            CohortId = cohortId,
+            CohortLabel = label,
+            ProvisionalCohort = provisional,
+            RecentItems = profile.RecentItems,
+            Excluded = excluded,
+            IsAvailable = catalog.IsAvailable,
+            CategoriesOf = CategoriesOf,
+            IncludeCategories = request.IncludeCategories,
+            ExcludeCategories = request.ExcludeCategories,
+            Device = request.Device,
+            Now = time.GetUtcNow(),
+            Count = request.Count,
+            Explain = request.Explain,
+            Explore = request.Explore,
+            Arms = arms.Count == 0 ? null : id => arms.TryGetValue(id, out var a) ? new ArmEvidence(a.Impressions, a.Rewards, a.FirstSeen) : null,
+            CohortTrending = cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
+            GlobalTrending = cohorts.TrendingOf(CohortSnapshotCache.Global),
+            Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
+        });
+
+        var items = new List<RecommendedItem>(result.Items.Count);
+        foreach (var item in result.Items)
+        {
+            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason, item.Explored, Contributions(item.Contributions)));
+        }
+
+        return new RecommendationResponse(recommendationId, UserId, cohortId, label, result.Strategy, items, result.ModelVersion, result.Fallback, result.FallbackReason)
+        {
+            ProvisionalCohort = provisional,
+        };
+    }
+
+    /// <summary>Before the first trained model: live cohort popularity, then global popularity.</summary>
+    private RecommendationResponse RecommendByPopularity(RecommendationRequest request, string recommendationId)
+    {
         var s = state.State;
         var cohort = s.CohortId is { } id ? cohorts.Get(id) : null;
         var global = cohorts.Get(CohortSnapshotCache.Global);
@@ -106,7 +196,7 @@ public sealed partial class UserGrain(
         var ranked = PopularityRanker.Rank(
             ToScored(cohort?.TopItems),
             ToScored(global?.TopItems),
-            item => excluded.Contains(item) || !catalog.IsAvailable(item),
+            item => excluded.Contains(item) || !catalog.IsAvailable(item) || !PassesCategoryFilters(item, request),
             request.Count);
 
         var label = s.CohortId is { } cid ? segmentation.LabelOf(cid) ?? cohort?.Label : null;
@@ -120,20 +210,71 @@ public sealed partial class UserGrain(
         var strategy = ranked.Count == 0 ? "empty"
             : cohort is not null && ranked[0].FromPrimary ? "cohort-popularity"
             : "global-popularity";
-        var recommendationId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        s.RecentRecommendationIds.Add(recommendationId);
-        if (s.RecentRecommendationIds.Count > MaxRecommendationIds)
+        return new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items);
+    }
+
+    private bool PassesCategoryFilters(string itemId, RecommendationRequest request)
+    {
+        if (request.IncludeCategories is null && request.ExcludeCategories is null)
         {
-            s.RecentRecommendationIds.RemoveAt(0);
+            return true;
         }
 
-        RememberServed(s.CohortId, items);
-        metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", strategy));
-        // No write of its own: recommendation ids ride along with the next event-driven write (or the
-        // one on deactivation). A write per request turned every read into storage traffic and cut
-        // recommendation throughput by an order of magnitude.
-        _dirty = true;
-        return Task.FromResult(new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items));
+        var categories = catalog.Find(itemId)?.Categories ?? [];
+        if (request.ExcludeCategories is { } excluded && Overlaps(categories, excluded))
+        {
+            return false;
+        }
+
+        return request.IncludeCategories is not { } included || Overlaps(categories, included);
+    }
+
+    private static bool Overlaps(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        foreach (var x in a)
+        {
+            foreach (var y in b)
+            {
+                if (string.Equals(x, y, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private IReadOnlyList<string>? CategoriesOf(string itemId) => catalog.Find(itemId)?.Categories;
+
+    private static string? LabelInBundle(ModelBundle bundle, int cohortId)
+    {
+        var seg = bundle.Segmentation;
+        for (var i = 0; i < seg.CohortIds.Count; i++)
+        {
+            if (seg.CohortIds[i] == cohortId)
+            {
+                return seg.Labels[i];
+            }
+        }
+
+        return null;
+    }
+
+    private static List<ScoreContribution>? Contributions(IReadOnlyList<FeatureContribution>? contributions)
+    {
+        if (contributions is null)
+        {
+            return null;
+        }
+
+        var result = new List<ScoreContribution>(contributions.Count);
+        foreach (var c in contributions)
+        {
+            result.Add(new ScoreContribution(c.Feature, Math.Round(c.Value, 6)));
+        }
+
+        return result;
     }
 
     private void Apply(InteractionEvent e)
@@ -172,10 +313,13 @@ public sealed partial class UserGrain(
         return new UserAttributesView(UserId, s.Attributes ?? [], ProvisionalCohort(null), s.CohortId);
     }
 
-    /// <summary>Cohort implied by attributes and context for a user without a history-based cohort.</summary>
-    private int? ProvisionalCohort(string? device) => null;
+    /// <summary>Cohort implied by attributes and context while the user has no history-based cohort.</summary>
+    private int? ProvisionalCohort(string? device) =>
+        state.State.CohortId is null && state.State.Profile.TotalEvents == 0 && models.Current is { } bundle
+            ? bundle.Provisional.Predict(state.State.Attributes, device)
+            : null;
 
-    private void RememberServed(int? cohortId, List<RecommendedItem> items)
+    private void RememberServed(int? cohortId, IReadOnlyList<RecommendedItem> items)
     {
         if (items.Count == 0)
         {
