@@ -195,10 +195,24 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         {
             file?.Stream.Dispose();
             var path = Path.Combine(directory, Name(today));
-            file = new DayFile(today, new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true));
+            var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+            if (stream.Length > 0 && LastByte(path) != (byte)'\n')
+            {
+                // A crash left a torn last line; start on a fresh one so only that record is lost.
+                stream.WriteByte((byte)'\n');
+            }
+
+            file = new DayFile(today, stream);
         }
 
         return file.Stream;
+    }
+
+    private static int LastByte(string path)
+    {
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        reader.Seek(-1, SeekOrigin.End);
+        return reader.ReadByte();
     }
 
     private async Task SweepLocked(DateOnly today, CancellationToken cancellationToken)
