@@ -21,6 +21,10 @@ public sealed class CohortState
     public BanditArmsState Arms { get; set; } = new([]);
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    public long ModelVersion { get; set; }
+
+    public bool UsesAdaptedModel { get; set; }
 }
 
 /// <summary>
@@ -126,6 +130,16 @@ public sealed class CohortGrain(
         state.State.Arms = arms.ToState();
     }
 
+    public async Task SetModel(long modelVersion, bool adapted)
+    {
+        var s = state.State;
+        s.ModelVersion = modelVersion;
+        s.UsesAdaptedModel = adapted;
+        _snapshot = BuildSnapshot();
+        _dirty = false;
+        await state.WriteStateAsync();
+    }
+
     private CohortSnapshot BuildSnapshot()
     {
         var s = state.State;
@@ -159,7 +173,7 @@ public sealed class CohortGrain(
             }
         }
 
-        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt) { Arms = published };
+        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel) { Arms = published };
     }
 
     private async Task Persist(CancellationToken cancellationToken)

@@ -16,6 +16,8 @@ public sealed class CohortlyMetrics
         CohortTransitions = meter.CreateCounter<long>("cohortly.cohort.transitions", "{transition}", "Users moving between cohorts");
         Recommendations = meter.CreateCounter<long>("cohortly.recommendations", "{response}", "Recommendation responses by strategy");
         RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
+        ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
+        RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations served without a trained model (none loaded or it failed)");
     }
 
     public Counter<long> RecommendationRewards { get; }
@@ -31,4 +33,8 @@ public sealed class CohortlyMetrics
     public Counter<long> CohortTransitions { get; }
 
     public Counter<long> Recommendations { get; }
+
+    public Counter<long> ModelLoadFailures { get; }
+
+    public Counter<long> RecommendationFallbacks { get; }
 }

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Synthetic;
+
+namespace Cohortly.Gateway.Tests;
+
+public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
+{
+    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task App_key_gets_403_on_training_and_model_routes()
+    {
+        var app = factory.App();
+        await AssertProblemNames(await app.PostAsync("/v1/admin/training", null), HttpStatusCode.Forbidden, "X-Api-Key");
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/v1/admin/training")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/v1/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.PostAsync("/v1/models/1/activate", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClient().GetAsync("/v1/models")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Activating_an_unknown_or_malformed_version_is_a_problem_naming_the_version()
+    {
+        var admin = factory.Admin();
+        await AssertProblemNames(await admin.PostAsync("/v1/models/424242/activate", null), HttpStatusCode.NotFound, "version");
+        await AssertProblemNames(await admin.PostAsync("/v1/models/abc/activate", null), HttpStatusCode.BadRequest, "version");
+        await AssertProblemNames(await admin.PostAsync("/v1/models/0/activate", null), HttpStatusCode.BadRequest, "version");
+    }
+
+    [Fact]
+    public async Task Posted_events_train_a_model_that_lists_as_active_and_can_be_activated()
+    {
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 120, Items = 150, Categories = 8, UserPrefix = "api-tr-" }, seed: 21);
+        var history = world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(2));
+        var app = factory.App();
+        foreach (var chunk in history.Chunk(1000))
+        {
+            var body = new
+            {
+                events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } }),
+            };
+            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
+        }
+
+        var admin = factory.Admin();
+        var before = await Json(await admin.GetAsync("/v1/models"));
+        Assert.Equal(0, before["activeVersion"]!.GetValue<long>());
+        Assert.Empty(before["versions"]!.AsArray());
+
+        var started = await admin.PostAsync("/v1/admin/training", null);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var run = await Json(started);
+        Assert.Equal("running", run["state"]!.GetValue<string>());
+        var runId = run["runId"]!.GetValue<string>();
+
+        JsonNode status = run;
+        await Eventually.True(async () =>
+        {
+            status = await Json(await admin.GetAsync("/v1/admin/training"));
+            Assert.Equal(runId, status["runId"]!.GetValue<string>());
+            return status["state"]!.GetValue<string>() is "succeeded" or "failed";
+        }, "training finishes", TimeSpan.FromMinutes(3));
+
+        Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
+        Assert.Equal(100, status["percent"]!.GetValue<double>());
+        var version = status["lastVersion"]!.GetValue<long>();
+        Assert.Equal(version, status["activeVersion"]!.GetValue<long>());
+
+        var models = await Json(await admin.GetAsync("/v1/models"));
+        Assert.Equal(version, models["activeVersion"]!.GetValue<long>());
+        var listed = Assert.Single(models["versions"]!.AsArray())!;
+        Assert.Equal(version, listed["version"]!.GetValue<long>());
+        Assert.True(listed["active"]!.GetValue<bool>());
+        // Every posted user reached the log before the 202, so training saw all of them.
+        Assert.Equal(world.Users.Count, listed["users"]!.GetValue<int>());
+        Assert.NotEmpty(listed["cohorts"]!.AsArray());
+        Assert.NotNull(listed["cohorts"]![0]!["globalNdcg"]);
+
+        var activated = await admin.PostAsync($"/v1/models/{version}/activate", null);
+        Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        var info = await Json(activated);
+        Assert.Equal(version, info["version"]!.GetValue<long>());
+        Assert.True(info["active"]!.GetValue<bool>());
+    }
+}
