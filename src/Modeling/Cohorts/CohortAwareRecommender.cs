@@ -168,6 +168,59 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         }
     }
 
+    /// <summary>
+    /// The model over <paramref name="data"/> with per-group weights decided before (e.g. on a holdout, after which the
+    /// backbone was refitted on every interaction): fits only the cohort popularity and searches nothing.
+    /// </summary>
+    public static CohortAwareRecommender FromDecisions(
+        IReadOnlyList<CohortSignal> signals,
+        TrainingData data,
+        IReadOnlyList<CohortDecision> decisions,
+        CohortStrategyOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(decisions);
+        if (!data.HasUserGroups || decisions.Count != data.GroupCount)
+        {
+            throw new ArgumentException($"expected one decision per user group ({data.GroupCount}), got {decisions.Count}", nameof(decisions));
+        }
+
+        var model = new CohortAwareRecommender(signals, null!, options);
+        foreach (var s in model.Signals)
+        {
+            if (s.Model.ItemCount != data.ItemCount || s.Model.UserCount != data.UserCount)
+            {
+                throw new ArgumentException($"signal '{s.Name}' was not fitted on this training data");
+            }
+        }
+
+        model._cohortPopularity = new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = model.Options.PopularityPrior });
+        model._cohortPopularity.Fit(data, new Random(0), cancellationToken);
+        model._userGroups = data.UserGroups.ToArray();
+        model._globalWeights = new float[model.Signals.Count + 1];
+        for (var s = 0; s < model.Signals.Count; s++)
+        {
+            model._globalWeights[s] = model.Signals[s].GlobalWeight;
+        }
+
+        model._groupWeights = new float[decisions.Count][];
+        model._decisions = new CohortDecision[decisions.Count];
+        for (var g = 0; g < decisions.Count; g++)
+        {
+            var d = decisions[g];
+            if (d.Weights.Count != model._globalWeights.Length)
+            {
+                throw new ArgumentException($"decision {g} has {d.Weights.Count} weights for {model._globalWeights.Length} signals", nameof(decisions));
+            }
+
+            model._groupWeights[g] = [.. d.Weights];
+            model._decisions[g] = d with { Group = g };
+        }
+
+        return model;
+    }
+
     public void Score(int user, Span<float> scores)
     {
         var g = (uint)user < (uint)_userGroups.Length ? _userGroups[user] : -1;

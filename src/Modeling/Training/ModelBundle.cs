@@ -62,6 +62,12 @@ public sealed class ModelBundle
     /// <summary>Users × items positive training interactions (what fold-in starts from for a known user).</summary>
     public required SparseMatrix UserItems { get; init; }
 
+    /// <summary>
+    /// User index → the stable cohort id training put the user in (from the replayed profile at training time); empty
+    /// when unknown. Live profiles re-assign through <see cref="Segmentation"/>.
+    /// </summary>
+    public IReadOnlyList<int> UserCohortIds { get; init; } = [];
+
     /// <summary>Global backbone + per-cohort weights; group index g stands for cohort <see cref="GroupCohortIds"/>[g].</summary>
     public required CohortAwareRecommender Scorer { get; init; }
 
@@ -136,7 +142,13 @@ public sealed class ModelBundle
     public ServingPolicy PolicyOf(int? cohortId) =>
         cohortId is { } id && Policies.TryGetValue(id, out var p) ? p : DefaultPolicy;
 
-    public byte[] ToBytes() => throw new NotImplementedException();
+    /// <summary>Cohort id training assigned to a user of the log, or null for a user the bundle does not know.</summary>
+    public int? TrainedCohortOf(string userId) =>
+        UserIndex(userId) is { } u && u < UserCohortIds.Count ? UserCohortIds[u] : null;
 
-    public static ModelBundle FromBytes(ReadOnlySpan<byte> bytes) => throw new NotImplementedException();
+    /// <summary>Versioned binary artifact (magic number, format version, then every part); read with <see cref="FromBytes"/>.</summary>
+    public byte[] ToBytes() => ModelBundleFormat.Write(this);
+
+    /// <summary>Reads an artifact written by <see cref="ToBytes"/>; <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static ModelBundle FromBytes(ReadOnlySpan<byte> bytes) => ModelBundleFormat.Read(bytes);
 }

@@ -1,9 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
 
-/// <summary>Settings of a training run (bound from Cohortly:Training).</summary>
+/// <summary>
+/// Settings of a training run (bound from Cohortly:Training). Model defaults are the ML-100K-tuned shapes of
+/// docs/benchmarks-modeling.md at the speed-goal size (iALS 64 factors / 15 iterations, λ = 30, α = 3; item-kNN k = 50,
+/// shrinkage 50, asymmetry 0.1, inverse user frequency); the global backbone blends iALS and item-kNN 1 : 0.5.
+/// </summary>
 public sealed record TrainingOptions
 {
     /// <summary>Rating events at or above this value count as positive interactions; lower ratings only shape profiles.</summary>
@@ -13,7 +19,101 @@ public sealed record TrainingOptions
 
     public ProfileOptions Profile { get; init; } = ProfileOptions.Default;
 
+    [Range(1, 1024)]
     public int Factors { get; init; } = 64;
 
     public int Seed { get; init; } = 42;
+
+    /// <summary>Share of each eligible user's positives held out for selection and metrics (never served from).</summary>
+    [Range(0.01, 0.5)]
+    public double HoldoutFraction { get; init; } = 0.1;
+
+    /// <summary>Users with fewer positives keep all of them for training and take no part in selection.</summary>
+    [Range(2, int.MaxValue)]
+    public int HoldoutMinPositives { get; init; } = 5;
+
+    [Range(1, 200)]
+    public int IalsIterations { get; init; } = 15;
+
+    [Range(0, 10_000)]
+    public float IalsRegularization { get; init; } = 30f;
+
+    [Range(0, 10_000)]
+    public float IalsAlpha { get; init; } = 3f;
+
+    [Range(1, 10_000)]
+    public int KnnNeighbors { get; init; } = 50;
+
+    [Range(0, 10_000)]
+    public float KnnShrinkage { get; init; } = 50f;
+
+    [Range(0, 1)]
+    public float KnnAsymmetry { get; init; } = 0.1f;
+
+    public bool KnnInverseUserFrequency { get; init; } = true;
+
+    /// <summary>Global weight of the iALS signal in the backbone (standardized scores are summed with these weights).</summary>
+    [Range(0, 100)]
+    public float IalsWeight { get; init; } = 1f;
+
+    [Range(0, 100)]
+    public float KnnWeight { get; init; } = 0.5f;
+
+    /// <summary>Global popularity starts at 0: cohorts may still adopt it (and their own popularity) on holdout evidence.</summary>
+    [Range(0, 100)]
+    public float PopularityWeight { get; init; }
+
+    /// <summary>Content similarity (only when the catalog has categories); 0 globally, available to cohorts.</summary>
+    [Range(0, 100)]
+    public float ContentWeight { get; init; }
+
+    /// <summary>Per-cohort weight search and the out-of-fold adoption gate.</summary>
+    public CohortStrategyOptions Cohorts { get; init; } = new();
+
+    /// <summary>Exploration policy every cohort starts with: "none", "epsilon-greedy", "ucb" or "thompson".</summary>
+    public string DefaultExploration { get; init; } = ServingPolicy.Default.Exploration;
+
+    [Range(0, 1)]
+    public double DefaultEpsilon { get; init; } = ServingPolicy.Default.Epsilon;
+
+    /// <summary>MMR λ every cohort starts with (1 = pure relevance).</summary>
+    [Range(0, 1)]
+    public double DefaultDiversityLambda { get; init; } = ServingPolicy.Default.DiversityLambda;
+
+    [Range(0, 100)]
+    public int DefaultExplorationSlots { get; init; } = ServingPolicy.Default.ExplorationSlots;
+
+    /// <summary>The policy every cohort gets until its own evidence changes it.</summary>
+    public ServingPolicy DefaultPolicy => new(DefaultExploration, DefaultEpsilon, DefaultDiversityLambda, DefaultExplorationSlots);
+
+    private static readonly string[] ExplorationNames = ["none", "epsilon-greedy", "ucb", "thompson"];
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Segmentation);
+        ArgumentNullException.ThrowIfNull(Profile);
+        ArgumentNullException.ThrowIfNull(Cohorts);
+        var context = new ValidationContext(this);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
+        {
+            throw new ArgumentException($"invalid training options: {results[0].ErrorMessage}");
+        }
+
+        if (!double.IsFinite(PositiveRating))
+        {
+            throw new ArgumentException("invalid training options: PositiveRating must be a finite number");
+        }
+
+        if (Array.IndexOf(ExplorationNames, DefaultExploration) < 0)
+        {
+            throw new ArgumentException($"invalid training options: DefaultExploration '{DefaultExploration}' is not one of {string.Join(", ", ExplorationNames)}");
+        }
+
+        if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0)
+        {
+            throw new ArgumentException("invalid training options: at least one backbone weight must be positive");
+        }
+    }
 }

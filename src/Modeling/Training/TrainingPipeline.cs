@@ -1,4 +1,10 @@
+using System.Diagnostics;
+using Cohortly.Modeling.Cohorts;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Evaluation;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
@@ -21,9 +27,410 @@ public sealed record TrainingInput(
 /// <summary>
 /// The end-to-end training run: log → user features → segmentation → global backbone → per-cohort adaptation and
 /// selection on holdout → per-cohort metrics → <see cref="ModelBundle"/>. Pure CPU work; the caller decides the thread.
+/// Deterministic for a given set of events (in any order), catalog, attributes and options.
 /// </summary>
 public static class TrainingPipeline
 {
-    public static ModelBundle Run(TrainingInput input, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>Stage names in the order they run, with the share of the overall fraction each one spans.</summary>
+    public static IReadOnlyList<(string Stage, double Share)> Stages { get; } =
+    [
+        ("reading", 0.05),
+        ("features", 0.10),
+        ("segmentation", 0.10),
+        ("backbone", 0.25),
+        ("cohorts", 0.20),
+        ("metrics", 0.05),
+        ("refit", 0.20),
+        ("packaging", 0.05),
+    ];
+
+    public static ModelBundle Run(TrainingInput input, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var stages = new StageClock(progress, cancellationToken);
+
+        stages.Begin("reading");
+        var log = TrainingLog.Read(input, options, cancellationToken);
+        if (log.UserIds.Length < 2)
+        {
+            throw new InsufficientTrainingDataException(
+                $"training needs interaction events from at least 2 users; the log has {input.Events.Count} events from {log.UserIds.Length} user(s)");
+        }
+
+        if (log.Positives.Count == 0)
+        {
+            throw new InsufficientTrainingDataException(
+                $"training needs positive interactions (view, click, add_to_cart, purchase, or rating >= {options.PositiveRating}); the {input.Events.Count} events have none");
+        }
+
+        stages.Begin("features");
+        var profiles = log.ReplayProfiles(options.Profile, cancellationToken);
+        var nowMs = input.Now.ToUnixTimeMilliseconds();
+        var features = new FeatureMatrix(profiles.Length, ProfileFeatures.Count);
+        for (var u = 0; u < profiles.Length; u++)
+        {
+            ProfileFeatures.Extract(profiles[u], nowMs, features.Row(u));
+        }
+
+        stages.Begin("segmentation");
+        var segmentation = SegmentationBuilder.Build(features, ProfileFeatures.Names, input.PreviousSegmentation, input.Version, options.Segmentation);
+        var groups = new int[profiles.Length];
+        var groupSizes = new int[segmentation.Centroids.Count];
+        for (var u = 0; u < groups.Length; u++)
+        {
+            groups[u] = segmentation.NearestIndex(features.ReadRow(u), out _);
+            groupSizes[groups[u]]++;
+        }
+
+        var (train, holdout) = Holdout(log.Positives, options);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        stages.Begin("backbone");
+        var trainData = new TrainingData(train, groups);
+        var content = log.HasContent;
+        var signals = FitSignals(trainData, options, content, cancellationToken);
+
+        stages.Begin("cohorts");
+        var selection = new CohortAwareRecommender(signals, holdout, options.Cohorts);
+        selection.Fit(trainData, new Random(options.Seed + 10), cancellationToken);
+
+        stages.Begin("metrics");
+        var metrics = HoldoutMetrics.Measure(selection, trainData.UserItems, holdout, groups, groupSizes.Length, options.Cohorts.K, cancellationToken);
+        var reports = Reports(selection, segmentation, groupSizes, metrics);
+
+        stages.Begin("refit");
+        var allData = new TrainingData(log.Positives, groups);
+        var served = FitSignals(allData, options, content, cancellationToken);
+        var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
+
+        stages.Begin("packaging");
+        var context = FitContext(log);
+        var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
+        var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
+        var defaultPolicy = options.DefaultPolicy;
+        foreach (var id in segmentation.CohortIds)
+        {
+            policies[id] = defaultPolicy;
+        }
+
+        var userCohorts = new int[groups.Length];
+        for (var u = 0; u < groups.Length; u++)
+        {
+            userCohorts[u] = segmentation.CohortIds[groups[u]];
+        }
+
+        var timings = stages.Finish();
+        return new ModelBundle
+        {
+            Version = input.Version,
+            TrainedAt = input.Now,
+            Segmentation = segmentation,
+            ItemIds = log.ItemIds,
+            Items = log.Metadata,
+            UserIds = log.UserIds,
+            UserItems = allData.UserItems,
+            UserCohortIds = userCohorts,
+            Scorer = scorer,
+            GroupCohortIds = [.. segmentation.CohortIds],
+            Factors = (IalsRecommender)Find(served, "ials")!,
+            Neighbors = (ItemKnnRecommender)Find(served, "itemknn")!,
+            Popularity = (PopularityRecommender)Find(served, "popularity")!,
+            Content = (ContentRecommender?)Find(served, "content"),
+            Context = context,
+            Provisional = provisional,
+            Cohorts = reports,
+            Policies = policies,
+            DefaultPolicy = defaultPolicy,
+            Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings),
+        };
+    }
+
+    /// <summary>
+    /// A seeded per-user random holdout of positives: users with at least <see cref="TrainingOptions.HoldoutMinPositives"/>
+    /// give round(fraction·n) (at least one) of them; everyone else trains on all. Rows are visited in (user, item)
+    /// order, so the split depends only on the seed and the data.
+    /// </summary>
+    internal static (InteractionDataset Train, SparseMatrix Holdout) Holdout(InteractionDataset positives, TrainingOptions options)
+    {
+        var random = new Random(options.Seed);
+        var (start, order) = positives.RowsByUser();
+        var held = new bool[positives.Count];
+        var heldUsers = new List<int>();
+        var heldItems = new List<int>();
+        for (var u = 0; u < positives.UserCount; u++)
+        {
+            var n = start[u + 1] - start[u];
+            if (n < options.HoldoutMinPositives)
+            {
+                continue;
+            }
+
+            var rows = order.AsSpan(start[u], n).ToArray();
+            var take = Math.Max(1, (int)Math.Round(n * options.HoldoutFraction));
+            for (var x = 0; x < take; x++)
+            {
+                var pick = x + random.Next(n - x);
+                (rows[x], rows[pick]) = (rows[pick], rows[x]);
+                held[rows[x]] = true;
+                heldUsers.Add(u);
+                heldItems.Add(positives.Items[rows[x]]);
+            }
+        }
+
+        var train = positives.Where(r => !held[r]);
+        var ones = new float[heldUsers.Count];
+        Array.Fill(ones, 1f);
+        var holdout = SparseMatrix.FromCoordinates(positives.UserCount, positives.ItemCount, [.. heldUsers], [.. heldItems], ones);
+        return (train, holdout);
+    }
+
+    private static List<CohortSignal> FitSignals(TrainingData data, TrainingOptions options, bool content, CancellationToken cancellationToken)
+    {
+        // Each model draws from its own seeded stream, so the refit on all positives repeats the same initialisation.
+        var ials = new IalsRecommender(new IalsOptions
+        {
+            Factors = options.Factors,
+            Iterations = options.IalsIterations,
+            Regularization = options.IalsRegularization,
+            Alpha = options.IalsAlpha,
+        });
+        ials.Fit(data, new Random(options.Seed + 1), cancellationToken);
+        var knn = new ItemKnnRecommender(new ItemKnnOptions
+        {
+            Neighbors = options.KnnNeighbors,
+            Shrinkage = options.KnnShrinkage,
+            Asymmetry = options.KnnAsymmetry,
+            InverseUserFrequency = options.KnnInverseUserFrequency,
+        });
+        knn.Fit(data, new Random(options.Seed + 2), cancellationToken);
+        var popularity = new PopularityRecommender();
+        popularity.Fit(data, new Random(options.Seed + 3), cancellationToken);
+        var signals = new List<CohortSignal>
+        {
+            new("ials", ials, options.IalsWeight),
+            new("itemknn", knn, options.KnnWeight),
+            new("popularity", popularity, options.PopularityWeight),
+        };
+        if (content)
+        {
+            var model = new ContentRecommender();
+            model.Fit(data, new Random(options.Seed + 4), cancellationToken);
+            signals.Add(new CohortSignal("content", model, options.ContentWeight));
+        }
+
+        return signals;
+    }
+
+    private static IRecommender? Find(List<CohortSignal> signals, string name)
+    {
+        foreach (var s in signals)
+        {
+            if (s.Name == name)
+            {
+                return s.Model;
+            }
+        }
+
+        return null;
+    }
+
+    private static List<CohortModelReport> Reports(CohortAwareRecommender selection, SegmentationModel segmentation, int[] groupSizes, HoldoutMetrics metrics)
+    {
+        var names = selection.WeightNames;
+        var reports = new List<CohortModelReport>(groupSizes.Length);
+        for (var g = 0; g < groupSizes.Length; g++)
+        {
+            var decision = selection.Decisions[g];
+            var weights = new Dictionary<string, float>(names.Count, StringComparer.Ordinal);
+            for (var s = 0; s < names.Count; s++)
+            {
+                weights[names[s]] = decision.Weights[s];
+            }
+
+            reports.Add(new CohortModelReport(
+                segmentation.CohortIds[g],
+                segmentation.Labels[g],
+                groupSizes[g],
+                metrics.Users[g],
+                decision.Adapted,
+                metrics.Global[g],
+                metrics.Served[g],
+                decision.OutOfFoldGain,
+                weights));
+        }
+
+        return reports;
+    }
+
+    private static ContextStatistics FitContext(TrainingLog log)
+    {
+        // Usage context: every event except dismissals.
+        var items = new List<int>(log.Events.Length);
+        var devices = new List<string?>(log.Events.Length);
+        var times = new List<long>(log.Events.Length);
+        for (var k = 0; k < log.Events.Length; k++)
+        {
+            var e = log.Events[k];
+            if (e.Type == InteractionType.Dismiss)
+            {
+                continue;
+            }
+
+            items.Add(log.EventItems[k]);
+            devices.Add(e.Device);
+            times.Add(e.TimestampMs);
+        }
+
+        return ContextStatistics.Fit(log.ItemIds.Length, items.ToArray(), devices, times.ToArray());
+    }
+
+    private static ProvisionalCohortModel FitProvisional(IReadOnlyList<UserAttributes>? attributes, TrainingLog log, UserProfile[] profiles, int[] groups, SegmentationModel segmentation)
+    {
+        // Latest wins: a later entry for the same user replaces an earlier one; examples go in user order.
+        var byUser = new SortedDictionary<int, IReadOnlyDictionary<string, string>>();
+        var userIndex = log.Catalog.Users;
+        foreach (var a in attributes ?? [])
+        {
+            if (a?.Attributes is { Count: > 0 } && userIndex.IndexOf(a.UserId) is var u && u >= 0)
+            {
+                byUser[u] = a.Attributes;
+            }
+        }
+
+        var examples = new List<ProvisionalExample>(byUser.Count);
+        foreach (var (u, attrs) in byUser)
+        {
+            examples.Add(new ProvisionalExample(attrs, MostUsedDevice(profiles[u]), segmentation.CohortIds[groups[u]]));
+        }
+
+        return ProvisionalCohortModel.Fit(examples);
+    }
+
+    private static string? MostUsedDevice(UserProfile profile)
+    {
+        string? best = null;
+        var count = 0;
+        foreach (var (device, n) in profile.Devices)
+        {
+            if (n > count || (n == count && string.CompareOrdinal(device, best) < 0))
+            {
+                best = device;
+                count = n;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Reports stage starts with a monotone overall fraction, checks cancellation, and times every stage.</summary>
+    private sealed class StageClock(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        private readonly List<StageTiming> _timings = [];
+        private readonly Stopwatch _watch = new();
+        private string? _current;
+        private double _done;
+
+        public void Begin(string stage)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Close();
+            _current = stage;
+            _watch.Restart();
+            progress?.Report(new TrainingProgress(stage, _done));
+        }
+
+        public List<StageTiming> Finish()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var last = _current;
+            Close();
+            progress?.Report(new TrainingProgress(last ?? "packaging", 1.0));
+            return _timings;
+        }
+
+        private void Close()
+        {
+            if (_current is null)
+            {
+                return;
+            }
+
+            _timings.Add(new StageTiming(_current, _watch.Elapsed.TotalSeconds));
+            foreach (var (name, share) in Stages)
+            {
+                if (name == _current)
+                {
+                    _done = Math.Min(1.0, _done + share);
+                }
+            }
+
+            _current = null;
+        }
+    }
+}
+
+/// <summary>NDCG@k on the holdout, per group and overall, for the served (cohort) weights and the global backbone.</summary>
+internal sealed record HoldoutMetrics(int[] Users, double[] Global, double[] Served, double OverallGlobal, double OverallServed)
+{
+    public static HoldoutMetrics Measure(CohortAwareRecommender model, SparseMatrix train, SparseMatrix holdout, int[] groups, int groupCount, int k, CancellationToken cancellationToken)
+    {
+        var users = new List<int>();
+        for (var u = 0; u < holdout.Rows; u++)
+        {
+            if (holdout.RowLength(u) > 0 && groups[u] >= 0)
+            {
+                users.Add(u);
+            }
+        }
+
+        var global = model.GlobalOnly();
+        var perGlobal = new double[users.Count];
+        var perServed = new double[users.Count];
+        var items = model.ItemCount;
+        Parallel.For(
+            0,
+            users.Count,
+            new ParallelOptions { CancellationToken = cancellationToken },
+            () => (Scores: new float[items], Heap: new TopKHeap(k), Top: new int[k]),
+            (x, _, ws) =>
+            {
+                var u = users[x];
+                global.Score(u, ws.Scores);
+                var n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
+                perGlobal[x] = RankingMetrics.Compute(ws.Top.AsSpan(0, n), holdout.RowColumns(u), k).Ndcg;
+                model.Score(u, ws.Scores);
+                n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
+                perServed[x] = RankingMetrics.Compute(ws.Top.AsSpan(0, n), holdout.RowColumns(u), k).Ndcg;
+                return ws;
+            },
+            _ => { });
+
+        var count = new int[groupCount];
+        var sumGlobal = new double[groupCount];
+        var sumServed = new double[groupCount];
+        double allGlobal = 0, allServed = 0;
+        for (var x = 0; x < users.Count; x++)
+        {
+            var g = groups[users[x]];
+            count[g]++;
+            sumGlobal[g] += perGlobal[x];
+            sumServed[g] += perServed[x];
+            allGlobal += perGlobal[x];
+            allServed += perServed[x];
+        }
+
+        for (var g = 0; g < groupCount; g++)
+        {
+            if (count[g] > 0)
+            {
+                sumGlobal[g] /= count[g];
+                sumServed[g] /= count[g];
+            }
+        }
+
+        var total = Math.Max(1, users.Count);
+        return new HoldoutMetrics(count, sumGlobal, sumServed, allGlobal / total, allServed / total);
+    }
 }
