@@ -50,36 +50,61 @@ internal sealed class CohortlyHttp : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>PUT /v1/items in batches of 1000 (admin key).</summary>
-    public async Task<int> PutItemsAsync(DatasetCatalog catalog, CancellationToken cancellationToken)
+    /// <summary>PUT /v1/items of a data set's catalog (titles and categories when it has metadata).</summary>
+    public Task<int> PutItemsAsync(DatasetCatalog catalog, CancellationToken cancellationToken)
     {
-        var sent = 0;
-        for (var start = 0; start < catalog.ItemCount; start += 1000)
+        var items = new List<JsonObject>(catalog.ItemCount);
+        for (var i = 0; i < catalog.ItemCount; i++)
+        {
+            var meta = catalog.ItemMetadata(i);
+            items.Add(Item(catalog.Items[i], meta?.Title, meta?.Categories, null, null));
+        }
+
+        return PutItemsAsync(items, cancellationToken);
+    }
+
+    public static JsonObject Item(string id, string? title, IReadOnlyList<string>? categories, IReadOnlyList<string>? tags, double? price)
+    {
+        var item = new JsonObject { ["id"] = id };
+        if (!string.IsNullOrEmpty(title))
+        {
+            item["title"] = title.Length <= 512 ? title : title[..512];
+        }
+
+        item["categories"] = Labels(categories);
+        item["tags"] = Labels(tags);
+        if (price is { } p)
+        {
+            item["price"] = p;
+        }
+
+        return item;
+
+        // The API takes at most 32 non-blank labels per list.
+        static JsonArray Labels(IReadOnlyList<string>? values)
         {
             var array = new JsonArray();
-            for (var i = start; i < Math.Min(catalog.ItemCount, start + 1000); i++)
+            foreach (var v in values ?? [])
             {
-                var item = new JsonObject { ["id"] = catalog.Items[i] };
-                if (catalog.ItemMetadata(i) is { } meta)
+                if (array.Count < 32 && !string.IsNullOrWhiteSpace(v))
                 {
-                    if (meta.Title.Length > 0)
-                    {
-                        item["title"] = meta.Title.Length <= 512 ? meta.Title : meta.Title[..512];
-                    }
-
-                    var categories = new JsonArray();
-                    foreach (var c in meta.Categories)
-                    {
-                        if (categories.Count < 32 && !string.IsNullOrWhiteSpace(c))
-                        {
-                            categories.Add(c);
-                        }
-                    }
-
-                    item["categories"] = categories;
+                    array.Add(v);
                 }
+            }
 
-                array.Add(item);
+            return array;
+        }
+    }
+
+    /// <summary>PUT /v1/items in batches of 1000 (admin key).</summary>
+    public async Task<int> PutItemsAsync(IReadOnlyList<JsonObject> items, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < items.Count; start += 1000)
+        {
+            var array = new JsonArray();
+            for (var i = start; i < Math.Min(items.Count, start + 1000); i++)
+            {
+                array.Add(items[i].DeepClone());
             }
 
             using var request = Admin(HttpMethod.Put, "/v1/items");
@@ -87,13 +112,11 @@ internal sealed class CohortlyHttp : IDisposable
             using var response = await _http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new ReplayRejectedException($"PUT /v1/items answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                throw new ReplayRejectedException($"PUT /v1/items answered {(int)response.StatusCode}: {Truncate(await response.Content.ReadAsStringAsync(cancellationToken))}");
             }
-
-            sent += array.Count;
         }
 
-        return sent;
+        return items.Count;
     }
 
     /// <summary>The JSON body of POST /v1/events for a batch.</summary>

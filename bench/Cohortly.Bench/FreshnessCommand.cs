@@ -10,10 +10,11 @@ namespace Cohortly.Bench;
 /// take the top recommendation X, send a purchase (or dismiss) of X, and poll recommendations until X is gone; the
 /// time from the send to the first answer without X is one sample. One sample at a time, bounded in count and time,
 /// loopback only. Usage:
-/// freshness --url URL --key KEY [--users 50] [--samples 200] [--type purchase|dismiss] [--timeout-ms 5000]
+/// freshness --url URL --key KEY [--admin-key KEY] [--users 50] [--samples 200] [--type purchase|dismiss] [--timeout-ms 5000]
 ///           [--poll-ms 2] [--max-seconds 300] [--seed 7]
 ///           (--seed-users [--items 2000] | --user-range FIRST..LAST | --user-ids a,b,c)
-/// --seed-users creates --users synthetic users (one session each) and waits until their profiles exist;
+/// --seed-users creates --users synthetic users (one session each; with --admin-key also their --items catalog items)
+/// and waits until their profiles exist;
 /// --user-range picks users already known to the server by numeric id (e.g. 1..943 after a MovieLens-100K replay).
 /// </summary>
 internal static class FreshnessCommand
@@ -68,7 +69,7 @@ internal static class FreshnessCommand
 
         using var http = new CohortlyHttp(a.Require("url"), a.Require("key"), a.Get("admin-key"), 2);
         var users = a.Has("seed-users")
-            ? await SeedUsers(http, userCount, a.GetInt("items", 2000), seed, cancellationToken)
+            ? await SeedUsers(http, userCount, a.GetInt("items", 2000), seed, a.Get("admin-key") is not null, cancellationToken)
             : PickUsers(a, userCount, seed);
 
         var runTag = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -127,6 +128,12 @@ internal static class FreshnessCommand
         Console.WriteLine($"freshness: {BenchReport.Percentiles(freshness)} from sending the event to the first answer without the item; timeouts {timeouts}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"detail:    gone at the first poll after the POST returned {immediate}/{freshness.Count}; mean polls per sample {polls / (double)Math.Max(1, measured):F1}; POST /v1/events (1 event) {BenchReport.Percentiles(posts)}"));
         Console.WriteLine("```");
+        if (measured == 0)
+        {
+            Console.Error.WriteLine("freshness: FAILED: no sampled user had recommendations (are items in the catalog? --seed-users sends them when --admin-key is given)");
+            return 1;
+        }
+
         return timeouts > 0 ? 1 : 0;
     }
 
@@ -161,10 +168,22 @@ internal static class FreshnessCommand
     }
 
     /// <summary>Synthetic users with one session each (older than now), waited for until their profiles hold it.</summary>
-    private static async Task<List<string>> SeedUsers(CohortlyHttp http, int count, int items, int seed, CancellationToken cancellationToken)
+    private static async Task<List<string>> SeedUsers(CohortlyHttp http, int count, int items, int seed, bool admin, CancellationToken cancellationToken)
     {
         var tag = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = count, Items = items, UserPrefix = $"fresh-{tag}-" }, seed);
+        if (admin)
+        {
+            // The synthetic items must be in the catalog to be recommended (categories, availability).
+            var catalog = new List<System.Text.Json.Nodes.JsonObject>(world.Items.Count);
+            foreach (var item in world.Items)
+            {
+                catalog.Add(CohortlyHttp.Item(item.Id, item.Title, [item.Category], item.Tags, item.Price));
+            }
+
+            await http.PutItemsAsync(catalog, cancellationToken);
+        }
+
         var rng = new Random(seed);
         var now = DateTimeOffset.UtcNow;
         var events = new List<ReplayEvent>();
