@@ -31,6 +31,8 @@ app.MapUsers();
 app.MapItems();
 app.MapCohorts();
 app.MapStats();
+app.MapTraining();
+app.MapModels();
 
 app.Run();
 

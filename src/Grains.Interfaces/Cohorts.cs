@@ -15,7 +15,9 @@ public sealed record CohortSnapshot(
     [property: Id(3)] long MemberCount,
     [property: Id(4)] IReadOnlyList<FeatureValue> Centroid,
     [property: Id(5)] IReadOnlyList<ItemScore> TopItems,
-    [property: Id(6)] DateTimeOffset UpdatedAt);
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] long ModelVersion = 0,
+    [property: Id(8)] bool UsesAdaptedModel = false);
 
 /// <summary>Pre-aggregated activity of one silo for one cohort since the previous flush.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.CohortDelta")]

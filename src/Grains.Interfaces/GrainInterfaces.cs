@@ -28,6 +28,10 @@ public interface ICohortGrain : IGrainWithIntegerKey
     /// <summary>Sets label and centroid from a new segmentation version.</summary>
     [Alias("Define")]
     Task Define(string label, IReadOnlyList<FeatureValue> centroid, long segmentationVersion);
+
+    /// <summary>Records the model version serving this cohort and whether it uses its adapted (cohort) model.</summary>
+    [Alias("SetModel")]
+    Task SetModel(long modelVersion, bool adapted);
 }
 
 [Alias("cohortly.ISegmentationGrain")]
@@ -50,6 +54,10 @@ public interface ISegmentationGrain : IGrainWithStringKey
 
     [Alias("SubmitSample")]
     Task SubmitSample(FeatureSample sample);
+
+    /// <summary>Makes a version built elsewhere (training) current if it is newer; returns the current version.</summary>
+    [Alias("Publish")]
+    Task<long> Publish(SegmentationVersionInfo info);
 }
 
 [Alias("cohortly.ICatalogGrain")]

@@ -1,6 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
+using Cohortly.Grains.Training;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -18,7 +19,8 @@ public sealed partial class EventIngestor(
     CohortlyMetrics metrics,
     IOptions<CohortlyOptions> options,
     ILogger<EventIngestor> logger,
-    IngestionBacklog? backlog = null)
+    IngestionBacklog? backlog = null,
+    IInteractionLog? log = null)
 {
     private IStreamProvider? _provider;
 
@@ -53,6 +55,11 @@ public sealed partial class EventIngestor(
             throw new IngestionBusyException(backlog.Pending);
         }
 
+        if (byUser.Count > 0 && log is not null && !await AppendToLog(byUser, errors, cancellationToken))
+        {
+            byUser.Clear();
+        }
+
         if (byUser.Count > 0)
         {
             var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
@@ -72,6 +79,42 @@ public sealed partial class EventIngestor(
         metrics.EventsAccepted.Add(published);
         metrics.EventsRejected.Add(events.Count - published);
         return new EventBatchResponse(published, events.Count - published, errors);
+    }
+
+    /// <summary>
+    /// The training log gets the batch before the stream does, so an event acknowledged with 202 is always in it
+    /// (embedded mode; in cluster mode the Redis stream is the log and this is a no-op). A retry after a failed
+    /// publish appends again; readers deduplicate by event id.
+    /// </summary>
+    private async Task<bool> AppendToLog(Dictionary<string, List<(int Index, InteractionEvent Event)>> byUser, List<EventError> errors, CancellationToken cancellationToken)
+    {
+        var batch = new List<InteractionEvent>();
+        foreach (var list in byUser.Values)
+        {
+            foreach (var (_, e) in list)
+            {
+                batch.Add(e);
+            }
+        }
+
+        try
+        {
+            await log!.AppendAsync(batch, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAppendFailed(logger, batch.Count, ex);
+            foreach (var list in byUser.Values)
+            {
+                foreach (var (index, e) in list)
+                {
+                    errors.Add(new EventError(index, e.EventId, $"events[{index}]", "the training log did not accept the event; retry it (retries are deduplicated by eventId)"));
+                }
+            }
+
+            return false;
+        }
     }
 
     private async Task<int> Publish(IStreamProvider provider, string userId, List<(int Index, InteractionEvent Event)> list, List<EventError> errors, CancellationToken cancellationToken)
@@ -111,6 +154,9 @@ public sealed partial class EventIngestor(
             return 0;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Appending {Count} events to the training log failed")]
+    private static partial void LogAppendFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to the interactions stream failed")]
     private static partial void LogPublishFailed(ILogger logger, int count, Exception exception);

@@ -17,6 +17,10 @@ public sealed class CohortState
     public DecayedTopItems TopItems { get; set; } = new();
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    public long ModelVersion { get; set; }
+
+    public bool UsesAdaptedModel { get; set; }
 }
 
 /// <summary>
@@ -76,6 +80,16 @@ public sealed class CohortGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task SetModel(long modelVersion, bool adapted)
+    {
+        var s = state.State;
+        s.ModelVersion = modelVersion;
+        s.UsesAdaptedModel = adapted;
+        _snapshot = BuildSnapshot();
+        _dirty = false;
+        await state.WriteStateAsync();
+    }
+
     private CohortSnapshot BuildSnapshot()
     {
         var s = state.State;
@@ -88,7 +102,7 @@ public sealed class CohortGrain(
         }
 
         var label = s.Label ?? (id == CohortSnapshotCache.Global ? "all users" : $"cohort {id}");
-        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt);
+        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel);
     }
 
     private async Task Persist(CancellationToken cancellationToken)

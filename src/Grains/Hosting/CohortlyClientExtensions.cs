@@ -33,6 +33,8 @@ public static class CohortlyClientExtensions
             client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         }
 
+        // The gateway appends accepted events and attributes to the training log (a no-op for events in Redis mode).
+        Training.TrainingRegistration.AddLog(client.Services, configuration, options);
         client.AddActivityPropagation();
         return client;
     }

@@ -15,6 +15,8 @@ public sealed class CohortlyMetrics
         EventsDuplicate = meter.CreateCounter<long>("cohortly.events.duplicate", "{event}", "Replayed events ignored by user grains");
         CohortTransitions = meter.CreateCounter<long>("cohortly.cohort.transitions", "{transition}", "Users moving between cohorts");
         Recommendations = meter.CreateCounter<long>("cohortly.recommendations", "{response}", "Recommendation responses by strategy");
+        ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
+        RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations served without a trained model (none loaded or it failed)");
     }
 
     public Counter<long> EventsAccepted { get; }
@@ -28,4 +30,8 @@ public sealed class CohortlyMetrics
     public Counter<long> CohortTransitions { get; }
 
     public Counter<long> Recommendations { get; }
+
+    public Counter<long> ModelLoadFailures { get; }
+
+    public Counter<long> RecommendationFallbacks { get; }
 }

@@ -26,6 +26,8 @@ public sealed class CohortlyOptions
 
     public StreamSettings Streams { get; set; } = new();
 
+    public TrainingSettings Training { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWaitMilliseconds"/>, then 503 with Retry-After).
@@ -117,6 +119,36 @@ public sealed class StreamSettings
     public int RetentionHours { get; set; } = 168;
 }
 
+/// <summary>
+/// Model training (Cohortly:Training). The pipeline's own knobs (PositiveRating, Factors, Seed, Segmentation:*,
+/// Profile:*) are bound from the same section into Modeling's TrainingOptions.
+/// </summary>
+public sealed class TrainingSettings
+{
+    /// <summary>
+    /// Embedded mode: where the interaction log and model artifacts live. Empty (the default) means a fresh
+    /// directory under the OS temp directory named after the service, process and silo, deleted when the silo
+    /// stops: embedded grain state is in memory too, so nothing outlives the process unless this is set.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Log files older than this are deleted; training reads this window.</summary>
+    [Range(1, 3650)]
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>Model versions kept in the registry and the store (the active one is never pruned).</summary>
+    [Range(1, 1000)]
+    public int KeptVersions { get; set; } = 10;
+
+    /// <summary>Training schedule (a reminder; at least one minute).</summary>
+    [Range(1, 10_080)]
+    public int IntervalMinutes { get; set; } = 60;
+
+    /// <summary>How often each silo asks the registry for the active model version.</summary>
+    [Range(0.05, 3600)]
+    public double ModelPollSeconds { get; set; } = 2;
+}
+
 /// <summary>Validates nested sections too (DataAnnotations alone stop at the top level).</summary>
 internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOptions>
 {
@@ -128,6 +160,18 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Users, "Cohortly:Users", errors);
         Check(options.Segmentation, "Cohortly:Segmentation", errors);
         Check(options.Streams, "Cohortly:Streams", errors);
+        Check(options.Training, "Cohortly:Training", errors);
+        if (!options.IsRedis && options.Training.DataDirectory is { Length: > 0 } directory)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                errors.Add($"Cohortly:Training:DataDirectory '{directory}' does not exist and cannot be created: {ex.Message}");
+            }
+        }
         if (options.Segmentation.MinUsers < options.Segmentation.K)
         {
             errors.Add("Cohortly:Segmentation:MinUsers must be at least Cohortly:Segmentation:K.");

@@ -117,6 +117,7 @@ public static class CohortlySiloExtensions
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
         services.AddSingleton<ActivityAggregator>();
+        Training.TrainingRegistration.AddTrainingServices(services, configuration, options);
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
         return silo;

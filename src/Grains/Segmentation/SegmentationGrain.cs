@@ -77,6 +77,19 @@ public sealed partial class SegmentationGrain(
         }
     }
 
+    public async Task<long> Publish(SegmentationVersionInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (info.Version <= (Current?.Version ?? 0))
+        {
+            return Current!.Version;
+        }
+
+        await Append(info);
+        LogPublished(logger, info.Version, info.CohortIds.Count, info.SampleSize, info.TrainSeconds * 1000);
+        return info.Version;
+    }
+
     private SegmentationVersionInfo? Current => state.State.History.Count == 0 ? null : state.State.History[^1];
 
     private async Task<SegmentationVersionInfo> Run()
@@ -100,6 +113,11 @@ public sealed partial class SegmentationGrain(
             return (m, previous is null ? [] : Transitions(previous, m, rows), SampleCounts(m, rows));
         });
         stopwatch.Stop();
+        if (Current is { } newer && newer.Version >= version)
+        {
+            // Training published a version while this one was clustering; the newer one stands.
+            return newer;
+        }
 
         var info = new SegmentationVersionInfo
         {
@@ -116,6 +134,13 @@ public sealed partial class SegmentationGrain(
             Transitions = transitions,
             SampleCounts = counts,
         };
+        await Append(info);
+        LogPublished(logger, version, model.CohortIds.Count, userIds.Count, stopwatch.Elapsed.TotalMilliseconds);
+        return info;
+    }
+
+    private async Task Append(SegmentationVersionInfo info)
+    {
         state.State.History.Add(info);
         if (state.State.History.Count > KeptVersions)
         {
@@ -123,12 +148,10 @@ public sealed partial class SegmentationGrain(
         }
 
         await state.WriteStateAsync();
-        await Publish(info);
-        LogPublished(logger, version, model.CohortIds.Count, userIds.Count, stopwatch.Elapsed.TotalMilliseconds);
-        return info;
+        await DefineCohorts(info);
     }
 
-    private async Task Publish(SegmentationVersionInfo info)
+    private async Task DefineCohorts(SegmentationVersionInfo info)
     {
         var tasks = new List<Task>(info.CohortIds.Count);
         for (var i = 0; i < info.CohortIds.Count; i++)

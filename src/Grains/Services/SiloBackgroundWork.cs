@@ -17,12 +17,14 @@ internal sealed partial class SiloBackgroundWork(
     CatalogCache catalog,
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
+    Training.ModelCache models,
     IOptions<CohortlyOptions> options,
     TimeProvider time,
     ILogger<SiloBackgroundWork> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
+    private bool _trainingScheduled;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SiloBackgroundWork), ServiceLifecycleStage.Active, Start, Stop);
@@ -66,6 +68,7 @@ internal sealed partial class SiloBackgroundWork(
         _loops.Add(Loop(TimeSpan.FromMilliseconds(o.FlushMilliseconds), FlushAsync));
         _loops.Add(Loop(TimeSpan.FromMilliseconds(o.CachePollMilliseconds), RefreshCaches));
         _loops.Add(Loop(TimeSpan.FromMilliseconds(o.Segmentation.SamplePushMilliseconds), PushSample));
+        _loops.Add(Loop(TimeSpan.FromSeconds(o.Training.ModelPollSeconds), RefreshModel));
         return Task.CompletedTask;
     }
 
@@ -95,6 +98,18 @@ internal sealed partial class SiloBackgroundWork(
         }
 
         await cohorts.RefreshAsync(grains, ids, cancellationToken);
+    }
+
+    private async Task RefreshModel(CancellationToken cancellationToken)
+    {
+        if (!_trainingScheduled)
+        {
+            // Activating the training grain registers its reminder; without a first call the schedule never starts.
+            await grains.GetGrain<ITrainingGrain>(ITrainingGrain.Key).GetStatus().WaitAsync(cancellationToken);
+            _trainingScheduled = true;
+        }
+
+        await models.RefreshAsync(grains, cancellationToken);
     }
 
     /// <summary>Sends this silo's feature sample now; used by the loop and by tests.</summary>

@@ -84,7 +84,7 @@ public sealed record TrainingOptions
     public int DefaultExplorationSlots { get; init; } = ServingPolicy.Default.ExplorationSlots;
 
     /// <summary>The policy every cohort gets until its own evidence changes it.</summary>
-    public ServingPolicy DefaultPolicy => new(DefaultExploration, DefaultEpsilon, DefaultDiversityLambda, DefaultExplorationSlots);
+    public ServingPolicy DefaultServingPolicy() => new(DefaultExploration, DefaultEpsilon, DefaultDiversityLambda, DefaultExplorationSlots);
 
     private static readonly string[] ExplorationNames = ["none", "epsilon-greedy", "ucb", "thompson"];
 

@@ -109,7 +109,7 @@ public static class TrainingPipeline
         var context = FitContext(log);
         var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
         var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
-        var defaultPolicy = options.DefaultPolicy;
+        var defaultPolicy = options.DefaultServingPolicy();
         foreach (var id in segmentation.CohortIds)
         {
             policies[id] = defaultPolicy;
@@ -242,7 +242,10 @@ public static class TrainingPipeline
         var reports = new List<CohortModelReport>(groupSizes.Length);
         for (var g = 0; g < groupSizes.Length; g++)
         {
-            var decision = selection.Decisions[g];
+            // A centroid that no user is nearest to has no decision: it is served by the global weights.
+            var decision = g < selection.Decisions.Count
+                ? selection.Decisions[g]
+                : new CohortDecision(g, 0, false, GlobalWeights(selection), 0, 0, 0, 0);
             var weights = new Dictionary<string, float>(names.Count, StringComparer.Ordinal);
             for (var s = 0; s < names.Count; s++)
             {
@@ -262,6 +265,17 @@ public static class TrainingPipeline
         }
 
         return reports;
+    }
+
+    private static float[] GlobalWeights(CohortAwareRecommender model)
+    {
+        var weights = new float[model.Signals.Count + 1];
+        for (var s = 0; s < model.Signals.Count; s++)
+        {
+            weights[s] = model.Signals[s].GlobalWeight;
+        }
+
+        return weights;
     }
 
     private static ContextStatistics FitContext(TrainingLog log)

@@ -1,0 +1,68 @@
+using Cohortly.Contracts;
+using Cohortly.Gateway.Security;
+
+namespace Cohortly.Gateway.Endpoints;
+
+/// <summary>Training run status; state is one of idle, running, succeeded, failed.</summary>
+public sealed record TrainingStatusView(
+    string State,
+    string? RunId,
+    string? Trigger,
+    string? Stage,
+    double Percent,
+    double ElapsedSeconds,
+    double? EstimatedRemainingSeconds,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    long LastVersion,
+    long ActiveVersion,
+    string? Error)
+{
+    public static TrainingStatusView From(TrainingStatus s) => new(
+        s.State switch
+        {
+            TrainingState.Running => "running",
+            TrainingState.Succeeded => "succeeded",
+            TrainingState.Failed => "failed",
+            _ => "idle",
+        },
+        s.RunId,
+        s.Trigger,
+        s.Stage,
+        s.Percent,
+        s.ElapsedSeconds,
+        s.EstimatedRemainingSeconds,
+        s.StartedAt,
+        s.FinishedAt,
+        s.LastVersion,
+        s.ActiveVersion,
+        s.Error);
+}
+
+public static class TrainingEndpoints
+{
+    public static void MapTraining(this IEndpointRouteBuilder routes)
+    {
+        var training = routes.MapGroup("/v1/admin/training").WithTags("Admin").RequireAuthorization(Roles.Admin);
+        training.MapPost("/", Start)
+            .WithName("StartTraining")
+            .WithSummary("Start a training run now (a run in progress is shared) and return its status")
+            .WithDescription("Reads the interaction log within retention, trains, stores and activates a new model version. Poll GET /v1/admin/training for progress.")
+            .Produces<TrainingStatusView>(StatusCodes.Status202Accepted);
+        training.MapGet("/", Status)
+            .WithName("TrainingStatus")
+            .WithSummary("Status of the current or last training run: stage, percent, time estimates, versions, error")
+            .Produces<TrainingStatusView>();
+    }
+
+    private static async Task<IResult> Start(IClusterClient client)
+    {
+        var grain = client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+        await grain.Start();
+        // Start answers before the registry is consulted; GetStatus adds the active version.
+        return TypedResults.Json(TrainingStatusView.From(await grain.GetStatus()), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> Status(IClusterClient client) =>
+        TypedResults.Ok(TrainingStatusView.From(await client.GetGrain<ITrainingGrain>(ITrainingGrain.Key).GetStatus()));
+}

@@ -1,0 +1,194 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using Cohortly.Modeling.Recommenders;
+using Cohortly.Modeling.Training;
+
+namespace Cohortly.Modeling.Serving;
+
+/// <summary>What a backbone signal means to a user, for the reason shown next to an item.</summary>
+internal enum SignalRole
+{
+    History,
+    Popularity,
+    CohortPopularity,
+    Content,
+}
+
+/// <summary>
+/// Everything the serving path derives once per bundle instead of once per request: blend weights per group, each
+/// group's weighted standardized cohort popularity (an item-only signal, so the same for every user of the group),
+/// unit item factors for diversity, standardized global popularity for cold start, item categories as small ints.
+/// Built lazily on first use and kept alive exactly as long as the bundle (a weak table keyed by the bundle).
+/// </summary>
+internal sealed class ServingIndex
+{
+    private static readonly ConditionalWeakTable<ModelBundle, ServingIndex> Cache = new();
+
+    private ServingIndex(ModelBundle bundle)
+    {
+        var scorer = bundle.Scorer;
+        ItemCount = bundle.ItemIds.Count;
+        if (scorer.ItemCount != ItemCount)
+        {
+            throw new ArgumentException($"the bundle's scorer has {scorer.ItemCount} items but the bundle lists {ItemCount}", nameof(bundle));
+        }
+
+        var signals = scorer.Signals;
+        SignalCount = signals.Count;
+        Names = [.. scorer.WeightNames];
+        Roles = new SignalRole[SignalCount + 1];
+        for (var s = 0; s < SignalCount; s++)
+        {
+            Roles[s] = signals[s].Model.Kind switch
+            {
+                PopularityRecommender.KindName => SignalRole.Popularity,
+                ContentRecommender.KindName => SignalRole.Content,
+                _ => SignalRole.History,
+            };
+        }
+
+        Roles[SignalCount] = SignalRole.CohortPopularity;
+        GlobalWeights = new float[SignalCount + 1];
+        for (var s = 0; s < SignalCount; s++)
+        {
+            GlobalWeights[s] = signals[s].GlobalWeight;
+        }
+
+        GroupWeights = new float[scorer.GroupCount][];
+        CohortPopularity = new float[scorer.GroupCount][];
+        for (var g = 0; g < scorer.GroupCount; g++)
+        {
+            GroupWeights[g] = [.. scorer.Decisions[g].Weights];
+            CohortPopularity[g] = WeightedCohortPopularity(scorer, g, GroupWeights[g]);
+        }
+
+        Factors = bundle.Factors.Factors;
+        UnitFactors = bundle.Factors.ItemCount == ItemCount ? UnitRows(bundle.Factors.AllItemFactors, ItemCount, Factors) : new float[ItemCount * Factors];
+        PopularityStandardized = new float[ItemCount];
+        if (bundle.Popularity.ItemCount == ItemCount)
+        {
+            bundle.Popularity.ScoreGroup(-1, PopularityStandardized);
+            ScoreScaling.Standardize(PopularityStandardized);
+            PopularitySpread = ItemCount > 0 ? TensorPrimitives.Max<float>(PopularityStandardized) - TensorPrimitives.Min<float>(PopularityStandardized) : 0;
+        }
+
+        var categories = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        CategoryNames = [];
+        ItemCategory = new int[ItemCount];
+        var names = new List<string>();
+        for (var i = 0; i < ItemCount; i++)
+        {
+            ItemCategory[i] = -1;
+            if (i < bundle.Items.Count && bundle.Items[i].Categories.Count > 0)
+            {
+                var name = bundle.Items[i].Categories[0];
+                if (!categories.TryGetValue(name, out var c))
+                {
+                    c = names.Count;
+                    categories[name] = c;
+                    names.Add(name);
+                }
+
+                ItemCategory[i] = c;
+            }
+        }
+
+        CategoryNames = [.. names];
+        CategoryIds = categories;
+        CohortLabels = new Dictionary<int, string>();
+        foreach (var report in bundle.Cohorts)
+        {
+            CohortLabels[report.CohortId] = report.Label;
+        }
+    }
+
+    public int ItemCount { get; }
+
+    /// <summary>Backbone signals; weight vectors have one more entry (cohort popularity).</summary>
+    public int SignalCount { get; }
+
+    public string[] Names { get; }
+
+    public SignalRole[] Roles { get; }
+
+    public float[] GlobalWeights { get; }
+
+    public float[][] GroupWeights { get; }
+
+    /// <summary>Per group: weight × standardized cohort popularity, or an empty array when the weight is 0.</summary>
+    public float[][] CohortPopularity { get; }
+
+    public int Factors { get; }
+
+    /// <summary>Items × factors, each row of unit length (zero rows stay zero).</summary>
+    public float[] UnitFactors { get; }
+
+    public float[] PopularityStandardized { get; }
+
+    /// <summary>Max − min of <see cref="PopularityStandardized"/>.</summary>
+    public float PopularitySpread { get; }
+
+    /// <summary>First category of every item as an index into <see cref="CategoryNames"/>, −1 when none.</summary>
+    public int[] ItemCategory { get; }
+
+    public string[] CategoryNames { get; }
+
+    public Dictionary<string, int> CategoryIds { get; }
+
+    public Dictionary<int, string> CohortLabels { get; }
+
+    public static ServingIndex Of(ModelBundle bundle) => Cache.GetValue(bundle, static b => new ServingIndex(b));
+
+    public float[] WeightsOf(int group) => (uint)group < (uint)GroupWeights.Length ? GroupWeights[group] : GlobalWeights;
+
+    public ReadOnlySpan<float> CohortPopularityOf(int group) => (uint)group < (uint)CohortPopularity.Length ? CohortPopularity[group] : [];
+
+    public float Cosine(int a, int b) =>
+        TensorPrimitives.Dot(UnitFactors.AsSpan(a * Factors, Factors), UnitFactors.AsSpan(b * Factors, Factors));
+
+    /// <summary>
+    /// The scorer keeps its cohort popularity private; its contribution is what a scoring of "no items" leaves after
+    /// the item-dependent signals are taken away (each of them is exactly reproducible from the public signals).
+    /// </summary>
+    private static float[] WeightedCohortPopularity(Cohorts.CohortAwareRecommender scorer, int group, float[] weights)
+    {
+        if (weights[^1] == 0)
+        {
+            return [];
+        }
+
+        var n = scorer.ItemCount;
+        var total = new float[n];
+        scorer.ScoreItemsInCohort(group, [], total);
+        var part = new float[n];
+        for (var s = 0; s < scorer.Signals.Count; s++)
+        {
+            if (weights[s] == 0)
+            {
+                continue;
+            }
+
+            scorer.Signals[s].Model.ScoreItems([], part);
+            ScoreScaling.Standardize(part);
+            TensorPrimitives.MultiplyAdd(part, -weights[s], total, total);
+        }
+
+        return total;
+    }
+
+    private static float[] UnitRows(ReadOnlySpan<float> rows, int count, int dimension)
+    {
+        var unit = new float[count * dimension];
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows.Slice(i * dimension, dimension);
+            var norm = TensorPrimitives.Norm(row);
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(row, norm, unit.AsSpan(i * dimension, dimension));
+            }
+        }
+
+        return unit;
+    }
+}
