@@ -13,7 +13,7 @@ namespace Cohortly.Bench;
 /// same training and serving code run in-process on the same events. Usage:
 /// replay --data PATH --format ml100k|ml1m|mlcsv|tsv | --split-dir DIR   [--preset recbole|temporal] [--seed 2024]
 ///        --url URL --key APPKEY --admin-key ADMINKEY [--speedup N] [--max-gap-ms 1000] [--batch 500] [--concurrency 8]
-///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--train-timeout 3600] [--apply-timeout 600]
+///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
 /// </summary>
 internal static class ReplayCommand
 {
@@ -86,7 +86,7 @@ internal static class ReplayCommand
         long? version = null;
         if (a.Has("train"))
         {
-            var (line, trained) = await Train(http, scorer, TimeSpan.FromSeconds(a.GetInt("train-timeout", 3600)), cancellationToken);
+            var (line, trained) = await Train(http, scorer, TimeSpan.FromSeconds(a.GetInt("train-timeout", 3600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 120)), cancellationToken);
             summary.Add(line);
             if (trained is null)
             {
@@ -261,7 +261,7 @@ internal static class ReplayCommand
         return line;
     }
 
-    private static async Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
     {
         var before = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
         var previousVersion = Long(before["lastVersion"]);
@@ -319,7 +319,7 @@ internal static class ReplayCommand
         var user = scorer.UserId(scorer.Users[0]);
         var serve = Stopwatch.StartNew();
         long? served = null;
-        while (serve.Elapsed < TimeSpan.FromSeconds(120))
+        while (serve.Elapsed < serveTimeout)
         {
             served = (await http.RecommendAsync(user, K, explore: false, cancellationToken)).ModelVersion;
             if (served == version)
@@ -330,12 +330,9 @@ internal static class ReplayCommand
             await Task.Delay(100, cancellationToken);
         }
 
-        if (served != version)
-        {
-            throw new TimeoutException($"recommendations still report model version {served?.ToString(CultureInfo.InvariantCulture) ?? "none"} 120s after version {version} was trained");
-        }
-
-        var line = $"train:   version {version} in {seconds}s (server elapsedSeconds; stages printed above); served by user {user}'s recommendations {serve.Elapsed.TotalSeconds:F1}s after training finished (wall clock {watch.Elapsed.TotalSeconds:F1}s from POST)";
+        var line = served == version
+            ? $"train:   version {version} in {seconds}s (server elapsedSeconds; stages printed above); served by user {user}'s recommendations {serve.Elapsed.TotalSeconds:F1}s after training finished (wall clock {watch.Elapsed.TotalSeconds:F1}s from POST)"
+            : $"train:   version {version} in {seconds}s (server elapsedSeconds), but NOT served: user {user}'s recommendations still report model version {served?.ToString(CultureInfo.InvariantCulture) ?? "none"} after {serve.Elapsed.TotalSeconds:F0}s; the online numbers below are not from this model";
         Console.Error.WriteLine(line);
         return (line, version);
     }
