@@ -65,6 +65,15 @@ public static class TrainingRegistration
             bound = bound with { Segmentation = new SegmentationOptions { K = segmentation.K, Seed = segmentation.Seed } };
         }
 
+        try
+        {
+            bound.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new OptionsValidationException(nameof(TrainingOptions), typeof(TrainingOptions), [$"Cohortly:Training: {ex.Message}"]);
+        }
+
         return bound;
     }
 }

@@ -1,0 +1,334 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Training;
+using Cohortly.Modeling.Synthetic;
+using Cohortly.Modeling.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Cohortly.Grains.Tests;
+
+/// <summary>The real pipeline, with switches to hold a run at its start or make it fail.</summary>
+public sealed class SwitchableTrainer(TrainingOptions options) : IModelTrainer
+{
+    public volatile string? FailWith;
+
+    public SemaphoreSlim? Gate { get; set; }
+
+    public ModelBundle Train(TrainingInput input, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (Gate is { } gate)
+        {
+            progress?.Report(new TrainingProgress("held by the test", 0.5));
+            gate.Wait(cancellationToken);
+        }
+
+        if (FailWith is { } message)
+        {
+            throw new InvalidOperationException(message);
+        }
+
+        return TrainingPipeline.Run(input, options, progress, cancellationToken);
+    }
+}
+
+/// <summary>A one-silo cluster with a temp data directory, fast model polling and a small logged history.</summary>
+public sealed class TrainingFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new();
+    private readonly SemaphoreSlim _trainOnce = new(1, 1);
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public SyntheticWorld World { get; } = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 300, Items = 300, Categories = 10, UserPrefix = "tr-" }, seed: 11);
+
+    public IConfiguration Configuration { get; private set; } = null!;
+
+    public SwitchableTrainer Trainer => (SwitchableTrainer)Service<IModelTrainer>();
+
+    public async Task InitializeAsync()
+    {
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:FlushMilliseconds"] = "100",
+            ["Cohortly:CachePollMilliseconds"] = "100",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Segmentation:K"] = "4",
+            ["Cohortly:Training:DataDirectory"] = _directory.Path,
+            ["Cohortly:Training:ModelPollSeconds"] = "0.1",
+            ["Cohortly:Training:Factors"] = "16",
+            ["Cohortly:Training:IalsIterations"] = "5",
+        }).Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IModelTrainer>(sp => new SwitchableTrainer(sp.GetRequiredService<TrainingOptions>()));
+            silo.AddCohortlyServices(Configuration);
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+
+        var now = DateTimeOffset.UtcNow;
+        await Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Upsert([.. World.Items.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now))]);
+        var history = World.History(now, days: 14, new Random(4));
+        await Service<IInteractionLog>().AppendAsync([.. history.Select(Events.Of)], CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    public T Service<T>()
+        where T : notnull => Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();
+
+    public ITrainingGrain Training => Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+
+    public IModelRegistryGrain Registry => Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+
+    /// <summary>Starts a run and waits until it has finished (succeeded or failed).</summary>
+    public async Task<TrainingStatus> RunToEnd()
+    {
+        var started = await Training.Start();
+        TrainingStatus? status = null;
+        await Eventually.True(async () =>
+        {
+            status = await Training.GetStatus();
+            return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
+        }, "the training run finishes", TimeSpan.FromMinutes(3));
+        return status!;
+    }
+
+    /// <summary>Makes sure at least <paramref name="versions"/> successful runs have happened; returns the registry.</summary>
+    public async Task<ModelRegistryView> EnsureVersions(int versions)
+    {
+        await _trainOnce.WaitAsync();
+        try
+        {
+            while (Trained(await Registry.List()).Count < versions)
+            {
+                var status = await RunToEnd();
+                Assert.True(status.State == TrainingState.Succeeded, $"training failed: {status.Error}");
+            }
+
+            return await Registry.List();
+        }
+        finally
+        {
+            _trainOnce.Release();
+        }
+    }
+
+    /// <summary>Registered by real runs (a test registers a broken artifact without cohorts).</summary>
+    public static List<ModelVersionInfo> Trained(ModelRegistryView view) => [.. view.Versions.Where(v => v.Cohorts.Count > 0)];
+}
+
+[CollectionDefinition(Name)]
+public sealed class TrainingCollection : ICollectionFixture<TrainingFixture>
+{
+    public const string Name = "training cluster";
+}
+
+[Collection(TrainingCollection.Name)]
+public sealed class TrainingTests(TrainingFixture fixture)
+{
+    [Fact]
+    public async Task Training_run_over_the_log_activates_a_version_that_the_silo_cache_and_segmentation_serve()
+    {
+        await fixture.EnsureVersions(0);
+        var status = await fixture.RunToEnd();
+
+        Assert.Equal(TrainingState.Succeeded, status.State);
+        Assert.Null(status.Error);
+        Assert.Equal(100, status.Percent);
+        Assert.True(status.FinishedAt >= status.StartedAt);
+        var registry = await fixture.Registry.List();
+        Assert.Equal(status.LastVersion, registry.ActiveVersion);
+        Assert.Equal(status.LastVersion, status.ActiveVersion);
+        var info = registry.Versions[0];
+        Assert.Equal(status.LastVersion, info.Version);
+        Assert.Equal(fixture.World.Users.Count, info.Users);
+        Assert.True(info.Events > 0 && info.Bytes > 0 && info.Cohorts.Count == 4, $"{info.Events} events, {info.Bytes} bytes, {info.Cohorts.Count} cohorts");
+
+        var cache = fixture.Service<ModelCache>();
+        await Eventually.True(() => Task.FromResult(cache.Version == status.LastVersion), "the silo's model cache loads the new version");
+        Assert.Equal(status.LastVersion, cache.Current!.Version);
+        Assert.Null(cache.LoadError);
+
+        // The bundle's segmentation is the current segmentation version, and its cohorts record the model.
+        var segmentation = await fixture.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent();
+        Assert.Equal(cache.Current.Segmentation.Version, segmentation!.Version);
+        Assert.Equal(status.LastVersion, segmentation.Version);
+        Assert.Equal(cache.Current.Segmentation.CohortIds, segmentation.CohortIds);
+        var report = info.Cohorts[0];
+        var cohort = await fixture.Client.GetGrain<ICohortGrain>(report.CohortId).GetSnapshot();
+        Assert.Equal(status.LastVersion, cohort.ModelVersion);
+        Assert.Equal(report.Adapted, cohort.UsesAdaptedModel);
+        Assert.Equal(segmentation.Version, cohort.SegmentationVersion);
+    }
+
+    [Fact]
+    public async Task Failing_run_keeps_the_previous_version_active_and_reports_the_error()
+    {
+        var before = await fixture.EnsureVersions(1);
+        fixture.Trainer.FailWith = "planted trainer failure";
+        TrainingStatus status;
+        try
+        {
+            status = await fixture.RunToEnd();
+        }
+        finally
+        {
+            fixture.Trainer.FailWith = null;
+        }
+
+        Assert.Equal(TrainingState.Failed, status.State);
+        Assert.Equal("planted trainer failure", status.Error);
+        Assert.Equal(before.ActiveVersion, status.ActiveVersion);
+        var after = await fixture.Registry.List();
+        Assert.Equal(before.ActiveVersion, after.ActiveVersion);
+        Assert.Equal(before.Versions.Count, after.Versions.Count);
+        await Eventually.True(() => Task.FromResult(fixture.Service<ModelCache>().Version == before.ActiveVersion), "the cache serves the version that was active before");
+    }
+
+    [Fact]
+    public async Task Starting_while_a_run_is_in_progress_shares_that_run()
+    {
+        await fixture.EnsureVersions(1);
+        using var gate = new SemaphoreSlim(0);
+        fixture.Trainer.Gate = gate;
+        fixture.Trainer.FailWith = "released by the test";
+        try
+        {
+            var first = await fixture.Training.Start();
+            var second = await fixture.Training.Start();
+            Assert.Equal(TrainingState.Running, first.State);
+            Assert.Equal(first.RunId, second.RunId);
+            await Eventually.True(async () => (await fixture.Training.GetStatus()).Stage == "held by the test", "the run reaches the trainer");
+            var running = await fixture.Training.GetStatus();
+            Assert.Equal(TrainingState.Running, running.State);
+            Assert.InRange(running.Percent, 40, 50);
+            Assert.NotNull(running.EstimatedRemainingSeconds);
+            gate.Release();
+            await Eventually.True(async () => (await fixture.Training.GetStatus()).State == TrainingState.Failed, "the held run ends");
+            Assert.Equal(first.RunId, (await fixture.Training.GetStatus()).RunId);
+        }
+        finally
+        {
+            fixture.Trainer.Gate = null;
+            fixture.Trainer.FailWith = null;
+        }
+    }
+
+    [Fact]
+    public async Task Activating_an_older_version_rolls_back_and_the_cache_follows()
+    {
+        var trained = TrainingFixture.Trained(await fixture.EnsureVersions(2));
+        var newest = trained[0].Version;
+        var older = trained[1].Version;
+        var cache = fixture.Service<ModelCache>();
+        try
+        {
+            var info = await fixture.Registry.Activate(older);
+
+            Assert.Equal(older, info.Version);
+            Assert.Equal(older, await fixture.Registry.GetActiveVersion());
+            await Eventually.True(() => Task.FromResult(cache.Version == older), "the cache loads the older version");
+            Assert.Equal(older, cache.Current!.Version);
+        }
+        finally
+        {
+            await fixture.Registry.Activate(newest);
+        }
+
+        await Eventually.True(() => Task.FromResult(cache.Version == newest), "the cache returns to the newest version");
+    }
+
+    [Fact]
+    public async Task Activating_an_unknown_version_fails_with_a_clear_error()
+    {
+        var ex = await Assert.ThrowsAsync<UnknownModelVersionException>(() => fixture.Registry.Activate(987_654));
+        Assert.Contains("987654", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_version_whose_artifact_cannot_load_leaves_the_previous_bundle_in_service()
+    {
+        var registry = await fixture.EnsureVersions(1);
+        var good = registry.ActiveVersion;
+        var cache = fixture.Service<ModelCache>();
+        await Eventually.True(() => Task.FromResult(cache.Version == good), "the cache holds the active version");
+        var broken = registry.Versions[0].Version + 1000;
+        await fixture.Service<IModelStore>().SaveAsync(broken, new byte[] { 1, 2, 3, 4 }, CancellationToken.None);
+        await fixture.Registry.Register(TrainingFixture.Trained(registry)[0] with { Version = broken, Cohorts = [] });
+        try
+        {
+            await fixture.Registry.Activate(broken);
+            await Eventually.True(() => Task.FromResult(cache.LoadError is not null), "the cache reports the failed load");
+
+            Assert.Contains(broken.ToString(System.Globalization.CultureInfo.InvariantCulture), cache.LoadError, StringComparison.Ordinal);
+            Assert.Equal(good, cache.Version);
+            Assert.Equal(good, cache.Current!.Version);
+        }
+        finally
+        {
+            await fixture.Registry.Activate(good);
+        }
+    }
+}
+
+public sealed class TrainingOptionsTests
+{
+    [Fact]
+    public void Pipeline_options_bind_from_the_training_section_and_default_cohorts_to_segmentation()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Segmentation:K"] = "7",
+            ["Cohortly:Training:PositiveRating"] = "4",
+            ["Cohortly:Training:Factors"] = "24",
+        }).Build();
+
+        var options = TrainingRegistration.PipelineOptions(configuration);
+
+        Assert.Equal(4, options.PositiveRating);
+        Assert.Equal(24, options.Factors);
+        Assert.Equal(7, options.Segmentation.K);
+    }
+
+    [Fact]
+    public void Invalid_pipeline_options_fail_naming_the_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Training:Factors"] = "0" }).Build();
+
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
+        Assert.Contains("Cohortly:Training", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Training_settings_reject_a_zero_interval_and_an_uncreatable_directory()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cohortly:Training:IntervalMinutes"] = "0",
+                ["Cohortly:Training:DataDirectory"] = Path.Combine(file, "below-a-file"),
+            }).Build();
+
+            var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => CohortlyConfiguration.Read(configuration));
+            Assert.Contains("Cohortly:Training:IntervalMinutes", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("Cohortly:Training:DataDirectory", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
