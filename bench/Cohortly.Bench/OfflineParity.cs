@@ -24,7 +24,8 @@ internal sealed record OfflineResult(
 /// </summary>
 internal static class OfflineParity
 {
-    public static OfflineResult Run(ReplayData data, ParityScorer scorer, TrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="trainingNow">The training run's "now": the last event time (default), or the wall clock as a live server would use.</param>
+    public static OfflineResult Run(ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var interactions = new Interaction[data.Events.Count];
         for (var i = 0; i < interactions.Length; i++)
@@ -33,7 +34,7 @@ internal static class OfflineParity
         }
 
         var now = DateTimeOffset.FromUnixTimeMilliseconds(data.LastTimestampMs);
-        var input = new TrainingInput(interactions, data.CatalogItems(), [], null, 1, now);
+        var input = new TrainingInput(interactions, data.CatalogItems(), [], null, 1, trainingNow ?? now);
         var watch = Stopwatch.StartNew();
         var bundle = TrainingPipeline.Run(input, options, progress, cancellationToken);
         var trainSeconds = watch.Elapsed.TotalSeconds;

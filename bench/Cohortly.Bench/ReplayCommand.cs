@@ -13,7 +13,7 @@ namespace Cohortly.Bench;
 /// same training and serving code run in-process on the same events. Usage:
 /// replay --data PATH --format ml100k|ml1m|mlcsv|tsv | --split-dir DIR   [--preset recbole|temporal] [--seed 2024]
 ///        --url URL --key APPKEY --admin-key ADMINKEY [--speedup N] [--max-gap-ms 1000] [--batch 500] [--concurrency 8]
-///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
+///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--offline-now last|wall] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
 /// </summary>
 internal static class ReplayCommand
 {
@@ -100,7 +100,13 @@ internal static class ReplayCommand
         if (a.Has("score"))
         {
             var options = new TrainingOptions { PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating) };
-            summary.AddRange(await Score(http, data, scorer, options, concurrency, version, cancellationToken));
+            DateTimeOffset? trainingNow = a.Get("offline-now") switch
+            {
+                null or "last" => null,
+                "wall" => DateTimeOffset.UtcNow,
+                var other => throw new ArgumentException($"--offline-now must be last or wall, not '{other}'"),
+            };
+            summary.AddRange(await Score(http, data, scorer, options, trainingNow, concurrency, version, cancellationToken));
         }
 
         Print(summary);
@@ -337,7 +343,7 @@ internal static class ReplayCommand
         return (line, version);
     }
 
-    private static async Task<List<string>> Score(CohortlyHttp http, ReplayData data, ParityScorer scorer, TrainingOptions options, int concurrency, long? version, CancellationToken cancellationToken)
+    private static async Task<List<string>> Score(CohortlyHttp http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, CancellationToken cancellationToken)
     {
         var users = scorer.Users.ToArray();
         var answers = new RecommendationsAnswer?[users.Length];
@@ -401,7 +407,7 @@ internal static class ReplayCommand
         {
             var shown = "";
             var gate = new Lock();
-            offline = OfflineParity.Run(data, scorer, options, new SyncProgress(p =>
+            offline = OfflineParity.Run(data, scorer, options, trainingNow, new SyncProgress(p =>
             {
                 var text = $"  offline training: {p.Stage} {p.Fraction * 100:F0}%";
                 lock (gate)
@@ -426,7 +432,7 @@ internal static class ReplayCommand
         var checkText = check is null ? "evaluator cross-check skipped (ids outside the catalog)"
             : Math.Abs(check.Ndcg - off.Ndcg) < 1e-9 && Math.Abs(check.Recall - off.Recall) < 1e-9 ? "equal to RankingEvaluator.EvaluateLists"
             : string.Create(CultureInfo.InvariantCulture, $"MISMATCH with RankingEvaluator.EvaluateLists ndcg {check.Ndcg:F6}");
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"offline: ndcg@{K} {off.Ndcg:F4}  recall@{K} {off.Recall:F4}  over {off.Users} test users (TrainingPipeline.Run + RecommendationPipeline.Recommend in-process, PositiveRating {options.PositiveRating:G}, Explore=false; {checkText}); train {offline.TrainSeconds:F1}s, serve {offline.ServeSeconds:F1}s; fallback {offline.FallbackUsers}; already-rated items in lists {off.KnownItems}; short lists {off.ShortLists}; cohorts {offline.Summary.Cohorts}, holdout ndcg global {offline.Summary.HoldoutNdcgGlobal:F4} / cohort {offline.Summary.HoldoutNdcgCohort:F4}"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"offline: ndcg@{K} {off.Ndcg:F4}  recall@{K} {off.Recall:F4}  over {off.Users} test users (TrainingPipeline.Run + RecommendationPipeline.Recommend in-process, PositiveRating {options.PositiveRating:G}, training now = {(trainingNow is null ? "last event" : "wall clock")}, Explore=false; {checkText}); train {offline.TrainSeconds:F1}s, serve {offline.ServeSeconds:F1}s; fallback {offline.FallbackUsers}; already-rated items in lists {off.KnownItems}; short lists {off.ShortLists}; cohorts {offline.Summary.Cohorts}, holdout ndcg global {offline.Summary.HoldoutNdcgGlobal:F4} / cohort {offline.Summary.HoldoutNdcgCohort:F4}"));
 
         double overlap = 0;
         int identical = 0, cohortPairs = 0, cohortSame = 0;
