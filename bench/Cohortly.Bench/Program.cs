@@ -8,6 +8,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           evaluate  offline evaluation of recommenders on a data set
           speed     training speed of iALS and K-Means on generated data
           load      HTTP load against a running gateway (ingest + recommendations)
+          replay    replay a data set into a gateway, train, and score online vs offline (parity)
+          freshness time from an event to recommendations that reflect it
         """);
     return 0;
 }
@@ -18,6 +20,8 @@ return args[0] switch
     "evaluate" => await EvaluateCommand.RunAsync(rest),
     "speed" => await SpeedCommand.RunAsync(rest),
     "load" => await LoadCommand.RunAsync(rest),
+    "replay" => await ReplayCommand.RunAsync(rest),
+    "freshness" => await FreshnessCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 

@@ -1,0 +1,486 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Training;
+
+namespace Cohortly.Bench;
+
+/// <summary>
+/// Online/offline parity: replays a data set's train+valid interactions into a running gateway, optionally trains
+/// the cluster's models and scores the served recommendations of every test user against the test items, next to the
+/// same training and serving code run in-process on the same events. Usage:
+/// replay --data PATH --format ml100k|ml1m|mlcsv|tsv | --split-dir DIR   [--preset recbole|temporal] [--seed 2024]
+///        --url URL --key APPKEY --admin-key ADMINKEY [--speedup N] [--max-gap-ms 1000] [--batch 500] [--concurrency 8]
+///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--offline-now last|wall] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
+/// </summary>
+internal static class ReplayCommand
+{
+    private const int K = 10;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler cancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += cancel;
+        try
+        {
+            return await Run(new BenchArgs(args), args, cts.Token);
+        }
+        catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"replay: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is ReplayRejectedException or HttpRequestException or TimeoutException)
+        {
+            Console.Error.WriteLine($"replay: FAILED: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= cancel;
+        }
+    }
+
+    private static async Task<int> Run(BenchArgs a, string[] rawArgs, CancellationToken cancellationToken)
+    {
+        var seed = a.GetInt("seed", 2024);
+        var batch = a.GetInt("batch", 500);
+        var concurrency = a.GetInt("concurrency", 8);
+        var speedup = a.GetDouble("speedup", 0);
+        if (batch is < 1 or > 1000 || concurrency < 1 || speedup < 0)
+        {
+            throw new ArgumentException("--batch must be 1..1000, --concurrency ≥ 1, --speedup ≥ 0");
+        }
+
+        var url = a.Require("url");
+        using var http = new CohortlyHttp(url, a.Require("key"), a.Get("admin-key"), concurrency);
+        var summary = new List<string>
+        {
+            $"command: {BenchReport.Command("replay", rawArgs)}",
+            $"machine: {BenchReport.Machine()}; client and server on the same machine (loopback)",
+            $"date:    {BenchReport.Date()}",
+        };
+
+        var load = Stopwatch.StartNew();
+        var data = ReplayData.Load(a, seed);
+        var split = data.Split;
+        var scorer = new ParityScorer(split, K);
+        Console.Error.WriteLine($"loaded {data.Name} in {load.Elapsed.TotalSeconds:F1}s: {split.Catalog.UserCount} users, {split.Catalog.ItemCount} items; train {split.Train.Count}, valid {split.Validation.Count}, test {split.Test.Count}; {data.Events.Count} events to replay ({data.DuplicateEvents} duplicate rows dropped); {scorer.Users.Length} test users");
+        summary.Add($"data:    {data.Name} ({data.Protocol}); {split.Catalog.UserCount} users, {split.Catalog.ItemCount} items; replayed train+valid {data.Events.Count} events; test {split.Test.Count} interactions of {scorer.Users.Length} users");
+
+        if (!a.Has("no-ingest"))
+        {
+            var items = await http.PutItemsAsync(split.Catalog, cancellationToken);
+            Console.Error.WriteLine($"items: {items} upserted ({(split.Catalog.HasItemMetadata ? "with titles and categories" : "ids only: the format has no item metadata")})");
+            summary.Add(await Ingest(http, data, batch, concurrency, speedup, a.GetInt("max-gap-ms", 1000), cancellationToken));
+            summary.Add(await WaitApplied(http, data, seed, TimeSpan.FromSeconds(a.GetInt("apply-timeout", 600)), cancellationToken));
+        }
+
+        long? version = null;
+        if (a.Has("train"))
+        {
+            var (line, trained) = await Train(http, scorer, TimeSpan.FromSeconds(a.GetInt("train-timeout", 3600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 120)), cancellationToken);
+            summary.Add(line);
+            if (trained is null)
+            {
+                Print(summary);
+                return 1;
+            }
+
+            version = trained;
+        }
+
+        if (a.Has("score"))
+        {
+            var options = new TrainingOptions { PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating) };
+            DateTimeOffset? trainingNow = a.Get("offline-now") switch
+            {
+                null or "last" => null,
+                "wall" => DateTimeOffset.UtcNow,
+                var other => throw new ArgumentException($"--offline-now must be last or wall, not '{other}'"),
+            };
+            summary.AddRange(await Score(http, data, scorer, options, trainingNow, concurrency, version, cancellationToken));
+        }
+
+        Print(summary);
+        return 0;
+    }
+
+    private static void Print(List<string> summary)
+    {
+        Console.WriteLine();
+        Console.WriteLine("```");
+        Console.WriteLine("# cohortly replay");
+        foreach (var line in summary)
+        {
+            Console.WriteLine(line);
+        }
+
+        Console.WriteLine("```");
+    }
+
+    private static async Task<string> Ingest(CohortlyHttp http, ReplayData data, int batch, int concurrency, double speedup, int maxGapMs, CancellationToken cancellationToken)
+    {
+        var events = data.Events;
+        var watch = Stopwatch.StartNew();
+        long sent = 0;
+        long batches = 0;
+        using var progress = new Timer(_ => Console.Error.WriteLine($"  ingest: {Interlocked.Read(ref sent)}/{events.Count} events, {watch.Elapsed.TotalSeconds:F0}s, {http.Retries} retries after 503"), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        string mode;
+        if (speedup > 0)
+        {
+            mode = await RealTime(http, events, batch, speedup, maxGapMs, b => { Interlocked.Add(ref sent, b); Interlocked.Increment(ref batches); }, cancellationToken);
+        }
+        else
+        {
+            // Lanes by user: a user's events stay in order (profiles depend on it) while lanes run in parallel.
+            var lanes = new List<ReplayEvent>[concurrency];
+            for (var l = 0; l < lanes.Length; l++)
+            {
+                lanes[l] = [];
+            }
+
+            foreach (var e in events)
+            {
+                lanes[e.User % concurrency].Add(e);
+            }
+
+            await Task.WhenAll(Array.ConvertAll(lanes, async lane =>
+            {
+                for (var start = 0; start < lane.Count; start += batch)
+                {
+                    var n = Math.Min(batch, lane.Count - start);
+                    await http.PostEventsAsync(CohortlyHttp.EventBody(lane, start, n), n, cancellationToken);
+                    Interlocked.Add(ref sent, n);
+                    Interlocked.Increment(ref batches);
+                }
+            }));
+            mode = $"as fast as accepted, {concurrency} lanes by user (per-user time order kept)";
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        var line = string.Create(CultureInfo.InvariantCulture, $"ingest:  {sent} events in {batches} batches of ≤{batch} in {seconds:F1}s = {sent / seconds:F0} events/s accepted; {http.Retries} batch retries after 503; 0 rejected; {mode}");
+        Console.Error.WriteLine(line);
+        return line;
+    }
+
+    /// <summary>Sends in compressed real time: gaps shrink by <paramref name="speedup"/> and are capped at <paramref name="maxGapMs"/>.</summary>
+    private static async Task<string> RealTime(CohortlyHttp http, List<ReplayEvent> events, int batch, double speedup, int maxGapMs, Action<int> sent, CancellationToken cancellationToken)
+    {
+        var due = new double[events.Count];
+        var capped = 0;
+        for (var i = 1; i < due.Length; i++)
+        {
+            var gap = (events[i].Interaction.TimestampMs - events[i - 1].Interaction.TimestampMs) / speedup;
+            if (gap > maxGapMs)
+            {
+                gap = maxGapMs;
+                capped++;
+            }
+
+            due[i] = due[i - 1] + gap;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var maxLate = 0.0;
+        for (var i = 0; i < events.Count;)
+        {
+            var wait = due[i] - clock.Elapsed.TotalMilliseconds;
+            if (wait > 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken);
+            }
+
+            var now = clock.Elapsed.TotalMilliseconds;
+            maxLate = Math.Max(maxLate, now - due[i]);
+            var end = i;
+            while (end < events.Count && end - i < batch && due[end] <= now)
+            {
+                end++;
+            }
+
+            end = Math.Max(end, i + 1);
+            await http.PostEventsAsync(CohortlyHttp.EventBody(events, i, end - i), end - i, cancellationToken);
+            sent(end - i);
+            i = end;
+        }
+
+        var span = events.Count == 0 ? 0 : (events[^1].Interaction.TimestampMs - events[0].Interaction.TimestampMs) / 86_400_000.0;
+        return string.Create(CultureInfo.InvariantCulture, $"real time at {speedup:G}x: {span:F1} days of data in {clock.Elapsed.TotalSeconds:F1}s, {capped} gaps capped at {maxGapMs} ms, one sender in global time order, worst lateness {maxLate:F0} ms");
+    }
+
+    /// <summary>Waits until sampled users' profiles have applied all their replayed events (accepted is not applied).</summary>
+    private static async Task<string> WaitApplied(CohortlyHttp http, ReplayData data, int seed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in data.Events)
+        {
+            expected[e.Interaction.UserId] = expected.GetValueOrDefault(e.Interaction.UserId) + 1;
+        }
+
+        // The users of the last events (applied last) plus a seeded sample.
+        var sample = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = data.Events.Count - 1; i >= 0 && sample.Count < 10; i--)
+        {
+            sample.Add(data.Events[i].Interaction.UserId);
+        }
+
+        var all = expected.Keys.ToArray();
+        var rng = new Random(seed);
+        for (var i = 0; i < 30 && all.Length > 0; i++)
+        {
+            sample.Add(all[rng.Next(all.Length)]);
+        }
+
+        var watch = Stopwatch.StartNew();
+        var pending = new List<string>(sample);
+        while (pending.Count > 0)
+        {
+            for (var i = pending.Count - 1; i >= 0; i--)
+            {
+                if (await http.ProfileEventsAsync(pending[i], cancellationToken) is { } applied && applied >= expected[pending[i]])
+                {
+                    pending.RemoveAt(i);
+                }
+            }
+
+            if (pending.Count > 0)
+            {
+                if (watch.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"{pending.Count} of {sample.Count} sampled users had not applied all their events after {timeout.TotalSeconds:F0}s (e.g. user {pending[0]}: {await http.ProfileEventsAsync(pending[0], cancellationToken)} of {expected[pending[0]]})");
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+
+        var line = string.Create(CultureInfo.InvariantCulture, $"applied: all events of {sample.Count} sampled users in their profiles {watch.Elapsed.TotalSeconds:F1}s after the last batch was accepted");
+        Console.Error.WriteLine(line);
+        return line;
+    }
+
+    private static async Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
+    {
+        var before = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
+        var previousVersion = Long(before["lastVersion"]);
+        var previousRun = before["runId"]?.ToString();
+        var (status, started) = await http.AdminPostAsync("/v1/admin/training", cancellationToken);
+        if (status is not (HttpStatusCode.Accepted or HttpStatusCode.OK or HttpStatusCode.Conflict))
+        {
+            throw new HttpRequestException($"POST /v1/admin/training answered {(int)status}: {started?.ToJsonString()}");
+        }
+
+        var ourRun = status == HttpStatusCode.Conflict ? null : started?["runId"]?.ToString();
+        Console.Error.WriteLine($"training: started ({(int)status}) run {ourRun ?? "(already running)"}");
+        var watch = Stopwatch.StartNew();
+        var last = "";
+        JsonNode s;
+        while (true)
+        {
+            s = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
+            var state = s["state"]?.GetValue<string>();
+            var shown = $"{state} {s["stage"]} {Fmt(s["percent"], "F0")}%";
+            if (shown != last)
+            {
+                Console.Error.WriteLine($"  training: {shown} after {Fmt(s["elapsedSeconds"], "F1")}s, about {Fmt(s["estimatedRemainingSeconds"], "F0")}s left");
+                last = shown;
+            }
+
+            var run = s["runId"]?.ToString();
+            var newRun = ourRun is not null ? run == ourRun : run != previousRun || Long(s["lastVersion"]) != previousVersion;
+            if (state is "succeeded" or "failed" && newRun)
+            {
+                break;
+            }
+
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"training still {state} after {timeout.TotalSeconds:F0}s");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        var seconds = Fmt(s["elapsedSeconds"], "F1");
+        if (s["state"]!.GetValue<string>() == "failed")
+        {
+            var failed = $"training: FAILED after {seconds}s: {s["error"]}";
+            Console.Error.WriteLine(failed);
+            return (failed, null);
+        }
+
+        var version = Long(s["lastVersion"]) ?? throw new HttpRequestException("training succeeded but reported no lastVersion");
+        var models = await http.AdminGetAsync("/v1/models", cancellationToken);
+        Console.Error.WriteLine($"training: succeeded, version {version} in {seconds}s (server); models: active {models["activeVersion"]}, {models["versions"]?.AsArray().Count} stored");
+
+        // The silos load the activated version shortly after; parity is only meaningful once it serves.
+        var user = scorer.UserId(scorer.Users[0]);
+        var serve = Stopwatch.StartNew();
+        long? served = null;
+        while (serve.Elapsed < serveTimeout)
+        {
+            served = (await http.RecommendAsync(user, K, explore: false, cancellationToken)).ModelVersion;
+            if (served == version)
+            {
+                break;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        var line = served == version
+            ? $"train:   version {version} in {seconds}s (server elapsedSeconds; stages printed above); served by user {user}'s recommendations {serve.Elapsed.TotalSeconds:F1}s after training finished (wall clock {watch.Elapsed.TotalSeconds:F1}s from POST)"
+            : $"train:   version {version} in {seconds}s (server elapsedSeconds), but NOT served: user {user}'s recommendations still report model version {served?.ToString(CultureInfo.InvariantCulture) ?? "none"} after {serve.Elapsed.TotalSeconds:F0}s; the online numbers below are not from this model";
+        Console.Error.WriteLine(line);
+        return (line, version);
+    }
+
+    private static async Task<List<string>> Score(CohortlyHttp http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, CancellationToken cancellationToken)
+    {
+        var users = scorer.Users.ToArray();
+        var answers = new RecommendationsAnswer?[users.Length];
+        var latencies = new double[users.Length];
+        var errors = 0;
+        string? firstError = null;
+        for (var i = 0; i < Math.Min(20, users.Length); i++)
+        {
+            // Warm-up (connections, JIT, grain activation of a few users); not measured.
+            await http.RecommendAsync(scorer.UserId(users[i]), K, explore: false, cancellationToken);
+        }
+
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Length), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (x, ct) =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                answers[x] = await http.RecommendAsync(scorer.UserId(users[x]), K, explore: false, ct);
+            }
+            catch (HttpRequestException e)
+            {
+                Interlocked.Increment(ref errors);
+                Interlocked.CompareExchange(ref firstError, e.Message, null);
+            }
+
+            latencies[x] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        });
+        var scoringSeconds = watch.Elapsed.TotalSeconds;
+        var onlineLists = Array.ConvertAll(answers, r => r?.Items);
+        var online = scorer.Score(onlineLists);
+        int wrongVersion = 0, fallback = 0;
+        var strategies = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in answers)
+        {
+            if (r is null)
+            {
+                continue;
+            }
+
+            wrongVersion += version is { } v && r.ModelVersion != v ? 1 : 0;
+            fallback += r.Fallback ? 1 : 0;
+            var name = r.Strategy ?? "?";
+            strategies[name] = strategies.GetValueOrDefault(name) + 1;
+        }
+
+        var lines = new List<string>
+        {
+            string.Create(CultureInfo.InvariantCulture, $"online:  ndcg@{K} {online.Ndcg:F4}  recall@{K} {online.Recall:F4}  over {online.Users} test users (GET recommendations count={K} explore=false, {concurrency} concurrent, {users.Length / scoringSeconds:F0} req/s); errors {errors}; wrong model version {wrongVersion}; fallback {fallback}; short lists {online.ShortLists}; already-rated items in lists {online.KnownItems}; ids outside the catalog {online.UnknownItems}; strategies {string.Join(", ", strategies.Select(p => $"{p.Key}={p.Value}"))}"),
+            $"latency: {BenchReport.Percentiles(latencies)} (scoring GETs, client-side, loopback)",
+        };
+        if (firstError is not null)
+        {
+            lines.Add($"         first error: {firstError}");
+        }
+
+        Console.Error.WriteLine(lines[0]);
+        Console.Error.WriteLine("offline: training in-process on the replayed events…");
+        OfflineResult offline;
+        try
+        {
+            var shown = "";
+            var gate = new Lock();
+            offline = OfflineParity.Run(data, scorer, options, trainingNow, new SyncProgress(p =>
+            {
+                var text = $"  offline training: {p.Stage} {p.Fraction * 100:F0}%";
+                lock (gate)
+                {
+                    if (text != shown)
+                    {
+                        Console.Error.WriteLine(text);
+                        shown = text;
+                    }
+                }
+            }), cancellationToken);
+        }
+        catch (Exception e) when (NotImplemented(e) is { } missing)
+        {
+            lines.Add($"offline: not available in this build ({missing.TargetSite?.DeclaringType?.Name}.{missing.TargetSite?.Name} is not implemented); no parity ratio");
+            Console.Error.WriteLine(lines[^1]);
+            return lines;
+        }
+
+        var off = scorer.Score(offline.Lists);
+        var check = scorer.EvaluatorScore(offline.Lists);
+        var checkText = check is null ? "evaluator cross-check skipped (ids outside the catalog)"
+            : Math.Abs(check.Ndcg - off.Ndcg) < 1e-9 && Math.Abs(check.Recall - off.Recall) < 1e-9 ? "equal to RankingEvaluator.EvaluateLists"
+            : string.Create(CultureInfo.InvariantCulture, $"MISMATCH with RankingEvaluator.EvaluateLists ndcg {check.Ndcg:F6}");
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"offline: ndcg@{K} {off.Ndcg:F4}  recall@{K} {off.Recall:F4}  over {off.Users} test users (TrainingPipeline.Run + RecommendationPipeline.Recommend in-process, PositiveRating {options.PositiveRating:G}, training now = {(trainingNow is null ? "last event" : "wall clock")}, Explore=false; {checkText}); train {offline.TrainSeconds:F1}s, serve {offline.ServeSeconds:F1}s; fallback {offline.FallbackUsers}; already-rated items in lists {off.KnownItems}; short lists {off.ShortLists}; cohorts {offline.Summary.Cohorts}, holdout ndcg global {offline.Summary.HoldoutNdcgGlobal:F4} / cohort {offline.Summary.HoldoutNdcgCohort:F4}"));
+
+        double overlap = 0;
+        int identical = 0, cohortPairs = 0, cohortSame = 0;
+        for (var x = 0; x < users.Length; x++)
+        {
+            var a = onlineLists[x] ?? [];
+            var b = offline.Lists[x] ?? [];
+            var common = 0;
+            foreach (var item in a)
+            {
+                common += b.Contains(item) ? 1 : 0;
+            }
+
+            overlap += common / (double)K;
+            identical += a.SequenceEqual(b) ? 1 : 0;
+            if (answers[x]?.CohortId is { } onlineCohort && offline.Cohorts[x] is { } offlineCohort)
+            {
+                cohortPairs++;
+                cohortSame += onlineCohort == offlineCohort ? 1 : 0;
+            }
+        }
+
+        var ratio = off.Ndcg > 0 ? online.Ndcg / off.Ndcg : double.NaN;
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"parity:  online/offline ndcg@{K} = {ratio:F3} (goal ≥ 0.95: {(ratio >= 0.95 ? "met" : "NOT met")}); recall ratio {(off.Recall > 0 ? online.Recall / off.Recall : double.NaN):F3}; mean top-{K} overlap {overlap / Math.Max(1, users.Length):F3}; identical lists {identical}/{users.Length}; same cohort {cohortSame}/{cohortPairs}"));
+        foreach (var l in lines[^2..])
+        {
+            Console.Error.WriteLine(l);
+        }
+
+        return lines;
+    }
+
+    // Parallel loops wrap the pipeline's exception; a contract not filled in yet is reported, not crashed on.
+    private static NotImplementedException? NotImplemented(Exception e) => e switch
+    {
+        NotImplementedException n => n,
+        AggregateException a => a.Flatten().InnerExceptions.OfType<NotImplementedException>().FirstOrDefault(),
+        _ => null,
+    };
+
+    private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
+
+    private static string Fmt(JsonNode? node, string format) =>
+        node is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format, CultureInfo.InvariantCulture) : "?";
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
