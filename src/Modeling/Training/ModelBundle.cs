@@ -5,7 +5,11 @@ using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
 
-/// <summary>What training decided for one cohort, with the holdout evidence (NDCG@K on the cohort's holdout users).</summary>
+/// <summary>
+/// What training decided for one cohort, with the holdout evidence: NDCG@K on the cohort's holdout users with global
+/// weights and with the served weights (equal when not adapted), the two-fold out-of-fold gain the adoption rested on,
+/// and the served weights by signal name ("ials", "itemknn", "popularity", "content" when present, "cohort_pop").
+/// </summary>
 public sealed record CohortModelReport(
     int CohortId,
     string Label,
@@ -26,7 +30,12 @@ public sealed record ServingPolicy(string Exploration, double Epsilon, double Di
 /// <summary>Wall-clock time of one training stage.</summary>
 public sealed record StageTiming(string Stage, double Seconds);
 
-/// <summary>Data volumes and holdout accuracy of a training run.</summary>
+/// <summary>
+/// Data volumes and holdout accuracy of a training run. The holdout NDCG@K values are means over the holdout users of
+/// the backbone fitted without the holdout, with global weights vs the served (per-cohort selected) weights; the same
+/// holdout chose the weights, so the cohort number is optimistic — each cohort's out-of-fold gain
+/// (<see cref="CohortModelReport.OutOfFoldGain"/>) is the unbiased evidence.
+/// </summary>
 public sealed record TrainingSummary(
     long Events,
     int Users,

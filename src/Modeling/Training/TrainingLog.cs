@@ -92,13 +92,18 @@ internal sealed class TrainingLog
                 throw new ArgumentException($"training event {k} has an empty user or item id", nameof(input));
             }
 
+            if ((uint)e.Type >= InteractionTypes.Count)
+            {
+                throw new ArgumentException($"training event {k} has an unknown type {(int)e.Type}", nameof(input));
+            }
+
             events[k] = e;
         }
 
         Array.Sort(events, CompareEvents);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var users = new SortedSet<string>(StringComparer.Ordinal);
+        var users = new HashSet<string>(StringComparer.Ordinal);
         var catalog = new Dictionary<string, ItemInfo>(StringComparer.Ordinal);
         foreach (var info in input.Catalog)
         {
@@ -108,7 +113,7 @@ internal sealed class TrainingLog
             }
         }
 
-        var items = new SortedSet<string>(catalog.Keys, StringComparer.Ordinal);
+        var items = new HashSet<string>(catalog.Keys, StringComparer.Ordinal);
         foreach (var e in events)
         {
             users.Add(e.UserId);
@@ -117,8 +122,10 @@ internal sealed class TrainingLog
 
         var userIds = new string[users.Count];
         users.CopyTo(userIds);
+        Array.Sort(userIds, StringComparer.Ordinal);
         var itemIds = new string[items.Count];
         items.CopyTo(itemIds);
+        Array.Sort(itemIds, StringComparer.Ordinal);
         var userIndex = new IdIndex(userIds);
         var itemIndex = new IdIndex(itemIds);
         var infos = new ItemInfo[itemIds.Length];

@@ -90,7 +90,7 @@ public static class TrainingPipeline
         stages.Begin("backbone");
         var trainData = new TrainingData(train, groups);
         var content = log.HasContent;
-        var signals = FitSignals(trainData, options, content, cancellationToken);
+        var signals = FitSignals(trainData, options, content, stages, cancellationToken);
 
         stages.Begin("cohorts");
         var selection = new CohortAwareRecommender(signals, holdout, options.Cohorts);
@@ -102,7 +102,7 @@ public static class TrainingPipeline
 
         stages.Begin("refit");
         var allData = new TrainingData(log.Positives, groups);
-        var served = FitSignals(allData, options, content, cancellationToken);
+        var served = FitSignals(allData, options, content, stages, cancellationToken);
         var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
 
         stages.Begin("packaging");
@@ -186,7 +186,7 @@ public static class TrainingPipeline
         return (train, holdout);
     }
 
-    private static List<CohortSignal> FitSignals(TrainingData data, TrainingOptions options, bool content, CancellationToken cancellationToken)
+    private static List<CohortSignal> FitSignals(TrainingData data, TrainingOptions options, bool content, StageClock stages, CancellationToken cancellationToken)
     {
         // Each model draws from its own seeded stream, so the refit on all positives repeats the same initialisation.
         var ials = new IalsRecommender(new IalsOptions
@@ -197,6 +197,7 @@ public static class TrainingPipeline
             Alpha = options.IalsAlpha,
         });
         ials.Fit(data, new Random(options.Seed + 1), cancellationToken);
+        stages.Within(0.6);
         var knn = new ItemKnnRecommender(new ItemKnnOptions
         {
             Neighbors = options.KnnNeighbors,
@@ -205,6 +206,7 @@ public static class TrainingPipeline
             InverseUserFrequency = options.KnnInverseUserFrequency,
         });
         knn.Fit(data, new Random(options.Seed + 2), cancellationToken);
+        stages.Within(0.9);
         var popularity = new PopularityRecommender();
         popularity.Fit(data, new Random(options.Seed + 3), cancellationToken);
         var signals = new List<CohortSignal>
@@ -353,6 +355,19 @@ public static class TrainingPipeline
             _current = stage;
             _watch.Restart();
             progress?.Report(new TrainingProgress(stage, _done));
+        }
+
+        /// <summary>Reports progress inside the current stage (0..1 of its share); never moves backwards.</summary>
+        public void Within(double part)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var (name, share) in Stages)
+            {
+                if (name == _current)
+                {
+                    progress?.Report(new TrainingProgress(name, Math.Min(1.0, _done + (share * Math.Clamp(part, 0, 1)))));
+                }
+            }
         }
 
         public List<StageTiming> Finish()

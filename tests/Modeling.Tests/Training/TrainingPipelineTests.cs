@@ -218,6 +218,19 @@ public sealed class TrainingPipelineTests
     }
 
     [Fact]
+    public void Events_with_an_unknown_type_or_no_user_are_rejected_by_index()
+    {
+        Interaction[] events = [new("u1", "a", InteractionType.View, null, 1, null), new("u2", "a", (InteractionType)42, null, 2, null)];
+        var input = new TrainingInput(events, [], [], null, 1, TrainingWorld.End);
+
+        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(input, new TrainingOptions()));
+
+        Assert.Contains("event 1 has an unknown type 42", e.Message);
+        e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(input with { Events = [new("", "a", InteractionType.View, null, 1, null)] }, new TrainingOptions()));
+        Assert.Contains("event 0 has an empty user", e.Message);
+    }
+
+    [Fact]
     public void Invalid_options_fail_before_any_work()
     {
         var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(Small().Input, new TrainingOptions { DefaultExploration = "greedy" }));
