@@ -57,10 +57,8 @@ public static class TrainingEndpoints
 
     private static async Task<IResult> Start(IClusterClient client)
     {
-        var grain = client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
-        await grain.Start();
-        // Start answers before the registry is consulted; GetStatus adds the active version.
-        return TypedResults.Json(TrainingStatusView.From(await grain.GetStatus()), statusCode: StatusCodes.Status202Accepted);
+        var status = await client.GetGrain<ITrainingGrain>(ITrainingGrain.Key).Start();
+        return TypedResults.Json(TrainingStatusView.From(status), statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> Status(IClusterClient client) =>

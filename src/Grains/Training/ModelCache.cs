@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +43,15 @@ public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metric
         {
             var bytes = await store.LoadAsync(active, cancellationToken)
                 ?? throw new InvalidDataException($"Model version {active} is active but its artifact is not in the model store.");
-            var bundle = await Task.Run(() => ModelBundle.FromBytes(bytes), cancellationToken);
+            var bundle = await Task.Run(
+                () =>
+                {
+                    var b = ModelBundle.FromBytes(bytes);
+                    // Warm the serving index and id lookups before the swap, so no request pays for them.
+                    RecommendationPipeline.Prepare(b);
+                    return b;
+                },
+                cancellationToken);
             _loaded = new LoadedModel(active, bundle);
             _loadError = null;
             _failedVersion = 0;

@@ -57,7 +57,11 @@ public sealed partial class TrainingGrain(
         }
     }
 
-    public Task<TrainingStatus> Start() => Task.FromResult(StartRun("manual"));
+    public async Task<TrainingStatus> Start()
+    {
+        StartRun("manual");
+        return await GetStatus();
+    }
 
     public async Task<TrainingStatus> GetStatus()
     {
@@ -75,7 +79,7 @@ public sealed partial class TrainingGrain(
         return Task.CompletedTask;
     }
 
-    private TrainingStatus StartRun(string trigger)
+    private void StartRun(string trigger)
     {
         // A run in progress is shared: a second request gets its status (same run id).
         if (_running is not { IsCompleted: false })
@@ -88,8 +92,6 @@ public sealed partial class TrainingGrain(
             DelayDeactivation(TimeSpan.FromHours(6));
             _running = Run(_runId, _progress, _deactivating.Token);
         }
-
-        return Current();
     }
 
     private TrainingStatus Current()
