@@ -89,6 +89,14 @@ public sealed class TrainingFixture : IAsyncLifetime
 
     public ITrainingGrain Training => Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
 
+    /// <summary>Sends events down the interaction stream (live profiles), one batch per user.</summary>
+    public async Task Publish(IEnumerable<InteractionEvent> events)
+    {
+        var provider = Client.GetStreamProvider(StreamNames.Provider);
+        await Task.WhenAll(events.GroupBy(e => e.UserId).Select(g =>
+            provider.GetStream<InteractionEvent>(Orleans.Runtime.StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
+    }
+
     public IModelRegistryGrain Registry => Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
 
     /// <summary>Starts a run and waits until it has finished (succeeded or failed).</summary>

@@ -26,6 +26,7 @@ public sealed partial class UserGrain(
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
     ModelCache models,
+    IInteractionLog log,
     ActivityAggregator activity,
     UserGrainSettings settings,
     CohortlyMetrics metrics,
@@ -138,7 +139,9 @@ public sealed partial class UserGrain(
         var s = state.State;
         var profile = s.Profile;
         var provisional = false;
-        var cohortId = s.CohortId;
+        // A user whose live profile has not been rebuilt (new silo storage, events only in the log) still has the
+        // cohort training gave them; only a user nobody has seen gets one from attributes and context.
+        var cohortId = s.CohortId ?? (profile.TotalEvents == 0 ? bundle.TrainedCohortOf(UserId) : null);
         if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device) is { } guessed)
         {
             cohortId = guessed;
@@ -309,6 +312,8 @@ public sealed partial class UserGrain(
         var s = state.State;
         s.Attributes = attributes.Count == 0 ? null : new Dictionary<string, string>(attributes, StringComparer.Ordinal);
         _dirty = false;
+        // The log first: training reads attributes from it, and a failed append must not look accepted.
+        await log.AppendAttributesAsync(UserId, s.Attributes ?? [], CancellationToken.None);
         await state.WriteStateAsync();
         return new UserAttributesView(UserId, s.Attributes ?? [], ProvisionalCohort(null), s.CohortId);
     }
