@@ -230,16 +230,39 @@ internal static class LoadCommand
                 await PostWithRetry(http, bodies[i]);
             }
         });
+        // Progress every 10 s: a population rate that falls as users accumulate shows up here.
+        using var progressStop = new CancellationTokenSource();
+        var progress = Task.Run(async () =>
+        {
+            var last = 0;
+            var lastAt = populate.Elapsed;
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(10), progressStop.Token);
+                    var resident = UserActivations(await Stats(http, adminKey, collect: false)) - userActivationsBefore;
+                    var at = populate.Elapsed;
+                    Console.WriteLine($"memory: {at.TotalSeconds,6:F0} s: {resident} users resident, {(resident - last) / (at - lastAt).TotalSeconds:F0} new users/s in the last interval");
+                    (last, lastAt) = (resident, at);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
         await Task.WhenAll(workers);
 
         JsonNode after;
         var deadline = DateTime.UtcNow.AddSeconds(600);
         do
         {
-            await Task.Delay(1000);
+            await Task.Delay(250);
             after = await Stats(http, adminKey, collect: false);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
+        await progressStop.CancelAsync();
+        await progress;
         Console.WriteLine($"memory: populated {UserActivations(after) - userActivationsBefore} users ({bodies.Length} batches) in {populate.Elapsed.TotalSeconds:F1} s = {(UserActivations(after) - userActivationsBefore) / populate.Elapsed.TotalSeconds:F0} new users/s");
 
         // Let write-behind timers run once, then measure with a full collection.

@@ -42,7 +42,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await WriteBehind(cancellationToken);
+        await WriteBehind(cancellationToken, retry: false);
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -232,27 +232,46 @@ public sealed partial class UserGrain(
     private void MarkDirty()
     {
         _dirty = true;
-        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
+        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct, retry: true), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
     }
 
-    private async Task WriteBehind(CancellationToken cancellationToken)
+    private async Task WriteBehind(CancellationToken cancellationToken, bool retry)
     {
-        _writeBehind?.Dispose();
-        _writeBehind = null;
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
+        // The timer is disposed only after the write: disposing a grain timer cancels the token its
+        // running callback holds, which cancelled every write-behind in flight. Each cancelled write
+        // re-armed the timer, so every dirty user retried every interval forever and population
+        // slowed down with the number of users (plus a warning with a stack trace per retry).
+        var timer = _writeBehind;
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            if (!_dirty)
+            {
+                return;
+            }
+
+            _dirty = false;
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch
+            {
+                _dirty = true;
+                throw;
+            }
         }
-        catch
+        finally
         {
-            MarkDirty();
-            throw;
+            if (ReferenceEquals(timer, _writeBehind))
+            {
+                _writeBehind = null;
+            }
+
+            timer?.Dispose();
+            if (_dirty && retry)
+            {
+                MarkDirty();
+            }
         }
     }
 
