@@ -185,8 +185,9 @@ internal static class LoadCommand
         {
             using var response = await http.GetAsync($"/v1/users/{user}/recommendations?count=10");
             if (response.IsSuccessStatusCode
-                && (await response.Content.ReadFromJsonAsync<JsonNode>())?["modelVersion"]?.GetValue<long?>() is { } served
-                && served == version)
+                && (await response.Content.ReadFromJsonAsync<JsonNode>())?["modelVersion"] is JsonValue served
+                && served.TryGetValue<long>(out var servedVersion)
+                && servedVersion == version)
             {
                 Console.WriteLine($"train: model version {version} served {(stopwatch.Elapsed - trained).TotalSeconds:F1} s after training finished");
                 return true;
