@@ -13,6 +13,9 @@ namespace Cohortly.Bench;
 ///   ingest     batches of events from synthetic users as fast as the gateway accepts them
 ///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time
 ///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
+/// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
+/// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
+/// starts once recommendations report the trained model version.
 /// </summary>
 internal static class LoadCommand
 {
@@ -50,11 +53,21 @@ internal static class LoadCommand
             return 2;
         }
 
+        if (a.Get("items") is not null)
+        {
+            await UpsertCatalog(http, adminKey, world);
+        }
+
         // Populating every user (one short session each) is also the memory measurement; the
         // recommendation phase needs the populated users. Ingest runs last: it leaves a backlog.
         if (mode is "memory" or "recommend" or "all")
         {
             await Memory(http, adminKey, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
+        }
+
+        if (a.Has("train") && !await Train(http, adminKey, world, TimeSpan.FromSeconds(a.GetInt("train-timeout-seconds", 1800))))
+        {
+            return 1;
         }
 
         if (mode is "recommend" or "all")
@@ -68,6 +81,129 @@ internal static class LoadCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The synthetic catalog, in batches of at most 1,000 items (the endpoint's limit).</summary>
+    private static async Task UpsertCatalog(HttpClient http, string adminKey, SyntheticWorld world)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        long version = 0;
+        for (var start = 0; start < world.Items.Count; start += 1000)
+        {
+            var array = new JsonArray();
+            for (var i = start; i < Math.Min(world.Items.Count, start + 1000); i++)
+            {
+                var item = world.Items[i];
+                var tags = new JsonArray();
+                foreach (var tag in item.Tags)
+                {
+                    tags.Add(tag);
+                }
+
+                array.Add(new JsonObject
+                {
+                    ["id"] = item.Id,
+                    ["title"] = item.Title,
+                    ["categories"] = new JsonArray(item.Category),
+                    ["tags"] = tags,
+                    ["price"] = item.Price,
+                    ["available"] = true,
+                });
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/items")
+            {
+                Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["items"] = array })),
+            };
+            request.Content.Headers.ContentType = new("application/json");
+            AsAdmin(request, adminKey);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            version = (await response.Content.ReadFromJsonAsync<JsonNode>())!["catalogVersion"]!.GetValue<long>();
+        }
+
+        Console.WriteLine($"catalog: {world.Items.Count} items upserted in {stopwatch.Elapsed.TotalSeconds:F1} s (catalog version {version})");
+    }
+
+    /// <summary>
+    /// Starts training, polls its status until it succeeds or fails, then waits until a
+    /// recommendation reports the trained model version. Bounded by <paramref name="timeout"/>.
+    /// </summary>
+    private static async Task<bool> Train(HttpClient http, string adminKey, SyntheticWorld world, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using (var start = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/training"))
+        {
+            AsAdmin(start, adminKey);
+            using var started = await http.SendAsync(start);
+            if (!started.IsSuccessStatusCode && (int)started.StatusCode != 409)
+            {
+                Console.WriteLine($"train: POST /v1/admin/training answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+                return false;
+            }
+        }
+
+        JsonNode status;
+        string state;
+        var lastStage = "";
+        while (true)
+        {
+            using var poll = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/training");
+            AsAdmin(poll, adminKey);
+            using var response = await http.SendAsync(poll);
+            response.EnsureSuccessStatusCode();
+            status = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+            state = status["state"]?.GetValue<string>() ?? "unknown";
+            var stage = $"{state} {status["stage"]?.ToString()} {status["percent"]?.ToString()}%";
+            if (stage != lastStage)
+            {
+                Console.WriteLine($"train: {stopwatch.Elapsed.TotalSeconds,6:F1} s: {stage}");
+                lastStage = stage;
+            }
+
+            if (state is "succeeded" or "failed" || stopwatch.Elapsed > timeout)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        if (state != "succeeded")
+        {
+            Console.WriteLine($"train: ended {state} after {stopwatch.Elapsed.TotalSeconds:F1} s; error: {status["error"]?.ToString() ?? "none"}");
+            return false;
+        }
+
+        var version = status["lastVersion"]?.GetValue<long>();
+        var trained = stopwatch.Elapsed;
+        Console.WriteLine($"train: succeeded in {trained.TotalSeconds:F1} s (server-reported {status["elapsedSeconds"]?.ToString()} s), model version {version}");
+
+        // Silos pick the new model up from their caches; wait until a recommendation serves it.
+        var user = world.Users[0].Id;
+        while (stopwatch.Elapsed < timeout)
+        {
+            using var response = await http.GetAsync($"/v1/users/{user}/recommendations?count=10");
+            if (response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<JsonNode>())?["modelVersion"] is JsonValue served
+                && served.TryGetValue<long>(out var servedVersion)
+                && servedVersion == version)
+            {
+                Console.WriteLine($"train: model version {version} served {(stopwatch.Elapsed - trained).TotalSeconds:F1} s after training finished");
+                return true;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Console.WriteLine($"train: model version {version} not served within {timeout.TotalSeconds:F0} s");
+        return false;
+    }
+
+    private static void AsAdmin(HttpRequestMessage request, string adminKey)
+    {
+        request.Headers.Remove("X-Api-Key");
+        request.Headers.Add("X-Api-Key", adminKey);
     }
 
     private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed)
@@ -230,16 +366,39 @@ internal static class LoadCommand
                 await PostWithRetry(http, bodies[i]);
             }
         });
+        // Progress every 10 s: a population rate that falls as users accumulate shows up here.
+        using var progressStop = new CancellationTokenSource();
+        var progress = Task.Run(async () =>
+        {
+            var last = 0;
+            var lastAt = populate.Elapsed;
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(10), progressStop.Token);
+                    var resident = UserActivations(await Stats(http, adminKey, collect: false)) - userActivationsBefore;
+                    var at = populate.Elapsed;
+                    Console.WriteLine($"memory: {at.TotalSeconds,6:F0} s: {resident} users resident, {(resident - last) / (at - lastAt).TotalSeconds:F0} new users/s in the last interval");
+                    (last, lastAt) = (resident, at);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
         await Task.WhenAll(workers);
 
         JsonNode after;
         var deadline = DateTime.UtcNow.AddSeconds(600);
         do
         {
-            await Task.Delay(1000);
+            await Task.Delay(250);
             after = await Stats(http, adminKey, collect: false);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
+        await progressStop.CancelAsync();
+        await progress;
         Console.WriteLine($"memory: populated {UserActivations(after) - userActivationsBefore} users ({bodies.Length} batches) in {populate.Elapsed.TotalSeconds:F1} s = {(UserActivations(after) - userActivationsBefore) / populate.Elapsed.TotalSeconds:F0} new users/s");
 
         // Let write-behind timers run once, then measure with a full collection.
@@ -286,8 +445,7 @@ internal static class LoadCommand
     private static async Task<JsonNode> Stats(HttpClient http, string adminKey, bool collect = true)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, collect ? "/v1/admin/stats?gc=true" : "/v1/admin/stats");
-        request.Headers.Remove("X-Api-Key");
-        request.Headers.Add("X-Api-Key", adminKey);
+        AsAdmin(request, adminKey);
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonNode>())!;

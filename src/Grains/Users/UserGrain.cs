@@ -36,7 +36,12 @@ public sealed partial class UserGrain(
 {
     private const int MaxRecommendationIds = 20;
     private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
-    private readonly float[] _features = new float[ProfileFeatures.Count];
+    // Scratch for feature extraction, one per thread rather than per activation: every use is
+    // synchronous within a turn, and 100k resident grains each holding their own buffer cost ~8 MB.
+    [ThreadStatic]
+    private static float[]? t_features;
+
+    private static float[] _features => t_features ??= new float[ProfileFeatures.Count];
     private readonly ProfileOptions _profileOptions = settings.Profile;
     private IGrainTimer? _writeBehind;
 
@@ -51,7 +56,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await WriteBehind(cancellationToken);
+        await WriteBehind(cancellationToken, retry: false);
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -439,27 +444,46 @@ public sealed partial class UserGrain(
     private void MarkDirty()
     {
         _dirty = true;
-        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
+        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct, retry: true), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
     }
 
-    private async Task WriteBehind(CancellationToken cancellationToken)
+    private async Task WriteBehind(CancellationToken cancellationToken, bool retry)
     {
-        _writeBehind?.Dispose();
-        _writeBehind = null;
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
+        // The timer is disposed only after the write: disposing a grain timer cancels the token its
+        // running callback holds, which cancelled every write-behind in flight. Each cancelled write
+        // re-armed the timer, so every dirty user retried every interval forever and population
+        // slowed down with the number of users (plus a warning with a stack trace per retry).
+        var timer = _writeBehind;
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            if (!_dirty)
+            {
+                return;
+            }
+
+            _dirty = false;
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch
+            {
+                _dirty = true;
+                throw;
+            }
         }
-        catch
+        finally
         {
-            MarkDirty();
-            throw;
+            if (ReferenceEquals(timer, _writeBehind))
+            {
+                _writeBehind = null;
+            }
+
+            timer?.Dispose();
+            if (_dirty && retry)
+            {
+                MarkDirty();
+            }
         }
     }
 

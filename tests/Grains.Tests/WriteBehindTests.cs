@@ -1,0 +1,36 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Users;
+using Cohortly.Modeling.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
+namespace Cohortly.Grains.Tests;
+
+public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static InteractionEvent Event(string id, string user, string item, InteractionType type) =>
+        new(id, user, item, type, null, DateTimeOffset.UtcNow, "mobile", DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task Write_behind_persists_applied_events_to_storage_after_its_interval()
+    {
+        await fixture.Publish([Event("wb-1", "wb-user", "i1", InteractionType.View), Event("wb-2", "wb-user", "i2", InteractionType.Click)]);
+        var user = fixture.Client.GetGrain<IUserGrain>("wb-user");
+        await Eventually.True(async () => (await user.GetProfile())?.Counts["click"] == 1, "both events are applied");
+
+        // The write-behind timer (1 s in tests) must complete its write: disposing the timer before
+        // the write cancelled it, so nothing reached storage and the write was retried forever.
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StreamNames.Storage);
+        await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 2, "the profile with both events is in storage");
+
+        await fixture.Publish([Event("wb-3", "wb-user", "i3", InteractionType.Purchase)]);
+        await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 3, "a later event is written behind as well");
+    }
+
+    private static async Task<UserState?> Stored(IGrainStorage storage, GrainId id)
+    {
+        var state = new GrainState<UserState> { State = new UserState() };
+        await storage.ReadStateAsync("user", id, state);
+        return state.RecordExists ? state.State : null;
+    }
+}
