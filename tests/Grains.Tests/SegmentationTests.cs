@@ -42,6 +42,10 @@ public sealed class SegmentationFixture : IAsyncLifetime
         // The sample must hold the complete histories before the first clustering.
         await Cluster.SiloService<SiloBackgroundWork>().PushSample(CancellationToken.None);
         First = await Cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).Recompute();
+
+        // Silos learn new versions by polling; users re-assign against their silo's copy.
+        var cache = Cluster.SiloService<SegmentationCache>();
+        await Eventually.True(() => Task.FromResult(cache.Current?.Version >= First.Version), "the silo's segmentation cache has the first version");
     }
 
     public Task DisposeAsync() => Cluster.DisposeAsync();

@@ -315,9 +315,13 @@ public static class TrainingPipeline
             }
         }
 
-        var examples = new List<ProvisionalExample>(byUser.Count);
-        foreach (var (u, attrs) in byUser)
+        // Every trained user is an example: the prior is the cohort sizes and the device likelihood is learned from
+        // everyone, so a visitor with no attributes (or none the model knows) still gets a cohort from context.
+        var none = new Dictionary<string, string>();
+        var examples = new List<ProvisionalExample>(profiles.Length);
+        for (var u = 0; u < profiles.Length; u++)
         {
+            var attrs = byUser.TryGetValue(u, out var known) ? known : none;
             examples.Add(new ProvisionalExample(attrs, MostUsedDevice(profiles[u]), segmentation.CohortIds[groups[u]]));
         }
 
