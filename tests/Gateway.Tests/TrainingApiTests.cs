@@ -56,6 +56,10 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         var before = await Json(await admin.GetAsync("/v1/models"));
         Assert.Equal(0, before["activeVersion"]!.GetValue<long>());
         Assert.Empty(before["versions"]!.AsArray());
+        var item = world.Items[0].Id;
+        var noModel = await app.GetAsync($"/v1/items/{item}/similar");
+        Assert.Equal(HttpStatusCode.Conflict, noModel.StatusCode);
+        Assert.Contains("model", await noModel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var started = await admin.PostAsync("/v1/admin/training", null);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
@@ -91,5 +95,26 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         var info = await Json(activated);
         Assert.Equal(version, info["version"]!.GetValue<long>());
         Assert.True(info["active"]!.GetValue<bool>());
+
+        // The silo serves the trained model: recommendations say which version, similar items come from it.
+        var user = world.Users[0].Id;
+        JsonNode recommendations = null!;
+        await Eventually.True(async () =>
+        {
+            recommendations = await Json(await app.GetAsync($"/v1/users/{user}/recommendations?count=5&explain=true"));
+            return recommendations["modelVersion"]?.GetValue<long>() == version;
+        }, "recommendations come from the trained version");
+        Assert.Equal(5, recommendations["items"]!.AsArray().Count);
+        Assert.NotEmpty(recommendations["items"]![0]!["contributions"]!.AsArray());
+        Assert.False(recommendations["fallback"]!.GetValue<bool>());
+
+        var similar = await Json(await app.GetAsync($"/v1/items/{item}/similar?count=4"));
+        Assert.Equal(version, similar["modelVersion"]!.GetValue<long>());
+        Assert.Equal(4, similar["items"]!.AsArray().Count);
+        Assert.DoesNotContain(similar["items"]!.AsArray(), i => i!["itemId"]!.GetValue<string>() == item);
+        var unknown = await app.GetAsync("/v1/items/no-such-item/similar");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("itemId", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync($"/v1/items/{item}/similar?count=0")).StatusCode);
     }
 }
