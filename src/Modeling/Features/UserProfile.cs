@@ -6,7 +6,7 @@ namespace Cohortly.Modeling.Features;
 /// A remembered item with the strongest interaction seen for it. A struct: stored inline in the
 /// profile's list, so 20 recent items are one array instead of 20 more objects per resident user.
 /// </summary>
-public readonly record struct RecentItem(string ItemId, InteractionType Type, long TimestampMs);
+public readonly record struct RecentItem(string ItemId, InteractionType Type, long TimestampMs, float Value = 0);
 
 /// <summary>
 /// The live profile of one user: RFM, sessions, decayed category affinity, device and hour
@@ -232,19 +232,23 @@ public sealed class UserProfile
         {
             if (RecentItems[i].ItemId == e.ItemId)
             {
-                var strongest = (int)e.Type > (int)RecentItems[i].Type && e.Type != InteractionType.Rating ? e.Type : RecentItems[i].Type;
+                var previous = RecentItems[i];
+                var strongest = (int)e.Type > (int)previous.Type && e.Type != InteractionType.Rating ? e.Type : previous.Type;
                 RecentItems.RemoveAt(i);
-                RecentItems.Insert(0, new RecentItem(e.ItemId, strongest, Math.Max(e.TimestampMs, LastSeenMs)));
+                RecentItems.Insert(0, new RecentItem(e.ItemId, strongest, Math.Max(e.TimestampMs, LastSeenMs), strongest == previous.Type ? previous.Value : RecentValue(e)));
                 return;
             }
         }
 
-        RecentItems.Insert(0, new RecentItem(e.ItemId, e.Type, e.TimestampMs));
+        RecentItems.Insert(0, new RecentItem(e.ItemId, e.Type, e.TimestampMs, RecentValue(e)));
         if (RecentItems.Count > capacity)
         {
             RecentItems.RemoveAt(RecentItems.Count - 1);
         }
     }
+
+    /// <summary>Only a rating's value is kept: serving needs it to tell a positive rating from a negative one.</summary>
+    private static float RecentValue(in Interaction e) => e.Type == InteractionType.Rating && e.Value is { } v ? (float)v : 0;
 
     private static void Remember(List<string> items, string itemId, int capacity)
     {

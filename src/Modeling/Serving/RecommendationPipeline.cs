@@ -110,7 +110,9 @@ public static class RecommendationPipeline
                     excludedBuffer[excluded++] = item;
                 }
 
-                if (recent.Type != InteractionType.Dismiss && row.BinarySearch(item) < 0 && !foldInBuffer.AsSpan(row.Length, foldIn - row.Length).Contains(item))
+                var interest = recent.Type != InteractionType.Dismiss
+                    && !(recent.Type == InteractionType.Rating && request.PositiveRating is { } threshold && recent.Value < threshold);
+                if (interest && row.BinarySearch(item) < 0 && !foldInBuffer.AsSpan(row.Length, foldIn - row.Length).Contains(item))
                 {
                     foldInBuffer[foldIn++] = item;
                 }

@@ -24,6 +24,12 @@ public sealed record ServingRequest
     /// <summary>The profile's recent items, oldest first (includes events newer than the model: freshness).</summary>
     public IReadOnlyList<RecentItem> RecentItems { get; init; } = [];
 
+    /// <summary>
+    /// Ratings at or above this count as positive when a recent rating is folded in (training's
+    /// <c>PositiveRating</c>); a lower rating is never treated as interest. Null folds every rating in.
+    /// </summary>
+    public double? PositiveRating { get; init; }
+
     /// <summary>Never recommended: purchased, dismissed, rated.</summary>
     public IReadOnlySet<string> Excluded { get; init; } = new HashSet<string>();
 

@@ -75,6 +75,31 @@ public sealed class RecommendationPipelineTests
     }
 
     [Fact]
+    public void A_rating_below_the_positive_threshold_is_not_folded_in_as_interest()
+    {
+        var w = Plain.Value;
+        var u = UsersWithHistory(w, 1)[0];
+        var row = w.Bundle.UserItems.RowColumns(u).ToArray();
+        var unseen = 0;
+        while (Array.BinarySearch(row, unseen) >= 0)
+        {
+            unseen++;
+        }
+
+        var item = w.Bundle.ItemIds[unseen];
+        var at = Now.ToUnixTimeMilliseconds();
+        var plain = RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u) with { Explore = false, PositiveRating = 3 });
+        var low = RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u) with { Explore = false, PositiveRating = 3, RecentItems = [new RecentItem(item, InteractionType.Rating, at, 1)] });
+        var high = RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u) with { Explore = false, PositiveRating = 3, RecentItems = [new RecentItem(item, InteractionType.Rating, at, 5)] });
+
+        // The low rating only removes the rated item; the ranking of the rest is the trained one.
+        Assert.Equal(Ids(plain).Where(id => id != item).Take(9), Ids(low).Take(9));
+        Assert.DoesNotContain(item, Ids(low));
+        Assert.DoesNotContain(item, Ids(high));
+        Assert.NotEqual(Ids(low), Ids(high));
+    }
+
+    [Fact]
     public void A_new_recent_event_changes_the_next_recommendation()
     {
         var w = Plain.Value;
