@@ -135,7 +135,10 @@ public static class RecommendationPipeline
             string strategy;
             var total = scoreBuffer.AsSpan(0, n);
             var weights = index.WeightsOf(group);
-            if (foldIn > 0 || group >= 0)
+            // Without any history the blend has nothing to score by unless the cohort adopted its own popularity;
+            // otherwise a user with only a (provisional) cohort is a cold start ranked by popularity and the
+            // cohort's live trending items.
+            if (foldIn > 0 || (group >= 0 && !index.CohortPopularityOf(group).IsEmpty))
             {
                 strategy = group >= 0 ? CohortModel : GlobalModel;
                 partsBuffer = ArrayPool<float>.Shared.Rent(Math.Max(1, index.SignalCount * n));
@@ -374,6 +377,19 @@ public static class RecommendationPipeline
             if (bundle.ItemIndex(trending[r].ItemId) is { } i)
             {
                 total[i] += TrendingBoost * (1 - ((float)r / trending.Count));
+            }
+        }
+
+        if (request.CohortId is not null)
+        {
+            // The cohort's own trend outranks global popularity: that is what the cohort (even a provisional one) is for.
+            var floor = index.PopularitySpread + 1;
+            for (var r = 0; r < request.CohortTrending.Count; r++)
+            {
+                if (bundle.ItemIndex(request.CohortTrending[r].ItemId) is { } i)
+                {
+                    total[i] += floor + (TrendingBoost * (1 - ((float)r / request.CohortTrending.Count)));
+                }
             }
         }
 
@@ -657,7 +673,9 @@ public static class RecommendationPipeline
 
             if (parts is null)
             {
-                return "trending with all shoppers";
+                return request.CohortId is not null && InCohortTrending(c.Item)
+                    ? $"popular in your cohort \"{CohortLabel()}\""
+                    : "trending with all shoppers";
             }
 
             // The signal contributing most to this item decides the wording.
@@ -716,6 +734,20 @@ public static class RecommendationPipeline
 
             list.Add(new FeatureContribution("context", c.Score - c.Relevance));
             return list;
+        }
+
+        private bool InCohortTrending(int item)
+        {
+            var id = bundle.ItemIds[item];
+            foreach (var t in request.CohortTrending)
+            {
+                if (string.Equals(t.ItemId, id, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private float Contribution(int signal, int item)

@@ -219,6 +219,44 @@ public sealed class RecommendationPipelineTests
     }
 
     [Fact]
+    public void Visitor_with_only_a_provisional_cohort_gets_the_cohorts_trending_items_first()
+    {
+        var w = Plain.Value;
+        var scores = new float[w.Bundle.ItemIds.Count];
+        w.Bundle.Popularity.ScoreGroup(-1, scores);
+        // Three unpopular items trend in the cohort right now.
+        var unpopular = TopK.Select(Negated(scores), 3).Select(i => w.Bundle.ItemIds[i]).ToArray();
+        // A cohort that did not adopt its own popularity: with no history the blend has nothing to rank by.
+        var group = -1;
+        for (var g = 0; g < w.Bundle.Scorer.GroupCount && group < 0; g++)
+        {
+            group = w.Bundle.Scorer.Decisions[g].Weights[^1] == 0 ? g : -1;
+        }
+
+        Assert.True(group >= 0, "some planted cohort keeps the global popularity weight");
+        var cohort = ServingWorld.CohortIdOf(group);
+
+        var result = RecommendationPipeline.Recommend(w.Bundle, new ServingRequest
+        {
+            UserId = "visitor-with-attributes",
+            CohortId = cohort,
+            CohortLabel = "planted cohort",
+            ProvisionalCohort = true,
+            Now = Now,
+            Count = 5,
+            Explore = false,
+            CohortTrending = [.. unpopular.Select((id, r) => new TrendingItem(id, 10 - r))],
+        });
+
+        Assert.Equal(RecommendationPipeline.ColdStartPopularity, result.Strategy);
+        Assert.Equal(unpopular, Ids(result).Take(3));
+        Assert.All(result.Items.Take(3), item => Assert.Equal("popular in your cohort \"planted cohort\"", item.Reason));
+        Assert.All(result.Items, item => Assert.True(item.Score != 0, "cold start ranks by real scores"));
+    }
+
+    private static float[] Negated(float[] values) => [.. values.Select(v => -v)];
+
+    [Fact]
     public void Visitor_without_history_or_cohort_gets_popular_items()
     {
         var w = Plain.Value;
