@@ -11,10 +11,10 @@ namespace Cohortly.Bench;
 /// time from the send to the first answer without X is one sample. One sample at a time, bounded in count and time,
 /// loopback only. Usage:
 /// freshness --url URL --key KEY [--admin-key KEY] [--users 50] [--samples 200] [--type purchase|dismiss] [--timeout-ms 5000]
-///           [--poll-ms 2] [--max-seconds 300] [--seed 7]
+///           [--poll-ms 2] [--max-seconds 300] [--seed 7] [--train [--train-timeout 600] [--serve-timeout 60]]
 ///           (--seed-users [--items 2000] | --user-range FIRST..LAST | --user-ids a,b,c)
 /// --seed-users creates --users synthetic users (one session each; with --admin-key also their --items catalog items)
-/// and waits until their profiles exist;
+/// and waits until their profiles exist; --train (needs --admin-key) trains a model first and waits until it serves;
 /// --user-range picks users already known to the server by numeric id (e.g. 1..943 after a MovieLens-100K replay).
 /// </summary>
 internal static class FreshnessCommand
@@ -71,6 +71,21 @@ internal static class FreshnessCommand
         var users = a.Has("seed-users")
             ? await SeedUsers(http, userCount, a.GetInt("items", 2000), seed, a.Get("admin-key") is not null, cancellationToken)
             : PickUsers(a, userCount, seed);
+        string? trainLine = null;
+        if (a.Has("train"))
+        {
+            // Measure the full model pipeline (fold-in, filters, ranking) rather than the pre-training popularity path.
+            if (a.Get("admin-key") is null)
+            {
+                throw new ArgumentException("--train needs --admin-key");
+            }
+
+            (trainLine, var version) = await ReplayCommand.Train(http, users[0], TimeSpan.FromSeconds(a.GetInt("train-timeout", 600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 60)), cancellationToken);
+            if (version is null)
+            {
+                return 1;
+            }
+        }
 
         var runTag = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var freshness = new List<double>();
@@ -118,6 +133,13 @@ internal static class FreshnessCommand
         }
 
         var measured = taken - empty;
+        var strategies = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var user in users.Take(Math.Min(users.Count, 20)))
+        {
+            var strategy = (await http.RecommendAsync(user, 10, explore: false, cancellationToken)).Strategy ?? "?";
+            strategies[strategy] = strategies.GetValueOrDefault(strategy) + 1;
+        }
+
         Console.WriteLine();
         Console.WriteLine("```");
         Console.WriteLine("# cohortly freshness");
@@ -125,6 +147,12 @@ internal static class FreshnessCommand
         Console.WriteLine($"machine:   {BenchReport.Machine()}; client and server on the same machine (loopback)");
         Console.WriteLine($"date:      {BenchReport.Date()}");
         Console.WriteLine($"samples:   {measured} ({taken} taken in {total.Elapsed.TotalSeconds:F1}s over {users.Count} users; {empty} skipped with no recommendations); event {type.ToWireName()} of the top item, then GET recommendations (count=10, explore=false) every {poll.TotalMilliseconds:F0} ms until it is gone, timeout {timeout.TotalMilliseconds:F0} ms");
+        if (trainLine is not null)
+        {
+            Console.WriteLine(trainLine);
+        }
+
+        Console.WriteLine($"serving:   strategies of {strategies.Values.Sum()} sampled users after the run: {string.Join(", ", strategies.Select(kv => $"{kv.Key}={kv.Value}"))}");
         Console.WriteLine($"freshness: {BenchReport.Percentiles(freshness)} from sending the event to the first answer without the item; timeouts {timeouts}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"detail:    gone at the first poll after the POST returned {immediate}/{freshness.Count}; mean polls per sample {polls / (double)Math.Max(1, measured):F1}; POST /v1/events (1 event) {BenchReport.Percentiles(posts)}"));
         Console.WriteLine("```");

@@ -267,7 +267,11 @@ internal static class ReplayCommand
         return line;
     }
 
-    private static async Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
+    private static Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken) =>
+        Train(http, scorer.UserId(scorer.Users[0]), timeout, serveTimeout, cancellationToken);
+
+    /// <summary>Starts a training run, follows its progress, and waits until <paramref name="user"/>'s recommendations come from the new version.</summary>
+    internal static async Task<(string Line, long? Version)> Train(CohortlyHttp http, string user, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
     {
         var before = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
         var previousVersion = Long(before["lastVersion"]);
@@ -322,7 +326,6 @@ internal static class ReplayCommand
         Console.Error.WriteLine($"training: succeeded, version {version} in {seconds}s (server); models: active {models["activeVersion"]}, {models["versions"]?.AsArray().Count} stored");
 
         // The silos load the activated version shortly after; parity is only meaningful once it serves.
-        var user = scorer.UserId(scorer.Users[0]);
         var serve = Stopwatch.StartNew();
         long? served = null;
         while (serve.Elapsed < serveTimeout)

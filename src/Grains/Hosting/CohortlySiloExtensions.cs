@@ -107,7 +107,11 @@ public static class CohortlySiloExtensions
             o.DataMinTimeInCache = TimeSpan.FromSeconds(30);
             o.DataMaxAgeInCache = TimeSpan.FromMinutes(2);
         });
-        services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o => o.StreamInactivityPeriod = TimeSpan.FromMinutes(2));
+        services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o =>
+        {
+            o.StreamInactivityPeriod = TimeSpan.FromMinutes(2);
+            o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(options.Streams.PollMilliseconds);
+        });
         silo.AddActivityPropagation();
 
         services.TryAddSingleton<CohortlyMetrics>();
