@@ -90,8 +90,12 @@ public sealed class DashboardTests : IAsyncLifetime
 
         await page.FillAsync("#user-id", world.Users[0].Id);
         await page.ClickAsync("#user-form button");
-        await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("recommendations");
         await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("cohortId");
+        await Assertions.Expect(page.Locator("#recommendations ol.recs > li")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#recommendations .recs-model")).ToHaveTextAsync("no trained model");
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("No model trained yet.");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
     }
 
