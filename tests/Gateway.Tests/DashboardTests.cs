@@ -100,6 +100,30 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Training_without_any_events_fails_and_the_panel_shows_why_and_allows_another_run()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#training-error")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeEnabledAsync();
+
+        await page.ClickAsync("#train-now");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync("/v1/admin/training"))!;
+        Assert.Equal("failed", status["state"]!.GetValue<string>());
+        var error = status["error"]!.GetValue<string>();
+        Assert.False(string.IsNullOrWhiteSpace(error));
+        await Assertions.Expect(page.Locator("#training-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#training-error")).ToHaveTextAsync($"Last run failed: {error}");
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#train-now")).ToBeEnabledAsync();
+    }
+
+    [Fact]
     public async Task Wrong_key_shows_the_problem_instead_of_cohorts()
     {
         var page = await _browser!.NewPageAsync();
