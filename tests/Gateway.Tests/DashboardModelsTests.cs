@@ -258,6 +258,18 @@ public sealed class DashboardModelsTests(TrainedDashboardFixture fixture) : ICla
         var similar = await page.Locator("#similar ol.similar-items li").AllInnerTextsAsync();
         Assert.Equal(5, similar.Count);
         Assert.DoesNotContain(similar, s => s.StartsWith(firstItem + " ", StringComparison.Ordinal));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-user.png"), FullPage = true });
+
+        // A user nobody has seen has no profile, but still gets cold-start recommendations from the model.
+        var newcomer = "dm-newcomer";
+        var cold = await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync($"/v1/users/{newcomer}/recommendations?count=5&explain=true"));
+        await page.FillAsync("#user-id", newcomer);
+        await page.ClickAsync("#user-form button");
+        await Assertions.Expect(page.Locator("#user .error")).ToContainTextAsync("404");
+        await Assertions.Expect(page.Locator("#similar")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#recommendations .recs-model")).ToHaveTextAsync($"model v{active}");
+        await Assertions.Expect(page.Locator("#recommendations ol.recs > li")).ToHaveCountAsync(cold["items"]!.AsArray().Count);
+        await Assertions.Expect(page.Locator("#recommendations .fallback")).ToHaveCountAsync(cold["fallback"]!.GetValue<bool>() ? 1 : 0);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ const state = {
   trainingRunning: false,
   selectedVersion: null,
   modelsRendered: '',
+  models: null,
 };
 const TRAINING_POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
@@ -131,6 +132,7 @@ async function pollTraining() {
 }
 
 function renderModels(data) {
+  state.models = data;
   const versions = data.versions;
   if (!versions.some((v) => v.version === state.selectedVersion)) {
     state.selectedVersion = (versions.find((v) => v.active) || versions[0])?.version ?? null;
@@ -188,13 +190,9 @@ function renderModelCohorts(version) {
   table.tBodies[0].replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 7 }, 'No cohort reports in this version.'))]));
 }
 
-async function selectVersion(version) {
+function selectVersion(version) {
   state.selectedVersion = version;
-  try {
-    renderModels(await api('/v1/models'));
-  } catch (e) {
-    setStatus(e.message, true);
-  }
+  if (state.models) renderModels(state.models);
 }
 
 async function activate(version, button) {
@@ -324,17 +322,20 @@ $('user-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const id = encodeURIComponent($('user-id').value.trim());
   $('similar').replaceChildren();
-  try {
-    const [profile, recs] = await Promise.all([api(`/v1/users/${id}`), api(`/v1/users/${id}/recommendations?count=5&explain=true`)]);
-    const summary = {
-      cohort: profile.cohort, counts: profile.counts, monetary: profile.monetary, sessions: profile.sessions,
-      transitions: profile.transitions,
-    };
+  // A user with no events has no profile yet but still gets (cold-start) recommendations worth seeing.
+  const [profile, recs] = await Promise.allSettled([api(`/v1/users/${id}`), api(`/v1/users/${id}/recommendations?count=5&explain=true`)]);
+  if (profile.status === 'fulfilled') {
+    const p = profile.value;
+    const summary = { cohort: p.cohort, counts: p.counts, monetary: p.monetary, sessions: p.sessions, transitions: p.transitions };
     $('user').replaceChildren(el('pre', {}, JSON.stringify(summary, null, 2)));
-    renderRecommendations(recs);
-  } catch (err) {
-    $('user').replaceChildren(el('p', { class: 'error' }, err.message));
-    $('recommendations').replaceChildren();
+  } else {
+    $('user').replaceChildren(el('p', { class: 'error' }, profile.reason.message));
+  }
+
+  if (recs.status === 'fulfilled') {
+    renderRecommendations(recs.value);
+  } else {
+    $('recommendations').replaceChildren(el('p', { class: 'error' }, recs.reason.message));
   }
 });
 
