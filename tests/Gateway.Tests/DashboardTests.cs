@@ -90,9 +90,37 @@ public sealed class DashboardTests : IAsyncLifetime
 
         await page.FillAsync("#user-id", world.Users[0].Id);
         await page.ClickAsync("#user-form button");
-        await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("recommendations");
         await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("cohortId");
+        await Assertions.Expect(page.Locator("#recommendations ol.recs > li")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("#recommendations .recs-model")).ToHaveTextAsync("no trained model");
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("No model trained yet.");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Training_without_any_events_fails_and_the_panel_shows_why_and_allows_another_run()
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#training-error")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeEnabledAsync();
+
+        await page.ClickAsync("#train-now");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("failed", new() { Timeout = 60_000 });
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync("/v1/admin/training"))!;
+        Assert.Equal("failed", status["state"]!.GetValue<string>());
+        var error = status["error"]!.GetValue<string>();
+        Assert.False(string.IsNullOrWhiteSpace(error));
+        await Assertions.Expect(page.Locator("#training-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#training-error")).ToHaveTextAsync($"Last run failed: {error}");
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#train-now")).ToBeEnabledAsync();
     }
 
     [Fact]

@@ -3,8 +3,11 @@ using Cohortly.Gateway.Security;
 
 namespace Cohortly.Gateway.Endpoints;
 
-/// <summary>Size: members counted from assignments since versions started; SampledUsers: this cohort's share of the clustering sample.</summary>
-public sealed record CohortView(int Id, string Label, long Size, int SampledUsers, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt);
+/// <summary>
+/// Size: members counted from assignments since versions started; SampledUsers: this cohort's share of the clustering sample;
+/// ModelVersion: the model version serving the cohort (0 before any), UsesAdaptedModel: it serves its own adapted weights.
+/// </summary>
+public sealed record CohortView(int Id, string Label, long Size, int SampledUsers, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt, long ModelVersion, bool UsesAdaptedModel);
 
 public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
 
@@ -78,7 +81,7 @@ public static class CohortsEndpoints
         TypedResults.Ok((await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetHistory()).Select(View).Reverse().ToList());
 
     private static CohortView View(CohortSnapshot s, int sampledUsers) =>
-        new(s.CohortId, s.Label, s.MemberCount, sampledUsers, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt);
+        new(s.CohortId, s.Label, s.MemberCount, sampledUsers, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel);
 
     private static int SampledUsers(SegmentationVersionInfo? version, int cohortId)
     {

@@ -1,7 +1,16 @@
 // Analyst dashboard: reads the public API with the admin key kept in this tab's session storage.
 'use strict';
 
-const state = { key: sessionStorage.getItem('cohortly-key') || '', timer: null };
+const state = {
+  key: sessionStorage.getItem('cohortly-key') || '',
+  timer: null,
+  trainingTimer: null,
+  trainingRunning: false,
+  selectedVersion: null,
+  modelsRendered: '',
+  models: null,
+};
+const TRAINING_POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
 
 function setStatus(text, isError) {
@@ -49,6 +58,9 @@ function renderCohorts(data) {
     return el('article', { class: 'card', 'data-cohort': c.id },
       el('h3', {}, `#${c.id} ${c.label}`),
       el('div', { class: 'size' }, `${share}% of sampled users · ${c.size.toLocaleString()} assigned`),
+      el('div', { class: 'model' }, c.modelVersion
+        ? `Model v${c.modelVersion} · ${c.usesAdaptedModel ? 'adapted cohort weights' : 'global model'}`
+        : 'No trained model yet'),
       bar, el('strong', {}, 'Distinctive traits'), traits, el('strong', {}, 'Top items'), items);
   });
   $('cohorts').replaceChildren(...(cards.length ? cards : [el('p', {}, 'No segmentation yet: it runs once enough users are active.')]));
@@ -70,12 +82,141 @@ function renderTransitions(history) {
   body.replaceChildren(...from.map((f) => el('tr', {}, el('th', {}, `#${f}`), ...to.map((t) => el('td', {}, count(f, t))))));
 }
 
+function seconds(value) {
+  if (value === null || value === undefined) return '–';
+  const s = Math.round(value);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+const ndcg = (value) => value.toFixed(3);
+
+function gain(global, adapted) {
+  const diff = adapted - global;
+  const relative = global > 0 ? ` (${diff >= 0 ? '+' : ''}${((100 * diff) / global).toFixed(1)}%)` : '';
+  return `${diff >= 0 ? '+' : ''}${diff.toFixed(3)}${relative}`;
+}
+
+// Returns true when this status ends a run the page saw running, so the caller reloads the model list.
+function renderTraining(t) {
+  const wasRunning = state.trainingRunning;
+  state.trainingRunning = t.state === 'running';
+  $('training-state').textContent = t.state;
+  $('training-state').dataset.state = t.state;
+  $('training-stage').textContent = t.stage || '–';
+  const percent = Math.max(0, Math.min(100, t.percent || 0));
+  $('training-progress').value = percent;
+  $('training-percent').textContent = `${Math.round(percent)}%`;
+  $('training-elapsed').textContent = t.runId ? seconds(t.elapsedSeconds) : '–';
+  $('training-remaining').textContent = state.trainingRunning ? seconds(t.estimatedRemainingSeconds) : '–';
+  $('training-last').textContent = t.lastVersion ? `v${t.lastVersion}` : 'none';
+  const error = $('training-error');
+  error.hidden = t.state !== 'failed';
+  error.textContent = t.state === 'failed' ? `Last run failed: ${t.error || 'no reason given'}` : '';
+  $('train-now').disabled = state.trainingRunning;
+  $('train-now').textContent = state.trainingRunning ? 'Training…' : 'Train now';
+  if (state.trainingRunning && !state.trainingTimer) {
+    state.trainingTimer = setTimeout(pollTraining, TRAINING_POLL_MS);
+  }
+  return wasRunning && !state.trainingRunning;
+}
+
+async function pollTraining() {
+  state.trainingTimer = null;
+  try {
+    if (renderTraining(await api('/v1/admin/training'))) await refresh();
+  } catch (e) {
+    setStatus(e.message, true);
+    // Keep following the run: a transient error must not freeze the progress bar.
+    if (state.trainingRunning) state.trainingTimer = setTimeout(pollTraining, TRAINING_POLL_MS);
+  }
+}
+
+function renderModels(data) {
+  state.models = data;
+  const versions = data.versions;
+  if (!versions.some((v) => v.version === state.selectedVersion)) {
+    state.selectedVersion = (versions.find((v) => v.active) || versions[0])?.version ?? null;
+  }
+
+  // Re-rendering unchanged rows every refresh would steal keyboard focus from their buttons.
+  const rendered = JSON.stringify([data, state.selectedVersion]);
+  if (rendered === state.modelsRendered) return;
+  state.modelsRendered = rendered;
+
+  $('active-model').textContent = data.activeVersion ? `v${data.activeVersion}` : 'none yet';
+  const body = $('models').tBodies[0];
+  if (versions.length === 0) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, 'No model trained yet.')));
+    $('model-cohorts').hidden = true;
+    return;
+  }
+
+  body.replaceChildren(...versions.map((v) => {
+    const selected = v.version === state.selectedVersion;
+    const show = el('button', { type: 'button', class: 'link', 'aria-pressed': String(selected), 'aria-label': `Show cohorts of version ${v.version}` }, `v${v.version}`);
+    show.addEventListener('click', () => selectVersion(v.version));
+    let action = '';
+    if (!v.active) {
+      action = el('button', { type: 'button', class: 'activate', 'aria-label': `Activate version ${v.version}` }, 'Activate');
+      action.addEventListener('click', () => activate(v.version, action));
+    }
+    return el('tr', { 'data-version': v.version, class: [v.active ? 'active' : '', selected ? 'selected' : ''].join(' ').trim() },
+      el('th', { scope: 'row' }, show),
+      el('td', {}, new Date(v.trainedAt).toLocaleString()),
+      el('td', {}, v.events.toLocaleString()),
+      el('td', {}, v.users.toLocaleString()),
+      el('td', {}, v.items.toLocaleString()),
+      el('td', { class: 'ndcg-global' }, ndcg(v.holdoutNdcgGlobal)),
+      el('td', { class: 'ndcg-cohort' }, ndcg(v.holdoutNdcgCohort)),
+      el('td', { class: 'active-marker' }, v.active ? '● active' : ''),
+      el('td', {}, action));
+  }));
+  renderModelCohorts(versions.find((v) => v.version === state.selectedVersion));
+}
+
+function renderModelCohorts(version) {
+  const table = $('model-cohorts');
+  table.hidden = !version;
+  if (!version) return;
+  $('model-cohorts-caption').textContent = `Cohorts of version ${version.version}: global model vs the cohort's adapted weights on holdout`;
+  const rows = version.cohorts.map((c) => el('tr', { 'data-cohort': c.cohortId },
+    el('th', { scope: 'row' }, `#${c.cohortId} ${c.label}`),
+    el('td', {}, c.users.toLocaleString()),
+    el('td', {}, c.holdoutUsers.toLocaleString()),
+    el('td', { class: 'adapted' }, c.adapted ? 'yes' : 'no'),
+    el('td', {}, ndcg(c.globalNdcg)),
+    el('td', {}, ndcg(c.adaptedNdcg)),
+    el('td', { class: `gain ${c.adaptedNdcg >= c.globalNdcg ? 'up' : 'down'}` }, gain(c.globalNdcg, c.adaptedNdcg))));
+  table.tBodies[0].replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 7 }, 'No cohort reports in this version.'))]));
+}
+
+function selectVersion(version) {
+  state.selectedVersion = version;
+  if (state.models) renderModels(state.models);
+}
+
+async function activate(version, button) {
+  if (!window.confirm(`Serve model version ${version}? Silos switch to it within a poll interval.`)) return;
+  button.disabled = true;
+  try {
+    await api(`/v1/models/${version}/activate`, { method: 'POST' });
+    setStatus(`version ${version} activated`);
+    await refresh();
+  } catch (e) {
+    setStatus(e.message, true);
+    button.disabled = false;
+  }
+}
+
 async function refresh() {
   if (!state.key) return;
   try {
-    const [cohorts, history] = await Promise.all([api('/v1/cohorts'), api('/v1/admin/segmentation')]);
+    const [cohorts, history, training, models] = await Promise.all([
+      api('/v1/cohorts'), api('/v1/admin/segmentation'), api('/v1/admin/training'), api('/v1/models')]);
     renderCohorts(cohorts);
     renderTransitions(history);
+    renderTraining(training);
+    renderModels(models);
     $('recluster').disabled = false;
     setStatus(`updated ${new Date().toLocaleTimeString()}`);
   } catch (e) {
@@ -87,6 +228,9 @@ function connect(key) {
   state.key = key;
   sessionStorage.setItem('cohortly-key', key);
   clearInterval(state.timer);
+  clearTimeout(state.trainingTimer);
+  state.trainingTimer = null;
+  state.modelsRendered = '';
   refresh();
   state.timer = setInterval(refresh, 5000);
 }
@@ -109,18 +253,89 @@ $('recluster').addEventListener('click', async () => {
   }
 });
 
+$('train-now').addEventListener('click', async () => {
+  $('train-now').disabled = true;
+  try {
+    const status = await api('/v1/admin/training', { method: 'POST' });
+    setStatus(`training run ${status.runId} started`);
+    // A run already finished by the time it answered still needs the new version listed.
+    if (!renderTraining(status) && status.state !== 'running') await refresh();
+  } catch (e) {
+    setStatus(e.message, true);
+    $('train-now').disabled = false;
+  }
+});
+
+function topContributions(contributions, n) {
+  return [...(contributions || [])].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, n);
+}
+
+function signed(value) {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+}
+
+function renderRecommendations(recs) {
+  const cohort = recs.cohortId === null || recs.cohortId === undefined
+    ? 'no cohort yet'
+    : `cohort #${recs.cohortId} ${recs.cohortLabel || ''}${recs.provisionalCohort ? ' (provisional)' : ''}`.trim();
+  const meta = el('p', { class: 'recs-meta' },
+    el('span', { class: 'recs-cohort' }, cohort), ' · ',
+    el('span', { class: 'recs-model' }, recs.modelVersion ? `model v${recs.modelVersion}` : 'no trained model'), ' · ',
+    el('span', { class: 'recs-strategy' }, `strategy ${recs.strategy}`));
+  if (recs.fallback) {
+    meta.append(' ', el('span', { class: 'fallback', role: 'note' }, `fallback: ${recs.fallbackReason || 'served by the global model'}`));
+  }
+
+  const items = recs.items.map((i) => {
+    const open = el('button', { type: 'button', class: 'link item', 'data-item': i.itemId, 'aria-label': `Show items similar to ${i.itemId}` }, i.itemId);
+    open.addEventListener('click', () => showSimilar(i.itemId));
+    const contributions = topContributions(i.contributions, 3);
+    return el('li', { class: 'rec' },
+      open, ' ', el('span', { class: 'score' }, i.score.toFixed(3)),
+      i.explored ? el('span', { class: 'badge' }, 'explored') : '',
+      el('div', { class: 'reason' }, i.reason),
+      contributions.length
+        ? el('ul', { class: 'contributions', 'aria-label': `Top contributions for ${i.itemId}` },
+          ...contributions.map((c) => el('li', { class: c.value < 0 ? 'neg' : 'pos' }, `${c.feature} ${signed(c.value)}`)))
+        : '');
+  });
+  $('recommendations').replaceChildren(
+    el('h3', {}, 'Recommendations'), meta,
+    items.length ? el('ol', { class: 'recs' }, ...items) : el('p', {}, 'No recommendations.'));
+}
+
+async function showSimilar(itemId) {
+  const target = $('similar');
+  target.replaceChildren(el('p', { class: 'size' }, `Loading items similar to ${itemId}…`));
+  try {
+    const similar = await api(`/v1/items/${encodeURIComponent(itemId)}/similar?count=5`);
+    target.replaceChildren(
+      el('h3', {}, `Similar to ${similar.itemId} (model v${similar.modelVersion})`),
+      el('ol', { class: 'similar-items' }, ...similar.items.map((i) =>
+        el('li', {}, `${i.itemId} (${i.score.toFixed(3)}) — ${i.reason}`))));
+  } catch (e) {
+    target.replaceChildren(el('p', { class: 'error' }, `Similar to ${itemId}: ${e.message}`));
+  }
+}
+
 $('user-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const id = encodeURIComponent($('user-id').value.trim());
-  try {
-    const [profile, recs] = await Promise.all([api(`/v1/users/${id}`), api(`/v1/users/${id}/recommendations?count=5`)]);
-    const summary = {
-      cohort: profile.cohort, counts: profile.counts, monetary: profile.monetary, sessions: profile.sessions,
-      transitions: profile.transitions, recommendations: recs.items.map((i) => `${i.itemId} — ${i.reason}`),
-    };
+  $('similar').replaceChildren();
+  // A user with no events has no profile yet but still gets (cold-start) recommendations worth seeing.
+  const [profile, recs] = await Promise.allSettled([api(`/v1/users/${id}`), api(`/v1/users/${id}/recommendations?count=5&explain=true`)]);
+  if (profile.status === 'fulfilled') {
+    const p = profile.value;
+    const summary = { cohort: p.cohort, counts: p.counts, monetary: p.monetary, sessions: p.sessions, transitions: p.transitions };
     $('user').replaceChildren(el('pre', {}, JSON.stringify(summary, null, 2)));
-  } catch (err) {
-    $('user').replaceChildren(el('p', { class: 'error' }, err.message));
+  } else {
+    $('user').replaceChildren(el('p', { class: 'error' }, profile.reason.message));
+  }
+
+  if (recs.status === 'fulfilled') {
+    renderRecommendations(recs.value);
+  } else {
+    $('recommendations').replaceChildren(el('p', { class: 'error' }, recs.reason.message));
   }
 });
 
