@@ -173,6 +173,9 @@ public sealed class TrainingTests(TrainingFixture fixture)
         Assert.Equal(cache.Current.Segmentation.Version, segmentation!.Version);
         Assert.Equal(status.LastVersion, segmentation.Version);
         Assert.Equal(cache.Current.Segmentation.CohortIds, segmentation.CohortIds);
+        // Every trained user counted once (holdout users are among them, not in addition).
+        Assert.Equal(fixture.World.Users.Count, segmentation.SampleCounts.Sum());
+        Assert.Equal(fixture.World.Users.Count, segmentation.SampleSize);
         var report = info.Cohorts[0];
         var cohort = await fixture.Client.GetGrain<ICohortGrain>(report.CohortId).GetSnapshot();
         Assert.Equal(status.LastVersion, cohort.ModelVersion);

@@ -254,7 +254,8 @@ public sealed partial class TrainingGrain(
             var index = IndexOf(model.CohortIds, report.CohortId);
             if (index >= 0)
             {
-                counts[index] = report.TrainingUsers + report.HoldoutUsers;
+                // Holdout users are a subset of the cohort's users, not extra ones.
+                counts[index] = report.TrainingUsers;
                 users += counts[index];
             }
         }
