@@ -15,7 +15,7 @@ dotnet build -c Release -v quiet --nologo src/Gateway >/dev/null
 dotnet build -c Release -v quiet --nologo bench/Cohortly.Bench >/dev/null
 log=${COHORTLY_BENCH_LOG:-$(mktemp)}
 # shellcheck disable=SC2086 # extra server arguments are split on purpose
-dotnet src/Gateway/bin/Release/net10.0/Cohortly.Gateway.dll --urls "http://127.0.0.1:$port" \
+dotnet src/Gateway/bin/Release/net10.0/Cohortly.Gateway.dll --contentRoot "$PWD/src/Gateway/bin/Release/net10.0" --urls "http://127.0.0.1:$port" \
   --Cohortly:Demo:Enabled=false --Cohortly:ApiKeys:App="$app_key" --Cohortly:ApiKeys:Admin="$admin_key" \
   --Cohortly:Silo:Port=11198 --Cohortly:Silo:GatewayPort=30098 ${COHORTLY_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
 server=$!
