@@ -13,7 +13,7 @@ namespace Cohortly.Bench;
 /// same training and serving code run in-process on the same events. Usage:
 /// replay --data PATH --format ml100k|ml1m|mlcsv|tsv | --split-dir DIR   [--preset recbole|temporal] [--seed 2024]
 ///        --url URL --key APPKEY --admin-key ADMINKEY [--speedup N] [--max-gap-ms 1000] [--batch 500] [--concurrency 8]
-///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--offline-now last|wall] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
+///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--offline-now wall|last] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
 /// </summary>
 internal static class ReplayCommand
 {
@@ -100,10 +100,12 @@ internal static class ReplayCommand
         if (a.Has("score"))
         {
             var options = new TrainingOptions { PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating) };
+            // The server trains at its wall clock (profiles' recency features are measured then), so the offline run
+            // does the same by default; "last" measures at the last event instead, as an offline-only study would.
             DateTimeOffset? trainingNow = a.Get("offline-now") switch
             {
-                null or "last" => null,
-                "wall" => DateTimeOffset.UtcNow,
+                "last" => null,
+                null or "wall" => DateTimeOffset.UtcNow,
                 var other => throw new ArgumentException($"--offline-now must be last or wall, not '{other}'"),
             };
             summary.AddRange(await Score(http, data, scorer, options, trainingNow, concurrency, version, cancellationToken));
