@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
+using Xunit.Abstractions;
 
 namespace Cohortly.Integration.Tests;
 
@@ -12,10 +14,13 @@ namespace Cohortly.Integration.Tests;
 /// The history goes in over HTTP, training reads it back from the Redis streams, both silos serve the trained
 /// model, and the model survives a silo being killed without a chance to shut down.
 /// </summary>
-public sealed class RedisTrainingTests : IAsyncLifetime
+public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string AdminKey = "it-train-admin-key";
     private const string AppKey = "it-train-app-key";
+
+    /// <summary>Logged by the host once every hosted service started, i.e. once the silo is active in the cluster.</summary>
+    private const string HostStarted = "Application started";
     private readonly RedisServer _redis = new();
     private readonly List<ChildProcess> _processes = [];
     private readonly string _clusterId = "it-train-" + Guid.NewGuid().ToString("N")[..8];
@@ -35,6 +40,8 @@ public sealed class RedisTrainingTests : IAsyncLifetime
             _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
             _http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
             await Eventually.True(async () => (await Http.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
+            // The gateway is ready as soon as one silo is; users activated before the second silo joins all land on the first.
+            await Eventually.True(() => Task.FromResult(_processes.Take(2).All(p => p.Output.Contains(HostStarted, StringComparison.Ordinal))), "both silos have joined the cluster", TimeSpan.FromSeconds(90), Diagnostics);
         }
         catch
         {
@@ -59,6 +66,7 @@ public sealed class RedisTrainingTests : IAsyncLifetime
     [Fact]
     public async Task History_posted_over_http_trains_a_model_both_silos_serve_and_that_survives_a_killed_silo()
     {
+        var clock = Stopwatch.StartNew();
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 300, Items = 200, Categories = 8, UserPrefix = "it-train-" }, seed: 31);
         var items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, tags = i.Tags, price = i.Price }).ToArray();
         Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync("/v1/items", new { items })).StatusCode);
@@ -69,6 +77,8 @@ public sealed class RedisTrainingTests : IAsyncLifetime
             var posted = await Http.PostAsJsonAsync("/v1/events", new { events });
             Assert.True(posted.StatusCode == HttpStatusCode.Accepted, $"{posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
         }
+
+        Phase(clock, $"posted {history.Count} events for {world.Users.Count} users");
 
         // Enough users activated on both silos: the management grain sees activations on two silos.
         await Eventually.True(async () => await SilosWithActivations() == 2, "both silos host grains", TimeSpan.FromSeconds(60), Diagnostics);
@@ -85,6 +95,7 @@ public sealed class RedisTrainingTests : IAsyncLifetime
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         var version = status["lastVersion"]!.GetValue<long>();
         Assert.True(version > 0);
+        Phase(clock, $"training run succeeded (version {version})");
         Assert.Equal(version, status["activeVersion"]!.GetValue<long>());
 
         // Training read every posted user back from the Redis streams.
@@ -104,12 +115,16 @@ public sealed class RedisTrainingTests : IAsyncLifetime
         }
 
         await AssertSimilarItemsFrom(world.Items[0].Id, version);
+        Phase(clock, $"{sample.Count} sampled users served by version {version} on both silos");
 
         // SIGKILL one silo: no deactivation, no leaving the cluster. Its grains (perhaps the registry and the
         // training grain) come back on the other silo from Redis once membership declares it dead.
         _processes[0].KillHard();
+        Phase(clock, "silo1 killed");
         await Eventually.True(async () => await SilosWithActivations() == 1, "the cluster declares the killed silo dead", TimeSpan.FromSeconds(90), Diagnostics);
+        Phase(clock, "one silo left");
         await Eventually.True(() => AllServedBy(sample, version), "every sampled user is served by the trained version again", TimeSpan.FromSeconds(60), Diagnostics);
+        Phase(clock, "every sampled user served again");
 
         var after = await Json(await Http.GetAsync("/v1/models"));
         Assert.Equal(version, after["activeVersion"]!.GetValue<long>());
@@ -123,6 +138,13 @@ public sealed class RedisTrainingTests : IAsyncLifetime
         var fresh = StartSilo("silo3");
         _processes.Add(fresh);
         await Eventually.True(() => Task.FromResult(fresh.Output.Contains($"Model version {version} loaded", StringComparison.Ordinal)), "a new silo loads the active model from Redis", TimeSpan.FromSeconds(60), Diagnostics);
+        Phase(clock, "a new silo loaded the model");
+    }
+
+    private void Phase(Stopwatch clock, string what)
+    {
+        output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  {what}");
+        clock.Restart();
     }
 
     private async Task AssertSimilarItemsFrom(string item, long version)
@@ -179,6 +201,7 @@ public sealed class RedisTrainingTests : IAsyncLifetime
         ["Cohortly__Training__ModelPollSeconds"] = "0.2",
         // Training publishes the segmentation; the automatic first one would only compete for the CPU.
         ["Cohortly__Segmentation__MinUsers"] = "1000000",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         ["DOTNET_ENVIRONMENT"] = "Development",
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
     };
