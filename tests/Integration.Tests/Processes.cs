@@ -81,6 +81,16 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL: no shutdown at all, like a crashed machine; the cluster has to notice by itself.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
     public string Tail(int chars = 4000)
     {
         var text = Output;

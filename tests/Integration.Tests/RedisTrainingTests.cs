@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Synthetic;
+using Xunit.Abstractions;
+
+namespace Cohortly.Integration.Tests;
+
+/// <summary>
+/// Training in cluster mode as operators run it: a real redis-server, two silo processes and a gateway process.
+/// The history goes in over HTTP, training reads it back from the Redis streams, both silos serve the trained
+/// model, and the model survives a silo being killed without a chance to shut down.
+/// </summary>
+public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string AdminKey = "it-train-admin-key";
+    private const string AppKey = "it-train-app-key";
+
+    /// <summary>Logged by the host once every hosted service started, i.e. once the silo is active in the cluster.</summary>
+    private const string HostStarted = "Application started";
+    private readonly RedisServer _redis = new();
+    private readonly List<ChildProcess> _processes = [];
+    private readonly string _clusterId = "it-train-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly int _httpPort = Ports.Free();
+    private HttpClient? _http;
+
+    private HttpClient Http => _http ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await _redis.WaitUntilReadyAsync();
+            _processes.Add(StartSilo("silo1"));
+            _processes.Add(StartSilo("silo2"));
+            _processes.Add(StartGateway());
+            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
+            _http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+            await Eventually.True(async () => (await Http.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
+            // The gateway is ready as soon as one silo is; users activated before the second silo joins all land on the first.
+            await Eventually.True(() => Task.FromResult(_processes.Take(2).All(p => p.Output.Contains(HostStarted, StringComparison.Ordinal))), "both silos have joined the cluster", TimeSpan.FromSeconds(90), Diagnostics);
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync throws: stop the processes here.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _http?.Dispose();
+        foreach (var p in _processes)
+        {
+            p.Dispose();
+        }
+
+        _redis.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task History_posted_over_http_trains_a_model_both_silos_serve_and_that_survives_a_killed_silo()
+    {
+        var clock = Stopwatch.StartNew();
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 300, Items = 200, Categories = 8, UserPrefix = "it-train-" }, seed: 31);
+        var items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, tags = i.Tags, price = i.Price }).ToArray();
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync("/v1/items", new { items })).StatusCode);
+        var history = world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(4));
+        foreach (var chunk in history.Chunk(1000))
+        {
+            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } });
+            var posted = await Http.PostAsJsonAsync("/v1/events", new { events });
+            Assert.True(posted.StatusCode == HttpStatusCode.Accepted, $"{posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
+        }
+
+        Phase(clock, $"posted {history.Count} events for {world.Users.Count} users");
+
+        // Enough users activated on both silos: the management grain sees activations on two silos.
+        await Eventually.True(async () => await SilosWithActivations() == 2, "both silos host grains", TimeSpan.FromSeconds(60), Diagnostics);
+
+        var started = await Http.PostAsync("/v1/admin/training", null);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var runId = (await Json(started))["runId"]!.GetValue<string>();
+        JsonNode status = null!;
+        await Eventually.True(async () =>
+        {
+            status = await Json(await Http.GetAsync("/v1/admin/training"));
+            return status["runId"]?.GetValue<string>() == runId && status["state"]!.GetValue<string>() is "succeeded" or "failed";
+        }, "training finishes", TimeSpan.FromSeconds(120), Diagnostics);
+        Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
+        var version = status["lastVersion"]!.GetValue<long>();
+        Assert.True(version > 0);
+        Phase(clock, $"training run succeeded (version {version})");
+        Assert.Equal(version, status["activeVersion"]!.GetValue<long>());
+
+        // Training read every posted user back from the Redis streams.
+        var models = await Json(await Http.GetAsync("/v1/models"));
+        Assert.Equal(version, models["activeVersion"]!.GetValue<long>());
+        var listed = Assert.Single(models["versions"]!.AsArray())!;
+        Assert.Equal(version, listed["version"]!.GetValue<long>());
+        Assert.Equal(world.Users.Count, listed["users"]!.GetValue<int>());
+        Assert.Equal(history.Select(e => e.EventId).Distinct().Count(), listed["events"]!.GetValue<long>());
+
+        // Users are spread over both silos; each silo loads the artifact from Redis and serves it.
+        var sample = world.Users.Where((_, i) => i % 5 == 0).Select(u => u.Id).ToList();
+        await Eventually.True(() => AllServedBy(sample, version), "sampled users get recommendations from the trained version", TimeSpan.FromSeconds(60), Diagnostics);
+        foreach (var silo in _processes.Where(p => p.Name.StartsWith("silo", StringComparison.Ordinal)))
+        {
+            Assert.Contains($"Model version {version} loaded", silo.Output, StringComparison.Ordinal);
+        }
+
+        await AssertSimilarItemsFrom(world.Items[0].Id, version);
+        Phase(clock, $"{sample.Count} sampled users served by version {version} on both silos");
+
+        // SIGKILL one silo: no deactivation, no leaving the cluster. Its grains (perhaps the registry and the
+        // training grain) come back on the other silo from Redis once membership declares it dead.
+        _processes[0].KillHard();
+        Phase(clock, "silo1 killed");
+        await Eventually.True(async () => await SilosWithActivations() == 1, "the cluster declares the killed silo dead", TimeSpan.FromSeconds(90), Diagnostics);
+        Phase(clock, "one silo left");
+        await Eventually.True(() => AllServedBy(sample, version), "every sampled user is served by the trained version again", TimeSpan.FromSeconds(60), Diagnostics);
+        Phase(clock, "every sampled user served again");
+
+        var after = await Json(await Http.GetAsync("/v1/models"));
+        Assert.Equal(version, after["activeVersion"]!.GetValue<long>());
+        Assert.Equal(version, Assert.Single(after["versions"]!.AsArray())!["version"]!.GetValue<long>());
+        var training = await Json(await Http.GetAsync("/v1/admin/training"));
+        Assert.Equal("succeeded", training["state"]!.GetValue<string>());
+        Assert.Equal(version, training["lastVersion"]!.GetValue<long>());
+        await AssertSimilarItemsFrom(world.Items[1].Id, version);
+
+        // A silo that never saw the model finds the active version and its artifact in Redis.
+        var fresh = StartSilo("silo3");
+        _processes.Add(fresh);
+        await Eventually.True(() => Task.FromResult(fresh.Output.Contains($"Model version {version} loaded", StringComparison.Ordinal)), "a new silo loads the active model from Redis", TimeSpan.FromSeconds(60), Diagnostics);
+        Phase(clock, "a new silo loaded the model");
+    }
+
+    private void Phase(Stopwatch clock, string what)
+    {
+        output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  {what}");
+        clock.Restart();
+    }
+
+    private async Task AssertSimilarItemsFrom(string item, long version)
+    {
+        using var app = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        app.DefaultRequestHeaders.Add("X-Api-Key", AppKey);
+        var response = await app.GetAsync($"/v1/items/{item}/similar?count=5");
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var similar = await Json(response);
+        Assert.Equal(version, similar["modelVersion"]!.GetValue<long>());
+        var ids = similar["items"]!.AsArray().Select(i => i!["itemId"]!.GetValue<string>()).ToList();
+        Assert.Equal(5, ids.Count);
+        Assert.DoesNotContain(item, ids);
+    }
+
+    private async Task<bool> AllServedBy(IReadOnlyList<string> users, long version)
+    {
+        foreach (var user in users)
+        {
+            var response = await Http.GetAsync($"/v1/users/{user}/recommendations?count=5");
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            var body = await Json(response);
+            if (body["modelVersion"]?.GetValue<long>() != version || body["fallback"]?.GetValue<bool>() != false || body["items"]!.AsArray().Count != 5)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<int> SilosWithActivations()
+    {
+        var response = await Http.GetAsync("/v1/admin/stats");
+        return response.IsSuccessStatusCode ? (await Json(response))["silos"]!.GetValue<int>() : -1;
+    }
+
+    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    private Dictionary<string, string> Environment(int siloPort, int gatewayPort) => new()
+    {
+        ["Cohortly__Cluster"] = "Redis",
+        ["ConnectionStrings__Redis"] = _redis.ConnectionString,
+        ["Cohortly__ClusterId"] = _clusterId,
+        ["Cohortly__Silo__Port"] = siloPort.ToString(CultureInfo.InvariantCulture),
+        ["Cohortly__Silo__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+        ["Cohortly__FlushMilliseconds"] = "200",
+        ["Cohortly__CachePollMilliseconds"] = "200",
+        ["Cohortly__Users__WriteBehindSeconds"] = "1",
+        ["Cohortly__Training__ModelPollSeconds"] = "0.2",
+        // Training publishes the segmentation; the automatic first one would only compete for the CPU.
+        ["Cohortly__Segmentation__MinUsers"] = "1000000",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        ["DOTNET_ENVIRONMENT"] = "Development",
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    };
+
+    private ChildProcess StartSilo(string name)
+    {
+        var dll = Repo.Output("Silo", "Cohortly.Silo.dll");
+        return new ChildProcess(name, "dotnet", [dll], Path.GetDirectoryName(dll)!, Environment(Ports.Free(), Ports.Free()));
+    }
+
+    private ChildProcess StartGateway()
+    {
+        var dll = Repo.Output("Gateway", "Cohortly.Gateway.dll");
+        var env = Environment(0, 0);
+        env["Cohortly__ApiKeys__App"] = AppKey;
+        env["Cohortly__ApiKeys__Admin"] = AdminKey;
+        return new ChildProcess("gateway", "dotnet", [dll, "--urls", $"http://127.0.0.1:{_httpPort}"], Path.GetDirectoryName(dll)!, env);
+    }
+
+    private string Diagnostics() => string.Join("\n", _processes.Select(p => $"--- {p.Name} (exited: {p.HasExited})\n{p.Tail(3000)}"));
+}
