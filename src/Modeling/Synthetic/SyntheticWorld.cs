@@ -127,6 +127,8 @@ public sealed class SyntheticWorld
                 BehaviorType.WindowShopper => 6,
                 _ => 3,
             };
+            // A small catalog cannot give a window shopper six distinct favourites; without the cap this loop never ends.
+            favorites = Math.Min(favorites, categories.Length);
             var picks = new List<int>(favorites);
             while (picks.Count < favorites)
             {
