@@ -320,16 +320,27 @@ public static class RecommendationPipeline
             // A known user with nothing new since training is scored exactly as training scored them (parity);
             // anyone else is folded in from their items.
             var model = signals[s].Model;
-            if (trainedUser >= 0 && trainedUser < model.UserCount)
+            var known = trainedUser >= 0 && trainedUser < model.UserCount;
+            if (index.StandardizedPopularity[s] is { Length: > 0 } rows && model is PopularityRecommender popularity)
             {
-                model.Score(trainedUser, part);
+                // Same numbers as scoring and standardizing here (popularity depends on the user's group only).
+                var g = known ? popularity.GroupOfUser(trainedUser) : -1;
+                rows[(uint)g < (uint)popularity.GroupCount ? g : popularity.GroupCount].CopyTo(part);
             }
             else
             {
-                model.ScoreItems(foldIn, part);
+                if (known)
+                {
+                    model.Score(trainedUser, part);
+                }
+                else
+                {
+                    model.ScoreItems(foldIn, part);
+                }
+
+                ScoreScaling.Standardize(part);
             }
 
-            ScoreScaling.Standardize(part);
             TensorPrimitives.MultiplyAdd(part, weights[s], total, total);
         }
 
