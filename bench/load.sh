@@ -3,6 +3,8 @@
 # against it, and stops it. Usage: bench/load.sh [load options...], e.g. --mode all --users 100000
 # Environment:
 #   COHORTLY_BENCH_PORT         loopback port of the gateway (default 5099)
+#   COHORTLY_BENCH_SILO_PORTS   "silo gateway" ports of the embedded silo (default "11199 30099"), so two
+#                               benches (or a bench and a test run) on one machine do not collide
 #   COHORTLY_BENCH_SERVER_ARGS  extra gateway arguments, e.g. "--Cohortly:Users:WriteBehindSeconds=600"
 #   COHORTLY_BENCH_PIN=1        pin the gateway to CPU 1 and the load client to CPU 0 (taskset), so the
 #                               client's own scheduling and GC cannot steal the server's core
@@ -10,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${COHORTLY_BENCH_PORT:-5099}
+read -r silo_port silo_gateway_port <<<"${COHORTLY_BENCH_SILO_PORTS:-11199 30099}"
 app_key=bench-app-$RANDOM$RANDOM
 admin_key=bench-admin-$RANDOM$RANDOM
 dotnet build -c Release -v quiet --nologo src/Gateway >/dev/null
@@ -26,7 +29,7 @@ bin=src/Gateway/bin/Release/net10.0
 # shellcheck disable=SC2086
 "${server_cpu[@]}" dotnet "$bin/Cohortly.Gateway.dll" --contentRoot "$PWD/$bin" --urls "http://127.0.0.1:$port" \
   --Cohortly:Demo:Enabled=false --Cohortly:ApiKeys:App="$app_key" --Cohortly:ApiKeys:Admin="$admin_key" \
-  --Cohortly:Silo:Port=11199 --Cohortly:Silo:GatewayPort=30099 ${COHORTLY_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
+  --Cohortly:Silo:Port="$silo_port" --Cohortly:Silo:GatewayPort="$silo_gateway_port" ${COHORTLY_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 1 120); do

@@ -30,7 +30,8 @@ internal static class LoadCommand
         var seconds = a.GetInt("seconds", 20);
         var batch = a.GetInt("batch", 500);
         var concurrency = a.GetInt("concurrency", 8);
-        var rate = a.GetInt("rate", 1000);
+        // One population and training, several open-loop rates (e.g. --rate 1000,2000,5000), lowest first.
+        var rates = Rates(a.Get("rate"));
         var seed = a.GetInt("seed", 1);
         if (!url.StartsWith("http://127.", StringComparison.Ordinal) && !url.StartsWith("http://localhost", StringComparison.Ordinal) && !url.StartsWith("http://[::1]", StringComparison.Ordinal))
         {
@@ -72,7 +73,10 @@ internal static class LoadCommand
 
         if (mode is "recommend" or "all")
         {
-            await Recommend(http, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
+            foreach (var rate in rates)
+            {
+                await Recommend(http, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
+            }
         }
 
         if (mode is "ingest" or "all")
@@ -81,6 +85,27 @@ internal static class LoadCommand
         }
 
         return 0;
+    }
+
+    private static int[] Rates(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return [1000];
+        }
+
+        var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rates = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            rates[i] = int.Parse(parts[i], CultureInfo.InvariantCulture);
+            if (rates[i] <= 0)
+            {
+                throw new ArgumentException($"--rate {value}: every rate must be positive");
+            }
+        }
+
+        return rates;
     }
 
     /// <summary>The synthetic catalog, in batches of at most 1,000 items (the endpoint's limit).</summary>

@@ -182,11 +182,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             throw new ArgumentException("vector or score span has the wrong length");
         }
 
-        var y = _itemFactors.AsSpan();
-        for (var i = 0; i < _items; i++)
-        {
-            scores[i] = TensorPrimitives.Dot(y.Slice(i * f, f), userVector);
-        }
+        MatrixVector.Multiply(_itemFactors, _items, f, userVector, scores);
     }
 
     public void ScoreItems(ReadOnlySpan<int> recentItems, Span<float> scores)

@@ -47,6 +47,9 @@ public sealed class PopularityRecommender(PopularityOptions options) : IRecommen
 
     public int GroupCount => _groupCount;
 
+    /// <summary>The group <see cref="Score"/> uses for a user: −1 (global) for users outside the fit or without a group.</summary>
+    public int GroupOfUser(int user) => (uint)user < (uint)_userGroups.Length ? _userGroups[user] : -1;
+
     public void Fit(TrainingData data, Random random, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -22,6 +22,13 @@ public sealed class TopKHeap
 
     public void Clear() => Count = 0;
 
+    /// <summary>
+    /// Once the heap is full, the lowest kept score: a score below it can never enter, so a caller scanning many
+    /// items can skip the call for them (equal scores still go through <see cref="Offer"/> for the index tie-break).
+    /// Negative infinity while the heap is not full.
+    /// </summary>
+    public float Threshold => Count == _scores.Length ? _scores[0] : float.NegativeInfinity;
+
     public void Offer(int index, float score)
     {
         if (float.IsNaN(score))

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Cohortly.Modeling.Diversity;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Exploration;
@@ -29,6 +31,9 @@ public static class RecommendationPipeline
     public const string GlobalModel = "global-model";
     public const string ColdStartContent = "cold-start-content";
     public const string ColdStartPopularity = "cold-start-popularity";
+
+    /// <summary>Per live trending list: which of its entries the bundle does not know (see <see cref="UnknownRanks"/>).</summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<TrendingItem>, UnknownTrendingItems> UnknownTrending = new();
 
     /// <summary>How many candidates per requested item go through the context re-rank, MMR and exploration.</summary>
     private const int PoolFactor = 3;
@@ -318,16 +323,27 @@ public static class RecommendationPipeline
             // A known user with nothing new since training is scored exactly as training scored them (parity);
             // anyone else is folded in from their items.
             var model = signals[s].Model;
-            if (trainedUser >= 0 && trainedUser < model.UserCount)
+            var known = trainedUser >= 0 && trainedUser < model.UserCount;
+            if (index.StandardizedPopularity[s] is { Length: > 0 } rows && model is PopularityRecommender popularity)
             {
-                model.Score(trainedUser, part);
+                // Same numbers as scoring and standardizing here (popularity depends on the user's group only).
+                var g = known ? popularity.GroupOfUser(trainedUser) : -1;
+                rows[(uint)g < (uint)popularity.GroupCount ? g : popularity.GroupCount].CopyTo(part);
             }
             else
             {
-                model.ScoreItems(foldIn, part);
+                if (known)
+                {
+                    model.Score(trainedUser, part);
+                }
+                else
+                {
+                    model.ScoreItems(foldIn, part);
+                }
+
+                ScoreScaling.Standardize(part);
             }
 
-            ScoreScaling.Standardize(part);
             TensorPrimitives.MultiplyAdd(part, weights[s], total, total);
         }
 
@@ -414,17 +430,35 @@ public static class RecommendationPipeline
             var scores = new float[take];
             heap.Clear();
             var e = 0;
+            var threshold = float.NegativeInfinity;
+            var width = Vector256<float>.Count;
             for (var i = 0; i < total.Length; i++)
             {
+                // Whole blocks below the heap's threshold cannot enter; skip them (and their excluded indices).
+                if (Vector256.IsHardwareAccelerated && i + width <= total.Length
+                    && Vector256.LessThanAll(Vector256.Create(total.Slice(i, width)), Vector256.Create(threshold)))
+                {
+                    while (e < excludedSorted.Length && excludedSorted[e] < i + width)
+                    {
+                        e++;
+                    }
+
+                    i += width - 1;
+                    continue;
+                }
+
                 if (e < excludedSorted.Length && excludedSorted[e] == i)
                 {
                     e++;
                     continue;
                 }
 
-                if (float.IsFinite(total[i]))
+                // Most items cannot enter a full heap; skipping them here saves the call (same result).
+                var score = total[i];
+                if (score >= threshold && float.IsFinite(score))
                 {
-                    heap.Offer(i, total[i]);
+                    heap.Offer(i, score);
+                    threshold = heap.Threshold;
                 }
             }
 
@@ -456,10 +490,11 @@ public static class RecommendationPipeline
         HashSet<string>? seen = null;
         foreach (var list in (ReadOnlySpan<IReadOnlyList<TrendingItem>>)[request.CohortTrending, request.GlobalTrending])
         {
-            for (var r = 0; r < list.Count && added < budget; r++)
+            var unknown = UnknownRanks(bundle, list);
+            for (var u = 0; u < unknown.Length && added < budget; u++)
             {
-                var id = list[r].ItemId;
-                if (bundle.ItemIndex(id) is not null || request.Excluded.Contains(id) || !(seen ??= new(StringComparer.Ordinal)).Add(id))
+                var id = list[unknown[u]].ItemId;
+                if (request.Excluded.Contains(id) || !(seen ??= new(StringComparer.Ordinal)).Add(id))
                 {
                     continue;
                 }
@@ -476,6 +511,37 @@ public static class RecommendationPipeline
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Ranks (ascending) of the trending entries the bundle does not know. Every request of a cohort sees the same
+    /// trending list instance until the next snapshot, and nearly all of its items are known to the model, so the
+    /// answer is kept per list (and bundle) instead of one id lookup per entry and request.
+    /// </summary>
+    private static int[] UnknownRanks(ModelBundle bundle, IReadOnlyList<TrendingItem> list)
+    {
+        if (list.Count == 0)
+        {
+            return [];
+        }
+
+        if (UnknownTrending.TryGetValue(list, out var cached) && ReferenceEquals(cached.Bundle, bundle))
+        {
+            return cached.Ranks;
+        }
+
+        var ranks = new List<int>();
+        for (var r = 0; r < list.Count; r++)
+        {
+            if (bundle.ItemIndex(list[r].ItemId) is null)
+            {
+                ranks.Add(r);
+            }
+        }
+
+        var entry = new UnknownTrendingItems(bundle, [.. ranks]);
+        UnknownTrending.AddOrUpdate(list, entry);
+        return entry.Ranks;
     }
 
     private static bool PassesCategories(ServingRequest request, IReadOnlyList<string>? categories)
@@ -622,6 +688,8 @@ public static class RecommendationPipeline
 
     internal static string Title(ModelBundle bundle, int item) =>
         item < bundle.Items.Count && !string.IsNullOrEmpty(bundle.Items[item].Title) ? bundle.Items[item].Title : bundle.ItemIds[item];
+
+    private sealed record UnknownTrendingItems(ModelBundle Bundle, int[] Ranks);
 
     /// <summary>One item on its way through the re-rank steps; <see cref="Item"/> is −1 for items the bundle does not know.</summary>
     private sealed class Candidate(int item, string id, double relevance, int order)

@@ -62,6 +62,28 @@ internal sealed class ServingIndex
             CohortPopularity[g] = WeightedCohortPopularity(scorer, g, GroupWeights[g]);
         }
 
+        StandardizedPopularity = new float[SignalCount][][];
+        for (var s = 0; s < SignalCount; s++)
+        {
+            if (signals[s].Model is PopularityRecommender popularity && popularity.ItemCount == ItemCount)
+            {
+                // One row per group and a last one for the global counts: what Score + Standardize give any user.
+                var rows = new float[popularity.GroupCount + 1][];
+                for (var g = 0; g <= popularity.GroupCount; g++)
+                {
+                    rows[g] = new float[ItemCount];
+                    popularity.ScoreGroup(g < popularity.GroupCount ? g : -1, rows[g]);
+                    ScoreScaling.Standardize(rows[g]);
+                }
+
+                StandardizedPopularity[s] = rows;
+            }
+            else
+            {
+                StandardizedPopularity[s] = [];
+            }
+        }
+
         Factors = bundle.Factors.Factors;
         UnitFactors = bundle.Factors.ItemCount == ItemCount ? UnitRows(bundle.Factors.AllItemFactors, ItemCount, Factors) : new float[ItemCount * Factors];
         PopularityStandardized = new float[ItemCount];
@@ -117,6 +139,12 @@ internal sealed class ServingIndex
 
     /// <summary>Per group: weight × standardized cohort popularity, or an empty array when the weight is 0.</summary>
     public float[][] CohortPopularity { get; }
+
+    /// <summary>
+    /// Per signal: for a popularity signal, its standardized scores per group (last row: global), which do not
+    /// depend on the user beyond the group, so requests copy them instead of scoring and standardizing; empty otherwise.
+    /// </summary>
+    public float[][][] StandardizedPopularity { get; }
 
     public int Factors { get; }
 
