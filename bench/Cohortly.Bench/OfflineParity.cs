@@ -39,6 +39,9 @@ internal static class OfflineParity
         var bundle = TrainingPipeline.Run(input, options, progress, cancellationToken);
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
+        // Serve at the training clock, as the server does: live cohorts are assigned from features measured at the
+        // wall clock and the context re-rank reads the request's hour of day.
+        var servingNow = trainingNow ?? now;
         var profiles = data.Profiles();
         var users = scorer.Users.ToArray();
         var lists = new IReadOnlyList<string>?[users.Length];
@@ -48,7 +51,7 @@ internal static class OfflineParity
         Parallel.For(0, users.Length, new ParallelOptions { CancellationToken = cancellationToken }, x =>
         {
             var u = users[x];
-            var features = ProfileFeatures.Extract(profiles[u], data.LastTimestampMs);
+            var features = ProfileFeatures.Extract(profiles[u], servingNow.ToUnixTimeMilliseconds());
             var segmentation = bundle.Segmentation;
             var nearest = segmentation.NearestIndex(features, out _);
             int? cohort = nearest >= 0 ? segmentation.CohortIds[nearest] : null;
@@ -59,7 +62,7 @@ internal static class OfflineParity
                 CohortId = cohort,
                 CohortLabel = nearest >= 0 ? segmentation.Labels[nearest] : null,
                 Excluded = new HashSet<string>(scorer.KnownItemIds(u), StringComparer.Ordinal),
-                Now = now,
+                Now = servingNow,
                 Count = scorer.K,
                 Explore = false,
             });
