@@ -407,30 +407,20 @@ internal static class ReplayCommand
 
         Console.Error.WriteLine(lines[0]);
         Console.Error.WriteLine("offline: training in-process on the replayed events…");
-        OfflineResult offline;
-        try
+        var shown = "";
+        var gate = new Lock();
+        var offline = OfflineParity.Run(data, scorer, options, trainingNow, new SyncProgress(p =>
         {
-            var shown = "";
-            var gate = new Lock();
-            offline = OfflineParity.Run(data, scorer, options, trainingNow, new SyncProgress(p =>
+            var text = $"  offline training: {p.Stage} {p.Fraction * 100:F0}%";
+            lock (gate)
             {
-                var text = $"  offline training: {p.Stage} {p.Fraction * 100:F0}%";
-                lock (gate)
+                if (text != shown)
                 {
-                    if (text != shown)
-                    {
-                        Console.Error.WriteLine(text);
-                        shown = text;
-                    }
+                    Console.Error.WriteLine(text);
+                    shown = text;
                 }
-            }), cancellationToken);
-        }
-        catch (Exception e) when (NotImplemented(e) is { } missing)
-        {
-            lines.Add($"offline: not available in this build ({missing.TargetSite?.DeclaringType?.Name}.{missing.TargetSite?.Name} is not implemented); no parity ratio");
-            Console.Error.WriteLine(lines[^1]);
-            return lines;
-        }
+            }
+        }), cancellationToken);
 
         var off = scorer.Score(offline.Lists);
         var check = scorer.EvaluatorScore(offline.Lists);
@@ -469,14 +459,6 @@ internal static class ReplayCommand
 
         return lines;
     }
-
-    // Parallel loops wrap the pipeline's exception; a contract not filled in yet is reported, not crashed on.
-    private static NotImplementedException? NotImplemented(Exception e) => e switch
-    {
-        NotImplementedException n => n,
-        AggregateException a => a.Flatten().InnerExceptions.OfType<NotImplementedException>().FirstOrDefault(),
-        _ => null,
-    };
 
     private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
 
