@@ -40,22 +40,5 @@ public sealed class SegmentationCache
     public static SegmentationModel ToModel(SegmentationVersionInfo info) =>
         new(info.Version, info.FeatureNames, new FeatureScaler(info.Means, info.Scales), info.Centroids, info.CohortIds, info.Labels);
 
-    public string? LabelOf(int cohortId)
-    {
-        var model = _current;
-        if (model is null)
-        {
-            return null;
-        }
-
-        for (var i = 0; i < model.CohortIds.Count; i++)
-        {
-            if (model.CohortIds[i] == cohortId)
-            {
-                return model.Labels[i];
-            }
-        }
-
-        return null;
-    }
+    public string? LabelOf(int cohortId) => _current?.LabelOf(cohortId);
 }

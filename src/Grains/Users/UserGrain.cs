@@ -155,7 +155,7 @@ public sealed partial class UserGrain(
             provisional = true;
         }
 
-        var label = cohortId is { } cid ? segmentation.LabelOf(cid) ?? LabelInBundle(bundle, cid) : null;
+        var label = cohortId is { } cid ? segmentation.LabelOf(cid) ?? bundle.Segmentation.LabelOf(cid) : null;
         var excluded = ExcludedItems(profile);
         var arms = cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
         var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
@@ -216,13 +216,12 @@ public sealed partial class UserGrain(
         var s = state.State;
         var cohort = s.CohortId is { } id ? cohorts.Get(id) : null;
         var global = cohorts.Get(CohortSnapshotCache.Global);
-        var excluded = new HashSet<string>(s.Profile.PurchasedItems, StringComparer.Ordinal);
-        excluded.UnionWith(s.Profile.DismissedItems);
+        var excluded = ExcludedItems(s.Profile);
 
         var ranked = PopularityRanker.Rank(
             ToScored(cohort?.TopItems),
             ToScored(global?.TopItems),
-            item => excluded.Contains(item) || !catalog.IsAvailable(item) || !PassesCategoryFilters(item, request),
+            item => excluded.Contains(item) || !catalog.IsAvailable(item) || !CategoryFilter.Passes(catalog.Find(item)?.Categories, request.IncludeCategories, request.ExcludeCategories),
             request.Count);
 
         var label = s.CohortId is { } cid ? segmentation.LabelOf(cid) ?? cohort?.Label : null;
@@ -239,53 +238,7 @@ public sealed partial class UserGrain(
         return new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items);
     }
 
-    private bool PassesCategoryFilters(string itemId, RecommendationRequest request)
-    {
-        if (request.IncludeCategories is null && request.ExcludeCategories is null)
-        {
-            return true;
-        }
-
-        var categories = catalog.Find(itemId)?.Categories ?? [];
-        if (request.ExcludeCategories is { } excluded && Overlaps(categories, excluded))
-        {
-            return false;
-        }
-
-        return request.IncludeCategories is not { } included || Overlaps(categories, included);
-    }
-
-    private static bool Overlaps(IReadOnlyList<string> a, IReadOnlyList<string> b)
-    {
-        foreach (var x in a)
-        {
-            foreach (var y in b)
-            {
-                if (string.Equals(x, y, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     private IReadOnlyList<string>? CategoriesOf(string itemId) => catalog.Find(itemId)?.Categories;
-
-    private static string? LabelInBundle(ModelBundle bundle, int cohortId)
-    {
-        var seg = bundle.Segmentation;
-        for (var i = 0; i < seg.CohortIds.Count; i++)
-        {
-            if (seg.CohortIds[i] == cohortId)
-            {
-                return seg.Labels[i];
-            }
-        }
-
-        return null;
-    }
 
     private static List<ScoreContribution>? Contributions(IReadOnlyList<FeatureContribution>? contributions)
     {

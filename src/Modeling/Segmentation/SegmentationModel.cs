@@ -37,6 +37,20 @@ public sealed record SegmentationModel(
         return best;
     }
 
+    /// <summary>Label of a stable cohort id, or null when this version has no such cohort.</summary>
+    public string? LabelOf(int cohortId)
+    {
+        for (var i = 0; i < CohortIds.Count; i++)
+        {
+            if (CohortIds[i] == cohortId)
+            {
+                return Labels[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Stable cohort id for a raw feature vector.</summary>
     public int Assign(ReadOnlySpan<float> raw) => CohortIds[NearestIndex(raw, out _)];
 }

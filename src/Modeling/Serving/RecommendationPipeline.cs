@@ -544,36 +544,8 @@ public static class RecommendationPipeline
         return entry.Ranks;
     }
 
-    private static bool PassesCategories(ServingRequest request, IReadOnlyList<string>? categories)
-    {
-        if (request.IncludeCategories is { Count: > 0 } include && !Overlaps(include, categories))
-        {
-            return false;
-        }
-
-        return request.ExcludeCategories is not { Count: > 0 } exclude || !Overlaps(exclude, categories);
-    }
-
-    private static bool Overlaps(IReadOnlyList<string> wanted, IReadOnlyList<string>? categories)
-    {
-        if (categories is null)
-        {
-            return false;
-        }
-
-        for (var a = 0; a < wanted.Count; a++)
-        {
-            for (var b = 0; b < categories.Count; b++)
-            {
-                if (string.Equals(wanted[a], categories[b], StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
+    private static bool PassesCategories(ServingRequest request, IReadOnlyList<string>? categories) =>
+        CategoryFilter.Passes(categories, request.IncludeCategories, request.ExcludeCategories);
 
     private static List<Candidate> Diversify(ServingIndex index, List<Candidate> pool, double lambda)
     {
