@@ -19,34 +19,7 @@ namespace Cohortly.Bench;
 /// </summary>
 internal static class FreshnessCommand
 {
-    public static async Task<int> RunAsync(string[] args)
-    {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler cancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += cancel;
-        try
-        {
-            return await Run(new BenchArgs(args), args, cts.Token);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"freshness: {e.Message}");
-            return 2;
-        }
-        catch (Exception e) when (e is ReplayRejectedException or HttpRequestException or TimeoutException)
-        {
-            Console.Error.WriteLine($"freshness: FAILED: {e.Message}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= cancel;
-        }
-    }
+    public static Task<int> RunAsync(string[] args) => HttpBenchRunner.RunAsync("freshness", args, Run);
 
     private static async Task<int> Run(BenchArgs a, string[] rawArgs, CancellationToken cancellationToken)
     {

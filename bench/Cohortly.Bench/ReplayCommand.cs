@@ -19,34 +19,7 @@ internal static class ReplayCommand
 {
     private const int K = 10;
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler cancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        Console.CancelKeyPress += cancel;
-        try
-        {
-            return await Run(new BenchArgs(args), args, cts.Token);
-        }
-        catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException)
-        {
-            Console.Error.WriteLine($"replay: {e.Message}");
-            return 2;
-        }
-        catch (Exception e) when (e is ReplayRejectedException or HttpRequestException or TimeoutException)
-        {
-            Console.Error.WriteLine($"replay: FAILED: {e.Message}");
-            return 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= cancel;
-        }
-    }
+    public static Task<int> RunAsync(string[] args) => HttpBenchRunner.RunAsync("replay", args, Run);
 
     private static async Task<int> Run(BenchArgs a, string[] rawArgs, CancellationToken cancellationToken)
     {
