@@ -25,6 +25,10 @@ public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<Clu
 
         await fixture.Publish([Event("wb-3", "wb-user", "i3", InteractionType.Purchase)]);
         await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 3, "a later event is written behind as well");
+
+        var stored = (await Stored(storage, user.GetGrainId()))!;
+        Assert.Equal(1, stored.Profile.Count(InteractionType.Purchase));
+        Assert.Equal(["i3"], stored.Profile.PurchasedItems);
     }
 
     private static async Task<UserState?> Stored(IGrainStorage storage, GrainId id)
