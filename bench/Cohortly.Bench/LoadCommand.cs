@@ -75,7 +75,7 @@ internal static class LoadCommand
         {
             foreach (var rate in rates)
             {
-                await Recommend(http, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
+                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
             }
         }
 
@@ -293,7 +293,7 @@ internal static class LoadCommand
         Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; throttled (503) batches {throttled}; failed batches {failed}; batch latency {Percentiles(latencies)}");
     }
 
-    private static async Task Recommend(HttpClient http, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed)
+    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed)
     {
         var rng = new Random(seed + 1);
         var total = (int)(rate * duration.TotalSeconds);
@@ -313,6 +313,9 @@ internal static class LoadCommand
             users[i] = world.Users[rng.Next(world.Users.Count)].Id;
         }
 
+        // CPU time of both processes over the measured requests: what one request costs the server (and this client).
+        var serverCpuBefore = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>();
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
         var ticksPerRequest = Stopwatch.Frequency / (double)rate;
         var next = 0;
@@ -351,7 +354,10 @@ internal static class LoadCommand
 
         await Task.WhenAll(tasks);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+        var serverCpu = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>() - serverCpuBefore;
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
+        Console.WriteLine($"recommend: CPU per request: server {serverCpu * 1e6 / total:F0} µs ({serverCpu / elapsed:F2} cores), load client {clientCpu * 1e6 / total:F0} µs ({clientCpu / elapsed:F2} cores)");
     }
 
     private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)

@@ -11,6 +11,7 @@ public sealed record ClusterStats(
     IReadOnlyList<GrainTypeCount> ActivationsByType,
     long GatewayProcessManagedBytes,
     long GatewayProcessWorkingSetBytes,
+    double GatewayProcessCpuSeconds,
     bool Embedded);
 
 public static class StatsEndpoints
@@ -20,7 +21,7 @@ public static class StatsEndpoints
         routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
             .MapGet("/stats", Stats)
             .WithName("ClusterStats")
-            .WithSummary("Activations per grain type and this process's memory; ?gc=true collects garbage first (for measurements)")
+            .WithSummary("Activations per grain type and this process's memory and CPU time; ?gc=true collects garbage first (for measurements)")
             .Produces<ClusterStats>();
     }
 
@@ -47,6 +48,7 @@ public static class StatsEndpoints
             byType,
             GC.GetTotalMemory(forceFullCollection: false),
             process.WorkingSet64,
+            process.TotalProcessorTime.TotalSeconds,
             !cluster.Value.IsRedis));
     }
 }

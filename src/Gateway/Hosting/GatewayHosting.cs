@@ -22,9 +22,10 @@ public static class GatewayHosting
             builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
         }
 
-        builder.Services.AddCohortlyTelemetry(options.IsRedis ? "cohortly-gateway" : "cohortly-embedded")
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation())
-            .WithTracing(t => t.AddAspNetCoreInstrumentation());
+        builder.Services.AddCohortlyTelemetry(
+            options.IsRedis ? "cohortly-gateway" : "cohortly-embedded",
+            tracing: t => t.AddAspNetCoreInstrumentation(),
+            metrics: m => m.AddAspNetCoreInstrumentation());
         return options;
     }
 

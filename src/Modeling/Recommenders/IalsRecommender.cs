@@ -68,6 +68,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
 
     private float[] _userFactors = [];
     private float[] _itemFactors = [];
+    private float[] _packedItems = []; // the item factors in MatrixVector's panel layout, for scoring every item
     private double[] _foldInBase = []; // YᵀY + λI of the final item factors
     private int _users;
     private int _items;
@@ -125,6 +126,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
 
         _meanUserMass = MeanMass(userItems, _items, Options.Alpha);
         _foldInBase = FoldInBase(Gramian(_itemFactors, _items, f, parallel, missing), f, Options.Regularization);
+        _packedItems = MatrixVector.Pack(_itemFactors, _items, f);
     }
 
     private static float[] MissingWeights(SparseMatrix itemUsers, float exponent)
@@ -182,7 +184,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             throw new ArgumentException("vector or score span has the wrong length");
         }
 
-        MatrixVector.Multiply(_itemFactors, _items, f, userVector, scores);
+        MatrixVector.MultiplyPacked(_packedItems, _items, f, userVector, scores);
     }
 
     public void ScoreItems(ReadOnlySpan<int> recentItems, Span<float> scores)
@@ -214,12 +216,13 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
 
         // Serving path: pooled buffers, no per-call allocation.
         var aBuffer = ArrayPool<double>.Shared.Rent(f * f);
-        var bBuffer = ArrayPool<double>.Shared.Rent(f);
+        var bBuffer = ArrayPool<double>.Shared.Rent(2 * f);
         int[]? sorted = null;
         try
         {
             var a = aBuffer.AsSpan(0, f * f);
             var b = bBuffer.AsSpan(0, f);
+            var y = bBuffer.AsSpan(f, f);
             _foldInBase.CopyTo(a);
             b.Clear();
             var list = items;
@@ -247,19 +250,12 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
                 previous = item;
                 var r = values.IsEmpty ? 1f : values[k];
                 valueSum += r;
-                var y = ItemFactors(item);
                 var confidence = 1 + (alpha * r);
                 var w = _missingWeights.Length == 0 ? alpha * r : confidence - _missingWeights[item];
-                for (var p = 0; p < f; p++)
-                {
-                    b[p] += confidence * y[p];
-                    var wyp = w * y[p];
-                    var row = a.Slice(p * f, f);
-                    for (var q = 0; q < f; q++)
-                    {
-                        row[q] += wyp * y[q];
-                    }
-                }
+                TensorPrimitives.ConvertChecked<float, double>(ItemFactors(item), y);
+                TensorPrimitives.MultiplyAdd(y, confidence, b, b);
+                // Only the lower triangle: the base is symmetric and the Cholesky solve reads nothing else.
+                DenseLinearAlgebra.AddLowerOuterProduct(a, f, y, w);
             }
 
             // The base holds YᵀY + λI; swap in this row's own λ when it is frequency-scaled.
@@ -349,6 +345,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         model._missingWeights = BinaryArrays.ReadSingle(reader, missingCount);
         float[]? missing = missingCount == 0 ? null : model._missingWeights;
         model._foldInBase = FoldInBase(Gramian(model._itemFactors, items, f, Parallelism.Options(-1, default), missing), f, options.Regularization);
+        model._packedItems = MatrixVector.Pack(model._itemFactors, items, f);
         return model;
     }
 

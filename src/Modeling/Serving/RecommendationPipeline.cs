@@ -428,40 +428,7 @@ public static class RecommendationPipeline
             var heap = new TopKHeap(take);
             var top = new int[take];
             var scores = new float[take];
-            heap.Clear();
-            var e = 0;
-            var threshold = float.NegativeInfinity;
-            var width = Vector256<float>.Count;
-            for (var i = 0; i < total.Length; i++)
-            {
-                // Whole blocks below the heap's threshold cannot enter; skip them (and their excluded indices).
-                if (Vector256.IsHardwareAccelerated && i + width <= total.Length
-                    && Vector256.LessThanAll(Vector256.Create(total.Slice(i, width)), Vector256.Create(threshold)))
-                {
-                    while (e < excludedSorted.Length && excludedSorted[e] < i + width)
-                    {
-                        e++;
-                    }
-
-                    i += width - 1;
-                    continue;
-                }
-
-                if (e < excludedSorted.Length && excludedSorted[e] == i)
-                {
-                    e++;
-                    continue;
-                }
-
-                // Most items cannot enter a full heap; skipping them here saves the call (same result).
-                var score = total[i];
-                if (score >= threshold && float.IsFinite(score))
-                {
-                    heap.Offer(i, score);
-                    threshold = heap.Threshold;
-                }
-            }
-
+            TopK.Fill(total, excludedSorted, heap);
             var found = heap.Drain(top, scores);
             for (var k = 0; k < found && pool.Count < want; k++)
             {
