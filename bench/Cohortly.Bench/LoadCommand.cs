@@ -11,7 +11,8 @@ namespace Cohortly.Bench;
 /// <summary>
 /// HTTP load against a running gateway, from this machine over loopback, bounded in time and count:
 ///   ingest     batches of events from synthetic users as fast as the gateway accepts them
-///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time
+///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time. By default a lean
+///              pre-encoded HTTP/1.1 driver sends them (--client raw, --connections 64); --client http uses HttpClient
 ///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
@@ -75,7 +76,7 @@ internal static class LoadCommand
         {
             foreach (var rate in rates)
             {
-                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed);
+                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64));
             }
         }
 
@@ -293,11 +294,17 @@ internal static class LoadCommand
         Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; throttled (503) batches {throttled}; failed batches {failed}; batch latency {Percentiles(latencies)}");
     }
 
-    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed)
+    /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
+    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections)
     {
+        if (client is not ("raw" or "http"))
+        {
+            throw new ArgumentException($"--client {client}: expected raw or http");
+        }
+
         var rng = new Random(seed + 1);
         var total = (int)(rate * duration.TotalSeconds);
-        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), count={count}");
+        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), count={count}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
         // Warm-up: connections and JIT, not measured.
         for (var i = 0; i < 200; i++)
         {
@@ -306,7 +313,6 @@ internal static class LoadCommand
 
         var latencies = new double[total];
         var errors = 0;
-        var tasks = new List<Task>(total);
         var users = new string[total];
         for (var i = 0; i < total; i++)
         {
@@ -316,44 +322,68 @@ internal static class LoadCommand
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
         var serverCpuBefore = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>();
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var start = Stopwatch.GetTimestamp();
-        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
-        var next = 0;
-        // Sleep-and-release dispatch (no spinning: this client shares the machine with the server).
-        // Each request's latency counts from its scheduled time, so dispatch delay counts against us.
-        while (next < total)
+        double elapsed;
+        if (client == "raw")
         {
-            var now = Stopwatch.GetTimestamp();
-            while (next < total && start + (long)(next * ticksPerRequest) <= now)
+            var paths = new string[total];
+            for (var i = 0; i < total; i++)
             {
-                tasks.Add(Send(next, start + (long)(next * ticksPerRequest)));
-                next++;
+                paths[i] = $"/v1/users/{users[i]}/recommendations?count={count}";
             }
 
-            await Task.Delay(1);
+            var result = await RawHttpLoad.RunAsync(http.BaseAddress!, http.DefaultRequestHeaders.GetValues("X-Api-Key").First(), paths, rate, connections);
+            latencies = result.LatenciesMs;
+            errors = result.Errors;
+            elapsed = result.ElapsedSeconds;
+        }
+        else
+        {
+            elapsed = await SendWithHttpClient();
         }
 
-        async Task Send(int index, long scheduled)
+        async Task<double> SendWithHttpClient()
         {
-            try
+            var tasks = new List<Task>(total);
+            var start = Stopwatch.GetTimestamp();
+            var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+            var next = 0;
+            // Sleep-and-release dispatch (no spinning: this client shares the machine with the server).
+            // Each request's latency counts from its scheduled time, so dispatch delay counts against us.
+            while (next < total)
             {
-                using var response = await http.GetAsync($"/v1/users/{users[index]}/recommendations?count={count}");
-                await response.Content.ReadAsByteArrayAsync();
-                if (!response.IsSuccessStatusCode)
+                var now = Stopwatch.GetTimestamp();
+                while (next < total && start + (long)(next * ticksPerRequest) <= now)
+                {
+                    tasks.Add(Send(next, start + (long)(next * ticksPerRequest)));
+                    next++;
+                }
+
+                await Task.Delay(1);
+            }
+
+            async Task Send(int index, long scheduled)
+            {
+                try
+                {
+                    using var response = await http.GetAsync($"/v1/users/{users[index]}/recommendations?count={count}");
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (HttpRequestException)
                 {
                     Interlocked.Increment(ref errors);
                 }
-            }
-            catch (HttpRequestException)
-            {
-                Interlocked.Increment(ref errors);
+
+                latencies[index] = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
             }
 
-            latencies[index] = Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds;
+            await Task.WhenAll(tasks);
+            return Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
-        await Task.WhenAll(tasks);
-        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
         var serverCpu = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>() - serverCpuBefore;
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");

@@ -67,6 +67,32 @@ public sealed class ServingTests(TrainingFixture fixture)
     }
 
     [Fact]
+    public async Task An_item_withdrawn_from_the_catalog_leaves_the_next_recommendations_and_returns_when_restored()
+    {
+        await ServedVersion();
+        var user = fixture.Client.GetGrain<IUserGrain>(fixture.World.Users[5].Id);
+        var request = new RecommendationRequest(10, Explore: false);
+        var top = (await user.Recommend(request)).Items[0].ItemId;
+        var item = fixture.World.Items.Single(i => i.Id == top);
+        var catalog = fixture.Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
+        var cache = fixture.Service<Cohortly.Grains.Services.CatalogCache>();
+
+        var withdrawn = await catalog.Upsert([new ItemRecord(item.Id, item.Title, [item.Category], [.. item.Tags], item.Price, false, DateTimeOffset.UtcNow)]);
+        try
+        {
+            await Eventually.True(() => Task.FromResult(cache.Version >= withdrawn), "the silo's catalog cache loads the withdrawal");
+            Assert.DoesNotContain((await user.Recommend(request)).Items, i => i.ItemId == top);
+        }
+        finally
+        {
+            var restored = await catalog.Upsert([new ItemRecord(item.Id, item.Title, [item.Category], [.. item.Tags], item.Price, true, DateTimeOffset.UtcNow)]);
+            await Eventually.True(() => Task.FromResult(cache.Version >= restored), "the silo's catalog cache loads the restoration");
+        }
+
+        Assert.Equal(top, (await user.Recommend(request)).Items[0].ItemId);
+    }
+
+    [Fact]
     public async Task A_cohort_the_model_does_not_know_is_served_by_the_global_model_and_says_so()
     {
         var version = await ServedVersion();

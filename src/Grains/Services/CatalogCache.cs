@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Training;
 
 namespace Cohortly.Grains.Services;
 
@@ -10,6 +11,7 @@ namespace Cohortly.Grains.Services;
 public sealed class CatalogCache
 {
     private volatile Snapshot _snapshot = new(-1, new Dictionary<string, ItemInfo>(StringComparer.Ordinal));
+    private volatile UnavailableFlags? _unavailable;
 
     public long Version => _snapshot.Version;
 
@@ -18,6 +20,32 @@ public sealed class CatalogCache
     public ItemInfo? Find(string itemId) => _snapshot.Items.GetValueOrDefault(itemId);
 
     public bool IsAvailable(string itemId) => Find(itemId)?.Available ?? true;
+
+    /// <summary>
+    /// Which of the bundle's items the catalog has withdrawn, indexed like the bundle's item ids; kept until the catalog
+    /// or the bundle changes, so serving reads a flag per candidate instead of looking every candidate up by id.
+    /// </summary>
+    public bool[] UnavailableIn(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        var snapshot = _snapshot;
+        if (_unavailable is { } cached && ReferenceEquals(cached.Snapshot, snapshot) && ReferenceEquals(cached.Bundle, bundle))
+        {
+            return cached.Flags;
+        }
+
+        var flags = new bool[bundle.ItemIds.Count];
+        foreach (var item in snapshot.Items.Values)
+        {
+            if (!item.Available && bundle.ItemIndex(item.Id) is { } i && i < flags.Length)
+            {
+                flags[i] = true;
+            }
+        }
+
+        _unavailable = new UnavailableFlags(snapshot, bundle, flags);
+        return flags;
+    }
 
     public async Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
@@ -45,4 +73,6 @@ public sealed class CatalogCache
     }
 
     private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items);
+
+    private sealed record UnavailableFlags(Snapshot Snapshot, ModelBundle Bundle, bool[] Flags);
 }

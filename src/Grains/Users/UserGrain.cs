@@ -168,6 +168,7 @@ public sealed partial class UserGrain(
             PositiveRating = training.PositiveRating,
             Excluded = excluded,
             IsAvailable = catalog.IsAvailable,
+            UnavailableItems = catalog.UnavailableIn(bundle),
             CategoriesOf = CategoriesOf,
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,

@@ -433,7 +433,7 @@ public static class RecommendationPipeline
             for (var k = 0; k < found && pool.Count < want; k++)
             {
                 var id = bundle.ItemIds[top[k]];
-                if ((request.IsAvailable is null || request.IsAvailable(id)) && PassesCategories(request, bundle.Items.Count > top[k] ? bundle.Items[top[k]].Categories : null))
+                if (IsAvailable(request, top[k], id) && PassesCategories(request, bundle.Items.Count > top[k] ? bundle.Items[top[k]].Categories : null))
                 {
                     pool.Add(new Candidate(top[k], id, scores[k], pool.Count));
                 }
@@ -510,6 +510,11 @@ public static class RecommendationPipeline
         UnknownTrending.AddOrUpdate(list, entry);
         return entry.Ranks;
     }
+
+    private static bool IsAvailable(ServingRequest request, int item, string id) =>
+        request.UnavailableItems is { } unavailable && item < unavailable.Count
+            ? !unavailable[item]
+            : request.IsAvailable is null || request.IsAvailable(id);
 
     private static bool PassesCategories(ServingRequest request, IReadOnlyList<string>? categories) =>
         CategoryFilter.Passes(categories, request.IncludeCategories, request.ExcludeCategories);

@@ -36,6 +36,13 @@ public sealed record ServingRequest
     /// <summary>Live availability from the catalog; null treats every item as available.</summary>
     public Func<string, bool>? IsAvailable { get; init; }
 
+    /// <summary>
+    /// The same availability for the bundle's items, indexed like its item ids (true = not available), when the caller
+    /// keeps one per catalog version and bundle: a flag read instead of a lookup by id for every candidate. When set,
+    /// <see cref="IsAvailable"/> is asked only about items the bundle does not know.
+    /// </summary>
+    public IReadOnlyList<bool>? UnavailableItems { get; init; }
+
     /// <summary>Live categories of an item (catalog), for request filters on items newer than the model; null uses the bundle's metadata.</summary>
     public Func<string, IReadOnlyList<string>?>? CategoriesOf { get; init; }
 

@@ -156,6 +156,34 @@ public sealed class RecommendationPipelineTests
     }
 
     [Fact]
+    public void Unavailable_flags_by_item_index_exclude_items_without_asking_for_each_id()
+    {
+        var w = Plain.Value;
+        var u = UsersWithHistory(w, 1)[0];
+        var first = Ids(RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u, 20)));
+        var flags = new bool[w.Bundle.ItemIds.Count];
+        flags[w.Bundle.ItemIndex(first[0])!.Value] = true;
+        flags[w.Bundle.ItemIndex(first[3])!.Value] = true;
+        var asked = 0;
+
+        var ids = Ids(RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u, 20) with
+        {
+            UnavailableItems = flags,
+            IsAvailable = _ =>
+            {
+                asked++;
+                return true;
+            },
+        }));
+
+        Assert.Equal(20, ids.Length);
+        Assert.DoesNotContain(first[0], ids);
+        Assert.DoesNotContain(first[3], ids);
+        Assert.Contains(first[1], ids);
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
     public void Viewed_but_not_consumed_recent_items_stay_eligible()
     {
         var w = Plain.Value;
