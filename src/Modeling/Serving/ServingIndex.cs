@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Training;
 
@@ -171,8 +172,28 @@ internal sealed class ServingIndex
 
     public ReadOnlySpan<float> CohortPopularityOf(int group) => (uint)group < (uint)CohortPopularity.Length ? CohortPopularity[group] : [];
 
-    public float Cosine(int a, int b) =>
-        TensorPrimitives.Dot(UnitFactors.AsSpan(a * Factors, Factors), UnitFactors.AsSpan(b * Factors, Factors));
+    /// <summary>
+    /// Cosine of two items' factor vectors. Called hundreds of times per request (diversity, reasons), on vectors of a
+    /// few dozen floats: one 8-wide pass inline, where a general dot product spends more on set-up than on the sum.
+    /// </summary>
+    public float Cosine(int a, int b)
+    {
+        var f = Factors;
+        if (f == 0 || !Vector256.IsHardwareAccelerated || f % Vector256<float>.Count != 0)
+        {
+            return TensorPrimitives.Dot(UnitFactors.AsSpan(a * f, f), UnitFactors.AsSpan(b * f, f));
+        }
+
+        ref var x = ref UnitFactors[a * f];
+        ref var y = ref UnitFactors[b * f];
+        var acc = Vector256<float>.Zero;
+        for (var k = 0; k < f; k += Vector256<float>.Count)
+        {
+            acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)k), Vector256.LoadUnsafe(ref y, (nuint)k), acc);
+        }
+
+        return Vector256.Sum(acc);
+    }
 
     /// <summary>
     /// The scorer keeps its cohort popularity private; its contribution is what a scoring of "no items" leaves after
