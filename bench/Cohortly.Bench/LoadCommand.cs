@@ -320,7 +320,7 @@ internal static class LoadCommand
         }
 
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
-        var serverCpuBefore = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>();
+        var serverBefore = await Stats(http, adminKey, collect: false);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         double elapsed;
         if (client == "raw")
@@ -385,10 +385,22 @@ internal static class LoadCommand
         }
 
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
-        var serverCpu = (await Stats(http, adminKey, collect: false))["gatewayProcessCpuSeconds"]!.GetValue<double>() - serverCpuBefore;
+        var serverAfter = await Stats(http, adminKey, collect: false);
+        var serverCpu = Delta(serverBefore, serverAfter, "gatewayProcessCpuSeconds");
+        var pause = Delta(serverBefore, serverAfter, "gatewayProcessGcPauseSeconds");
+        var collections = new int[3];
+        for (var g = 0; g < 3; g++)
+        {
+            collections[g] = serverAfter["gatewayProcessGcCollections"]![g]!.GetValue<int>() - serverBefore["gatewayProcessGcCollections"]![g]!.GetValue<int>();
+        }
+
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
         Console.WriteLine($"recommend: CPU per request: server {serverCpu * 1e6 / total:F0} µs ({serverCpu / elapsed:F2} cores), load client {clientCpu * 1e6 / total:F0} µs ({clientCpu / elapsed:F2} cores)");
+        Console.WriteLine($"recommend: server GC during the phase: {collections[0]} gen0 / {collections[1]} gen1 / {collections[2]} gen2 collections, {pause * 1000:F0} ms paused ({100 * pause / elapsed:F1}% of the time)");
     }
+
+    private static double Delta(JsonNode before, JsonNode after, string name) =>
+        after[name]!.GetValue<double>() - before[name]!.GetValue<double>();
 
     private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
     {

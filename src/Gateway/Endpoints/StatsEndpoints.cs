@@ -12,6 +12,8 @@ public sealed record ClusterStats(
     long GatewayProcessManagedBytes,
     long GatewayProcessWorkingSetBytes,
     double GatewayProcessCpuSeconds,
+    double GatewayProcessGcPauseSeconds,
+    IReadOnlyList<int> GatewayProcessGcCollections,
     bool Embedded);
 
 public static class StatsEndpoints
@@ -21,7 +23,7 @@ public static class StatsEndpoints
         routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
             .MapGet("/stats", Stats)
             .WithName("ClusterStats")
-            .WithSummary("Activations per grain type and this process's memory and CPU time; ?gc=true collects garbage first (for measurements)")
+            .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses; ?gc=true collects garbage first (for measurements)")
             .Produces<ClusterStats>();
     }
 
@@ -49,6 +51,8 @@ public static class StatsEndpoints
             GC.GetTotalMemory(forceFullCollection: false),
             process.WorkingSet64,
             process.TotalProcessorTime.TotalSeconds,
+            GC.GetTotalPauseDuration().TotalSeconds,
+            [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
             !cluster.Value.IsRedis));
     }
 }
