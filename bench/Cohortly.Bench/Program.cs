@@ -10,6 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           load      HTTP load against a running gateway (ingest + recommendations)
           replay    replay a data set into a gateway, train, and score online vs offline (parity)
           freshness time from an event to recommendations that reflect it
+          heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
         """);
     return 0;
 }
@@ -22,6 +23,7 @@ return args[0] switch
     "load" => await LoadCommand.RunAsync(rest),
     "replay" => await ReplayCommand.RunAsync(rest),
     "freshness" => await FreshnessCommand.RunAsync(rest),
+    "heap" => await HeapCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 
