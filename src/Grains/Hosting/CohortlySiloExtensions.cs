@@ -117,6 +117,7 @@ public static class CohortlySiloExtensions
         services.TryAddSingleton<CohortlyMetrics>();
         services.AddSingleton<IngestionBacklog>();
         services.AddSingleton<Users.UserGrainSettings>();
+        services.AddSingleton<Users.UserGrainServices>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
