@@ -362,11 +362,14 @@ public sealed partial class UserGrain(
         var cohort = model.Assign(_features);
         if (cohort != s.CohortId)
         {
-            s.Transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
-            if (s.Transitions.Count > settings.MaxTransitions)
+            var transitions = s.Transitions as List<CohortTransition> ?? [.. s.Transitions];
+            transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
+            if (transitions.Count > settings.MaxTransitions)
             {
-                s.Transitions.RemoveAt(0);
+                transitions.RemoveAt(0);
             }
+
+            s.Transitions = transitions;
 
             activity.RecordTransition(s.CohortId, cohort);
             metrics.CohortTransitions.Add(1);

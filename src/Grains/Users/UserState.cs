@@ -33,7 +33,8 @@ public sealed class UserState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? CohortSince { get; set; }
 
-    public List<CohortTransition> Transitions { get; set; } = [];
+    /// <summary>Oldest first. Users never assigned a cohort share one empty list.</summary>
+    public IReadOnlyList<CohortTransition> Transitions { get; set; } = [];
 
     /// <summary>Attributes from PUT /v1/users/{id}/attributes; null until set (most users never have any).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
