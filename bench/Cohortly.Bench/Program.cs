@@ -11,6 +11,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           replay    replay a data set into a gateway, train, and score online vs offline (parity)
           freshness time from an event to recommendations that reflect it
           serve     cost of the serving pipeline alone (in-process, one thread)
+          heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
         """);
     return 0;
 }
@@ -24,6 +25,7 @@ return args[0] switch
     "replay" => await ReplayCommand.RunAsync(rest),
     "freshness" => await FreshnessCommand.RunAsync(rest),
     "serve" => await ServeCommand.RunAsync(rest),
+    "heap" => await HeapCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 

@@ -31,6 +31,25 @@ public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<Clu
         Assert.Equal(["i3"], stored.Profile.PurchasedItems);
     }
 
+    [Fact]
+    public async Task Recommendation_ids_ride_along_with_the_next_write_behind()
+    {
+        await fixture.Publish([Event("wbr-1", "wbr-user", "i1", InteractionType.View)]);
+        var user = fixture.Client.GetGrain<IUserGrain>("wbr-user");
+        await Eventually.True(async () => (await user.GetProfile())?.Counts["view"] == 1, "the first event is applied");
+        var first = await user.Recommend(new RecommendationRequest(5));
+        var second = await user.Recommend(new RecommendationRequest(5));
+
+        await fixture.Publish([Event("wbr-2", "wbr-user", "i2", InteractionType.Click)]);
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StreamNames.Storage);
+        await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 2, "the click is written behind");
+
+        var ids = (await Stored(storage, user.GetGrainId()))!.RecentRecommendationIds!;
+        Assert.Equal(2, ids.Count);
+        Assert.Equal(first.RecommendationId, ids[0].ToString("N"));
+        Assert.Equal(second.RecommendationId, ids[1].ToString("N"));
+    }
+
     private static async Task<UserState?> Stored(IGrainStorage storage, GrainId id)
     {
         var state = new GrainState<UserState> { State = new UserState() };

@@ -22,20 +22,8 @@ namespace Cohortly.Grains.Users;
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 public sealed partial class UserGrain(
     [PersistentState("user", StreamNames.Storage)] IPersistentState<UserState> state,
-    CatalogCache catalog,
-    SegmentationCache segmentation,
-    CohortSnapshotCache cohorts,
-    ModelCache models,
-    IInteractionLog log,
-    TrainingOptions training,
-    ActivityAggregator activity,
-    UserGrainSettings settings,
-    CohortlyMetrics metrics,
-    IngestionBacklog backlog,
-    TimeProvider time,
-    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
+    UserGrainServices services) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
-    private const int MaxRecommendationIds = 20;
     private static readonly IReadOnlySet<string> NoExcludedItems = System.Collections.Frozen.FrozenSet<string>.Empty;
     private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
     // Scratch for feature extraction, one per thread rather than per activation: every use is
@@ -44,7 +32,6 @@ public sealed partial class UserGrain(
     private static float[]? t_features;
 
     private static float[] _features => t_features ??= new float[ProfileFeatures.Count];
-    private readonly ProfileOptions _profileOptions = settings.Profile;
     private IGrainTimer? _writeBehind;
 
     /// <summary>Items of the last response and the cohort they were served for: a later click or purchase on one is the bandit's reward.</summary>
@@ -55,6 +42,33 @@ public sealed partial class UserGrain(
 
     /// <summary>Read once: the per-event path should not re-derive the key string.</summary>
     private string UserId => _userId ??= this.GetPrimaryKeyString();
+
+    // The silo's services, by the names the methods below use; properties cost an activation nothing.
+    private CatalogCache catalog => services.Catalog;
+
+    private SegmentationCache segmentation => services.Segmentation;
+
+    private CohortSnapshotCache cohorts => services.Cohorts;
+
+    private ModelCache models => services.Models;
+
+    private IInteractionLog log => services.Log;
+
+    private TrainingOptions training => services.Training;
+
+    private ActivityAggregator activity => services.Activity;
+
+    private UserGrainSettings settings => services.Settings;
+
+    private CohortlyMetrics metrics => services.Metrics;
+
+    private IngestionBacklog backlog => services.Backlog;
+
+    private TimeProvider time => services.Time;
+
+    private ILogger<UserGrain> logger => services.Logger;
+
+    private ProfileOptions _profileOptions => services.Settings.Profile;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -111,16 +125,13 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(request);
         CatchUpWithSegmentation();
         var s = state.State;
-        var recommendationId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        var recommendationId = id.ToString("N");
         var response = models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId)
             : RecommendByPopularity(request, recommendationId);
 
-        s.RecentRecommendationIds.Add(recommendationId);
-        if (s.RecentRecommendationIds.Count > MaxRecommendationIds)
-        {
-            s.RecentRecommendationIds.RemoveAt(0);
-        }
+        (s.RecentRecommendationIds ??= new RecommendationIdRing(RecommendationIdRingConverter.Capacity)).Add(id);
 
         RememberServed(response.CohortId, response.Items);
         metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
@@ -352,11 +363,14 @@ public sealed partial class UserGrain(
         var cohort = model.Assign(_features);
         if (cohort != s.CohortId)
         {
-            s.Transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
-            if (s.Transitions.Count > settings.MaxTransitions)
+            var transitions = s.Transitions as List<CohortTransition> ?? [.. s.Transitions];
+            transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
+            if (transitions.Count > settings.MaxTransitions)
             {
-                s.Transitions.RemoveAt(0);
+                transitions.RemoveAt(0);
             }
+
+            s.Transitions = transitions;
 
             activity.RecordTransition(s.CohortId, cohort);
             metrics.CohortTransitions.Add(1);

@@ -18,6 +18,7 @@ public sealed class EventDeduplicator
     /// <summary>Slot the next hash goes to once the ring is at full capacity.</summary>
     public int Next { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int Capacity => DefaultCapacity;
 
     /// <summary>Returns true when the id is new (and remembers it), false for a duplicate.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Modeling.Features;
@@ -5,14 +6,17 @@ namespace Cohortly.Modeling.Features;
 /// <summary>
 /// A remembered item with the strongest interaction seen for it. A struct: stored inline in the
 /// profile's list, so 20 recent items are one array instead of 20 more objects per resident user.
+/// <see cref="Value"/> is written to storage only when set (ratings): a missing value reads back as 0.
 /// </summary>
-public readonly record struct RecentItem(string ItemId, InteractionType Type, long TimestampMs, float Value = 0);
+public readonly record struct RecentItem(string ItemId, InteractionType Type, long TimestampMs, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] float Value = 0);
 
 /// <summary>
 /// The live profile of one user: RFM, sessions, decayed category affinity, device and hour
 /// histograms, recent items. The UserGrain and offline training both build profiles through
 /// <see cref="Apply"/>, so the online and offline features cannot drift apart.
-/// Public settable members keep it serializable with System.Text.Json for grain storage.
+/// Public settable members keep it serializable with System.Text.Json for grain storage; members that are
+/// usually zero are left out of the JSON while they are (they read back as zero), and the purchased and
+/// dismissed lists share one empty instance until the first item, so a resident user costs less.
 /// </summary>
 public sealed class UserProfile
 {
@@ -28,8 +32,10 @@ public sealed class UserProfile
 
     public long LastActiveDay { get; set; } = long.MinValue;
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long LongestGapMs { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double Monetary { get; set; }
 
     public int Sessions { get; set; }
@@ -37,10 +43,13 @@ public sealed class UserProfile
     public long SessionStartMs { get; set; }
 
     /// <summary>Total length of all sessions, including the one in progress.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double SessionSeconds { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double PriceSum { get; set; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int PricedEvents { get; set; }
 
     /// <summary>Category affinity, decayed to <see cref="AffinityAsOfMs"/>.</summary>
@@ -55,10 +64,13 @@ public sealed class UserProfile
     /// <summary>Most recent first.</summary>
     public List<RecentItem> RecentItems { get; set; } = [];
 
-    public List<string> PurchasedItems { get; set; } = [];
+    /// <summary>Oldest first, at most <see cref="ProfileOptions.ExcludedItemCount"/>.</summary>
+    public IReadOnlyList<string> PurchasedItems { get; set; } = [];
 
-    public List<string> DismissedItems { get; set; } = [];
+    /// <summary>Oldest first, at most <see cref="ProfileOptions.ExcludedItemCount"/>.</summary>
+    public IReadOnlyList<string> DismissedItems { get; set; } = [];
 
+    [JsonIgnore]
     public long TotalEvents
     {
         get
@@ -112,11 +124,11 @@ public sealed class UserProfile
                 Monetary += amount;
             }
 
-            Remember(PurchasedItems, e.ItemId, options.ExcludedItemCount);
+            PurchasedItems = Remember(PurchasedItems, e.ItemId, options.ExcludedItemCount);
         }
         else if (e.Type == InteractionType.Dismiss)
         {
-            Remember(DismissedItems, e.ItemId, options.ExcludedItemCount);
+            DismissedItems = Remember(DismissedItems, e.ItemId, options.ExcludedItemCount);
         }
 
         if (item?.Price is { } price && double.IsFinite(price) && price >= 0 && e.Type != InteractionType.Dismiss)
@@ -250,17 +262,21 @@ public sealed class UserProfile
     /// <summary>Only a rating's value is kept: serving needs it to tell a positive rating from a negative one.</summary>
     private static float RecentValue(in Interaction e) => e.Type == InteractionType.Rating && e.Value is { } v ? (float)v : 0;
 
-    private static void Remember(List<string> items, string itemId, int capacity)
+    private static List<string> Remember(IReadOnlyList<string> items, string itemId, int capacity)
     {
-        if (items.Contains(itemId))
+        // The shared empty list (or a list someone assigned) becomes this profile's own list on the first add.
+        var list = items as List<string> ?? new List<string>(items);
+        if (list.Contains(itemId))
         {
-            return;
+            return list;
         }
 
-        items.Add(itemId);
-        if (items.Count > capacity)
+        list.Add(itemId);
+        if (list.Count > capacity)
         {
-            items.RemoveAt(0);
+            list.RemoveAt(0);
         }
+
+        return list;
     }
 }

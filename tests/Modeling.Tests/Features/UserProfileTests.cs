@@ -111,6 +111,57 @@ public sealed class UserProfileTests
         Assert.Equal(p.CategoryAffinity["fashion"], back.CategoryAffinity["fashion"]);
         Assert.Equal(ProfileFeatures.Extract(p, T0), ProfileFeatures.Extract(back, T0));
     }
+
+    [Fact]
+    public void Json_leaves_out_zero_members_and_reads_them_back_as_zero()
+    {
+        var p = new UserProfile();
+        p.Apply(Event("shoe", InteractionType.View, T0), null, ProfileOptions.Default);
+        var json = System.Text.Json.JsonSerializer.Serialize(p);
+        var back = System.Text.Json.JsonSerializer.Deserialize<UserProfile>(json)!;
+
+        Assert.DoesNotContain("\"Monetary\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Value\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"TotalEvents\"", json, StringComparison.Ordinal);
+        Assert.Equal(0, back.Monetary);
+        Assert.Equal(0, back.RecentItems[0].Value);
+        Assert.Equal(p.LastActiveDay, back.LastActiveDay);
+        Assert.Equal(ProfileFeatures.Extract(p, T0), ProfileFeatures.Extract(back, T0));
+    }
+
+    [Fact]
+    public void Json_written_before_members_were_left_out_still_loads()
+    {
+        const string old = """
+            {"Counts":[0,0,0,0,1,0],"FirstSeenMs":5,"LastSeenMs":5,"ActiveDays":1,"LastActiveDay":0,"LongestGapMs":0,"Monetary":0,
+             "Sessions":1,"SessionStartMs":5,"SessionSeconds":0,"PriceSum":0,"PricedEvents":0,"CategoryAffinity":{},"AffinityAsOfMs":5,
+             "Devices":{},"HourOfDay":[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
+             "RecentItems":[{"ItemId":"book","Type":4,"TimestampMs":5,"Value":4.5}],"PurchasedItems":["shoe"],"DismissedItems":[],"TotalEvents":1}
+            """;
+        var p = System.Text.Json.JsonSerializer.Deserialize<UserProfile>(old)!;
+
+        Assert.Equal(1, p.TotalEvents);
+        Assert.Equal(4.5f, p.RecentItems[0].Value);
+        Assert.Equal(["shoe"], p.PurchasedItems);
+        p.Apply(Event("book", InteractionType.Purchase, T0), Book, ProfileOptions.Default);
+        Assert.Equal(["shoe", "book"], p.PurchasedItems);
+    }
+
+    [Fact]
+    public void Profiles_without_purchases_share_the_empty_lists_and_get_their_own_on_the_first_item()
+    {
+        var a = new UserProfile();
+        var b = new UserProfile();
+        Assert.Same(a.PurchasedItems, b.PurchasedItems);
+
+        a.Apply(Event("shoe", InteractionType.Purchase, T0), Shoe, ProfileOptions.Default);
+        a.Apply(Event("book", InteractionType.Dismiss, T0), Book, ProfileOptions.Default);
+
+        Assert.Equal(["shoe"], a.PurchasedItems);
+        Assert.Equal(["book"], a.DismissedItems);
+        Assert.Empty(b.PurchasedItems);
+        Assert.Empty(b.DismissedItems);
+    }
 }
 
 public sealed class EventDeduplicatorTests
