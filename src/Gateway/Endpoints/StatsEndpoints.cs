@@ -14,7 +14,11 @@ public sealed record ClusterStats(
     double GatewayProcessCpuSeconds,
     double GatewayProcessGcPauseSeconds,
     IReadOnlyList<int> GatewayProcessGcCollections,
+    LastGc? LastEphemeralGc,
     bool Embedded);
+
+/// <summary>The most recent gen0/gen1 collection: what it kept and how long it paused the process.</summary>
+public sealed record LastGc(int Generation, double PauseMilliseconds, long PromotedBytes, long HeapSizeBytes, IReadOnlyList<long> GenerationSizesAfterBytes);
 
 public static class StatsEndpoints
 {
@@ -25,6 +29,23 @@ public static class StatsEndpoints
             .WithName("ClusterStats")
             .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses; ?gc=true collects garbage first (for measurements)")
             .Produces<ClusterStats>();
+    }
+
+    private static LastGc? LastEphemeral()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+        if (info.Index == 0)
+        {
+            return null;
+        }
+
+        var sizes = new long[info.GenerationInfo.Length];
+        for (var g = 0; g < sizes.Length; g++)
+        {
+            sizes[g] = info.GenerationInfo[g].SizeAfterBytes;
+        }
+
+        return new LastGc(info.Generation, info.PauseDurations[0].TotalMilliseconds, info.PromotedBytes, info.HeapSizeBytes, sizes);
     }
 
     private static async Task<IResult> Stats(IClusterClient client, Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> cluster, bool gc = false)
@@ -53,6 +74,7 @@ public static class StatsEndpoints
             process.TotalProcessorTime.TotalSeconds,
             GC.GetTotalPauseDuration().TotalSeconds,
             [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
+            LastEphemeral(),
             !cluster.Value.IsRedis));
     }
 }

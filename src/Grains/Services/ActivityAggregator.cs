@@ -65,14 +65,17 @@ public sealed class ActivityAggregator(TimeProvider time)
     }
 
     /// <summary>Counts one impression per item served to a member of the cohort (null: users without a cohort).</summary>
-    public void RecordImpressions(int? cohortId, IReadOnlyList<string> itemIds)
+    public void RecordImpressions(int? cohortId, ReadOnlySpan<string?> itemIds)
     {
         lock (_deltaLock)
         {
             var impressions = PendingFor(cohortId ?? CohortSnapshotCache.Global).Impressions;
             foreach (var item in itemIds)
             {
-                impressions[item] = impressions.GetValueOrDefault(item) + 1;
+                if (item is not null)
+                {
+                    impressions[item] = impressions.GetValueOrDefault(item) + 1;
+                }
             }
         }
     }

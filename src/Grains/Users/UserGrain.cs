@@ -319,16 +319,17 @@ public sealed partial class UserGrain(
             return;
         }
 
-        var served = new string?[items.Count];
-        var ids = new string[items.Count];
+        // The previous response's array is reused when the length matches: a new array per request is an old
+        // grain pointing at a young object, which every gen0 collection until its promotion has to scan for.
+        var served = _lastServed is { } previous && previous.Length == items.Count ? previous : new string?[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            served[i] = ids[i] = items[i].ItemId;
+            served[i] = items[i].ItemId;
         }
 
         _lastServed = served;
         _lastServedCohort = cohortId;
-        activity.RecordImpressions(cohortId, ids);
+        activity.RecordImpressions(cohortId, served);
     }
 
     /// <summary>One reward per served item at most, so rewards never exceed impressions.</summary>
