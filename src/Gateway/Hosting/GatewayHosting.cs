@@ -59,6 +59,7 @@ public static class GatewayHosting
             o.App = keys.App;
             o.Admin = keys.Admin;
         });
+        builder.Services.AddSingleton<ApiKeyDigests>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

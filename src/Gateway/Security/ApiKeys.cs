@@ -31,7 +31,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<ApiKeyOptions> keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyDigests keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string Header = "X-Api-Key";
@@ -44,8 +44,8 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!));
-        var isAdmin = Matches(presented, keys.Value.Admin);
-        var isApp = Matches(presented, keys.Value.App);
+        var isAdmin = Matches(presented, keys.Admin);
+        var isApp = Matches(presented, keys.App);
         if (!isAdmin && !isApp)
         {
             return Task.FromResult(AuthenticateResult.Fail("invalid API key"));
@@ -81,6 +81,20 @@ public sealed class ApiKeyAuthenticationHandler(
             extensions: new Dictionary<string, object?> { ["field"] = Header }).ExecuteAsync(Context);
     }
 
-    private static bool Matches(byte[] presented, string? configured) =>
-        !string.IsNullOrEmpty(configured) && CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
+    private static bool Matches(byte[] presented, byte[]? configured) =>
+        configured is not null && CryptographicOperations.FixedTimeEquals(presented, configured);
+}
+
+/// <summary>
+/// SHA-256 digests of the configured keys, computed once: handlers are created per request, and hashing both
+/// configured keys again on every request was two of its three digests.
+/// </summary>
+public sealed class ApiKeyDigests(IOptions<ApiKeyOptions> keys)
+{
+    public byte[]? Admin { get; } = Digest(keys.Value.Admin);
+
+    public byte[]? App { get; } = Digest(keys.Value.App);
+
+    private static byte[]? Digest(string? configured) =>
+        string.IsNullOrEmpty(configured) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(configured));
 }
