@@ -67,13 +67,18 @@ public sealed class TrainedDashboardFixture : IAsyncLifetime
     public static async Task<JsonNode> Json(HttpResponseMessage response) =>
         JsonNode.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync())!;
 
-    public static async Task<JsonNode> WaitForTraining(HttpClient admin)
+    /// <param name="after">
+    /// Wait for a run newer than this version: a run started from the browser begins a moment after the click, and
+    /// until then the status still shows the previous run's "succeeded".
+    /// </param>
+    public static async Task<JsonNode> WaitForTraining(HttpClient admin, long after = 0)
     {
         JsonNode status = null!;
         await Eventually.True(async () =>
         {
             status = await Json(await admin.GetAsync("/v1/admin/training"));
-            return status["state"]!.GetValue<string>() is "succeeded" or "failed";
+            var state = status["state"]!.GetValue<string>();
+            return state == "failed" || (state == "succeeded" && status["lastVersion"]?.GetValue<long>() > after);
         }, "training finishes", TimeSpan.FromMinutes(3));
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         return status;
@@ -159,7 +164,7 @@ public sealed class DashboardModelsTests(TrainedDashboardFixture fixture) : ICla
         await page.Locator("#train-now").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
 
-        var status = await TrainedDashboardFixture.WaitForTraining(fixture.Admin);
+        var status = await TrainedDashboardFixture.WaitForTraining(fixture.Admin, after: before);
         var trained = status["lastVersion"]!.GetValue<long>();
         Assert.True(trained > before);
         await Assertions.Expect(page.Locator("#training-last")).ToHaveTextAsync($"v{trained}");
@@ -199,7 +204,7 @@ public sealed class DashboardModelsTests(TrainedDashboardFixture fixture) : ICla
         if (models["versions"]!.AsArray().Count < 2)
         {
             (await fixture.Admin.PostAsync("/v1/admin/training", null)).EnsureSuccessStatusCode();
-            await TrainedDashboardFixture.WaitForTraining(fixture.Admin);
+            await TrainedDashboardFixture.WaitForTraining(fixture.Admin, after: active);
             models = await Models();
             active = models["activeVersion"]!.GetValue<long>();
         }
