@@ -58,69 +58,9 @@ internal static class MatrixVector
         Span<float> tail = stackalloc float[PanelWidth];
         ref var m = ref MemoryMarshal.GetReference(packed);
         ref var x = ref MemoryMarshal.GetReference(vector);
-        var panelSize = PanelWidth * dimension;
-        var p = 0;
-        if (Vector512.IsHardwareAccelerated)
+        for (var p = 0; p < panels; p++)
         {
-            // Four panels at a time: each sum is a chain of dependent fused multiply-adds, so one chain alone waits
-            // on the latency of the previous step; four independent chains keep the unit busy.
-            for (; p + 4 <= panels && (p + 4) * PanelWidth <= count; p += 4)
-            {
-                ref var p0 = ref Unsafe.Add(ref m, p * panelSize);
-                ref var p1 = ref Unsafe.Add(ref p0, panelSize);
-                ref var p2 = ref Unsafe.Add(ref p1, panelSize);
-                ref var p3 = ref Unsafe.Add(ref p2, panelSize);
-                var a0 = Vector512<float>.Zero;
-                var a1 = Vector512<float>.Zero;
-                var a2 = Vector512<float>.Zero;
-                var a3 = Vector512<float>.Zero;
-                for (var k = 0; k < dimension; k++)
-                {
-                    var xk = Vector512.Create(Unsafe.Add(ref x, k));
-                    var offset = (nuint)(k * PanelWidth);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p0, offset), xk, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p1, offset), xk, a1);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p2, offset), xk, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p3, offset), xk, a3);
-                }
-
-                a0.CopyTo(result.Slice(p * PanelWidth, PanelWidth));
-                a1.CopyTo(result.Slice((p + 1) * PanelWidth, PanelWidth));
-                a2.CopyTo(result.Slice((p + 2) * PanelWidth, PanelWidth));
-                a3.CopyTo(result.Slice((p + 3) * PanelWidth, PanelWidth));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            // Two panels (four 8-wide chains) at a time, for the same reason.
-            for (; p + 2 <= panels && (p + 2) * PanelWidth <= count; p += 2)
-            {
-                ref var p0 = ref Unsafe.Add(ref m, p * panelSize);
-                ref var p1 = ref Unsafe.Add(ref p0, panelSize);
-                var a0 = Vector256<float>.Zero;
-                var b0 = Vector256<float>.Zero;
-                var a1 = Vector256<float>.Zero;
-                var b1 = Vector256<float>.Zero;
-                for (var k = 0; k < dimension; k++)
-                {
-                    var xk = Vector256.Create(Unsafe.Add(ref x, k));
-                    var offset = (nuint)(k * PanelWidth);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p0, offset), xk, a0);
-                    b0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p0, offset + 8), xk, b0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p1, offset), xk, a1);
-                    b1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p1, offset + 8), xk, b1);
-                }
-
-                a0.CopyTo(result.Slice(p * PanelWidth, 8));
-                b0.CopyTo(result.Slice((p * PanelWidth) + 8, 8));
-                a1.CopyTo(result.Slice((p + 1) * PanelWidth, 8));
-                b1.CopyTo(result.Slice(((p + 1) * PanelWidth) + 8, 8));
-            }
-        }
-
-        for (; p < panels; p++)
-        {
-            ref var panel = ref Unsafe.Add(ref m, p * panelSize);
+            ref var panel = ref Unsafe.Add(ref m, p * PanelWidth * dimension);
             var full = (p + 1) * PanelWidth <= count;
             var target = full ? result.Slice(p * PanelWidth, PanelWidth) : tail;
             if (Vector512.IsHardwareAccelerated)
