@@ -353,22 +353,7 @@ internal static class LoadCommand
         async Task<double> SendWithHttpClient()
         {
             var tasks = new List<Task>(total);
-            var start = Stopwatch.GetTimestamp();
-            var ticksPerRequest = Stopwatch.Frequency / (double)rate;
-            var next = 0;
-            // Sleep-and-release dispatch (no spinning: this client shares the machine with the server).
-            // Each request's latency counts from its scheduled time, so dispatch delay counts against us.
-            while (next < total)
-            {
-                var now = Stopwatch.GetTimestamp();
-                while (next < total && start + (long)(next * ticksPerRequest) <= now)
-                {
-                    tasks.Add(Send(next, start + (long)(next * ticksPerRequest)));
-                    next++;
-                }
-
-                await Task.Delay(1);
-            }
+            var start = await RawHttpLoad.ReleaseOnSchedule(total, rate, (index, scheduled) => tasks.Add(Send(index, scheduled)));
 
             async Task Send(int index, long scheduled)
             {

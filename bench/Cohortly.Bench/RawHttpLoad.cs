@@ -60,22 +60,7 @@ internal static class RawHttpLoad
             }
         })).ToArray();
 
-        var start = Stopwatch.GetTimestamp();
-        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
-        var next = 0;
-        // Sleep-and-release dispatch (no spinning: the client shares the machine with the server).
-        while (next < requests.Length)
-        {
-            var now = Stopwatch.GetTimestamp();
-            while (next < requests.Length && start + (long)(next * ticksPerRequest) <= now)
-            {
-                queue.Writer.TryWrite((next, start + (long)(next * ticksPerRequest)));
-                next++;
-            }
-
-            await Task.Delay(1);
-        }
-
+        var start = await ReleaseOnSchedule(requests.Length, rate, (index, scheduled) => queue.Writer.TryWrite((index, scheduled)));
         queue.Writer.Complete();
         await Task.WhenAll(workers);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -85,6 +70,32 @@ internal static class RawHttpLoad
         }
 
         return new Result(latencies, errors, elapsed);
+    }
+
+    /// <summary>
+    /// Open-loop schedule: request i is due at start + i / rate and is released (with its due timestamp) as soon as the
+    /// dispatcher wakes after that. The dispatcher sleeps between releases instead of spinning, because the client
+    /// shares the machine with the server; latency counts from the due time, so dispatch delay counts against the
+    /// measurement, never for it. Returns the start timestamp.
+    /// </summary>
+    public static async Task<long> ReleaseOnSchedule(int total, int rate, Action<int, long> release)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerRequest = Stopwatch.Frequency / (double)rate;
+        var next = 0;
+        while (next < total)
+        {
+            var now = Stopwatch.GetTimestamp();
+            while (next < total && start + (long)(next * ticksPerRequest) <= now)
+            {
+                release(next, start + (long)(next * ticksPerRequest));
+                next++;
+            }
+
+            await Task.Delay(1);
+        }
+
+        return start;
     }
 
     private sealed class Connection : IDisposable
