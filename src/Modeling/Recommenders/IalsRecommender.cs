@@ -68,7 +68,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
 
     private float[] _userFactors = [];
     private float[] _itemFactors = [];
-    private float[] _packedItems = []; // the item factors in MatrixVector's panel layout, for scoring every item
+    private PackedRows _packedItems = MatrixVector.Pack([], 0, 0); // the item factors as 8-bit panels, for scoring every item
     private double[] _foldInBase = []; // YᵀY + λI of the final item factors
     private int _users;
     private int _items;
@@ -175,7 +175,10 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
         ScoreVector(UserFactors(user), scores);
     }
 
-    /// <summary>Scores every item as the dot product with a user vector (e.g. one from <see cref="FoldIn"/>).</summary>
+    /// <summary>
+    /// Scores every item as the dot product of a user vector (e.g. one from <see cref="FoldIn"/>) with the item's
+    /// factors as stored for scoring: 8-bit codes times a per-item scale (<see cref="MatrixVector"/>).
+    /// </summary>
     public void ScoreVector(ReadOnlySpan<float> userVector, Span<float> scores)
     {
         var f = Factors;
@@ -184,7 +187,12 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommender
             throw new ArgumentException("vector or score span has the wrong length");
         }
 
-        MatrixVector.MultiplyPacked(_packedItems, _items, f, userVector, scores);
+        if (_items == 0)
+        {
+            return;
+        }
+
+        MatrixVector.Multiply(_packedItems, userVector, scores[.._items]);
     }
 
     public void ScoreItems(ReadOnlySpan<int> recentItems, Span<float> scores)

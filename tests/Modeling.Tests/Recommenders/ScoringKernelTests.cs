@@ -11,9 +11,86 @@ public sealed class ScoringKernelTests
     [InlineData(16, 8)]
     [InlineData(37, 32)]
     [InlineData(1000, 64)]
-    public void Packed_multiply_gives_each_row_the_fused_chain_of_its_factors_in_order(int count, int dimension)
+    [InlineData(64 * 5 + 3, 64)]
+    public void Packed_multiply_gives_each_row_the_fused_chain_of_its_codes_in_order_times_its_scale(int count, int dimension)
     {
-        var random = new Random(count + dimension);
+        var (rows, vector) = RandomRows(count, dimension, count + dimension);
+        var packed = MatrixVector.Pack(rows, count, dimension);
+
+        // One slot past the rows: the padded tail panel must not write beyond count.
+        var result = new float[count + 1];
+        result[count] = 42f;
+        MatrixVector.Multiply(packed, vector, result);
+
+        for (var i = 0; i < count; i++)
+        {
+            var expected = 0f;
+            for (var k = 0; k < dimension; k++)
+            {
+                var code = packed.Codes[(((i / MatrixVector.PanelWidth * dimension) + k) * MatrixVector.PanelWidth) + (i % MatrixVector.PanelWidth)];
+                expected = MathF.FusedMultiplyAdd(code, vector[k], expected);
+            }
+
+            Assert.Equal(expected * packed.Scales[i], result[i]);
+        }
+
+        Assert.Equal(42f, result[count]);
+    }
+
+    [Fact]
+    public void Packed_rows_are_within_half_a_step_of_the_rows_and_keep_their_dot_products_close()
+    {
+        const int count = 500;
+        const int dimension = 64;
+        var (rows, vector) = RandomRows(count, dimension, 7);
+        rows.AsSpan(3 * dimension, dimension).Clear(); // an all-zero row scores exactly 0
+        var packed = MatrixVector.Pack(rows, count, dimension);
+        var result = new float[count];
+        MatrixVector.Multiply(packed, vector, result);
+
+        var vectorNorm = MathF.Sqrt(vector.Sum(v => v * v));
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows.AsSpan(i * dimension, dimension);
+            var max = 0f;
+            foreach (var v in row)
+            {
+                max = MathF.Max(max, MathF.Abs(v));
+            }
+
+            Assert.Equal(max / 127, packed.Scales[i]);
+            var residual = 0.0;
+            for (var k = 0; k < dimension; k++)
+            {
+                var error = MatrixVector.ValueAt(packed, i, k) - row[k];
+                Assert.True(MathF.Abs(error) <= (packed.Scales[i] / 2) + 1e-6f, $"row {i} factor {k}: error {error}");
+                residual += error * error;
+            }
+
+            // Cauchy–Schwarz: the score is off by at most |vector| × |row error| (plus float rounding).
+            var exact = 0.0;
+            for (var k = 0; k < dimension; k++)
+            {
+                exact += row[k] * vector[k];
+            }
+
+            Assert.True(Math.Abs(result[i] - exact) <= (vectorNorm * Math.Sqrt(residual)) + 1e-4, $"row {i}: {result[i]} vs {exact}");
+        }
+
+        Assert.Equal(0f, result[3]);
+    }
+
+    [Fact]
+    public void Packing_refuses_non_finite_factors()
+    {
+        var rows = new float[16];
+        rows[5] = float.NaN;
+        Assert.Throws<ArgumentException>(() => MatrixVector.Pack(rows, 2, 8));
+    }
+
+    private static (float[] Rows, float[] Vector) RandomRows(int count, int dimension, int seed)
+    {
+        var random = new Random(seed);
         var rows = new float[count * dimension];
         var vector = new float[dimension];
         for (var i = 0; i < rows.Length; i++)
@@ -26,23 +103,7 @@ public sealed class ScoringKernelTests
             vector[k] = (float)((random.NextDouble() * 2) - 1);
         }
 
-        // One slot past the rows: the padded tail panel must not write beyond count.
-        var result = new float[count + 1];
-        result[count] = 42f;
-        MatrixVector.MultiplyPacked(MatrixVector.Pack(rows, count, dimension), count, dimension, vector, result);
-
-        for (var i = 0; i < count; i++)
-        {
-            var expected = 0f;
-            for (var k = 0; k < dimension; k++)
-            {
-                expected = MathF.FusedMultiplyAdd(rows[(i * dimension) + k], vector[k], expected);
-            }
-
-            Assert.Equal(expected, result[i]);
-        }
-
-        Assert.Equal(42f, result[count]);
+        return (rows, vector);
     }
 
     [Theory]
