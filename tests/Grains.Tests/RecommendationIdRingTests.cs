@@ -23,6 +23,25 @@ public sealed class RecommendationIdRingTests
     }
 
     [Fact]
+    public void New_ids_are_distinct_version_7_ids_carrying_their_time_like_the_framework_ones()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_123);
+        var reference = Guid.CreateVersion7(now).ToString("N");
+        var ids = Enumerable.Range(0, 10_000).Select(_ => RecommendationIdRing.NewId(now)).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        foreach (var id in ids.Take(100))
+        {
+            Assert.Equal(7, id.Version);
+            Assert.Equal(0b10, id.Variant >> 2);
+            // The first 48 bits are the Unix milliseconds, the same prefix the framework's version 7 id has.
+            Assert.Equal(reference[..12], id.ToString("N")[..12]);
+        }
+
+        Assert.True(RecommendationIdRing.NewId(now.AddMilliseconds(1)).CompareTo(ids[0]) > 0);
+    }
+
+    [Fact]
     public void Json_is_the_array_of_n_formatted_strings_the_list_of_strings_was()
     {
         var ring = new RecommendationIdRing(RecommendationIdRingConverter.Capacity);

@@ -116,7 +116,7 @@ public static class CohortlySiloExtensions
         });
         services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o =>
         {
-            o.StreamInactivityPeriod = TimeSpan.FromMinutes(2);
+            o.StreamInactivityPeriod = TimeSpan.FromSeconds(options.Streams.InactivitySeconds);
             o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(options.Streams.PollMilliseconds);
         });
         silo.AddActivityPropagation();

@@ -37,6 +37,31 @@ public sealed class RecommendationIdRing
         }
     }
 
+    /// <summary>
+    /// A new time-ordered (RFC 9562 version 7) recommendation id for <paramref name="now"/>. Its 74 random bits
+    /// come from the thread's fast generator rather than the OS: <see cref="Guid.CreateVersion7(DateTimeOffset)"/>
+    /// costs a system call per id, ~1% of the server's CPU at 5,000 recommendations/s. The ids name
+    /// recommendations for attributing feedback; they are unique, not secrets (every call is authenticated).
+    /// </summary>
+    public static Guid NewId(DateTimeOffset now)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        var high = Random.Shared.NextInt64();
+        var low = Random.Shared.NextInt64();
+        return new Guid(
+            (int)(ms >> 16),
+            (short)ms,
+            (short)(0x7000 | (high & 0x0FFF)),
+            (byte)(0x80 | ((high >> 12) & 0x3F)),
+            (byte)(high >> 20),
+            (byte)low,
+            (byte)(low >> 8),
+            (byte)(low >> 16),
+            (byte)(low >> 24),
+            (byte)(low >> 32),
+            (byte)(low >> 40));
+    }
+
     /// <summary>Remembers <paramref name="id"/> as the most recent; the oldest id goes once the ring is full.</summary>
     public void Add(Guid id)
     {

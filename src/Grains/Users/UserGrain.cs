@@ -125,7 +125,7 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(request);
         CatchUpWithSegmentation();
         var s = state.State;
-        var id = Guid.CreateVersion7(time.GetUtcNow());
+        var id = RecommendationIdRing.NewId(time.GetUtcNow());
         var recommendationId = id.ToString("N");
         var response = models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId)
