@@ -5,10 +5,12 @@ namespace Cohortly.Bench;
 
 /// <summary>
 /// Managed-heap composition of a running process (ClrMD). Usage:
-/// heap --pid N [--top 40] [--live] [--save FILE] [--baseline FILE] [--users N] [--owners TYPE-SUBSTRING]
+/// heap --pid N [--top 40] [--live] [--generation 0|1|2] [--save FILE] [--baseline FILE] [--users N] [--owners TYPE-SUBSTRING]
 /// Suspends the process, walks its heap and prints the types with the most bytes (count, total bytes).
 /// --live      only objects reachable from the roots (otherwise every non-free object: right after a forced full
 ///             GC, such as GET /v1/admin/stats?gc=true, the two differ only by what was allocated since).
+/// --generation G  only objects now in GC generation G (non-live walk): generation 1 shows what recently
+///             survived gen0 collections, which is what makes ephemeral collections slow under load.
 /// --save      writes the per-type table (count, bytes, type; tab-separated) for a later --baseline.
 /// --baseline  prints the growth against a saved table instead, sorted by bytes added.
 /// --users N   adds bytes and objects per user (the growth, or the totals, divided by N).
@@ -37,6 +39,11 @@ internal static class HeapCommand
         var users = a.GetInt("users", 0);
         var owners = a.Get("owners");
         var live = a.Has("live") || owners is not null;
+        var generation = a.Get("generation") is { } g ? (Generation)int.Parse(g, CultureInfo.InvariantCulture) : (Generation?)null;
+        if (generation is not null && live)
+        {
+            throw new ArgumentException("--generation walks the heap's segments; it cannot be combined with --live or --owners");
+        }
 
         Snapshot snapshot;
         using (var target = DataTarget.AttachToProcess(pid, suspend: true))
@@ -47,10 +54,10 @@ internal static class HeapCommand
             }
 
             using var runtime = CreateRuntime(target.ClrVersions[0]);
-            snapshot = live ? Reachable(runtime.Heap, owners) : AllObjects(runtime.Heap);
+            snapshot = live ? Reachable(runtime.Heap, owners) : AllObjects(runtime.Heap, generation);
         }
 
-        Console.WriteLine($"# heap of process {pid}: {snapshot.Objects:N0} {(live ? "reachable" : "non-free")} objects, {snapshot.Bytes / 1048576.0:F1} MiB");
+        Console.WriteLine($"# heap of process {pid}: {snapshot.Objects:N0} {(live ? "reachable" : "non-free")} objects{(generation is { } shown ? $" in generation {(int)shown}" : "")}, {snapshot.Bytes / 1048576.0:F1} MiB");
         if (a.Get("save") is { } save)
         {
             Save(save, snapshot.Types);
@@ -108,13 +115,13 @@ internal static class HeapCommand
 
     private sealed record Snapshot(Dictionary<string, TypeStat> Types, long Objects, long Bytes, Dictionary<string, TypeStat>? Owners);
 
-    private static Snapshot AllObjects(ClrHeap heap)
+    private static Snapshot AllObjects(ClrHeap heap, Generation? generation)
     {
         var types = new Dictionary<string, TypeStat>(StringComparer.Ordinal);
         long objects = 0, bytes = 0;
         foreach (var obj in heap.EnumerateObjects())
         {
-            if (!obj.IsValid || obj.IsFree)
+            if (!obj.IsValid || obj.IsFree || (generation is { } wanted && heap.GetSegmentByAddress(obj.Address)?.GetGeneration(obj.Address) != wanted))
             {
                 continue;
             }
