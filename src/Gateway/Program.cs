@@ -13,7 +13,7 @@ builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
 builder.Services.AddSingleton<EventIngestor>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+builder.Services.AddGatewayJson();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
 
 var app = builder.Build();

@@ -78,5 +78,16 @@ public static class GatewayHosting
         }
     }
 
+    /// <summary>
+    /// HTTP JSON: web defaults, numbers strictly as numbers, and generated metadata for the hot responses
+    /// (<see cref="GatewayJsonContext"/>) ahead of the reflection-based default.
+    /// </summary>
+    public static IServiceCollection AddGatewayJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+        });
+
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 }
