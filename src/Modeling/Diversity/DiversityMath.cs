@@ -27,7 +27,15 @@ internal static class DiversityMath
     /// <summary>Relevance mapped to [0, 1] by min–max (all zeros when every score is equal), so λ means the same whatever the ranker's scale.</summary>
     public static double[] Normalize(ReadOnlySpan<double> relevance, bool normalize)
     {
-        var result = relevance.ToArray();
+        var result = new double[relevance.Length];
+        Normalize(relevance, normalize, result);
+        return result;
+    }
+
+    /// <summary><see cref="Normalize(ReadOnlySpan{double}, bool)"/> into <paramref name="result"/> (the same length).</summary>
+    public static void Normalize(ReadOnlySpan<double> relevance, bool normalize, Span<double> result)
+    {
+        relevance.CopyTo(result);
         foreach (var r in result)
         {
             if (!double.IsFinite(r))
@@ -36,9 +44,9 @@ internal static class DiversityMath
             }
         }
 
-        if (!normalize || result.Length == 0)
+        if (!normalize || result.IsEmpty)
         {
-            return result;
+            return;
         }
 
         var min = TensorPrimitives.Min<double>(result);
@@ -48,8 +56,6 @@ internal static class DiversityMath
         {
             result[i] = range > 0 ? (result[i] - min) / range : 0;
         }
-
-        return result;
     }
 
     /// <summary>Indices by relevance descending, ties in candidate order.</summary>

@@ -10,6 +10,8 @@ namespace Cohortly.Modeling.Diversity;
 /// </summary>
 public sealed class MaximalMarginalRelevance : IDiversifier
 {
+    private const int StackLimit = 256;
+
     /// <param name="lambda">1 = relevance order; 0 = only dissimilarity matters after the first pick.</param>
     /// <param name="normalizeRelevance">Min–max scale relevance to [0, 1] first, to be comparable with cosine similarity.</param>
     public MaximalMarginalRelevance(double lambda, bool normalizeRelevance = true)
@@ -44,11 +46,14 @@ public sealed class MaximalMarginalRelevance : IDiversifier
         where TSimilarity : struct, ISimilarity
     {
         var n = relevance.Length;
-        var rel = DiversityMath.Normalize(relevance, NormalizeRelevance);
+        // Serving diversifies a few dozen candidates per request: the working arrays live on the stack there.
+        var small = n <= StackLimit;
+        Span<double> rel = small ? stackalloc double[n] : new double[n];
+        DiversityMath.Normalize(relevance, NormalizeRelevance, rel);
         var take = Math.Min(k, n);
         var selected = new int[take];
-        var chosen = new bool[n];
-        var maxSim = new double[n];
+        Span<bool> chosen = small ? stackalloc bool[n] : new bool[n];
+        Span<double> maxSim = small ? stackalloc double[n] : new double[n];
         for (var step = 0; step < take; step++)
         {
             var best = -1;

@@ -189,20 +189,30 @@ public static class RecommendationPipeline
             }
             else
             {
-                var arms = new ArmCandidate[ordered.Count];
-                for (var p = 0; p < arms.Length; p++)
+                // A pooled buffer: the arms are read during Rerank only (the result names arms by index and id).
+                var armBuffer = ArrayPool<ArmCandidate>.Shared.Rent(ordered.Count);
+                try
                 {
-                    var c = ordered[p];
-                    var evidence = request.Arms?.Invoke(c.Id);
-                    arms[p] = evidence is { } a
-                        ? new ArmCandidate(c.Id, arms.Length - p, a.Impressions, a.Rewards, a.FirstSeen)
-                        : new ArmCandidate(c.Id, arms.Length - p, 0, 0, c.Item < 0 ? request.Now : DateTimeOffset.MinValue);
-                }
+                    var armCount = ordered.Count;
+                    for (var p = 0; p < armCount; p++)
+                    {
+                        var c = ordered[p];
+                        var evidence = request.Arms?.Invoke(c.Id);
+                        armBuffer[p] = evidence is { } a
+                            ? new ArmCandidate(c.Id, armCount - p, a.Impressions, a.Rewards, a.FirstSeen)
+                            : new ArmCandidate(c.Id, armCount - p, 0, 0, c.Item < 0 ? request.Now : DateTimeOffset.MinValue);
+                    }
 
-                var ranking = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed)).Ranking;
-                for (var p = 0; p < picks.Length; p++)
+                    var arms = new ArraySegment<ArmCandidate>(armBuffer, 0, armCount);
+                    var ranking = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed)).Ranking;
+                    for (var p = 0; p < picks.Length; p++)
+                    {
+                        picks[p] = (ordered[ranking[p].CandidateIndex], ranking[p].Explored);
+                    }
+                }
+                finally
                 {
-                    picks[p] = (ordered[ranking[p].CandidateIndex], ranking[p].Explored);
+                    ArrayPool<ArmCandidate>.Shared.Return(armBuffer, clearArray: true);
                 }
             }
 
@@ -426,8 +436,10 @@ public static class RecommendationPipeline
         {
             pool.Clear();
             var heap = new TopKHeap(take);
-            var top = new int[take];
-            var scores = new float[take];
+            var topBuffer = ArrayPool<int>.Shared.Rent(take);
+            var scoreBuffer = ArrayPool<float>.Shared.Rent(take);
+            var top = topBuffer.AsSpan(0, take);
+            var scores = scoreBuffer.AsSpan(0, take);
             TopK.Fill(total, excludedSorted, heap);
             var found = heap.Drain(top, scores);
             for (var k = 0; k < found && pool.Count < want; k++)
@@ -439,6 +451,8 @@ public static class RecommendationPipeline
                 }
             }
 
+            ArrayPool<int>.Shared.Return(topBuffer);
+            ArrayPool<float>.Shared.Return(scoreBuffer);
             if (pool.Count >= want || found < take || take >= index.ItemCount)
             {
                 return pool;
@@ -526,7 +540,7 @@ public static class RecommendationPipeline
             return pool;
         }
 
-        var relevance = new double[pool.Count];
+        Span<double> relevance = pool.Count <= 256 ? stackalloc double[pool.Count] : new double[pool.Count];
         for (var k = 0; k < relevance.Length; k++)
         {
             relevance[k] = pool[k].Score;
