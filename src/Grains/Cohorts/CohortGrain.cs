@@ -90,7 +90,7 @@ public sealed class CohortGrain(
         s.UpdatedAt = time.GetUtcNow();
         _snapshot = BuildSnapshot();
         _dirty = false;
-        await state.WriteStateAsync();
+        await WriteState();
     }
 
     private void ApplyArms(CohortDelta delta)
@@ -127,7 +127,20 @@ public sealed class CohortGrain(
             }
         }
 
-        state.State.Arms = arms.ToState();
+        // The live book is the truth; the persisted copy is made only when the state is written. Copying every
+        // arm on every delta (about once a second per cohort) made thousands of records per second that lived
+        // until the next delta: just long enough to be promoted, which made young-generation GCs longer.
+    }
+
+    /// <summary>Writes the state, with the live bandit book copied into it first.</summary>
+    private Task WriteState(CancellationToken cancellationToken = default)
+    {
+        if (_arms is { } arms)
+        {
+            state.State.Arms = arms.ToState();
+        }
+
+        return state.WriteStateAsync(cancellationToken);
     }
 
     public async Task SetModel(long modelVersion, bool adapted)
@@ -137,7 +150,7 @@ public sealed class CohortGrain(
         s.UsesAdaptedModel = adapted;
         _snapshot = BuildSnapshot();
         _dirty = false;
-        await state.WriteStateAsync();
+        await WriteState();
     }
 
     private CohortSnapshot BuildSnapshot()
@@ -152,25 +165,22 @@ public sealed class CohortGrain(
         }
 
         var label = s.Label ?? (id == CohortSnapshotCache.Global ? "all users" : $"cohort {id}");
-        var arms = s.Arms.Arms;
+        // The most shown arms, straight from the live book (most shown first).
+        var buffer = System.Buffers.ArrayPool<ArmRecordValue>.Shared.Rent(SnapshotArms);
         ArmStats[] published;
-        if (arms.Length <= SnapshotArms)
+        try
         {
-            published = new ArmStats[arms.Length];
-            for (var i = 0; i < arms.Length; i++)
+            var count = Arms.MostShown(buffer.AsSpan(0, SnapshotArms));
+            published = new ArmStats[count];
+            for (var i = 0; i < count; i++)
             {
-                published[i] = new ArmStats(arms[i].ArmId, arms[i].Impressions, arms[i].Rewards, arms[i].FirstSeen);
+                var arm = buffer[i];
+                published[i] = new ArmStats(arm.ArmId, arm.Impressions, arm.Rewards, arm.FirstSeen);
             }
         }
-        else
+        finally
         {
-            var sorted = (ArmRecord[])arms.Clone();
-            Array.Sort(sorted, static (a, b) => b.Impressions.CompareTo(a.Impressions));
-            published = new ArmStats[SnapshotArms];
-            for (var i = 0; i < SnapshotArms; i++)
-            {
-                published[i] = new ArmStats(sorted[i].ArmId, sorted[i].Impressions, sorted[i].Rewards, sorted[i].FirstSeen);
-            }
+            System.Buffers.ArrayPool<ArmRecordValue>.Shared.Return(buffer, clearArray: true);
         }
 
         return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel) { Arms = published };
@@ -186,7 +196,7 @@ public sealed class CohortGrain(
         _dirty = false;
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            await WriteState(cancellationToken);
         }
         catch
         {

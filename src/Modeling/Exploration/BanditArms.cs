@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Cohortly.Modeling.Statistics;
 
@@ -8,6 +9,9 @@ public readonly record struct RewardDelta(string ArmId, long Impressions, double
 
 /// <summary>Evidence for one arm, as persisted.</summary>
 public sealed record ArmRecord(string ArmId, long Impressions, double Rewards, DateTimeOffset FirstSeen);
+
+/// <summary>An arm's evidence as a value (what <see cref="BanditArms.MostShown"/> writes).</summary>
+public readonly record struct ArmRecordValue(string ArmId, long Impressions, double Rewards, DateTimeOffset FirstSeen);
 
 /// <summary>Serializable snapshot of <see cref="BanditArms"/> (arms sorted by id, so equal books serialize equally).</summary>
 public sealed record BanditArmsState(ArmRecord[] Arms);
@@ -120,6 +124,40 @@ public sealed class BanditArms
     }
 
     public bool Remove(string armId) => _arms.Remove(armId);
+
+    /// <summary>
+    /// Writes the most shown arms (impressions descending, ties by id) into <paramref name="destination"/> and
+    /// returns how many were written; nothing else is allocated, so a cohort can publish its top arms often
+    /// without copying its whole book.
+    /// </summary>
+    public int MostShown(Span<ArmRecordValue> destination)
+    {
+        var n = _arms.Count;
+        if (destination.IsEmpty || n == 0)
+        {
+            return 0;
+        }
+
+        var buffer = ArrayPool<ArmRecordValue>.Shared.Rent(n);
+        try
+        {
+            var i = 0;
+            foreach (var (id, e) in _arms)
+            {
+                buffer[i++] = new ArmRecordValue(id, e.Impressions, e.Rewards, e.FirstSeen);
+            }
+
+            var all = buffer.AsSpan(0, n);
+            all.Sort(static (a, b) => a.Impressions != b.Impressions ? b.Impressions.CompareTo(a.Impressions) : string.CompareOrdinal(a.ArmId, b.ArmId));
+            var count = Math.Min(n, destination.Length);
+            all[..count].CopyTo(destination);
+            return count;
+        }
+        finally
+        {
+            ArrayPool<ArmRecordValue>.Shared.Return(buffer, clearArray: true);
+        }
+    }
 
     public BanditArmsState ToState()
     {

@@ -22,6 +22,22 @@ public sealed class BanditArmsTests
     }
 
     [Fact]
+    public void Most_shown_arms_come_first_with_ties_by_id_and_at_most_the_destination_length()
+    {
+        var book = new BanditArms();
+        book.Apply([new RewardDelta("c", 5, 1), new RewardDelta("a", 9, 0), new RewardDelta("d", 5, 2), new RewardDelta("b", 1, 0)], T0);
+
+        var top = new ArmRecordValue[3];
+        Assert.Equal(3, book.MostShown(top));
+        Assert.Equal([new ArmRecordValue("a", 9, 0, T0), new ArmRecordValue("c", 5, 1, T0), new ArmRecordValue("d", 5, 2, T0)], top);
+
+        var all = new ArmRecordValue[10];
+        Assert.Equal(4, book.MostShown(all));
+        Assert.Equal(["a", "c", "d", "b"], all.Take(4).Select(x => x.ArmId));
+        Assert.Equal(0, new BanditArms().MostShown(all));
+    }
+
+    [Fact]
     public void Observe_keeps_the_earliest_first_seen()
     {
         var book = new BanditArms();
