@@ -150,10 +150,8 @@ public static class TopK
     /// Most of a plain scan's cost is heap updates for items that are later pushed out again. Over many items an
     /// estimate of the k-th best score comes first, from every 16th score (the score about 2k items reach), and
     /// only scores at or above it are looked at: a block of 8 all below costs one vector compare and nearly every
-    /// offered item stays. When fewer than k eligible items reach the estimate (excluded items among the best, such
-    /// as a user's own history, or an unlucky sample: about one request in six in the serve bench), the scan runs
-    /// again from a four times deeper estimate, and only then without any, so the result is always exactly the
-    /// plain scan's.
+    /// offered item stays. When fewer than k eligible items reach the estimate (rare: excluded or non-finite items,
+    /// an unlucky sample), the scan runs again without it, so the result is always exactly the plain scan's.
     /// </remarks>
     public static void Fill(ReadOnlySpan<float> scores, ReadOnlySpan<int> excludedSorted, TopKHeap heap)
     {
@@ -161,57 +159,45 @@ public static class TopK
         heap.Clear();
         var k = heap.Capacity;
         const int Stride = 16;
-        const int Deeper = 4;
         var rank = ((2 * k) + Stride - 1) / Stride;
         if (scores.Length >= 32 * k && rank <= 64)
         {
-            Span<float> best = stackalloc float[Math.Min(Deeper * rank, (scores.Length + Stride - 1) / Stride)];
-            if (SampleBest(scores, Stride, best))
+            var bound = SampledRank(scores, Stride, rank);
+            if (float.IsFinite(bound))
             {
-                foreach (var bound in (ReadOnlySpan<float>)[best[rank - 1], best[^1]])
+                Scan(scores, excludedSorted, heap, bound);
+                if (heap.Count == k)
                 {
-                    if (!float.IsFinite(bound))
-                    {
-                        continue;
-                    }
-
-                    Scan(scores, excludedSorted, heap, bound);
-                    if (heap.Count == k)
-                    {
-                        return;
-                    }
-
-                    heap.Clear();
+                    return;
                 }
+
+                heap.Clear();
             }
         }
 
         Scan(scores, excludedSorted, heap, float.NegativeInfinity);
     }
 
-    /// <summary>
-    /// The largest of every <paramref name="stride"/>-th score, descending, into <paramref name="best"/> (padded with
-    /// negative infinity); false if a sample is NaN.
-    /// </summary>
-    private static bool SampleBest(ReadOnlySpan<float> scores, int stride, Span<float> best)
+    /// <summary>The <paramref name="rank"/>-th largest of every <paramref name="stride"/>-th score (NaN if any sample is NaN).</summary>
+    private static float SampledRank(ReadOnlySpan<float> scores, int stride, int rank)
     {
+        Span<float> best = stackalloc float[rank];
         best.Fill(float.NegativeInfinity);
-        var last = best.Length - 1;
         for (var i = 0; i < scores.Length; i += stride)
         {
             var v = scores[i];
             if (float.IsNaN(v))
             {
-                return false;
+                return float.NaN;
             }
 
-            if (v <= best[last])
+            if (v <= best[rank - 1])
             {
                 continue;
             }
 
             // best is sorted descending; insert v and drop the smallest.
-            var p = last;
+            var p = rank - 1;
             while (p > 0 && best[p - 1] < v)
             {
                 best[p] = best[p - 1];
@@ -221,7 +207,7 @@ public static class TopK
             best[p] = v;
         }
 
-        return true;
+        return best[rank - 1];
     }
 
     private static void Scan(ReadOnlySpan<float> scores, ReadOnlySpan<int> excludedSorted, TopKHeap heap, float bound)
