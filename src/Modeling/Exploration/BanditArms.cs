@@ -127,8 +127,8 @@ public sealed class BanditArms
 
     /// <summary>
     /// Writes the most shown arms (impressions descending, ties by id) into <paramref name="destination"/> and
-    /// returns how many were written; nothing else is allocated, so a cohort can publish its top arms often
-    /// without copying its whole book.
+    /// returns how many were written. No per-arm objects are made (the sort runs in a pooled buffer), so a cohort
+    /// can publish its top arms often without copying its whole book.
     /// </summary>
     public int MostShown(Span<ArmRecordValue> destination)
     {
