@@ -12,10 +12,6 @@ public sealed class ActivityAggregator(TimeProvider time)
     private readonly Lock _deltaLock = new();
     private readonly Lock _featureLock = new();
     private Dictionary<int, Pending> _pending = [];
-
-    // Buffers of flushed deltas, cleared and reused: fresh dictionaries per flush lived about a second, long
-    // enough to be promoted by the young collections in between and to make the next gen1 collection longer.
-    private readonly Stack<Pending> _spare = new();
     private readonly Dictionary<string, float[]> _features = new(StringComparer.Ordinal);
     private readonly Queue<string> _featureOrder = new();
     private int _capacity = 5000;
@@ -162,32 +158,6 @@ public sealed class ActivityAggregator(TimeProvider time)
         return result;
     }
 
-    /// <summary>
-    /// Hands a delta's buffers back for reuse once its flush is over (applied, or restored after a failure).
-    /// Never call it while anything may still read the delta: its dictionaries are cleared and refilled.
-    /// </summary>
-    public void Recycle(CohortDelta delta)
-    {
-        ArgumentNullException.ThrowIfNull(delta);
-        if (delta.ItemWeights is not Dictionary<string, double> items
-            || delta.Impressions is not Dictionary<string, long> impressions
-            || delta.Rewards is not Dictionary<string, double> rewards)
-        {
-            return;
-        }
-
-        items.Clear();
-        impressions.Clear();
-        rewards.Clear();
-        lock (_deltaLock)
-        {
-            if (_spare.Count < MaxSpare)
-            {
-                _spare.Push(new Pending(items, impressions, rewards));
-            }
-        }
-    }
-
     /// <summary>Puts deltas back after a failed flush so nothing observed is lost.</summary>
     public void Restore(int cohortId, CohortDelta delta)
     {
@@ -239,31 +209,23 @@ public sealed class ActivityAggregator(TimeProvider time)
     {
         if (!_pending.TryGetValue(cohortId, out var p))
         {
-            p = _spare.TryPop(out var reused) ? reused : new Pending();
+            p = new Pending();
             _pending[cohortId] = p;
         }
 
         return p;
     }
 
-    /// <summary>One spare buffer set per cohort a silo flushes to is plenty; more would only hold memory.</summary>
-    private const int MaxSpare = 64;
-
-    private sealed class Pending(Dictionary<string, double> items, Dictionary<string, long> impressions, Dictionary<string, double> rewards)
+    private sealed class Pending
     {
-        public Pending()
-            : this(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal))
-        {
-        }
-
         public long Joined { get; set; }
 
         public long Left { get; set; }
 
-        public Dictionary<string, double> Items { get; } = items;
+        public Dictionary<string, double> Items { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, long> Impressions { get; } = impressions;
+        public Dictionary<string, long> Impressions { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, double> Rewards { get; } = rewards;
+        public Dictionary<string, double> Rewards { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -53,10 +53,6 @@ internal sealed partial class SiloBackgroundWork(
         {
             var snapshot = await grains.GetGrain<ICohortGrain>(cohortId).ApplyDelta(delta).WaitAsync(cancellationToken);
             cohorts.Put(snapshot);
-
-            // Applied: nothing reads the delta any more. After a failure or a cancelled wait the call may still be
-            // running in the cohort grain (a timed-out call is not stopped), so those deltas are never reused.
-            activity.Recycle(delta);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
