@@ -12,7 +12,9 @@ namespace Cohortly.Bench;
 /// HTTP load against a running gateway, from this machine over loopback, bounded in time and count:
 ///   ingest     batches of events from synthetic users as fast as the gateway accepts them
 ///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time. By default a lean
-///              pre-encoded HTTP/1.1 driver sends them (--client raw, --connections 64); --client http uses HttpClient
+///              pre-encoded HTTP/1.1 driver sends them (--client raw, --connections 64); --client http uses HttpClient.
+///              --target profile sends GET /v1/users/{id} instead: the same user-grain call per request without the
+///              serving pipeline, to tell what the pipeline costs from what any per-user call costs
 ///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
@@ -76,7 +78,7 @@ internal static class LoadCommand
         {
             foreach (var rate in rates)
             {
-                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64));
+                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), a.Get("target") ?? "recommendations");
             }
         }
 
@@ -304,20 +306,27 @@ internal static class LoadCommand
     }
 
     /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
-    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections)
+    /// <param name="target">"recommendations" (the default) or "profile" (GET /v1/users/{id}).</param>
+    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
     {
         if (client is not ("raw" or "http"))
         {
             throw new ArgumentException($"--client {client}: expected raw or http");
         }
 
+        if (target is not ("recommendations" or "profile"))
+        {
+            throw new ArgumentException($"--target {target}: expected recommendations or profile");
+        }
+
+        string PathOf(string user) => target == "profile" ? $"/v1/users/{user}" : $"/v1/users/{user}/recommendations?count={count}";
         var rng = new Random(seed + 1);
         var total = (int)(rate * duration.TotalSeconds);
-        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), count={count}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
+        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), {(target == "profile" ? "GET /v1/users/{id}" : $"count={count}")}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
         // Warm-up: connections and JIT, not measured.
         for (var i = 0; i < 200; i++)
         {
-            using var _ = await http.GetAsync($"/v1/users/{world.Users[rng.Next(world.Users.Count)].Id}/recommendations?count={count}");
+            using var _ = await http.GetAsync(PathOf(world.Users[rng.Next(world.Users.Count)].Id));
         }
 
         var latencies = new double[total];
@@ -337,7 +346,7 @@ internal static class LoadCommand
             var paths = new string[total];
             for (var i = 0; i < total; i++)
             {
-                paths[i] = $"/v1/users/{users[i]}/recommendations?count={count}";
+                paths[i] = PathOf(users[i]);
             }
 
             var result = await RawHttpLoad.RunAsync(http.BaseAddress!, http.DefaultRequestHeaders.GetValues("X-Api-Key").First(), paths, rate, connections);
@@ -359,7 +368,7 @@ internal static class LoadCommand
             {
                 try
                 {
-                    using var response = await http.GetAsync($"/v1/users/{users[index]}/recommendations?count={count}");
+                    using var response = await http.GetAsync(PathOf(users[index]));
                     await response.Content.ReadAsByteArrayAsync();
                     if (!response.IsSuccessStatusCode)
                     {
