@@ -14,7 +14,8 @@ namespace Cohortly.Bench;
 ///   recommend  open-loop requests at a fixed rate; latency counts from the scheduled send time. By default a lean
 ///              pre-encoded HTTP/1.1 driver sends them (--client raw, --connections 64); --client http uses HttpClient.
 ///              --target profile sends GET /v1/users/{id} instead: the same user-grain call per request without the
-///              serving pipeline, to tell what the pipeline costs from what any per-user call costs
+///              serving pipeline, to tell what the pipeline costs from what any per-user call costs; --target similar
+///              sends GET /v1/items/{id}/similar (a stateless worker on the model cache: no per-user activation)
 ///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
@@ -306,7 +307,18 @@ internal static class LoadCommand
     }
 
     /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
-    /// <param name="target">"recommendations" (the default) or "profile" (GET /v1/users/{id}).</param>
+    private static uint StableHash(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+
+    /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}) or "similar" (GET /v1/items/{id}/similar).</param>
     private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
     {
         if (client is not ("raw" or "http"))
@@ -314,15 +326,22 @@ internal static class LoadCommand
             throw new ArgumentException($"--client {client}: expected raw or http");
         }
 
-        if (target is not ("recommendations" or "profile"))
+        if (target is not ("recommendations" or "profile" or "similar"))
         {
-            throw new ArgumentException($"--target {target}: expected recommendations or profile");
+            throw new ArgumentException($"--target {target}: expected recommendations, profile or similar");
         }
 
-        string PathOf(string user) => target == "profile" ? $"/v1/users/{user}" : $"/v1/users/{user}/recommendations?count={count}";
+        var items = world.Items;
+        string PathOf(string user) => target switch
+        {
+            "profile" => $"/v1/users/{user}",
+            // The seeded user draw picks the item (a stable hash of the id), so every target sees the same sequence.
+            "similar" => $"/v1/items/{items[(int)(StableHash(user) % (uint)items.Count)].Id}/similar?count={count}",
+            _ => $"/v1/users/{user}/recommendations?count={count}",
+        };
         var rng = new Random(seed + 1);
         var total = (int)(rate * duration.TotalSeconds);
-        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), {(target == "profile" ? "GET /v1/users/{id}" : $"count={count}")}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
+        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), {target switch { "profile" => "GET /v1/users/{id}", "similar" => $"GET /v1/items/{{id}}/similar?count={count}", _ => $"count={count}" }}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
         // Warm-up: connections and JIT, not measured.
         for (var i = 0; i < 200; i++)
         {
@@ -340,6 +359,9 @@ internal static class LoadCommand
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
         var serverBefore = await Stats(http, adminKey, collect: false);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        // The client's own collections stall its receive loops, and its latencies include them.
+        var clientPauseBefore = GC.GetTotalPauseDuration();
+        int[] clientCollectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         double elapsed;
         if (client == "raw")
         {
@@ -400,6 +422,8 @@ internal static class LoadCommand
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
         Console.WriteLine($"recommend: CPU per request: server {serverCpu * 1e6 / total:F0} µs ({serverCpu / elapsed:F2} cores), load client {clientCpu * 1e6 / total:F0} µs ({clientCpu / elapsed:F2} cores)");
         Console.WriteLine($"recommend: server GC during the phase: {collections[0]} gen0 / {collections[1]} gen1 / {collections[2]} gen2 collections, {pause * 1000:F0} ms paused ({100 * pause / elapsed:F1}% of the time)");
+        var clientPause = (GC.GetTotalPauseDuration() - clientPauseBefore).TotalMilliseconds;
+        Console.WriteLine($"recommend: load client GC during the phase: {GC.CollectionCount(0) - clientCollectionsBefore[0]} gen0 / {GC.CollectionCount(1) - clientCollectionsBefore[1]} gen1 / {GC.CollectionCount(2) - clientCollectionsBefore[2]} gen2 collections, {clientPause:F0} ms paused");
     }
 
     private static double Delta(JsonNode before, JsonNode after, string name) =>
