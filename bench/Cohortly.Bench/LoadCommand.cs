@@ -363,6 +363,7 @@ internal static class LoadCommand
         var clientPauseBefore = GC.GetTotalPauseDuration();
         int[] clientCollectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         double elapsed;
+        double[]? sendDelays = null;
         if (client == "raw")
         {
             var paths = new string[total];
@@ -373,6 +374,7 @@ internal static class LoadCommand
 
             var result = await RawHttpLoad.RunAsync(http.BaseAddress!, http.DefaultRequestHeaders.GetValues("X-Api-Key").First(), paths, rate, connections);
             latencies = result.LatenciesMs;
+            sendDelays = result.SendDelaysMs;
             errors = result.Errors;
             elapsed = result.ElapsedSeconds;
         }
@@ -420,6 +422,11 @@ internal static class LoadCommand
         }
 
         Console.WriteLine($"recommend: {total} requests in {elapsed:F1} s = {total / elapsed:F0} req/s achieved; errors {errors}; latency {Percentiles(latencies)}");
+        if (sendDelays is not null)
+        {
+            // Included in the latency above: how late the client itself started each request after its due time.
+            Console.WriteLine($"recommend: client send delay (due time to send start, part of the latency) {Percentiles(sendDelays)}");
+        }
         Console.WriteLine($"recommend: CPU per request: server {serverCpu * 1e6 / total:F0} µs ({serverCpu / elapsed:F2} cores), load client {clientCpu * 1e6 / total:F0} µs ({clientCpu / elapsed:F2} cores)");
         Console.WriteLine($"recommend: server GC during the phase: {collections[0]} gen0 / {collections[1]} gen1 / {collections[2]} gen2 collections, {pause * 1000:F0} ms paused ({100 * pause / elapsed:F1}% of the time)");
         var clientPause = (GC.GetTotalPauseDuration() - clientPauseBefore).TotalMilliseconds;
