@@ -306,7 +306,7 @@ internal static class LoadCommand
             : $"ingest: {next} batches sent, {repeats} of them repeats of earlier batches (duplicates the grains drop; --ingest-batches {next} would make every event distinct)");
     }
 
-    /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
+    /// <summary>FNV-1a of a string: the same on every run (string.GetHashCode is randomized per process).</summary>
     private static uint StableHash(string value)
     {
         var hash = 2166136261u;
@@ -318,6 +318,7 @@ internal static class LoadCommand
         return hash;
     }
 
+    /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
     /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}) or "similar" (GET /v1/items/{id}/similar).</param>
     private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
     {
