@@ -43,33 +43,6 @@ public sealed partial class UserGrain(
     /// <summary>Read once: the per-event path should not re-derive the key string.</summary>
     private string UserId => _userId ??= this.GetPrimaryKeyString();
 
-    // The silo's services, by the names the methods below use; properties cost an activation nothing.
-    private CatalogCache catalog => services.Catalog;
-
-    private SegmentationCache segmentation => services.Segmentation;
-
-    private CohortSnapshotCache cohorts => services.Cohorts;
-
-    private ModelCache models => services.Models;
-
-    private IInteractionLog log => services.Log;
-
-    private TrainingOptions training => services.Training;
-
-    private ActivityAggregator activity => services.Activity;
-
-    private UserGrainSettings settings => services.Settings;
-
-    private CohortlyMetrics metrics => services.Metrics;
-
-    private IngestionBacklog backlog => services.Backlog;
-
-    private TimeProvider time => services.Time;
-
-    private ILogger<UserGrain> logger => services.Logger;
-
-    private ProfileOptions _profileOptions => services.Settings.Profile;
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await WriteBehind(cancellationToken, retry: false);
@@ -82,13 +55,13 @@ public sealed partial class UserGrain(
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
-        backlog.Applied();
+        services.Backlog.Applied();
         if (RedisStreamSequenceToken.TryGetPosition(token, out var position))
         {
             if (state.State.LastApplied is { } last && position <= last)
             {
                 state.State.DuplicatesIgnored++;
-                metrics.EventsDuplicate.Add(1);
+                services.Metrics.EventsDuplicate.Add(1);
                 MarkDirty();
                 return Task.CompletedTask;
             }
@@ -104,7 +77,7 @@ public sealed partial class UserGrain(
 
     public Task OnErrorAsync(Exception ex)
     {
-        LogStreamError(logger, ex);
+        LogStreamError(services.Logger, ex);
         return Task.CompletedTask;
     }
 
@@ -117,7 +90,7 @@ public sealed partial class UserGrain(
         }
 
         CatchUpWithSegmentation();
-        return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), time.GetUtcNow(), _profileOptions));
+        return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile));
     }
 
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
@@ -125,19 +98,19 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(request);
         CatchUpWithSegmentation();
         var s = state.State;
-        var id = RecommendationIdRing.NewId(time.GetUtcNow());
+        var id = RecommendationIdRing.NewId(services.Time.GetUtcNow());
         var recommendationId = id.ToString("N");
-        var response = models.Current is { } bundle
+        var response = services.Models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId)
             : RecommendByPopularity(request, recommendationId);
 
         (s.RecentRecommendationIds ??= new RecommendationIdRing(RecommendationIdRingConverter.Capacity)).Add(id);
 
         RememberServed(response.CohortId, response.Items);
-        metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
+        services.Metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
         if (response.Fallback)
         {
-            metrics.RecommendationFallbacks.Add(1);
+            services.Metrics.RecommendationFallbacks.Add(1);
         }
 
         // No write of its own: recommendation ids ride along with the next event-driven write (or the
@@ -166,9 +139,9 @@ public sealed partial class UserGrain(
             provisional = true;
         }
 
-        var label = cohortId is { } cid ? segmentation.LabelOf(cid) ?? bundle.Segmentation.LabelOf(cid) : null;
+        var label = cohortId is { } cid ? services.Segmentation.LabelOf(cid) ?? bundle.Segmentation.LabelOf(cid) : null;
         var excluded = ExcludedItems(profile);
-        var arms = cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
+        var arms = services.Cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
         var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
         {
             UserId = UserId,
@@ -176,21 +149,21 @@ public sealed partial class UserGrain(
             CohortLabel = label,
             ProvisionalCohort = provisional,
             RecentItems = profile.RecentItems,
-            PositiveRating = training.PositiveRating,
+            PositiveRating = services.Training.PositiveRating,
             Excluded = excluded,
-            IsAvailable = catalog.IsAvailable,
-            UnavailableItems = catalog.UnavailableIn(bundle),
+            IsAvailable = services.Catalog.IsAvailable,
+            UnavailableItems = services.Catalog.UnavailableIn(bundle),
             CategoriesOf = CategoriesOf,
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,
             Device = request.Device,
-            Now = time.GetUtcNow(),
+            Now = services.Time.GetUtcNow(),
             Count = request.Count,
             Explain = request.Explain,
             Explore = request.Explore,
             Arms = arms.Count == 0 ? null : id => arms.TryGetValue(id, out var a) ? new ArmEvidence(a.Impressions, a.Rewards, a.FirstSeen) : null,
-            CohortTrending = cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
-            GlobalTrending = cohorts.TrendingOf(CohortSnapshotCache.Global),
+            CohortTrending = services.Cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
+            GlobalTrending = services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
         });
 
@@ -226,17 +199,17 @@ public sealed partial class UserGrain(
     private RecommendationResponse RecommendByPopularity(RecommendationRequest request, string recommendationId)
     {
         var s = state.State;
-        var cohort = s.CohortId is { } id ? cohorts.Get(id) : null;
-        var global = cohorts.Get(CohortSnapshotCache.Global);
+        var cohort = s.CohortId is { } id ? services.Cohorts.Get(id) : null;
+        var global = services.Cohorts.Get(CohortSnapshotCache.Global);
         var excluded = ExcludedItems(s.Profile);
 
         var ranked = PopularityRanker.Rank(
             ToScored(cohort?.TopItems),
             ToScored(global?.TopItems),
-            item => excluded.Contains(item) || !catalog.IsAvailable(item) || !CategoryFilter.Passes(catalog.Find(item)?.Categories, request.IncludeCategories, request.ExcludeCategories),
+            item => excluded.Contains(item) || !services.Catalog.IsAvailable(item) || !CategoryFilter.Passes(services.Catalog.Find(item)?.Categories, request.IncludeCategories, request.ExcludeCategories),
             request.Count);
 
-        var label = s.CohortId is { } cid ? segmentation.LabelOf(cid) ?? cohort?.Label : null;
+        var label = s.CohortId is { } cid ? services.Segmentation.LabelOf(cid) ?? cohort?.Label : null;
         var items = new List<RecommendedItem>(ranked.Count);
         foreach (var r in ranked)
         {
@@ -250,7 +223,7 @@ public sealed partial class UserGrain(
         return new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items);
     }
 
-    private IReadOnlyList<string>? CategoriesOf(string itemId) => catalog.Find(itemId)?.Categories;
+    private IReadOnlyList<string>? CategoriesOf(string itemId) => services.Catalog.Find(itemId)?.Categories;
 
     private static List<ScoreContribution>? Contributions(IReadOnlyList<FeatureContribution>? contributions)
     {
@@ -274,24 +247,24 @@ public sealed partial class UserGrain(
         if (!s.Seen.TryAdd(e.EventId))
         {
             s.DuplicatesIgnored++;
-            metrics.EventsDuplicate.Add(1);
+            services.Metrics.EventsDuplicate.Add(1);
             MarkDirty();
             return;
         }
 
-        var item = catalog.Find(e.ItemId);
+        var item = services.Catalog.Find(e.ItemId);
         // The catalog's id string is shared by every profile that remembers the item.
         var interaction = e.ToInteraction() with { ItemId = item?.Id ?? e.ItemId };
-        s.Profile.Apply(interaction, item, _profileOptions);
-        metrics.EventsApplied.Add(1);
+        s.Profile.Apply(interaction, item, services.Settings.Profile);
+        services.Metrics.EventsApplied.Add(1);
         MarkDirty();
 
         RewardServed(interaction.ItemId, e.Type);
-        var now = time.GetUtcNow();
+        var now = services.Time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
-        activity.RecordFeatures(UserId, _features);
+        services.Activity.RecordFeatures(UserId, _features);
         RecheckCohort(now);
-        activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
+        services.Activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
     }
 
     public async Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes)
@@ -301,14 +274,14 @@ public sealed partial class UserGrain(
         s.Attributes = attributes.Count == 0 ? null : new Dictionary<string, string>(attributes, StringComparer.Ordinal);
         _dirty = false;
         // The log first: training reads attributes from it, and a failed append must not look accepted.
-        await log.AppendAttributesAsync(UserId, s.Attributes ?? [], CancellationToken.None);
+        await services.Log.AppendAttributesAsync(UserId, s.Attributes ?? [], CancellationToken.None);
         await state.WriteStateAsync();
         return new UserAttributesView(UserId, s.Attributes ?? [], ProvisionalCohort(null), s.CohortId);
     }
 
     /// <summary>Cohort implied by attributes and context while the user has no history-based cohort.</summary>
     private int? ProvisionalCohort(string? device) =>
-        state.State.CohortId is null && state.State.Profile.TotalEvents == 0 && models.Current is { } bundle
+        state.State.CohortId is null && state.State.Profile.TotalEvents == 0 && services.Models.Current is { } bundle
             ? bundle.Provisional.Predict(state.State.Attributes, device)
             : null;
 
@@ -329,7 +302,7 @@ public sealed partial class UserGrain(
 
         _lastServed = served;
         _lastServedCohort = cohortId;
-        activity.RecordImpressions(cohortId, served);
+        services.Activity.RecordImpressions(cohortId, served);
     }
 
     /// <summary>One reward per served item at most, so rewards never exceed impressions.</summary>
@@ -345,8 +318,8 @@ public sealed partial class UserGrain(
             if (string.Equals(served[i], itemId, StringComparison.Ordinal))
             {
                 served[i] = null;
-                activity.RecordReward(_lastServedCohort, itemId, 1);
-                metrics.RecommendationRewards.Add(1);
+                services.Activity.RecordReward(_lastServedCohort, itemId, 1);
+                services.Metrics.RecommendationRewards.Add(1);
                 return;
             }
         }
@@ -354,7 +327,7 @@ public sealed partial class UserGrain(
 
     private void RecheckCohort(DateTimeOffset now)
     {
-        var model = segmentation.Current;
+        var model = services.Segmentation.Current;
         if (model is null)
         {
             return;
@@ -366,15 +339,15 @@ public sealed partial class UserGrain(
         {
             var transitions = s.Transitions as List<CohortTransition> ?? [.. s.Transitions];
             transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
-            if (transitions.Count > settings.MaxTransitions)
+            if (transitions.Count > services.Settings.MaxTransitions)
             {
                 transitions.RemoveAt(0);
             }
 
             s.Transitions = transitions;
 
-            activity.RecordTransition(s.CohortId, cohort);
-            metrics.CohortTransitions.Add(1);
+            services.Activity.RecordTransition(s.CohortId, cohort);
+            services.Metrics.CohortTransitions.Add(1);
             s.CohortId = cohort;
             s.CohortSince = now;
             SeedCohortPopularity(cohort, now);
@@ -387,9 +360,9 @@ public sealed partial class UserGrain(
     private void CatchUpWithSegmentation()
     {
         var s = state.State;
-        if (s.Profile.TotalEvents > 0 && segmentation.Current is { } model && model.Version != s.SegmentationVersion)
+        if (s.Profile.TotalEvents > 0 && services.Segmentation.Current is { } model && model.Version != s.SegmentationVersion)
         {
-            var now = time.GetUtcNow();
+            var now = services.Time.GetUtcNow();
             ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
             RecheckCohort(now);
             // Derived from the profile and the segmentation, so it needs no write of its own: it is
@@ -408,7 +381,7 @@ public sealed partial class UserGrain(
         foreach (var recent in state.State.Profile.RecentItems)
         {
             var weight = DecayedTopItems.Decayed(UserProfile.Weight(recent.Type, null), nowMs - recent.TimestampMs, SeedHalfLifeHours);
-            activity.RecordCohortItem(cohort, recent.ItemId, weight);
+            services.Activity.RecordCohortItem(cohort, recent.ItemId, weight);
         }
     }
 
@@ -420,8 +393,8 @@ public sealed partial class UserGrain(
             return null;
         }
 
-        var label = segmentation.LabelOf(id) ?? cohorts.Get(id)?.Label ?? $"cohort {id}";
-        return new CohortMembership(id, label, s.SegmentationVersion, s.CohortSince ?? time.GetUtcNow());
+        var label = services.Segmentation.LabelOf(id) ?? services.Cohorts.Get(id)?.Label ?? $"cohort {id}";
+        return new CohortMembership(id, label, s.SegmentationVersion, s.CohortSince ?? services.Time.GetUtcNow());
     }
 
     /// <summary>
@@ -431,7 +404,7 @@ public sealed partial class UserGrain(
     private void MarkDirty()
     {
         _dirty = true;
-        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct, retry: true), this, new GrainTimerCreationOptions(settings.WriteBehind, Timeout.InfiniteTimeSpan));
+        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct, retry: true), this, new GrainTimerCreationOptions(services.Settings.WriteBehind, Timeout.InfiniteTimeSpan));
     }
 
     private async Task WriteBehind(CancellationToken cancellationToken, bool retry)
