@@ -119,12 +119,7 @@ public sealed class CohortGrain(
         if (arms.Count > MaxArms + (MaxArms / 4))
         {
             // Rarely shown arms go first; a dropped arm that comes back starts over as unseen.
-            var all = arms.ToState().Arms;
-            Array.Sort(all, static (a, b) => b.Impressions.CompareTo(a.Impressions));
-            for (var i = MaxArms; i < all.Length; i++)
-            {
-                arms.Remove(all[i].ArmId);
-            }
+            arms.KeepMostShown(MaxArms);
         }
 
         // The live book is the truth; the persisted copy is made only when the state is written. Copying every

@@ -159,6 +159,36 @@ public sealed class BanditArms
         }
     }
 
+    /// <summary>
+    /// Keeps the <paramref name="count"/> most shown arms (the order of <see cref="MostShown"/>) and forgets the rest;
+    /// returns how many were forgotten. A forgotten arm that comes back starts over as unseen.
+    /// </summary>
+    public int KeepMostShown(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var n = _arms.Count;
+        if (n <= count)
+        {
+            return 0;
+        }
+
+        var buffer = ArrayPool<ArmRecordValue>.Shared.Rent(n);
+        try
+        {
+            MostShown(buffer.AsSpan(0, n));
+            for (var i = count; i < n; i++)
+            {
+                _arms.Remove(buffer[i].ArmId);
+            }
+
+            return n - count;
+        }
+        finally
+        {
+            ArrayPool<ArmRecordValue>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
     public BanditArmsState ToState()
     {
         var ids = new string[_arms.Count];

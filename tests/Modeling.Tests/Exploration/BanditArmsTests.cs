@@ -38,6 +38,18 @@ public sealed class BanditArmsTests
     }
 
     [Fact]
+    public void Keeping_the_most_shown_forgets_the_rest()
+    {
+        var book = new BanditArms();
+        book.Apply([new RewardDelta("c", 5, 1), new RewardDelta("a", 9, 0), new RewardDelta("d", 5, 2), new RewardDelta("b", 1, 0)], T0);
+
+        Assert.Equal(2, book.KeepMostShown(2));
+        Assert.Equal(["a", "c"], book.ToState().Arms.Select(x => x.ArmId));
+        Assert.Equal(0, book.KeepMostShown(5));
+        Assert.False(book.TryGet("d", out _));
+    }
+
+    [Fact]
     public void Observe_keeps_the_earliest_first_seen()
     {
         var book = new BanditArms();
