@@ -16,6 +16,13 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Replaces the user's attributes; they give a provisional cohort before any history exists.</summary>
     [Alias("SetAttributes")]
     Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes);
+
+    /// <summary>
+    /// Applies what the interaction log holds for this user beyond the last applied event, then saves.
+    /// Called by the partition owner when the user's entries stay unacknowledged (their silo died).
+    /// </summary>
+    [Alias("CatchUpFromLog")]
+    Task CatchUpFromLog();
 }
 
 /// <summary>One cohort (key = stable cohort id; 0 = all users, the global baseline).</summary>

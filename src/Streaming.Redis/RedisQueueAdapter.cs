@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
+using StackExchange.Redis;
 
 namespace Cohortly.Streaming.Redis;
 
@@ -17,6 +18,7 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly IRedisStreamRecovery? _recovery;
 
     public RedisQueueAdapter(
         string name,
@@ -26,9 +28,11 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
         RedisStreamEntryCodec codec,
         RedisStreamDeadLetters deadLetters,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IRedisStreamRecovery? recovery = null)
     {
         Name = name;
+        _recovery = recovery;
         _options = options;
         _keys = keys;
         _connection = connection;
@@ -72,10 +76,19 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
         var partition = _keys.PartitionOf(streamId);
         var fields = _codec.Encode(streamId, items, requestContext);
         var retentionFloor = RedisEntryId.AtOrAfter(_timeProvider.GetUtcNow() - _options.Retention);
-        var database = await _connection.GetDatabaseAsync(CancellationToken.None).ConfigureAwait(false);
-        var id = await RedisStreamCommands.AddAsync(
-            database, _keys.Partition(partition), fields, _options.Trimming, retentionFloor, _options.MaxStreamLength).ConfigureAwait(false);
+
+        // Bounded: while Redis is unreachable the producer hears so within AppendTimeout instead of
+        // waiting out the client's reconnect backlog. An append that times out may still land; the
+        // producer then sees a failure for a stored entry, which is why consumers deduplicate by event id.
+        var id = await AppendAsync(partition, streamId, fields, retentionFloor).WaitAsync(_options.AppendTimeout).ConfigureAwait(false);
         LogAppended(Name, partition, id.ToString(), items.Count);
+    }
+
+    private async Task<RedisEntryId> AppendAsync(int partition, StreamId streamId, NameValueEntry[] fields, RedisEntryId retentionFloor)
+    {
+        var database = await _connection.GetDatabaseAsync(CancellationToken.None).ConfigureAwait(false);
+        return await RedisStreamCommands.AppendChainedAsync(
+            database, _keys.Partition(partition), _keys.Heads(partition), RedisStreamKeys.HeadField(streamId), fields, _options.Trimming, retentionFloor, _options.MaxStreamLength).ConfigureAwait(false);
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
@@ -90,7 +103,8 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
             _codec,
             _deadLetters,
             _timeProvider,
-            _loggerFactory.CreateLogger<RedisStreamReceiver>());
+            _loggerFactory.CreateLogger<RedisStreamReceiver>(),
+            _recovery);
     }
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Stream provider {Provider} partition {Partition}: appended entry {EntryId} with {Count} events.")]

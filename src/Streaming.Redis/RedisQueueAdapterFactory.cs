@@ -23,6 +23,7 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly SimpleQueueAdapterCache _cache;
+    private readonly IRedisStreamRecovery? _recovery;
 
     public RedisQueueAdapterFactory(
         string name,
@@ -31,9 +32,11 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
         RedisStreamConnection connection,
         Serializer serializer,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IRedisStreamRecovery? recovery = null)
     {
         _name = name;
+        _recovery = recovery;
         _options = options;
         _keys = new RedisStreamKeys(name, options);
         _connection = connection;
@@ -62,7 +65,8 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
             services.GetRequiredKeyedService<RedisStreamConnection>(name),
             services.GetRequiredService<Serializer>(),
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetRequiredService<ILoggerFactory>());
+            services.GetRequiredService<ILoggerFactory>(),
+            services.GetKeyedService<IRedisStreamRecovery>(name));
     }
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
@@ -73,7 +77,7 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
         // Connect now: a wrong connection string or an unreachable Redis fails the silo or client
         // start instead of the first event.
         await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return new RedisQueueAdapter(_name, _options, _keys, _connection, _codec, _deadLetters, _timeProvider, _loggerFactory);
+        return new RedisQueueAdapter(_name, _options, _keys, _connection, _codec, _deadLetters, _timeProvider, _loggerFactory, _recovery);
     }
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;

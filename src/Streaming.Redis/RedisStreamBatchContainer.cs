@@ -27,11 +27,12 @@ internal sealed class RedisStreamBatchContainer : IBatchContainer
         StreamId streamId,
         RedisEntryId entryId,
         List<object> events,
-        Dictionary<string, object>? requestContext)
+        Dictionary<string, object>? requestContext,
+        RedisEntryId? previousEntryId = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         StreamId = streamId;
-        _token = new RedisStreamSequenceToken(entryId);
+        _token = new RedisStreamSequenceToken(entryId, 0, previousEntryId);
         _events = events;
         _requestContext = requestContext;
     }

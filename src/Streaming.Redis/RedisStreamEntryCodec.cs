@@ -46,9 +46,17 @@ internal sealed class RedisStreamEntryCodec
     }
 
     /// <summary>Decodes an entry; on failure <paramref name="error"/> says why (never throws for bad data).</summary>
-    public bool TryDecode(ReadOnlySpan<NameValueEntry> values, out RedisStreamPayload? payload, out string? error)
+    public bool TryDecode(ReadOnlySpan<NameValueEntry> values, out RedisStreamPayload? payload, out string? error) =>
+        TryDecode(values, out payload, out _, out error);
+
+    /// <summary>
+    /// Decodes an entry and its link to the previous entry of the same stream (null when the entry
+    /// carries none: it was appended before links existed).
+    /// </summary>
+    public bool TryDecode(ReadOnlySpan<NameValueEntry> values, out RedisStreamPayload? payload, out RedisEntryId? previous, out string? error)
     {
         payload = null;
+        previous = null;
         RedisValue version = RedisValue.Null;
         RedisValue data = RedisValue.Null;
         foreach (var field in values)
@@ -60,6 +68,10 @@ internal sealed class RedisStreamEntryCodec
             else if (field.Name == DataField)
             {
                 data = field.Value;
+            }
+            else if (field.Name == RedisStreamCommands.PreviousField)
+            {
+                previous = RedisStreamCommands.ParsePrevious(field.Value);
             }
         }
 

@@ -14,6 +14,7 @@ internal sealed class RedisStreamKeys
 {
     private readonly RedisKey[] _partitions;
     private readonly RedisKey[] _leases;
+    private readonly RedisKey[] _heads;
 
     public RedisStreamKeys(string providerName, RedisStreamOptions options)
     {
@@ -31,12 +32,14 @@ internal sealed class RedisStreamKeys
 
         _partitions = new RedisKey[options.PartitionCount];
         _leases = new RedisKey[options.PartitionCount];
+        _heads = new RedisKey[options.PartitionCount];
         for (var p = 0; p < options.PartitionCount; p++)
         {
             // The hash tag keeps a partition's stream and its lease in one Redis Cluster slot, which
             // the lease-checked read script needs; different partitions still spread over slots.
             _partitions[p] = $"{{{Prefix}:{p}}}";
             _leases[p] = $"{{{Prefix}:{p}}}:lease";
+            _heads[p] = $"{{{Prefix}:{p}}}:heads";
         }
 
         DeadLetter = $"{Prefix}:dead-letter";
@@ -53,6 +56,15 @@ internal sealed class RedisStreamKeys
     public RedisKey Partition(int partition) => _partitions[partition];
 
     public RedisKey Lease(int partition) => _leases[partition];
+
+    /// <summary>
+    /// Hash of the newest entry id of every stream in the partition (field: <see cref="HeadField"/>).
+    /// The append script reads it to chain each entry to the previous one of the same stream.
+    /// </summary>
+    public RedisKey Heads(int partition) => _heads[partition];
+
+    /// <summary>Field of a stream in its partition's heads hash: the stream id as text.</summary>
+    public static RedisValue HeadField(StreamId streamId) => streamId.ToString();
 
     public int PartitionOf(StreamId streamId) => PartitionOf(Mapper.GetQueueForStream(streamId));
 

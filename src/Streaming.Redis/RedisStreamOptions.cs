@@ -25,6 +25,23 @@ public enum RedisConsumerGroupStart
     End,
 }
 
+/// <summary>Who acknowledges (<c>XACK</c>) an entry, i.e. when the group's checkpoint may move past it.</summary>
+public enum RedisStreamAcknowledgement
+{
+    /// <summary>
+    /// The receiver, <see cref="RedisStreamOptions.AcknowledgementDelay"/> after every consumer's
+    /// <c>OnNextAsync</c> returned. At least once only while consumers persist within that delay.
+    /// </summary>
+    OnDelivery,
+
+    /// <summary>
+    /// The consumer, through <see cref="RedisStreamCheckpoint.AcknowledgeAsync"/>, once it has persisted
+    /// the effects. Entries left unacknowledged longer than <see cref="RedisStreamOptions.ConsumerAcknowledgementTimeout"/>
+    /// are handed to the registered <see cref="IRedisStreamRecovery"/> (or delivered again).
+    /// </summary>
+    ByConsumer,
+}
+
 /// <summary>
 /// Options of one Redis stream provider (named by the provider name). Validated when the host
 /// starts; see <see cref="RedisStreamOptionsValidator"/> for the rules.
@@ -86,6 +103,28 @@ public sealed class RedisStreamOptions
     /// whose effects have been persisted. Zero acknowledges immediately.
     /// </summary>
     public TimeSpan AcknowledgementDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Who acknowledges entries; see <see cref="RedisStreamAcknowledgement"/>.</summary>
+    public RedisStreamAcknowledgement Acknowledgement { get; set; } = RedisStreamAcknowledgement.OnDelivery;
+
+    /// <summary>
+    /// With <see cref="RedisStreamAcknowledgement.ByConsumer"/>: how long an entry may stay pending
+    /// before the partition owner assumes the consumer that applied it lost its unsaved effects (its
+    /// silo died) and asks for recovery. Set it above the consumers' write-behind interval.
+    /// </summary>
+    public TimeSpan ConsumerAcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// With <see cref="RedisStreamAcknowledgement.ByConsumer"/>: recovery attempts for one entry before
+    /// it is dead-lettered and acknowledged, so a consumer that can never apply it cannot pin it for ever.
+    /// </summary>
+    public int MaxRecoveryAttempts { get; set; } = 20;
+
+    /// <summary>
+    /// Longest wait for Redis to accept an append. A producer (the gateway) hears of an unreachable
+    /// Redis within this time instead of after the client's own reconnect timeout.
+    /// </summary>
+    public TimeSpan AppendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Entries per <c>XRANGE</c> page of the event-log reader.</summary>
     public int EventLogPageSize { get; set; } = 1_000;

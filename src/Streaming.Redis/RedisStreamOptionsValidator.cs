@@ -95,6 +95,26 @@ public sealed class RedisStreamOptionsValidator : IValidateOptions<RedisStreamOp
             Fail($"{nameof(options.AcknowledgementDelay)} must be between 0 and {MaxAcknowledgementDelay}; was {options.AcknowledgementDelay}.");
         }
 
+        if (!Enum.IsDefined(options.Acknowledgement))
+        {
+            Fail($"{nameof(options.Acknowledgement)} has the undefined value {(int)options.Acknowledgement}.");
+        }
+
+        if (options.ConsumerAcknowledgementTimeout < MinPendingIdleTimeout || options.ConsumerAcknowledgementTimeout > MaxPendingIdleTimeout)
+        {
+            Fail($"{nameof(options.ConsumerAcknowledgementTimeout)} must be between {MinPendingIdleTimeout} and {MaxPendingIdleTimeout}; was {options.ConsumerAcknowledgementTimeout}.");
+        }
+
+        if (options.MaxRecoveryAttempts is < 1 or > 10_000)
+        {
+            Fail($"{nameof(options.MaxRecoveryAttempts)} must be between 1 and 10000; was {options.MaxRecoveryAttempts}.");
+        }
+
+        if (options.AppendTimeout < TimeSpan.FromMilliseconds(50) || options.AppendTimeout > TimeSpan.FromMinutes(5))
+        {
+            Fail($"{nameof(options.AppendTimeout)} must be between 50 ms and 5 minutes; was {options.AppendTimeout}.");
+        }
+
         if (options.EventLogPageSize is < 1 or > MaxEventLogPageSize)
         {
             Fail($"{nameof(options.EventLogPageSize)} must be between 1 and {MaxEventLogPageSize}; was {options.EventLogPageSize}.");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 using Orleans.Streams;
 using StackExchange.Redis;
 
@@ -76,6 +77,10 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
     private readonly ILogger _logger;
     private readonly long _leaseMilliseconds;
     private readonly TimeSpan _leaseRetryInterval;
+    private readonly IRedisStreamRecovery? _recovery;
+    private readonly bool _consumerAcknowledges;
+    private readonly TimeSpan _sweepInterval;
+    private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
 
     // Batches handed to the agent and not yet acknowledged, in hand-out order (= cache order).
     private readonly Queue<RedisStreamBatchContainer> _inFlight = new();
@@ -99,9 +104,14 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         RedisStreamEntryCodec codec,
         RedisStreamDeadLetters deadLetters,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        IRedisStreamRecovery? recovery = null)
     {
         _providerName = providerName;
+        _recovery = recovery;
+        _consumerAcknowledges = options.Acknowledgement == RedisStreamAcknowledgement.ByConsumer;
+        // Often enough that an entry waits at most ~1.25 timeouts, rarely enough to cost nothing.
+        _sweepInterval = options.ConsumerAcknowledgementTimeout / 4;
         _partition = partition;
         _key = keys.Partition(partition);
         _leaseKey = keys.Lease(partition);
@@ -220,6 +230,15 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                 await ForgetDrainedConsumersAsync(database).ConfigureAwait(false);
             }
 
+            if (_consumerAcknowledges && _timeProvider.GetUtcNow() >= _nextSweep)
+            {
+                _nextSweep = _timeProvider.GetUtcNow() + _sweepInterval;
+                if (await SweepUnacknowledgedAsync(database, count, cancellationToken).ConfigureAwait(false) is { Count: > 0 } redelivered)
+                {
+                    return redelivered;
+                }
+            }
+
             return await ReadNewAsync(database, count, cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -236,6 +255,12 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
     public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (_consumerAcknowledges)
+        {
+            // Delivered is not persisted: the consumer acknowledges once its effects are saved. A batch
+            // whose delivery failed stays pending too, and the sweep asks for its recovery.
+            return;
+        }
 
         var newestReleased = -1L;
         foreach (var message in messages)
@@ -530,7 +555,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                 continue;
             }
 
-            if (!_codec.TryDecode(entry.Values, out var payload, out var error))
+            if (!_codec.TryDecode(entry.Values, out var payload, out var previous, out var error))
             {
                 LogUndecodable(_providerName, _partition, id.ToString(), error!);
                 await _deadLetters.RecordAsync("undecodable", _partition, id.ToString(), null, error, cancellationToken).ConfigureAwait(false);
@@ -538,7 +563,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                 continue;
             }
 
-            var batch = new RedisStreamBatchContainer(payload!.StreamId, id, payload.Events, payload.RequestContext)
+            var batch = new RedisStreamBatchContainer(payload!.StreamId, id, payload.Events, payload.RequestContext, previous)
             {
                 HandOutSequence = ++_handOutSequence,
             };
@@ -547,7 +572,11 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
                 _highestHandedOut = id;
             }
 
-            _inFlight.Enqueue(batch);
+            if (!_consumerAcknowledges)
+            {
+                _inFlight.Enqueue(batch);
+            }
+
             batches.Add(batch);
         }
 
@@ -558,6 +587,97 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         }
 
         return batches;
+    }
+
+    /// <summary>
+    /// With consumer acknowledgement: entries pending longer than the timeout belong to a consumer that
+    /// never confirmed them, most likely because its silo died before it persisted their effects. They
+    /// are claimed (which restarts their idle clock and counts an attempt) and their streams handed to
+    /// the recovery handler, which makes each consumer catch up from the log. Without a handler the
+    /// entries are handed to the agent again. An entry that keeps coming back is dead-lettered.
+    /// </summary>
+    private async Task<IList<IBatchContainer>?> SweepUnacknowledgedAsync(IDatabase database, int count, CancellationToken cancellationToken)
+    {
+        var timeout = (long)_options.ConsumerAcknowledgementTimeout.TotalMilliseconds;
+        var pending = await database.StreamPendingMessagesAsync(_key, _group, count, RedisValue.Null, "-", "+", timeout).ConfigureAwait(false);
+        if (pending.Length == 0)
+        {
+            return null;
+        }
+
+        var toClaim = new List<RedisValue>(pending.Length);
+        List<RedisValue>? exhausted = null;
+        foreach (var entry in pending)
+        {
+            if (entry.DeliveryCount > _options.MaxRecoveryAttempts)
+            {
+                (exhausted ??= []).Add(entry.MessageId);
+            }
+            else
+            {
+                toClaim.Add(entry.MessageId);
+            }
+        }
+
+        if (exhausted is not null)
+        {
+            foreach (var id in exhausted)
+            {
+                LogRecoveryExhausted(_providerName, _partition, id.ToString(), _options.MaxRecoveryAttempts);
+                await _deadLetters.RecordAsync("recovery-exhausted", _partition, id.ToString(), null, $"unacknowledged after {_options.MaxRecoveryAttempts} recovery attempts", cancellationToken).ConfigureAwait(false);
+            }
+
+            await AcknowledgeAsync(database, [.. exhausted]).ConfigureAwait(false);
+        }
+
+        if (toClaim.Count == 0)
+        {
+            return null;
+        }
+
+        var claimed = await database.StreamClaimAsync(_key, _group, _consumer, timeout, [.. toClaim]).ConfigureAwait(false);
+        if (claimed.Length == 0)
+        {
+            return null;
+        }
+
+        if (_recovery is null)
+        {
+            LogRedelivering(_providerName, _partition, claimed.Length);
+            return await ToBatchesAsync(database, claimed, cancellationToken).ConfigureAwait(false);
+        }
+
+        var streams = new HashSet<StreamId>();
+        foreach (var entry in claimed)
+        {
+            if (!entry.IsNull && entry.Values is { Length: > 0 } && _codec.TryDecode(entry.Values, out var payload, out _))
+            {
+                streams.Add(payload!.StreamId);
+            }
+        }
+
+        LogRecovering(_providerName, _partition, claimed.Length, streams.Count);
+        var calls = new List<Task>(streams.Count);
+        foreach (var stream in streams)
+        {
+            calls.Add(RecoverAsync(stream, cancellationToken));
+        }
+
+        await Task.WhenAll(calls).ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task RecoverAsync(StreamId stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _recovery!.RecoverAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Still pending: the next sweep after the timeout tries again (and counts the attempt).
+            LogRecoveryFailed(ex, _providerName, _partition, stream.ToString());
+        }
     }
 
     private async Task FlushDueAcksAsync(IDatabase database)
@@ -667,6 +787,18 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream provider {Provider} partition {Partition}: acknowledged {Acknowledged} of {Requested} entries.")]
     private partial void LogAcknowledged(string provider, int partition, long acknowledged, int requested);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Provider} partition {Partition}: {Count} entries stayed unacknowledged; asking the consumers of {Streams} streams to catch up from the log.")]
+    private partial void LogRecovering(string provider, int partition, int count, int streams);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Provider} partition {Partition}: {Count} entries stayed unacknowledged; delivering them again.")]
+    private partial void LogRedelivering(string provider, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream provider {Provider} partition {Partition}: recovery of stream {StreamId} failed; retried after the acknowledgement timeout.")]
+    private partial void LogRecoveryFailed(Exception exception, string provider, int partition, string streamId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream provider {Provider} partition {Partition}: entry {EntryId} is still unacknowledged after {Attempts} recovery attempts; dead-lettered and acknowledged.")]
+    private partial void LogRecoveryExhausted(string provider, int partition, string entryId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Provider} partition {Partition}: receiver shut down, {Pending} entries left pending for the next owner.")]
     private partial void LogShutdown(string provider, int partition, int pending);

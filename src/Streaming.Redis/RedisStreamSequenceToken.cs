@@ -28,12 +28,24 @@ public sealed class RedisStreamSequenceToken : StreamSequenceToken
     [Id(1)]
     private readonly int _eventIndex;
 
-    public RedisStreamSequenceToken(RedisEntryId entryId, int eventIndex = 0)
+    [Id(2)]
+    private readonly RedisEntryId? _previousEntryId;
+
+    public RedisStreamSequenceToken(RedisEntryId entryId, int eventIndex = 0, RedisEntryId? previousEntryId = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(eventIndex);
         _entryId = entryId;
         _eventIndex = eventIndex;
+        _previousEntryId = previousEntryId;
     }
+
+    /// <summary>
+    /// The entry of the same stream appended just before this one: <see cref="RedisEntryId.Zero"/> when
+    /// this is the stream's first entry, null when unknown (an entry written before entries were linked).
+    /// A consumer whose last applied entry is older than this has missed entries and can read them
+    /// back with <see cref="RedisStreamCheckpoint.ReadMissingAsync"/>.
+    /// </summary>
+    public RedisEntryId? PreviousEntryId => _previousEntryId;
 
     /// <summary>The Redis entry id of the entry that carried the event.</summary>
     public RedisEntryId EntryId => _entryId;
@@ -74,9 +86,33 @@ public sealed class RedisStreamSequenceToken : StreamSequenceToken
         return false;
     }
 
+    /// <summary>
+    /// For a consumer whose last applied event is <paramref name="lastApplied"/>: the newest entry of this
+    /// stream it has missed before this event, or null when it missed none (or nothing can be told,
+    /// for an unlinked entry). Read the missed entries with <see cref="RedisStreamCheckpoint.ReadMissingAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// A consumer misses entries when it applied some in memory, died before saving, and its next
+    /// activation hears of newer entries first. Entry links make the gap visible at the first event.
+    /// </remarks>
+    public RedisEntryId? MissedSince(RedisStreamPosition lastApplied)
+    {
+        if (_entryId <= lastApplied.EntryId)
+        {
+            return null;
+        }
+
+        if (_eventIndex > 0)
+        {
+            return _entryId; // the start of this very entry
+        }
+
+        return _previousEntryId is { } previous && previous > lastApplied.EntryId ? previous : null;
+    }
+
     /// <summary>The token of the event at <paramref name="eventIndex"/> of the same entry.</summary>
     public RedisStreamSequenceToken ForEvent(int eventIndex) =>
-        eventIndex == _eventIndex ? this : new RedisStreamSequenceToken(_entryId, eventIndex);
+        eventIndex == _eventIndex ? this : new RedisStreamSequenceToken(_entryId, eventIndex, _previousEntryId);
 
     public override int CompareTo(StreamSequenceToken? other) => other switch
     {

@@ -15,7 +15,9 @@ public static class RedisStreamsHostingExtensions
     /// Silos run one pulling agent per partition; implicit and explicit subscriptions both work
     /// (explicit ones need the usual <c>PubSubStore</c> grain storage, or use
     /// <c>configureStream: s =&gt; s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)</c>).
-    /// Also registers a keyed <see cref="RedisStreamEventLogReader"/> under the same name.
+    /// Also registers a keyed <see cref="RedisStreamEventLogReader"/> and <see cref="RedisStreamCheckpoint"/>
+    /// under the same name; with <see cref="RedisStreamAcknowledgement.ByConsumer"/>, register a keyed
+    /// <see cref="IRedisStreamRecovery"/> too.
     /// </summary>
     public static ISiloBuilder AddRedisStreams(
         this ISiloBuilder builder,
@@ -66,5 +68,12 @@ public static class RedisStreamsHostingExtensions
             sp.GetRequiredKeyedService<RedisStreamConnection>(key),
             sp.GetRequiredService<Serializer>(),
             sp.GetRequiredService<ILogger<RedisStreamEventLogReader>>()));
+
+        services.AddKeyedSingleton(name, static (sp, key) => new RedisStreamCheckpoint(
+            (string)key!,
+            sp.GetRequiredService<IOptionsMonitor<RedisStreamOptions>>().Get((string)key!),
+            sp.GetRequiredKeyedService<RedisStreamConnection>(key),
+            sp.GetRequiredService<Serializer>(),
+            sp.GetRequiredService<ILogger<RedisStreamCheckpoint>>()));
     }
 }

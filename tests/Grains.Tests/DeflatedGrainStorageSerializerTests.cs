@@ -18,7 +18,7 @@ public sealed class DeflatedGrainStorageSerializerTests
         var item = new ItemInfo("i1", ["shoes"], 20);
         for (var i = 0; i < 5; i++)
         {
-            state.Seen.TryAdd($"e{i}");
+            state.Seen.TryAdd($"e{i}", DateTimeOffset.UnixEpoch.AddDays(20_000), TimeSpan.FromDays(1));
             state.Profile.Apply(new Interaction("u1", $"i{i}", InteractionType.View, null, 1_700_000_000_000 + i * 30_000, "web"), item, ProfileOptions.Default);
         }
 
@@ -48,6 +48,6 @@ public sealed class DeflatedGrainStorageSerializerTests
         var back = serializer.Deserialize<UserState>(plain)!;
 
         Assert.Equal(5, back.Profile.TotalEvents);
-        Assert.False(back.Seen.TryAdd("e3"));
+        Assert.False(back.Seen.TryAdd("e3", DateTimeOffset.UnixEpoch.AddDays(20_000), TimeSpan.FromDays(1)));
     }
 }

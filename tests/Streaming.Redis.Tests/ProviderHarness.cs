@@ -47,7 +47,8 @@ internal sealed class ProviderHarness
         RedisServer redis,
         Action<RedisStreamOptions>? configure = null,
         TimeProvider? timeProvider = null,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IRedisStreamRecovery? recovery = null)
     {
         var options = new RedisStreamOptions
         {
@@ -68,10 +69,14 @@ internal sealed class ProviderHarness
             connection,
             Serializer,
             timeProvider ?? TimeProvider.System,
-            loggerFactory ?? NullLoggerFactory.Instance);
+            loggerFactory ?? NullLoggerFactory.Instance,
+            recovery);
         var adapter = await factory.CreateAdapter(CancellationToken.None);
         return new ProviderHarness(redis, options, factory, adapter);
     }
+
+    public RedisStreamCheckpoint CreateCheckpoint() =>
+        new(ProviderName, Options, new RedisStreamConnection(ProviderName, Redis.Multiplexer, NullLogger.Instance), Serializer, NullLogger.Instance);
 
     public RedisStreamEventLogReader CreateReader() =>
         new(ProviderName, Options, Redis.Multiplexer, Serializer);

@@ -59,6 +59,13 @@ public static class EventsEndpoints
         }
 
         var allUnpublished = result.Errors.Count > 0 && result.Errors.All(e => e.Field.EndsWith(']'));
+        if (allUnpublished)
+        {
+            // The stream (Redis) did not take the batch within its append timeout: nothing is stored
+            // that a retry could double (retries are deduplicated by eventId anyway).
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+        }
+
         return allUnpublished
             ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: result.Errors[0].Message, extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
             : Problems.Fields(result.Errors.Select(e => (e.Field, e.Message)));

@@ -13,6 +13,7 @@ public sealed class CohortlyMetrics
         EventsRejected = meter.CreateCounter<long>("cohortly.events.rejected", "{event}", "Events rejected by validation or a failed publish");
         EventsApplied = meter.CreateCounter<long>("cohortly.events.applied", "{event}", "Events applied to user profiles");
         EventsDuplicate = meter.CreateCounter<long>("cohortly.events.duplicate", "{event}", "Replayed events ignored by user grains");
+        EventsRecovered = meter.CreateCounter<long>("cohortly.events.recovered", "{event}", "Events a user grain read back from the log because the activation that applied them died before saving");
         CohortTransitions = meter.CreateCounter<long>("cohortly.cohort.transitions", "{transition}", "Users moving between cohorts");
         Recommendations = meter.CreateCounter<long>("cohortly.recommendations", "{response}", "Recommendation responses by strategy");
         RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
@@ -29,6 +30,8 @@ public sealed class CohortlyMetrics
     public Counter<long> EventsApplied { get; }
 
     public Counter<long> EventsDuplicate { get; }
+
+    public Counter<long> EventsRecovered { get; }
 
     public Counter<long> CohortTransitions { get; }
 

@@ -26,6 +26,8 @@ public sealed class CohortlyOptions
 
     public StreamSettings Streams { get; set; } = new();
 
+    public MembershipSettings Membership { get; set; } = new();
+
     public TrainingSettings Training { get; set; } = new();
 
     /// <summary>
@@ -59,6 +61,12 @@ public sealed class SiloEndpointSettings
 
     /// <summary>Host name or IP other silos use to reach this one (cluster mode). Empty: loopback.</summary>
     public string? AdvertisedHost { get; set; }
+
+    /// <summary>
+    /// Cluster mode: listen on every interface (true) or only on the advertised address (false, the
+    /// default: a silo on a multi-homed host is not reachable from networks it was not meant for).
+    /// </summary>
+    public bool ListenOnAllInterfaces { get; set; }
 }
 
 public sealed class UserSettings
@@ -77,6 +85,13 @@ public sealed class UserSettings
 
     [Range(1, 1000)]
     public int MaxTransitions { get; set; } = 50;
+
+    /// <summary>
+    /// A retried event id is applied once if it comes back within this window, however many newer events
+    /// the user had. Costs 12 bytes of user state per event received within the window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromHours(24);
 }
 
 public sealed class SegmentationSettings
@@ -135,6 +150,45 @@ public sealed class StreamSettings
     /// </summary>
     [Range(1, 86_400)]
     public int InactivitySeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Time to live of a partition's lease: after a silo dies, another silo starts reading its partitions
+    /// at most this long after the last read (a graceful stop hands them over at once). Short leases
+    /// mean fast fail-over; a silo that stalls longer (a very long GC pause) loses its partitions, which
+    /// costs duplicate deliveries only (consumers ignore them by position).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// An event its user grain has not confirmed saved within this time is presumed lost with a dead
+    /// silo's memory: the partition owner asks the user grain to catch up from the log. Keep it above
+    /// Users:WriteBehindSeconds plus a slow save.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Longest wait for Redis to take a batch of events. Past it the gateway answers 503 with
+    /// Retry-After instead of holding the client while Redis is unreachable.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan AppendTimeout { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>How fast silos notice a dead silo (Orleans membership probes; cluster mode).</summary>
+public sealed class MembershipSettings
+{
+    /// <summary>A probe unanswered for this long counts as missed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:01:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Missed probes in a row before a silo votes its peer dead. Dead after about
+    /// ProbeTimeout × MissedProbesLimit; its grains then reactivate on the survivors.
+    /// </summary>
+    [Range(1, 10)]
+    public int MissedProbesLimit { get; set; } = 2;
 }
 
 /// <summary>
@@ -178,6 +232,7 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Users, "Cohortly:Users", errors);
         Check(options.Segmentation, "Cohortly:Segmentation", errors);
         Check(options.Streams, "Cohortly:Streams", errors);
+        Check(options.Membership, "Cohortly:Membership", errors);
         Check(options.Training, "Cohortly:Training", errors);
         if (!options.IsRedis && options.Training.DataDirectory is { Length: > 0 } directory)
         {
@@ -190,6 +245,11 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
                 errors.Add($"Cohortly:Training:DataDirectory '{directory}' does not exist and cannot be created: {ex.Message}");
             }
         }
+        if (options.Streams.AcknowledgementTimeout <= TimeSpan.FromSeconds(options.Users.WriteBehindSeconds))
+        {
+            errors.Add("Cohortly:Streams:AcknowledgementTimeout must be longer than Cohortly:Users:WriteBehindSeconds, or events would be recovered while their save is still on its way.");
+        }
+
         if (options.Segmentation.MinUsers < options.Segmentation.K)
         {
             errors.Add("Cohortly:Segmentation:MinUsers must be at least Cohortly:Segmentation:K.");

@@ -28,7 +28,14 @@ public static class CohortlySiloExtensions
         if (options.IsRedis)
         {
             silo.UseRedisClustering(CohortlyConfiguration.RedisConnectionString(configuration));
-            silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: options.Silo.ListenOnAllInterfaces);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                // Orleans' defaults (10 s probes, 3 misses) take ~30 s to declare a dead silo; until then
+                // its users' calls fail. Death after ~ProbeTimeout × MissedProbesLimit instead.
+                o.ProbeTimeout = options.Membership.ProbeTimeout;
+                o.NumMissedProbesLimit = options.Membership.MissedProbesLimit;
+            });
         }
         else
         {
@@ -94,6 +101,7 @@ public static class CohortlySiloExtensions
         {
             var redis = CohortlyConfiguration.RedisConnectionString(configuration);
             silo.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+            services.AddKeyedSingleton<IRedisStreamRecovery, Users.UserLogRecovery>(StreamNames.Provider);
         }
         else
         {
@@ -182,16 +190,20 @@ public static class CohortlyConfiguration
     }
 
     /// <summary>
-    /// Silos and gateways must agree on partitions and key prefix. Acknowledgement waits for two
-    /// write-behind intervals, so the stream checkpoint never passes effects not yet persisted.
+    /// Silos and gateways must agree on partitions and key prefix. User grains acknowledge entries
+    /// themselves after the save that covers them, so the stream checkpoint never passes an effect
+    /// that is not persisted (docs/streaming-redis.md, "Exactly once").
     /// </summary>
-    public static void ConfigureRedisStreams(Cohortly.Streaming.Redis.RedisStreamOptions o, CohortlyOptions options, string redis)
+    public static void ConfigureRedisStreams(RedisStreamOptions o, CohortlyOptions options, string redis)
     {
         o.ConnectionString = redis;
         o.KeyPrefix = $"cohortly:{options.ServiceId}:stream:{StreamNames.Provider}";
         o.PartitionCount = options.Streams.Partitions;
         o.Retention = TimeSpan.FromHours(options.Streams.RetentionHours);
-        o.AcknowledgementDelay = TimeSpan.FromSeconds(2 * options.Users.WriteBehindSeconds);
+        o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
+        o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
+        o.PendingIdleTimeout = options.Streams.LeaseTimeout;
+        o.AppendTimeout = options.Streams.AppendTimeout;
     }
 
     public static string RedisConnectionString(IConfiguration configuration)

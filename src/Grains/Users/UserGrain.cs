@@ -9,6 +9,7 @@ using Cohortly.Modeling.Training;
 using Cohortly.Modeling.Trending;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -40,8 +41,17 @@ public sealed partial class UserGrain(
     private string? _userId;
     private bool _dirty;
 
+    /// <summary>
+    /// Log entries applied (or redelivered) since the last successful save, in order. They are
+    /// acknowledged only after the save that covers them: the stream's checkpoint never passes an
+    /// effect that a crash of this silo could still lose.
+    /// </summary>
+    private List<RedisEntryId>? _unacknowledged;
+
     /// <summary>Read once: the per-event path should not re-derive the key string.</summary>
     private string UserId => _userId ??= this.GetPrimaryKeyString();
+
+    private StreamId StreamId => StreamId.Create(StreamNames.Interactions, UserId);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -56,21 +66,115 @@ public sealed partial class UserGrain(
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
         services.Backlog.Applied();
-        if (RedisStreamSequenceToken.TryGetPosition(token, out var position))
+        if (token is not RedisStreamSequenceToken logged)
         {
-            if (state.State.LastApplied is { } last && position <= last)
-            {
-                state.State.DuplicatesIgnored++;
-                services.Metrics.EventsDuplicate.Add(1);
-                MarkDirty();
-                return Task.CompletedTask;
-            }
-
-            state.State.LastApplied = position;
+            Apply(item); // embedded mode: memory streams, no positions and no redelivery
+            return Task.CompletedTask;
         }
 
-        Apply(item);
+        var last = state.State.LastApplied ?? default;
+        if (logged.Position <= last)
+        {
+            IgnoreRedelivered(logged.EntryId);
+            return Task.CompletedTask;
+        }
+
+        if (logged.MissedSince(last) is { } missedUpTo)
+        {
+            return CatchUpThenApply(item, logged, missedUpTo);
+        }
+
+        ApplyLogged(item, logged.Position);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The partition owner asks after entries of this user that nobody acknowledged in time (the silo
+    /// that applied them died before saving): read whatever this activation has not applied from the
+    /// log, then persist and acknowledge at once so they leave the pending list.
+    /// </summary>
+    public async Task CatchUpFromLog()
+    {
+        if (services.Checkpoint is not { } checkpoint)
+        {
+            return;
+        }
+
+        var last = state.State.LastApplied ?? default;
+        if (await checkpoint.HeadAsync(StreamId) is { } head && head > last.EntryId)
+        {
+            await CatchUp(head, stopBefore: null);
+        }
+
+        await Persist(CancellationToken.None);
+    }
+
+    private async Task CatchUpThenApply(InteractionEvent item, RedisStreamSequenceToken token, RedisEntryId missedUpTo)
+    {
+        await CatchUp(missedUpTo, token.Position);
+        if (token.Position <= (state.State.LastApplied ?? default))
+        {
+            IgnoreRedelivered(token.EntryId);
+            return;
+        }
+
+        ApplyLogged(item, token.Position);
+    }
+
+    /// <summary>
+    /// Applies, oldest first, every logged event of this user after the last applied one up to
+    /// <paramref name="newest"/> (and before <paramref name="stopBefore"/>): what a previous activation
+    /// applied but never saved, found by following the links between the user's log entries.
+    /// </summary>
+    private async Task CatchUp(RedisEntryId newest, RedisStreamPosition? stopBefore)
+    {
+        var gap = await services.Checkpoint!.ReadMissingAsync(StreamId, newest, (state.State.LastApplied ?? default).EntryId);
+        var applied = 0;
+        foreach (var entry in gap.Entries)
+        {
+            for (var i = 0; i < entry.Events.Count; i++)
+            {
+                var position = new RedisStreamPosition(entry.EntryId, i);
+                if (stopBefore is { } stop && position >= stop)
+                {
+                    break;
+                }
+
+                if (position > (state.State.LastApplied ?? default) && entry.Events[i] is InteractionEvent e)
+                {
+                    ApplyLogged(e, position);
+                    applied++;
+                }
+            }
+        }
+
+        services.Metrics.EventsRecovered.Add(applied);
+        LogCaughtUp(services.Logger, applied, gap.End);
+    }
+
+    private void ApplyLogged(InteractionEvent item, RedisStreamPosition position)
+    {
+        state.State.LastApplied = position;
+        RememberUnacknowledged(position.EntryId);
+        Apply(item);
+    }
+
+    /// <summary>A redelivered entry: applied before, maybe not yet saved; acknowledged with the next save.</summary>
+    private void IgnoreRedelivered(RedisEntryId entryId)
+    {
+        state.State.DuplicatesIgnored++;
+        services.Metrics.EventsDuplicate.Add(1);
+        RememberUnacknowledged(entryId);
+        MarkDirty();
+    }
+
+    private void RememberUnacknowledged(RedisEntryId entryId)
+    {
+        var list = _unacknowledged ??= [];
+        if (list.Count == 0 || list[^1] != entryId)
+        {
+            list.Add(entryId);
+        }
     }
 
     public Task OnCompletedAsync() => Task.CompletedTask;
@@ -244,7 +348,7 @@ public sealed partial class UserGrain(
     private void Apply(InteractionEvent e)
     {
         var s = state.State;
-        if (!s.Seen.TryAdd(e.EventId))
+        if (!s.Seen.TryAdd(e.EventId, e.ReceivedAt, services.Settings.DeduplicationWindow))
         {
             s.DuplicatesIgnored++;
             services.Metrics.EventsDuplicate.Add(1);
@@ -404,7 +508,13 @@ public sealed partial class UserGrain(
     private void MarkDirty()
     {
         _dirty = true;
-        _writeBehind ??= this.RegisterGrainTimer(static (g, ct) => g.WriteBehind(ct, retry: true), this, new GrainTimerCreationOptions(services.Settings.WriteBehind, Timeout.InfiniteTimeSpan));
+        // Interleaving: while the save waits on storage (seconds when Redis is unreachable), reads and
+        // events still run; the state is serialized when the write starts, and what changes after
+        // that is covered by the next write.
+        _writeBehind ??= this.RegisterGrainTimer(
+            static (g, ct) => g.WriteBehind(ct, retry: true),
+            this,
+            new GrainTimerCreationOptions(services.Settings.WriteBehind, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
     private async Task WriteBehind(CancellationToken cancellationToken, bool retry)
@@ -416,21 +526,7 @@ public sealed partial class UserGrain(
         var timer = _writeBehind;
         try
         {
-            if (!_dirty)
-            {
-                return;
-            }
-
-            _dirty = false;
-            try
-            {
-                await state.WriteStateAsync(cancellationToken);
-            }
-            catch
-            {
-                _dirty = true;
-                throw;
-            }
+            await Persist(cancellationToken);
         }
         finally
         {
@@ -440,9 +536,56 @@ public sealed partial class UserGrain(
             }
 
             timer?.Dispose();
-            if (_dirty && retry)
+            if ((_dirty || _unacknowledged is { Count: > 0 }) && retry)
             {
                 MarkDirty();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Saves the state if it changed, then acknowledges the log entries the save covers (group commit:
+    /// one save and one <c>XACK</c> for everything applied since the last one). The entries are taken
+    /// before the write starts, so an event applied while the write is in flight waits for the next one.
+    /// </summary>
+    private async Task Persist(CancellationToken cancellationToken)
+    {
+        var covered = _unacknowledged;
+        _unacknowledged = null;
+        try
+        {
+            if (_dirty)
+            {
+                _dirty = false;
+                try
+                {
+                    await state.WriteStateAsync(cancellationToken);
+                }
+                catch
+                {
+                    _dirty = true;
+                    throw;
+                }
+            }
+
+            if (covered is { Count: > 0 } && services.Checkpoint is { } checkpoint)
+            {
+                await checkpoint.AcknowledgeAsync(StreamId, covered, cancellationToken);
+            }
+
+            covered = null;
+        }
+        finally
+        {
+            if (covered is not null)
+            {
+                // Not saved or not acknowledged: keep them for the next attempt, oldest first.
+                if (_unacknowledged is { } newer)
+                {
+                    covered.AddRange(newer);
+                }
+
+                _unacknowledged = covered;
             }
         }
     }
@@ -462,6 +605,9 @@ public sealed partial class UserGrain(
 
         return result;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Caught up from the log: {Applied} events a previous activation applied but never saved ({End})")]
+    private static partial void LogCaughtUp(ILogger logger, int applied, RedisStreamGapEnd end);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction stream reported an error")]
     private static partial void LogStreamError(ILogger logger, Exception exception);

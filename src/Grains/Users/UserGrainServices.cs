@@ -1,7 +1,10 @@
+using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Grains.Training;
 using Cohortly.Modeling.Training;
+using Cohortly.Streaming.Redis;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Cohortly.Grains.Users;
@@ -23,8 +26,12 @@ public sealed class UserGrainServices(
     CohortlyMetrics metrics,
     IngestionBacklog backlog,
     TimeProvider time,
-    ILogger<UserGrain> logger)
+    ILogger<UserGrain> logger,
+    [FromKeyedServices(StreamNames.Provider)] RedisStreamCheckpoint? checkpoint = null)
 {
+    /// <summary>The log's consumer side in cluster mode (acknowledge, catch up); null on memory streams.</summary>
+    public RedisStreamCheckpoint? Checkpoint { get; } = checkpoint;
+
     public CatalogCache Catalog { get; } = catalog;
 
     public SegmentationCache Segmentation { get; } = segmentation;

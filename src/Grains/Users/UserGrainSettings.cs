@@ -17,4 +17,6 @@ public sealed class UserGrainSettings(IOptions<CohortlyOptions> options)
     public TimeSpan WriteBehind { get; } = TimeSpan.FromSeconds(options.Value.Users.WriteBehindSeconds);
 
     public int MaxTransitions { get; } = options.Value.Users.MaxTransitions;
+
+    public TimeSpan DeduplicationWindow { get; } = options.Value.Users.DeduplicationWindow;
 }

@@ -166,64 +166,92 @@ public sealed class UserProfileTests
 
 public sealed class EventDeduplicatorTests
 {
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Day = TimeSpan.FromHours(24);
+
     [Fact]
     public void Second_sighting_of_an_event_id_is_a_duplicate()
     {
         var d = new EventDeduplicator();
-        Assert.True(d.TryAdd("e1"));
-        Assert.True(d.TryAdd("e2"));
-        Assert.False(d.TryAdd("e1"));
+        Assert.True(d.TryAdd("e1", T0, Day));
+        Assert.True(d.TryAdd("e2", T0, Day));
+        Assert.False(d.TryAdd("e1", T0.AddSeconds(1), Day));
     }
 
     [Fact]
-    public void Window_forgets_the_oldest_ids_beyond_capacity()
+    public void A_retry_within_the_window_is_a_duplicate_however_many_newer_events_came_between()
     {
         var d = new EventDeduplicator();
-        for (var i = 0; i < EventDeduplicator.DefaultCapacity + 1; i++)
+        Assert.True(d.TryAdd("first", T0, Day));
+        for (var i = 0; i < 5_000; i++)
         {
-            Assert.True(d.TryAdd($"e{i}"));
+            Assert.True(d.TryAdd($"e{i}", T0.AddSeconds(i), Day));
         }
 
-        Assert.True(d.TryAdd("e0"));
-        Assert.False(d.TryAdd($"e{EventDeduplicator.DefaultCapacity}"));
+        Assert.False(d.TryAdd("first", T0.AddHours(23), Day));
     }
 
     [Fact]
-    public void Deduplicator_state_survives_serialization()
+    public void An_id_older_than_the_window_counts_again_and_expired_ids_are_dropped()
     {
         var d = new EventDeduplicator();
-        d.TryAdd("a");
-        var back = System.Text.Json.JsonSerializer.Deserialize<EventDeduplicator>(System.Text.Json.JsonSerializer.Serialize(d))!;
-        Assert.False(back.TryAdd("a"));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(d.TryAdd($"old{i}", T0, Day));
+        }
+
+        Assert.True(d.TryAdd("old0", T0.AddHours(25), Day));
+        for (var i = 0; i < 200; i++)
+        {
+            d.TryAdd($"new{i}", T0.AddHours(25), Day);
+        }
+
+        // The 99 other old ids fell out of the window and out of memory.
+        Assert.Equal(201, d.Count);
+        Assert.False(d.TryAdd("new7", T0.AddHours(26), Day));
     }
-}
 
-public sealed class EventDeduplicatorGrowthTests
-{
     [Fact]
-    public void Ring_grows_with_use_and_never_beyond_capacity()
+    public void Deduplicator_state_survives_serialization_as_packed_base64()
     {
         var d = new EventDeduplicator();
-        Assert.Empty(d.Ring);
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 10; i++)
         {
-            d.TryAdd($"e{i}");
+            d.TryAdd($"a{i}", T0.AddMinutes(i), Day);
         }
 
-        Assert.Equal(8, d.Ring.Length);
-        for (var i = 0; i < 5; i++)
+        var json = System.Text.Json.JsonSerializer.Serialize(d);
+        var back = System.Text.Json.JsonSerializer.Deserialize<EventDeduplicator>(json)!;
+        Assert.False(back.TryAdd("a3", T0.AddHours(1), Day));
+        Assert.True(back.TryAdd("b", T0.AddHours(1), Day));
+        // 12 bytes an id, base64: 16 characters an id plus the property names.
+        Assert.InRange(json.Length, 10 * 16, (10 * 16) + 60);
+    }
+
+    [Fact]
+    public void State_written_by_the_old_ring_reads_back_empty_instead_of_failing()
+    {
+        var back = System.Text.Json.JsonSerializer.Deserialize<EventDeduplicator>("""{"Ring":[1,2,3],"Count":3,"Next":3}""")!;
+        Assert.True(back.TryAdd("x", T0, Day));
+        Assert.Equal(1, back.Count);
+    }
+
+    [Fact]
+    public void Memory_follows_the_window_not_the_history()
+    {
+        var d = new EventDeduplicator();
+        for (var hour = 0; hour < 96; hour++)
         {
-            Assert.False(d.TryAdd($"e{i}"));
+            for (var i = 0; i < 100; i++)
+            {
+                d.TryAdd($"h{hour}-{i}", T0.AddHours(hour), Day);
+            }
         }
 
-        for (var i = 5; i < 200; i++)
-        {
-            Assert.True(d.TryAdd($"e{i}"));
-        }
-
-        Assert.Equal(EventDeduplicator.DefaultCapacity, d.Ring.Length);
-        Assert.False(d.TryAdd("e199"));
-        Assert.False(d.TryAdd($"e{200 - EventDeduplicator.DefaultCapacity}"));
-        Assert.True(d.TryAdd($"e{199 - EventDeduplicator.DefaultCapacity}"));
+        // 96 hours of 100 events an hour, 24 h window: ~2,500 ids in the window. Expired ids are dropped
+        // when the arrays fill up, so at most about twice the window is held, never the 9,600 of history.
+        Assert.InRange(d.Count, 2_400, 2 * 2_600);
+        Assert.False(d.TryAdd("h72-0", T0.AddHours(95), Day));
+        Assert.True(d.TryAdd("h70-0", T0.AddHours(95), Day));
     }
 }
