@@ -183,7 +183,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
     private async Task<int> SilosWithActivations()
     {
         var response = await Http.GetAsync("/v1/admin/stats");
-        return response.IsSuccessStatusCode ? (await Json(response))["silos"]!.GetValue<int>() : -1;
+        return response.IsSuccessStatusCode ? (await Json(response))["silosWithActivations"]!.GetValue<int>() : -1;
     }
 
     private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

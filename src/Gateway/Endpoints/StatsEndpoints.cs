@@ -5,8 +5,13 @@ namespace Cohortly.Gateway.Endpoints;
 
 public sealed record GrainTypeCount(string GrainType, int Activations);
 
+/// <summary>A silo of the cluster as the membership table sees it.</summary>
+public sealed record SiloMember(string Address, string Status);
+
 public sealed record ClusterStats(
     int Silos,
+    IReadOnlyList<SiloMember> Members,
+    int SilosWithActivations,
     int TotalActivations,
     IReadOnlyList<GrainTypeCount> ActivationsByType,
     long GatewayProcessManagedBytes,
@@ -52,6 +57,9 @@ public static class StatsEndpoints
     {
         var management = client.GetGrain<IManagementGrain>(0);
         var stats = await management.GetSimpleGrainStatistics();
+        // Membership, not grain statistics: a healthy silo that hosts no grain yet is still a member.
+        var hosts = await management.GetHosts(onlyActive: true);
+        var members = hosts.Select(h => new SiloMember(h.Key.ToString(), h.Value.ToString())).OrderBy(m => m.Address, StringComparer.Ordinal).ToList();
         var byType = stats
             .GroupBy(s => s.GrainType)
             .Select(g => new GrainTypeCount(g.Key, g.Sum(s => s.ActivationCount)))
@@ -66,6 +74,8 @@ public static class StatsEndpoints
 
         using var process = Process.GetCurrentProcess();
         return TypedResults.Ok(new ClusterStats(
+            members.Count,
+            members,
             stats.Select(s => s.SiloAddress).Distinct().Count(),
             byType.Sum(t => t.Activations),
             byType,
