@@ -12,6 +12,7 @@ builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
 builder.Services.AddSingleton<EventIngestor>();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddGatewayJson();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
