@@ -150,6 +150,9 @@ internal sealed class LocalCluster : IDisposable
         return text.ToString();
     }
 
+    /// <summary>For a command-line host: SIGTERM of this process (or its normal exit) kills the children too.</summary>
+    public void DisposeOnExit() => AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+
     public void Dispose()
     {
         foreach (var p in _started)
