@@ -26,7 +26,7 @@ internal sealed class CohortlyHttp : IDisposable
     private readonly string? _adminKey;
     private long _retries;
 
-    public CohortlyHttp(string url, string appKey, string? adminKey, int connections)
+    public CohortlyHttp(string url, string appKey, string? adminKey, int connections, TimeSpan? timeout = null)
     {
         if (!IsLoopback(url))
         {
@@ -36,7 +36,7 @@ internal sealed class CohortlyHttp : IDisposable
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(2, connections * 2), PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = new Uri(url),
-            Timeout = TimeSpan.FromSeconds(120),
+            Timeout = timeout ?? TimeSpan.FromSeconds(120),
         };
         _http.DefaultRequestHeaders.Add("X-Api-Key", appKey);
         _adminKey = adminKey;
@@ -195,6 +195,37 @@ internal sealed class CohortlyHttp : IDisposable
             }
 
             return accepted;
+        }
+    }
+
+    /// <summary>
+    /// POST /v1/events once, without retrying: the status code (0 when no answer came: the events may or may not be
+    /// stored) and the batch positions the gateway did not accept (all of them unless it answered 202).
+    /// </summary>
+    public async Task<(int Status, IReadOnlyList<int> NotAccepted)> TryPostEventsAsync(byte[] body, int count, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            using var response = await _http.PostAsync("/v1/events", content, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                return ((int)response.StatusCode, Enumerable.Range(0, count).ToArray());
+            }
+
+            var notAccepted = new List<int>();
+            foreach (var error in JsonNode.Parse(text)!["errors"]?.AsArray() ?? [])
+            {
+                notAccepted.Add(error!["index"]!.GetValue<int>());
+            }
+
+            return (202, notAccepted);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return (0, Enumerable.Range(0, count).ToArray());
         }
     }
 

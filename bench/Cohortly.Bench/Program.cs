@@ -7,9 +7,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         usage: Cohortly.Bench <command> [options]
           evaluate  offline evaluation of recommenders on a data set
           speed     training speed of iALS and K-Means on generated data
-          load      HTTP load against a running gateway (ingest + recommendations)
+          load      HTTP load against a running gateway (ingest + recommendations); --cluster starts redis + 2 silos + gateway
           replay    replay a data set into a gateway, train, and score online vs offline (parity)
           freshness time from an event to recommendations that reflect it
+          failover  cluster mode on loopback: kill -9 a silo under ingest; lost / doubled events, fail-over seconds
           serve     cost of the serving pipeline alone (in-process, one thread)
           heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
         """);
@@ -24,6 +25,7 @@ return args[0] switch
     "load" => await LoadCommand.RunAsync(rest),
     "replay" => await ReplayCommand.RunAsync(rest),
     "freshness" => await FreshnessCommand.RunAsync(rest),
+    "failover" => await FailoverCommand.RunAsync(rest),
     "serve" => await ServeCommand.RunAsync(rest),
     "heap" => await HeapCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Cohortly.ClusterProcesses;
 
 namespace Cohortly.Integration.Tests;
 
@@ -10,48 +11,22 @@ namespace Cohortly.Integration.Tests;
 /// </summary>
 public sealed class RedisClusterTests : IAsyncLifetime
 {
-    private const string AppKey = "it-app-key";
-    private const string AdminKey = "it-admin-key";
-    private readonly RedisServer _redis = new();
-    private readonly List<ChildProcess> _processes = [];
-    private readonly string _clusterId = "it-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _httpPort = Ports.Free();
+    private LocalCluster? _cluster;
     private HttpClient? _http;
+
+    private LocalCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await Start();
-        }
-        catch
-        {
-            // xUnit does not call DisposeAsync when InitializeAsync throws: stop the processes here.
-            await DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task Start()
-    {
-        await _redis.WaitUntilReadyAsync();
-        _processes.Add(StartSilo(1));
-        _processes.Add(StartSilo(2));
-        _processes.Add(StartGateway());
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        _http!.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-        await Eventually.True(async () => (await _http!.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
+        _cluster = await LocalCluster.StartAsync(ClusterSettings.Options("it"), TimeSpan.FromSeconds(90));
+        _http = new HttpClient { BaseAddress = _cluster.Address, Timeout = TimeSpan.FromSeconds(10) };
+        _http.DefaultRequestHeaders.Add("X-Api-Key", ClusterSettings.AdminKey);
     }
 
     public Task DisposeAsync()
     {
         _http?.Dispose();
-        foreach (var p in _processes)
-        {
-            p.Dispose();
-        }
-
-        _redis.Dispose();
+        _cluster?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -81,8 +56,8 @@ public sealed class RedisClusterTests : IAsyncLifetime
             "global popularity from both silos reaches the gateway's answers", TimeSpan.FromSeconds(30), Diagnostics);
 
         // Restart silo 1: its grains deactivate (writing state to Redis) and activate again elsewhere.
-        await _processes[0].StopGracefullyAsync(TimeSpan.FromSeconds(60));
-        _processes[0] = StartSilo(1);
+        await Cluster.Silo(1).StopGracefullyAsync(TimeSpan.FromSeconds(60));
+        Cluster.StartSilo(1);
 
         await Eventually.True(() => AllProfilesComplete(users), "every profile is found again after the restart", TimeSpan.FromSeconds(60), Diagnostics);
         var profile = await _http!.GetFromJsonAsync<JsonNode>("/v1/users/user-7");
@@ -111,43 +86,5 @@ public sealed class RedisClusterTests : IAsyncLifetime
         return true;
     }
 
-    private Dictionary<string, string> Environment(int siloPort, int gatewayPort) => new()
-    {
-        ["Cohortly__Cluster"] = "Redis",
-        ["ConnectionStrings__Redis"] = _redis.ConnectionString,
-        ["Cohortly__ClusterId"] = _clusterId,
-        ["Cohortly__Silo__Port"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Cohortly__Silo__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Cohortly__FlushMilliseconds"] = "200",
-        ["Cohortly__CachePollMilliseconds"] = "200",
-        ["Cohortly__Users__WriteBehindSeconds"] = "1",
-        ["DOTNET_ENVIRONMENT"] = "Development",
-        ["ASPNETCORE_ENVIRONMENT"] = "Development",
-    };
-
-    private readonly Dictionary<int, (int Silo, int Gateway)> _siloPorts = [];
-
-    private ChildProcess StartSilo(int n)
-    {
-        if (!_siloPorts.TryGetValue(n, out var ports))
-        {
-            ports = (Ports.Free(), Ports.Free());
-            _siloPorts[n] = ports;
-        }
-
-        var dll = Repo.Output("Silo", "Cohortly.Silo.dll");
-        return new ChildProcess($"silo{n}", "dotnet", [dll], Path.GetDirectoryName(dll)!, Environment(ports.Silo, ports.Gateway));
-    }
-
-    private ChildProcess StartGateway()
-    {
-        var dll = Repo.Output("Gateway", "Cohortly.Gateway.dll");
-        var env = Environment(0, 0);
-        env["Cohortly__ApiKeys__App"] = AppKey;
-        env["Cohortly__ApiKeys__Admin"] = AdminKey;
-        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_httpPort}";
-        return new ChildProcess("gateway", "dotnet", [dll, "--urls", $"http://127.0.0.1:{_httpPort}"], Path.GetDirectoryName(dll)!, env);
-    }
-
-    private string Diagnostics() => string.Join("\n", _processes.Select(p => $"--- {p.Name} (exited: {p.HasExited})\n{p.Tail(3000)}"));
+    private string Diagnostics() => Cluster.Diagnostics();
 }

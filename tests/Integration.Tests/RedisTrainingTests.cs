@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Cohortly.ClusterProcesses;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
 using Xunit.Abstractions;
@@ -16,50 +17,29 @@ namespace Cohortly.Integration.Tests;
 /// </summary>
 public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string AdminKey = "it-train-admin-key";
-    private const string AppKey = "it-train-app-key";
-
-    /// <summary>Logged by the host once every hosted service started, i.e. once the silo is active in the cluster.</summary>
-    private const string HostStarted = "Application started";
-    private readonly RedisServer _redis = new();
-    private readonly List<ChildProcess> _processes = [];
-    private readonly string _clusterId = "it-train-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _httpPort = Ports.Free();
+    private LocalCluster? _cluster;
     private HttpClient? _http;
+
+    private LocalCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
 
     private HttpClient Http => _http ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
-        try
-        {
-            await _redis.WaitUntilReadyAsync();
-            _processes.Add(StartSilo("silo1"));
-            _processes.Add(StartSilo("silo2"));
-            _processes.Add(StartGateway());
-            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"), Timeout = TimeSpan.FromSeconds(10) };
-            _http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
-            await Eventually.True(async () => (await Http.GetAsync("/readyz")).IsSuccessStatusCode, "the gateway reaches the cluster", TimeSpan.FromSeconds(90), Diagnostics);
-            // The gateway is ready as soon as one silo is; users activated before the second silo joins all land on the first.
-            await Eventually.True(() => Task.FromResult(_processes.Take(2).All(p => p.Output.Contains(HostStarted, StringComparison.Ordinal))), "both silos have joined the cluster", TimeSpan.FromSeconds(90), Diagnostics);
-        }
-        catch
-        {
-            // xUnit does not call DisposeAsync when InitializeAsync throws: stop the processes here.
-            await DisposeAsync();
-            throw;
-        }
+        // Training publishes the segmentation; the automatic first one would only compete for the CPU.
+        // The gateway is ready as soon as one silo is; StartAsync also waits until both silos have joined,
+        // or users activated before the second silo joins would all land on the first.
+        _cluster = await LocalCluster.StartAsync(
+            ClusterSettings.Options("it-train", extra: new Dictionary<string, string> { ["Cohortly__Training__ModelPollSeconds"] = "0.2", ["Cohortly__Segmentation__MinUsers"] = "1000000" }),
+            TimeSpan.FromSeconds(90));
+        _http = new HttpClient { BaseAddress = _cluster.Address, Timeout = TimeSpan.FromSeconds(10) };
+        _http.DefaultRequestHeaders.Add("X-Api-Key", ClusterSettings.AdminKey);
     }
 
     public Task DisposeAsync()
     {
         _http?.Dispose();
-        foreach (var p in _processes)
-        {
-            p.Dispose();
-        }
-
-        _redis.Dispose();
+        _cluster?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -109,7 +89,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         // Users are spread over both silos; each silo loads the artifact from Redis and serves it.
         var sample = world.Users.Where((_, i) => i % 5 == 0).Select(u => u.Id).ToList();
         await Eventually.True(() => AllServedBy(sample, version), "sampled users get recommendations from the trained version", TimeSpan.FromSeconds(60), Diagnostics);
-        foreach (var silo in _processes.Where(p => p.Name.StartsWith("silo", StringComparison.Ordinal)))
+        foreach (var silo in Cluster.RunningSilos)
         {
             Assert.Contains($"Model version {version} loaded", silo.Output, StringComparison.Ordinal);
         }
@@ -119,7 +99,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
 
         // SIGKILL one silo: no deactivation, no leaving the cluster. Its grains (perhaps the registry and the
         // training grain) come back on the other silo from Redis once membership declares it dead.
-        _processes[0].KillHard();
+        Cluster.KillSilo(1);
         Phase(clock, "silo1 killed");
         await Eventually.True(async () => await SilosWithActivations() == 1, "the cluster declares the killed silo dead", TimeSpan.FromSeconds(90), Diagnostics);
         Phase(clock, "one silo left");
@@ -135,8 +115,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         await AssertSimilarItemsFrom(world.Items[1].Id, version);
 
         // A silo that never saw the model finds the active version and its artifact in Redis.
-        var fresh = StartSilo("silo3");
-        _processes.Add(fresh);
+        var fresh = Cluster.StartSilo(3);
         await Eventually.True(() => Task.FromResult(fresh.Output.Contains($"Model version {version} loaded", StringComparison.Ordinal)), "a new silo loads the active model from Redis", TimeSpan.FromSeconds(60), Diagnostics);
         Phase(clock, "a new silo loaded the model");
     }
@@ -150,7 +129,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
     private async Task AssertSimilarItemsFrom(string item, long version)
     {
         using var app = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        app.DefaultRequestHeaders.Add("X-Api-Key", AppKey);
+        app.DefaultRequestHeaders.Add("X-Api-Key", ClusterSettings.AppKey);
         var response = await app.GetAsync($"/v1/items/{item}/similar?count=5");
         Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var similar = await Json(response);
@@ -188,38 +167,5 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
 
     private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-    private Dictionary<string, string> Environment(int siloPort, int gatewayPort) => new()
-    {
-        ["Cohortly__Cluster"] = "Redis",
-        ["ConnectionStrings__Redis"] = _redis.ConnectionString,
-        ["Cohortly__ClusterId"] = _clusterId,
-        ["Cohortly__Silo__Port"] = siloPort.ToString(CultureInfo.InvariantCulture),
-        ["Cohortly__Silo__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
-        ["Cohortly__FlushMilliseconds"] = "200",
-        ["Cohortly__CachePollMilliseconds"] = "200",
-        ["Cohortly__Users__WriteBehindSeconds"] = "1",
-        ["Cohortly__Training__ModelPollSeconds"] = "0.2",
-        // Training publishes the segmentation; the automatic first one would only compete for the CPU.
-        ["Cohortly__Segmentation__MinUsers"] = "1000000",
-        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
-        ["DOTNET_ENVIRONMENT"] = "Development",
-        ["ASPNETCORE_ENVIRONMENT"] = "Development",
-    };
-
-    private ChildProcess StartSilo(string name)
-    {
-        var dll = Repo.Output("Silo", "Cohortly.Silo.dll");
-        return new ChildProcess(name, "dotnet", [dll], Path.GetDirectoryName(dll)!, Environment(Ports.Free(), Ports.Free()));
-    }
-
-    private ChildProcess StartGateway()
-    {
-        var dll = Repo.Output("Gateway", "Cohortly.Gateway.dll");
-        var env = Environment(0, 0);
-        env["Cohortly__ApiKeys__App"] = AppKey;
-        env["Cohortly__ApiKeys__Admin"] = AdminKey;
-        return new ChildProcess("gateway", "dotnet", [dll, "--urls", $"http://127.0.0.1:{_httpPort}"], Path.GetDirectoryName(dll)!, env);
-    }
-
-    private string Diagnostics() => string.Join("\n", _processes.Select(p => $"--- {p.Name} (exited: {p.HasExited})\n{p.Tail(3000)}"));
+    private string Diagnostics() => Cluster.Diagnostics();
 }
