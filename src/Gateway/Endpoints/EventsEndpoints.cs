@@ -58,9 +58,10 @@ public static class EventsEndpoints
             return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);
         }
 
-        var allUnpublished = result.Errors.Count > 0 && result.Errors.All(e => e.Field.EndsWith(']'));
-        return allUnpublished
-            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: result.Errors[0].Message, extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
+        // 503 tells clients to retry, so it is only for valid events the log or stream did not take; a batch of
+        // invalid events (a null item included) is a 400 naming each one, or a client would retry it forever.
+        return result.Unavailable > 0
+            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: $"{result.Unavailable} valid events were not taken by the event log or stream; retry them (retries are deduplicated by eventId)", extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
             : Problems.Fields(result.Errors.Select(e => (e.Field, e.Message)));
     }
 }
