@@ -11,11 +11,18 @@ builder.AddDemo(cluster);
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
 builder.Services.AddSingleton<EventIngestor>();
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemFields.Name);
 builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddGatewayJson();
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 8 * 1024 * 1024);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+    // Kestrel answers a request line over its limit (8 KiB by default) with a bare 414 before any middleware runs;
+    // with room for a 64 KiB line the app sees over-long ids and query values and answers a problem naming them.
+    k.Limits.MaxRequestLineSize = GatewayHosting.MaxRequestLineBytes;
+    k.Limits.MaxRequestHeadersTotalSize = Math.Max(k.Limits.MaxRequestHeadersTotalSize, GatewayHosting.MaxRequestLineBytes + (32 * 1024));
+});
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -67,6 +67,8 @@ public sealed record TrainingStatus
     [Id(10)] public string? Error { get; init; }
     /// <summary>"manual" or "schedule".</summary>
     [Id(11)] public string? Trigger { get; init; }
+    /// <summary>Log rows the run left out because they break the documented bounds (bad ids, type, value or time).</summary>
+    [Id(12)] public long SkippedEvents { get; init; }
 }
 
 /// <summary>Activate was asked for a version the registry does not hold.</summary>

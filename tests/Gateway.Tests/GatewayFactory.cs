@@ -11,7 +11,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public const string AppKey = "test-app-key";
     public const string AdminKey = "test-admin-key";
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => Configure(builder);
+
+    /// <summary>The test settings, shared with <see cref="KestrelGatewayFactory"/>.</summary>
+    public static void Configure(IWebHostBuilder builder)
     {
         // UseSetting (not ConfigureAppConfiguration) so Program sees the values while it builds the host.
         builder.UseSetting("Cohortly:Silo:Port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -45,6 +48,28 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     }
 }
 
+/// <summary>
+/// The same gateway behind real Kestrel on a loopback port, for what the in-memory test server does not do
+/// (Kestrel's request-line limit answers before any middleware).
+/// </summary>
+public sealed class KestrelGatewayFactory : WebApplicationFactory<Program>
+{
+    public KestrelGatewayFactory()
+    {
+        UseKestrel(GatewayFactory.FreePort());
+        StartServer();
+    }
+
+    public HttpClient App()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => GatewayFactory.Configure(builder);
+}
+
 public static class Eventually
 {
     public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
@@ -59,5 +84,12 @@ public static class Eventually
 
             await Task.Delay(50);
         }
+    }
+
+    public static async Task<T> Value<T>(Func<Task<T>> read, Func<T, bool> done, string description = "the value is ready", TimeSpan? timeout = null)
+    {
+        var value = await read();
+        await True(async () => done(value = await read()), description, timeout);
+        return value;
     }
 }

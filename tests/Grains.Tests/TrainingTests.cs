@@ -184,6 +184,28 @@ public sealed class TrainingTests(TrainingFixture fixture)
     }
 
     [Fact]
+    public async Task Rows_an_older_version_let_into_the_log_are_skipped_counted_and_the_run_still_publishes()
+    {
+        // What the edge now rejects but older versions logged: one user's absurd and negative purchases.
+        var now = DateTimeOffset.UtcNow;
+        InteractionEvent[] poison =
+        [
+            new("whale-1", "tr-whale", fixture.World.Items[0].Id, Modeling.Events.InteractionType.Purchase, 1e308, now, null, now),
+            new("whale-2", "tr-whale", fixture.World.Items[1].Id, Modeling.Events.InteractionType.Purchase, 1e308, now, null, now),
+            new("whale-3", "tr-whale", fixture.World.Items[2].Id, Modeling.Events.InteractionType.Purchase, -5, now, null, now),
+        ];
+        await fixture.Service<IInteractionLog>().AppendAsync(poison, CancellationToken.None);
+
+        var status = await fixture.RunToEnd();
+
+        Assert.True(status.State == TrainingState.Succeeded, status.Error);
+        Assert.Equal(poison.Length, status.SkippedEvents);
+        Assert.Equal(status.LastVersion, status.ActiveVersion);
+        var info = (await fixture.Registry.List()).Versions[0];
+        Assert.Equal(fixture.World.Users.Count, info.Users);
+    }
+
+    [Fact]
     public async Task Failing_run_keeps_the_previous_version_active_and_reports_the_error()
     {
         var before = await fixture.EnsureVersions(1);

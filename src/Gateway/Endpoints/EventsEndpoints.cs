@@ -58,16 +58,16 @@ public static class EventsEndpoints
             return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);
         }
 
-        var allUnpublished = result.Errors.Count > 0 && result.Errors.All(e => e.Field.EndsWith(']'));
-        if (allUnpublished)
+        // 503 tells clients to retry, so it is only for valid events the log or stream did not take (in cluster mode:
+        // Redis did not take them within its append timeout); a batch of invalid events (a null item included) is a
+        // 400 naming each one, or a client would retry it forever.
+        if (result.Unavailable > 0)
         {
-            // The stream (Redis) did not take the batch within its append timeout: nothing is stored
-            // that a retry could double (retries are deduplicated by eventId anyway).
             request.HttpContext.Response.Headers.RetryAfter = "1";
         }
 
-        return allUnpublished
-            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: result.Errors[0].Message, extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
+        return result.Unavailable > 0
+            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: $"{result.Unavailable} valid events were not taken by the event log or stream; retry them (retries are deduplicated by eventId)", extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
             : Problems.Fields(result.Errors.Select(e => (e.Field, e.Message)));
     }
 }

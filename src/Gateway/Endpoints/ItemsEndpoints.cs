@@ -1,6 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
+using Cohortly.Modeling.Events;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -136,9 +137,9 @@ public static class ItemsEndpoints
             errors.Add(($"{prefix}.title", $"must be at most {MaxTitle} characters"));
         }
 
-        if (dto.Price is { } price && (!double.IsFinite(price) || price < 0))
+        if (dto.Price is { } price && (!double.IsFinite(price) || price < 0 || price > InteractionBounds.MaxPrice))
         {
-            errors.Add(($"{prefix}.price", "must be a finite, non-negative number"));
+            errors.Add(($"{prefix}.price", $"must be a finite number between 0 and {InteractionBounds.MaxPrice:0} (1e9)"));
         }
 
         var categories = Labels(dto.Categories, $"{prefix}.categories", errors);
@@ -162,7 +163,7 @@ public static class ItemsEndpoints
         var result = new List<string>(values.Count);
         for (var i = 0; i < values.Count; i++)
         {
-            if (EventValidator.CheckId(values[i]) is { } problem)
+            if (EventValidator.CheckKey(values[i]) is { } problem)
             {
                 errors.Add(($"{field}[{i}]", problem));
             }

@@ -58,3 +58,21 @@ public static class Problems
         }
     }
 }
+
+/// <summary>
+/// Names the field on the problems the framework writes before an endpoint runs (status-code pages), so those
+/// rejections name what to fix like the endpoints' own: a 415 is about the Content-Type header.
+/// </summary>
+public static class ProblemFields
+{
+    public static void Name(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && !context.ProblemDetails.Extensions.ContainsKey("field"))
+        {
+            context.ProblemDetails.Extensions["field"] = "Content-Type";
+            context.ProblemDetails.Detail ??= "Content-Type must be application/json.";
+        }
+    }
+}
+

@@ -53,8 +53,15 @@ public static class StatsEndpoints
         return new LastGc(info.Generation, info.PauseDurations[0].TotalMilliseconds, info.PromotedBytes, info.HeapSizeBytes, sizes);
     }
 
-    private static async Task<IResult> Stats(IClusterClient client, Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> cluster, bool gc = false)
+    private static async Task<IResult> Stats(IClusterClient client, Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> cluster, string? gc = null)
     {
+        // Bound as text so a bad value gets a problem naming the parameter instead of the binder's bare 400.
+        var collect = false;
+        if (gc is not null && !bool.TryParse(gc, out collect))
+        {
+            return Problems.Field("gc", "must be true or false");
+        }
+
         var management = client.GetGrain<IManagementGrain>(0);
         var stats = await management.GetSimpleGrainStatistics();
         // Membership, not grain statistics: a healthy silo that hosts no grain yet is still a member.
@@ -65,7 +72,7 @@ public static class StatsEndpoints
             .Select(g => new GrainTypeCount(g.Key, g.Sum(s => s.ActivationCount)))
             .OrderByDescending(g => g.Activations)
             .ToList();
-        if (gc)
+        if (collect)
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();

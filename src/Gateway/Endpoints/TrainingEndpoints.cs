@@ -3,7 +3,10 @@ using Cohortly.Gateway.Security;
 
 namespace Cohortly.Gateway.Endpoints;
 
-/// <summary>Training run status; state is one of idle, running, succeeded, failed.</summary>
+/// <summary>
+/// Training run status; state is one of idle, running, succeeded, failed. SkippedEvents: log rows the last run left
+/// out as out of bounds (the run trains on the rest).
+/// </summary>
 public sealed record TrainingStatusView(
     string State,
     string? RunId,
@@ -16,7 +19,8 @@ public sealed record TrainingStatusView(
     DateTimeOffset? FinishedAt,
     long LastVersion,
     long ActiveVersion,
-    string? Error)
+    string? Error,
+    long SkippedEvents)
 {
     public static TrainingStatusView From(TrainingStatus s) => new(
         s.State switch
@@ -36,7 +40,8 @@ public sealed record TrainingStatusView(
         s.FinishedAt,
         s.LastVersion,
         s.ActiveVersion,
-        s.Error);
+        s.Error,
+        s.SkippedEvents);
 }
 
 public static class TrainingEndpoints

@@ -9,6 +9,12 @@ namespace Cohortly.Gateway.Hosting;
 
 public static class GatewayHosting
 {
+    /// <summary>
+    /// Longest request line (method, path, query) the server reads; longer ones get Kestrel's bare 414. Ids are at
+    /// most 128 characters, so this only decides whether an over-long id or query value gets a problem naming it.
+    /// </summary>
+    public const int MaxRequestLineBytes = 64 * 1024;
+
     /// <summary>Embedded: an in-process silo through the shared AddCohortly. Redis: a pure Orleans client.</summary>
     public static CohortlyOptions AddCluster(this WebApplicationBuilder builder)
     {

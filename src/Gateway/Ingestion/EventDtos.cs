@@ -16,4 +16,12 @@ public sealed record EventDto(
 
 public sealed record EventError(int Index, string? EventId, string Field, string Message);
 
-public sealed record EventBatchResponse(int Accepted, int Rejected, IReadOnlyList<EventError> Errors);
+public sealed record EventBatchResponse(int Accepted, int Rejected, IReadOnlyList<EventError> Errors)
+{
+    /// <summary>
+    /// Valid events the log or the stream did not take (retrying them can succeed), as opposed to invalid ones
+    /// (retrying cannot). Decides 503 vs 400 when nothing was accepted; not part of the response body.
+    /// </summary>
+    [JsonIgnore]
+    public int Unavailable { get; init; }
+}

@@ -48,7 +48,8 @@ public sealed partial class EventIngestor(
         }
 
         var published = 0;
-        var valid = events.Count - errors.Count;
+        var invalid = errors.Count;
+        var valid = events.Count - invalid;
         if (byUser.Count > 0 && backlog is not null
             && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, TimeSpan.FromMilliseconds(options.Value.IngestWaitMilliseconds), cancellationToken))
         {
@@ -78,7 +79,7 @@ public sealed partial class EventIngestor(
         errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         metrics.EventsAccepted.Add(published);
         metrics.EventsRejected.Add(events.Count - published);
-        return new EventBatchResponse(published, events.Count - published, errors);
+        return new EventBatchResponse(published, events.Count - published, errors) { Unavailable = valid - published };
     }
 
     /// <summary>

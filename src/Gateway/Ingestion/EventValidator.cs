@@ -1,9 +1,15 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Gateway.Ingestion;
 
-/// <summary>Edge validation of incoming events: each problem names the field and the reason.</summary>
+/// <summary>
+/// Edge validation of incoming events and of the ids every endpoint takes: each problem names the field and the
+/// reason. Numeric bounds come from <see cref="InteractionBounds"/>, which the profile and training also enforce.
+/// </summary>
 public static class EventValidator
 {
     public const int MaxBatch = 1000;
@@ -11,6 +17,7 @@ public static class EventValidator
     public const int MaxContextEntries = 16;
     public const int MaxContextValueLength = 256;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromDays(1);
+    private const string Blank = "is required and must not be blank";
 
     public static bool TryValidate(EventDto? dto, int index, DateTimeOffset now, out InteractionEvent? accepted, out EventError? error)
     {
@@ -24,7 +31,7 @@ public static class EventValidator
         }
 
         string? problem;
-        if ((problem = CheckId(dto.EventId)) is not null)
+        if ((problem = CheckKey(dto.EventId)) is not null)
         {
             error = new EventError(index, dto.EventId, $"{prefix}.eventId", problem);
             return false;
@@ -49,7 +56,7 @@ public static class EventValidator
             return false;
         }
 
-        if ((problem = CheckValue(type, dto.Value)) is not null)
+        if ((problem = InteractionBounds.CheckValue(type, dto.Value)) is not null)
         {
             error = new EventError(index, dto.EventId, $"{prefix}.value", problem);
             return false;
@@ -93,19 +100,61 @@ public static class EventValidator
         return true;
     }
 
+    /// <summary>
+    /// A user or item id: 1..<see cref="MaxIdLength"/> UTF-16 code units of Unicode letters, marks, digits,
+    /// punctuation and symbols (any script), except <c>/ ? # % \</c>. Ids travel in URL paths
+    /// (<c>/v1/users/{userId}</c>), where a '/' cannot be carried even percent-encoded, '?' and '#' end the path for
+    /// naive clients, '%' makes the encoded and decoded forms ambiguous and '\' is turned into '/' by some proxies;
+    /// whitespace, control, format (zero-width, bidi) and private-use characters and unpaired surrogates make ids
+    /// that look equal but are not, or cannot be written in a URL at all.
+    /// </summary>
     public static string? CheckId(string? id)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
-            return "is required and must not be blank";
+            return Blank;
         }
 
-        if (id.Length > MaxIdLength)
+        if (LengthProblem(id) is { } problem)
         {
-            return $"must be at most {MaxIdLength} characters";
+            return problem;
         }
 
-        foreach (var ch in id)
+        var text = id.AsSpan();
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out var rune, out var used) != OperationStatus.Done)
+            {
+                return "must be valid Unicode text (an unpaired surrogate was found)";
+            }
+
+            if (!IsIdRune(rune))
+            {
+                return Rune.IsControl(rune) || Rune.IsWhiteSpace(rune) || !rune.IsAscii
+                    ? $"must not contain whitespace, control, format or private-use characters (found U+{rune.Value:X4})"
+                    : $"must not contain '{rune}'; ids are letters, digits, punctuation and symbols except / ? # % \\";
+            }
+
+            text = text[used..];
+        }
+
+        return null;
+    }
+
+    /// <summary>An event id or a catalog label: 1..<see cref="MaxIdLength"/> characters, not blank, no control characters.</summary>
+    public static string? CheckKey(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            return Blank;
+        }
+
+        if (LengthProblem(key) is { } problem)
+        {
+            return problem;
+        }
+
+        foreach (var ch in key)
         {
             if (char.IsControl(ch))
             {
@@ -116,24 +165,23 @@ public static class EventValidator
         return null;
     }
 
-    private static string? CheckValue(InteractionType type, double? value)
+    private static string? LengthProblem(string id) => id.Length > MaxIdLength ? $"must be at most {MaxIdLength} characters (got {id.Length})" : null;
+
+    private static bool IsIdRune(Rune rune)
     {
-        if (value is not { } v)
+        if (rune.IsAscii)
         {
-            return type == InteractionType.Rating ? "is required for rating events" : null;
+            var c = (char)rune.Value;
+            return c is > ' ' and < (char)0x7F and not ('/' or '?' or '#' or '%' or '\\');
         }
 
-        if (!double.IsFinite(v))
+        return Rune.GetUnicodeCategory(rune) switch
         {
-            return "must be a finite number";
-        }
-
-        if (type == InteractionType.Purchase && v < 0)
-        {
-            return "purchase value must not be negative";
-        }
-
-        return null;
+            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+                or UnicodeCategory.OtherNotAssigned or UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator
+                or UnicodeCategory.ParagraphSeparator => false,
+            _ => true,
+        };
     }
 
     private static string Truncate(string s) => s.Length <= 32 ? s : s[..32] + "…";

@@ -95,10 +95,13 @@ public sealed partial class SegmentationGrain(
     private async Task<SegmentationVersionInfo> Run()
     {
         var (userIds, rows) = CollectSample();
-        if (rows.Count < Math.Max(Settings.K, 2))
+        if (rows.Count < 2)
         {
-            throw new InsufficientDataException($"{rows.Count} active users are sampled; at least {Math.Max(Settings.K, 2)} are needed for {Settings.K} cohorts.");
+            throw new InsufficientDataException($"{rows.Count} active users are sampled; at least 2 are needed to segment.");
         }
+
+        // Fewer sampled (or distinct) users than K is not a failure: the builder fits as many cohorts as there are
+        // distinct users, and the published version says how many that was.
 
         var previousInfo = Current;
         var previous = previousInfo is null ? null : SegmentationCache.ToModel(previousInfo);

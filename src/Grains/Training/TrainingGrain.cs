@@ -127,13 +127,14 @@ public sealed partial class TrainingGrain(
         TrainingStatus final;
         try
         {
-            var version = await Train(progress, stopwatch, cancellationToken);
+            var (version, skipped) = await Train(progress, stopwatch, cancellationToken);
             final = new TrainingStatus
             {
                 State = TrainingState.Succeeded,
                 Stage = "done",
                 Percent = 100,
                 LastVersion = version,
+                SkippedEvents = skipped,
             };
             LogSucceeded(logger, runId, version, stopwatch.Elapsed.TotalSeconds);
         }
@@ -168,7 +169,7 @@ public sealed partial class TrainingGrain(
         }
     }
 
-    private async Task<long> Train(RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<(long Version, long Skipped)> Train(RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var settings = options.Value.Training;
@@ -217,7 +218,7 @@ public sealed partial class TrainingGrain(
         }
 
         await registry.Activate(version);
-        return version;
+        return (version, bundle.Summary.SkippedEvents);
     }
 
     private static ModelVersionInfo ToInfo(ModelBundle bundle, long version, long bytes, double seconds)

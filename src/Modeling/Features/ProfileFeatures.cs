@@ -66,15 +66,30 @@ public static class ProfileFeatures
         destination[12] = (float)NightShare(p);
         destination[13] = total == 0 ? 0 : Log1p((p.LastSeenMs - p.FirstSeenMs) / msPerDay);
         destination[14] = Log1p(p.LongestGapMs / msPerDay);
+
+        // Last line of defence for segmentation and training: whatever a profile holds, every feature is finite.
+        for (var i = 0; i < Count; i++)
+        {
+            if (!float.IsFinite(destination[i]))
+            {
+                destination[i] = 0;
+            }
+        }
     }
 
-    private static float Log1p(double x) => (float)Math.Log(1 + Math.Max(0, x));
+    /// <summary>log(1 + x) of x clipped to [0, <see cref="UserProfile.MaxSum"/>]; NaN counts as 0.</summary>
+    private static float Log1p(double x) => double.IsNaN(x) ? 0 : (float)Math.Log(1 + Math.Clamp(x, 0, UserProfile.MaxSum));
 
     private static double CategoryFocus(UserProfile p)
     {
         double sum = 0, max = 0;
         foreach (var value in p.CategoryAffinity.Values)
         {
+            if (!double.IsFinite(value) || value <= 0)
+            {
+                continue;
+            }
+
             sum += value;
             max = Math.Max(max, value);
         }

@@ -22,6 +22,19 @@ public sealed class UserProfile
 {
     private const long MsPerDay = 86_400_000;
 
+    /// <summary>
+    /// Ceiling of every running sum (order values, prices, session seconds): a million purchases at the largest
+    /// allowed value, far below where a double loses whole units or overflows to infinity.
+    /// </summary>
+    public const double MaxSum = 1e15;
+
+    // The sums are clipped in their setters, so neither Apply nor a state read back from storage written by an older
+    // version (which could hold +∞ or NaN) can leave a value that System.Text.Json refuses to write.
+    private double _monetary;
+    private double _sessionSeconds;
+    private double _priceSum;
+    private Dictionary<string, double> _affinity = new(StringComparer.Ordinal);
+
     public long[] Counts { get; set; } = new long[InteractionTypes.Count];
 
     public long FirstSeenMs { get; set; }
@@ -36,7 +49,8 @@ public sealed class UserProfile
     public long LongestGapMs { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public double Monetary { get; set; }
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public double Monetary { get => _monetary; set => _monetary = ClipSum(value); }
 
     public int Sessions { get; set; }
 
@@ -44,16 +58,19 @@ public sealed class UserProfile
 
     /// <summary>Total length of all sessions, including the one in progress.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public double SessionSeconds { get; set; }
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public double SessionSeconds { get => _sessionSeconds; set => _sessionSeconds = ClipSum(value); }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public double PriceSum { get; set; }
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public double PriceSum { get => _priceSum; set => _priceSum = ClipSum(value); }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int PricedEvents { get; set; }
 
     /// <summary>Category affinity, decayed to <see cref="AffinityAsOfMs"/>.</summary>
-    public Dictionary<string, double> CategoryAffinity { get; set; } = new(StringComparer.Ordinal);
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public Dictionary<string, double> CategoryAffinity { get => _affinity; set => _affinity = FiniteOnly(value); }
 
     public long AffinityAsOfMs { get; set; }
 
@@ -95,7 +112,8 @@ public sealed class UserProfile
         InteractionType.AddToCart => 4,
         InteractionType.Purchase => 8,
         // Ratings on a 1..5 scale: 3 is neutral, 5 is as strong as a cart add.
-        InteractionType.Rating => value is { } v ? Math.Clamp(v - 2, -2, 4) : 1,
+        // NaN would pass Math.Clamp and poison every affinity it touches: a non-finite rating weighs like a view.
+        InteractionType.Rating => value is { } v && double.IsFinite(v) ? Math.Clamp(v - 2, -2, 4) : 1,
         InteractionType.Dismiss => -2,
         _ => 0,
     };
@@ -118,10 +136,11 @@ public sealed class UserProfile
         if (e.Type == InteractionType.Purchase)
         {
             // Value is the order value; fall back to the catalog price.
+            // Values beyond the documented maximum are rows older versions let in: they count as the maximum.
             var amount = e.Value ?? item?.Price ?? 0;
             if (double.IsFinite(amount) && amount > 0)
             {
-                Monetary += amount;
+                Monetary += Math.Min(amount, InteractionBounds.MaxValue);
             }
 
             PurchasedItems = Remember(PurchasedItems, e.ItemId, options.ExcludedItemCount);
@@ -133,7 +152,7 @@ public sealed class UserProfile
 
         if (item?.Price is { } price && double.IsFinite(price) && price >= 0 && e.Type != InteractionType.Dismiss)
         {
-            PriceSum += price;
+            PriceSum += Math.Min(price, InteractionBounds.MaxPrice);
             PricedEvents++;
         }
 
@@ -165,7 +184,7 @@ public sealed class UserProfile
 
     /// <summary>Category affinity decayed to <paramref name="nowMs"/>, without changing the profile.</summary>
     public double AffinityAt(string category, long nowMs, ProfileOptions options) =>
-        CategoryAffinity.TryGetValue(category, out var v) ? v * DecayFactor(nowMs - AffinityAsOfMs, options) : 0;
+        CategoryAffinity.TryGetValue(category, out var v) && double.IsFinite(v) ? v * DecayFactor(nowMs - AffinityAsOfMs, options) : 0;
 
     private void UpdateTime(long t, ProfileOptions options)
     {
@@ -215,7 +234,8 @@ public sealed class UserProfile
         foreach (var category in categories)
         {
             CategoryAffinity.TryGetValue(category, out var current);
-            CategoryAffinity[category] = Math.Max(0, current + share);
+            var next = current + share;
+            CategoryAffinity[category] = double.IsFinite(next) ? Math.Clamp(next, 0, MaxSum) : 0;
         }
 
         if (CategoryAffinity.Count > options.MaxCategories)
@@ -260,7 +280,31 @@ public sealed class UserProfile
     }
 
     /// <summary>Only a rating's value is kept: serving needs it to tell a positive rating from a negative one.</summary>
-    private static float RecentValue(in Interaction e) => e.Type == InteractionType.Rating && e.Value is { } v ? (float)v : 0;
+    private static float RecentValue(in Interaction e) =>
+        e.Type == InteractionType.Rating && e.Value is { } v && double.IsFinite(v) ? (float)Math.Clamp(v, -InteractionBounds.MaxValue, InteractionBounds.MaxValue) : 0;
+
+    /// <summary>NaN and negative sums become 0, +∞ and anything above the ceiling become <see cref="MaxSum"/>.</summary>
+    private static double ClipSum(double value) => double.IsNaN(value) || value <= 0 ? 0 : Math.Min(value, MaxSum);
+
+    private static Dictionary<string, double> FiniteOnly(Dictionary<string, double>? values)
+    {
+        var result = values ?? new Dictionary<string, double>(StringComparer.Ordinal);
+        List<string>? bad = null;
+        foreach (var (key, value) in result)
+        {
+            if (!double.IsFinite(value))
+            {
+                (bad ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in bad ?? [])
+        {
+            result.Remove(key);
+        }
+
+        return result;
+    }
 
     private static List<string> Remember(IReadOnlyList<string> items, string itemId, int capacity)
     {

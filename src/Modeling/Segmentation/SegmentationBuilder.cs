@@ -37,13 +37,68 @@ public static class SegmentationBuilder
             throw new ArgumentException($"{featureNames.Count} feature names for {raw.Columns} columns", nameof(featureNames));
         }
 
+        // Rows may come from silos or logs of older versions: a non-finite cell would turn the scaler and every
+        // centroid into NaN, so it counts as 0 here.
+        raw = FiniteCopy(raw);
         var scaler = FeatureScaler.Fit(raw);
         var scaled = scaler.Transform(raw);
-        var k = options.K > 0 ? Math.Clamp(options.K, 1, raw.Rows) : ChooseK(scaled, options).K;
+
+        // k-means cannot place more centroids than there are distinct rows (ML.NET throws): fewer distinct users
+        // than k give as many cohorts as there are distinct users instead of a failed run.
+        var distinct = DistinctRows(scaled);
+        var k = options.K > 0
+            ? Math.Clamp(options.K, 1, distinct)
+            : Math.Min(distinct, ChooseK(scaled, options with { MaxK = Math.Min(options.MaxK, distinct) }).K);
         var clustering = KMeansClusterer.Fit(scaled, k, options.Seed, options.Restarts, options.MaxIterations);
         var ids = CohortIdentity.Match(previous, scaler, clustering.Centroids);
         var labels = CohortLabeler.LabelAll(featureNames, clustering.Centroids, ids);
         return new SegmentationModel(version, featureNames.ToArray(), scaler, clustering.Centroids, ids, labels);
+    }
+
+    /// <summary>How many different rows the matrix holds (at least 1).</summary>
+    public static int DistinctRows(FeatureMatrix data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var seen = new HashSet<float[]>(RowComparer.Instance);
+        for (var r = 0; r < data.Rows; r++)
+        {
+            seen.Add(data.ReadRow(r).ToArray());
+        }
+
+        return Math.Max(1, seen.Count);
+    }
+
+    private static FeatureMatrix FiniteCopy(FeatureMatrix raw)
+    {
+        var values = raw.Values;
+        if (AllFinite(values))
+        {
+            return raw;
+        }
+
+        var copy = (float[])values.Clone();
+        for (var i = 0; i < copy.Length; i++)
+        {
+            if (!float.IsFinite(copy[i]))
+            {
+                copy[i] = 0;
+            }
+        }
+
+        return new FeatureMatrix(copy, raw.Rows, raw.Columns);
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -81,5 +136,24 @@ public static class SegmentationBuilder
         }
 
         return (best.K, scores);
+    }
+}
+
+/// <summary>Exact element-wise equality of feature rows, as k-means sees duplicates.</summary>
+internal sealed class RowComparer : IEqualityComparer<float[]>
+{
+    public static readonly RowComparer Instance = new();
+
+    public bool Equals(float[]? x, float[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(float[] obj)
+    {
+        var hash = default(HashCode);
+        foreach (var v in obj)
+        {
+            hash.Add(v);
+        }
+
+        return hash.ToHashCode();
     }
 }

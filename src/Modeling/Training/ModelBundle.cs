@@ -43,7 +43,14 @@ public sealed record TrainingSummary(
     int Cohorts,
     double HoldoutNdcgGlobal,
     double HoldoutNdcgCohort,
-    IReadOnlyList<StageTiming> Stages);
+    IReadOnlyList<StageTiming> Stages)
+{
+    /// <summary>
+    /// Log rows the run left out because they break the documented bounds (see <c>InteractionBounds</c>). Reported in
+    /// the training status; not part of the stored artifact.
+    /// </summary>
+    public long SkippedEvents { get; init; }
+}
 
 /// <summary>
 /// Everything one training run produced, loaded by every silo's model cache and served from there: the segmentation

@@ -23,8 +23,10 @@ internal sealed class TrainingLog
         string[] itemIds,
         ItemInfo[] itemInfos,
         ItemMetadata[] metadata,
-        InteractionDataset positives)
+        InteractionDataset positives,
+        long skipped)
     {
+        Skipped = skipped;
         Events = events;
         EventUsers = eventUsers;
         EventItems = eventItems;
@@ -50,6 +52,9 @@ internal sealed class TrainingLog
     public ItemMetadata[] Metadata { get; }
 
     public InteractionDataset Positives { get; }
+
+    /// <summary>Rows of the input left out because they break <see cref="InteractionBounds"/> (see <see cref="IsUsable"/>).</summary>
+    public long Skipped { get; }
 
     public DatasetCatalog Catalog => Positives.Catalog;
 
@@ -83,22 +88,19 @@ internal sealed class TrainingLog
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(input.Events);
         ArgumentNullException.ThrowIfNull(input.Catalog);
-        var events = new Interaction[input.Events.Count];
-        for (var k = 0; k < events.Length; k++)
+        // One user's bad rows (written before the edge bounded them, or by a buggy producer) must not fail the run
+        // for everyone: they are left out and counted.
+        var kept = new List<Interaction>(input.Events.Count);
+        foreach (var e in input.Events)
         {
-            var e = input.Events[k];
-            if (string.IsNullOrEmpty(e.UserId) || string.IsNullOrEmpty(e.ItemId))
+            if (IsUsable(e))
             {
-                throw new ArgumentException($"training event {k} has an empty user or item id", nameof(input));
+                kept.Add(e);
             }
-
-            if ((uint)e.Type >= InteractionTypes.Count)
-            {
-                throw new ArgumentException($"training event {k} has an unknown type {(int)e.Type}", nameof(input));
-            }
-
-            events[k] = e;
         }
+
+        var skipped = input.Events.Count - kept.Count;
+        var events = kept.ToArray();
 
         Array.Sort(events, CompareEvents);
         cancellationToken.ThrowIfCancellationRequested();
@@ -168,8 +170,19 @@ internal sealed class TrainingLog
             times[r] = pairTimes[r] / 1000; // data sets keep unix seconds
         }
 
-        return new TrainingLog(events, eventUsers, eventItems, userIds, itemIds, infos, metadata, new InteractionDataset(dataCatalog, pu, pi, values, times));
+        return new TrainingLog(events, eventUsers, eventItems, userIds, itemIds, infos, metadata, new InteractionDataset(dataCatalog, pu, pi, values, times), skipped);
     }
+
+    /// <summary>
+    /// Whether a log row can be trained on: both ids present, a known type, a value within <see cref="InteractionBounds"/>
+    /// and a time not before 1970 (the gateway's window; the log's retention bounds it from above).
+    /// </summary>
+    public static bool IsUsable(in Interaction e) =>
+        !string.IsNullOrEmpty(e.UserId)
+        && !string.IsNullOrEmpty(e.ItemId)
+        && (uint)e.Type < InteractionTypes.Count
+        && e.TimestampMs >= 0
+        && InteractionBounds.CheckValue(e.Type, e.Value) is null;
 
     /// <summary>Profiles replayed through <see cref="UserProfile.Apply"/> in time order, as the user grains build them.</summary>
     public UserProfile[] ReplayProfiles(ProfileOptions options, CancellationToken cancellationToken)

@@ -56,7 +56,7 @@ public static class TrainingPipeline
         if (log.UserIds.Length < 2)
         {
             throw new InsufficientTrainingDataException(
-                $"training needs interaction events from at least 2 users; the log has {input.Events.Count} events from {log.UserIds.Length} user(s)");
+                $"training needs interaction events from at least 2 users; the log has {input.Events.Count} events ({log.Skipped} skipped as out of bounds) from {log.UserIds.Length} user(s)");
         }
 
         if (log.Positives.Count == 0)
@@ -143,7 +143,10 @@ public static class TrainingPipeline
             Cohorts = reports,
             Policies = policies,
             DefaultPolicy = defaultPolicy,
-            Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings),
+            Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings)
+            {
+                SkippedEvents = log.Skipped,
+            },
         };
     }
 

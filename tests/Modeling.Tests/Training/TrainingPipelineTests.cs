@@ -218,16 +218,16 @@ public sealed class TrainingPipelineTests
     }
 
     [Fact]
-    public void Events_with_an_unknown_type_or_no_user_are_rejected_by_index()
+    public void Events_with_an_unknown_type_or_no_user_are_skipped_and_counted_not_fatal()
     {
-        Interaction[] events = [new("u1", "a", InteractionType.View, null, 1, null), new("u2", "a", (InteractionType)42, null, 2, null)];
+        Interaction[] events = [new("u1", "a", InteractionType.View, null, 1, null), new("u2", "a", (InteractionType)42, null, 2, null), new("", "a", InteractionType.View, null, 3, null)];
         var input = new TrainingInput(events, [], [], null, 1, TrainingWorld.End);
 
-        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(input, new TrainingOptions()));
+        // Only u1 is left once the two bad rows are skipped: too few users is the reason given, with the skip count.
+        var e = Assert.Throws<InsufficientTrainingDataException>(() => TrainingPipeline.Run(input, new TrainingOptions()));
 
-        Assert.Contains("event 1 has an unknown type 42", e.Message);
-        e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(input with { Events = [new("", "a", InteractionType.View, null, 1, null)] }, new TrainingOptions()));
-        Assert.Contains("event 0 has an empty user", e.Message);
+        Assert.Contains("2 skipped", e.Message);
+        Assert.Contains("from 1 user(s)", e.Message);
     }
 
     [Fact]
