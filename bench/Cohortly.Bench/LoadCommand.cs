@@ -92,7 +92,7 @@ internal static class LoadCommand
 
         if (mode is "ingest" or "all")
         {
-            await Ingest(http, world, batch, concurrency, TimeSpan.FromSeconds(seconds), seed, a.GetInt("ingest-batches", 400));
+            await Ingest(http, world, batch, concurrency, TimeSpan.FromSeconds(seconds), seed, a.GetInt("ingest-batches", 400), cluster);
         }
 
         return 0;
@@ -116,6 +116,55 @@ internal static class LoadCommand
             TimeSpan.FromSeconds(120));
         cluster.DisposeOnExit();
         return cluster;
+    }
+
+    private static double ClusterCpuSeconds(Cohortly.ClusterProcesses.LocalCluster cluster)
+    {
+        var seconds = 0.0;
+        foreach (var pid in cluster.ProcessIds)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                seconds += process.TotalProcessorTime.TotalSeconds;
+            }
+            catch (ArgumentException)
+            {
+                // exited meanwhile
+            }
+        }
+
+        return seconds;
+    }
+
+    /// <summary>Polls the stream partitions' consumer group until no entry is left unread (XINFO GROUPS lag 0).</summary>
+    private static async Task<bool> DrainedAsync(Cohortly.ClusterProcesses.LocalCluster cluster, TimeSpan timeout)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var partitions = server.Keys(pattern: "{*:stream:events:*}").ToList();
+        var database = redis.GetDatabase();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            long lag = 0;
+            foreach (var key in partitions)
+            {
+                foreach (var group in await database.StreamGroupInfoAsync(key))
+                {
+                    lag += group.Lag ?? 0;
+                }
+            }
+
+            if (lag == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
     }
 
     private static int[] Rates(string? value)
@@ -267,7 +316,7 @@ internal static class LoadCommand
     /// user grains drop as duplicates (cheaper than applying them), so a run that cycles measures a mix; the summary
     /// line says how many batches were repeats. Enough batches for the whole phase measure distinct events only.
     /// </param>
-    private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed, int distinctBatches)
+    private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed, int distinctBatches, Cohortly.ClusterProcesses.LocalCluster? cluster = null)
     {
         // Pre-build the request bodies so the client measures the server, not its own JSON writer.
         var rng = new Random(seed);
@@ -290,6 +339,7 @@ internal static class LoadCommand
         Console.WriteLine($"ingest: {concurrency} concurrent senders, batches of {batchSize} events, {duration.TotalSeconds:F0} s ({events} distinct pre-built events in {bodies.Count} batches, cycled when used up; a repeat is dropped by the user grain as a duplicate after validation, the training log and the stream)");
         var latencies = new List<double>();
         long accepted = 0, failed = 0, throttled = 0, next = 0;
+        var clusterCpuBefore = cluster is null ? 0 : ClusterCpuSeconds(cluster);
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -327,6 +377,19 @@ internal static class LoadCommand
         await Task.WhenAll(workers);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
         Console.WriteLine($"ingest: {accepted} events accepted in {elapsed:F1} s = {accepted / elapsed:F0} events/s; throttled (503) batches {throttled}; failed batches {failed}; batch latency {Percentiles(latencies)}");
+        if (cluster is not null)
+        {
+            // Accepting is half the work: the silos read and apply on their own clock. End to end is until every
+            // partition's consumer group has read every entry (lag 0), and the CPU of every process of the cluster
+            // over that time, per event, is the number that does not depend on how the 2 cores were shared.
+            var drained = await DrainedAsync(cluster, TimeSpan.FromMinutes(5));
+            var total = stopwatch.Elapsed.TotalSeconds;
+            var cpu = ClusterCpuSeconds(cluster) - clusterCpuBefore;
+            Console.WriteLine(drained
+                ? $"ingest: end to end {accepted} events read by the silos {total:F1} s after the first send = {accepted / total:F0} events/s; cluster CPU (redis, silos, gateway) {cpu:F1} s = {cpu * 1e6 / Math.Max(1, accepted):F1} µs per event"
+                : $"ingest: the silos had not read every entry 5 minutes after the last send; cluster CPU {cpu:F1} s");
+        }
+
         var repeats = Math.Max(0, next - bodies.Count);
         Console.WriteLine(repeats == 0
             ? $"ingest: {next} batches sent, every event distinct"

@@ -77,10 +77,7 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
         var fields = _codec.Encode(streamId, items, requestContext);
         var retentionFloor = RedisEntryId.AtOrAfter(_timeProvider.GetUtcNow() - _options.Retention);
 
-        // Bounded: while Redis is unreachable the producer hears so within AppendTimeout instead of
-        // waiting out the client's reconnect backlog. An append that times out may still land; the
-        // producer then sees a failure for a stored entry, which is why consumers deduplicate by event id.
-        var id = await AppendAsync(partition, streamId, fields, retentionFloor).WaitAsync(_options.AppendTimeout).ConfigureAwait(false);
+        var id = await AppendAsync(partition, streamId, fields, retentionFloor).ConfigureAwait(false);
         LogAppended(Name, partition, id.ToString(), items.Count);
     }
 

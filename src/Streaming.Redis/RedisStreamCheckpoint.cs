@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Serialization;
@@ -47,7 +48,7 @@ public interface IRedisStreamRecovery
 /// that called <c>AddRedisStreams</c>. Every method is one or a few Redis round trips on the stream's
 /// partition; none touches the pulling agents.
 /// </remarks>
-public sealed partial class RedisStreamCheckpoint
+public sealed partial class RedisStreamCheckpoint : IAsyncDisposable
 {
     // Walks back from ARGV[1] along the 'prev' links while the id is above ARGV[2], at most ARGV[3]
     // entries. Returns {status, entries[, next id]}; status is 'reached', 'start', 'missing',
@@ -91,6 +92,13 @@ public sealed partial class RedisStreamCheckpoint
     private readonly RedisStreamEntryCodec _codec;
     private readonly ILogger _logger;
 
+    // Acknowledgements handed over by consumers, per partition, sent as one XACK per partition per flush.
+    private readonly ConcurrentQueue<RedisValue>[] _toAcknowledge;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeSpan _flushInterval;
+    private Task? _flushLoop;
+    private int _queued;
+
     internal RedisStreamCheckpoint(string providerName, RedisStreamOptions options, RedisStreamConnection connection, Serializer serializer, ILogger logger)
     {
         _providerName = providerName;
@@ -99,6 +107,118 @@ public sealed partial class RedisStreamCheckpoint
         _connection = connection;
         _codec = new RedisStreamEntryCodec(serializer);
         _logger = logger;
+        _flushInterval = options.AcknowledgementFlushInterval;
+        _toAcknowledge = new ConcurrentQueue<RedisValue>[_keys.PartitionCount];
+        for (var p = 0; p < _toAcknowledge.Length; p++)
+        {
+            _toAcknowledge[p] = new ConcurrentQueue<RedisValue>();
+        }
+    }
+
+    /// <summary>Acknowledgements handed over and not yet sent (diagnostics and tests).</summary>
+    public int QueuedAcknowledgements => Volatile.Read(ref _queued);
+
+    /// <summary>
+    /// Hands entries over for acknowledgement: they go out with the next flush (every
+    /// <see cref="RedisStreamOptions.AcknowledgementFlushInterval"/>), one <c>XACK</c> per partition for
+    /// everything this process handed over meanwhile, instead of one round trip per consumer save.
+    /// Call it only after the effects are persisted. If the process dies before the flush, the entries
+    /// stay pending and come back; consumers ignore them by position and acknowledge them again.
+    /// </summary>
+    public void Acknowledge(StreamId streamId, IReadOnlyList<RedisEntryId> entryIds)
+    {
+        ArgumentNullException.ThrowIfNull(entryIds);
+        if (entryIds.Count == 0)
+        {
+            return;
+        }
+
+        var queue = _toAcknowledge[_keys.PartitionOf(streamId)];
+        for (var i = 0; i < entryIds.Count; i++)
+        {
+            queue.Enqueue(entryIds[i].ToString());
+        }
+
+        Interlocked.Add(ref _queued, entryIds.Count);
+        if (_flushLoop is null)
+        {
+            lock (_toAcknowledge)
+            {
+                _flushLoop ??= Task.Run(FlushLoopAsync);
+            }
+        }
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_flushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Sends every queued acknowledgement now; what Redis does not take stays queued for the next flush.</summary>
+    public async Task FlushAsync()
+    {
+        IDatabase database;
+        try
+        {
+            database = await _connection.GetDatabaseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogFlushFailed(ex, _providerName, _queued);
+            return;
+        }
+
+        for (var p = 0; p < _toAcknowledge.Length; p++)
+        {
+            var queue = _toAcknowledge[p];
+            if (queue.IsEmpty)
+            {
+                continue;
+            }
+
+            var ids = new List<RedisValue>(queue.Count);
+            while (queue.TryDequeue(out var id))
+            {
+                ids.Add(id);
+            }
+
+            try
+            {
+                await database.StreamAcknowledgeAsync(_keys.Partition(p), _group, [.. ids]).ConfigureAwait(false);
+                Interlocked.Add(ref _queued, -ids.Count);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                foreach (var id in ids)
+                {
+                    queue.Enqueue(id);
+                }
+
+                LogFlushFailed(ex, _providerName, ids.Count);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_flushLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
     }
 
     /// <summary>
@@ -201,6 +321,9 @@ public sealed partial class RedisStreamCheckpoint
 
         return payload!.StreamId == streamId ? new RedisStreamLoggedEntry(entryId, previous, payload.Events) : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream provider {Provider}: acknowledging {Count} entries failed; retried with the next flush (until then they stay pending, which is safe).")]
+    private partial void LogFlushFailed(Exception exception, string provider, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream provider {Provider} partition {Partition}: entries of {StreamId} after {LastApplied} were trimmed before the consumer applied them; they are lost.")]
     private partial void LogGapTrimmed(string provider, int partition, string streamId, string lastApplied);

@@ -69,6 +69,8 @@ internal static class RedisStreamCommands
         return ToEntryId(result);
     }
 
+    private static readonly byte[] AppendScriptHash = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(AppendScript));
+
     /// <summary>
     /// Appends one entry (<c>XADD key [MINID|MAXLEN ~ threshold] * prev &lt;previous id&gt; field value …</c>)
     /// and records it as its stream's newest entry, returning the id Redis assigned. <c>prev</c> is the
@@ -101,7 +103,19 @@ internal static class RedisStreamCommands
             args[i++] = field.Value;
         }
 
-        var result = await database.ScriptEvaluateAsync(AppendScript, [key, heads], args).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            // EVALSHA with the hash computed once: passing the script text made the client hash ~600 characters
+            // on every append.
+            result = await database.ScriptEvaluateAsync(AppendScriptHash, [key, heads], args).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // First use on this server (or after a restart or SCRIPT FLUSH): EVAL loads it.
+            result = await database.ScriptEvaluateAsync(AppendScript, [key, heads], args).ConfigureAwait(false);
+        }
+
         return ToEntryId(result);
     }
 

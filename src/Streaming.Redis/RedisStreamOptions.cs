@@ -115,16 +115,16 @@ public sealed class RedisStreamOptions
     public TimeSpan ConsumerAcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// With <see cref="RedisStreamAcknowledgement.ByConsumer"/>: how often <see cref="RedisStreamCheckpoint.Acknowledge"/>
+    /// sends what consumers handed over (one <c>XACK</c> per partition per flush).
+    /// </summary>
+    public TimeSpan AcknowledgementFlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// With <see cref="RedisStreamAcknowledgement.ByConsumer"/>: recovery attempts for one entry before
     /// it is dead-lettered and acknowledged, so a consumer that can never apply it cannot pin it for ever.
     /// </summary>
     public int MaxRecoveryAttempts { get; set; } = 20;
-
-    /// <summary>
-    /// Longest wait for Redis to accept an append. A producer (the gateway) hears of an unreachable
-    /// Redis within this time instead of after the client's own reconnect timeout.
-    /// </summary>
-    public TimeSpan AppendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Entries per <c>XRANGE</c> page of the event-log reader.</summary>
     public int EventLogPageSize { get; set; } = 1_000;

@@ -105,14 +105,14 @@ public sealed class RedisStreamOptionsValidator : IValidateOptions<RedisStreamOp
             Fail($"{nameof(options.ConsumerAcknowledgementTimeout)} must be between {MinPendingIdleTimeout} and {MaxPendingIdleTimeout}; was {options.ConsumerAcknowledgementTimeout}.");
         }
 
+        if (options.AcknowledgementFlushInterval < TimeSpan.FromMilliseconds(1) || options.AcknowledgementFlushInterval > TimeSpan.FromMinutes(1))
+        {
+            Fail($"{nameof(options.AcknowledgementFlushInterval)} must be between 1 ms and 1 minute; was {options.AcknowledgementFlushInterval}.");
+        }
+
         if (options.MaxRecoveryAttempts is < 1 or > 10_000)
         {
             Fail($"{nameof(options.MaxRecoveryAttempts)} must be between 1 and 10000; was {options.MaxRecoveryAttempts}.");
-        }
-
-        if (options.AppendTimeout < TimeSpan.FromMilliseconds(50) || options.AppendTimeout > TimeSpan.FromMinutes(5))
-        {
-            Fail($"{nameof(options.AppendTimeout)} must be between 50 ms and 5 minutes; was {options.AppendTimeout}.");
         }
 
         if (options.EventLogPageSize is < 1 or > MaxEventLogPageSize)

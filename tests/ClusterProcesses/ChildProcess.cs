@@ -145,7 +145,11 @@ internal static class Repo
     {
         var baseDir = AppContext.BaseDirectory;
         var configuration = new DirectoryInfo(baseDir).Parent!.Name;
-        var root = new DirectoryInfo(baseDir);
+        // COHORTLY_BUILD_ROOT points the bench at another checkout's build (e.g. the commit before a change), so one
+        // bench binary measures both sides with the same command.
+        var root = Environment.GetEnvironmentVariable("COHORTLY_BUILD_ROOT") is { Length: > 0 } other
+            ? new DirectoryInfo(other)
+            : new DirectoryInfo(baseDir);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cohortly.sln")))
         {
             root = root.Parent;

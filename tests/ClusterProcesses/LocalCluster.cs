@@ -83,6 +83,10 @@ internal sealed class LocalCluster : IDisposable
 
     public ChildProcess Silo(int n) => _silos[n];
 
+    /// <summary>Process ids of redis-server, the running silos and the gateway: what the cluster costs in CPU.</summary>
+    public IReadOnlyList<int> ProcessIds =>
+        [Redis.ProcessId, .. RunningSilos.Select(s => s.Id), .. _gateway is { HasExited: false } g ? [g.Id] : Array.Empty<int>()];
+
     public IEnumerable<ChildProcess> RunningSilos => _silos.Values.Where(p => !p.HasExited);
 
     /// <summary>Starts silo <paramref name="n"/> (1-based), on the ports it had before if it ran before.</summary>

@@ -41,6 +41,9 @@ internal sealed class RedisServer : IDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>Process id of the running redis-server (the newest one after a restart).</summary>
+    public int ProcessId => _processes[^1].Id;
+
     public bool IsRunning => _processes.Count > 0 && !_processes[^1].HasExited;
 
     public async Task WaitUntilReadyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)

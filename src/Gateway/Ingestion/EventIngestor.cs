@@ -63,17 +63,7 @@ public sealed partial class EventIngestor(
 
         if (byUser.Count > 0)
         {
-            var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
-            var tasks = new List<Task<int>>(byUser.Count);
-            foreach (var (userId, list) in byUser)
-            {
-                tasks.Add(Publish(provider, userId, list, errors, cancellationToken));
-            }
-
-            foreach (var n in await Task.WhenAll(tasks))
-            {
-                published += n;
-            }
+            published = await PublishAll(byUser, errors, cancellationToken);
         }
 
         errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
@@ -118,7 +108,60 @@ public sealed partial class EventIngestor(
         }
     }
 
-    private async Task<int> Publish(IStreamProvider provider, string userId, List<(int Index, InteractionEvent Event)> list, List<EventError> errors, CancellationToken cancellationToken)
+    /// <summary>
+    /// One publish per user, all at once. In cluster mode the whole batch gets <c>Cohortly:Streams:AppendTimeout</c>
+    /// (one timer per request, not per append): a user whose append has not returned by then is reported as not
+    /// taken — the client gets 503 + Retry-After instead of waiting on an unreachable Redis. Such an append may
+    /// still land; the retry is then a duplicate the user grain drops by event id.
+    /// </summary>
+    private async Task<int> PublishAll(Dictionary<string, List<(int Index, InteractionEvent Event)>> byUser, List<EventError> errors, CancellationToken cancellationToken)
+    {
+        var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
+        var publishes = new List<(List<(int Index, InteractionEvent Event)> List, Task<bool> Done)>(byUser.Count);
+        foreach (var (userId, list) in byUser)
+        {
+            publishes.Add((list, Publish(provider, userId, list, cancellationToken)));
+        }
+
+        var all = Task.WhenAll(publishes.Select(p => p.Done));
+        if (options.Value.IsRedis)
+        {
+            try
+            {
+                await all.WaitAsync(options.Value.Streams.AppendTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                LogPublishTimedOut(logger, options.Value.Streams.AppendTimeout);
+            }
+        }
+        else
+        {
+            await all;
+        }
+
+        var published = 0;
+        foreach (var (list, done) in publishes)
+        {
+            if (done.IsCompletedSuccessfully && done.Result)
+            {
+                published += list.Count;
+                continue;
+            }
+
+            var reason = done.IsCompleted
+                ? "the event stream did not accept the event; retry it (retries are deduplicated by eventId)"
+                : "the event stream did not confirm the event in time; retry it (retries are deduplicated by eventId)";
+            foreach (var (index, e) in list)
+            {
+                errors.Add(new EventError(index, e.EventId, $"events[{index}]", reason));
+            }
+        }
+
+        return published;
+    }
+
+    private async Task<bool> Publish(IStreamProvider provider, string userId, List<(int Index, InteractionEvent Event)> list, CancellationToken cancellationToken)
     {
         var stream = provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, userId));
         try
@@ -139,25 +182,20 @@ public sealed partial class EventIngestor(
             }
 
             backlog?.Published(list.Count);
-            return list.Count;
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogPublishFailed(logger, list.Count, ex);
-            lock (errors)
-            {
-                foreach (var (index, e) in list)
-                {
-                    errors.Add(new EventError(index, e.EventId, $"events[{index}]", "the event stream did not accept the event; retry it (retries are deduplicated by eventId)"));
-                }
-            }
-
-            return 0;
+            return false;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Appending {Count} events to the training log failed")]
     private static partial void LogAppendFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The interactions stream did not confirm a batch within {Timeout}; unconfirmed events answered 503")]
+    private static partial void LogPublishTimedOut(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} events to the interactions stream failed")]
     private static partial void LogPublishFailed(ILogger logger, int count, Exception exception);

@@ -203,7 +203,6 @@ public static class CohortlyConfiguration
         o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
         o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
         o.PendingIdleTimeout = options.Streams.LeaseTimeout;
-        o.AppendTimeout = options.Streams.AppendTimeout;
     }
 
     public static string RedisConnectionString(IConfiguration configuration)
