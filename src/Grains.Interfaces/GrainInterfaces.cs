@@ -6,11 +6,17 @@ namespace Cohortly.Contracts;
 [Alias("cohortly.IUserGrain")]
 public interface IUserGrain : IGrainWithStringKey
 {
+    // Per-request calls answer in milliseconds. A short response timeout matters when a silo dies: a call
+    // already sent through the dead silo's gateway connection gets no answer and no rejection, and would
+    // otherwise hold its HTTP request for Orleans' default 30 s instead of failing over to a 503 + retry.
+
     /// <summary>The profile, or null when the user has never been seen.</summary>
     [Alias("GetProfile")]
+    [ResponseTimeout("00:00:05")]
     Task<UserProfileView?> GetProfile();
 
     [Alias("Recommend")]
+    [ResponseTimeout("00:00:05")]
     Task<RecommendationResponse> Recommend(RecommendationRequest request);
 
     /// <summary>Replaces the user's attributes; they give a provisional cohort before any history exists.</summary>
