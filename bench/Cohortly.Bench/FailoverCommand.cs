@@ -94,6 +94,7 @@ internal static class FailoverCommand
         await stop.CancelAsync();
         await Task.WhenAll(probe, recommend);
 
+        var storage = await StorageAsync(cluster, users);
         var killTime = run.KillTime!.Value;
         var recovered = run.ProbeRecovered;
         var windowEnd = recovered ?? ingestEnd;
@@ -107,9 +108,44 @@ internal static class FailoverCommand
         Console.WriteLine($"events:     acknowledged {run.Acknowledged}, lost {lost}, doubled {doubled} (per user: profile total vs acknowledged events); {(settledAfter is { } s ? $"every profile exact {s.TotalSeconds:F1} s after the kill" : $"profiles not all exact {settle.TotalSeconds:F0} s after the ingest")}; never acknowledged {run.Unacknowledged}; unreadable profiles {unreadable}");
         Console.WriteLine($"fail-over:  {(recovered is { } r ? $"{(r - killTime).TotalSeconds:F1} s" : "never")} from the kill until all {probeCount} probed users answered 200 to profile and recommendations again (first probe failure {(run.FirstProbeFailure is { } f ? $"+{(f - killTime).TotalSeconds:F1} s" : "none")})");
         Console.WriteLine($"errors:     from the kill to {(recovered is null ? "the end of the ingest" : "recovery")}: {run.ErrorsBetween(killTime, windowEnd)}; whole run: {run.ErrorsBetween(TimeSpan.Zero, TimeSpan.MaxValue)}");
+        Console.WriteLine($"storage:    {storage}");
         Console.WriteLine($"ingest:     acknowledged events/s before the kill {run.AckRate(TimeSpan.FromSeconds(2), killTime):F0}, during fail-over {run.AckRate(killTime, windowEnd):F0}, after {run.AckRate(windowEnd, ingestEnd):F0}; batch answers {run.BatchOutcomes()}");
         Console.WriteLine("```");
         return lost == 0 && doubled == 0 && recovered is not null ? 0 : 1;
+    }
+
+    /// <summary>
+    /// What the run left in Redis per user: the user grain's stored state (MEMORY USAGE of each key, which includes the
+    /// event ids kept for deduplication) and the partitions' heads hashes (one field per user stream).
+    /// </summary>
+    private static async Task<string> StorageAsync(LocalCluster cluster, int users)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var database = redis.GetDatabase();
+        long stateBytes = 0, states = 0, headsBytes = 0, partitionBytes = 0, entries = 0;
+        foreach (var key in server.Keys(pattern: "*", pageSize: 1000))
+        {
+            var name = key.ToString();
+            var bytes = (long)(await database.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0"));
+            if (name.EndsWith("}:heads", StringComparison.Ordinal))
+            {
+                headsBytes += bytes;
+            }
+            else if (name.Contains(":stream:", StringComparison.Ordinal) && name.EndsWith('}'))
+            {
+                partitionBytes += bytes;
+                entries += await database.StreamLengthAsync(key);
+            }
+            else if (name.Contains("user/", StringComparison.Ordinal))
+            {
+                stateBytes += bytes;
+                states++;
+            }
+        }
+
+        return $"user state {states} keys, {stateBytes / (double)Math.Max(1, states):F0} bytes each on average; heads hashes {headsBytes / (double)users:F0} bytes per user; "
+            + $"the log {partitionBytes / (double)Math.Max(1, entries):F0} bytes per entry ({entries} entries)";
     }
 
     private static async Task Fault(LocalCluster cluster, DrillRun run, Stopwatch clock, TimeSpan at, bool restart, TimeSpan restartAfter, CancellationToken cancellationToken)
