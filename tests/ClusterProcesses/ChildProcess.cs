@@ -128,16 +128,6 @@ internal sealed class ChildProcess : IDisposable
     }
 }
 
-internal static class Ports
-{
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
 internal static class Repo
 {
     /// <summary>Build output of a project in the same configuration as the running assembly (bin/&lt;Configuration&gt;/net10.0/).</summary>

@@ -40,12 +40,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Cohortly.ClusterProcesses.Ports.Free();
 }
 
 /// <summary>

@@ -86,12 +86,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreeLoopbackPort() => Cohortly.ClusterProcesses.Ports.Free();
 
     private static async Task WaitForPongAsync(int port, Process process, TimeSpan timeout)
     {

@@ -159,13 +159,16 @@ public sealed partial class UserGrain(
         Apply(item);
     }
 
-    /// <summary>A redelivered entry: applied before, maybe not yet saved; acknowledged with the next save.</summary>
+    /// <summary>
+    /// A redelivered entry: applied before, maybe not yet saved. It needs no write of its own: it is
+    /// acknowledged after the pending save, or at once when nothing is pending (then it is persisted).
+    /// </summary>
     private void IgnoreRedelivered(RedisEntryId entryId)
     {
         state.State.DuplicatesIgnored++;
         services.Metrics.EventsDuplicate.Add(1);
         RememberUnacknowledged(entryId);
-        MarkDirty();
+        ArmWriteBehind();
     }
 
     private void RememberUnacknowledged(RedisEntryId entryId)
@@ -508,6 +511,11 @@ public sealed partial class UserGrain(
     private void MarkDirty()
     {
         _dirty = true;
+        ArmWriteBehind();
+    }
+
+    private void ArmWriteBehind()
+    {
         // Interleaving: while the save waits on storage (seconds when Redis is unreachable), reads and
         // events still run; the state is serialized when the write starts, and what changes after
         // that is covered by the next write.
@@ -538,7 +546,7 @@ public sealed partial class UserGrain(
             timer?.Dispose();
             if ((_dirty || _unacknowledged is { Count: > 0 }) && retry)
             {
-                MarkDirty();
+                ArmWriteBehind();
             }
         }
     }
