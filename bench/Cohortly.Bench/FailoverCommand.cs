@@ -21,7 +21,9 @@ internal static class FailoverCommand
           --users N            users the events spread over (default 2000)
           --rate N             events per second offered (default 3000), in batches of --batch (default 100)
           --seconds N          ingest duration (default 75)
-          --kill-at N          seconds into the ingest when silo1 gets SIGKILL (default 20)
+          --fault silo|redis   what gets SIGKILL: silo1 (default) or redis-server
+          --kill-at N          seconds into the ingest when it gets SIGKILL (default 20)
+          --down-seconds N     with --fault redis: seconds before redis-server starts again on its AOF (default 10)
           --restart            start silo1 again on its ports after the kill (default: the survivor carries on alone)
           --restart-after N    seconds between the kill and the restart (default 0)
           --fsync POLICY       Redis appendfsync: always | everysec (default everysec)
@@ -30,7 +32,8 @@ internal static class FailoverCommand
           --settle-seconds N   longest wait, after the ingest, for every profile to hold its events (default 90)
           --seed N             (default 1)
         Prints acknowledged / lost / doubled events, seconds from the kill until every probed user answers 200 again,
-        HTTP errors by endpoint from the kill to that moment, and acknowledged events/s before, during and after.
+        HTTP errors by endpoint from the kill to that moment, latency of the recommendation GETs before the kill and
+        from the kill to recovery (to the restart, for redis), and acknowledged events/s before, during and after.
         """;
 
     public static Task<int> RunAsync(string[] args)
@@ -51,6 +54,8 @@ internal static class FailoverCommand
         var batch = a.GetInt("batch", 100);
         var seconds = a.GetInt("seconds", 75);
         var killAt = a.GetInt("kill-at", 20);
+        var faultKind = a.Get("fault") ?? "silo";
+        var downSeconds = a.GetInt("down-seconds", 10);
         var restart = a.Has("restart");
         var restartAfter = a.GetInt("restart-after", 0);
         var fsync = a.Get("fsync") ?? "everysec";
@@ -61,6 +66,11 @@ internal static class FailoverCommand
         if (users < 1 || rate < 1 || batch is < 1 or > 1000 || seconds < 1 || killAt < 1 || killAt >= seconds || probeCount < 1 || probeCount > users || recommendRate < 0)
         {
             throw new ArgumentException("need --users ≥ 1, --rate ≥ 1, --batch 1..1000, 1 ≤ --kill-at < --seconds, 1 ≤ --probe-users ≤ --users, --recommend-rate ≥ 0");
+        }
+
+        if (faultKind is not ("silo" or "redis") || downSeconds < 1)
+        {
+            throw new ArgumentException("--fault must be silo or redis; --down-seconds ≥ 1");
         }
 
         if (fsync is not ("always" or "everysec"))
@@ -83,7 +93,9 @@ internal static class FailoverCommand
         var probeUsers = Enumerable.Range(0, users).OrderBy(_ => run.Random.Next()).Take(probeCount).Select(DrillRun.User).ToArray();
         var probe = Probe(http, probeUsers, run, clock, stop.Token);
         var recommend = recommendRate > 0 ? Recommend(http, recommendRate, run, clock, stop.Token) : Task.CompletedTask;
-        var fault = Fault(cluster, run, clock, TimeSpan.FromSeconds(killAt), restart, TimeSpan.FromSeconds(restartAfter), cancellationToken);
+        var fault = faultKind == "redis"
+            ? RedisFault(cluster, run, clock, TimeSpan.FromSeconds(killAt), TimeSpan.FromSeconds(downSeconds), cancellationToken)
+            : Fault(cluster, run, clock, TimeSpan.FromSeconds(killAt), restart, TimeSpan.FromSeconds(restartAfter), cancellationToken);
         await Ingest(http, run, rate, batch, TimeSpan.FromSeconds(seconds), clock, cancellationToken);
         await fault;
         var ingestEnd = clock.Elapsed;
@@ -104,10 +116,12 @@ internal static class FailoverCommand
         Console.WriteLine($"command:    {BenchReport.Command("failover", rawArgs)}");
         Console.WriteLine($"machine:    {BenchReport.Machine()}; redis-server, 2 silo processes, gateway and this client on the same machine (loopback)");
         Console.WriteLine($"date:       {BenchReport.Date()}");
-        Console.WriteLine($"setup:      Redis appendonly yes, appendfsync {fsync}; {users} users; {rate} events/s offered in batches of {batch} for {seconds} s; silo1 SIGKILL at {killTime.TotalSeconds:F1} s{(restart ? $", restarted on its ports at {run.RestartTime?.TotalSeconds:F1} s" : ", not restarted")}; {recommendRate} recommendation GETs/s; {probeCount} probed users");
+        Console.WriteLine($"setup:      Redis appendonly yes, appendfsync {fsync}; {users} users; {rate} events/s offered in batches of {batch} for {seconds} s; {(faultKind == "redis" ? $"redis-server SIGKILL at {killTime.TotalSeconds:F1} s, restarted on its append-only file at {run.RestartTime?.TotalSeconds:F1} s" : $"silo1 SIGKILL at {killTime.TotalSeconds:F1} s{(restart ? $", restarted on its ports at {run.RestartTime?.TotalSeconds:F1} s" : ", not restarted")}")}; {recommendRate} recommendation GETs/s; {probeCount} probed users");
         Console.WriteLine($"events:     acknowledged {run.Acknowledged}, lost {lost}, doubled {doubled} (per user: profile total vs acknowledged events); {(settledAfter is { } s ? $"every profile exact {s.TotalSeconds:F1} s after the kill" : $"profiles not all exact {settle.TotalSeconds:F0} s after the ingest")}; never acknowledged {run.Unacknowledged}; unreadable profiles {unreadable}");
         Console.WriteLine($"fail-over:  {(recovered is { } r ? $"{(r - killTime).TotalSeconds:F1} s" : "never")} from the kill until all {probeCount} probed users answered 200 to profile and recommendations again (first probe failure {(run.FirstProbeFailure is { } f ? $"+{(f - killTime).TotalSeconds:F1} s" : "none")})");
         Console.WriteLine($"errors:     from the kill to {(recovered is null ? "the end of the ingest" : "recovery")}: {run.ErrorsBetween(killTime, windowEnd)}; whole run: {run.ErrorsBetween(TimeSpan.Zero, TimeSpan.MaxValue)}");
+        var outageEnd = faultKind == "redis" ? run.RestartTime ?? windowEnd : windowEnd;
+        Console.WriteLine($"latency:    GET /v1/users/{{id}}/recommendations before the kill {run.LatencyBetween(TimeSpan.Zero, killTime)}; from the kill to {(faultKind == "redis" ? "redis' restart" : "recovery")} {run.LatencyBetween(killTime, outageEnd)}");
         Console.WriteLine($"storage:    {storage}");
         Console.WriteLine($"ingest:     acknowledged events/s before the kill {run.AckRate(TimeSpan.FromSeconds(2), killTime):F0}, during fail-over {run.AckRate(killTime, windowEnd):F0}, after {run.AckRate(windowEnd, ingestEnd):F0}; batch answers {run.BatchOutcomes()}");
         Console.WriteLine("```");
@@ -146,6 +160,19 @@ internal static class FailoverCommand
 
         return $"user state {states} keys, {stateBytes / (double)Math.Max(1, states):F0} bytes each on average; heads hashes {headsBytes / (double)users:F0} bytes per user; "
             + $"the log {partitionBytes / (double)Math.Max(1, entries):F0} bytes per entry ({entries} entries)";
+    }
+
+    private static async Task RedisFault(LocalCluster cluster, DrillRun run, Stopwatch clock, TimeSpan at, TimeSpan down, CancellationToken cancellationToken)
+    {
+        await Task.Delay(at, cancellationToken);
+        cluster.Redis.KillHard();
+        run.KillTime = clock.Elapsed;
+        Console.Error.WriteLine($"failover: redis-server killed at {run.KillTime.Value.TotalSeconds:F1} s");
+        await Task.Delay(down, cancellationToken);
+        cluster.Redis.Restart();
+        await cluster.Redis.WaitUntilReadyAsync(cancellationToken: cancellationToken);
+        run.RestartTime = clock.Elapsed;
+        Console.Error.WriteLine($"failover: redis-server started again at {run.RestartTime.Value.TotalSeconds:F1} s");
     }
 
     private static async Task Fault(LocalCluster cluster, DrillRun run, Stopwatch clock, TimeSpan at, bool restart, TimeSpan restartAfter, CancellationToken cancellationToken)
@@ -369,6 +396,7 @@ internal static class FailoverCommand
         private readonly ConcurrentQueue<(int[] Indices, long FailedAt)> _retries = new();
         private readonly ConcurrentDictionary<string, int> _outcomes = new(StringComparer.Ordinal);
         private readonly List<(TimeSpan At, string Endpoint, string Error)> _errors = [];
+        private readonly List<(TimeSpan At, double Milliseconds)> _recommendLatency = [];
         private readonly int[] _sentPerUser = new int[users];
         private int _next;
 
@@ -495,9 +523,18 @@ internal static class FailoverCommand
         /// <summary>Runs a GET; records a failure by endpoint and time; true when it succeeded.</summary>
         public async Task<bool> Timed<T>(string endpoint, Func<Task<T>> call, Stopwatch clock)
         {
+            var started = clock.Elapsed;
             try
             {
                 await call();
+                if (endpoint == "GET /v1/users/{id}/recommendations")
+                {
+                    lock (_recommendLatency)
+                    {
+                        _recommendLatency.Add((started, (clock.Elapsed - started).TotalMilliseconds));
+                    }
+                }
+
                 return true;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -510,6 +547,20 @@ internal static class FailoverCommand
 
                 return false;
             }
+        }
+
+        /// <summary>Latency of the successful background recommendation GETs that started in the window.</summary>
+        public string LatencyBetween(TimeSpan from, TimeSpan to)
+        {
+            List<double> ms;
+            lock (_recommendLatency)
+            {
+                ms = _recommendLatency.Where(l => l.At >= from && l.At < to).Select(l => l.Milliseconds).Order().ToList();
+            }
+
+            return ms.Count == 0
+                ? "no successful request"
+                : string.Create(CultureInfo.InvariantCulture, $"n {ms.Count}, p50 {ms[ms.Count / 2]:F1} ms, p99 {ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))]:F1} ms, max {ms[^1]:F1} ms");
         }
 
         public string ErrorsBetween(TimeSpan from, TimeSpan to)
