@@ -115,14 +115,7 @@ public sealed class ConsumerAcknowledgementTests(RedisFixture redis)
     public async Task Entries_left_unacknowledged_past_the_timeout_make_the_owner_ask_their_streams_to_recover()
     {
         var recovery = new RecordingRecovery();
-        var harness = await ProviderHarness.CreateAsync(
-            redis.Server,
-            o =>
-            {
-                o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
-                o.ConsumerAcknowledgementTimeout = TimeSpan.FromSeconds(1);
-            },
-            recovery: recovery);
+        var harness = await RecoveringHarnessAsync(recovery, maxRecoveryAttempts: 20);
         var lost = harness.StreamInPartition(1);
         var saved = harness.StreamInPartition(1, "other");
         await harness.ProduceAsync(lost, new ProbeEvent("lost", 0));
@@ -149,15 +142,7 @@ public sealed class ConsumerAcknowledgementTests(RedisFixture redis)
     public async Task An_entry_nobody_ever_confirms_is_dead_lettered_after_the_recovery_attempts()
     {
         var recovery = new RecordingRecovery();
-        var harness = await ProviderHarness.CreateAsync(
-            redis.Server,
-            o =>
-            {
-                o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
-                o.ConsumerAcknowledgementTimeout = TimeSpan.FromSeconds(1);
-                o.MaxRecoveryAttempts = 1;
-            },
-            recovery: recovery);
+        var harness = await RecoveringHarnessAsync(recovery, maxRecoveryAttempts: 1);
         var stream = harness.StreamInPartition(2);
         await harness.ProduceAsync(stream, new ProbeEvent("s", 0));
         var receiver = await harness.StartReceiverAsync(2);
@@ -176,6 +161,18 @@ public sealed class ConsumerAcknowledgementTests(RedisFixture redis)
         var deadLetters = await redis.Server.Database.StreamRangeAsync(harness.Factory.Keys.DeadLetter);
         Assert.Contains(deadLetters, d => d.Values.Any(v => v.Value.ToString().Contains("recovery-exhausted", StringComparison.Ordinal)));
     }
+
+    /// <summary>Consumer acknowledgement with the shortest timeout the options allow, so a sweep comes within seconds.</summary>
+    private Task<ProviderHarness> RecoveringHarnessAsync(RecordingRecovery recovery, int maxRecoveryAttempts) =>
+        ProviderHarness.CreateAsync(
+            redis.Server,
+            o =>
+            {
+                o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
+                o.ConsumerAcknowledgementTimeout = TimeSpan.FromSeconds(1);
+                o.MaxRecoveryAttempts = maxRecoveryAttempts;
+            },
+            recovery: recovery);
 
     private sealed class RecordingRecovery : IRedisStreamRecovery
     {

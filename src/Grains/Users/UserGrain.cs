@@ -48,6 +48,8 @@ public sealed partial class UserGrain(
     /// </summary>
     private List<RedisEntryId>? _unacknowledged;
 
+    private Task? _persisting;
+
     /// <summary>Read once: the per-event path should not re-derive the key string.</summary>
     private string UserId => _userId ??= this.GetPrimaryKeyString();
 
@@ -558,6 +560,37 @@ public sealed partial class UserGrain(
     /// before the write starts, so an event applied while the write is in flight waits for the next one.
     /// </summary>
     private async Task Persist(CancellationToken cancellationToken)
+    {
+        // One at a time: the write-behind timer interleaves with grain calls (CatchUpFromLog persists too), and an
+        // acknowledgement must never overtake a save still in flight that holds the entry's effects.
+        while (_persisting is { } running)
+        {
+            try
+            {
+                await running;
+            }
+            catch
+            {
+                // its own caller sees the failure; this one retries below
+            }
+        }
+
+        var persisting = PersistCore(cancellationToken);
+        _persisting = persisting;
+        try
+        {
+            await persisting;
+        }
+        finally
+        {
+            if (ReferenceEquals(_persisting, persisting))
+            {
+                _persisting = null;
+            }
+        }
+    }
+
+    private async Task PersistCore(CancellationToken cancellationToken)
     {
         var covered = _unacknowledged;
         _unacknowledged = null;

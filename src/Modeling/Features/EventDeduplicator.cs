@@ -1,4 +1,5 @@
-using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -31,7 +32,7 @@ public sealed class EventDeduplicator
     private int _count;
 
     /// <summary>Hashes of the remembered ids, oldest first (the first <see cref="Count"/> are valid).</summary>
-    [JsonConverter(typeof(PackedInt64ArrayConverter))]
+    [JsonConverter(typeof(PackedArrayConverter<long>))]
     public long[] Ids
     {
         get => _ids.Length == _count ? _ids : _ids[.._count];
@@ -39,7 +40,7 @@ public sealed class EventDeduplicator
     }
 
     /// <summary>Minute (since the Unix epoch) each id was received, parallel to <see cref="Ids"/>.</summary>
-    [JsonConverter(typeof(PackedInt32ArrayConverter))]
+    [JsonConverter(typeof(PackedArrayConverter<int>))]
     public int[] Minutes
     {
         get => _minutes.Length == _count ? _minutes : _minutes[.._count];
@@ -163,10 +164,14 @@ public sealed class EventDeduplicator
         _count = kept;
     }
 
-    /// <summary>Little-endian bytes as one base64 string: 16 characters an id instead of ~20 digits in a JSON array.</summary>
-    private sealed class PackedInt64ArrayConverter : JsonConverter<long[]>
+    /// <summary>
+    /// The array's bytes (little-endian, as every platform .NET runs on here) as one base64 string: 16 characters an
+    /// id instead of ~20 digits in a JSON array.
+    /// </summary>
+    private sealed class PackedArrayConverter<T> : JsonConverter<T[]>
+        where T : unmanaged
     {
-        public override long[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        public override T[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
@@ -175,56 +180,10 @@ public sealed class EventDeduplicator
             }
 
             var bytes = reader.GetBytesFromBase64();
-            var values = new long[bytes.Length / sizeof(long)];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i * sizeof(long)));
-            }
-
-            return values;
+            return MemoryMarshal.Cast<byte, T>(bytes.AsSpan(0, bytes.Length - (bytes.Length % Unsafe.SizeOf<T>()))).ToArray();
         }
 
-        public override void Write(Utf8JsonWriter writer, long[] value, JsonSerializerOptions options)
-        {
-            var bytes = new byte[value.Length * sizeof(long)];
-            for (var i = 0; i < value.Length; i++)
-            {
-                BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), value[i]);
-            }
-
-            writer.WriteBase64StringValue(bytes);
-        }
-    }
-
-    private sealed class PackedInt32ArrayConverter : JsonConverter<int[]>
-    {
-        public override int[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                reader.Skip();
-                return [];
-            }
-
-            var bytes = reader.GetBytesFromBase64();
-            var values = new int[bytes.Length / sizeof(int)];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i * sizeof(int)));
-            }
-
-            return values;
-        }
-
-        public override void Write(Utf8JsonWriter writer, int[] value, JsonSerializerOptions options)
-        {
-            var bytes = new byte[value.Length * sizeof(int)];
-            for (var i = 0; i < value.Length; i++)
-            {
-                BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * sizeof(int)), value[i]);
-            }
-
-            writer.WriteBase64StringValue(bytes);
-        }
+        public override void Write(Utf8JsonWriter writer, T[] value, JsonSerializerOptions options) =>
+            writer.WriteBase64StringValue(MemoryMarshal.AsBytes(value.AsSpan()));
     }
 }
