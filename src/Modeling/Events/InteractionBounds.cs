@@ -1,3 +1,5 @@
+using Cohortly.Contracts;
+
 namespace Cohortly.Modeling.Events;
 
 /// <summary>

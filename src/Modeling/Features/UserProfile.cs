@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Modeling.Features;
