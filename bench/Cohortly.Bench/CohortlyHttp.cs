@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Events;
 

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Cohortly.ClusterProcesses;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Bench;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Bench;

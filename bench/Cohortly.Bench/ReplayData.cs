@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Gateway.Tests;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Synthetic;
 using Microsoft.Playwright;
 

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Synthetic;
 using Microsoft.Playwright;
 

@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Users;
 using Cohortly.Modeling.Events;

@@ -1,6 +1,5 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Services;
-using Cohortly.Modeling.Events;
 
 namespace Cohortly.Grains.Tests;
 

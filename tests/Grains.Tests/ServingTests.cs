@@ -1,6 +1,5 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Training;
-using Cohortly.Modeling.Events;
 
 namespace Cohortly.Grains.Tests;
 

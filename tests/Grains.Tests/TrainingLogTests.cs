@@ -1,6 +1,5 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Training;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

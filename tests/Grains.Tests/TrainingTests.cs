@@ -190,9 +190,9 @@ public sealed class TrainingTests(TrainingFixture fixture)
         var now = DateTimeOffset.UtcNow;
         InteractionEvent[] poison =
         [
-            new("whale-1", "tr-whale", fixture.World.Items[0].Id, Modeling.Events.InteractionType.Purchase, 1e308, now, null, now),
-            new("whale-2", "tr-whale", fixture.World.Items[1].Id, Modeling.Events.InteractionType.Purchase, 1e308, now, null, now),
-            new("whale-3", "tr-whale", fixture.World.Items[2].Id, Modeling.Events.InteractionType.Purchase, -5, now, null, now),
+            new("whale-1", "tr-whale", fixture.World.Items[0].Id, InteractionType.Purchase, 1e308, now, null, now),
+            new("whale-2", "tr-whale", fixture.World.Items[1].Id, InteractionType.Purchase, 1e308, now, null, now),
+            new("whale-3", "tr-whale", fixture.World.Items[2].Id, InteractionType.Purchase, -5, now, null, now),
         ];
         await fixture.Service<IInteractionLog>().AppendAsync(poison, CancellationToken.None);
 

@@ -1,5 +1,4 @@
 using Cohortly.Contracts;
-using Cohortly.Modeling.Events;
 
 namespace Cohortly.Grains.Tests;
 

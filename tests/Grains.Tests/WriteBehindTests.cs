@@ -1,6 +1,5 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Users;
-using Cohortly.Modeling.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 

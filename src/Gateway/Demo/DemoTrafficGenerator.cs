@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Grains.Hosting;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
 using Microsoft.Extensions.Options;
 

@@ -417,7 +417,7 @@ public sealed partial class UserGrain(
     /// <summary>One reward per served item at most, so rewards never exceed impressions.</summary>
     private void RewardServed(string itemId, InteractionType type)
     {
-        if (_lastServed is not { } served || type is not (InteractionType.Click or InteractionType.AddToCart or InteractionType.Purchase))
+        if (_lastServed is not { } served || EventTypes.Of(type).Reward is not { } reward)
         {
             return;
         }
@@ -427,7 +427,7 @@ public sealed partial class UserGrain(
             if (string.Equals(served[i], itemId, StringComparison.Ordinal))
             {
                 served[i] = null;
-                services.Activity.RecordReward(_lastServedCohort, itemId, 1);
+                services.Activity.RecordReward(_lastServedCohort, itemId, reward);
                 services.Metrics.RecommendationRewards.Add(1);
                 return;
             }

@@ -1,5 +1,4 @@
 using Cohortly.Contracts;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 
 namespace Cohortly.Grains.Users;

@@ -1,3 +1,5 @@
+using Cohortly.Contracts;
+
 namespace Cohortly.Modeling.Events;
 
 /// <summary>One interaction as the algorithms see it: no transport concerns, time in unix milliseconds.</summary>

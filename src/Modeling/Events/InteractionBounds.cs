@@ -1,3 +1,5 @@
+using Cohortly.Contracts;
+
 namespace Cohortly.Modeling.Events;
 
 /// <summary>
@@ -19,12 +21,27 @@ public static class InteractionBounds
     /// <summary>Largest catalog price.</summary>
     public const double MaxPrice = MaxValue;
 
-    /// <summary>Why an event's value is out of bounds for its type, or null when it is within them.</summary>
-    public static string? CheckValue(InteractionType type, double? value)
+    /// <summary>Where a purchase's order value (and the value of any event that is not a rating) must lie.</summary>
+    public static readonly ValueBounds Amount = new(0, MaxValue, $"must be between 0 and {MaxValue:0} (1e9)");
+
+    /// <summary>Where a rating must lie.</summary>
+    public static readonly ValueBounds Rating = new(MinRating, MaxRating, $"rating value must be between {MinRating:0} and {MaxRating:0}");
+
+    /// <summary>Why an event's value is out of bounds for its type (rule and bounds from <see cref="EventTypes"/>), or null when it is within them.</summary>
+    public static string? CheckValue(InteractionType type, double? value) => CheckValue(EventTypes.Of(type), value);
+
+    /// <summary>Why <paramref name="value"/> breaks the value rule or the bounds of <paramref name="semantics"/>, or null when it keeps them.</summary>
+    public static string? CheckValue(EventTypeSemantics semantics, double? value)
     {
+        ArgumentNullException.ThrowIfNull(semantics);
         if (value is not { } v)
         {
-            return type == InteractionType.Rating ? "is required for rating events" : null;
+            return semantics.ValueRule == ValueRule.Required ? $"is required for {semantics.WireName} events" : null;
+        }
+
+        if (semantics.ValueRule == ValueRule.None)
+        {
+            return $"must be left out for {semantics.WireName} events";
         }
 
         if (!double.IsFinite(v))
@@ -32,11 +49,9 @@ public static class InteractionBounds
             return "must be a finite number";
         }
 
-        if (type == InteractionType.Rating)
-        {
-            return v is < MinRating or > MaxRating ? $"rating value must be between {MinRating:0} and {MaxRating:0}" : null;
-        }
-
-        return v is < 0 or > MaxValue ? $"must be between 0 and {MaxValue:0} (1e9)" : null;
+        return v < semantics.Bounds.Min || v > semantics.Bounds.Max ? semantics.Bounds.Problem : null;
     }
 }
+
+/// <summary>An inclusive range of event values and the problem reported for a value outside it.</summary>
+public sealed record ValueBounds(double Min, double Max, string Problem);

@@ -1,4 +1,4 @@
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 
 namespace Cohortly.Modeling.Features;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Modeling.Features;
@@ -104,19 +105,8 @@ public sealed class UserProfile
 
     public long Count(InteractionType type) => Counts[(int)type];
 
-    /// <summary>Weight of one interaction in affinities and popularity: stronger intent counts more.</summary>
-    public static double Weight(InteractionType type, double? value) => type switch
-    {
-        InteractionType.View => 1,
-        InteractionType.Click => 2,
-        InteractionType.AddToCart => 4,
-        InteractionType.Purchase => 8,
-        // Ratings on a 1..5 scale: 3 is neutral, 5 is as strong as a cart add.
-        // NaN would pass Math.Clamp and poison every affinity it touches: a non-finite rating weighs like a view.
-        InteractionType.Rating => value is { } v && double.IsFinite(v) ? Math.Clamp(v - 2, -2, 4) : 1,
-        InteractionType.Dismiss => -2,
-        _ => 0,
-    };
+    /// <summary>Weight of one interaction in affinities and popularity, from <see cref="EventTypes"/>.</summary>
+    public static double Weight(InteractionType type, double? value) => EventTypes.Of(type).WeightOf(value);
 
     public void Apply(in Interaction e, ItemInfo? item, ProfileOptions options)
     {
@@ -130,6 +120,7 @@ public sealed class UserProfile
             AffinityAsOfMs = t;
         }
 
+        var semantics = EventTypes.Of(e.Type);
         Counts[(int)e.Type]++;
         UpdateTime(t, options);
 
@@ -150,7 +141,7 @@ public sealed class UserProfile
             DismissedItems = Remember(DismissedItems, e.ItemId, options.ExcludedItemCount);
         }
 
-        if (item?.Price is { } price && double.IsFinite(price) && price >= 0 && e.Type != InteractionType.Dismiss)
+        if (item?.Price is { } price && double.IsFinite(price) && price >= 0 && semantics.Polarity != Polarity.Negative)
         {
             PriceSum += Math.Min(price, InteractionBounds.MaxPrice);
             PricedEvents++;
@@ -158,7 +149,7 @@ public sealed class UserProfile
 
         if (item is not null && item.Categories.Count > 0)
         {
-            UpdateAffinity(t, item.Categories, Weight(e.Type, e.Value), options);
+            UpdateAffinity(t, item.Categories, semantics.WeightOf(e.Value), options);
         }
 
         if (!string.IsNullOrEmpty(e.Device))
@@ -176,9 +167,9 @@ public sealed class UserProfile
         var hour = (int)((t % MsPerDay + MsPerDay) % MsPerDay / 3_600_000);
         HourOfDay[hour]++;
 
-        if (e.Type != InteractionType.Dismiss)
+        if (semantics.Polarity != Polarity.Negative)
         {
-            RememberRecent(e, options.RecentItemCount);
+            RememberRecent(e, semantics, options.RecentItemCount);
         }
     }
 
@@ -258,21 +249,21 @@ public sealed class UserProfile
     private static double DecayFactor(long elapsedMs, ProfileOptions options) =>
         elapsedMs <= 0 ? 1 : Math.Pow(0.5, elapsedMs / options.AffinityHalfLife.TotalMilliseconds);
 
-    private void RememberRecent(in Interaction e, int capacity)
+    private void RememberRecent(in Interaction e, EventTypeSemantics semantics, int capacity)
     {
         for (var i = 0; i < RecentItems.Count; i++)
         {
             if (RecentItems[i].ItemId == e.ItemId)
             {
                 var previous = RecentItems[i];
-                var strongest = (int)e.Type > (int)previous.Type && e.Type != InteractionType.Rating ? e.Type : previous.Type;
+                var strongest = semantics.Outranks(EventTypes.Of(previous.Type)) ? e.Type : previous.Type;
                 RecentItems.RemoveAt(i);
-                RecentItems.Insert(0, new RecentItem(e.ItemId, strongest, Math.Max(e.TimestampMs, LastSeenMs), strongest == previous.Type ? previous.Value : RecentValue(e)));
+                RecentItems.Insert(0, new RecentItem(e.ItemId, strongest, Math.Max(e.TimestampMs, LastSeenMs), strongest == previous.Type ? previous.Value : RecentValue(e, semantics)));
                 return;
             }
         }
 
-        RecentItems.Insert(0, new RecentItem(e.ItemId, e.Type, e.TimestampMs, RecentValue(e)));
+        RecentItems.Insert(0, new RecentItem(e.ItemId, e.Type, e.TimestampMs, RecentValue(e, semantics)));
         if (RecentItems.Count > capacity)
         {
             RecentItems.RemoveAt(RecentItems.Count - 1);
@@ -280,8 +271,8 @@ public sealed class UserProfile
     }
 
     /// <summary>Only a rating's value is kept: serving needs it to tell a positive rating from a negative one.</summary>
-    private static float RecentValue(in Interaction e) =>
-        e.Type == InteractionType.Rating && e.Value is { } v && double.IsFinite(v) ? (float)Math.Clamp(v, -InteractionBounds.MaxValue, InteractionBounds.MaxValue) : 0;
+    private static float RecentValue(in Interaction e, EventTypeSemantics semantics) =>
+        semantics.Polarity == Polarity.ByRating && e.Value is { } v && double.IsFinite(v) ? (float)Math.Clamp(v, -InteractionBounds.MaxValue, InteractionBounds.MaxValue) : 0;
 
     /// <summary>NaN and negative sums become 0, +∞ and anything above the ceiling become <see cref="MaxSum"/>.</summary>
     private static double ClipSum(double value) => double.IsNaN(value) || value <= 0 ? 0 : Math.Min(value, MaxSum);

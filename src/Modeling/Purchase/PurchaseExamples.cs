@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Events;

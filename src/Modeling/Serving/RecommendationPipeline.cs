@@ -110,13 +110,14 @@ public static class RecommendationPipeline
                     continue;
                 }
 
-                if (recent.Type is InteractionType.Purchase or InteractionType.Rating or InteractionType.Dismiss)
+                var semantics = EventTypes.Of(recent.Type);
+                if (semantics.ExcludesItem)
                 {
                     excludedBuffer[excluded++] = item;
                 }
 
-                var interest = recent.Type != InteractionType.Dismiss
-                    && !(recent.Type == InteractionType.Rating && request.PositiveRating is { } threshold && recent.Value < threshold);
+                var interest = semantics.Polarity != Polarity.Negative
+                    && !(semantics.Polarity == Polarity.ByRating && request.PositiveRating is { } threshold && recent.Value < threshold);
                 if (interest && row.BinarySearch(item) < 0 && !foldInBuffer.AsSpan(row.Length, foldIn - row.Length).Contains(item))
                 {
                     foldInBuffer[foldIn++] = item;
@@ -827,7 +828,7 @@ public static class RecommendationPipeline
             {
                 if (_recent[r] == source)
                 {
-                    verb = Verb(request.RecentItems[r].Type);
+                    verb = EventTypes.Of(request.RecentItems[r].Type).Verb;
                     break;
                 }
             }
@@ -839,13 +840,5 @@ public static class RecommendationPipeline
             request.CohortLabel
             ?? (request.CohortId is { } id && index.CohortLabels.TryGetValue(id, out var label) ? label : null)
             ?? (request.CohortId is { } other ? string.Create(CultureInfo.InvariantCulture, $"cohort {other}") : "your cohort");
-
-        private static string Verb(InteractionType type) => type switch
-        {
-            InteractionType.Purchase => "bought",
-            InteractionType.Rating => "rated",
-            InteractionType.AddToCart => "added to cart",
-            _ => "viewed",
-        };
     }
 }

@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Modeling.Synthetic;

@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
@@ -75,13 +76,7 @@ internal sealed class TrainingLog
     }
 
     /// <summary>Whether an event says the user wants the item; null when it says nothing either way.</summary>
-    public static bool? Signal(in Interaction e, double positiveRating) => e.Type switch
-    {
-        InteractionType.View or InteractionType.Click or InteractionType.AddToCart or InteractionType.Purchase => true,
-        InteractionType.Rating => e.Value is { } v && double.IsFinite(v) ? v >= positiveRating : null,
-        InteractionType.Dismiss => false,
-        _ => null,
-    };
+    public static bool? Signal(in Interaction e, double positiveRating) => EventTypes.Of(e.Type).IsPositive(e.Value, positiveRating);
 
     public static TrainingLog Read(TrainingInput input, TrainingOptions options, CancellationToken cancellationToken)
     {

@@ -285,14 +285,14 @@ public static class TrainingPipeline
 
     private static ContextStatistics FitContext(TrainingLog log)
     {
-        // Usage context: every event except dismissals.
+        // Usage context: every event except the negative ones (dismissals).
         var items = new List<int>(log.Events.Length);
         var devices = new List<string?>(log.Events.Length);
         var times = new List<long>(log.Events.Length);
         for (var k = 0; k < log.Events.Length; k++)
         {
             var e = log.Events[k];
-            if (e.Type == InteractionType.Dismiss)
+            if (EventTypes.Of(e.Type).Polarity == Polarity.Negative)
             {
                 continue;
             }

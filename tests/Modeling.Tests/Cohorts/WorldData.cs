@@ -1,5 +1,5 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Data;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Modeling.Tests.Cohorts;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 

@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Segmentation;

@@ -1,4 +1,4 @@
-using Cohortly.Modeling.Events;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Serving;

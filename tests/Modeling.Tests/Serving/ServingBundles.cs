@@ -1,7 +1,7 @@
 using System.Globalization;
+using Cohortly.Contracts;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;

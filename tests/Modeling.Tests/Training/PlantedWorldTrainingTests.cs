@@ -1,5 +1,5 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Evaluation;
-using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
 

@@ -1,4 +1,6 @@
-namespace Cohortly.Modeling.Events;
+using Cohortly.Contracts;
+
+namespace Cohortly.Contracts;
 
 /// <summary>
 /// Kinds of interaction an application reports. Numeric values are part of stored state and of
