@@ -136,7 +136,7 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
         builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
         builder.ConfigureClient(client => client.AddRedisStreams(
             StreamNames.Provider,
-            o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis.ConnectionString),
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
             s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
         await using var cluster = builder.Build();
         await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));

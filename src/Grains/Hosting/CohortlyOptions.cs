@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cohortly.Grains.Hosting.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Hosting;
@@ -8,8 +9,11 @@ public sealed class CohortlyOptions
 {
     public const string Section = "Cohortly";
 
-    /// <summary>"Embedded" (default: localhost clustering, memory storage) or "Redis".</summary>
-    [Required, RegularExpression("^(Embedded|Redis)$", ErrorMessage = "Cohortly:Cluster must be 'Embedded' or 'Redis'.")]
+    /// <summary>
+    /// The backend: "Embedded" (default: one silo in the gateway, memory storage) or "Redis". Only
+    /// <see cref="CohortlyBackend.From"/> reads it.
+    /// </summary>
+    [Required]
     public string Cluster { get; set; } = "Embedded";
 
     [Required]
@@ -47,8 +51,6 @@ public sealed class CohortlyOptions
     /// <summary>How often each silo checks catalog, segmentation and cohort versions.</summary>
     [Range(100, 600_000)]
     public int CachePollMilliseconds { get; set; } = 2000;
-
-    public bool IsRedis => string.Equals(Cluster, "Redis", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed class SiloEndpointSettings
@@ -234,7 +236,12 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Streams, "Cohortly:Streams", errors);
         Check(options.Membership, "Cohortly:Membership", errors);
         Check(options.Training, "Cohortly:Training", errors);
-        if (!options.IsRedis && options.Training.DataDirectory is { Length: > 0 } directory)
+        if (!string.IsNullOrEmpty(options.Cluster) && !CohortlyBackend.IsKnown(options.Cluster))
+        {
+            errors.Add($"Cohortly:Cluster: '{options.Cluster}' is not a backend; use one of {CohortlyBackend.KnownNames}.");
+        }
+
+        if (options.Cluster != RedisBackend.Name && options.Training.DataDirectory is { Length: > 0 } directory)
         {
             try
             {

@@ -9,41 +9,19 @@ using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Training;
 
-/// <summary>Training services for silos and (the log and attribute side only) cluster-mode gateways.</summary>
+/// <summary>Training services every silo has, whatever its backend.</summary>
 public static class TrainingRegistration
 {
-    /// <summary>Log, store, trainer and model cache. The trainer is TryAdd'ed so tests can supply their own first.</summary>
-    public static void AddTrainingServices(IServiceCollection services, IConfiguration configuration, CohortlyOptions options)
+    /// <summary>
+    /// Trainer, pipeline options and model cache. The log and model store belong to the backend
+    /// (<see cref="CohortlyBackend.AddStorage(ISiloBuilder, CohortlyOptions)"/>). The trainer is TryAdd'ed so tests
+    /// can supply their own first.
+    /// </summary>
+    public static void AddTrainingServices(IServiceCollection services, IConfiguration configuration)
     {
-        AddLog(services, configuration, options);
-        if (options.IsRedis)
-        {
-            services.TryAddSingleton<IModelStore, RedisModelStore>();
-        }
-        else
-        {
-            services.TryAddSingleton<IModelStore, FileModelStore>();
-        }
-
         services.TryAddSingleton(PipelineOptions(configuration));
         services.TryAddSingleton<IModelTrainer, PipelineModelTrainer>();
         services.TryAddSingleton<ModelCache>();
-    }
-
-    /// <summary>The interaction log: files in embedded mode, Redis streams + a hash in cluster mode.</summary>
-    public static void AddLog(IServiceCollection services, IConfiguration configuration, CohortlyOptions options)
-    {
-        if (options.IsRedis)
-        {
-            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
-            services.TryAddSingleton(sp => new CohortlyRedis(redis, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
-            services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
-        }
-        else
-        {
-            services.TryAddSingleton<TrainingDataDirectory>();
-            services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
-        }
     }
 
     /// <summary>
