@@ -128,7 +128,7 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
             ["Cohortly:ServiceId"] = serviceId,
             ["Cohortly:Streams:Partitions"] = "4",
             ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehindSeconds"] = "1",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
         }).Build();
         var options = CohortlyConfiguration.Read(configuration);

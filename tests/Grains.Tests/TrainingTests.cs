@@ -53,12 +53,12 @@ public sealed class TrainingFixture : IAsyncLifetime
     {
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Cohortly:FlushMilliseconds"] = "100",
-            ["Cohortly:CachePollMilliseconds"] = "100",
+            ["Cohortly:Flush"] = "00:00:00.100",
+            ["Cohortly:CachePoll"] = "00:00:00.100",
             ["Cohortly:Segmentation:MinUsers"] = "1000000",
             ["Cohortly:Segmentation:K"] = "4",
             ["Cohortly:Training:DataDirectory"] = _directory.Path,
-            ["Cohortly:Training:ModelPollSeconds"] = "0.1",
+            ["Cohortly:Training:ModelPoll"] = "00:00:00.100",
             ["Cohortly:Training:Factors"] = "16",
             ["Cohortly:Training:IalsIterations"] = "5",
         }).Build();
@@ -351,12 +351,12 @@ public sealed class TrainingOptionsTests
         {
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cohortly:Training:IntervalMinutes"] = "0",
+                ["Cohortly:Training:Interval"] = "00:00:00",
                 ["Cohortly:Training:DataDirectory"] = Path.Combine(file, "below-a-file"),
             }).Build();
 
             var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => CohortlyConfiguration.Read(configuration));
-            Assert.Contains("Cohortly:Training:IntervalMinutes", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("Cohortly:Training:Interval", ex.Message, StringComparison.Ordinal);
             Assert.Contains("Cohortly:Training:DataDirectory", ex.Message, StringComparison.Ordinal);
         }
         finally

@@ -52,7 +52,7 @@ public sealed partial class EventIngestor(
         var invalid = errors.Count;
         var valid = events.Count - invalid;
         if (byUser.Count > 0 && backlog is not null
-            && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, TimeSpan.FromMilliseconds(options.Value.IngestWaitMilliseconds), cancellationToken))
+            && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, options.Value.IngestWait, cancellationToken))
         {
             throw new IngestionBusyException(backlog.Pending);
         }

@@ -64,8 +64,8 @@ public static class CohortlySiloExtensions
         // seconds of work), so no cursor lags 30 s behind the newest event (embedded: 10 s / 30 s); Redis keeps 2 min.
         services.Configure<StreamPullingAgentOptions>(StreamNames.Provider, o =>
         {
-            o.StreamInactivityPeriod = TimeSpan.FromSeconds(options.Streams.InactivitySeconds);
-            o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(options.Streams.PollMilliseconds);
+            o.StreamInactivityPeriod = options.Streams.Inactivity;
+            o.GetQueueMsgsTimerPeriod = options.Streams.Poll;
         });
         silo.AddActivityPropagation();
 
@@ -87,14 +87,47 @@ public static class CohortlySiloExtensions
 /// <summary>Reading and validating the "Cohortly" section; shared by silos and the gateway client.</summary>
 public static class CohortlyConfiguration
 {
+    /// <summary>
+    /// Settings that were renamed when durations became <see cref="TimeSpan"/>s. The binder ignores keys it does
+    /// not know, so an old key left in an environment would silently fall back to the default: refuse it instead.
+    /// </summary>
+    private static readonly (string Old, string New)[] Renamed =
+    [
+        ("IngestWaitMilliseconds", "IngestWait"),
+        ("FlushMilliseconds", "Flush"),
+        ("CachePollMilliseconds", "CachePoll"),
+        ("Users:WriteBehindSeconds", "Users:WriteBehind"),
+        ("Users:AffinityHalfLifeDays", "Users:AffinityHalfLife"),
+        ("Users:SessionGapMinutes", "Users:SessionGap"),
+        ("Segmentation:IntervalMinutes", "Segmentation:Interval"),
+        ("Segmentation:SamplePushMilliseconds", "Segmentation:SamplePush"),
+        ("Streams:RetentionHours", "Streams:Retention"),
+        ("Streams:PollMilliseconds", "Streams:Poll"),
+        ("Streams:InactivitySeconds", "Streams:Inactivity"),
+        ("Training:RetentionDays", "Training:Retention"),
+        ("Training:IntervalMinutes", "Training:Interval"),
+        ("Training:ModelPollSeconds", "Training:ModelPoll"),
+    ];
+
     public static CohortlyOptions Read(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var options = new CohortlyOptions();
-        configuration.GetSection(CohortlyOptions.Section).Bind(options);
+        var section = configuration.GetSection(CohortlyOptions.Section);
+        section.Bind(options);
         var result = new CohortlyOptionsValidator().Validate(null, options);
-        if (result.Failed)
+        var failures = result.Failed ? result.Failures.ToList() : [];
+        foreach (var (old, renamed) in Renamed)
         {
-            throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), result.Failures);
+            if (section[old] is not null)
+            {
+                failures.Add($"Cohortly:{old} is no longer read: set Cohortly:{renamed}, a duration such as 00:00:05 (hh:mm:ss) or 7.00:00:00 (days).");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), failures);
         }
 
         return options;

@@ -10,11 +10,11 @@ public sealed class UserGrainSettings(IOptions<CohortlyOptions> options)
     public ProfileOptions Profile { get; } = new()
     {
         RecentItemCount = options.Value.Users.RecentItems,
-        AffinityHalfLife = TimeSpan.FromDays(options.Value.Users.AffinityHalfLifeDays),
-        SessionGap = TimeSpan.FromMinutes(options.Value.Users.SessionGapMinutes),
+        AffinityHalfLife = options.Value.Users.AffinityHalfLife,
+        SessionGap = options.Value.Users.SessionGap,
     };
 
-    public TimeSpan WriteBehind { get; } = TimeSpan.FromSeconds(options.Value.Users.WriteBehindSeconds);
+    public TimeSpan WriteBehind { get; } = options.Value.Users.WriteBehind;
 
     public int MaxTransitions { get; } = options.Value.Users.MaxTransitions;
 

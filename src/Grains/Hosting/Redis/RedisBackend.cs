@@ -93,7 +93,7 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         o.ConnectionString = redis;
         o.KeyPrefix = $"cohortly:{options.ServiceId}:stream:{StreamNames.Provider}";
         o.PartitionCount = options.Streams.Partitions;
-        o.Retention = TimeSpan.FromHours(options.Streams.RetentionHours);
+        o.Retention = options.Streams.Retention;
         o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
         o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
         o.PendingIdleTimeout = options.Streams.LeaseTimeout;
