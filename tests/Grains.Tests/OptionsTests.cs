@@ -1,5 +1,11 @@
 using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Training;
+using Cohortly.Grains.Users;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Tests;
@@ -42,5 +48,42 @@ public sealed class OptionsTests
 
         Assert.Contains("Cohortly:Users:WriteBehindSeconds", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cohortly:Users:WriteBehind,", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class ProfileOptionsTests
+{
+    [Fact]
+    public void Live_users_and_training_share_one_profile_options_instance_read_from_the_users_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Users:RecentItems"] = "7",
+            ["Cohortly:Users:AffinityHalfLife"] = "3.00:00:00",
+            ["Cohortly:Users:SessionGap"] = "00:12:00",
+            ["Cohortly:Users:MaxCategories"] = "9",
+            ["Cohortly:Users:ExcludedItems"] = "40",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo.AddCohortlyServices(configuration));
+        using var host = builder.Build();
+
+        var live = host.Services.GetRequiredService<UserGrainSettings>().Profile;
+        var training = host.Services.GetRequiredService<TrainingOptions>().Profile;
+
+        Assert.Same(live, training);
+        Assert.Equal(new ProfileOptions { RecentItemCount = 7, AffinityHalfLife = TimeSpan.FromDays(3), SessionGap = TimeSpan.FromMinutes(12), MaxCategories = 9, ExcludedItemCount = 40 }, live);
+        Assert.Equal(live, TrainingRegistration.PipelineOptions(configuration).Profile);
+    }
+
+    [Fact]
+    public void The_old_training_profile_section_fails_naming_the_users_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Training:Profile:RecentItemCount"] = "7" }).Build();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
+
+        Assert.Contains("Cohortly:Training:Profile", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Cohortly:Users", ex.Message, StringComparison.Ordinal);
     }
 }

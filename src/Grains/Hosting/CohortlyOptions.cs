@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Cohortly.Grains.Hosting.Redis;
+using Cohortly.Modeling.Features;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Hosting;
@@ -71,6 +72,11 @@ public sealed class SiloEndpointSettings
     public bool ListenOnAllInterfaces { get; set; }
 }
 
+/// <summary>
+/// Cohortly:Users. The profile knobs here (recent items, affinity half-life, session gap, categories, excluded
+/// items) are the only ones: live user grains and training both use <see cref="Profile"/>, so the features a
+/// cohort was trained on are the features live users are assigned by.
+/// </summary>
 public sealed class UserSettings
 {
     /// <summary>Most time a user change waits before it is written.</summary>
@@ -86,6 +92,14 @@ public sealed class UserSettings
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan SessionGap { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Categories the affinity vector keeps (the weakest is dropped).</summary>
+    [Range(1, 1024)]
+    public int MaxCategories { get; set; } = ProfileOptions.Default.MaxCategories;
+
+    /// <summary>Purchased and dismissed items remembered for filtering.</summary>
+    [Range(0, 100_000)]
+    public int ExcludedItems { get; set; } = ProfileOptions.Default.ExcludedItemCount;
+
     [Range(1, 1000)]
     public int MaxTransitions { get; set; } = 50;
 
@@ -95,6 +109,16 @@ public sealed class UserSettings
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The profile options live profiles and training share.</summary>
+    public ProfileOptions Profile() => new()
+    {
+        RecentItemCount = RecentItems,
+        AffinityHalfLife = AffinityHalfLife,
+        SessionGap = SessionGap,
+        MaxCategories = MaxCategories,
+        ExcludedItemCount = ExcludedItems,
+    };
 }
 
 public sealed class SegmentationSettings
@@ -196,8 +220,8 @@ public sealed class MembershipSettings
 }
 
 /// <summary>
-/// Model training (Cohortly:Training). The pipeline's own knobs (PositiveRating, Factors, Seed, Segmentation:*,
-/// Profile:*) are bound from the same section into Modeling's TrainingOptions.
+/// Model training (Cohortly:Training). The pipeline's own knobs (PositiveRating, Factors, Seed, Segmentation:*)
+/// are bound from the same section into Modeling's TrainingOptions; its profile options come from Cohortly:Users.
 /// </summary>
 public sealed class TrainingSettings
 {

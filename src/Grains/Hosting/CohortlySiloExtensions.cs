@@ -71,13 +71,16 @@ public static class CohortlySiloExtensions
 
         services.TryAddSingleton<CohortlyMetrics>();
         services.AddSingleton<IngestionBacklog>();
+        // One profile configuration for live users and training (Cohortly:Users).
+        var profile = options.Users.Profile();
+        services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<Users.UserGrainServices>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
         services.AddSingleton<ActivityAggregator>();
-        Training.TrainingRegistration.AddTrainingServices(services, configuration);
+        Training.TrainingRegistration.AddTrainingServices(services, configuration, profile);
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
         return silo;

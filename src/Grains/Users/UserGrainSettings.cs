@@ -5,14 +5,13 @@ using Microsoft.Extensions.Options;
 namespace Cohortly.Grains.Users;
 
 /// <summary>Per-silo, immutable user grain settings, so 100k activations share one copy.</summary>
-public sealed class UserGrainSettings(IOptions<CohortlyOptions> options)
+/// <remarks>
+/// <see cref="Profile"/> is the silo's one <see cref="ProfileOptions"/> (from Cohortly:Users), the same instance
+/// training's <see cref="Modeling.Training.TrainingOptions.Profile"/> holds.
+/// </remarks>
+public sealed class UserGrainSettings(IOptions<CohortlyOptions> options, ProfileOptions profile)
 {
-    public ProfileOptions Profile { get; } = new()
-    {
-        RecentItemCount = options.Value.Users.RecentItems,
-        AffinityHalfLife = options.Value.Users.AffinityHalfLife,
-        SessionGap = options.Value.Users.SessionGap,
-    };
+    public ProfileOptions Profile { get; } = profile;
 
     public TimeSpan WriteBehind { get; } = options.Value.Users.WriteBehind;
 
