@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Cohortly.Grains.Hosting.Redis;
 using Cohortly.Modeling.Features;
 using Microsoft.Extensions.Options;
 
@@ -252,7 +251,10 @@ public sealed class TrainingSettings
     public TimeSpan ModelPoll { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-/// <summary>Validates nested sections too (DataAnnotations alone stop at the top level).</summary>
+/// <summary>
+/// Validates nested sections too (DataAnnotations alone stop at the top level). Checks values only, with no side
+/// effects: the embedded data directory is created where it is used, as the silo starts (TrainingDataDirectory).
+/// </summary>
 internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOptions>
 {
     public ValidateOptionsResult Validate(string? name, CohortlyOptions options)
@@ -270,17 +272,6 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
             errors.Add($"Cohortly:Cluster: '{options.Cluster}' is not a backend; use one of {CohortlyBackend.KnownNames}.");
         }
 
-        if (options.Cluster != RedisBackend.Name && options.Training.DataDirectory is { Length: > 0 } directory)
-        {
-            try
-            {
-                Directory.CreateDirectory(directory);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                errors.Add($"Cohortly:Training:DataDirectory '{directory}' does not exist and cannot be created: {ex.Message}");
-            }
-        }
         if (options.Streams.AcknowledgementTimeout <= options.Users.WriteBehind)
         {
             errors.Add("Cohortly:Streams:AcknowledgementTimeout must be longer than Cohortly:Users:WriteBehind, or events would be recovered while their save is still on its way.");

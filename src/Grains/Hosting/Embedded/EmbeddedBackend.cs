@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.Streams;
 
@@ -51,6 +52,7 @@ public sealed class EmbeddedBackend : CohortlyBackend
 
         AddLog(silo.Services);
         silo.Services.TryAddSingleton<IModelStore, FileModelStore>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DataDirectoryAtStart>();
     }
 
     public override void UseClustering(IClientBuilder client, CohortlyOptions options)
@@ -65,6 +67,20 @@ public sealed class EmbeddedBackend : CohortlyBackend
         ArgumentNullException.ThrowIfNull(client);
         client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         AddLog(client.Services);
+    }
+
+    /// <summary>
+    /// Creates the data directory as the silo starts rather than at the first event or training run, so a path
+    /// that cannot be created stops the start naming Cohortly:Training:DataDirectory.
+    /// </summary>
+    private sealed class DataDirectoryAtStart(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(DataDirectoryAtStart), ServiceLifecycleStage.First, _ =>
+            {
+                services.GetRequiredService<TrainingDataDirectory>();
+                return Task.CompletedTask;
+            });
     }
 
     private static void AddLog(IServiceCollection services)
