@@ -5,7 +5,7 @@
 #   COHORTLY_BENCH_PORT         loopback port of the gateway (default 5099)
 #   COHORTLY_BENCH_SILO_PORTS   "silo gateway" ports of the embedded silo (default "11199 30099"), so two
 #                               benches (or a bench and a test run) on one machine do not collide
-#   COHORTLY_BENCH_SERVER_ARGS  extra gateway arguments, e.g. "--Cohortly:Users:WriteBehindSeconds=600"
+#   COHORTLY_BENCH_SERVER_ARGS  extra gateway arguments, e.g. "--Cohortly:Users:WriteBehind=00:10:00"
 #   COHORTLY_BENCH_PIN=1        pin the gateway to CPU 1 and the load client to CPU 0 (taskset), so the
 #                               client's own scheduling and GC cannot steal the server's core
 #   COHORTLY_BENCH_STATS=1      print the gateway's /v1/admin/stats at the end

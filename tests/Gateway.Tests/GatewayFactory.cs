@@ -22,9 +22,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Cohortly:ApiKeys:App", AppKey);
         builder.UseSetting("Cohortly:ApiKeys:Admin", AdminKey);
         builder.UseSetting("Cohortly:Demo:Enabled", "false");
-        builder.UseSetting("Cohortly:FlushMilliseconds", "100");
-        builder.UseSetting("Cohortly:CachePollMilliseconds", "100");
-        builder.UseSetting("Cohortly:Segmentation:SamplePushMilliseconds", "200");
+        builder.UseSetting("Cohortly:Flush", "00:00:00.100");
+        builder.UseSetting("Cohortly:CachePoll", "00:00:00.100");
+        builder.UseSetting("Cohortly:Segmentation:SamplePush", "00:00:00.200");
         builder.UseSetting("Cohortly:Segmentation:MinUsers", "1000000");
         builder.UseSetting("Cohortly:Segmentation:K", "3");
     }

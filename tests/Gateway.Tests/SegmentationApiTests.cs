@@ -58,7 +58,7 @@ public sealed class SegmentationApiTests : IClassFixture<GatewayFactory>
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/v1/cohorts/999")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/v1/cohorts/minus-one")).StatusCode);
 
-        // Silos follow the published version by a cheap poll (Cohortly:CachePollMilliseconds), so the user's
+        // Silos follow the published version by a cheap poll (Cohortly:CachePoll), so the user's
         // membership shows once the user's silo has the new version, not necessarily the instant the POST returns.
         await Eventually.True(
             async () => (await admin.GetFromJsonAsync<JsonNode>($"/v1/users/{world.Users[0].Id}"))?["cohort"] is not null,

@@ -18,12 +18,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public static IConfiguration Configuration { get; } = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
-        ["Cohortly:FlushMilliseconds"] = "100",
-        ["Cohortly:CachePollMilliseconds"] = "100",
-        ["Cohortly:Segmentation:SamplePushMilliseconds"] = "200",
+        ["Cohortly:Flush"] = "00:00:00.100",
+        ["Cohortly:CachePoll"] = "00:00:00.100",
+        ["Cohortly:Segmentation:SamplePush"] = "00:00:00.200",
         // Tests decide when to segment.
         ["Cohortly:Segmentation:MinUsers"] = "1000000",
-        ["Cohortly:Users:WriteBehindSeconds"] = "1",
+        ["Cohortly:Users:WriteBehind"] = "00:00:01",
     }).Build();
 
     public async Task InitializeAsync()

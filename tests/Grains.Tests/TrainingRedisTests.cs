@@ -128,7 +128,7 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
             ["Cohortly:ServiceId"] = serviceId,
             ["Cohortly:Streams:Partitions"] = "4",
             ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehindSeconds"] = "1",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
         }).Build();
         var options = CohortlyConfiguration.Read(configuration);
@@ -136,7 +136,7 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
         builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
         builder.ConfigureClient(client => client.AddRedisStreams(
             StreamNames.Provider,
-            o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis.ConnectionString),
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
             s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
         await using var cluster = builder.Build();
         await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));

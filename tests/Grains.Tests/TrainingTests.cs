@@ -53,12 +53,12 @@ public sealed class TrainingFixture : IAsyncLifetime
     {
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Cohortly:FlushMilliseconds"] = "100",
-            ["Cohortly:CachePollMilliseconds"] = "100",
+            ["Cohortly:Flush"] = "00:00:00.100",
+            ["Cohortly:CachePoll"] = "00:00:00.100",
             ["Cohortly:Segmentation:MinUsers"] = "1000000",
             ["Cohortly:Segmentation:K"] = "4",
             ["Cohortly:Training:DataDirectory"] = _directory.Path,
-            ["Cohortly:Training:ModelPollSeconds"] = "0.1",
+            ["Cohortly:Training:ModelPoll"] = "00:00:00.100",
             ["Cohortly:Training:Factors"] = "16",
             ["Cohortly:Training:IalsIterations"] = "5",
         }).Build();
@@ -344,20 +344,48 @@ public sealed class TrainingOptionsTests
     }
 
     [Fact]
-    public void Training_settings_reject_a_zero_interval_and_an_uncreatable_directory()
+    public void Training_settings_reject_a_zero_interval()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Training:Interval"] = "00:00:00",
+        }).Build();
+
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => CohortlyConfiguration.Read(configuration));
+        Assert.Contains("Cohortly:Training:Interval", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validating_the_settings_creates_no_directory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cohortly-validate-" + Guid.NewGuid().ToString("N"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Training:DataDirectory"] = directory,
+        }).Build();
+
+        CohortlyConfiguration.Read(configuration);
+
+        Assert.False(Directory.Exists(directory));
+    }
+
+    [Fact]
+    public async Task A_silo_whose_data_directory_cannot_be_created_fails_to_start_naming_the_setting()
     {
         var file = Path.GetTempFileName();
         try
         {
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cohortly:Training:IntervalMinutes"] = "0",
                 ["Cohortly:Training:DataDirectory"] = Path.Combine(file, "below-a-file"),
             }).Build();
+            var builder = new InProcessTestClusterBuilder(1);
+            builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+            await using var cluster = builder.Build();
 
-            var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => CohortlyConfiguration.Read(configuration));
-            Assert.Contains("Cohortly:Training:IntervalMinutes", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("Cohortly:Training:DataDirectory", ex.Message, StringComparison.Ordinal);
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+            Assert.Contains("Cohortly:Training:DataDirectory", ex.ToString(), StringComparison.Ordinal);
         }
         finally
         {

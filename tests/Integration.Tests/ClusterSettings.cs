@@ -13,9 +13,9 @@ internal static class ClusterSettings
     {
         var env = new Dictionary<string, string>
         {
-            ["Cohortly__FlushMilliseconds"] = "200",
-            ["Cohortly__CachePollMilliseconds"] = "200",
-            ["Cohortly__Users__WriteBehindSeconds"] = "1",
+            ["Cohortly__Flush"] = "00:00:00.200",
+            ["Cohortly__CachePoll"] = "00:00:00.200",
+            ["Cohortly__Users__WriteBehind"] = "00:00:01",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
         };

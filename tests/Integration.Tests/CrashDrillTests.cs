@@ -38,7 +38,7 @@ public sealed class CrashDrillTests(ITestOutputHelper output) : IAsyncLifetime
         _cluster = await LocalCluster.StartAsync(
             ClusterSettings.Options("it-crash", appendFsync: "always", extra: new Dictionary<string, string>
             {
-                ["Cohortly__Users__WriteBehindSeconds"] = "5",
+                ["Cohortly__Users__WriteBehind"] = "00:00:05",
                 ["Cohortly__Streams__AcknowledgementTimeout"] = "00:00:08",
             }),
             TimeSpan.FromSeconds(90));

@@ -30,7 +30,7 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         // The gateway is ready as soon as one silo is; StartAsync also waits until both silos have joined,
         // or users activated before the second silo joins would all land on the first.
         _cluster = await LocalCluster.StartAsync(
-            ClusterSettings.Options("it-train", extra: new Dictionary<string, string> { ["Cohortly__Training__ModelPollSeconds"] = "0.2", ["Cohortly__Segmentation__MinUsers"] = "1000000" }),
+            ClusterSettings.Options("it-train", extra: new Dictionary<string, string> { ["Cohortly__Training__ModelPoll"] = "00:00:00.200", ["Cohortly__Segmentation__MinUsers"] = "1000000" }),
             TimeSpan.FromSeconds(90));
         _http = new HttpClient { BaseAddress = _cluster.Address, Timeout = TimeSpan.FromSeconds(10) };
         _http.DefaultRequestHeaders.Add("X-Api-Key", ClusterSettings.AdminKey);

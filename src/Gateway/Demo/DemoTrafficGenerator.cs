@@ -91,7 +91,7 @@ public sealed partial class DemoTrafficGenerator(
     /// </summary>
     private async Task ReclusterAfterHistory(CancellationToken stoppingToken)
     {
-        var push = TimeSpan.FromMilliseconds(cohortly.Value.Segmentation.SamplePushMilliseconds);
+        var push = cohortly.Value.Segmentation.SamplePush;
         await Task.Delay(push + push, time, stoppingToken);
         try
         {

@@ -53,7 +53,7 @@ public static class StatsEndpoints
         return new LastGc(info.Generation, info.PauseDurations[0].TotalMilliseconds, info.PromotedBytes, info.HeapSizeBytes, sizes);
     }
 
-    private static async Task<IResult> Stats(IClusterClient client, Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> cluster, string? gc = null)
+    private static async Task<IResult> Stats(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, string? gc = null)
     {
         // Bound as text so a bad value gets a problem naming the parameter instead of the binder's bare 400.
         var collect = false;
@@ -92,6 +92,6 @@ public static class StatsEndpoints
             GC.GetTotalPauseDuration().TotalSeconds,
             [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
             LastEphemeral(),
-            !cluster.Value.IsRedis));
+            cluster.InProcess));
     }
 }

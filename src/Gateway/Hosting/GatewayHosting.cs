@@ -15,37 +15,40 @@ public static class GatewayHosting
     /// </summary>
     public const int MaxRequestLineBytes = 64 * 1024;
 
-    /// <summary>Embedded: an in-process silo through the shared AddCohortly. Redis: a pure Orleans client.</summary>
-    public static CohortlyOptions AddCluster(this WebApplicationBuilder builder)
+    /// <summary>
+    /// An in-process backend (embedded): the silo runs here through the shared AddCohortly. Otherwise a pure
+    /// Orleans client of the silo processes.
+    /// </summary>
+    public static CohortlyBackend AddCluster(this WebApplicationBuilder builder)
     {
-        var options = CohortlyConfiguration.Read(builder.Configuration);
-        if (options.IsRedis)
-        {
-            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
-        }
-        else
+        var backend = CohortlyBackend.From(builder.Configuration);
+        if (backend.InProcess)
         {
             builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
         }
+        else
+        {
+            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
+        }
 
         builder.Services.AddCohortlyTelemetry(
-            options.IsRedis ? "cohortly-gateway" : "cohortly-embedded",
+            backend.InProcess ? "cohortly-embedded" : "cohortly-gateway",
             tracing: t => t.AddAspNetCoreInstrumentation(),
             metrics: m => m.AddAspNetCoreInstrumentation());
-        return options;
+        return backend;
     }
 
     /// <summary>
     /// Keys come from configuration. In embedded mode without keys, fresh ones are generated and
-    /// printed once so the one-command start works; cluster mode refuses to start without them.
+    /// printed once so the one-command start works; a cluster of silo processes refuses to start without them.
     /// </summary>
-    public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyOptions cluster)
+    public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         var keys = new ApiKeyOptions();
         builder.Configuration.GetSection(ApiKeyOptions.Section).Bind(keys);
         if (string.IsNullOrEmpty(keys.App) || string.IsNullOrEmpty(keys.Admin))
         {
-            if (cluster.IsRedis)
+            if (!cluster.InProcess)
             {
                 throw new InvalidOperationException("Cohortly:ApiKeys:App and Cohortly:ApiKeys:Admin must be set in cluster mode.");
             }
@@ -73,12 +76,12 @@ public static class GatewayHosting
             .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
     }
 
-    public static void AddDemo(this WebApplicationBuilder builder, CohortlyOptions cluster)
+    public static void AddDemo(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var demo = new DemoOptions();
         builder.Configuration.GetSection(DemoOptions.Section).Bind(demo);
-        if (demo.Enabled ?? !cluster.IsRedis)
+        if (demo.Enabled ?? cluster.InProcess)
         {
             builder.Services.AddHostedService<DemoTrafficGenerator>();
         }

@@ -18,6 +18,7 @@ public sealed partial class EventIngestor(
     TimeProvider time,
     CohortlyMetrics metrics,
     IOptions<CohortlyOptions> options,
+    CohortlyBackend backend,
     ILogger<EventIngestor> logger,
     IngestionBacklog? backlog = null,
     IInteractionLog? log = null)
@@ -51,7 +52,7 @@ public sealed partial class EventIngestor(
         var invalid = errors.Count;
         var valid = events.Count - invalid;
         if (byUser.Count > 0 && backlog is not null
-            && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, TimeSpan.FromMilliseconds(options.Value.IngestWaitMilliseconds), cancellationToken))
+            && !await backlog.WaitForRoomAsync(valid, options.Value.MaxIngestBacklog, options.Value.IngestWait, cancellationToken))
         {
             throw new IngestionBusyException(backlog.Pending);
         }
@@ -109,7 +110,7 @@ public sealed partial class EventIngestor(
     }
 
     /// <summary>
-    /// One publish per user, all at once. In cluster mode the whole batch gets <c>Cohortly:Streams:AppendTimeout</c>
+    /// One publish per user, all at once. With a backend outside the process (Redis) the whole batch gets <c>Cohortly:Streams:AppendTimeout</c>
     /// (one timer per request, not per append): a user whose append has not returned by then is reported as not
     /// taken — the client gets 503 + Retry-After instead of waiting on an unreachable Redis. Such an append may
     /// still land; the retry is then a duplicate the user grain drops by event id.
@@ -124,7 +125,7 @@ public sealed partial class EventIngestor(
         }
 
         var all = Task.WhenAll(publishes.Select(p => p.Done));
-        if (options.Value.IsRedis)
+        if (!backend.InProcess)
         {
             try
             {

@@ -1,40 +1,29 @@
-using Cohortly.Contracts;
-using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
-using Orleans.Streams;
 
 namespace Cohortly.Grains.Hosting;
 
-/// <summary>Configuration of a gateway that runs as a pure Orleans client (cluster mode).</summary>
+/// <summary>Configuration of a gateway that runs as a pure Orleans client (a backend that is not in-process).</summary>
 public static class CohortlyClientExtensions
 {
     public static IClientBuilder AddCohortlyClient(this IClientBuilder client, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(client);
         var options = CohortlyConfiguration.Read(configuration);
+        var backend = CohortlyBackend.From(configuration);
         CohortlyConfiguration.AddOptions(client.Services, configuration);
+        client.Services.TryAddSingleton(backend);
         client.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
 
-        if (options.IsRedis)
-        {
-            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
-            client.UseRedisClustering(redis);
-            client.AddRedisStreams(StreamNames.Provider, o => CohortlyConfiguration.ConfigureRedisStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
-        }
-        else
-        {
-            client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
-            client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
-        }
-
-        // The gateway appends accepted events and attributes to the training log (a no-op for events in Redis mode).
-        Training.TrainingRegistration.AddLog(client.Services, configuration, options);
+        backend.UseClustering(client, options);
+        // The stream and the training log the gateway appends accepted events and attributes to (a no-op for
+        // events when the stream is the log, as in Redis).
+        backend.AddStorage(client, options);
         client.AddActivityPropagation();
         return client;
     }

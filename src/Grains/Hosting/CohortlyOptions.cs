@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cohortly.Modeling.Features;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Hosting;
@@ -8,8 +9,11 @@ public sealed class CohortlyOptions
 {
     public const string Section = "Cohortly";
 
-    /// <summary>"Embedded" (default: localhost clustering, memory storage) or "Redis".</summary>
-    [Required, RegularExpression("^(Embedded|Redis)$", ErrorMessage = "Cohortly:Cluster must be 'Embedded' or 'Redis'.")]
+    /// <summary>
+    /// The backend: "Embedded" (default: one silo in the gateway, memory storage) or "Redis". Only
+    /// <see cref="CohortlyBackend.From"/> reads it.
+    /// </summary>
+    [Required]
     public string Cluster { get; set; } = "Embedded";
 
     [Required]
@@ -32,23 +36,21 @@ public sealed class CohortlyOptions
 
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
-    /// (up to <see cref="IngestWaitMilliseconds"/>, then 503 with Retry-After).
+    /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
     /// </summary>
     [Range(1000, 10_000_000)]
     public int MaxIngestBacklog { get; set; } = 20_000;
 
-    [Range(0, 60_000)]
-    public int IngestWaitMilliseconds { get; set; } = 10_000;
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan IngestWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often each silo flushes pre-aggregated cohort deltas.</summary>
-    [Range(50, 60_000)]
-    public int FlushMilliseconds { get; set; } = 1000;
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan Flush { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often each silo checks catalog, segmentation and cohort versions.</summary>
-    [Range(100, 600_000)]
-    public int CachePollMilliseconds { get; set; } = 2000;
-
-    public bool IsRedis => string.Equals(Cluster, "Redis", StringComparison.OrdinalIgnoreCase);
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CachePoll { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 public sealed class SiloEndpointSettings
@@ -69,19 +71,33 @@ public sealed class SiloEndpointSettings
     public bool ListenOnAllInterfaces { get; set; }
 }
 
+/// <summary>
+/// Cohortly:Users. The profile knobs here (recent items, affinity half-life, session gap, categories, excluded
+/// items) are the only ones: live user grains and training both use <see cref="Profile"/>, so the features a
+/// cohort was trained on are the features live users are assigned by.
+/// </summary>
 public sealed class UserSettings
 {
-    [Range(1, 3600)]
-    public int WriteBehindSeconds { get; set; } = 5;
+    /// <summary>Most time a user change waits before it is written.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WriteBehind { get; set; } = TimeSpan.FromSeconds(5);
 
     [Range(1, 200)]
     public int RecentItems { get; set; } = 20;
 
-    [Range(0.01, 3650)]
-    public double AffinityHalfLifeDays { get; set; } = 14;
+    [Range(typeof(TimeSpan), "00:14:24", "3650.00:00:00")]
+    public TimeSpan AffinityHalfLife { get; set; } = TimeSpan.FromDays(14);
 
-    [Range(1, 1440)]
-    public int SessionGapMinutes { get; set; } = 30;
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan SessionGap { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Categories the affinity vector keeps (the weakest is dropped).</summary>
+    [Range(1, 1024)]
+    public int MaxCategories { get; set; } = ProfileOptions.Default.MaxCategories;
+
+    /// <summary>Purchased and dismissed items remembered for filtering.</summary>
+    [Range(0, 100_000)]
+    public int ExcludedItems { get; set; } = ProfileOptions.Default.ExcludedItemCount;
 
     [Range(1, 1000)]
     public int MaxTransitions { get; set; } = 50;
@@ -92,6 +108,16 @@ public sealed class UserSettings
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The profile options live profiles and training share.</summary>
+    public ProfileOptions Profile() => new()
+    {
+        RecentItemCount = RecentItems,
+        AffinityHalfLife = AffinityHalfLife,
+        SessionGap = SessionGap,
+        MaxCategories = MaxCategories,
+        ExcludedItemCount = ExcludedItems,
+    };
 }
 
 public sealed class SegmentationSettings
@@ -101,8 +127,8 @@ public sealed class SegmentationSettings
     public int K { get; set; } = 5;
 
     /// <summary>Re-clustering schedule (a reminder; at least one minute).</summary>
-    [Range(1, 10_080)]
-    public int IntervalMinutes { get; set; } = 10;
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Active users each silo keeps in its feature registry.</summary>
     [Range(10, 1_000_000)]
@@ -116,8 +142,9 @@ public sealed class SegmentationSettings
     [Range(2, 1_000_000)]
     public int MinUsers { get; set; } = 100;
 
-    [Range(100, 3_600_000)]
-    public int SamplePushMilliseconds { get; set; } = 15_000;
+    /// <summary>How often each silo sends its feature sample to the segmentation grain.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SamplePush { get; set; } = TimeSpan.FromSeconds(15);
 
     public int Seed { get; set; } = 17;
 }
@@ -130,26 +157,26 @@ public sealed class StreamSettings
     public int Partitions { get; set; } = 8;
 
     /// <summary>How long events stay in Redis (the durable log that training reads).</summary>
-    [Range(1, 24 * 365)]
-    public int RetentionHours { get; set; } = 168;
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// How often each stream queue is polled for new events. Orleans' default (100 ms) alone would put an event's
     /// effect 50 ms on average behind its acceptance. A poll is not free even when the queue is empty: Orleans'
-    /// pulling agent first walks every stream it has seen within <see cref="InactivitySeconds"/> (one per active
+    /// pulling agent first walks every stream it has seen within <see cref="Inactivity"/> (one per active
     /// user), so the cost per second is active users × polls per second. At 100,000 active users a 10 ms period
     /// took ~9% of the server's CPU; 20 ms halves that and keeps an event's effect ~10 ms behind on average.
     /// </summary>
-    [Range(1, 10_000)]
-    public int PollMilliseconds { get; set; } = 20;
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan Poll { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// A user's stream that carried no event for this long is dropped from its pulling agent (Orleans'
     /// StreamInactivityPeriod; the next event re-registers it, which with implicit subscriptions is a local
     /// lookup). Shorter keeps idle users out of every poll and frees the agent's per-stream state (~0.7 KB).
     /// </summary>
-    [Range(1, 86_400)]
-    public int InactivitySeconds { get; set; } = 60;
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Inactivity { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Time to live of a partition's lease: after a silo dies, another silo starts reading its partitions
@@ -163,7 +190,7 @@ public sealed class StreamSettings
     /// <summary>
     /// An event its user grain has not confirmed saved within this time is presumed lost with a dead
     /// silo's memory: the partition owner asks the user grain to catch up from the log. Keep it above
-    /// Users:WriteBehindSeconds plus a slow save.
+    /// Users:WriteBehind plus a slow save.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
     public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -192,8 +219,8 @@ public sealed class MembershipSettings
 }
 
 /// <summary>
-/// Model training (Cohortly:Training). The pipeline's own knobs (PositiveRating, Factors, Seed, Segmentation:*,
-/// Profile:*) are bound from the same section into Modeling's TrainingOptions.
+/// Model training (Cohortly:Training). The pipeline's own knobs (PositiveRating, Factors, Seed, Segmentation:*)
+/// are bound from the same section into Modeling's TrainingOptions; its profile options come from Cohortly:Users.
 /// </summary>
 public sealed class TrainingSettings
 {
@@ -204,24 +231,30 @@ public sealed class TrainingSettings
     /// </summary>
     public string? DataDirectory { get; set; }
 
-    /// <summary>Log files older than this are deleted; training reads this window.</summary>
-    [Range(1, 3650)]
-    public int RetentionDays { get; set; } = 30;
+    /// <summary>
+    /// Embedded: day files older than this are deleted (whole days: the window is rounded up to days); training
+    /// reads this window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>Model versions kept in the registry and the store (the active one is never pruned).</summary>
     [Range(1, 1000)]
     public int KeptVersions { get; set; } = 10;
 
     /// <summary>Training schedule (a reminder; at least one minute).</summary>
-    [Range(1, 10_080)]
-    public int IntervalMinutes { get; set; } = 60;
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(60);
 
     /// <summary>How often each silo asks the registry for the active model version.</summary>
-    [Range(0.05, 3600)]
-    public double ModelPollSeconds { get; set; } = 2;
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan ModelPoll { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-/// <summary>Validates nested sections too (DataAnnotations alone stop at the top level).</summary>
+/// <summary>
+/// Validates nested sections too (DataAnnotations alone stop at the top level). Checks values only, with no side
+/// effects: the embedded data directory is created where it is used, as the silo starts (TrainingDataDirectory).
+/// </summary>
 internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOptions>
 {
     public ValidateOptionsResult Validate(string? name, CohortlyOptions options)
@@ -234,20 +267,14 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Streams, "Cohortly:Streams", errors);
         Check(options.Membership, "Cohortly:Membership", errors);
         Check(options.Training, "Cohortly:Training", errors);
-        if (!options.IsRedis && options.Training.DataDirectory is { Length: > 0 } directory)
+        if (!string.IsNullOrEmpty(options.Cluster) && !CohortlyBackend.IsKnown(options.Cluster))
         {
-            try
-            {
-                Directory.CreateDirectory(directory);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                errors.Add($"Cohortly:Training:DataDirectory '{directory}' does not exist and cannot be created: {ex.Message}");
-            }
+            errors.Add($"Cohortly:Cluster: '{options.Cluster}' is not a backend; use one of {CohortlyBackend.KnownNames}.");
         }
-        if (options.Streams.AcknowledgementTimeout <= TimeSpan.FromSeconds(options.Users.WriteBehindSeconds))
+
+        if (options.Streams.AcknowledgementTimeout <= options.Users.WriteBehind)
         {
-            errors.Add("Cohortly:Streams:AcknowledgementTimeout must be longer than Cohortly:Users:WriteBehindSeconds, or events would be recovered while their save is still on its way.");
+            errors.Add("Cohortly:Streams:AcknowledgementTimeout must be longer than Cohortly:Users:WriteBehind, or events would be recovered while their save is still on its way.");
         }
 
         if (options.Segmentation.MinUsers < options.Segmentation.K)

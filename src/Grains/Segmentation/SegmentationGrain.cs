@@ -37,7 +37,7 @@ public sealed partial class SegmentationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var period = TimeSpan.FromMinutes(Settings.IntervalMinutes);
+        var period = Settings.Interval;
         await this.RegisterOrUpdateReminder(ReminderName, period, period);
     }
 

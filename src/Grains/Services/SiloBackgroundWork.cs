@@ -65,10 +65,10 @@ internal sealed partial class SiloBackgroundWork(
     {
         var o = options.Value;
         activity.FeatureCapacity = o.Segmentation.SamplePerSilo;
-        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.FlushMilliseconds), FlushAsync));
-        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.CachePollMilliseconds), RefreshCaches));
-        _loops.Add(Loop(TimeSpan.FromMilliseconds(o.Segmentation.SamplePushMilliseconds), PushSample));
-        _loops.Add(Loop(TimeSpan.FromSeconds(o.Training.ModelPollSeconds), RefreshModel));
+        _loops.Add(Loop(o.Flush, FlushAsync));
+        _loops.Add(Loop(o.CachePoll, RefreshCaches));
+        _loops.Add(Loop(o.Segmentation.SamplePush, PushSample));
+        _loops.Add(Loop(o.Training.ModelPoll, RefreshModel));
         return Task.CompletedTask;
     }
 

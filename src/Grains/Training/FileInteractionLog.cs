@@ -36,7 +36,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
     private DateOnly _sweptOn;
 
     public FileInteractionLog(TrainingDataDirectory directory, IOptions<CohortlyOptions> options, TimeProvider time, ILogger<FileInteractionLog> logger)
-        : this(directory?.Root ?? throw new ArgumentNullException(nameof(directory)), options?.Value.Training.RetentionDays ?? throw new ArgumentNullException(nameof(options)), time, logger)
+        : this(directory?.Root ?? throw new ArgumentNullException(nameof(directory)), RetentionDays(options?.Value.Training.Retention ?? throw new ArgumentNullException(nameof(options))), time, logger)
     {
     }
 
@@ -52,6 +52,9 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
+
+    /// <summary>Day files are kept or deleted whole, so a retention that is not whole days keeps the partial day.</summary>
+    private static int RetentionDays(TimeSpan retention) => (int)Math.Ceiling(retention.TotalDays);
 
     public async Task AppendAsync(IReadOnlyList<InteractionEvent> events, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace Cohortly.Grains.Training;
 
 /// <summary>
 /// Cluster-mode log: the Redis interaction streams are the durable record (the gateway answers 202 only after
-/// XADD, and stream retention is Cohortly:Streams:RetentionHours), so appending events is a no-op. Attributes
+/// XADD, and stream retention is Cohortly:Streams:Retention), so appending events is a no-op. Attributes
 /// live in one Redis hash, user id → JSON, which keeps only the latest per user by construction.
 /// </summary>
 public sealed class RedisInteractionLog(CohortlyRedis redis, IServiceProvider services) : IInteractionLog

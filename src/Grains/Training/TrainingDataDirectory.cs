@@ -6,7 +6,8 @@ namespace Cohortly.Grains.Training;
 /// <summary>
 /// Where the embedded interaction log and model files live. A configured directory is used as is and kept;
 /// without one, each silo gets a fresh directory under the OS temp directory (service, process id and a random
-/// suffix, so parallel test hosts in one process never share files), deleted on dispose.
+/// suffix, so parallel test hosts in one process never share files), deleted on dispose. The embedded backend
+/// creates it as the silo starts, so a directory that cannot be created stops the start with the setting's name.
 /// </summary>
 public sealed class TrainingDataDirectory : IDisposable
 {
@@ -18,7 +19,14 @@ public sealed class TrainingDataDirectory : IDisposable
         Root = IsTemporary
             ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cohortly", $"{options.Value.ServiceId}-{Environment.ProcessId}-{Guid.NewGuid():N}")
             : System.IO.Path.GetFullPath(configured!);
-        Directory.CreateDirectory(Root);
+        try
+        {
+            Directory.CreateDirectory(Root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new OptionsValidationException(nameof(CohortlyOptions), typeof(CohortlyOptions), [$"Cohortly:Training:DataDirectory '{Root}' does not exist and cannot be created: {ex.Message}"]);
+        }
     }
 
     public string Root { get; }

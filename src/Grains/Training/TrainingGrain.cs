@@ -44,7 +44,7 @@ public sealed partial class TrainingGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var period = TimeSpan.FromMinutes(options.Value.Training.IntervalMinutes);
+        var period = options.Value.Training.Interval;
         await this.RegisterOrUpdateReminder(ReminderName, period, period);
     }
 
@@ -174,12 +174,12 @@ public sealed partial class TrainingGrain(
         var now = time.GetUtcNow();
         var settings = options.Value.Training;
         progress.Set("reading log", 0);
-        var since = now - TimeSpan.FromDays(settings.RetentionDays);
+        var since = now - settings.Retention;
         // File parsing and stream reads are CPU and I/O work: off the grain scheduler.
         var snapshot = await Task.Run(() => log.ReadAsync(since, cancellationToken), cancellationToken);
         if (snapshot.Events.Count == 0)
         {
-            throw new InsufficientDataException($"The training log has no events from the last {settings.RetentionDays} days.");
+            throw new InsufficientDataException($"The training log has no events from the last {settings.Retention.TotalDays:0.##} days.");
         }
 
         var catalog = await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).GetSnapshot();

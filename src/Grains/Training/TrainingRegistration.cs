@@ -9,55 +9,50 @@ using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Training;
 
-/// <summary>Training services for silos and (the log and attribute side only) cluster-mode gateways.</summary>
+/// <summary>Training services every silo has, whatever its backend.</summary>
 public static class TrainingRegistration
 {
-    /// <summary>Log, store, trainer and model cache. The trainer is TryAdd'ed so tests can supply their own first.</summary>
-    public static void AddTrainingServices(IServiceCollection services, IConfiguration configuration, CohortlyOptions options)
+    /// <summary>
+    /// Trainer, pipeline options and model cache. The log and model store belong to the backend
+    /// (<see cref="CohortlyBackend.AddStorage(ISiloBuilder, CohortlyOptions)"/>). The trainer is TryAdd'ed so tests
+    /// can supply their own first.
+    /// </summary>
+    public static void AddTrainingServices(IServiceCollection services, IConfiguration configuration, ProfileOptions profile)
     {
-        AddLog(services, configuration, options);
-        if (options.IsRedis)
-        {
-            services.TryAddSingleton<IModelStore, RedisModelStore>();
-        }
-        else
-        {
-            services.TryAddSingleton<IModelStore, FileModelStore>();
-        }
-
-        services.TryAddSingleton(PipelineOptions(configuration));
+        services.TryAddSingleton(PipelineOptions(configuration, profile));
         services.TryAddSingleton<IModelTrainer, PipelineModelTrainer>();
         services.TryAddSingleton<ModelCache>();
     }
 
-    /// <summary>The interaction log: files in embedded mode, Redis streams + a hash in cluster mode.</summary>
-    public static void AddLog(IServiceCollection services, IConfiguration configuration, CohortlyOptions options)
-    {
-        if (options.IsRedis)
-        {
-            var redis = CohortlyConfiguration.RedisConnectionString(configuration);
-            services.TryAddSingleton(sp => new CohortlyRedis(redis, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
-            services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
-        }
-        else
-        {
-            services.TryAddSingleton<TrainingDataDirectory>();
-            services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
-        }
-    }
-
     /// <summary>
     /// Modeling's <see cref="TrainingOptions"/> bound from Cohortly:Training (PositiveRating, Factors, Seed,
-    /// Segmentation:*, Profile:*); the cohort count and seed default to Cohortly:Segmentation's so the trained
-    /// segmentation matches the one the segmentation grain would build.
+    /// Segmentation:*) with the profile options of Cohortly:Users; the cohort count and seed default to
+    /// Cohortly:Segmentation's so the trained segmentation matches the one the segmentation grain would build.
     /// </summary>
     public static TrainingOptions PipelineOptions(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var users = new UserSettings();
+        configuration.GetSection(CohortlyOptions.Section + ":Users").Bind(users);
+        return PipelineOptions(configuration, users.Profile());
+    }
+
+    /// <summary>As <see cref="PipelineOptions(IConfiguration)"/>, with the silo's one profile options instance.</summary>
+    public static TrainingOptions PipelineOptions(IConfiguration configuration, ProfileOptions profile)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(profile);
         var section = configuration.GetSection(CohortlyOptions.Section + ":Training");
-        // A copy of the shared default profile options, so binding Profile:* never mutates the static instance.
-        var bound = new TrainingOptions { Profile = ProfileOptions.Default with { } };
+        if (section.GetSection("Profile").Exists())
+        {
+            // Training used to read its own profile knobs here while live users read Cohortly:Users, so the two
+            // could disagree; refuse the old section rather than ignore it.
+            throw new OptionsValidationException(nameof(TrainingOptions), typeof(TrainingOptions), ["Cohortly:Training:Profile is no longer read: live profiles and training both use Cohortly:Users (RecentItems, AffinityHalfLife, SessionGap, MaxCategories, ExcludedItems)."]);
+        }
+
+        var bound = new TrainingOptions();
         section.Bind(bound);
+        bound = bound with { Profile = profile };
         if (!section.GetSection("Segmentation").Exists())
         {
             var segmentation = new SegmentationSettings();

@@ -5,16 +5,15 @@ using Microsoft.Extensions.Options;
 namespace Cohortly.Grains.Users;
 
 /// <summary>Per-silo, immutable user grain settings, so 100k activations share one copy.</summary>
-public sealed class UserGrainSettings(IOptions<CohortlyOptions> options)
+/// <remarks>
+/// <see cref="Profile"/> is the silo's one <see cref="ProfileOptions"/> (from Cohortly:Users), the same instance
+/// training's <see cref="Modeling.Training.TrainingOptions.Profile"/> holds.
+/// </remarks>
+public sealed class UserGrainSettings(IOptions<CohortlyOptions> options, ProfileOptions profile)
 {
-    public ProfileOptions Profile { get; } = new()
-    {
-        RecentItemCount = options.Value.Users.RecentItems,
-        AffinityHalfLife = TimeSpan.FromDays(options.Value.Users.AffinityHalfLifeDays),
-        SessionGap = TimeSpan.FromMinutes(options.Value.Users.SessionGapMinutes),
-    };
+    public ProfileOptions Profile { get; } = profile;
 
-    public TimeSpan WriteBehind { get; } = TimeSpan.FromSeconds(options.Value.Users.WriteBehindSeconds);
+    public TimeSpan WriteBehind { get; } = options.Value.Users.WriteBehind;
 
     public int MaxTransitions { get; } = options.Value.Users.MaxTransitions;
 

@@ -1,0 +1,144 @@
+using System.Net;
+using Cohortly.Contracts;
+using Cohortly.Grains.Training;
+using Cohortly.Grains.Users;
+using Cohortly.Streaming.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using Orleans.Streams;
+
+namespace Cohortly.Grains.Hosting.Redis;
+
+/// <summary>
+/// Silo processes sharing one Redis (<c>ConnectionStrings:Redis</c>): Redis membership, grain state and reminders,
+/// the interactions stream on Redis Streams (which is also the training log), attributes and model artifacts in
+/// Redis keys. The gateway is an Orleans client.
+/// </summary>
+public sealed class RedisBackend(string connectionString) : CohortlyBackend
+{
+    public const string Name = "Redis";
+
+    public override bool InProcess => false;
+
+    public override void UseClustering(ISiloBuilder silo, CohortlyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        silo.UseRedisClustering(connectionString);
+        silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: options.Silo.ListenOnAllInterfaces);
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            // Orleans' defaults (10 s probes, 3 misses) take ~30 s to declare a dead silo; until then
+            // its users' calls fail. Death after ~ProbeTimeout × MissedProbesLimit instead.
+            o.ProbeTimeout = options.Membership.ProbeTimeout;
+            o.NumMissedProbesLimit = options.Membership.MissedProbesLimit;
+        });
+    }
+
+    public override void AddStorage(ISiloBuilder silo, CohortlyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var name in new[] { StreamNames.Storage, StreamNames.PubSubStore })
+        {
+            silo.AddRedisGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
+            {
+                o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(connectionString);
+                o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>();
+            }));
+        }
+
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(connectionString));
+        silo.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, connectionString), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        silo.Services.AddKeyedSingleton<IRedisStreamRecovery, UserLogRecovery>(StreamNames.Provider);
+        // The cache window and why it is short: CohortlySiloExtensions.AddCohortlyServices.
+        silo.Services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>
+        {
+            o.DataMinTimeInCache = TimeSpan.FromSeconds(30);
+            o.DataMaxAgeInCache = TimeSpan.FromMinutes(2);
+        });
+
+        AddLog(silo.Services);
+        silo.Services.TryAddSingleton<IModelStore, RedisModelStore>();
+    }
+
+    public override void UseClustering(IClientBuilder client, CohortlyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        client.UseRedisClustering(connectionString);
+    }
+
+    public override void AddStorage(IClientBuilder client, CohortlyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        client.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, connectionString), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        AddLog(client.Services);
+    }
+
+    /// <summary>
+    /// Silos and gateways must agree on partitions and key prefix. User grains acknowledge entries
+    /// themselves after the save that covers them, so the stream checkpoint never passes an effect
+    /// that is not persisted (docs/streaming-redis.md, "Exactly once").
+    /// </summary>
+    public static void ConfigureStreams(RedisStreamOptions o, CohortlyOptions options, string redis)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(options);
+        o.ConnectionString = redis;
+        o.KeyPrefix = $"cohortly:{options.ServiceId}:stream:{StreamNames.Provider}";
+        o.PartitionCount = options.Streams.Partitions;
+        o.Retention = options.Streams.Retention;
+        o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
+        o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
+        o.PendingIdleTimeout = options.Streams.LeaseTimeout;
+    }
+
+    /// <summary><c>ConnectionStrings:Redis</c>, required by this backend.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var redis = configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            throw Invalid("Cohortly:Cluster is 'Redis' but ConnectionStrings:Redis is empty.");
+        }
+
+        return redis;
+    }
+
+    /// <summary>Events in the Redis streams are the log; attributes go to a Redis hash.</summary>
+    private void AddLog(IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
+        services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
+    }
+
+    private static IPAddress AdvertisedAddress(string? host)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+        {
+            return IPAddress.Loopback;
+        }
+
+        if (IPAddress.TryParse(host, out var ip))
+        {
+            return ip;
+        }
+
+        foreach (var address in Dns.GetHostAddresses(host))
+        {
+            if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                return address;
+            }
+        }
+
+        throw Invalid($"Cohortly:Silo:AdvertisedHost '{host}' does not resolve to an IPv4 address.");
+    }
+}

@@ -1,0 +1,89 @@
+using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Training;
+using Cohortly.Grains.Users;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cohortly.Grains.Tests;
+
+public sealed class OptionsTests
+{
+    private static IConfiguration Config(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+    [Fact]
+    public void Durations_bind_as_time_spans()
+    {
+        var options = CohortlyConfiguration.Read(Config(new()
+        {
+            ["Cohortly:Users:WriteBehind"] = "00:00:03",
+            ["Cohortly:Streams:Retention"] = "2.00:00:00",
+            ["Cohortly:Streams:Poll"] = "00:00:00.050",
+            ["Cohortly:Training:ModelPoll"] = "00:00:00.250",
+        }));
+
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Users.WriteBehind);
+        Assert.Equal(TimeSpan.FromDays(2), options.Streams.Retention);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.Streams.Poll);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.Training.ModelPoll);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Flush);
+    }
+
+    [Fact]
+    public void A_duration_out_of_bounds_fails_naming_the_setting()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:WriteBehind"] = "00:00:00.500" })));
+
+        Assert.Contains("Cohortly:Users:WriteBehind", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_old_unit_suffixed_key_fails_naming_its_replacement_instead_of_being_ignored()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:WriteBehindSeconds"] = "1" })));
+
+        Assert.Contains("Cohortly:Users:WriteBehindSeconds", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Cohortly:Users:WriteBehind,", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class ProfileOptionsTests
+{
+    [Fact]
+    public void Live_users_and_training_share_one_profile_options_instance_read_from_the_users_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Users:RecentItems"] = "7",
+            ["Cohortly:Users:AffinityHalfLife"] = "3.00:00:00",
+            ["Cohortly:Users:SessionGap"] = "00:12:00",
+            ["Cohortly:Users:MaxCategories"] = "9",
+            ["Cohortly:Users:ExcludedItems"] = "40",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo.AddCohortlyServices(configuration));
+        using var host = builder.Build();
+
+        var live = host.Services.GetRequiredService<UserGrainSettings>().Profile;
+        var training = host.Services.GetRequiredService<TrainingOptions>().Profile;
+
+        Assert.Same(live, training);
+        Assert.Equal(new ProfileOptions { RecentItemCount = 7, AffinityHalfLife = TimeSpan.FromDays(3), SessionGap = TimeSpan.FromMinutes(12), MaxCategories = 9, ExcludedItemCount = 40 }, live);
+        Assert.Equal(live, TrainingRegistration.PipelineOptions(configuration).Profile);
+    }
+
+    [Fact]
+    public void The_old_training_profile_section_fails_naming_the_users_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Training:Profile:RecentItemCount"] = "7" }).Build();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
+
+        Assert.Contains("Cohortly:Training:Profile", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Cohortly:Users", ex.Message, StringComparison.Ordinal);
+    }
+}
