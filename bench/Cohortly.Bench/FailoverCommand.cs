@@ -3,9 +3,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Cohortly.ClusterProcesses;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
+using Cohortly.TestSupport;
 
 namespace Cohortly.Bench;
 

@@ -98,13 +98,13 @@ internal static class LoadCommand
         return 0;
     }
 
-    private static async Task<Cohortly.ClusterProcesses.LocalCluster> StartCluster(BenchArgs a)
+    private static async Task<Cohortly.TestSupport.LocalCluster> StartCluster(BenchArgs a)
     {
         var silos = a.GetInt("silos", 2);
         var fsync = a.Get("fsync");
         Console.WriteLine($"# cluster: redis-server (appendfsync {fsync ?? "off: no append-only file"}), {silos} silo processes and a gateway process on loopback, {a.GetInt("partitions", 8)} stream partitions");
-        var cluster = await Cohortly.ClusterProcesses.LocalCluster.StartAsync(
-            new Cohortly.ClusterProcesses.LocalClusterOptions
+        var cluster = await Cohortly.TestSupport.LocalCluster.StartAsync(
+            new Cohortly.TestSupport.LocalClusterOptions
             {
                 Name = "bench-load",
                 Silos = silos,
@@ -118,7 +118,7 @@ internal static class LoadCommand
         return cluster;
     }
 
-    private static double ClusterCpuSeconds(Cohortly.ClusterProcesses.LocalCluster cluster)
+    private static double ClusterCpuSeconds(Cohortly.TestSupport.LocalCluster cluster)
     {
         var seconds = 0.0;
         foreach (var pid in cluster.ProcessIds)
@@ -138,7 +138,7 @@ internal static class LoadCommand
     }
 
     /// <summary>Polls the stream partitions' consumer group until no entry is left unread (XINFO GROUPS lag 0).</summary>
-    private static async Task<bool> DrainedAsync(Cohortly.ClusterProcesses.LocalCluster cluster, TimeSpan timeout)
+    private static async Task<bool> DrainedAsync(Cohortly.TestSupport.LocalCluster cluster, TimeSpan timeout)
     {
         using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
@@ -316,7 +316,7 @@ internal static class LoadCommand
     /// user grains drop as duplicates (cheaper than applying them), so a run that cycles measures a mix; the summary
     /// line says how many batches were repeats. Enough batches for the whole phase measure distinct events only.
     /// </param>
-    private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed, int distinctBatches, Cohortly.ClusterProcesses.LocalCluster? cluster = null)
+    private static async Task Ingest(HttpClient http, SyntheticWorld world, int batchSize, int concurrency, TimeSpan duration, int seed, int distinctBatches, Cohortly.TestSupport.LocalCluster? cluster = null)
     {
         // Pre-build the request bodies so the client measures the server, not its own JSON writer.
         var rng = new Random(seed);

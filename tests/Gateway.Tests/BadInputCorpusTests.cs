@@ -327,7 +327,7 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             }
         }
 
-        var attributes = await Eventually.Value(async () => JsonNode.Parse(await app.GetStringAsync($"/v1/users/{AttrUser}")), p => p?["attributes"] is not null);
+        var attributes = await Eventually.Value(async () => JsonNode.Parse(await app.GetStringAsync($"/v1/users/{AttrUser}")), p => p?["attributes"] is not null, "the attributes are stored");
         Assert.Equal("""{"country":"NL"}""", attributes!["attributes"]!.ToJsonString());
         Assert.True(failures.Count == 0, string.Join("\n", failures));
 

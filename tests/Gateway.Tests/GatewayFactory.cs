@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -22,10 +20,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Cohortly:ApiKeys:App", AppKey);
         builder.UseSetting("Cohortly:ApiKeys:Admin", AdminKey);
         builder.UseSetting("Cohortly:Demo:Enabled", "false");
-        builder.UseSetting("Cohortly:Flush", "00:00:00.100");
-        builder.UseSetting("Cohortly:CachePoll", "00:00:00.100");
-        builder.UseSetting("Cohortly:Segmentation:SamplePush", "00:00:00.200");
-        builder.UseSetting("Cohortly:Segmentation:MinUsers", "1000000");
+        foreach (var (key, value) in FastLoops.InProcess)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.UseSetting("Cohortly:Segmentation:K", "3");
     }
 
@@ -40,7 +39,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    public static int FreePort() => Cohortly.ClusterProcesses.Ports.Free();
+    public static int FreePort() => Ports.Free();
 }
 
 /// <summary>
@@ -63,28 +62,4 @@ public sealed class KestrelGatewayFactory : WebApplicationFactory<Program>
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) => GatewayFactory.Configure(builder);
-}
-
-public static class Eventually
-{
-    public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting until {description}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    public static async Task<T> Value<T>(Func<Task<T>> read, Func<T, bool> done, string description = "the value is ready", TimeSpan? timeout = null)
-    {
-        var value = await read();
-        await True(async () => done(value = await read()), description, timeout);
-        return value;
-    }
 }

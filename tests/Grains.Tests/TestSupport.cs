@@ -16,15 +16,10 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
-    public static IConfiguration Configuration { get; } = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-    {
-        ["Cohortly:Flush"] = "00:00:00.100",
-        ["Cohortly:CachePoll"] = "00:00:00.100",
-        ["Cohortly:Segmentation:SamplePush"] = "00:00:00.200",
-        // Tests decide when to segment.
-        ["Cohortly:Segmentation:MinUsers"] = "1000000",
-        ["Cohortly:Users:WriteBehind"] = "00:00:01",
-    }).Build();
+    /// <summary><see cref="FastLoops.InProcess"/>: tests decide when to segment.</summary>
+    public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
+        .AddInMemoryCollection(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+        .Build();
 
     public async Task InitializeAsync()
     {
@@ -59,29 +54,6 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         await Eventually.True(() => Task.FromResult(SiloService<CatalogCache>().Version >= version), "catalog cache loads");
-    }
-}
-
-public static class Eventually
-{
-    /// <summary>Polls a condition until it holds or the timeout passes (then fails with the description).</summary>
-    public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting until {description}");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
@@ -22,51 +18,22 @@ namespace Cohortly.Grains.Tests;
 /// <summary>A throw-away redis-server (no persistence) on a free loopback port.</summary>
 public sealed class TrainingRedis : IAsyncLifetime
 {
-    private Process? _process;
+    private RedisServer? _server;
 
     public string ConnectionString { get; private set; } = string.Empty;
 
     public async Task InitializeAsync()
     {
-        var port = Cohortly.ClusterProcesses.Ports.Free();
-
-        var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += static (_, _) => { };
-        _process.ErrorDataReceived += static (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        ConnectionString = $"127.0.0.1:{port},abortConnect=false";
-        await using var probe = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
-        await Eventually.True(async () =>
-        {
-            try
-            {
-                await probe.GetDatabase().PingAsync();
-                return true;
-            }
-            catch (RedisConnectionException)
-            {
-                return false;
-            }
-        }, "redis-server answers PING", TimeSpan.FromSeconds(20));
+        _server = await RedisServer.StartAsync();
+        ConnectionString = $"{_server.ConnectionString},abortConnect=false";
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_server is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
+            await _server.DisposeAsync();
         }
-
-        _process?.Dispose();
-        return Task.CompletedTask;
     }
 }
 

@@ -5,7 +5,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cohortly.ClusterProcesses;
 
 namespace Cohortly.Integration.Tests;
 

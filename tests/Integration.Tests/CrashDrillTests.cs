@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Cohortly.ClusterProcesses;
 using Xunit.Abstractions;
 
 namespace Cohortly.Integration.Tests;
@@ -60,7 +59,7 @@ public sealed class CrashDrillTests(ITestOutputHelper output) : IAsyncLifetime
             Cluster.KillSilo(1);
             drill.Phase("silo1 killed");
             Cluster.StartSilo(1);
-            await Poll.UntilAsync(() => Task.FromResult(Cluster.Silo(1).Output.Contains(LocalCluster.HostStarted, StringComparison.Ordinal)), "silo1 rejoins", TimeSpan.FromSeconds(60), () => Cluster.Diagnostics());
+            await Eventually.True(() => Task.FromResult(Cluster.Silo(1).Output.Contains(LocalCluster.HostStarted, StringComparison.Ordinal)), "silo1 rejoins", TimeSpan.FromSeconds(60), () => Cluster.Diagnostics());
             drill.Phase("silo1 restarted and joined");
         });
 
@@ -80,7 +79,7 @@ public sealed class CrashDrillTests(ITestOutputHelper output) : IAsyncLifetime
             Cluster.Redis.KillHard();
             drill.Phase("redis killed");
             // Down long enough that the gateway refuses some batches (503), which the client sends again later.
-            await Poll.UntilAsync(() => Task.FromResult(tally.Failed >= 3), "the gateway refuses batches while Redis is down", TimeSpan.FromSeconds(30), () => Cluster.Diagnostics());
+            await Eventually.True(() => Task.FromResult(tally.Failed >= 3), "the gateway refuses batches while Redis is down", TimeSpan.FromSeconds(30), () => Cluster.Diagnostics());
             drill.Phase($"batches refused while redis is down: {tally}");
             Cluster.Redis.Restart();
             await Cluster.Redis.WaitUntilReadyAsync();

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Cohortly.ClusterProcesses;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Synthetic;
 using Xunit.Abstractions;

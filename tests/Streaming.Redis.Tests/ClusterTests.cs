@@ -41,11 +41,11 @@ public sealed class ClusterTests(StreamingClusterFixture fixture)
         foreach (var key in keys)
         {
             var grain = fixture.Cluster.Client.GetGrain<IProbeGrain>(key);
-            var received = await Eventually.Until(
+            var received = await Eventually.Value(
                 grain.GetReceived,
                 r => r.Count >= EventsPerStream,
-                Patience,
-                $"{EventsPerStream} events on stream {key}");
+                $"{EventsPerStream} events on stream {key}",
+                Patience);
 
             Assert.Equal(Enumerable.Range(0, EventsPerStream), received.Select(r => r.Sequence));
             for (var i = 1; i < received.Count; i++)

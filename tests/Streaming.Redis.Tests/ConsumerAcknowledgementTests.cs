@@ -125,15 +125,15 @@ public sealed class ConsumerAcknowledgementTests(RedisFixture redis)
         var batches = await ProviderHarness.ReadAtLeastAsync(receiver, 2, Patience);
         await harness.CreateCheckpoint().AcknowledgeAsync(saved, [ProviderHarness.IdOf(batches[1])]);
 
-        await Eventually.Until(
+        await Eventually.Value(
             async () =>
             {
                 await receiver.GetQueueMessagesAsync(100, CancellationToken.None);
                 return recovery.Streams.Count;
             },
             n => n >= 1,
-            Patience,
-            "the owner asks for recovery of the unacknowledged stream");
+            "the owner asks for recovery of the unacknowledged stream",
+            Patience);
         Assert.Equal([lost], recovery.Streams.Distinct().ToArray());
         Assert.Equal(1, await harness.PendingCountAsync(1));
     }
@@ -148,15 +148,15 @@ public sealed class ConsumerAcknowledgementTests(RedisFixture redis)
         var receiver = await harness.StartReceiverAsync(2);
         await ProviderHarness.ReadAtLeastAsync(receiver, 1, Patience);
 
-        await Eventually.Until(
+        await Eventually.Value(
             async () =>
             {
                 await receiver.GetQueueMessagesAsync(100, CancellationToken.None);
                 return await harness.PendingCountAsync(2);
             },
             n => n == 0,
-            Patience,
-            "the entry is given up after one recovery attempt");
+            "the entry is given up after one recovery attempt",
+            Patience);
         Assert.Single(recovery.Streams);
         var deadLetters = await redis.Server.Database.StreamRangeAsync(harness.Factory.Keys.DeadLetter);
         Assert.Contains(deadLetters, d => d.Values.Any(v => v.Value.ToString().Contains("recovery-exhausted", StringComparison.Ordinal)));

@@ -138,22 +138,22 @@ public sealed class FailoverTests : IAsyncLifetime
         }
 
         await ProduceAsync(0, Half);
-        await Eventually.Until(
+        await Eventually.Value(
             () => Task.FromResult(keys.Sum(k => DurableSink.Streams.TryGetValue(k, out var s) ? s.Applied.Count : 0)),
             n => n == keys.Count * Half,
-            TimeSpan.FromSeconds(60),
-            "the first half to be applied");
+            "the first half to be applied",
+            TimeSpan.FromSeconds(60));
 
         var duplicatesBefore = keys.Sum(k => DurableSink.Streams[k].Duplicates);
         var victim = cluster.Silos[0];
         await cluster.KillSiloAsync(victim);
         await ProduceAsync(Half, 2 * Half);
 
-        await Eventually.Until(
+        await Eventually.Value(
             () => Task.FromResult(keys.Sum(k => DurableSink.Streams.TryGetValue(k, out var s) ? s.Applied.Count : 0)),
             n => n >= keys.Count * 2 * Half,
-            TimeSpan.FromSeconds(150),
-            "every event to be applied after the kill");
+            "every event to be applied after the kill",
+            TimeSpan.FromSeconds(150));
 
         foreach (var key in keys)
         {

@@ -112,15 +112,15 @@ internal sealed class ProviderHarness
     public static async Task<List<IBatchContainer>> ReadAtLeastAsync(RedisStreamReceiver receiver, int count, TimeSpan timeout)
     {
         var batches = new List<IBatchContainer>();
-        await Eventually.Until(
+        await Eventually.Value(
             async () =>
             {
                 batches.AddRange(await receiver.GetQueueMessagesAsync(100, CancellationToken.None));
                 return batches.Count;
             },
             n => n >= count,
-            timeout,
-            $"{count} batches from the receiver");
+            $"{count} batches from the receiver",
+            timeout);
         return batches;
     }
 

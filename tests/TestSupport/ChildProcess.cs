@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
-namespace Cohortly.ClusterProcesses;
+namespace Cohortly.TestSupport;
 
 /// <summary>A child process whose output is kept for failure messages and reports; stopped on dispose.</summary>
-internal sealed class ChildProcess : IDisposable
+public sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -128,7 +126,7 @@ internal sealed class ChildProcess : IDisposable
     }
 }
 
-internal static class Repo
+public static class Repo
 {
     /// <summary>Build output of a project in the same configuration as the running assembly (bin/&lt;Configuration&gt;/net10.0/).</summary>
     public static string Output(string project, string assembly)
@@ -152,34 +150,5 @@ internal static class Repo
 
         var path = Path.Combine(root.FullName, "src", project, "bin", configuration, "net10.0", assembly);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built", path);
-    }
-}
-
-/// <summary>Waits on a condition with a deadline; the errors of a process that is not up yet count as "not yet".</summary>
-internal static class Poll
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, string description, TimeSpan timeout, Func<string>? diagnostics = null, CancellationToken cancellationToken = default)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting until {description}\n{diagnostics?.Invoke()}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
     }
 }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Cohortly.ClusterProcesses;
+namespace Cohortly.TestSupport;
 
 /// <summary>What a <see cref="LocalCluster"/> starts.</summary>
-internal sealed record LocalClusterOptions
+public sealed record LocalClusterOptions
 {
     /// <summary>Prefix of the cluster id (a random suffix keeps two runs apart in one Redis).</summary>
     public string Name { get; init; } = "local";
@@ -26,9 +26,9 @@ internal sealed record LocalClusterOptions
 /// The cluster as operators run it, on loopback: a real redis-server, silo processes (src/Silo) and a gateway process
 /// (src/Gateway, a pure Orleans client), each on free ports. Any of them can be killed with SIGKILL and started
 /// again; a silo restarts on its own ports, as a restarted machine would. Every process is killed on dispose.
-/// Shared by the integration tests and the bench (linked source, one copy).
+/// Shared by the integration tests and the bench.
 /// </summary>
-internal sealed class LocalCluster : IDisposable
+public sealed class LocalCluster : IDisposable
 {
     /// <summary>Logged by the host once every hosted service started, i.e. once the silo is active in the cluster.</summary>
     public const string HostStarted = "Application started";
@@ -137,8 +137,8 @@ internal sealed class LocalCluster : IDisposable
     public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(10) };
-        await Poll.UntilAsync(() => Task.FromResult(RunningSilos.All(p => p.Output.Contains(HostStarted, StringComparison.Ordinal))), "every silo has joined the cluster", timeout, () => Diagnostics(), cancellationToken);
-        await Poll.UntilAsync(async () => (await http.GetAsync("/readyz", cancellationToken)).IsSuccessStatusCode, "the gateway reaches the cluster", timeout, () => Diagnostics(), cancellationToken);
+        await Eventually.True(() => Task.FromResult(RunningSilos.All(p => p.Output.Contains(HostStarted, StringComparison.Ordinal))), "every silo has joined the cluster", timeout, () => Diagnostics(), cancellationToken);
+        await Eventually.True(async () => (await http.GetAsync("/readyz", cancellationToken)).IsSuccessStatusCode, "the gateway reaches the cluster", timeout, () => Diagnostics(), cancellationToken);
     }
 
     /// <summary>The log tail of every process started, including those killed or replaced since.</summary>

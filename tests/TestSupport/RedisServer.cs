@@ -1,16 +1,19 @@
 using System.Globalization;
+using StackExchange.Redis;
 
-namespace Cohortly.ClusterProcesses;
+namespace Cohortly.TestSupport;
 
 /// <summary>
 /// A throwaway redis-server on a free loopback port (Debian package redis-server). With an append-only file it can be
 /// killed and started again on the same port and directory, and comes back with every write it acknowledged.
+/// The one launcher for every test project and the bench.
 /// </summary>
-internal sealed class RedisServer : IDisposable
+public sealed class RedisServer : IDisposable, IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string[] _arguments;
     private readonly List<ChildProcess> _processes = [];
+    private readonly Lazy<ConnectionMultiplexer> _multiplexer;
 
     /// <param name="appendFsync">null: no persistence at all (fastest); "always": every write is fsynced before Redis
     /// answers it; "everysec": written before the answer, fsynced once a second (a killed process loses nothing, a
@@ -30,6 +33,7 @@ internal sealed class RedisServer : IDisposable
         _arguments = appendFsync is null
             ? ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory]
             : ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", appendFsync, "--dir", Directory];
+        _multiplexer = new(() => ConnectionMultiplexer.Connect(ConnectionString));
         Start();
     }
 
@@ -46,10 +50,37 @@ internal sealed class RedisServer : IDisposable
 
     public bool IsRunning => _processes.Count > 0 && !_processes[^1].HasExited;
 
+    /// <summary>The tests' own connection, for looking at what the code under test wrote; opened on first use.</summary>
+    public ConnectionMultiplexer Multiplexer => _multiplexer.Value;
+
+    public IDatabase Database => Multiplexer.GetDatabase();
+
+    /// <summary>Starts redis-server and waits until it answers PING.</summary>
+    public static async Task<RedisServer> StartAsync(string? appendFsync = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var server = new RedisServer(appendFsync);
+        try
+        {
+            await server.WaitUntilReadyAsync(timeout, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     public async Task WaitUntilReadyAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        await Poll.UntilAsync(async () =>
+        await Eventually.True(async () =>
         {
+            if (!IsRunning)
+            {
+                // A redis-server that exited (port taken, bad argument) will not answer: say so now, not at the deadline.
+                throw new InvalidOperationException($"redis-server on port {Port} exited before answering PING:\n{Tail()}");
+            }
+
             using var client = new System.Net.Sockets.TcpClient();
             await client.ConnectAsync("127.0.0.1", Port, cancellationToken);
             var stream = client.GetStream();
@@ -84,6 +115,11 @@ internal sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
+        if (_multiplexer.IsValueCreated)
+        {
+            _multiplexer.Value.Dispose();
+        }
+
         foreach (var p in _processes)
         {
             p.Dispose();
@@ -96,6 +132,12 @@ internal sealed class RedisServer : IDisposable
         catch (IOException)
         {
         }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private void Start() => _processes.Add(new ChildProcess("redis", _binary, _arguments, Directory, new Dictionary<string, string>()));

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Cohortly.TestSupport;
+
+/// <summary>
+/// Waits on a condition with a deadline instead of sleeping for a guessed time. The errors of something that is not
+/// up yet (a refused connection, a request that timed out) count as "not yet"; any other exception fails at once.
+/// A timeout throws <see cref="TimeoutException"/> naming what was awaited, which fails the test that awaited it.
+/// </summary>
+public static class Eventually
+{
+    /// <summary>Used when a wait names no timeout.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    // Short enough that a condition met in-process is seen at once; the conditions themselves take longer.
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; <paramref name="diagnostics"/> is added to the failure message.</summary>
+    public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null, Func<string>? diagnostics = null, CancellationToken cancellationToken = default) =>
+        await Value(condition, static done => done, description, timeout, diagnostics, cancellationToken);
+
+    /// <summary>Reads a value until <paramref name="done"/> accepts it and returns that value; the last value read is in the failure message.</summary>
+    public static async Task<T> Value<T>(Func<Task<T>> read, Func<T, bool> done, string description, TimeSpan? timeout = null, Func<string>? diagnostics = null, CancellationToken cancellationToken = default)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var elapsed = Stopwatch.StartNew();
+        string last = "nothing read yet";
+        while (true)
+        {
+            try
+            {
+                var value = await read();
+                if (done(value))
+                {
+                    return value;
+                }
+
+                last = $"last value: {value}";
+            }
+            catch (Exception e) when (IsNotUpYet(e) && !cancellationToken.IsCancellationRequested)
+            {
+                last = $"last error: {e.GetType().Name}: {e.Message}";
+            }
+
+            if (elapsed.Elapsed > limit)
+            {
+                throw new TimeoutException($"timed out after {limit.TotalSeconds:F0} s waiting until {description} ({last})\n{diagnostics?.Invoke()}");
+            }
+
+            await Task.Delay(Interval, cancellationToken);
+        }
+    }
+
+    private static bool IsNotUpYet(Exception e) => e is HttpRequestException or TaskCanceledException or SocketException or IOException;
+}
