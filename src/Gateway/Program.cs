@@ -2,6 +2,7 @@ using Cohortly.Gateway.Endpoints;
 using Cohortly.Gateway.Hosting;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
+using Cohortly.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -34,7 +35,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi();
-app.MapHealth();
+app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
 app.MapItems();
