@@ -30,6 +30,8 @@ public sealed partial class HealthListener(Func<IServiceProvider, int> port, ISe
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Stopped by the host's own shutdown, in order, not by a console lifetime of its own reacting to SIGTERM.
+        builder.Services.AddSingleton<IHostLifetime, HostOwnedLifetime>();
         builder.WebHost.UseKestrel(k => k.ListenAnyIP(configured));
         // The probes run the host's checks, not copies: the listener shares the host's health-check service.
         builder.Services.AddSingleton(services.GetRequiredService<HealthCheckService>());
@@ -59,6 +61,13 @@ public sealed partial class HealthListener(Func<IServiceProvider, int> port, ISe
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Health probes listening on port {Port} (/healthz, /readyz)")]
     private static partial void Listening(ILogger logger, int port);
+}
+
+internal sealed class HostOwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 public static class HealthListenerExtensions

@@ -1,9 +1,11 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Cohortly.Grains.Hosting;
 using Cohortly.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Cohortly.Grains.Tests;
@@ -51,6 +53,22 @@ public sealed class SiloHealthTests
         }
     }
 
+    [Theory]
+    [InlineData(SiloStatus.Joining)]
+    [InlineData(SiloStatus.ShuttingDown)]
+    [InlineData(SiloStatus.Dead)]
+    public async Task Readiness_fails_unless_membership_lists_the_silo_as_active(SiloStatus status)
+    {
+        var self = SiloAddress.New(IPAddress.Loopback, 11111, 1);
+        var members = ImmutableDictionary<SiloAddress, ClusterMember>.Empty.Add(self, new ClusterMember(self, status, "silo"));
+        var check = new SiloMembershipHealthCheck(new FixedMembership(new ClusterMembershipSnapshot(members, new MembershipVersion(1))), new FixedSilo(self));
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal(status.ToString(), result.Data["siloStatus"]);
+    }
+
     [Fact]
     public async Task Health_port_zero_starts_no_listener()
     {
@@ -63,5 +81,29 @@ public sealed class SiloHealthTests
         await listener.StartAsync(CancellationToken.None);
 
         Assert.Null(listener.BoundPort);
+    }
+
+    private sealed class FixedMembership(ClusterMembershipSnapshot snapshot) : IClusterMembershipService
+    {
+        public ClusterMembershipSnapshot CurrentSnapshot => snapshot;
+
+        public IAsyncEnumerable<ClusterMembershipSnapshot> MembershipUpdates => throw new NotSupportedException();
+
+        public ValueTask Refresh(MembershipVersion minimumVersion = default, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public Task<bool> TryKill(SiloAddress siloAddress) => Task.FromResult(false);
+    }
+
+    private sealed class FixedSilo(SiloAddress address) : ILocalSiloDetails
+    {
+        public string Name => "silo";
+
+        public string ClusterId => "test";
+
+        public string DnsHostName => "localhost";
+
+        public SiloAddress SiloAddress => address;
+
+        public SiloAddress GatewayAddress => address;
     }
 }
