@@ -1,6 +1,8 @@
 using Cohortly.Gateway.Endpoints;
 using Cohortly.Gateway.Hosting;
 using Cohortly.Gateway.Ingestion;
+using Cohortly.Gateway.Security;
+using Cohortly.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,7 +15,7 @@ builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
 builder.Services.AddSingleton<EventIngestor>();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemFields.Name);
 builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddApiKeySecurity());
 builder.Services.AddGatewayJson();
 builder.WebHost.ConfigureKestrel(k =>
 {
@@ -33,7 +35,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi();
-app.MapHealth();
+app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
 app.MapItems();

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -22,19 +23,18 @@ public static class CohortsEndpoints
     public static void MapCohorts(this IEndpointRouteBuilder routes)
     {
         var cohorts = routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Roles.Admin);
-        cohorts.MapGet("/", ListCohorts).WithName("ListCohorts").WithSummary("Cohorts of the current segmentation with size, centroid and top items").Produces<CohortListView>();
-        cohorts.MapGet("/{cohortId}", GetCohort).WithName("GetCohort").Produces<CohortView>().ProducesValidationProblem().ProducesProblem(404);
+        cohorts.MapGet("/", ListCohorts).WithName("ListCohorts").WithSummary("Cohorts of the current segmentation with size, centroid and top items");
+        cohorts.MapGet("/{cohortId}", GetCohort).WithName("GetCohort").ProducesProblem(StatusCodes.Status404NotFound);
 
         var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin);
         admin.MapPost("/segmentation", Recluster)
             .WithName("Recluster")
             .WithSummary("Re-cluster users now and publish a new segmentation version")
-            .Produces<SegmentationView>()
             .ProducesProblem(StatusCodes.Status409Conflict);
-        admin.MapGet("/segmentation", History).WithName("SegmentationHistory").Produces<IReadOnlyList<SegmentationView>>();
+        admin.MapGet("/segmentation", History).WithName("SegmentationHistory");
     }
 
-    private static async Task<IResult> ListCohorts(IClusterClient client)
+    private static async Task<Ok<CohortListView>> ListCohorts(IClusterClient client)
     {
         var current = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent();
         var ids = current?.CohortIds ?? [];
@@ -48,7 +48,7 @@ public static class CohortsEndpoints
             View(global, current?.SampleSize ?? 0)));
     }
 
-    private static async Task<IResult> GetCohort(string cohortId, IClusterClient client)
+    private static async Task<Results<Ok<CohortView>, ValidationProblem, ProblemHttpResult>> GetCohort(string cohortId, IClusterClient client)
     {
         if (!int.TryParse(cohortId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id < 0)
         {
@@ -65,7 +65,7 @@ public static class CohortsEndpoints
         return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetSnapshot(), id == 0 ? current?.SampleSize ?? 0 : SampledUsers(current, id)));
     }
 
-    private static async Task<IResult> Recluster(IClusterClient client)
+    private static async Task<Results<Ok<SegmentationView>, ProblemHttpResult>> Recluster(IClusterClient client)
     {
         try
         {
@@ -77,7 +77,7 @@ public static class CohortsEndpoints
         }
     }
 
-    private static async Task<IResult> History(IClusterClient client) =>
+    private static async Task<Ok<List<SegmentationView>>> History(IClusterClient client) =>
         TypedResults.Ok((await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetHistory()).Select(View).Reverse().ToList());
 
     private static CohortView View(CohortSnapshot s, int sampledUsers) =>

@@ -1,5 +1,6 @@
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -16,18 +17,21 @@ public static class EventsEndpoints
             .WithSummary("Ingest a batch of 1..1000 interaction events")
             .WithDescription("Valid events are accepted even when others in the batch fail; duplicates by eventId are ignored.")
             .Accepts<EventBatchRequest>("application/json")
-            .Produces<EventBatchResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> PostEvents(HttpRequest request, EventIngestor ingestor, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<EventBatchResponse>, ValidationProblem, ProblemHttpResult>> PostEvents(HttpRequest request, EventIngestor ingestor, CancellationToken cancellationToken)
     {
-        var (body, problem) = await Problems.ReadJsonAsync<EventBatchRequest>(request, MaxBodyBytes, cancellationToken);
-        if (problem is not null)
+        var (body, tooLarge, invalid) = await Problems.ReadJsonAsync<EventBatchRequest>(request, MaxBodyBytes, cancellationToken);
+        if (tooLarge is not null)
         {
-            return problem;
+            return tooLarge;
+        }
+
+        if (invalid is not null)
+        {
+            return invalid;
         }
 
         var events = body!.Events;
@@ -55,7 +59,7 @@ public static class EventsEndpoints
 
         if (result.Accepted > 0)
         {
-            return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null, result);
         }
 
         // 503 tells clients to retry, so it is only for valid events the log or stream did not take (in cluster mode:
@@ -67,7 +71,7 @@ public static class EventsEndpoints
         }
 
         return result.Unavailable > 0
-            ? TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: $"{result.Unavailable} valid events were not taken by the event log or stream; retry them (retries are deduplicated by eventId)", extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
+            ? (Results<Accepted<EventBatchResponse>, ValidationProblem, ProblemHttpResult>)TypedResults.Problem(statusCode: 503, title: "Event stream unavailable", detail: $"{result.Unavailable} valid events were not taken by the event log or stream; retry them (retries are deduplicated by eventId)", extensions: new Dictionary<string, object?> { ["field"] = "events", ["errors"] = result.Errors })
             : Problems.Fields(result.Errors.Select(e => (e.Field, e.Message)));
     }
 }

@@ -2,6 +2,7 @@ using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.Modeling.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -25,11 +26,9 @@ public static class ItemsEndpoints
             .WithName("PutItems")
             .WithSummary("Upsert a batch of 1..1000 catalog items")
             .Accepts<ItemBatchRequest>("application/json")
-            .Produces<ItemBatchResponse>()
-            .ProducesValidationProblem();
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{itemId}", GetItem)
             .WithName("GetItem")
-            .Produces<ItemRecord>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Apps show "similar items" on product pages, so this one is open to the app role.
@@ -37,13 +36,11 @@ public static class ItemsEndpoints
             .MapGet("/{itemId}/similar", GetSimilar)
             .WithName("GetSimilarItems")
             .WithSummary("Available items most similar to an item, from the active model's item neighbours")
-            .Produces<SimilarItemsResponse>()
-            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> GetSimilar(string itemId, IClusterClient client, string? count = null)
+    private static async Task<Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult>> GetSimilar(string itemId, IClusterClient client, string? count = null)
     {
         if (EventValidator.CheckId(itemId) is { } idProblem)
         {
@@ -69,12 +66,17 @@ public static class ItemsEndpoints
         }
     }
 
-    private static async Task<IResult> PutItems(HttpRequest request, IClusterClient client, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ItemBatchResponse>, ValidationProblem, ProblemHttpResult>> PutItems(HttpRequest request, IClusterClient client, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await Problems.ReadJsonAsync<ItemBatchRequest>(request, MaxBodyBytes, cancellationToken);
-        if (problem is not null)
+        var (body, tooLarge, invalid) = await Problems.ReadJsonAsync<ItemBatchRequest>(request, MaxBodyBytes, cancellationToken);
+        if (tooLarge is not null)
         {
-            return problem;
+            return tooLarge;
+        }
+
+        if (invalid is not null)
+        {
+            return invalid;
         }
 
         var items = body!.Items;
@@ -104,7 +106,7 @@ public static class ItemsEndpoints
         return TypedResults.Ok(new ItemBatchResponse(records.Count, version));
     }
 
-    private static async Task<IResult> GetItem(string itemId, IClusterClient client)
+    private static async Task<Results<Ok<ItemRecord>, ValidationProblem, ProblemHttpResult>> GetItem(string itemId, IClusterClient client)
     {
         if (EventValidator.CheckId(itemId) is { } problem)
         {

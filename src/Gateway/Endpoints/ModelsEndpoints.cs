@@ -1,6 +1,7 @@
 using System.Globalization;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -43,23 +44,20 @@ public static class ModelsEndpoints
         var models = routes.MapGroup("/v1/models").WithTags("Models").RequireAuthorization(Roles.Admin);
         models.MapGet("/", List)
             .WithName("ListModels")
-            .WithSummary("Trained model versions with holdout NDCG (global and per cohort) and the active version")
-            .Produces<ModelListView>();
+            .WithSummary("Trained model versions with holdout NDCG (global and per cohort) and the active version");
         models.MapPost("/{version}/activate", Activate)
             .WithName("ActivateModel")
             .WithSummary("Serve this model version (promote a newer one or roll back); silos switch within a poll interval")
-            .Produces<ModelVersionView>()
-            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> List(IClusterClient client)
+    private static async Task<Ok<ModelListView>> List(IClusterClient client)
     {
         var registry = await client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).List();
         return TypedResults.Ok(new ModelListView(registry.ActiveVersion, [.. registry.Versions.Select(v => ModelVersionView.From(v, registry.ActiveVersion))]));
     }
 
-    private static async Task<IResult> Activate(string version, IClusterClient client)
+    private static async Task<Results<Ok<ModelVersionView>, ValidationProblem, ProblemHttpResult>> Activate(string version, IClusterClient client)
     {
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
         {

@@ -25,24 +25,24 @@ public static class Problems
         TypedResults.Problem(statusCode: 413, title: "Payload too large", detail: $"The request body must be at most {limit} bytes.", extensions: new Dictionary<string, object?> { ["field"] = "body" });
 
     /// <summary>Reads a JSON body with a size cap; malformed JSON becomes a problem naming the JSON path.</summary>
-    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<(T? Value, ProblemHttpResult? TooLarge, ValidationProblem? Invalid)> ReadJsonAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge(maxBytes));
+            return (null, TooLarge(maxBytes), null);
         }
 
         if (!request.HasJsonContentType())
         {
-            return (null, Field("body", "Content-Type must be application/json"));
+            return (null, null, Field("body", "Content-Type must be application/json"));
         }
 
         try
         {
             var options = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, options, cancellationToken);
-            return value is null ? (null, Field("body", "must be a JSON object, not null")) : (value, null);
+            return value is null ? (null, null, Field("body", "must be a JSON object, not null")) : (value, null, null);
         }
         catch (JsonException ex)
         {
@@ -50,11 +50,11 @@ public static class Problems
             var reason = ex.Message.Contains("could not be converted", StringComparison.Ordinal)
                 ? "has the wrong JSON type for this field"
                 : "is malformed JSON (unexpected or missing token)";
-            return (null, Field(path, reason + (ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty)));
+            return (null, null, Field(path, reason + (ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty)));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge(maxBytes));
+            return (null, TooLarge(maxBytes), null);
         }
     }
 }

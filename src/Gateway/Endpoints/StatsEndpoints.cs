@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -32,8 +33,7 @@ public static class StatsEndpoints
         routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
             .MapGet("/stats", Stats)
             .WithName("ClusterStats")
-            .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses; ?gc=true collects garbage first (for measurements)")
-            .Produces<ClusterStats>();
+            .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses; ?gc=true collects garbage first (for measurements)");
     }
 
     private static LastGc? LastEphemeral()
@@ -53,7 +53,7 @@ public static class StatsEndpoints
         return new LastGc(info.Generation, info.PauseDurations[0].TotalMilliseconds, info.PromotedBytes, info.HeapSizeBytes, sizes);
     }
 
-    private static async Task<IResult> Stats(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, string? gc = null)
+    private static async Task<Results<Ok<ClusterStats>, ValidationProblem>> Stats(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, string? gc = null)
     {
         // Bound as text so a bad value gets a problem naming the parameter instead of the binder's bare 400.
         var collect = false;

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -52,20 +53,18 @@ public static class TrainingEndpoints
         training.MapPost("/", Start)
             .WithName("StartTraining")
             .WithSummary("Start a training run now (a run in progress is shared) and return its status")
-            .WithDescription("Reads the interaction log within retention, trains, stores and activates a new model version. Poll GET /v1/admin/training for progress.")
-            .Produces<TrainingStatusView>(StatusCodes.Status202Accepted);
+            .WithDescription("Reads the interaction log within retention, trains, stores and activates a new model version. Poll GET /v1/admin/training for progress.");
         training.MapGet("/", Status)
             .WithName("TrainingStatus")
-            .WithSummary("Status of the current or last training run: stage, percent, time estimates, versions, error")
-            .Produces<TrainingStatusView>();
+            .WithSummary("Status of the current or last training run: stage, percent, time estimates, versions, error");
     }
 
-    private static async Task<IResult> Start(IClusterClient client)
+    private static async Task<Accepted<TrainingStatusView>> Start(IClusterClient client)
     {
         var status = await client.GetGrain<ITrainingGrain>(ITrainingGrain.Key).Start();
-        return TypedResults.Json(TrainingStatusView.From(status), statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Accepted((string?)null, TrainingStatusView.From(status));
     }
 
-    private static async Task<IResult> Status(IClusterClient client) =>
+    private static async Task<Ok<TrainingStatusView>> Status(IClusterClient client) =>
         TypedResults.Ok(TrainingStatusView.From(await client.GetGrain<ITrainingGrain>(ITrainingGrain.Key).GetStatus()));
 }

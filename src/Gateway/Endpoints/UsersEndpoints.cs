@@ -2,6 +2,7 @@ using System.Globalization;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
@@ -20,24 +21,19 @@ public static class UsersEndpoints
         group.MapGet("/{userId}", GetUser)
             .WithName("GetUser")
             .WithSummary("Live profile and cohort membership history of a user")
-            .Produces<UserProfileView>()
-            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Recommendations for a user, with scores, reasons, cohort, model version and a recommendation id")
-            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device (request context), include / exclude (comma-separated categories).")
-            .Produces<RecommendationResponse>()
-            .ProducesValidationProblem();
+            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device (request context), include / exclude (comma-separated categories).");
         group.MapPut("/{userId}/attributes", PutAttributes)
             .WithName("PutUserAttributes")
             .WithSummary("Replaces a user's attributes (e.g. ageBand, country, signupChannel); they give a provisional cohort before any history")
             .Accepts<Dictionary<string, string>>("application/json")
-            .Produces<UserAttributesView>()
-            .ProducesValidationProblem();
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 
-    private static async Task<IResult> GetUser(string userId, IClusterClient client)
+    private static async Task<Results<Ok<UserProfileView>, ValidationProblem, ProblemHttpResult>> GetUser(string userId, IClusterClient client)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
@@ -50,7 +46,7 @@ public static class UsersEndpoints
             : TypedResults.Ok(profile);
     }
 
-    private static async Task<IResult> GetRecommendations(
+    private static async Task<Results<Ok<RecommendationResponse>, ValidationProblem>> GetRecommendations(
         string userId,
         IClusterClient client,
         string? count = null,
@@ -100,17 +96,22 @@ public static class UsersEndpoints
         return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Recommend(request));
     }
 
-    private static async Task<IResult> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UserAttributesView>, ValidationProblem, ProblemHttpResult>> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
             return Problems.Field("userId", problem);
         }
 
-        var (attributes, bodyProblem) = await Problems.ReadJsonAsync<Dictionary<string, string?>>(http, MaxAttributesBody, cancellationToken);
-        if (bodyProblem is not null)
+        var (attributes, tooLarge, invalid) = await Problems.ReadJsonAsync<Dictionary<string, string?>>(http, MaxAttributesBody, cancellationToken);
+        if (tooLarge is not null)
         {
-            return bodyProblem;
+            return tooLarge;
+        }
+
+        if (invalid is not null)
+        {
+            return invalid;
         }
 
         if (attributes!.Count > MaxAttributes)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Cohortly.Gateway.Demo;
 using Cohortly.Gateway.Security;
 using Cohortly.Grains.Hosting;
+using Cohortly.ServiceDefaults;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -31,10 +32,11 @@ public static class GatewayHosting
             builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
         }
 
-        builder.Services.AddCohortlyTelemetry(
-            backend.InProcess ? "cohortly-embedded" : "cohortly-gateway",
-            tracing: t => t.AddAspNetCoreInstrumentation(),
-            metrics: m => m.AddAspNetCoreInstrumentation());
+        builder.Services.AddCohortlyServiceDefaults(
+                backend.InProcess ? "cohortly-embedded" : "cohortly-gateway",
+                tracing: t => t.AddAspNetCoreInstrumentation(),
+                metrics: m => m.AddAspNetCoreInstrumentation())
+            .AddCheck<ClusterReadinessCheck>("cluster", tags: [CohortlyHealth.ReadyTag]);
         return backend;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Cohortly.ServiceDefaults;
 
 namespace Cohortly.Grains.Hosting;
 

@@ -69,6 +69,13 @@ public sealed class SiloEndpointSettings
     /// default: a silo on a multi-homed host is not reachable from networks it was not meant for).
     /// </summary>
     public bool ListenOnAllInterfaces { get; set; }
+
+    /// <summary>
+    /// Standalone silo: the port of its HTTP health listener (/healthz, /readyz on all interfaces) for Kubernetes
+    /// probes; 0 (the default) starts none. The gateway serves the same paths on its own port and ignores this.
+    /// </summary>
+    [Range(0, 65535)]
+    public int HealthPort { get; set; }
 }
 
 /// <summary>

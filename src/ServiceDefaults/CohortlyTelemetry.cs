@@ -4,7 +4,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace Cohortly.Grains.Hosting;
+namespace Cohortly.ServiceDefaults;
 
 /// <summary>OpenTelemetry for silos and gateways: Orleans and runtime meters, Orleans activities, OTLP when configured.</summary>
 public static class CohortlyTelemetry
