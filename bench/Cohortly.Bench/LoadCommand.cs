@@ -15,7 +15,9 @@ namespace Cohortly.Bench;
 ///              pre-encoded HTTP/1.1 driver sends them (--client raw, --connections 64); --client http uses HttpClient.
 ///              --target profile sends GET /v1/users/{id} instead: the same user-grain call per request without the
 ///              serving pipeline, to tell what the pipeline costs from what any per-user call costs; --target similar
-///              sends GET /v1/items/{id}/similar (a stateless worker on the model cache: no per-user activation)
+///              sends GET /v1/items/{id}/similar (a stateless worker on the model cache: no per-user activation);
+///              --target floor sends GET /healthz (the same gateway without any grain call). A comma-separated list runs
+///              every target at every rate and prints p99 and server CPU per request as ratios to the floor
 ///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
@@ -84,10 +86,19 @@ internal static class LoadCommand
 
         if (mode is "recommend" or "all")
         {
+            // --target floor,similar,profile,recommendations: every target at every rate in one run, then each one's
+            // p99 and server CPU per request as a ratio to the floor's at the same rate (issue 10's latency goal).
+            var targets = (a.Get("target") ?? "recommendations").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var results = new List<PhaseResult>();
             foreach (var rate in rates)
             {
-                await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), a.Get("target") ?? "recommendations");
+                foreach (var target in targets)
+                {
+                    results.Add(await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target));
+                }
             }
+
+            PrintRatios(results);
         }
 
         if (mode is "ingest" or "all")
@@ -409,30 +420,54 @@ internal static class LoadCommand
     }
 
     /// <param name="client">"raw": the lean pre-encoded HTTP/1.1 driver over <paramref name="connections"/> keep-alive connections; "http": HttpClient.</param>
-    /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}) or "similar" (GET /v1/items/{id}/similar).</param>
-    private static async Task Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
+    private sealed record PhaseResult(string Target, int Rate, double P99Milliseconds, double ServerCpuMicroseconds, int Errors);
+
+    /// <summary>With a floor among the targets: each target's p99 and server CPU per request against the floor's at the same rate.</summary>
+    private static void PrintRatios(List<PhaseResult> results)
+    {
+        if (!results.Any(r => r.Target == "floor") || results.Count < 2)
+        {
+            return;
+        }
+
+        Console.WriteLine("ratios to the floor (GET /healthz: the same gateway, auth, routing and JSON, no grain call):");
+        Console.WriteLine("  rate      target            p99 ms    ×floor   CPU µs/req   ×floor   errors");
+        foreach (var group in results.GroupBy(r => r.Rate))
+        {
+            var floor = group.First(r => r.Target == "floor");
+            foreach (var r in group)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {r.Rate,-9} {r.Target,-16} {r.P99Milliseconds,8:F2} {r.P99Milliseconds / floor.P99Milliseconds,8:F2} {r.ServerCpuMicroseconds,12:F0} {r.ServerCpuMicroseconds / floor.ServerCpuMicroseconds,8:F2} {r.Errors,8}"));
+            }
+        }
+    }
+
+    /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}), "similar" (GET /v1/items/{id}/similar)
+    /// or "floor" (GET /healthz: a fixed small JSON from the same gateway without any grain call).</param>
+    private static async Task<PhaseResult> Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
     {
         if (client is not ("raw" or "http"))
         {
             throw new ArgumentException($"--client {client}: expected raw or http");
         }
 
-        if (target is not ("recommendations" or "profile" or "similar"))
+        if (target is not ("recommendations" or "profile" or "similar" or "floor"))
         {
-            throw new ArgumentException($"--target {target}: expected recommendations, profile or similar");
+            throw new ArgumentException($"--target {target}: expected recommendations, profile, similar or floor (or a comma-separated list)");
         }
 
         var items = world.Items;
         string PathOf(string user) => target switch
         {
             "profile" => $"/v1/users/{user}",
+            "floor" => "/healthz",
             // The seeded user draw picks the item (a stable hash of the id), so every target sees the same sequence.
             "similar" => $"/v1/items/{items[(int)(StableHash(user) % (uint)items.Count)].Id}/similar?count={count}",
             _ => $"/v1/users/{user}/recommendations?count={count}",
         };
         var rng = new Random(seed + 1);
         var total = (int)(rate * duration.TotalSeconds);
-        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), {target switch { "profile" => "GET /v1/users/{id}", "similar" => $"GET /v1/items/{{id}}/similar?count={count}", _ => $"count={count}" }}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
+        Console.WriteLine($"recommend: open loop at {rate} req/s for {duration.TotalSeconds:F0} s ({total} requests), {target switch { "profile" => "GET /v1/users/{id}", "similar" => $"GET /v1/items/{{id}}/similar?count={count}", "floor" => "GET /healthz (floor)", _ => $"count={count}" }}, client {(client == "raw" ? $"raw HTTP/1.1 over {connections} connections" : "HttpClient")}");
         // Warm-up: connections and JIT, not measured.
         for (var i = 0; i < 200; i++)
         {
@@ -522,6 +557,9 @@ internal static class LoadCommand
         Console.WriteLine($"recommend: server GC during the phase: {collections[0]} gen0 / {collections[1]} gen1 / {collections[2]} gen2 collections, {pause * 1000:F0} ms paused ({100 * pause / elapsed:F1}% of the time)");
         var clientPause = (GC.GetTotalPauseDuration() - clientPauseBefore).TotalMilliseconds;
         Console.WriteLine($"recommend: load client GC during the phase: {GC.CollectionCount(0) - clientCollectionsBefore[0]} gen0 / {GC.CollectionCount(1) - clientCollectionsBefore[1]} gen1 / {GC.CollectionCount(2) - clientCollectionsBefore[2]} gen2 collections, {clientPause:F0} ms paused");
+        var sorted = (double[])latencies.Clone();
+        Array.Sort(sorted);
+        return new PhaseResult(target, rate, BenchReport.Percentile(sorted, 0.99), serverCpu * 1e6 / total, errors);
     }
 
     private static double Delta(JsonNode before, JsonNode after, string name) =>
@@ -691,7 +729,7 @@ internal static class LoadCommand
 
         var sorted = values.ToArray();
         Array.Sort(sorted);
-        string P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)].ToString("F2", CultureInfo.InvariantCulture);
+        string P(double q) => BenchReport.Percentile(sorted, q).ToString("F2", CultureInfo.InvariantCulture);
         return $"p50 {P(0.50)} ms, p90 {P(0.90)} ms, p99 {P(0.99)} ms, max {sorted[^1].ToString("F2", CultureInfo.InvariantCulture)} ms";
     }
 }
