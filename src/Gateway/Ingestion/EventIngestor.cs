@@ -119,12 +119,15 @@ public sealed partial class EventIngestor(
     {
         var provider = _provider ??= client.GetStreamProvider(StreamNames.Provider);
         var publishes = new List<(List<(int Index, InteractionEvent Event)> List, Task<bool> Done)>(byUser.Count);
+        var tasks = new Task<bool>[byUser.Count];
         foreach (var (userId, list) in byUser)
         {
-            publishes.Add((list, Publish(provider, userId, list, cancellationToken)));
+            var done = Publish(provider, userId, list, cancellationToken);
+            tasks[publishes.Count] = done;
+            publishes.Add((list, done));
         }
 
-        var all = Task.WhenAll(publishes.Select(p => p.Done));
+        var all = Task.WhenAll(tasks);
         if (!backend.InProcess)
         {
             try
