@@ -33,6 +33,8 @@ public readonly record struct OutcomeKey(int CohortId, long ModelVersion, string
 /// Additive counters of one <see cref="OutcomeKey"/> over a time bucket. An exposure is one recommendation response;
 /// an impression is one served item. <see cref="ClickedExposures"/> and <see cref="ConvertedExposures"/> count
 /// responses with at least one attributed click / purchase: they are the binomial units experiments compare.
+/// <see cref="RevenueSquares"/> is the sum of each attributed purchase value squared, so revenue per impression has a
+/// variance (impressions without a purchase contribute zero to both sums).
 /// </summary>
 public record struct OutcomeCounts(
     long Exposures,
@@ -42,7 +44,8 @@ public record struct OutcomeCounts(
     long Purchases,
     double Revenue,
     long ClickedExposures,
-    long ConvertedExposures)
+    long ConvertedExposures,
+    double RevenueSquares)
 {
     public readonly OutcomeCounts Plus(in OutcomeCounts other) => new(
         Exposures + other.Exposures,
@@ -52,7 +55,8 @@ public record struct OutcomeCounts(
         Purchases + other.Purchases,
         Revenue + other.Revenue,
         ClickedExposures + other.ClickedExposures,
-        ConvertedExposures + other.ConvertedExposures);
+        ConvertedExposures + other.ConvertedExposures,
+        RevenueSquares + other.RevenueSquares);
 
     public readonly bool IsEmpty => this == default;
 }
