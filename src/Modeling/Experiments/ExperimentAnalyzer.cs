@@ -13,7 +13,7 @@ public static class ExperimentAnalyzer
     /// <param name="experiment">The definition (validated here).</param>
     /// <param name="cells">Counters per (cohort, variant); cohorts outside the experiment are ignored.</param>
     /// <param name="previous">The previous look's report, whose always-valid p-values the new ones never exceed.</param>
-    /// <param name="random">Only for P(best) with three or more variants (Monte Carlo).</param>
+    /// <param name="random">Required with three or more variants, for P(best) by Monte Carlo; unused with two.</param>
     public static ExperimentReport Analyze(
         ExperimentDefinition experiment,
         IReadOnlyList<ExperimentCell> cells,
@@ -23,6 +23,14 @@ public static class ExperimentAnalyzer
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(cells);
         experiment.Validate();
+        if (experiment.Allocation != AllocationMode.FixedSplit)
+        {
+            // Unweighted arm rates are biased under adaptive allocation and the SRM check has no fixed split to test.
+            throw new ArgumentException(
+                $"Experiment '{experiment.Id}' uses {experiment.Allocation}; read it with {nameof(ThompsonAllocator)}.{nameof(ThompsonAllocator.Estimate)}.",
+                nameof(experiment));
+        }
+
         var k = experiment.Variants.Count;
 
         // Sum the rows per (cohort, variant); cohorts in ascending order so reports are stable.
@@ -228,6 +236,11 @@ public static class ExperimentAnalyzer
                 experiment.MinimumDetectableLift * pooledValue,
                 experiment.Alpha,
                 PreviousP(previousP, null, name, metric));
+            if (baseUnits < experiment.MinimumSampleSize || varUnits < experiment.MinimumSampleSize)
+            {
+                sequential = sequential with { PValue = PreviousP(previousP, null, name, metric) };
+            }
+
             var comparison = FromEstimate(
                 name,
                 metric,

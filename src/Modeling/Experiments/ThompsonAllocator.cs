@@ -14,8 +14,13 @@ public readonly record struct BanditAssignment(string Variant, int Index, double
 /// <summary>A variant's propensity-weighted counters in one cohort: weight 1/propensity, reward the outcome.</summary>
 public sealed record BanditArmCounts(string Variant, WeightedRewardSums Sums);
 
-/// <summary>A variant's unbiased (inverse-propensity) estimate under bandit allocation.</summary>
-public sealed record BanditArmEstimate(string Variant, WeightedEstimate Estimate);
+/// <summary>A variant's unbiased (inverse-propensity) estimate under bandit allocation, and its lift over the first arm.</summary>
+/// <param name="Variant">Variant name.</param>
+/// <param name="Estimate">IPS / self-normalised estimates of the variant's rate over the whole cohort.</param>
+/// <param name="DifferenceFromBaseline">IPS estimate of rate − the first (baseline) arm's rate; 0 for the baseline.</param>
+/// <param name="DifferenceLower">Lower end of its normal interval.</param>
+/// <param name="DifferenceUpper">Upper end.</param>
+public sealed record BanditArmEstimate(string Variant, WeightedEstimate Estimate, double DifferenceFromBaseline, double DifferenceLower, double DifferenceUpper);
 
 /// <summary>
 /// Per-cohort Thompson sampling over experiment variants, in the batched form: the grain recomputes the split from
@@ -98,10 +103,26 @@ public static class ThompsonAllocator
             total += arm.Sums.Count;
         }
 
+        var n = Math.Max(1, total);
+        var z = NormalDistribution.InverseCdf(1 - ((1 - confidenceLevel) / 2));
         var estimates = new BanditArmEstimate[arms.Count];
+        var baseline = arms.Count > 0 ? arms[0].Sums : default;
         for (var i = 0; i < arms.Count; i++)
         {
-            estimates[i] = new BanditArmEstimate(arms[i].Variant, WeightedEstimator.Estimate(arms[i].Sums, Math.Max(1, total), confidenceLevel));
+            var estimate = WeightedEstimator.Estimate(arms[i].Sums, n, confidenceLevel);
+            var difference = 0.0;
+            var half = 0.0;
+            if (i > 0 && n > 1)
+            {
+                // Per exposure Y = 1[variant] r/p − 1[baseline] r/p; an exposure has one arm, so ΣY² is the sum of the
+                // two arms' Σ(w r)² and the difference's sample variance needs no cross term.
+                difference = (arms[i].Sums.WeightedRewards - baseline.WeightedRewards) / n;
+                var squares = arms[i].Sums.SquaredWeightedRewards + baseline.SquaredWeightedRewards;
+                var s2 = Math.Max(0, (squares - (n * difference * difference)) / (n - 1));
+                half = z * Math.Sqrt(s2 / n);
+            }
+
+            estimates[i] = new BanditArmEstimate(arms[i].Variant, estimate, difference, difference - half, difference + half);
         }
 
         return estimates;

@@ -238,6 +238,45 @@ public sealed class ExperimentAnalyzerTests(ITestOutputHelper output)
         Assert.Equal(1.0, AlwaysValidTest.Run(0, 1e-5, 0.004).PValue);
     }
 
+    [Fact]
+    public void Three_variant_lambda_test_applies_holm_across_cohorts_and_variants()
+    {
+        var experiment = new ExperimentDefinition
+        {
+            Id = "lambda-ab",
+            Variants = [new("global-baseline", 1), new("lambda-0.3", 1), new("lambda-0.7", 1)],
+            MinimumDetectableLift = 0.1,
+        };
+        double[][] ctr = [[0.05, 0.05, 0.065], [0.05, 0.05, 0.05]];
+        var sim = new ExperimentSimulation(experiment, ctr, ExperimentSimulation.Uniform(2, 3, 0.02), new Random(17));
+        sim.Run(90_000);
+        var report = ExperimentAnalyzer.Analyze(experiment, sim.Cells(), random: new Random(1));
+
+        var raw = new List<double>();
+        foreach (var cohort in report.Cohorts)
+        {
+            Assert.Equal(2, cohort.Primary.Count);
+            Assert.Equal(1, cohort.Arms.Sum(a => a.ProbabilityBest!.Value), 9);
+            raw.AddRange(cohort.Primary.Select(c => c.Sequential.PValue));
+        }
+
+        var expected = MultipleTesting.HolmBonferroni(raw.ToArray());
+        var adjusted = report.Cohorts.SelectMany(c => c.Primary).Select(c => c.AdjustedPValue).ToArray();
+        Assert.Equal(expected, adjusted);
+        Assert.Equal(ExperimentDecision.VariantBetter, report.Cohorts[0].Primary[1].Decision);
+        Assert.Equal(ExperimentDecision.KeepRunning, report.Cohorts[1].Primary[1].Decision);
+        Assert.True(report.Cohorts[0].Arms[2].ProbabilityBest > 0.95);
+        Assert.Throws<ArgumentNullException>(() => ExperimentAnalyzer.Analyze(experiment, sim.Cells()));
+    }
+
+    [Fact]
+    public void Bandit_experiments_are_refused_by_the_fixed_split_analysis()
+    {
+        var bandit = CohortModel with { Allocation = AllocationMode.ThompsonSampling };
+        var error = Assert.Throws<ArgumentException>(() => ExperimentAnalyzer.Analyze(bandit, []));
+        Assert.Contains("ThompsonAllocator.Estimate", error.Message, StringComparison.Ordinal);
+    }
+
     private static ExperimentCell Cell(int cohort, string variant, long exposures, long clicked) =>
         new(cohort, variant, new OutcomeCounts(exposures, exposures, clicked, 0, 0, 0, clicked, 0, 0));
 
