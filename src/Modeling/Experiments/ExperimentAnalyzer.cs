@@ -131,14 +131,27 @@ public static class ExperimentAnalyzer
         return new ExperimentReport(experiment.Id, cohortResults, pooled, actions);
     }
 
-    /// <summary>The metric's sample: units, Σx and Σx² (a binary metric has Σx² = Σx).</summary>
-    public static (long Units, double Sum, double SumSquares) Sample(in OutcomeCounts counts, ExperimentMetric metric) => metric switch
+    /// <summary>
+    /// The metric's sample: units, Σx and Σx² (a binary metric has Σx² = Σx). Successes are clamped to [0, units]:
+    /// an attribution can land in a later flush than its exposure, so a partial window may briefly hold more
+    /// clicked exposures than exposures, and one such row must not make the whole report fail.
+    /// </summary>
+    public static (long Units, double Sum, double SumSquares) Sample(in OutcomeCounts counts, ExperimentMetric metric)
     {
-        ExperimentMetric.ClickThroughRate => (counts.Exposures, counts.ClickedExposures, counts.ClickedExposures),
-        ExperimentMetric.ConversionRate => (counts.Exposures, counts.ConvertedExposures, counts.ConvertedExposures),
-        ExperimentMetric.RevenuePerImpression => (counts.Impressions, counts.Revenue, counts.RevenueSquares),
-        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
-    };
+        switch (metric)
+        {
+            case ExperimentMetric.ClickThroughRate:
+                var clicked = Math.Clamp(counts.ClickedExposures, 0, Math.Max(0, counts.Exposures));
+                return (Math.Max(0, counts.Exposures), clicked, clicked);
+            case ExperimentMetric.ConversionRate:
+                var converted = Math.Clamp(counts.ConvertedExposures, 0, Math.Max(0, counts.Exposures));
+                return (Math.Max(0, counts.Exposures), converted, converted);
+            case ExperimentMetric.RevenuePerImpression:
+                return (Math.Max(0, counts.Impressions), counts.Revenue, counts.RevenueSquares);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+    }
 
     private static bool IsBinomial(ExperimentMetric metric) => metric != ExperimentMetric.RevenuePerImpression;
 

@@ -110,6 +110,27 @@ public sealed record ExperimentDefinition
         return -1;
     }
 
+    /// <summary>
+    /// The configured share of a variant: the probability a user is assigned to it, i.e. the propensity to log with
+    /// each fixed-split exposure for off-policy evaluation.
+    /// </summary>
+    public double Share(string variant)
+    {
+        var index = IndexOf(variant);
+        if (index < 0)
+        {
+            throw new ArgumentException($"Variant '{variant}' is not in experiment '{Id}'.", nameof(variant));
+        }
+
+        var total = 0.0;
+        for (var i = 0; i < Variants.Count; i++)
+        {
+            total += Variants[i].Weight;
+        }
+
+        return Variants[index].Weight / total;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field that is wrong.</summary>
     public void Validate()
     {

@@ -277,6 +277,19 @@ public sealed class ExperimentAnalyzerTests(ITestOutputHelper output)
         Assert.Contains("ThompsonAllocator.Estimate", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_partial_window_with_more_clicked_than_exposures_is_clamped_not_fatal()
+    {
+        var cells = new List<ExperimentCell>
+        {
+            Cell(0, ExperimentDefinition.GlobalBaseline, 10, 12),
+            Cell(0, ExperimentDefinition.CohortModel, 10, 3),
+        };
+        var report = ExperimentAnalyzer.Analyze(CohortModel, cells);
+        Assert.Equal(1.0, report.Cohorts[0].Arms[0].PrimaryValue);
+        Assert.Equal(ExperimentDecision.CollectMoreData, report.Cohorts[0].Primary[0].Decision);
+    }
+
     private static ExperimentCell Cell(int cohort, string variant, long exposures, long clicked) =>
         new(cohort, variant, new OutcomeCounts(exposures, exposures, clicked, 0, 0, 0, clicked, 0, 0));
 

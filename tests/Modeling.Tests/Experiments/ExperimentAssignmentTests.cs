@@ -39,6 +39,7 @@ public sealed class ExperimentAssignmentTests
             counts[experiment.IndexOf(ExperimentAssignment.Variant(experiment, "user-" + i))]++;
         }
 
+        Assert.Equal(0.3, experiment.Share("policy-a"), 12);
         var srm = SampleRatioMismatch.Test(counts, [5.0, 3.0, 2.0]);
         Assert.True(srm.PValue > 0.001, $"split {string.Join('/', counts)} p={srm.PValue}");
 
