@@ -82,9 +82,9 @@ public static class ExperimentAnalyzer
         // Holm over every (cohort, variant) primary comparison's always-valid p-value: with p-values valid at any
         // stopping time, the step-down's family-wise guarantee holds at any look too.
         var family = new List<(int Stratum, int Comparison)>();
-        foreach (var (s, i) in Enumerate(strata))
+        for (var i = 0; i < strata.Count; i++)
         {
-            for (var c = 0; c < s.Primary.Length; c++)
+            for (var c = 0; c < strata[i].Primary.Length; c++)
             {
                 family.Add((i, c));
             }
@@ -454,14 +454,6 @@ public static class ExperimentAnalyzer
 
     private static double PreviousP(Dictionary<(int?, string, ExperimentMetric), double> index, int? cohort, string variant, ExperimentMetric metric) =>
         index.TryGetValue((cohort, variant, metric), out var p) ? p : 1;
-
-    private static IEnumerable<(Stratum Value, int Index)> Enumerate(List<Stratum> strata)
-    {
-        for (var i = 0; i < strata.Count; i++)
-        {
-            yield return (strata[i], i);
-        }
-    }
 
     private sealed record Stratum(
         int CohortId,
