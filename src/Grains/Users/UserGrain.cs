@@ -309,27 +309,27 @@ public sealed partial class UserGrain(
     {
         var s = state.State;
         var cohort = s.CohortId is { } id ? services.Cohorts.Get(id) : null;
-        var global = services.Cohorts.Get(CohortSnapshotCache.Global);
-        var excluded = ExcludedItems(s.Profile);
-
-        var ranked = PopularityRanker.Rank(
-            ToScored(cohort?.TopItems),
-            ToScored(global?.TopItems),
-            item => excluded.Contains(item) || !services.Catalog.IsAvailable(item) || !CategoryFilter.Passes(services.Catalog.Find(item)?.Categories, request.IncludeCategories, request.ExcludeCategories),
-            request.Count);
-
         var label = s.CohortId is { } cid ? services.Segmentation.LabelOf(cid) ?? cohort?.Label : null;
-        var items = new List<RecommendedItem>(ranked.Count);
-        foreach (var r in ranked)
+        var result = PopularityServing.Recommend(new PopularityRequest
         {
-            var reason = r.FromPrimary ? $"popular in your cohort \"{label}\"" : "popular with all shoppers";
-            items.Add(new RecommendedItem(r.ItemId, Math.Round(r.Score, 6), reason));
+            CohortTop = ToScored(cohort?.TopItems),
+            GlobalTop = ToScored(services.Cohorts.Get(CohortSnapshotCache.Global)?.TopItems),
+            CohortLabel = label,
+            Excluded = ExcludedItems(s.Profile),
+            IsAvailable = services.Catalog.IsAvailable,
+            CategoriesOf = CategoriesOf,
+            IncludeCategories = request.IncludeCategories,
+            ExcludeCategories = request.ExcludeCategories,
+            Count = request.Count,
+        });
+
+        var items = new List<RecommendedItem>(result.Items.Count);
+        foreach (var item in result.Items)
+        {
+            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason));
         }
 
-        var strategy = ranked.Count == 0 ? "empty"
-            : cohort is not null && ranked[0].FromPrimary ? "cohort-popularity"
-            : "global-popularity";
-        return new RecommendationResponse(recommendationId, UserId, s.CohortId, label, strategy, items);
+        return new RecommendationResponse(recommendationId, UserId, s.CohortId, label, result.Strategy, items);
     }
 
     private IReadOnlyList<string>? CategoriesOf(string itemId) => services.Catalog.Find(itemId)?.Categories;

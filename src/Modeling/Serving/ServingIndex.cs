@@ -172,6 +172,9 @@ internal sealed class ServingIndex
 
     public ReadOnlySpan<float> CohortPopularityOf(int group) => (uint)group < (uint)CohortPopularity.Length ? CohortPopularity[group] : [];
 
+    /// <summary>The item's first category, or null when it has none.</summary>
+    public string? CategoryOf(int item) => ItemCategory[item] is var c && c >= 0 ? CategoryNames[c] : null;
+
     /// <summary>
     /// Cosine of two items' factor vectors. Called hundreds of times per request (diversity, reasons), on vectors of a
     /// few dozen floats: one 8-wide pass inline, where a general dot product spends more on set-up than on the sum.

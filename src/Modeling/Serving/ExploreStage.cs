@@ -1,0 +1,81 @@
+using System.Buffers;
+using Cohortly.Modeling.Exploration;
+using Cohortly.Modeling.Training;
+
+namespace Cohortly.Modeling.Serving;
+
+/// <summary>
+/// Exploration: the first count items of the diversified order, with the cohort's policy (ε-greedy, UCB1, Thompson
+/// sampling) filling its slots — the last positions — from the cohort's bandit evidence, reproducibly for the
+/// request's seed. <c>explore=false</c> or a policy without slots keeps the order as it is.
+/// </summary>
+internal static class ExploreStage
+{
+    public static (ServingCandidate Candidate, bool Explored)[] Pick(ServingRequest request, List<ServingCandidate> ordered, int count, ServingPolicy policy)
+    {
+        var picks = new (ServingCandidate Candidate, bool Explored)[Math.Min(count, ordered.Count)];
+        var explorer = request.Explore ? ExplorerOf(policy, picks.Length) : null;
+        if (explorer is null)
+        {
+            for (var p = 0; p < picks.Length; p++)
+            {
+                picks[p] = (ordered[p], false);
+            }
+
+            return picks;
+        }
+
+        // A pooled buffer: the arms are read during Rerank only (the result names arms by index and id).
+        var armBuffer = ArrayPool<ArmCandidate>.Shared.Rent(ordered.Count);
+        try
+        {
+            var armCount = ordered.Count;
+            for (var p = 0; p < armCount; p++)
+            {
+                var c = ordered[p];
+                var evidence = request.Arms?.Invoke(c.Id);
+                armBuffer[p] = evidence is { } a
+                    ? new ArmCandidate(c.Id, armCount - p, a.Impressions, a.Rewards, a.FirstSeen)
+                    : new ArmCandidate(c.Id, armCount - p, 0, 0, c.Item < 0 ? request.Now : DateTimeOffset.MinValue);
+            }
+
+            var arms = new ArraySegment<ArmCandidate>(armBuffer, 0, armCount);
+            var ranking = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed)).Ranking;
+            for (var p = 0; p < picks.Length; p++)
+            {
+                picks[p] = (ordered[ranking[p].CandidateIndex], ranking[p].Explored);
+            }
+        }
+        finally
+        {
+            ArrayPool<ArmCandidate>.Shared.Return(armBuffer, clearArray: true);
+        }
+
+        return picks;
+    }
+
+    private static IExplorationPolicy? ExplorerOf(ServingPolicy policy, int length)
+    {
+        if (policy.ExplorationSlots <= 0 || length == 0)
+        {
+            return null;
+        }
+
+        // The slots are the last positions of the list, so the top of the list stays the ranker's.
+        var slots = Math.Min(policy.ExplorationSlots, length);
+        var positions = new int[slots];
+        for (var p = 0; p < slots; p++)
+        {
+            positions[p] = length - slots + p;
+        }
+
+        var options = new ExplorationOptions { SlotPositions = positions, MaxExploredPositions = slots };
+        return policy.Exploration.ToLowerInvariant() switch
+        {
+            "epsilon-greedy" => new EpsilonGreedyPolicy(Math.Clamp(policy.Epsilon, 0, 1), options),
+            "ucb" or "ucb1" => new Ucb1Policy(1, options),
+            "thompson" => new ThompsonSamplingPolicy(1, 1, options),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,22 @@
+namespace Cohortly.Modeling.Serving;
+
+/// <summary>
+/// One item on its way through the serving stages after the filter stage picked it; <see cref="Item"/> is −1 for an
+/// item the bundle does not know (a new item injected from live trending lists).
+/// </summary>
+internal sealed class ServingCandidate(int item, string id, double relevance, int order)
+{
+    public int Item { get; } = item;
+
+    public string Id { get; } = id;
+
+    /// <summary>The ranker's score (before context).</summary>
+    public double Relevance { get; } = relevance;
+
+    public double Score { get; set; } = relevance;
+
+    /// <summary>Position by relevance (ties in the re-ranks keep it).</summary>
+    public int Order { get; } = order;
+
+    public string? Category { get; init; }
+}
