@@ -177,7 +177,7 @@ public static class RecommendationPipeline
             });
 
             // 6. Diversity, 7. exploration.
-            var policy = bundle.PolicyOf(request.CohortId);
+            var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
             var ordered = Diversify(index, pool, policy.DiversityLambda);
             var picks = new (Candidate Candidate, bool Explored)[Math.Min(count, ordered.Count)];
             var explorer = request.Explore ? ExplorerOf(policy, picks.Length) : null;
@@ -575,27 +575,9 @@ public static class RecommendationPipeline
 
     private static IExplorationPolicy? ExplorerOf(ServingPolicy policy, int length)
     {
-        if (policy.ExplorationSlots <= 0 || length == 0)
-        {
-            return null;
-        }
-
-        // The slots are the last positions of the list, so the top of the list stays the ranker's.
-        var slots = Math.Min(policy.ExplorationSlots, length);
-        var positions = new int[slots];
-        for (var p = 0; p < slots; p++)
-        {
-            positions[p] = length - slots + p;
-        }
-
-        var options = new ExplorationOptions { SlotPositions = positions, MaxExploredPositions = slots };
-        return policy.Exploration.ToLowerInvariant() switch
-        {
-            "epsilon-greedy" => new EpsilonGreedyPolicy(Math.Clamp(policy.Epsilon, 0, 1), options),
-            "ucb" or "ucb1" => new Ucb1Policy(1, options),
-            "thompson" => new ThompsonSamplingPolicy(1, 1, options),
-            _ => null,
-        };
+        // The policy is typed and validated where it is set (training options, the cohort's override), so it builds
+        // its own explorer: no name to look up here, and no name that silently means "no exploration".
+        return policy.CreateExplorer(length);
     }
 
     private static List<string>? AddInterest(List<string>? interests, IReadOnlyList<string>? categories)
