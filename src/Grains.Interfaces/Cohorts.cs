@@ -21,6 +21,14 @@ public sealed record CohortSnapshot(
 {
     /// <summary>Bandit evidence of the cohort's most shown items (exploration policy input).</summary>
     [Id(9)] public IReadOnlyList<ArmStats> Arms { get; init; } = [];
+
+    /// <summary>
+    /// The cohort's serving policy in effect (training's proposal or an operator's override); null serves the active
+    /// model's default. Silo caches hand it to the serving pipeline.
+    /// </summary>
+    [Id(10)] public Cohortly.Modeling.Training.ServingPolicy? Policy { get; init; }
+
+    [Id(11)] public PolicySource PolicySource { get; init; }
 }
 
 /// <summary>How often an item was recommended to a cohort's members and the reward (clicks, purchases) that followed.</summary>

@@ -46,9 +46,24 @@ public interface ICohortGrain : IGrainWithIntegerKey
     [Alias("Define")]
     Task Define(string label, IReadOnlyList<FeatureValue> centroid, long segmentationVersion);
 
-    /// <summary>Records the model version serving this cohort and whether it uses its adapted (cohort) model.</summary>
-    [Alias("SetModel")]
-    Task SetModel(long modelVersion, bool adapted);
+    /// <summary>
+    /// Records the model version serving this cohort, whether it uses its adapted (cohort) model, and the serving
+    /// policy that version's training proposes (null: the version proposes none, so the model's default serves). An
+    /// operator's override stays in effect.
+    /// </summary>
+    [Alias("AdoptModel")]
+    Task AdoptModel(long modelVersion, bool adapted, Cohortly.Modeling.Training.ServingPolicy? proposedPolicy);
+
+    [Alias("GetPolicy"), ReadOnly]
+    Task<CohortPolicy> GetPolicy();
+
+    /// <summary>Puts an operator's policy in effect until <see cref="ClearPolicyOverride"/>; an invalid one: <see cref="InvalidPolicyException"/>.</summary>
+    [Alias("OverridePolicy")]
+    Task<CohortPolicy> OverridePolicy(Cohortly.Modeling.Training.ServingPolicy policy);
+
+    /// <summary>Returns the cohort to training's proposal.</summary>
+    [Alias("ClearPolicyOverride")]
+    Task<CohortPolicy> ClearPolicyOverride();
 }
 
 [Alias("cohortly.ISegmentationGrain")]

@@ -11,7 +11,11 @@ public sealed record CohortModelInfo(
     [property: Id(3)] int HoldoutUsers,
     [property: Id(4)] bool Adapted,
     [property: Id(5)] double GlobalNdcg,
-    [property: Id(6)] double AdaptedNdcg);
+    [property: Id(6)] double AdaptedNdcg)
+{
+    /// <summary>The serving policy training proposes for the cohort (null in versions registered before policies were typed).</summary>
+    [Id(7)] public Cohortly.Modeling.Training.ServingPolicy? Policy { get; init; }
+}
 
 /// <summary>One trained model version as the registry keeps it.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.ModelVersionInfo")]

@@ -226,7 +226,7 @@ public sealed partial class TrainingGrain(
         var cohorts = new List<CohortModelInfo>(bundle.Cohorts.Count);
         foreach (var c in bundle.Cohorts)
         {
-            cohorts.Add(new CohortModelInfo(c.CohortId, c.Label, c.TrainingUsers, c.HoldoutUsers, c.Adapted, c.GlobalNdcg, c.AdaptedNdcg));
+            cohorts.Add(new CohortModelInfo(c.CohortId, c.Label, c.TrainingUsers, c.HoldoutUsers, c.Adapted, c.GlobalNdcg, c.AdaptedNdcg) { Policy = bundle.PolicyOf(c.CohortId) });
         }
 
         var summary = bundle.Summary;

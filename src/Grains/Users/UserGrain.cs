@@ -274,6 +274,7 @@ public sealed partial class UserGrain(
             CohortTrending = services.Cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
             GlobalTrending = services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
+            Policy = services.Cohorts.PolicyOf(cohortId ?? CohortSnapshotCache.Global),
         });
 
         var items = new List<RecommendedItem>(result.Items.Count);

@@ -109,7 +109,7 @@ public static class TrainingPipeline
         var context = FitContext(log);
         var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
         var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
-        var defaultPolicy = options.DefaultServingPolicy();
+        var defaultPolicy = options.DefaultPolicy;
         foreach (var id in segmentation.CohortIds)
         {
             policies[id] = defaultPolicy;

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Training;
@@ -134,11 +135,11 @@ public sealed class TrainingPipelineTests
     [Fact]
     public void Every_cohort_gets_the_policy_the_options_ask_for()
     {
-        var options = new TrainingOptions { DefaultExploration = "thompson", DefaultEpsilon = 0.2, DefaultDiversityLambda = 0.7, DefaultExplorationSlots = 2 };
+        var expected = new ServingPolicy(new ThompsonExploration(2, 3), 0.7, 2);
+        var options = new TrainingOptions { DefaultPolicy = expected };
 
         var bundle = TrainingPipeline.Run(Small().Input, options);
 
-        var expected = new ServingPolicy("thompson", 0.2, 0.7, 2);
         Assert.Equal(expected, bundle.DefaultPolicy);
         Assert.Equal(bundle.GroupCohortIds.Order(), bundle.Policies.Keys.Order());
         Assert.All(bundle.Policies.Values, p => Assert.Equal(expected, p));
@@ -234,9 +235,9 @@ public sealed class TrainingPipelineTests
     [Fact]
     public void Invalid_options_fail_before_any_work()
     {
-        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(Small().Input, new TrainingOptions { DefaultExploration = "greedy" }));
+        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(Small().Input, new TrainingOptions { DefaultPolicy = new ServingPolicy(new EpsilonGreedyExploration(1.5), 0.9, 1) }));
 
-        Assert.Contains("DefaultExploration", e.Message);
+        Assert.Contains("DefaultPolicy.exploration.epsilon", e.Message);
         Assert.Throws<ArgumentException>(() => new TrainingOptions { HoldoutFraction = 0.9 }.Validate());
     }
 
