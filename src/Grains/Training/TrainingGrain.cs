@@ -37,6 +37,7 @@ public sealed partial class TrainingGrain(
 {
     private const string ReminderName = "train";
     private const string SegmentationReminder = "resegment";
+    private const string ScheduleTrigger = "schedule";
     private const double ReadShare = 0.05;
     private const double PipelineShare = 0.85;
 
@@ -92,12 +93,12 @@ public sealed partial class TrainingGrain(
     {
         if (reminderName == ReminderName)
         {
-            StartRun("schedule");
+            StartRun(ScheduleTrigger);
         }
         else if (reminderName == SegmentationReminder)
         {
             // Not awaited (a reminder tick must not hold the grain); the run logs its own outcome.
-            _ = Resegment("schedule").ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _ = Resegment(ScheduleTrigger).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         return Task.CompletedTask;
@@ -155,9 +156,11 @@ public sealed partial class TrainingGrain(
             var segmentation = GrainFactory.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
             var sample = await segmentation.GetSample();
             var settings = options.Value.Segmentation;
-            if (sample.Rows.Count < 2)
+            // On demand two users suffice; the schedule waits for K (as many users as the cohorts it is asked for).
+            var needed = trigger == ScheduleTrigger ? Math.Max(2, settings.K) : 2;
+            if (sample.Rows.Count < needed)
             {
-                throw new InsufficientDataException($"{sample.Rows.Count} active users are sampled; at least 2 are needed to segment.");
+                throw new InsufficientDataException($"{sample.Rows.Count} active users are sampled; at least {needed} are needed to segment.");
             }
 
             // Fewer sampled (or distinct) users than K is not a failure: the builder fits as many cohorts as there are
@@ -179,6 +182,12 @@ public sealed partial class TrainingGrain(
 
             LogResegmented(logger, runId, trigger, info.Version, stopwatch.Elapsed.TotalSeconds);
             return info;
+        }
+        catch (InsufficientDataException ex)
+        {
+            // Expected while a cluster is young; not worth a warning every interval.
+            LogResegmentSkipped(logger, runId, trigger, ex.Message);
+            throw;
         }
         catch (Exception ex)
         {
@@ -381,6 +390,9 @@ public sealed partial class TrainingGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation-only run {RunId} ({Trigger}) published segmentation version {Version} in {Seconds:F1} s")]
     private static partial void LogResegmented(ILogger logger, string runId, string trigger, long version, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation-only run {RunId} ({Trigger}) published nothing: {Reason}")]
+    private static partial void LogResegmentSkipped(ILogger logger, string runId, string trigger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Segmentation-only run {RunId} ({Trigger}) failed; the current segmentation is unchanged")]
     private static partial void LogResegmentFailed(ILogger logger, string runId, string trigger, Exception exception);
