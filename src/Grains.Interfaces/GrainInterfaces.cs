@@ -66,6 +66,10 @@ public interface ICohortGrain : IGrainWithIntegerKey
     Task<CohortPolicy> ClearPolicyOverride();
 }
 
+/// <summary>
+/// Keeps the segmentation versions and the silos' feature samples. It builds no version itself: every version comes
+/// from the training grain's one queue of runs (full training or segmentation-only).
+/// </summary>
 [Alias("cohortly.ISegmentationGrain")]
 public interface ISegmentationGrain : IGrainWithStringKey
 {
@@ -80,14 +84,25 @@ public interface ISegmentationGrain : IGrainWithStringKey
     [Alias("GetHistory"), ReadOnly]
     Task<IReadOnlyList<SegmentationVersionInfo>> GetHistory();
 
-    /// <summary>Clusters the current sample now and publishes a new version.</summary>
-    [Alias("Recompute")]
+    /// <summary>A kept version by number, or null when it is not (or no longer) kept.</summary>
+    [Alias("Find"), ReadOnly]
+    Task<SegmentationVersionInfo?> Find(long version);
+
+    /// <summary>
+    /// Asks the training grain for a segmentation-only run and returns the version it published; a run already
+    /// queued is shared, and one requested during a training run waits for it. Interleaves: it only waits.
+    /// </summary>
+    [Alias("Recompute"), AlwaysInterleave, ResponseTimeout("00:30:00")]
     Task<SegmentationVersionInfo> Recompute();
 
     [Alias("SubmitSample")]
     Task SubmitSample(FeatureSample sample);
 
-    /// <summary>Makes a version built elsewhere (training) current if it is newer; returns the current version.</summary>
+    /// <summary>The merged sample a segmentation-only run clusters.</summary>
+    [Alias("GetSample")]
+    Task<SegmentationSample> GetSample();
+
+    /// <summary>Keeps a version the training grain built if it is newer than the current one; returns the current version.</summary>
     [Alias("Publish")]
     Task<long> Publish(SegmentationVersionInfo info);
 }

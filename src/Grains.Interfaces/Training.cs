@@ -133,4 +133,12 @@ public interface ITrainingGrain : IGrainWithStringKey
 
     [Alias("GetStatus"), ReadOnly]
     Task<TrainingStatus> GetStatus();
+
+    /// <summary>
+    /// Runs (or shares the queued) segmentation-only run of the silos' samples, after any run in progress, and
+    /// returns the version it published. Interleaves: it only enqueues and waits.
+    /// </summary>
+    /// <exception cref="InsufficientDataException">Fewer than two users are sampled.</exception>
+    [Alias("Resegment"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task<SegmentationVersionInfo> Resegment(string trigger);
 }

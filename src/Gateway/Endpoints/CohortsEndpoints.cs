@@ -13,7 +13,8 @@ public sealed record CohortView(int Id, string Label, long Size, int SampledUser
 
 public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
 
-public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions);
+/// <summary>One segmentation version; <c>Producer</c> is "training" (ModelVersion = the model trained on it) or "segmentation-only".</summary>
+public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion);
 
 public sealed record CohortSummary(int Id, string Label);
 
@@ -225,5 +226,12 @@ public static class CohortsEndpoints
     }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
-        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions);
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion);
+
+    private static string Producer(SegmentationProducer producer) => producer switch
+    {
+        SegmentationProducer.Training => "training",
+        SegmentationProducer.SegmentationOnly => "segmentation-only",
+        _ => "unknown",
+    };
 }

@@ -154,6 +154,13 @@ public sealed class SegmentationSettings
     public TimeSpan SamplePush { get; set; } = TimeSpan.FromSeconds(15);
 
     public int Seed { get; set; } = 17;
+
+    /// <summary>
+    /// How far (standardized units) a new centroid may be from the one whose cohort id it keeps; farther, it gets a
+    /// fresh id (served by the global weights until the next training). See docs/architecture.md, Segmentation.
+    /// </summary>
+    [Range(0.1, 100.0)]
+    public double MaxMatchDistance { get; set; } = Cohortly.Modeling.Segmentation.SegmentationOptions.DefaultMaxMatchDistance;
 }
 
 /// <summary>Redis Streams event log (cluster mode).</summary>

@@ -60,7 +60,7 @@ public static class TrainingRegistration
         {
             var segmentation = new SegmentationSettings();
             configuration.GetSection(CohortlyOptions.Section + ":Segmentation").Bind(segmentation);
-            bound = bound with { Segmentation = new SegmentationOptions { K = segmentation.K, Seed = segmentation.Seed } };
+            bound = bound with { Segmentation = new SegmentationOptions { K = segmentation.K, Seed = segmentation.Seed, MaxMatchDistance = segmentation.MaxMatchDistance } };
         }
 
         try

@@ -60,6 +60,13 @@ public sealed class ModelBundle
 
     public required SegmentationModel Segmentation { get; init; }
 
+    /// <summary>
+    /// What the run publishes about <see cref="Segmentation"/> (transitions against the previous version, sampled users
+    /// per cohort, match distances). Published once by the training grain; not part of the stored artifact, so null on a
+    /// loaded bundle.
+    /// </summary>
+    public SegmentationVersion? SegmentationVersion { get; init; }
+
     /// <summary>Item index → external id (the index space of every model below).</summary>
     public required IReadOnlyList<string> ItemIds { get; init; }
 

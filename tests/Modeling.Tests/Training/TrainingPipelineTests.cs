@@ -1,6 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Exploration;
+using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Training;
@@ -130,6 +131,16 @@ public sealed class TrainingPipelineTests
         Assert.Equal(2, second.Version);
         Assert.Equal(first.UserCohortIds.Select(id => id + 100), second.UserCohortIds);
         Assert.Equal(second.Segmentation.CohortIds, second.GroupCohortIds);
+
+        // Training publishes through the same version builder: a transition table over every trained user.
+        var published = second.SegmentationVersion!;
+        Assert.Equal(SegmentationRunKind.Training, published.Kind);
+        Assert.Equal(2, published.ModelVersion);
+        Assert.Equal(1, published.PreviousVersion);
+        Assert.Equal(second.UserIds.Count, published.Transitions.Sum(t => t.Users));
+        Assert.Equal(second.UserIds.Count, published.Transitions.Where(t => t.From == t.To).Sum(t => t.Users));
+        Assert.Equal(second.UserIds.Count, published.SampleCounts.Sum());
+        Assert.Empty(first.SegmentationVersion!.Transitions);
     }
 
     [Fact]
