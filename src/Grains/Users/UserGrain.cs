@@ -79,7 +79,7 @@ public sealed partial class UserGrain(
             return Task.CompletedTask;
         }
 
-        if (logged.MissedSince(LastApplied) is { } missedUpTo)
+        if (logged.MissedSince(AppliedInLog) is { } missedUpTo)
         {
             return CatchUpThenApply(item, logged, missedUpTo);
         }
@@ -100,7 +100,7 @@ public sealed partial class UserGrain(
             return;
         }
 
-        if (await checkpoint.HeadAsync(StreamId) is { } head && head > LastApplied.EntryId)
+        if (await checkpoint.HeadAsync(StreamId) is { } head && head > AppliedInLog.EntryId)
         {
             await CatchUp(head, stopBefore: null);
         }
@@ -127,7 +127,7 @@ public sealed partial class UserGrain(
     /// </summary>
     private async Task CatchUp(RedisEntryId newest, RedisStreamPosition? stopBefore)
     {
-        var gap = await services.Checkpoint!.ReadMissingAsync(StreamId, newest, LastApplied.EntryId);
+        var gap = await services.Checkpoint!.ReadMissingAsync(StreamId, newest, AppliedInLog.EntryId);
         var applied = 0;
         foreach (var entry in gap.Entries)
         {
@@ -152,7 +152,7 @@ public sealed partial class UserGrain(
     }
 
     /// <summary>The last applied position as the Redis log names it (0-0#0 before the first).</summary>
-    private RedisStreamPosition LastApplied => state.State.LastApplied is { } p ? new RedisStreamPosition(new RedisEntryId(p.Entry, p.Sequence), p.Index) : default;
+    private RedisStreamPosition AppliedInLog => state.State.LastApplied is { } p ? new RedisStreamPosition(new RedisEntryId(p.Entry, p.Sequence), p.Index) : default;
 
     private static LogPosition ToLog(RedisStreamPosition p) => new(p.EntryId.Milliseconds, p.EntryId.Sequence, p.EventIndex);
 
