@@ -80,11 +80,12 @@ public sealed class ServedRecommendation
         }
     }
 
-    /// <summary>The slot that holds <paramref name="itemId"/>, or -1.</summary>
+    /// <summary>The slot that holds <paramref name="itemId"/>, or -1 (a stored entry whose arrays disagree in length is read up to the shorter).</summary>
     public int SlotOf(string itemId)
     {
         var items = Items;
-        for (var i = 0; i < items.Length; i++)
+        var count = Count;
+        for (var i = 0; i < count; i++)
         {
             if (string.Equals(items[i], itemId, StringComparison.Ordinal))
             {

@@ -218,6 +218,17 @@ public sealed class UserStateAttributionTests
     }
 
     [Fact]
+    public void A_stored_entry_with_fewer_slot_flags_than_items_attributes_only_the_slots_it_has()
+    {
+        const string Stored = """{"Recommendations":[{"Id":"0190f3a2-c1d2-4b7e-8a9b-0c1d2e3f4a5b","At":1772366400000,"Cohort":3,"Model":7,"Items":["a","b"],"Slots":"AA=="}]}""";
+        var state = JsonSerializer.Deserialize<UserState>(Stored)!;
+
+        Assert.Equal(AttributionResult.Unmatched, Event(state, "b", InteractionType.Click, T0.AddMinutes(1)).Result);
+        Assert.Equal(AttributionResult.Attributed, Event(state, "a", InteractionType.Click, T0.AddMinutes(1)).Result);
+        Assert.Equal(new OutcomeCounts { Clicks = 1, ClickedExposures = 1 }, _outcomes.Total(CohortKey));
+    }
+
+    [Fact]
     public void A_state_stored_with_the_redis_position_shape_keeps_its_dedupe_point()
     {
         const string Stored = """{"Profile":{},"LastApplied":{"EntryId":{"Milliseconds":1700000000123,"Sequence":4,"Timestamp":"2023-11-14T22:13:20.123+00:00"},"EventIndex":2},"CohortId":2,"SegmentationVersion":5,"Transitions":[{"From":null,"To":2,"At":"2026-03-01T12:00:00+00:00","SegmentationVersion":5}],"RecentRecommendationIds":["0190f3a2c1d24b7e8a9b0c1d2e3f4a5b"]}""";
