@@ -104,6 +104,13 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadEvent("click value above max", "value", e => { e["type"] = "click"; e["value"] = 2e9; }),
             BadEvent("add to cart value 1e308", "value", e => { e["type"] = "add_to_cart"; e["value"] = 1e308; }),
             BadEvent("dismiss value negative huge", "value", e => { e["type"] = "dismiss"; e["value"] = -1e308; }),
+            BadEvent("recommendation id too short", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2"; }),
+            BadEvent("recommendation id with dashes", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2-c1d2-4b7e-8a9b-0c1d2e3f4a5b"; }),
+            BadEvent("recommendation id not hex", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "zz90f3a2c1d24b7e8a9b0c1d2e3f4a5b"; }),
+            BadEvent("recommendation id blank", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = ""; }),
+            BadEvent("position negative", "position", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2c1d24b7e8a9b0c1d2e3f4a5b"; e["position"] = -1; }),
+            BadEvent("position 200", "position", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2c1d24b7e8a9b0c1d2e3f4a5b"; e["position"] = 200; }),
+            BadEvent("position without recommendation id", "position", e => { e["type"] = "click"; e["position"] = 0; }),
 
             // --- events: batch shape ---
             RawEvents("only a null event", """{"events":[null]}""", "events[0]"),

@@ -76,6 +76,7 @@ public static class CohortlySiloExtensions
         services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<Users.UserGrainServices>();
+        services.TryAddSingleton<Cohortly.Modeling.Outcomes.IOutcomeRecorder, Users.DiscardOutcomeRecorder>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
