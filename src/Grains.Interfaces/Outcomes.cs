@@ -1,6 +1,5 @@
-using Orleans.Concurrency;
-
 using Cohortly.Modeling.Outcomes;
+using Orleans.Concurrency;
 
 namespace Cohortly.Contracts;
 
