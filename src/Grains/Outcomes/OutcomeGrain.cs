@@ -50,6 +50,13 @@ public sealed class OutcomeGrain(
     {
         ArgumentNullException.ThrowIfNull(batch);
         var s = state.State;
+        if (!s.Indexed)
+        {
+            // Before applying: if this fails, nothing is applied and the silo resends the batch.
+            await GrainFactory.GetGrain<IOutcomeIndexGrain>(IOutcomeIndexGrain.Key).Register((int)this.GetPrimaryKeyLong());
+            s.Indexed = true;
+        }
+
         var now = time.GetUtcNow();
         if (s.Senders.TryGetValue(batch.Sender, out var mark) && batch.Sequence <= mark.Sequence)
         {
@@ -65,11 +72,6 @@ public sealed class OutcomeGrain(
         s.Senders[batch.Sender] = new SenderMark(batch.Sequence, now);
         PruneOncePerMinute(now);
         _dirty = true;
-        if (!s.Indexed)
-        {
-            await GrainFactory.GetGrain<IOutcomeIndexGrain>(IOutcomeIndexGrain.Key).Register((int)this.GetPrimaryKeyLong());
-            s.Indexed = true;
-        }
     }
 
     public Task<IReadOnlyList<OutcomeRow>> GetRows(OutcomeGranularity granularity, DateTimeOffset from, DateTimeOffset to)
