@@ -76,11 +76,13 @@ public static class CohortlySiloExtensions
         services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<Users.UserGrainServices>();
-        services.TryAddSingleton<Cohortly.Modeling.Outcomes.IOutcomeRecorder, Users.DiscardOutcomeRecorder>();
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
         services.AddSingleton<ActivityAggregator>();
+        // Outcomes are summed per silo and flushed with the activity deltas (SiloBackgroundWork.FlushAsync).
+        services.AddSingleton<OutcomeAggregator>();
+        services.AddSingleton<Modeling.Outcomes.IOutcomeRecorder>(sp => sp.GetRequiredService<OutcomeAggregator>());
         Training.TrainingRegistration.AddTrainingServices(services, configuration, profile);
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
