@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Events;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Bench;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 
 namespace Cohortly.Bench;
 
@@ -18,7 +18,9 @@ namespace Cohortly.Bench;
 ///              sends GET /v1/items/{id}/similar (a stateless worker on the model cache: no per-user activation);
 ///              --target floor sends GET /healthz (the same gateway without any grain call). A comma-separated list runs
 ///              every target at every rate and prints p99 and server CPU per request as ratios to the floor
-///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
+///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process), read
+///              after a full collection the bench starts in the server over its diagnostics port (ServerGc): the
+///              one Cohortly.Gateway process on this machine, or --server-pid N
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
 /// starts once recommendations report the trained model version.
@@ -76,7 +78,9 @@ internal static class LoadCommand
         // recommendation phase needs the populated users. Ingest runs last: it leaves a backlog.
         if (mode is "memory" or "recommend" or "all")
         {
-            await Memory(http, adminKey, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
+            // The memory figures are taken after a full collection in the server, asked for over its diagnostics port.
+            var server = cluster is not null ? new ServerGc(cluster.Gateway.Id) : ServerGc.Find(a);
+            await Memory(http, adminKey, server, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
         }
 
         if (a.Has("train") && !await Train(http, adminKey, world, TimeSpan.FromSeconds(a.GetInt("train-timeout-seconds", 1800))))
@@ -483,7 +487,7 @@ internal static class LoadCommand
         }
 
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
-        var serverBefore = await Stats(http, adminKey, collect: false);
+        var serverBefore = await Stats(http, adminKey);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         // The client's own collections stall its receive loops, and its latencies include them.
         var clientPauseBefore = GC.GetTotalPauseDuration();
@@ -538,7 +542,7 @@ internal static class LoadCommand
         }
 
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
-        var serverAfter = await Stats(http, adminKey, collect: false);
+        var serverAfter = await Stats(http, adminKey);
         var serverCpu = Delta(serverBefore, serverAfter, "gatewayProcessCpuSeconds");
         var pause = Delta(serverBefore, serverAfter, "gatewayProcessGcPauseSeconds");
         var collections = new int[3];
@@ -565,9 +569,9 @@ internal static class LoadCommand
     private static double Delta(JsonNode before, JsonNode after, string name) =>
         after[name]!.GetValue<double>() - before[name]!.GetValue<double>();
 
-    private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
+    private static async Task Memory(HttpClient http, string adminKey, ServerGc server, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
     {
-        var before = await Stats(http, adminKey);
+        var before = await CollectedStats(http, adminKey, server);
         var userActivationsBefore = UserActivations(before);
         Console.WriteLine($"memory: before: {userActivationsBefore} user grains, managed heap {before["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
         // Each user gets one short session: a realistic resident profile, not an empty grain.
@@ -613,7 +617,7 @@ internal static class LoadCommand
                 while (true)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(10), progressStop.Token);
-                    var resident = UserActivations(await Stats(http, adminKey, collect: false)) - userActivationsBefore;
+                    var resident = UserActivations(await Stats(http, adminKey)) - userActivationsBefore;
                     var at = populate.Elapsed;
                     Console.WriteLine($"memory: {at.TotalSeconds,6:F0} s: {resident} users resident, {(resident - last) / (at - lastAt).TotalSeconds:F0} new users/s in the last interval");
                     (last, lastAt) = (resident, at);
@@ -630,7 +634,7 @@ internal static class LoadCommand
         do
         {
             await Task.Delay(250);
-            after = await Stats(http, adminKey, collect: false);
+            after = await Stats(http, adminKey);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
         await progressStop.CancelAsync();
@@ -639,7 +643,7 @@ internal static class LoadCommand
 
         // Let write-behind timers run once, then measure with a full collection.
         await Task.Delay(TimeSpan.FromSeconds(6));
-        after = await Stats(http, adminKey);
+        after = await CollectedStats(http, adminKey, server);
         var grains = UserActivations(after) - userActivationsBefore;
         var bytes = after["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
         Console.WriteLine($"memory: after: {UserActivations(after)} user grains (+{grains}), managed heap {after["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB, working set {after["gatewayProcessWorkingSetBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
@@ -649,14 +653,13 @@ internal static class LoadCommand
             // Delivered events leave the stream cache and idle stream cursors are dropped after
             // their windows (30 s / 2 min); the grains stay resident (collection age 15 min).
             await Task.Delay(idle);
-            var rested = await Stats(http, adminKey);
+            var rested = await CollectedStats(http, adminKey, server);
             var restedGrains = UserActivations(rested) - userActivationsBefore;
             var restedBytes = rested["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
             Console.WriteLine($"memory: after {idle.TotalSeconds:F0} s idle: {UserActivations(rested)} user grains, managed heap {rested["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB = {restedBytes / (double)Math.Max(1, restedGrains):F0} managed bytes per resident user grain");
         }
     }
 
-    /// <summary>Cluster stats; <paramref name="collect"/> forces a full GC first (only for the measurements themselves).</summary>
     private static async Task PostWithRetry(HttpClient http, byte[] body)
     {
         for (var attempt = 0; ; attempt++)
@@ -678,9 +681,16 @@ internal static class LoadCommand
     private static TimeSpan RetryDelay(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromMilliseconds(Math.Min(delta.TotalMilliseconds, 1000) / 4) : TimeSpan.FromMilliseconds(250);
 
-    private static async Task<JsonNode> Stats(HttpClient http, string adminKey, bool collect = true)
+    /// <summary>Cluster stats after a full collection in the server process (only for the memory measurements themselves).</summary>
+    private static async Task<JsonNode> CollectedStats(HttpClient http, string adminKey, ServerGc server)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, collect ? "/v1/admin/stats?gc=true" : "/v1/admin/stats");
+        await server.CollectAsync(async () => (await Stats(http, adminKey))["gatewayProcessGcCollections"]![2]!.GetValue<int>(), TimeSpan.FromSeconds(60));
+        return await Stats(http, adminKey);
+    }
+
+    private static async Task<JsonNode> Stats(HttpClient http, string adminKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/stats");
         AsAdmin(request, adminKey);
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();

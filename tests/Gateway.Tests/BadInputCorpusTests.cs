@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 
 namespace Cohortly.Gateway.Tests;
 
@@ -273,7 +273,6 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadQuery("activate unknown version", "/v1/models/424242/activate", "version", admin: true, method: HttpMethod.Post, status: 404),
             BadQuery("cohort id negative", "/v1/cohorts/-1", "cohortId", admin: true),
             BadQuery("cohort id beyond int", "/v1/cohorts/99999999999", "cohortId", admin: true),
-            BadQuery("stats gc not a flag", "/v1/admin/stats?gc=maybe", "gc", admin: true),
             new("admin: re-cluster with a junk body", HttpMethod.Post, "/v1/admin/segmentation", "{\"k\":1e308}", true, null, "users"),
         };
         return cases;
