@@ -67,7 +67,15 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var runId = (await Json(started))["runId"]!.GetValue<string>();
         using var api = new CohortlyApiClient(Http, ClusterSettings.AdminKey);
-        var status = (await api.WaitForTrainingAsync(s => s["runId"]?.GetValue<string>() == runId, TimeSpan.FromSeconds(120), progress: null, CancellationToken.None)).Status;
+        JsonNode status;
+        try
+        {
+            status = (await api.WaitForTrainingAsync(s => s["runId"]?.GetValue<string>() == runId, TimeSpan.FromSeconds(120), progress: null, CancellationToken.None)).Status;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Diagnostics()}", e);
+        }
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         var version = status["lastVersion"]!.GetValue<long>();
         Assert.True(version > 0);
