@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
 
@@ -10,8 +11,6 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
 {
     private static object Ev(string id, string user, string item, string type = "view", double? value = null, DateTimeOffset? timestamp = null) =>
         new { eventId = id, userId = user, itemId = item, type, value, timestamp, context = new { device = "mobile" } };
-
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
     private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
     {

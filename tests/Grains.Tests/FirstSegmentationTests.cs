@@ -1,6 +1,6 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
-using Cohortly.Modeling.Synthetic;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 

@@ -1,6 +1,6 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Services;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Grains.Tests;
 

@@ -1,9 +1,9 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Serving;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Serving;

@@ -8,7 +8,7 @@ namespace Cohortly.Modeling.Tests.Training;
 
 public sealed class TrainingPipelineTests
 {
-    private static readonly Func<Synthetic.SyntheticUser, IReadOnlyDictionary<string, string>?> Attributes =
+    private static readonly Func<Cohortly.Demo.Synthetic.SyntheticUser, IReadOnlyDictionary<string, string>?> Attributes =
         u => new Dictionary<string, string> { ["segment"] = u.Type.ToString(), ["country"] = u.Id.EndsWith('1') ? "DE" : "FR" };
 
     private static TrainingWorld Small(int seed = 5) => TrainingWorld.Create(users: 200, items: 300, days: 14, seed: seed, attributes: Attributes);
