@@ -32,6 +32,8 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseAuthentication();
+app.UseMiddleware<AuditTrail>();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
@@ -43,6 +45,7 @@ app.MapCohorts();
 app.MapStats();
 app.MapTraining();
 app.MapModels();
+app.MapAccess();
 
 app.Run();
 

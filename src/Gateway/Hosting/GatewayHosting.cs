@@ -41,41 +41,52 @@ public static class GatewayHosting
     }
 
     /// <summary>
-    /// Keys come from configuration. In embedded mode without keys, fresh ones are generated and
-    /// printed once so the one-command start works; a cluster of silo processes refuses to start without them.
+    /// Keys come from configuration (<see cref="ApiKeyOptions"/>), validated at start. In embedded mode without any
+    /// key, an app, an analyst and an admin key are generated and printed once so the one-command start works; a
+    /// cluster of silo processes refuses to start without keys.
     /// </summary>
     public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         var keys = new ApiKeyOptions();
         builder.Configuration.GetSection(ApiKeyOptions.Section).Bind(keys);
-        if (string.IsNullOrEmpty(keys.App) || string.IsNullOrEmpty(keys.Admin))
+        var generated = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (keys.All().Count == 0)
         {
             if (!cluster.InProcess)
             {
-                throw new InvalidOperationException("Cohortly:ApiKeys:App and Cohortly:ApiKeys:Admin must be set in cluster mode.");
+                throw new InvalidOperationException("No API keys: set Cohortly:ApiKeys:Keys:{n}:Name/:Role/:Key (or Cohortly:ApiKeys:App and :Admin) in cluster mode.");
             }
 
-            keys.App ??= NewKey();
-            keys.Admin ??= NewKey();
+            keys.App = generated[Roles.App] = NewKey();
+            keys.Analyst = generated[Roles.Analyst] = NewKey();
+            keys.Admin = generated[Roles.Admin] = NewKey();
             // Printed on the console (not the log pipeline) so the keys never reach a log sink.
             Console.WriteLine($"""
-                Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / Cohortly__ApiKeys__Admin to fix them)
-                  app key:   {keys.App}
-                  admin key: {keys.Admin}
+                Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / __Analyst / __Admin to fix them)
+                  app key:     {keys.App}
+                  analyst key: {keys.Analyst}
+                  admin key:   {keys.Admin}
                 """);
         }
 
-        builder.Services.Configure<ApiKeyOptions>(o =>
+        var options = builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.Section));
+        if (generated.Count > 0)
         {
-            o.App = keys.App;
-            o.Admin = keys.Admin;
-        });
+            options.Configure(o =>
+            {
+                o.App = generated[Roles.App];
+                o.Analyst = generated[Roles.Analyst];
+                o.Admin = generated[Roles.Admin];
+            });
+        }
+
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        options.ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyDigests>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.App, p => p.RequireRole(Roles.App))
-            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+        builder.Services.AddAuthorizationBuilder().AddCohortlyPolicies();
+        builder.Services.AddKeyRateLimits(builder.Configuration);
     }
 
     public static void AddDemo(this WebApplicationBuilder builder, CohortlyBackend cluster)

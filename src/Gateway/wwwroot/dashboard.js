@@ -1,4 +1,5 @@
-// Analyst dashboard: reads the public API with the admin key kept in this tab's session storage.
+// Analyst dashboard: reads the public API with an analyst or admin key kept in this tab's session storage.
+// The key's role comes from /v1/me; actions (re-cluster, train, activate) are shown to admin keys only.
 'use strict';
 
 const state = {
@@ -9,9 +10,20 @@ const state = {
   selectedVersion: null,
   modelsRendered: '',
   models: null,
+  role: null,
 };
 const TRAINING_POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
+
+const isAdmin = () => state.role === 'admin';
+
+// Analyst keys read; the buttons that change the cluster are not shown to them (the API would answer 403).
+function applyRole(name) {
+  $('recluster').hidden = !isAdmin();
+  $('train-now').hidden = !isAdmin();
+  $('key-role').textContent = state.role ? `${name} (${state.role}${isAdmin() ? '' : ', read-only'})` : '';
+  $('key-role').dataset.role = state.role || '';
+}
 
 function setStatus(text, isError) {
   const s = $('status');
@@ -139,7 +151,7 @@ function renderModels(data) {
   }
 
   // Re-rendering unchanged rows every refresh would steal keyboard focus from their buttons.
-  const rendered = JSON.stringify([data, state.selectedVersion]);
+  const rendered = JSON.stringify([data, state.selectedVersion, state.role]);
   if (rendered === state.modelsRendered) return;
   state.modelsRendered = rendered;
 
@@ -156,7 +168,7 @@ function renderModels(data) {
     const show = el('button', { type: 'button', class: 'link', 'aria-pressed': String(selected), 'aria-label': `Show cohorts of version ${v.version}` }, `v${v.version}`);
     show.addEventListener('click', () => selectVersion(v.version));
     let action = '';
-    if (!v.active) {
+    if (!v.active && isAdmin()) {
       action = el('button', { type: 'button', class: 'activate', 'aria-label': `Activate version ${v.version}` }, 'Activate');
       action.addEventListener('click', () => activate(v.version, action));
     }
@@ -224,13 +236,23 @@ async function refresh() {
   }
 }
 
-function connect(key) {
+async function connect(key) {
   state.key = key;
   sessionStorage.setItem('cohortly-key', key);
   clearInterval(state.timer);
   clearTimeout(state.trainingTimer);
   state.trainingTimer = null;
   state.modelsRendered = '';
+  state.role = null;
+  let name = '';
+  try {
+    const me = await api('/v1/me');
+    state.role = me.role;
+    name = me.name;
+  } catch (e) {
+    setStatus(e.message, true);
+  }
+  applyRole(name);
   refresh();
   state.timer = setInterval(refresh, 5000);
 }

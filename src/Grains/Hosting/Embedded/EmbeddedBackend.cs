@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Grains.Audit;
 using Cohortly.Grains.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,7 @@ namespace Cohortly.Grains.Hosting.Embedded;
 
 /// <summary>
 /// One silo inside the gateway process: localhost clustering, grain state and reminders in memory, Orleans memory
-/// streams, and the training log and models as files under <c>Cohortly:Training:DataDirectory</c>.
+/// streams, and the training log, models and audit trail as files under <c>Cohortly:Training:DataDirectory</c>.
 /// </summary>
 public sealed class EmbeddedBackend : CohortlyBackend
 {
@@ -87,5 +88,6 @@ public sealed class EmbeddedBackend : CohortlyBackend
     {
         services.TryAddSingleton<TrainingDataDirectory>();
         services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
+        services.TryAddSingleton<IAuditLog, FileAuditLog>();
     }
 }

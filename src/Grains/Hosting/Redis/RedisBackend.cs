@@ -1,5 +1,6 @@
 using System.Net;
 using Cohortly.Contracts;
+using Cohortly.Grains.Audit;
 using Cohortly.Grains.Training;
 using Cohortly.Grains.Users;
 using Cohortly.Streaming.Redis;
@@ -112,11 +113,12 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         return redis;
     }
 
-    /// <summary>Events in the Redis streams are the log; attributes go to a Redis hash.</summary>
+    /// <summary>Events in the Redis streams are the log; attributes go to a Redis hash; the audit trail is a stream.</summary>
     private void AddLog(IServiceCollection services)
     {
         services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
         services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
+        services.TryAddSingleton<IAuditLog, RedisAuditLog>();
     }
 
     private static IPAddress AdvertisedAddress(string? host)
