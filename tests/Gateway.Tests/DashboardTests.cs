@@ -124,6 +124,27 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Analyst_key_reads_the_dashboard_without_the_action_buttons()
+    {
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AnalystKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#key-role")).ToHaveTextAsync("analyst (analyst, read-only)");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("updated");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeHiddenAsync();
+
+        // The same page with an admin key offers the actions again.
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#key-role")).ToHaveTextAsync("admin (admin)");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Wrong_key_shows_the_problem_instead_of_cohorts()
     {
         var page = await _browser!.NewPageAsync();
