@@ -98,6 +98,8 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
         o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
         o.PendingIdleTimeout = options.Streams.LeaseTimeout;
+        // Stream keys are user ids: the provider's log messages carry a keyed pseudonym instead.
+        o.DescribeStream = UserPseudonyms.For(options.PseudonymKey).Of;
     }
 
     /// <summary><c>ConnectionStrings:Redis</c>, required by this backend.</summary>
