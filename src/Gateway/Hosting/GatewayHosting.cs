@@ -41,32 +41,35 @@ public static class GatewayHosting
     }
 
     /// <summary>
-    /// Keys come from configuration (<see cref="ApiKeyOptions"/>), validated at start. In embedded mode without any
-    /// key, an app, an analyst and an admin key are generated and printed once so the one-command start works; a
-    /// cluster of silo processes refuses to start without keys.
+    /// Keys come from configuration (<see cref="ApiKeyOptions"/>), validated at start. In embedded mode without named
+    /// keys, each of the app, analyst and admin single keys that is not set is generated and printed once, so the
+    /// one-command start works; a cluster of silo processes refuses to start without keys.
     /// </summary>
     public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         var keys = new ApiKeyOptions();
         builder.Configuration.GetSection(ApiKeyOptions.Section).Bind(keys);
         var generated = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (keys.All().Count == 0)
+        if (!cluster.InProcess && keys.All().Count == 0)
         {
-            if (!cluster.InProcess)
-            {
-                throw new InvalidOperationException("No API keys: set Cohortly:ApiKeys:Keys:{n}:Name/:Role/:Key (or Cohortly:ApiKeys:App and :Admin) in cluster mode.");
-            }
+            throw new InvalidOperationException("No API keys: set Cohortly:ApiKeys:Keys:{n}:Name/:Role/:Key (or Cohortly:ApiKeys:App and :Admin) in cluster mode.");
+        }
 
-            keys.App = generated[Roles.App] = NewKey();
-            keys.Analyst = generated[Roles.Analyst] = NewKey();
-            keys.Admin = generated[Roles.Admin] = NewKey();
+        if (cluster.InProcess && keys.Keys.Count == 0)
+        {
+            Generate(generated, Roles.App, keys.App);
+            Generate(generated, Roles.Analyst, keys.Analyst);
+            Generate(generated, Roles.Admin, keys.Admin);
+        }
+
+        if (generated.Count > 0)
+        {
             // Printed on the console (not the log pipeline) so the keys never reach a log sink.
-            Console.WriteLine($"""
-                Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / __Analyst / __Admin to fix them)
-                  app key:     {keys.App}
-                  analyst key: {keys.Analyst}
-                  admin key:   {keys.Admin}
-                """);
+            Console.WriteLine("Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / __Analyst / __Admin to fix them)");
+            foreach (var (role, key) in generated)
+            {
+                Console.WriteLine($"  {role + " key:",-13}{key}");
+            }
         }
 
         var options = builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.Section));
@@ -74,9 +77,9 @@ public static class GatewayHosting
         {
             options.Configure(o =>
             {
-                o.App = generated[Roles.App];
-                o.Analyst = generated[Roles.Analyst];
-                o.Admin = generated[Roles.Admin];
+                o.App = generated.TryGetValue(Roles.App, out var app) ? app : o.App;
+                o.Analyst = generated.TryGetValue(Roles.Analyst, out var analyst) ? analyst : o.Analyst;
+                o.Admin = generated.TryGetValue(Roles.Admin, out var admin) ? admin : o.Admin;
             });
         }
 
@@ -110,6 +113,14 @@ public static class GatewayHosting
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
+
+    private static void Generate(Dictionary<string, string> generated, string role, string? configured)
+    {
+        if (string.IsNullOrEmpty(configured))
+        {
+            generated[role] = NewKey();
+        }
+    }
 
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 }
