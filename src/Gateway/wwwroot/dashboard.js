@@ -21,6 +21,7 @@ const isAdmin = () => state.role === 'admin';
 function applyRole(name) {
   $('recluster').hidden = !isAdmin();
   $('train-now').hidden = !isAdmin();
+  $('audit-panel').hidden = !isAdmin();
   $('key-role').textContent = state.role ? `${name} (${state.role}${isAdmin() ? '' : ', read-only'})` : '';
   $('key-role').dataset.role = state.role || '';
 }
@@ -220,6 +221,24 @@ async function activate(version, button) {
   }
 }
 
+// Only admin keys may read the trail; analysts never request it.
+async function refreshAudit() {
+  if (!isAdmin()) return;
+  const page = await api('/v1/admin/audit?limit=20');
+  const body = $('audit').tBodies[0];
+  if (page.entries.length === 0) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 6 }, 'Nothing recorded yet.')));
+    return;
+  }
+  body.replaceChildren(...page.entries.map((e) => el('tr', { class: 'audit-entry' },
+    el('td', {}, new Date(e.at).toLocaleString()),
+    el('td', {}, e.keyName),
+    el('td', {}, e.role),
+    el('td', { class: 'audit-action' }, e.action),
+    el('td', {}, Object.entries(e.target).map(([k, v]) => `${k}=${v}`).join(', ')),
+    el('td', { class: 'audit-status' }, String(e.status)))));
+}
+
 async function refresh() {
   if (!state.key) return;
   try {
@@ -229,6 +248,7 @@ async function refresh() {
     renderTransitions(history);
     renderTraining(training);
     renderModels(models);
+    await refreshAudit();
     $('recluster').disabled = false;
     setStatus(`updated ${new Date().toLocaleTimeString()}`);
   } catch (e) {
