@@ -25,12 +25,6 @@ public sealed class KeyRateLimitOptions
     [Required]
     public RoleRateLimit Admin { get; set; } = new() { Permits = 10_000 };
 
-    public RoleRateLimit For(string role) => role switch
-    {
-        Roles.App => App,
-        Roles.Analyst => Analyst,
-        _ => Admin,
-    };
 }
 
 public sealed class RoleRateLimit
@@ -54,7 +48,10 @@ public static class KeyRateLimits
         services.AddRateLimiter(static _ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<KeyRateLimitOptions>>((o, limits) =>
         {
-            var configured = limits.Value;
+            // One bucket factory per role, built once: the per-request path allocates no closure.
+            var app = Bucket(limits.Value.App);
+            var analyst = Bucket(limits.Value.Analyst);
+            var admin = Bucket(limits.Value.Admin);
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
                 var name = http.User.KeyName();
@@ -64,19 +61,30 @@ public static class KeyRateLimits
                     return RateLimitPartition.GetNoLimiter("");
                 }
 
-                var limit = configured.For(http.User.KeyRole() ?? Roles.App);
-                return RateLimitPartition.GetTokenBucketLimiter(name, _ => new TokenBucketRateLimiterOptions
+                var bucket = http.User.KeyRole() switch
                 {
-                    TokenLimit = limit.Permits,
-                    TokensPerPeriod = limit.Permits,
-                    ReplenishmentPeriod = limit.Period,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                    Roles.App => app,
+                    Roles.Analyst => analyst,
+                    _ => admin,
+                };
+                return RateLimitPartition.GetTokenBucketLimiter(name, bucket);
             });
             o.OnRejected = Rejected;
         });
         return services;
+    }
+
+    private static Func<string, TokenBucketRateLimiterOptions> Bucket(RoleRateLimit limit)
+    {
+        var options = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit.Permits,
+            TokensPerPeriod = limit.Permits,
+            ReplenishmentPeriod = limit.Period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        return _ => options;
     }
 
     private static bool Valid(RoleRateLimit limit) =>
