@@ -287,6 +287,17 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         Assert.Contains("Keys:2:Role 'root' is not a role", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OpenApi_document_names_each_operations_roles_and_the_429()
+    {
+        var document = JsonNode.Parse(await factory.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+        var audit = document["paths"]!["/v1/admin/audit"]!["get"]!["responses"]!;
+        Assert.Contains("admin key", audit["403"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(audit["429"]);
+        var training = document["paths"]!["/v1/admin/training"]!["post"]!["responses"]!;
+        Assert.Contains("GET: analyst or admin key; other methods: admin key", training["403"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private async Task<List<JsonNode>> AuditEntries(string query)
     {
         var response = await factory.Admin().GetAsync("/v1/admin/audit?" + query);
