@@ -32,6 +32,8 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseAuthentication();
+app.UseMiddleware<AuditTrail>();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
@@ -44,6 +46,7 @@ app.MapOutcomes();
 app.MapStats();
 app.MapTraining();
 app.MapModels();
+app.MapAccess();
 
 app.Run();
 
