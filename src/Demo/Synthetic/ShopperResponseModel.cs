@@ -22,7 +22,7 @@ public readonly record struct SlotResponse(bool Examined, bool Clicked, bool Add
 /// The planted ground truth of how shoppers answer recommendations: the simulation knows it, the cluster's statistics
 /// have to find it. A slot at 0-based position p is examined with probability (1 + p)^-η (the power-law position
 /// bias of Joachims et al., η = <see cref="SyntheticWorldOptions.PositionBias"/>); an examined item is clicked with
-/// probability clickRate(type) × taste(user, item), times <see cref="SyntheticWorldOptions.CohortModelLift"/> when the
+/// probability <see cref="ListAttention"/> × clickRate(type) × taste(user, item), times <see cref="SyntheticWorldOptions.CohortModelLift"/> when the
 /// list was served by the cohort's own model (<c>cohort-model</c>) and the shopper's behaviour type is one of
 /// <see cref="SyntheticWorldOptions.CohortModelSegments"/> — everywhere else the strategy makes no difference.
 /// A click becomes an add-to-cart with probability cartRate(type) × (½ + ½ taste) and a purchase with purchaseRate(type).
@@ -31,6 +31,13 @@ public sealed class ShopperResponseModel
 {
     /// <summary>Taste of an item outside the shopper's favourite categories, relative to a favourite one.</summary>
     public const double OffCategoryTaste = 0.1;
+
+    /// <summary>
+    /// A looked-at slot of a served list gets this share of the attention an item the shopper went to on their own gets.
+    /// At 1 the keenest types clicked something in nearly every list (the first run showed a clicked-exposure rate of 1.0
+    /// for high spenders), and a saturated rate cannot show a lift; at ½ the per-response rates stay well below 1.
+    /// </summary>
+    public const double ListAttention = 0.5;
 
     /// <summary>Width of the price fit around the shopper's price preference, in price quantiles of the category.</summary>
     private const double PriceWidth = 0.2;
@@ -79,7 +86,7 @@ public sealed class ShopperResponseModel
     public double ClickGivenExamined(SyntheticUser user, SyntheticItem item, string strategy)
     {
         ArgumentNullException.ThrowIfNull(strategy);
-        var p = SyntheticWorld.BehaviorProfile.For(user.Type).ClickRate * Taste(user, item);
+        var p = ListAttention * SyntheticWorld.BehaviorProfile.For(user.Type).ClickRate * Taste(user, item);
         if (PrefersCohortModel(user.Type) && strategy == RecommendationPipeline.CohortModel)
         {
             p *= _world.Options.CohortModelLift;

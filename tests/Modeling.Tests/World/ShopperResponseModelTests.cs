@@ -106,7 +106,7 @@ public sealed class ShopperResponseModelTests
         var exposures = new long[types.Length, 2];
         var clicked = new long[types.Length, 2];
         var rng = new Random(22);
-        for (var round = 0; round < 12; round++)
+        for (var round = 0; round < 30; round++)
         {
             foreach (var user in world.Users)
             {
