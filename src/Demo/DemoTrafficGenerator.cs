@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Cohortly.Demo;
 
-public sealed class DemoOptions
+public sealed class DemoOptions : IValidatableObject
 {
     public const string Section = "Cohortly:Demo";
 
@@ -31,6 +31,93 @@ public sealed class DemoOptions
     public double SessionsPerSecond { get; set; } = 4;
 
     public int Seed { get; set; } = 42;
+
+    /// <summary>
+    /// Share of live sessions that start by asking for recommendations (one request per such session; the loop awaits
+    /// it, so at most one demo request is in flight and the default 4 sessions/s asks for 4 lists a second).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double RecommendationShare { get; set; } = 1.0;
+
+    /// <summary>Items asked for per recommendation request.</summary>
+    [Range(1, 50)]
+    public int RecommendationCount { get; set; } = 10;
+
+    /// <summary>Train a model once the history is in (as an operator would), so lists are served by cohort and global models within minutes rather than at the first scheduled run.</summary>
+    public bool TrainAfterHistory { get; set; } = true;
+
+    /// <summary>Planted ground truth, see <see cref="SyntheticWorldOptions.PositionBias"/>.</summary>
+    [Range(0.0, 5.0)]
+    public double PositionBias { get; set; } = 0.8;
+
+    /// <summary>Planted ground truth, see <see cref="SyntheticWorldOptions.CohortModelLift"/>.</summary>
+    [Range(0.01, 10.0)]
+    public double CohortModelLift { get; set; } = 1.5;
+
+    /// <summary>
+    /// Planted ground truth, see <see cref="SyntheticWorldOptions.CohortModelSegments"/>: comma-separated behaviour types
+    /// (FrequentHighSpender, WindowShopper, BargainHunter, CategoryLoyalist, DormantReturner), empty for none.
+    /// </summary>
+    public string CohortModelSegments { get; set; } = "FrequentHighSpender,CategoryLoyalist";
+
+    /// <summary>Live sessions after which the demo stops (0: it runs until shutdown); for bounded runs and tests.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxSessions { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!TryParseSegments(CohortModelSegments, out _, out var problem))
+        {
+            yield return new ValidationResult(problem, [nameof(CohortModelSegments)]);
+        }
+    }
+
+    /// <summary>The synthetic world these settings describe.</summary>
+    public SyntheticWorldOptions ToWorldOptions()
+    {
+        if (!TryParseSegments(CohortModelSegments, out var segments, out var problem))
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        return new SyntheticWorldOptions
+        {
+            Users = Users,
+            Items = Items,
+            Categories = Categories,
+            UserPrefix = "demo-",
+            PositionBias = PositionBias,
+            CohortModelLift = CohortModelLift,
+            CohortModelSegments = segments,
+        };
+    }
+
+    private static bool TryParseSegments(string? text, out IReadOnlyList<BehaviorType> segments, out string problem)
+    {
+        var list = new List<BehaviorType>();
+        segments = list;
+        problem = string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Enum.TryParse<BehaviorType>(part, ignoreCase: true, out var type) || !Enum.IsDefined(type) || int.TryParse(part, out _))
+            {
+                problem = $"{Section}:{nameof(CohortModelSegments)}: '{part}' is not a behaviour type (one of {string.Join(", ", Enum.GetNames<BehaviorType>())})";
+                return false;
+            }
+
+            if (!list.Contains(type))
+            {
+                list.Add(type);
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>What came of the re-segmentation after the history: a version and its sample, or why there is none.</summary>
@@ -52,7 +139,19 @@ public interface IDemoCluster
     /// would ask for.
     /// </summary>
     Task<DemoSegmentation> ResegmentAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recommendations for a user through the same user grain call as GET /v1/users/{userId}/recommendations;
+    /// null when nothing was served.
+    /// </summary>
+    Task<ServedRecommendation?> RecommendAsync(string userId, int count, string device, CancellationToken cancellationToken);
+
+    /// <summary>Runs a training as POST /v1/admin/training would and waits for it; the version it activated, or why there is none.</summary>
+    Task<DemoTraining> TrainAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>What came of the demo's training after the history: the active version, or why there is none.</summary>
+public sealed record DemoTraining(long? Version, string? NotDoneReason);
 
 /// <summary>
 /// Makes the embedded cluster come alive: loads a synthetic catalog, sends a few weeks of history
@@ -74,7 +173,7 @@ public sealed partial class DemoTrafficGenerator(
         {
             await WaitForStart(stoppingToken);
             var o = options.Value;
-            var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = o.Users, Items = o.Items, Categories = o.Categories, UserPrefix = "demo-" }, o.Seed);
+            var world = SyntheticWorld.Create(o.ToWorldOptions(), o.Seed);
             await LoadCatalog(world, stoppingToken);
             var rng = new Random(o.Seed);
             if (o.HistoryDays > 0)
@@ -83,9 +182,13 @@ public sealed partial class DemoTrafficGenerator(
                 LogHistory(logger, history.Count, o.Users);
                 await Send(history, stoppingToken);
                 await ReclusterAfterHistory(stoppingToken);
+                if (o.TrainAfterHistory)
+                {
+                    await TrainAfterHistory(stoppingToken);
+                }
             }
 
-            await Live(world, rng, o.SessionsPerSecond, stoppingToken);
+            await Live(world, rng, o, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -117,28 +220,61 @@ public sealed partial class DemoTrafficGenerator(
         }
     }
 
+    private async Task TrainAfterHistory(CancellationToken stoppingToken)
+    {
+        var result = await cluster.TrainAsync(stoppingToken);
+        if (result.Version is { } version)
+        {
+            LogTrained(logger, version);
+        }
+        else
+        {
+            LogNotTrained(logger, result.NotDoneReason ?? "unknown");
+        }
+    }
+
     private Task LoadCatalog(SyntheticWorld world, CancellationToken stoppingToken) => cluster.UpsertCatalogAsync(world.Items, stoppingToken);
 
-    private async Task Live(SyntheticWorld world, Random rng, double sessionsPerSecond, CancellationToken stoppingToken)
+    private async Task Live(SyntheticWorld world, Random rng, DemoOptions o, CancellationToken stoppingToken)
     {
-        var period = TimeSpan.FromMilliseconds(Math.Max(10, 1000 / sessionsPerSecond));
+        var period = TimeSpan.FromMilliseconds(Math.Max(10, 1000 / o.SessionsPerSecond));
         using var timer = new PeriodicTimer(period, time);
         var pending = new List<SyntheticEvent>();
+        var sessions = 0L;
+        var served = 0L;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var user = world.PickActiveUser(rng);
             // Live sessions are compressed to "now" so the dashboard moves in real time.
-            var session = world.Session(user, time.GetUtcNow(), rng);
             var now = time.GetUtcNow();
-            foreach (var e in session)
+            if (rng.NextDouble() < o.RecommendationShare
+                && await cluster.RecommendAsync(user.Id, o.RecommendationCount, user.Device, stoppingToken) is { ItemIds.Count: > 0 } list)
+            {
+                // The shopper answers the list first (the planted ground truth decides), then browses on their own.
+                served++;
+                foreach (var e in world.Responses.Session(user, list, now, rng))
+                {
+                    pending.Add(e with { Timestamp = now });
+                }
+            }
+
+            foreach (var e in world.Session(user, now, rng))
             {
                 pending.Add(e with { Timestamp = now });
             }
 
-            if (pending.Count >= 20)
+            sessions++;
+            var last = o.MaxSessions > 0 && sessions >= o.MaxSessions;
+            if (pending.Count >= 20 || last)
             {
                 await Send(pending, stoppingToken);
                 pending.Clear();
+            }
+
+            if (last)
+            {
+                LogFinished(logger, sessions, served);
+                return;
             }
         }
     }
@@ -170,6 +306,15 @@ public sealed partial class DemoTrafficGenerator(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo traffic: no segmentation after the history: {Reason}")]
     private static partial void LogNotReclustered(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: model version {Version} trained after the history")]
+    private static partial void LogTrained(ILogger logger, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo traffic: no model trained after the history: {Reason}")]
+    private static partial void LogNotTrained(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: stopped after {Sessions} live sessions ({Served} answered a served list), as configured")]
+    private static partial void LogFinished(ILogger logger, long sessions, long served);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Demo traffic generator stopped")]
     private static partial void LogFailed(ILogger logger, Exception exception);

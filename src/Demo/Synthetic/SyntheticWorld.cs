@@ -17,8 +17,17 @@ public sealed record SyntheticItem(string Id, string Title, string Category, IRe
 
 public sealed record SyntheticUser(string Id, BehaviorType Type, IReadOnlyList<int> FavoriteCategories, double PricePreference, string Device);
 
-/// <summary>A generated event, ready to be sent to the API.</summary>
-public sealed record SyntheticEvent(string EventId, string UserId, string ItemId, InteractionType Type, double? Value, DateTimeOffset Timestamp, string Device)
+/// <summary>A generated event, ready to be sent to the API; events answering a served list carry its id and the slot.</summary>
+public sealed record SyntheticEvent(
+    string EventId,
+    string UserId,
+    string ItemId,
+    InteractionType Type,
+    double? Value,
+    DateTimeOffset Timestamp,
+    string Device,
+    string? RecommendationId = null,
+    int? Position = null)
 {
     public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device);
 }
@@ -33,6 +42,19 @@ public sealed record SyntheticWorldOptions
 
     /// <summary>Prefix of user ids, so several worlds can share one cluster.</summary>
     public string UserPrefix { get; init; } = "u";
+
+    /// <summary>Position bias η: a shopper examines the slot at 0-based position p with probability (1 + p)^-η.</summary>
+    public double PositionBias { get; init; } = 0.8;
+
+    /// <summary>
+    /// The planted effect: in <see cref="CohortModelSegments"/>, an examined item of a list served by the cohort's own
+    /// model is clicked this many times as often as the same item served by any other strategy (1: no effect; below 1:
+    /// the cohort model is worse there).
+    /// </summary>
+    public double CohortModelLift { get; init; } = 1.5;
+
+    /// <summary>The behaviour types whose shoppers respond to <see cref="CohortModelLift"/>; the others do not care which model served.</summary>
+    public IReadOnlyList<BehaviorType> CohortModelSegments { get; init; } = [BehaviorType.FrequentHighSpender, BehaviorType.CategoryLoyalist];
 }
 
 /// <summary>
@@ -50,6 +72,9 @@ public sealed class SyntheticWorld
     private static readonly string[] Adjectives = ["classic", "smart", "compact", "deluxe", "eco", "pro", "mini", "ultra", "vintage", "essential"];
 
     private readonly int[][] _itemsByCategory;
+    private readonly Dictionary<string, int> _itemIndex;
+    private readonly int[] _itemCategory;
+    private readonly double[] _priceQuantile;
     private long _eventCounter;
 
     private SyntheticWorld(SyntheticWorldOptions options, IReadOnlyList<string> categories, IReadOnlyList<SyntheticItem> items, IReadOnlyList<SyntheticUser> users)
@@ -59,6 +84,14 @@ public sealed class SyntheticWorld
         Items = items;
         Users = users;
         _itemsByCategory = new int[categories.Count][];
+        _itemIndex = new Dictionary<string, int>(items.Count, StringComparer.Ordinal);
+        _itemCategory = new int[items.Count];
+        _priceQuantile = new double[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            _itemIndex[items[i].Id] = i;
+        }
+
         for (var c = 0; c < categories.Count; c++)
         {
             var members = new List<int>();
@@ -73,7 +106,14 @@ public sealed class SyntheticWorld
             // Cheapest first, so a price preference maps to a position in the array.
             members.Sort((a, b) => items[a].Price.CompareTo(items[b].Price));
             _itemsByCategory[c] = [.. members];
+            for (var rank = 0; rank < members.Count; rank++)
+            {
+                _itemCategory[members[rank]] = c;
+                _priceQuantile[members[rank]] = members.Count == 1 ? 0.5 : rank / (double)(members.Count - 1);
+            }
         }
+
+        Responses = new ShopperResponseModel(this);
     }
 
     public SyntheticWorldOptions Options { get; }
@@ -84,12 +124,34 @@ public sealed class SyntheticWorld
 
     public IReadOnlyList<SyntheticUser> Users { get; }
 
+    /// <summary>How shoppers answer served recommendations: the planted ground truth (taste, position bias, planted lift).</summary>
+    public ShopperResponseModel Responses { get; }
+
     public static SyntheticWorld Create(SyntheticWorldOptions options, int seed)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Categories < 1 || options.Categories > CategoryNames.Length * 10)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "categories must be between 1 and 200");
+        }
+
+        if (!(options.PositionBias >= 0 && options.PositionBias <= 5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "positionBias must be between 0 and 5");
+        }
+
+        if (!(options.CohortModelLift > 0 && options.CohortModelLift <= 10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "cohortModelLift must be above 0 and at most 10");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.CohortModelSegments);
+        foreach (var type in options.CohortModelSegments)
+        {
+            if (!Enum.IsDefined(type))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"cohortModelSegments holds an unknown behaviour type {(int)type}");
+            }
         }
 
         var rng = new Random(seed);
@@ -283,10 +345,29 @@ public sealed class SyntheticWorld
         return Items[members[Math.Clamp(index, 0, members.Length - 1)]];
     }
 
-    private SyntheticEvent NewEvent(SyntheticUser user, SyntheticItem item, InteractionType type, double? value, DateTimeOffset t)
+    /// <summary>The world's item with this id, if it has one.</summary>
+    public bool TryGetItem(string itemId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SyntheticItem? item)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        if (_itemIndex.TryGetValue(itemId, out var index))
+        {
+            item = Items[index];
+            return true;
+        }
+
+        item = null;
+        return false;
+    }
+
+    internal int CategoryIndex(SyntheticItem item) => _itemCategory[_itemIndex[item.Id]];
+
+    /// <summary>The item's price rank within its category, 0 (cheapest) to 1 (dearest): the scale of a user's price preference.</summary>
+    internal double PriceQuantile(SyntheticItem item) => _priceQuantile[_itemIndex[item.Id]];
+
+    internal SyntheticEvent NewEvent(SyntheticUser user, SyntheticItem item, InteractionType type, double? value, DateTimeOffset t, string? recommendationId = null, int? position = null)
     {
         var n = Interlocked.Increment(ref _eventCounter);
-        return new SyntheticEvent($"{user.Id}-{n}", user.Id, item.Id, type, value, t, user.Device);
+        return new SyntheticEvent($"{user.Id}-{n}", user.Id, item.Id, type, value, t, user.Device, recommendationId, position);
     }
 
     private static DateTimeOffset AlignToHabit(DateTimeOffset t, SyntheticUser user, Random rng)
@@ -307,7 +388,7 @@ public sealed class SyntheticWorld
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
-    private sealed record BehaviorProfile(double SessionsPerWeek, double EventsPerSession, int SecondsPerEvent, double ClickRate, double CartRate, double PurchaseRate, double DismissRate)
+    internal sealed record BehaviorProfile(double SessionsPerWeek, double EventsPerSession, int SecondsPerEvent, double ClickRate, double CartRate, double PurchaseRate, double DismissRate)
     {
         private static readonly BehaviorProfile HighSpender = new(6, 8, 60, 0.6, 0.5, 0.7, 0.02);
         private static readonly BehaviorProfile Window = new(5, 14, 40, 0.35, 0.08, 0.05, 0.10);

@@ -9,7 +9,8 @@ namespace Cohortly.Gateway.Hosting;
 
 /// <summary>
 /// The demo's way into this gateway's cluster: events through the same <see cref="EventIngestor"/> as
-/// POST /v1/events (validated, counted, busy answered alike), the catalog and segmentation through their grains.
+/// POST /v1/events (validated, counted, busy answered alike), recommendations through the user grain call of
+/// GET /v1/users/{userId}/recommendations, the catalog, segmentation and training through their grains.
 /// </summary>
 public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, IOptions<CohortlyOptions> cohortly, TimeProvider time) : IDemoCluster
 {
@@ -29,7 +30,7 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
         var batch = new List<EventDto?>(events.Count);
         foreach (var e in events)
         {
-            batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }));
+            batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }, e.RecommendationId, e.Position));
         }
 
         try
@@ -57,5 +58,39 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
         {
             return new DemoSegmentation(null, 0, ex.Message);
         }
+    }
+
+    public async Task<ServedRecommendation?> RecommendAsync(string userId, int count, string device, CancellationToken cancellationToken)
+    {
+        var response = await client.GetGrain<IUserGrain>(userId).Recommend(new RecommendationRequest(count, Device: device)).WaitAsync(cancellationToken);
+        if (response.Items.Count == 0)
+        {
+            return null;
+        }
+
+        var items = new string[response.Items.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = response.Items[i].ItemId;
+        }
+
+        // Experiment and variant join here once responses carry them; the shoppers' planted preference reads the strategy.
+        return new ServedRecommendation(response.RecommendationId, response.Strategy, response.CohortId, items);
+    }
+
+    public async Task<DemoTraining> TrainAsync(CancellationToken cancellationToken)
+    {
+        var training = client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+        var status = await training.Start().WaitAsync(cancellationToken);
+        var runId = status.RunId;
+        while (status.State == TrainingState.Running)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            status = await training.GetStatus().WaitAsync(cancellationToken);
+        }
+
+        return status.State == TrainingState.Succeeded && status.RunId == runId
+            ? new DemoTraining(status.ActiveVersion, null)
+            : new DemoTraining(null, status.Error ?? $"training ended {status.State}");
     }
 }
