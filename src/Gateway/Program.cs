@@ -40,6 +40,7 @@ app.MapEvents();
 app.MapUsers();
 app.MapItems();
 app.MapCohorts();
+app.MapOutcomes();
 app.MapStats();
 app.MapTraining();
 app.MapModels();

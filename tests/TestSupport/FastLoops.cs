@@ -16,6 +16,7 @@ public static class FastLoops
         ["Cohortly:Segmentation:SamplePush"] = "00:00:00.200",
         ["Cohortly:Segmentation:MinUsers"] = "1000000",
         ["Cohortly:Users:WriteBehind"] = "00:00:01",
+        ["Cohortly:Outcomes:WriteBehind"] = "00:00:01",
     };
 
     /// <summary>For silo and gateway processes (<see cref="LocalCluster"/>): two silos and a gateway share the

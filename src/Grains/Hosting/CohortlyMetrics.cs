@@ -20,6 +20,13 @@ public sealed class CohortlyMetrics
         RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
         ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
         RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations whose cohort has no model in the active version, served by the global weights instead");
+
+        // Outcomes (tags cohort, variant, strategy): added once per aggregated key and minute when a silo flushes, never per event.
+        OutcomeImpressions = meter.CreateCounter<long>("cohortly.outcomes.impressions", "{impression}", "Recommended items served, by cohort, variant and strategy");
+        OutcomeClicks = meter.CreateCounter<long>("cohortly.outcomes.clicks", "{click}", "Clicks attributed to served recommendations");
+        OutcomeConversions = meter.CreateCounter<long>("cohortly.outcomes.conversions", "{purchase}", "Purchases attributed to served recommendations");
+        OutcomeRevenue = meter.CreateCounter<double>("cohortly.outcomes.revenue", null, "Revenue of purchases attributed to served recommendations");
+        OutcomesDropped = meter.CreateCounter<long>("cohortly.outcomes.dropped", "{entry}", "Outcome entries (key × minute) a silo dropped because its outbox to an unreachable outcome grain was full");
     }
 
     public Counter<long> RecommendationRewards { get; }
@@ -41,4 +48,14 @@ public sealed class CohortlyMetrics
     public Counter<long> ModelLoadFailures { get; }
 
     public Counter<long> RecommendationFallbacks { get; }
+
+    public Counter<long> OutcomeImpressions { get; }
+
+    public Counter<long> OutcomeClicks { get; }
+
+    public Counter<long> OutcomeConversions { get; }
+
+    public Counter<double> OutcomeRevenue { get; }
+
+    public Counter<long> OutcomesDropped { get; }
 }

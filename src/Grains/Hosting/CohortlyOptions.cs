@@ -34,6 +34,8 @@ public sealed class CohortlyOptions
 
     public TrainingSettings Training { get; set; } = new();
 
+    public OutcomeSettings Outcomes { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -259,6 +261,31 @@ public sealed class TrainingSettings
 }
 
 /// <summary>
+/// Outcome buckets (Cohortly:Outcomes): how long each granularity is kept by the per-cohort outcome grains, and how
+/// often they write. Every bucket of a cohort is in one stored document, so these bound its size.
+/// </summary>
+public sealed class OutcomeSettings
+{
+    /// <summary>Minute buckets are kept this long.</summary>
+    [Range(typeof(TimeSpan), "00:10:00", "2.00:00:00")]
+    public TimeSpan MinuteRetention { get; set; } = TimeSpan.FromHours(3);
+
+    /// <summary>Hour buckets are kept this long.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00")]
+    public TimeSpan HourRetention { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>Day buckets are kept this long.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan DayRetention { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>Most time applied outcomes wait before an outcome grain writes them.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan WriteBehind { get; set; } = TimeSpan.FromSeconds(10);
+
+    public Modeling.Outcomes.OutcomeRetention Retention() => new(MinuteRetention, HourRetention, DayRetention);
+}
+
+/// <summary>
 /// Validates nested sections too (DataAnnotations alone stop at the top level). Checks values only, with no side
 /// effects: the embedded data directory is created where it is used, as the silo starts (TrainingDataDirectory).
 /// </summary>
@@ -274,6 +301,11 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Streams, "Cohortly:Streams", errors);
         Check(options.Membership, "Cohortly:Membership", errors);
         Check(options.Training, "Cohortly:Training", errors);
+        Check(options.Outcomes, "Cohortly:Outcomes", errors);
+        if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
+        {
+            errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");
+        }
         if (!string.IsNullOrEmpty(options.Cluster) && !CohortlyBackend.IsKnown(options.Cluster))
         {
             errors.Add($"Cohortly:Cluster: '{options.Cluster}' is not a backend; use one of {CohortlyBackend.KnownNames}.");

@@ -80,6 +80,9 @@ public static class CohortlySiloExtensions
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
         services.AddSingleton<ActivityAggregator>();
+        // Outcomes are summed per silo and flushed with the activity deltas (SiloBackgroundWork.FlushAsync).
+        services.AddSingleton<OutcomeAggregator>();
+        services.AddSingleton<Modeling.Outcomes.IOutcomeRecorder>(sp => sp.GetRequiredService<OutcomeAggregator>());
         Training.TrainingRegistration.AddTrainingServices(services, configuration, profile);
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());

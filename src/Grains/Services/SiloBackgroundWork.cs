@@ -14,6 +14,7 @@ internal sealed partial class SiloBackgroundWork(
     IGrainFactory grains,
     ILocalSiloDetails silo,
     ActivityAggregator activity,
+    OutcomeAggregator outcomes,
     CatalogCache catalog,
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
@@ -29,16 +30,12 @@ internal sealed partial class SiloBackgroundWork(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SiloBackgroundWork), ServiceLifecycleStage.Active, Start, Stop);
 
-    /// <summary>Sends everything buffered now; used by the loop and on shutdown.</summary>
+    /// <summary>Sends everything buffered now (cohort activity and outcomes); used by the loop and on shutdown.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        var outcomeFlush = outcomes.FlushAsync(silo.SiloAddress.ToParsableString(), SendOutcomes, cancellationToken);
         var deltas = activity.TakeDeltas();
-        if (deltas.Count == 0)
-        {
-            return;
-        }
-
-        var calls = new List<Task>(deltas.Count);
+        var calls = new List<Task>(deltas.Count + 1) { outcomeFlush };
         foreach (var (cohortId, delta) in deltas)
         {
             calls.Add(FlushOne(cohortId, delta, cancellationToken));
@@ -46,6 +43,9 @@ internal sealed partial class SiloBackgroundWork(
 
         await Task.WhenAll(calls);
     }
+
+    private Task SendOutcomes(int cohortId, OutcomeBatch batch, CancellationToken cancellationToken) =>
+        grains.GetGrain<IOutcomeGrain>(cohortId).Apply(batch).WaitAsync(cancellationToken);
 
     private async Task FlushOne(int cohortId, CohortDelta delta, CancellationToken cancellationToken)
     {
