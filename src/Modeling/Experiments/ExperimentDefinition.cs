@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Cohortly.Modeling.Experiments;
 
 /// <summary>What an experiment measures. Binomial units are exposures (responses); revenue is per served impression.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ExperimentMetric>))]
+[JsonConverter(typeof(StrictEnumConverter<ExperimentMetric>))]
 public enum ExperimentMetric
 {
     /// <summary>Clicked exposures / exposures.</summary>
@@ -20,7 +20,7 @@ public enum ExperimentMetric
 }
 
 /// <summary>How traffic reaches the variants.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<AllocationMode>))]
+[JsonConverter(typeof(StrictEnumConverter<AllocationMode>))]
 public enum AllocationMode
 {
     /// <summary>A stable hash of (experiment, user) into the configured weights; read with <see cref="ExperimentAnalyzer"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Experiments;
@@ -35,6 +36,7 @@ public sealed record VariantTreatment(
         string.Equals(variant, ExperimentDefinition.GlobalBaseline, StringComparison.Ordinal) ? new VariantTreatment(GlobalWeights: true) : None;
 
     /// <summary>True when the treatment changes the policy (λ, exploration), not only the weights.</summary>
+    [JsonIgnore]
     public bool ChangesPolicy => DiversityLambda is not null || Exploration is not null || Epsilon is not null || ExplorationSlots is not null;
 
     /// <summary>The cohort's policy with this treatment's settings in place of its own.</summary>
@@ -141,6 +143,24 @@ public sealed record ExperimentPlan(ExperimentDefinition Definition, IReadOnlyLi
             }
         }
 
+        if (!Enum.IsDefined(d.PrimaryMetric))
+        {
+            errors.Add(new ExperimentFieldError("primaryMetric", "must be ctr, conversion or revenuePerImpression"));
+        }
+
+        for (var i = 0; d.Guardrails is not null && i < d.Guardrails.Count; i++)
+        {
+            if (!Enum.IsDefined(d.Guardrails[i]))
+            {
+                errors.Add(new ExperimentFieldError($"guardrails[{i}]", "must be ctr, conversion or revenuePerImpression"));
+            }
+        }
+
+        if (!Enum.IsDefined(d.Allocation))
+        {
+            errors.Add(new ExperimentFieldError("allocation", "must be fixed or bandit"));
+        }
+
         if (d.Allocation == AllocationMode.ThompsonSampling && d.PrimaryMetric == ExperimentMetric.RevenuePerImpression)
         {
             errors.Add(new ExperimentFieldError("primaryMetric", "a bandit experiment needs a rate (ctr or conversion): Thompson sampling draws from Beta posteriors"));
@@ -183,3 +203,7 @@ public sealed record ExperimentPlan(ExperimentDefinition Definition, IReadOnlyLi
         return (actual >= 0 ? message[..actual] : message).Trim();
     }
 }
+
+/// <summary>Reads and writes an enum by its declared names only: a number is refused (it could name no member).</summary>
+public sealed class StrictEnumConverter<T>() : JsonStringEnumConverter<T>(namingPolicy: null, allowIntegerValues: false)
+    where T : struct, Enum;

@@ -12,7 +12,7 @@ namespace Cohortly.Modeling.Experiments;
 public sealed record ExperimentCell(int CohortId, string Variant, OutcomeCounts Counts, long? Units = null);
 
 /// <summary>What the analysis says a comparison supports right now; safe to read at any look.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ExperimentDecision>))]
+[JsonConverter(typeof(StrictEnumConverter<ExperimentDecision>))]
 public enum ExperimentDecision
 {
     /// <summary>An arm is below <see cref="ExperimentDefinition.MinimumSampleSize"/>.</summary>
