@@ -37,6 +37,6 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 echo "# server: embedded gateway+silo, Release, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(dotnet --version) SDK${server_cpu:+, server pinned to CPU 1, client to CPU 0}${COHORTLY_BENCH_SERVER_ARGS:+, server args: $COHORTLY_BENCH_SERVER_ARGS}"
-[ -n "${COHORTLY_BENCH_STATS:-}" ] && trap 'curl -s -H "X-Api-Key: $admin_key" "http://127.0.0.1:$port/v1/admin/stats?gc=true"; echo; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
-"${client_cpu[@]}" dotnet bench/Cohortly.Bench/bin/Release/net10.0/Cohortly.Bench.dll load --url "http://127.0.0.1:$port" --key "$app_key" --admin-key "$admin_key" "$@"
+[ -n "${COHORTLY_BENCH_STATS:-}" ] && trap 'curl -s -H "X-Api-Key: $admin_key" "http://127.0.0.1:$port/v1/admin/stats"; echo; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+"${client_cpu[@]}" dotnet bench/Cohortly.Bench/bin/Release/net10.0/Cohortly.Bench.dll load --url "http://127.0.0.1:$port" --key "$app_key" --admin-key "$admin_key" --server-pid "$server" "$@"
 echo "# server log: $(grep -c '^warn' "$log" || true) warnings, $(grep -c '^fail' "$log" || true) errors, $(wc -l <"$log") lines"

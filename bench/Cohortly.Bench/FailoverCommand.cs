@@ -86,7 +86,7 @@ internal static class FailoverCommand
             TimeSpan.FromSeconds(120),
             cancellationToken);
         cluster.DisposeOnExit();
-        using var http = new CohortlyHttp(cluster.Address.ToString().TrimEnd('/'), keys.Item1, keys.Item2, 32, TimeSpan.FromSeconds(10));
+        using var http = CohortlyApiClient.ForLoopback(cluster.Address.ToString().TrimEnd('/'), keys.Item1, keys.Item2, 32, TimeSpan.FromSeconds(10));
         var run = new DrillRun(users, seed);
 
         var clock = Stopwatch.StartNew();
@@ -192,7 +192,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>Open loop: batch i is due at i × batch / rate; at most 32 in flight (a late batch goes when a slot frees).</summary>
-    private static async Task Ingest(CohortlyHttp http, DrillRun run, int rate, int batch, TimeSpan duration, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task Ingest(CohortlyApiClient http, DrillRun run, int rate, int batch, TimeSpan duration, Stopwatch clock, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(32);
         var sends = new List<Task>();
@@ -234,13 +234,13 @@ internal static class FailoverCommand
         }
     }
 
-    private static async Task Send(CohortlyHttp http, DrillRun run, int[] indices, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task Send(CohortlyApiClient http, DrillRun run, int[] indices, Stopwatch clock, CancellationToken cancellationToken)
     {
         var (status, notAccepted) = await http.TryPostEventsAsync(run.Body(indices), indices.Length, cancellationToken);
         run.Answered(indices, status, notAccepted, clock.Elapsed);
     }
 
-    private static async Task ResendUnacknowledged(CohortlyHttp http, DrillRun run, int batch, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task ResendUnacknowledged(CohortlyApiClient http, DrillRun run, int batch, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         while (run.TakeRetry(ignoreDelay: true) is { } indices && watch.Elapsed < budget)
@@ -258,7 +258,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>Every 250 ms, profile and recommendations of each probed user; records the first all-200 round after the kill.</summary>
-    private static async Task Probe(CohortlyHttp http, string[] users, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task Probe(CohortlyApiClient http, string[] users, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
     {
         try
         {
@@ -300,7 +300,7 @@ internal static class FailoverCommand
         }
     }
 
-    private static async Task Recommend(CohortlyHttp http, int rate, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task Recommend(CohortlyApiClient http, int rate, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
     {
         var rng = new Random(run.Seed + 7);
         var sends = new List<Task>();
@@ -332,7 +332,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>Waits until every user's profile total equals its acknowledged events (bounded), then counts the difference.</summary>
-    private static async Task<(long Lost, long Doubled, TimeSpan? SettledAfterKill, int Unreadable)> Settle(CohortlyHttp http, DrillRun run, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<(long Lost, long Doubled, TimeSpan? SettledAfterKill, int Unreadable)> Settle(CohortlyApiClient http, DrillRun run, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
     {
         var expected = run.ExpectedPerUser();
         var applied = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -472,7 +472,7 @@ internal static class FailoverCommand
                 foreach (var i in indices)
                 {
                     var e = new Interaction(User(i % users), "sku-" + (i % 500).ToString(CultureInfo.InvariantCulture), Types[i % Types.Length], null, now, null);
-                    CohortlyHttp.WriteEvent(w, $"fo-{_tag}-{i}", e);
+                    BenchPayloads.WriteEvent(w, $"fo-{_tag}-{i}", e);
                 }
 
                 w.WriteEndArray();

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Events;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Bench;
 
@@ -41,7 +41,7 @@ internal static class FreshnessCommand
             throw new ArgumentException("--users and --samples must be at least 1");
         }
 
-        using var http = new CohortlyHttp(a.Require("url"), a.Require("key"), a.Get("admin-key"), 2);
+        using var http = CohortlyApiClient.ForLoopback(a.Require("url"), a.Require("key"), a.Get("admin-key"), 2);
         var users = a.Has("seed-users")
             ? await SeedUsers(http, userCount, a.GetInt("items", 2000), seed, a.Get("admin-key") is not null, cancellationToken)
             : PickUsers(a, userCount, seed);
@@ -54,7 +54,7 @@ internal static class FreshnessCommand
                 throw new ArgumentException("--train needs --admin-key");
             }
 
-            (trainLine, var version) = await ReplayCommand.Train(http, users[0], TimeSpan.FromSeconds(a.GetInt("train-timeout", 600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 60)), cancellationToken);
+            (trainLine, var version, _) = await ReplayCommand.Train(http, users[0], TimeSpan.FromSeconds(a.GetInt("train-timeout", 600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 60)), cancellationToken);
             if (version is null)
             {
                 return 1;
@@ -81,7 +81,7 @@ internal static class FreshnessCommand
             var item = before.Items[0];
             var e = new Interaction(user, item, type, type == InteractionType.Purchase ? 1 : null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null);
             var start = Stopwatch.GetTimestamp();
-            await http.PostEventAsync($"freshness-{runTag}-{taken}", e, cancellationToken);
+            await http.PostEventsAsync(BenchPayloads.EventBody($"freshness-{runTag}-{taken}", e), 1, cancellationToken);
             posts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             var first = true;
             while (true)
@@ -170,7 +170,7 @@ internal static class FreshnessCommand
     }
 
     /// <summary>Synthetic users with one session each (older than now), waited for until their profiles hold it.</summary>
-    private static async Task<List<string>> SeedUsers(CohortlyHttp http, int count, int items, int seed, bool admin, CancellationToken cancellationToken)
+    private static async Task<List<string>> SeedUsers(CohortlyApiClient http, int count, int items, int seed, bool admin, CancellationToken cancellationToken)
     {
         var tag = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = count, Items = items, UserPrefix = $"fresh-{tag}-" }, seed);
@@ -180,7 +180,7 @@ internal static class FreshnessCommand
             var catalog = new List<System.Text.Json.Nodes.JsonObject>(world.Items.Count);
             foreach (var item in world.Items)
             {
-                catalog.Add(CohortlyHttp.Item(item.Id, item.Title, [item.Category], item.Tags, item.Price));
+                catalog.Add(BenchPayloads.Item(item.Id, item.Title, [item.Category], item.Tags, item.Price));
             }
 
             await http.PutItemsAsync(catalog, cancellationToken);
@@ -210,7 +210,7 @@ internal static class FreshnessCommand
         for (var start = 0; start < events.Count; start += 500)
         {
             var n = Math.Min(500, events.Count - start);
-            await http.PostEventsAsync(CohortlyHttp.EventBody(events, start, n), n, cancellationToken);
+            await http.PostEventsAsync(BenchPayloads.EventBody(events, start, n), n, cancellationToken);
         }
 
         var watch = Stopwatch.StartNew();

@@ -8,7 +8,7 @@ namespace Cohortly.Bench;
 /// heap --pid N [--top 40] [--live] [--generation 0|1|2] [--save FILE] [--baseline FILE] [--users N] [--owners TYPE-SUBSTRING]
 /// Suspends the process, walks its heap and prints the types with the most bytes (count, total bytes).
 /// --live      only objects reachable from the roots (otherwise every non-free object: right after a forced full
-///             GC, such as GET /v1/admin/stats?gc=true, the two differ only by what was allocated since).
+///             GC, such as the one the load bench starts (ServerGc), the two differ only by what was allocated since).
 /// --generation G  only objects now in GC generation G (non-live walk): generation 1 shows what recently
 ///             survived gen0 collections, which is what makes ephemeral collections slow under load.
 /// --save      writes the per-type table (count, bytes, type; tab-separated) for a later --baseline.

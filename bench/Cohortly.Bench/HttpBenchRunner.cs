@@ -26,7 +26,7 @@ internal static class HttpBenchRunner
             Console.Error.WriteLine($"{name}: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is ReplayRejectedException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is CohortlyApiException or HttpRequestException or TimeoutException)
         {
             Console.Error.WriteLine($"{name}: FAILED: {e.Message}");
             return 1;

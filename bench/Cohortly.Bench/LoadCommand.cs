@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 
 namespace Cohortly.Bench;
 
@@ -18,7 +18,9 @@ namespace Cohortly.Bench;
 ///              sends GET /v1/items/{id}/similar (a stateless worker on the model cache: no per-user activation);
 ///              --target floor sends GET /healthz (the same gateway without any grain call). A comma-separated list runs
 ///              every target at every rate and prints p99 and server CPU per request as ratios to the floor
-///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process)
+///   memory     managed-heap growth per resident user grain (embedded mode: the silo is in the gateway process), read
+///              after a full collection the bench starts in the server over its diagnostics port (ServerGc): the
+///              one Cohortly.Gateway process on this machine, or --server-pid N
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
 /// starts once recommendations report the trained model version.
@@ -67,6 +69,8 @@ internal static class LoadCommand
             return 2;
         }
 
+        using var api = new CohortlyApiClient(http, adminKey);
+
         if (a.Get("items") is not null)
         {
             await UpsertCatalog(http, adminKey, world);
@@ -76,10 +80,12 @@ internal static class LoadCommand
         // recommendation phase needs the populated users. Ingest runs last: it leaves a backlog.
         if (mode is "memory" or "recommend" or "all")
         {
-            await Memory(http, adminKey, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
+            // The memory figures are taken after a full collection in the server, asked for over its diagnostics port.
+            var server = cluster is not null ? new ServerGc(cluster.Gateway.Id) : ServerGc.Find(a);
+            await Memory(api, server, world, batch, concurrency, seed, TimeSpan.FromSeconds(a.GetInt("idle-seconds", 0)));
         }
 
-        if (a.Has("train") && !await Train(http, adminKey, world, TimeSpan.FromSeconds(a.GetInt("train-timeout-seconds", 1800))))
+        if (a.Has("train") && !await Train(api, world, TimeSpan.FromSeconds(a.GetInt("train-timeout-seconds", 1800))))
         {
             return 1;
         }
@@ -94,7 +100,7 @@ internal static class LoadCommand
             {
                 foreach (var target in targets)
                 {
-                    results.Add(await Recommend(http, adminKey, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target));
+                    results.Add(await Recommend(http, api, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target));
                 }
             }
 
@@ -242,78 +248,13 @@ internal static class LoadCommand
     }
 
     /// <summary>
-    /// Starts training, polls its status until it succeeds or fails, then waits until a
-    /// recommendation reports the trained model version. Bounded by <paramref name="timeout"/>.
+    /// Trains (the replay bench's routine: start, follow, wait until a recommendation serves the new version), bounded
+    /// by <paramref name="timeout"/> for the run and again for serving.
     /// </summary>
-    private static async Task<bool> Train(HttpClient http, string adminKey, SyntheticWorld world, TimeSpan timeout)
+    private static async Task<bool> Train(CohortlyApiClient api, SyntheticWorld world, TimeSpan timeout)
     {
-        var stopwatch = Stopwatch.StartNew();
-        using (var start = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/training"))
-        {
-            AsAdmin(start, adminKey);
-            using var started = await http.SendAsync(start);
-            if (!started.IsSuccessStatusCode && (int)started.StatusCode != 409)
-            {
-                Console.WriteLine($"train: POST /v1/admin/training answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
-                return false;
-            }
-        }
-
-        JsonNode status;
-        string state;
-        var lastStage = "";
-        while (true)
-        {
-            using var poll = new HttpRequestMessage(HttpMethod.Get, "/v1/admin/training");
-            AsAdmin(poll, adminKey);
-            using var response = await http.SendAsync(poll);
-            response.EnsureSuccessStatusCode();
-            status = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
-            state = status["state"]?.GetValue<string>() ?? "unknown";
-            var stage = $"{state} {status["stage"]?.ToString()} {status["percent"]?.ToString()}%";
-            if (stage != lastStage)
-            {
-                Console.WriteLine($"train: {stopwatch.Elapsed.TotalSeconds,6:F1} s: {stage}");
-                lastStage = stage;
-            }
-
-            if (state is "succeeded" or "failed" || stopwatch.Elapsed > timeout)
-            {
-                break;
-            }
-
-            await Task.Delay(500);
-        }
-
-        if (state != "succeeded")
-        {
-            Console.WriteLine($"train: ended {state} after {stopwatch.Elapsed.TotalSeconds:F1} s; error: {status["error"]?.ToString() ?? "none"}");
-            return false;
-        }
-
-        var version = status["lastVersion"]?.GetValue<long>();
-        var trained = stopwatch.Elapsed;
-        Console.WriteLine($"train: succeeded in {trained.TotalSeconds:F1} s (server-reported {status["elapsedSeconds"]?.ToString()} s), model version {version}");
-
-        // Silos pick the new model up from their caches; wait until a recommendation serves it.
-        var user = world.Users[0].Id;
-        while (stopwatch.Elapsed < timeout)
-        {
-            using var response = await http.GetAsync($"/v1/users/{user}/recommendations?count=10");
-            if (response.IsSuccessStatusCode
-                && (await response.Content.ReadFromJsonAsync<JsonNode>())?["modelVersion"] is JsonValue served
-                && served.TryGetValue<long>(out var servedVersion)
-                && servedVersion == version)
-            {
-                Console.WriteLine($"train: model version {version} served {(stopwatch.Elapsed - trained).TotalSeconds:F1} s after training finished");
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        Console.WriteLine($"train: model version {version} not served within {timeout.TotalSeconds:F0} s");
-        return false;
+        var (_, version, served) = await ReplayCommand.Train(api, world.Users[0].Id, timeout, timeout, CancellationToken.None);
+        return version is not null && served;
     }
 
     private static void AsAdmin(HttpRequestMessage request, string adminKey)
@@ -444,7 +385,7 @@ internal static class LoadCommand
 
     /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}), "similar" (GET /v1/items/{id}/similar)
     /// or "floor" (GET /healthz: a fixed small JSON from the same gateway without any grain call).</param>
-    private static async Task<PhaseResult> Recommend(HttpClient http, string adminKey, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
+    private static async Task<PhaseResult> Recommend(HttpClient http, CohortlyApiClient api, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
     {
         if (client is not ("raw" or "http"))
         {
@@ -483,7 +424,7 @@ internal static class LoadCommand
         }
 
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
-        var serverBefore = await Stats(http, adminKey, collect: false);
+        var serverBefore = await api.StatsAsync(CancellationToken.None);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         // The client's own collections stall its receive loops, and its latencies include them.
         var clientPauseBefore = GC.GetTotalPauseDuration();
@@ -538,7 +479,7 @@ internal static class LoadCommand
         }
 
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
-        var serverAfter = await Stats(http, adminKey, collect: false);
+        var serverAfter = await api.StatsAsync(CancellationToken.None);
         var serverCpu = Delta(serverBefore, serverAfter, "gatewayProcessCpuSeconds");
         var pause = Delta(serverBefore, serverAfter, "gatewayProcessGcPauseSeconds");
         var collections = new int[3];
@@ -565,15 +506,15 @@ internal static class LoadCommand
     private static double Delta(JsonNode before, JsonNode after, string name) =>
         after[name]!.GetValue<double>() - before[name]!.GetValue<double>();
 
-    private static async Task Memory(HttpClient http, string adminKey, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
+    private static async Task Memory(CohortlyApiClient api, ServerGc server, SyntheticWorld world, int batchSize, int concurrency, int seed, TimeSpan idle)
     {
-        var before = await Stats(http, adminKey);
+        var before = await CollectedStats(api, server);
         var userActivationsBefore = UserActivations(before);
         Console.WriteLine($"memory: before: {userActivationsBefore} user grains, managed heap {before["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
         // Each user gets one short session: a realistic resident profile, not an empty grain.
         var rng = new Random(seed + 2);
         var now = DateTimeOffset.UtcNow;
-        var queue = new Queue<byte[]>();
+        var queue = new Queue<(byte[] Body, int Count)>();
         var pending = new List<SyntheticEvent>();
         foreach (var user in world.Users)
         {
@@ -581,14 +522,14 @@ internal static class LoadCommand
             pending.AddRange(session.Take(5));
             if (pending.Count >= batchSize)
             {
-                queue.Enqueue(Body(pending));
+                queue.Enqueue((Body(pending), pending.Count));
                 pending.Clear();
             }
         }
 
         if (pending.Count > 0)
         {
-            queue.Enqueue(Body(pending));
+            queue.Enqueue((Body(pending), pending.Count));
         }
 
         var bodies = queue.ToArray();
@@ -599,7 +540,7 @@ internal static class LoadCommand
             int i;
             while ((i = Interlocked.Increment(ref next)) < bodies.Length)
             {
-                await PostWithRetry(http, bodies[i]);
+                await api.PostEventsAsync(bodies[i].Body, bodies[i].Count, CancellationToken.None);
             }
         });
         // Progress every 10 s: a population rate that falls as users accumulate shows up here.
@@ -613,7 +554,7 @@ internal static class LoadCommand
                 while (true)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(10), progressStop.Token);
-                    var resident = UserActivations(await Stats(http, adminKey, collect: false)) - userActivationsBefore;
+                    var resident = UserActivations(await api.StatsAsync(CancellationToken.None)) - userActivationsBefore;
                     var at = populate.Elapsed;
                     Console.WriteLine($"memory: {at.TotalSeconds,6:F0} s: {resident} users resident, {(resident - last) / (at - lastAt).TotalSeconds:F0} new users/s in the last interval");
                     (last, lastAt) = (resident, at);
@@ -630,7 +571,7 @@ internal static class LoadCommand
         do
         {
             await Task.Delay(250);
-            after = await Stats(http, adminKey, collect: false);
+            after = await api.StatsAsync(CancellationToken.None);
         }
         while (UserActivations(after) < userActivationsBefore + world.Users.Count && DateTime.UtcNow < deadline);
         await progressStop.CancelAsync();
@@ -639,7 +580,7 @@ internal static class LoadCommand
 
         // Let write-behind timers run once, then measure with a full collection.
         await Task.Delay(TimeSpan.FromSeconds(6));
-        after = await Stats(http, adminKey);
+        after = await CollectedStats(api, server);
         var grains = UserActivations(after) - userActivationsBefore;
         var bytes = after["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
         Console.WriteLine($"memory: after: {UserActivations(after)} user grains (+{grains}), managed heap {after["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB, working set {after["gatewayProcessWorkingSetBytes"]!.GetValue<long>() / 1048576.0:F1} MiB");
@@ -649,42 +590,22 @@ internal static class LoadCommand
             // Delivered events leave the stream cache and idle stream cursors are dropped after
             // their windows (30 s / 2 min); the grains stay resident (collection age 15 min).
             await Task.Delay(idle);
-            var rested = await Stats(http, adminKey);
+            var rested = await CollectedStats(api, server);
             var restedGrains = UserActivations(rested) - userActivationsBefore;
             var restedBytes = rested["gatewayProcessManagedBytes"]!.GetValue<long>() - before["gatewayProcessManagedBytes"]!.GetValue<long>();
             Console.WriteLine($"memory: after {idle.TotalSeconds:F0} s idle: {UserActivations(rested)} user grains, managed heap {rested["gatewayProcessManagedBytes"]!.GetValue<long>() / 1048576.0:F1} MiB = {restedBytes / (double)Math.Max(1, restedGrains):F0} managed bytes per resident user grain");
         }
     }
 
-    /// <summary>Cluster stats; <paramref name="collect"/> forces a full GC first (only for the measurements themselves).</summary>
-    private static async Task PostWithRetry(HttpClient http, byte[] body)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new("application/json");
-            using var response = await http.PostAsync("/v1/events", content);
-            if ((int)response.StatusCode == 503 && attempt < 100)
-            {
-                await Task.Delay(RetryDelay(response));
-                continue;
-            }
-
-            response.EnsureSuccessStatusCode();
-            return;
-        }
-    }
-
+    /// <summary>A quarter of the server's Retry-After (at most 250 ms): the backlog usually drains sooner.</summary>
     private static TimeSpan RetryDelay(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta is { } delta ? TimeSpan.FromMilliseconds(Math.Min(delta.TotalMilliseconds, 1000) / 4) : TimeSpan.FromMilliseconds(250);
 
-    private static async Task<JsonNode> Stats(HttpClient http, string adminKey, bool collect = true)
+    /// <summary>Cluster stats after a full collection in the server process (only for the memory measurements themselves).</summary>
+    private static async Task<JsonNode> CollectedStats(CohortlyApiClient api, ServerGc server)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, collect ? "/v1/admin/stats?gc=true" : "/v1/admin/stats");
-        AsAdmin(request, adminKey);
-        using var response = await http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+        await server.CollectAsync(async () => (await api.StatsAsync(CancellationToken.None))["gatewayProcessGcCollections"]![2]!.GetValue<int>(), TimeSpan.FromSeconds(60));
+        return await api.StatsAsync(CancellationToken.None);
     }
 
     private static int UserActivations(JsonNode stats)

@@ -33,7 +33,7 @@ internal static class ReplayCommand
         }
 
         var url = a.Require("url");
-        using var http = new CohortlyHttp(url, a.Require("key"), a.Get("admin-key"), concurrency);
+        using var http = CohortlyApiClient.ForLoopback(url, a.Require("key"), a.Get("admin-key"), concurrency);
         var summary = new List<string>
         {
             $"command: {BenchReport.Command("replay", rawArgs)}",
@@ -50,7 +50,7 @@ internal static class ReplayCommand
 
         if (!a.Has("no-ingest"))
         {
-            var items = await http.PutItemsAsync(split.Catalog, cancellationToken);
+            var items = await http.PutItemsAsync(BenchPayloads.Items(split.Catalog), cancellationToken);
             Console.Error.WriteLine($"items: {items} upserted ({(split.Catalog.HasItemMetadata ? "with titles and categories" : "ids only: the format has no item metadata")})");
             summary.Add(await Ingest(http, data, batch, concurrency, speedup, a.GetInt("max-gap-ms", 1000), cancellationToken));
             summary.Add(await WaitApplied(http, data, seed, TimeSpan.FromSeconds(a.GetInt("apply-timeout", 600)), cancellationToken));
@@ -59,7 +59,7 @@ internal static class ReplayCommand
         long? version = null;
         if (a.Has("train"))
         {
-            var (line, trained) = await Train(http, scorer, TimeSpan.FromSeconds(a.GetInt("train-timeout", 3600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 120)), cancellationToken);
+            var (line, trained, _) = await Train(http, scorer, TimeSpan.FromSeconds(a.GetInt("train-timeout", 3600)), TimeSpan.FromSeconds(a.GetInt("serve-timeout", 120)), cancellationToken);
             summary.Add(line);
             if (trained is null)
             {
@@ -101,7 +101,7 @@ internal static class ReplayCommand
         Console.WriteLine("```");
     }
 
-    private static async Task<string> Ingest(CohortlyHttp http, ReplayData data, int batch, int concurrency, double speedup, int maxGapMs, CancellationToken cancellationToken)
+    private static async Task<string> Ingest(CohortlyApiClient http, ReplayData data, int batch, int concurrency, double speedup, int maxGapMs, CancellationToken cancellationToken)
     {
         var events = data.Events;
         var watch = Stopwatch.StartNew();
@@ -132,7 +132,7 @@ internal static class ReplayCommand
                 for (var start = 0; start < lane.Count; start += batch)
                 {
                     var n = Math.Min(batch, lane.Count - start);
-                    await http.PostEventsAsync(CohortlyHttp.EventBody(lane, start, n), n, cancellationToken);
+                    await http.PostEventsAsync(BenchPayloads.EventBody(lane, start, n), n, cancellationToken);
                     Interlocked.Add(ref sent, n);
                     Interlocked.Increment(ref batches);
                 }
@@ -147,7 +147,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>Sends in compressed real time: gaps shrink by <paramref name="speedup"/> and are capped at <paramref name="maxGapMs"/>.</summary>
-    private static async Task<string> RealTime(CohortlyHttp http, List<ReplayEvent> events, int batch, double speedup, int maxGapMs, Action<int> sent, CancellationToken cancellationToken)
+    private static async Task<string> RealTime(CohortlyApiClient http, List<ReplayEvent> events, int batch, double speedup, int maxGapMs, Action<int> sent, CancellationToken cancellationToken)
     {
         var due = new double[events.Count];
         var capped = 0;
@@ -182,7 +182,7 @@ internal static class ReplayCommand
             }
 
             end = Math.Max(end, i + 1);
-            await http.PostEventsAsync(CohortlyHttp.EventBody(events, i, end - i), end - i, cancellationToken);
+            await http.PostEventsAsync(BenchPayloads.EventBody(events, i, end - i), end - i, cancellationToken);
             sent(end - i);
             i = end;
         }
@@ -192,7 +192,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>Waits until sampled users' profiles have applied all their replayed events (accepted is not applied).</summary>
-    private static async Task<string> WaitApplied(CohortlyHttp http, ReplayData data, int seed, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<string> WaitApplied(CohortlyApiClient http, ReplayData data, int seed, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var expected = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var e in data.Events)
@@ -242,86 +242,47 @@ internal static class ReplayCommand
         return line;
     }
 
-    private static Task<(string Line, long? Version)> Train(CohortlyHttp http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken) =>
+    private static Task<(string Line, long? Version, bool Served)> Train(CohortlyApiClient http, ParityScorer scorer, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken) =>
         Train(http, scorer.UserId(scorer.Users[0]), timeout, serveTimeout, cancellationToken);
 
     /// <summary>Starts a training run, follows its progress, and waits until <paramref name="user"/>'s recommendations come from the new version.</summary>
-    internal static async Task<(string Line, long? Version)> Train(CohortlyHttp http, string user, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
+    internal static async Task<(string Line, long? Version, bool Served)> Train(CohortlyApiClient http, string user, TimeSpan timeout, TimeSpan serveTimeout, CancellationToken cancellationToken)
     {
-        var before = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
-        var previousVersion = Long(before["lastVersion"]);
-        var previousRun = before["runId"]?.ToString();
-        var (status, started) = await http.AdminPostAsync("/v1/admin/training", cancellationToken);
-        if (status is not (HttpStatusCode.Accepted or HttpStatusCode.OK or HttpStatusCode.Conflict))
-        {
-            throw new HttpRequestException($"POST /v1/admin/training answered {(int)status}: {started?.ToJsonString()}");
-        }
-
-        var ourRun = status == HttpStatusCode.Conflict ? null : started?["runId"]?.ToString();
-        Console.Error.WriteLine($"training: started ({(int)status}) run {ourRun ?? "(already running)"}");
-        var watch = Stopwatch.StartNew();
         var last = "";
-        JsonNode s;
-        while (true)
+        var run = await http.TrainAsync(
+            timeout,
+            s =>
+            {
+                var shown = $"{s["state"]?.GetValue<string>()} {s["stage"]} {Fmt(s["percent"], "F0")}%";
+                if (shown != last)
+                {
+                    Console.Error.WriteLine($"  training: {shown} after {Fmt(s["elapsedSeconds"], "F1")}s, about {Fmt(s["estimatedRemainingSeconds"], "F0")}s left");
+                    last = shown;
+                }
+            },
+            cancellationToken);
+        var seconds = Fmt(run.Status["elapsedSeconds"], "F1");
+        if (!run.Succeeded)
         {
-            s = await http.AdminGetAsync("/v1/admin/training", cancellationToken);
-            var state = s["state"]?.GetValue<string>();
-            var shown = $"{state} {s["stage"]} {Fmt(s["percent"], "F0")}%";
-            if (shown != last)
-            {
-                Console.Error.WriteLine($"  training: {shown} after {Fmt(s["elapsedSeconds"], "F1")}s, about {Fmt(s["estimatedRemainingSeconds"], "F0")}s left");
-                last = shown;
-            }
-
-            var run = s["runId"]?.ToString();
-            var newRun = ourRun is not null ? run == ourRun : run != previousRun || Long(s["lastVersion"]) != previousVersion;
-            if (state is "succeeded" or "failed" && newRun)
-            {
-                break;
-            }
-
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"training still {state} after {timeout.TotalSeconds:F0}s");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-
-        var seconds = Fmt(s["elapsedSeconds"], "F1");
-        if (s["state"]!.GetValue<string>() == "failed")
-        {
-            var failed = $"training: FAILED after {seconds}s: {s["error"]}";
+            var failed = $"training: FAILED after {seconds}s: {run.Status["error"]}";
             Console.Error.WriteLine(failed);
-            return (failed, null);
+            return (failed, null, false);
         }
 
-        var version = Long(s["lastVersion"]) ?? throw new HttpRequestException("training succeeded but reported no lastVersion");
+        var version = run.Version ?? throw new HttpRequestException("training succeeded but reported no lastVersion");
         var models = await http.AdminGetAsync("/v1/models", cancellationToken);
         Console.Error.WriteLine($"training: succeeded, version {version} in {seconds}s (server); models: active {models["activeVersion"]}, {models["versions"]?.AsArray().Count} stored");
 
         // The silos load the activated version shortly after; parity is only meaningful once it serves.
-        var serve = Stopwatch.StartNew();
-        long? served = null;
-        while (serve.Elapsed < serveTimeout)
-        {
-            served = (await http.RecommendAsync(user, K, explore: false, cancellationToken)).ModelVersion;
-            if (served == version)
-            {
-                break;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        var line = served == version
-            ? $"train:   version {version} in {seconds}s (server elapsedSeconds; stages printed above); served by user {user}'s recommendations {serve.Elapsed.TotalSeconds:F1}s after training finished (wall clock {watch.Elapsed.TotalSeconds:F1}s from POST)"
-            : $"train:   version {version} in {seconds}s (server elapsedSeconds), but NOT served: user {user}'s recommendations still report model version {served?.ToString(CultureInfo.InvariantCulture) ?? "none"} after {serve.Elapsed.TotalSeconds:F0}s; the online numbers below are not from this model";
+        var served = await http.WaitUntilServedAsync(user, version, serveTimeout, cancellationToken);
+        var line = served is { } after
+            ? $"train:   version {version} in {seconds}s (server elapsedSeconds; stages printed above); served by user {user}'s recommendations {after.TotalSeconds:F1}s after training finished (wall clock {(run.Waited + after).TotalSeconds:F1}s from POST)"
+            : $"train:   version {version} in {seconds}s (server elapsedSeconds), but NOT served: user {user}'s recommendations still report model version {(await http.RecommendAsync(user, K, explore: false, cancellationToken)).ModelVersion?.ToString(CultureInfo.InvariantCulture) ?? "none"} after {serveTimeout.TotalSeconds:F0}s; the online numbers below are not from this model";
         Console.Error.WriteLine(line);
-        return (line, version);
+        return (line, version, served is not null);
     }
 
-    private static async Task<List<string>> Score(CohortlyHttp http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, CancellationToken cancellationToken)
+    private static async Task<List<string>> Score(CohortlyApiClient http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, CancellationToken cancellationToken)
     {
         var users = scorer.Users.ToArray();
         var answers = new RecommendationsAnswer?[users.Length];
@@ -432,8 +393,6 @@ internal static class ReplayCommand
 
         return lines;
     }
-
-    private static long? Long(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
 
     private static string Fmt(JsonNode? node, string format) =>
         node is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString(format, CultureInfo.InvariantCulture) : "?";

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Serving;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Bench;

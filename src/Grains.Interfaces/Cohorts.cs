@@ -21,6 +21,14 @@ public sealed record CohortSnapshot(
 {
     /// <summary>Bandit evidence of the cohort's most shown items (exploration policy input).</summary>
     [Id(9)] public IReadOnlyList<ArmStats> Arms { get; init; } = [];
+
+    /// <summary>
+    /// The cohort's serving policy in effect (training's proposal or an operator's override); null serves the active
+    /// model's default. Silo caches hand it to the serving pipeline.
+    /// </summary>
+    [Id(10)] public Cohortly.Modeling.Training.ServingPolicy? Policy { get; init; }
+
+    [Id(11)] public PolicySource PolicySource { get; init; }
 }
 
 /// <summary>How often an item was recommended to a cohort's members and the reward (clicks, purchases) that followed.</summary>
@@ -64,7 +72,75 @@ public sealed record SegmentationVersionInfo
     [Id(10)] public IReadOnlyList<TransitionCount> Transitions { get; init; } = [];
     /// <summary>Sampled users assigned to each cohort (same order as <see cref="CohortIds"/>).</summary>
     [Id(11)] public IReadOnlyList<int> SampleCounts { get; init; } = [];
+
+    /// <summary>Which kind of run produced this version.</summary>
+    [Id(12)] public SegmentationProducer Producer { get; init; }
+
+    /// <summary>The model version trained on this segmentation; 0 for a segmentation-only version.</summary>
+    [Id(13)] public long ModelVersion { get; init; }
+
+    /// <summary>The training run (status run id) or segmentation-only run that produced it.</summary>
+    [Id(14)] public string? RunId { get; init; }
+
+    /// <summary>The version <see cref="Transitions"/> are counted against (0 for the first).</summary>
+    [Id(15)] public long PreviousVersion { get; init; }
+
+    /// <summary>
+    /// Per cohort (same order as <see cref="CohortIds"/>): distance in standardized units to the centroid its id was
+    /// kept from, or null for a cohort born in this version.
+    /// </summary>
+    [Id(16)] public IReadOnlyList<double?> MatchDistances { get; init; } = [];
+
+    /// <summary>First cohort id no version has issued yet; the next version's fresh ids start here.</summary>
+    [Id(17)] public int NextCohortId { get; init; }
+
+    /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
+    public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var model = version.Model;
+        var transitions = new List<TransitionCount>(version.Transitions.Count);
+        foreach (var move in version.Transitions)
+        {
+            transitions.Add(new TransitionCount(move.From, move.To, move.Users));
+        }
+
+        return new SegmentationVersionInfo
+        {
+            Version = model.Version,
+            CreatedAt = createdAt,
+            FeatureNames = model.FeatureNames,
+            Means = model.Scaler.Means,
+            Scales = model.Scaler.Scales,
+            Centroids = model.Centroids,
+            CohortIds = model.CohortIds,
+            Labels = model.Labels,
+            SampleSize = version.SampleSize,
+            TrainSeconds = trainSeconds,
+            Transitions = transitions,
+            SampleCounts = version.SampleCounts,
+            Producer = version.Kind == Modeling.Segmentation.SegmentationRunKind.Training ? SegmentationProducer.Training : SegmentationProducer.SegmentationOnly,
+            ModelVersion = version.ModelVersion,
+            RunId = runId,
+            PreviousVersion = version.PreviousVersion,
+            MatchDistances = version.MatchDistances,
+            NextCohortId = version.NextCohortId,
+        };
+    }
 }
+
+/// <summary>Which kind of run produced a segmentation version (Unknown: stored before this was recorded).</summary>
+[GenerateSerializer, Alias("cohortly.SegmentationProducer")]
+public enum SegmentationProducer
+{
+    Unknown = 0,
+    SegmentationOnly = 1,
+    Training = 2,
+}
+
+/// <summary>The silos' current feature samples, merged (latest row per user, bounded, seeded subsample).</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.SegmentationSample")]
+public sealed record SegmentationSample([property: Id(0)] IReadOnlyList<string> UserIds, [property: Id(1)] IReadOnlyList<float[]> Rows);
 
 [GenerateSerializer, Immutable, Alias("cohortly.TransitionCount")]
 public sealed record TransitionCount([property: Id(0)] int From, [property: Id(1)] int To, [property: Id(2)] int Users);

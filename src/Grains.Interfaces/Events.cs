@@ -1,9 +1,14 @@
+using System.Text.Json.Serialization;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
 namespace Cohortly.Contracts;
 
-/// <summary>An accepted, validated interaction as it travels on the stream.</summary>
+/// <summary>
+/// An accepted, validated interaction as it travels on the stream. <see cref="RecommendationId"/> and
+/// <see cref="Position"/> name the response (and its slot) the event answers, for attribution; the training log
+/// does not carry them (training learns from interactions, not from which response showed them).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("cohortly.InteractionEvent")]
 public sealed record InteractionEvent(
     [property: Id(0)] string EventId,
@@ -13,7 +18,9 @@ public sealed record InteractionEvent(
     [property: Id(4)] double? Value,
     [property: Id(5)] DateTimeOffset Timestamp,
     [property: Id(6)] string? Device,
-    [property: Id(7)] DateTimeOffset ReceivedAt)
+    [property: Id(7)] DateTimeOffset ReceivedAt,
+    [property: Id(8), JsonIgnore] Guid? RecommendationId = null,
+    [property: Id(9), JsonIgnore] int? Position = null)
 {
     public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device);
 }

@@ -46,11 +46,30 @@ public interface ICohortGrain : IGrainWithIntegerKey
     [Alias("Define")]
     Task Define(string label, IReadOnlyList<FeatureValue> centroid, long segmentationVersion);
 
-    /// <summary>Records the model version serving this cohort and whether it uses its adapted (cohort) model.</summary>
-    [Alias("SetModel")]
-    Task SetModel(long modelVersion, bool adapted);
+    /// <summary>
+    /// Records the model version serving this cohort, whether it uses its adapted (cohort) model, and the serving
+    /// policy that version's training proposes (null: the version proposes none, so the model's default serves). An
+    /// operator's override stays in effect.
+    /// </summary>
+    [Alias("AdoptModel")]
+    Task AdoptModel(long modelVersion, bool adapted, Cohortly.Modeling.Training.ServingPolicy? proposedPolicy);
+
+    [Alias("GetPolicy"), ReadOnly]
+    Task<CohortPolicy> GetPolicy();
+
+    /// <summary>Puts an operator's policy in effect until <see cref="ClearPolicyOverride"/>; an invalid one: <see cref="InvalidPolicyException"/>.</summary>
+    [Alias("OverridePolicy")]
+    Task<CohortPolicy> OverridePolicy(Cohortly.Modeling.Training.ServingPolicy policy);
+
+    /// <summary>Returns the cohort to training's proposal.</summary>
+    [Alias("ClearPolicyOverride")]
+    Task<CohortPolicy> ClearPolicyOverride();
 }
 
+/// <summary>
+/// Keeps the segmentation versions and the silos' feature samples. It builds no version itself: every version comes
+/// from the training grain's one queue of runs (full training or segmentation-only).
+/// </summary>
 [Alias("cohortly.ISegmentationGrain")]
 public interface ISegmentationGrain : IGrainWithStringKey
 {
@@ -65,14 +84,25 @@ public interface ISegmentationGrain : IGrainWithStringKey
     [Alias("GetHistory"), ReadOnly]
     Task<IReadOnlyList<SegmentationVersionInfo>> GetHistory();
 
-    /// <summary>Clusters the current sample now and publishes a new version.</summary>
-    [Alias("Recompute")]
+    /// <summary>A kept version by number, or null when it is not (or no longer) kept.</summary>
+    [Alias("Find"), ReadOnly]
+    Task<SegmentationVersionInfo?> Find(long version);
+
+    /// <summary>
+    /// Asks the training grain for a segmentation-only run and returns the version it published; a run already
+    /// queued is shared, and one requested during a training run waits for it. Interleaves: it only waits.
+    /// </summary>
+    [Alias("Recompute"), AlwaysInterleave, ResponseTimeout("00:30:00")]
     Task<SegmentationVersionInfo> Recompute();
 
     [Alias("SubmitSample")]
     Task SubmitSample(FeatureSample sample);
 
-    /// <summary>Makes a version built elsewhere (training) current if it is newer; returns the current version.</summary>
+    /// <summary>The merged sample a segmentation-only run clusters.</summary>
+    [Alias("GetSample")]
+    Task<SegmentationSample> GetSample();
+
+    /// <summary>Keeps a version the training grain built if it is newer than the current one; returns the current version.</summary>
     [Alias("Publish")]
     Task<long> Publish(SegmentationVersionInfo info);
 }

@@ -11,7 +11,11 @@ public sealed record CohortModelInfo(
     [property: Id(3)] int HoldoutUsers,
     [property: Id(4)] bool Adapted,
     [property: Id(5)] double GlobalNdcg,
-    [property: Id(6)] double AdaptedNdcg);
+    [property: Id(6)] double AdaptedNdcg)
+{
+    /// <summary>The serving policy training proposes for the cohort (null in versions registered before policies were typed).</summary>
+    [Id(7)] public Cohortly.Modeling.Training.ServingPolicy? Policy { get; init; }
+}
 
 /// <summary>One trained model version as the registry keeps it.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.ModelVersionInfo")]
@@ -129,4 +133,12 @@ public interface ITrainingGrain : IGrainWithStringKey
 
     [Alias("GetStatus"), ReadOnly]
     Task<TrainingStatus> GetStatus();
+
+    /// <summary>
+    /// Runs (or shares the queued) segmentation-only run of the silos' samples, after any run in progress, and
+    /// returns the version it published. Interleaves: it only enqueues and waits.
+    /// </summary>
+    /// <exception cref="InsufficientDataException">Fewer than two users are sampled.</exception>
+    [Alias("Resegment"), AlwaysInterleave, ResponseTimeout("00:30:00")]
+    Task<SegmentationVersionInfo> Resegment(string trigger);
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
 
@@ -10,8 +11,6 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
 {
     private static object Ev(string id, string user, string item, string type = "view", double? value = null, DateTimeOffset? timestamp = null) =>
         new { eventId = id, userId = user, itemId = item, type, value, timestamp, context = new { device = "mobile" } };
-
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
     private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
     {
@@ -83,6 +82,37 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     }
 
     [Fact]
+    public async Task Events_carry_the_recommendation_id_and_position_a_response_gave_and_bad_ones_are_named()
+    {
+        var app = factory.App();
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", new { events = new[] { Ev("ref-0", "ref-user", "ref-item") } })).StatusCode);
+        await Eventually.True(async () => (await app.GetAsync("/v1/users/ref-user")).StatusCode == HttpStatusCode.OK, "the view reaches the user");
+        var served = await Json(await app.GetAsync("/v1/users/ref-user/recommendations?count=5"));
+        var recommendationId = served["recommendationId"]!.GetValue<string>();
+
+        var batch = new
+        {
+            events = new object[]
+            {
+                new { eventId = "ref-1", userId = "ref-user", itemId = "ref-item", type = "click", recommendationId, position = 0 },
+                new { eventId = "ref-2", userId = "ref-user", itemId = "ref-item", type = "click", recommendationId = recommendationId.ToUpperInvariant() },
+                new { eventId = "ref-3", userId = "ref-user", itemId = "ref-item", type = "click", recommendationId = recommendationId[..31] },
+                new { eventId = "ref-4", userId = "ref-user", itemId = "ref-item", type = "click", recommendationId, position = 200 },
+                new { eventId = "ref-5", userId = "ref-user", itemId = "ref-item", type = "click", position = 1 },
+            },
+        };
+        var response = await app.PostAsJsonAsync("/v1/events", batch);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await Json(response);
+        Assert.Equal(2, body["accepted"]!.GetValue<int>());
+        Assert.Equal(
+            ["events[2].recommendationId", "events[3].position", "events[4].position"],
+            body["errors"]!.AsArray().Select(e => e!["field"]!.GetValue<string>()).ToList());
+        await Eventually.True(async () => (await Json(await app.GetAsync("/v1/users/ref-user")))["counts"]!["click"]!.GetValue<long>() == 2, "both clicks are applied");
+    }
+
+    [Fact]
     public async Task Batch_where_every_event_is_invalid_is_a_400_naming_the_fields()
     {
         var response = await factory.App().PostAsJsonAsync("/v1/events", new { events = new[] { Ev("bad", "u", "i", type: "nope") } });
@@ -93,6 +123,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     [InlineData("""{"events":[]}""", "events")]
     [InlineData("""{}""", "events")]
     [InlineData("""{"events":[{"eventId":"e","userId":"u","itemId":"i","type":"view","value":"lots"}]}""", "events[0].value")]
+    [InlineData("""{"events":[{"eventId":"e","userId":"u","itemId":"i","type":"click","recommendationId":"0190f3a2c1d24b7e8a9b0c1d2e3f4a5b","position":"first"}]}""", "events[0].position")]
     [InlineData("""{"events":[{"eventId":"e","userId":"u","itemId":"i","type":"view"}""", "malformed JSON")]
     [InlineData("""null""", "body")]
     public async Task Malformed_bodies_get_a_problem_naming_the_field(string json, string field)

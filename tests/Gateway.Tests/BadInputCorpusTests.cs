@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
 
@@ -104,6 +105,13 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadEvent("click value above max", "value", e => { e["type"] = "click"; e["value"] = 2e9; }),
             BadEvent("add to cart value 1e308", "value", e => { e["type"] = "add_to_cart"; e["value"] = 1e308; }),
             BadEvent("dismiss value negative huge", "value", e => { e["type"] = "dismiss"; e["value"] = -1e308; }),
+            BadEvent("recommendation id too short", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2"; }),
+            BadEvent("recommendation id with dashes", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2-c1d2-4b7e-8a9b-0c1d2e3f4a5b"; }),
+            BadEvent("recommendation id not hex", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = "zz90f3a2c1d24b7e8a9b0c1d2e3f4a5b"; }),
+            BadEvent("recommendation id blank", "recommendationId", e => { e["type"] = "click"; e["recommendationId"] = ""; }),
+            BadEvent("position negative", "position", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2c1d24b7e8a9b0c1d2e3f4a5b"; e["position"] = -1; }),
+            BadEvent("position 200", "position", e => { e["type"] = "click"; e["recommendationId"] = "0190f3a2c1d24b7e8a9b0c1d2e3f4a5b"; e["position"] = 200; }),
+            BadEvent("position without recommendation id", "position", e => { e["type"] = "click"; e["position"] = 0; }),
 
             // --- events: batch shape ---
             RawEvents("only a null event", """{"events":[null]}""", "events[0]"),
@@ -273,7 +281,6 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadQuery("activate unknown version", "/v1/models/424242/activate", "version", admin: true, method: HttpMethod.Post, status: 404),
             BadQuery("cohort id negative", "/v1/cohorts/-1", "cohortId", admin: true),
             BadQuery("cohort id beyond int", "/v1/cohorts/99999999999", "cohortId", admin: true),
-            BadQuery("stats gc not a flag", "/v1/admin/stats?gc=maybe", "gc", admin: true),
             new("admin: re-cluster with a junk body", HttpMethod.Post, "/v1/admin/segmentation", "{\"k\":1e308}", true, null, "users"),
         };
         return cases;
@@ -334,16 +341,8 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
         // Training still succeeds, on every accepted user, and found no row to skip: no rejected event reached the log.
         var trainedUsers = world.Users.Select(u => u.Id).Concat(cases.SelectMany(c => c.Trains)).Append(AttrUser).ToHashSet(StringComparer.Ordinal);
         await Eventually.True(async () => (await Json(await admin.GetAsync("/v1/admin/training")))["state"]!.GetValue<string>() != "running", "no run is in progress");
-        var run = await Json(await admin.PostAsync("/v1/admin/training", null));
-        JsonNode status = run;
-        await Eventually.True(
-            async () =>
-            {
-                status = await Json(await admin.GetAsync("/v1/admin/training"));
-                return status["runId"]!.GetValue<string>() == run["runId"]!.GetValue<string>() && status["state"]!.GetValue<string>() is "succeeded" or "failed";
-            },
-            "training finishes",
-            TimeSpan.FromMinutes(3));
+        using var api = new CohortlyApiClient(admin, GatewayFactory.AdminKey);
+        var status = (await api.TrainAsync(TimeSpan.FromMinutes(3), progress: null, CancellationToken.None)).Status;
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         Assert.Equal(0, status["skippedEvents"]!.GetValue<long>());
         var models = await Json(await admin.GetAsync("/v1/models"));
@@ -361,8 +360,6 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             "re-clustering succeeds with the sampled users");
         Assert.NotEmpty(segmentation!["cohorts"]!.AsArray());
     }
-
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
     private static async Task Send(CorpusCase c, HttpClient client)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 using Microsoft.Playwright;
 
 namespace Cohortly.Gateway.Tests;
@@ -73,15 +73,10 @@ public sealed class TrainedDashboardFixture : IAsyncLifetime
     /// </param>
     public static async Task<JsonNode> WaitForTraining(HttpClient admin, long after = 0)
     {
-        JsonNode status = null!;
-        await Eventually.True(async () =>
-        {
-            status = await Json(await admin.GetAsync("/v1/admin/training"));
-            var state = status["state"]!.GetValue<string>();
-            return state == "failed" || (state == "succeeded" && status["lastVersion"]?.GetValue<long>() > after);
-        }, "training finishes", TimeSpan.FromMinutes(3));
-        Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
-        return status;
+        using var api = new CohortlyApiClient(admin, GatewayFactory.AdminKey);
+        var run = await api.WaitForTrainingAsync(s => s["state"]?.GetValue<string>() == "failed" || s["lastVersion"]?.GetValue<long>() > after, TimeSpan.FromMinutes(3), progress: null, CancellationToken.None);
+        Assert.True(run.Succeeded, run.Status.ToJsonString());
+        return run.Status;
     }
 
     /// <summary>A page connected with the admin key, waiting until the models table lists the active version.</summary>

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 using Microsoft.Playwright;
 
 namespace Cohortly.Gateway.Tests;

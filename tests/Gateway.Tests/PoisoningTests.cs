@@ -2,14 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
 
 /// <summary>The inputs that used to poison the cluster, one test each, as a client with the app key sends them.</summary>
 public sealed class PoisoningTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-
     private static async Task<JsonNode> AssertProblem(HttpResponseMessage response, HttpStatusCode status, params string[] fields)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 
 namespace Cohortly.Gateway.Tests;
 

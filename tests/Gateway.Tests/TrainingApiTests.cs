@@ -2,14 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
 
 public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-
     private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
     {
         Assert.Equal(status, response.StatusCode);
@@ -67,13 +66,8 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         Assert.Equal("running", run["state"]!.GetValue<string>());
         var runId = run["runId"]!.GetValue<string>();
 
-        JsonNode status = run;
-        await Eventually.True(async () =>
-        {
-            status = await Json(await admin.GetAsync("/v1/admin/training"));
-            Assert.Equal(runId, status["runId"]!.GetValue<string>());
-            return status["state"]!.GetValue<string>() is "succeeded" or "failed";
-        }, "training finishes", TimeSpan.FromMinutes(3));
+        using var api = new CohortlyApiClient(app, GatewayFactory.AdminKey);
+        var status = (await api.WaitForTrainingAsync(s => s["runId"]?.GetValue<string>() == runId, TimeSpan.FromMinutes(3), progress: null, CancellationToken.None)).Status;
 
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         Assert.Equal(100, status["percent"]!.GetValue<double>());

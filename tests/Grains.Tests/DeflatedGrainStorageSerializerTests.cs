@@ -1,8 +1,8 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
-using Cohortly.Grains.Users;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Users;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;

@@ -42,6 +42,23 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void The_attribution_settings_bind_into_the_user_state_options_and_are_bounded()
+    {
+        var options = CohortlyConfiguration.Read(Config(new()
+        {
+            ["Cohortly:Users:AttributionWindow"] = "02:00:00",
+            ["Cohortly:Users:RecentRecommendations"] = "3",
+        }));
+        var settings = new UserGrainSettings(Options.Create(options), options.Users.Profile());
+
+        Assert.Equal(TimeSpan.FromHours(2), settings.State.AttributionWindow);
+        Assert.Equal(3, settings.State.RecentRecommendations);
+        Assert.Equal(TimeSpan.FromHours(24), CohortlyConfiguration.Read(Config([])).Users.AttributionWindow);
+        Assert.Contains("Cohortly:Users:AttributionWindow", Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:AttributionWindow"] = "00:00:10" }))).Message, StringComparison.Ordinal);
+        Assert.Contains("Cohortly:Users:RecentRecommendations", Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:RecentRecommendations"] = "0" }))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_old_unit_suffixed_key_fails_naming_its_replacement_instead_of_being_ignored()
     {
         var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:WriteBehindSeconds"] = "1" })));

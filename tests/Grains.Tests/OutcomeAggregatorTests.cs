@@ -114,6 +114,23 @@ public sealed class OutcomeAggregatorTests : IDisposable
     }
 
     [Fact]
+    public void Recording_a_key_already_pending_allocates_nothing()
+    {
+        var aggregator = NewAggregator();
+        var key = Key(8);
+        aggregator.Record(key, OneServed, T0); // this thread's stripe has the entry; later records add in place
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            aggregator.Record(key, OneServed, T0.AddSeconds(i % 60));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(10_001, aggregator.Unsent().Exposures);
+    }
+
+    [Fact]
     public async Task A_failed_send_keeps_the_batch_and_resends_it_with_the_same_sequence()
     {
         var aggregator = NewAggregator();

@@ -1,7 +1,7 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Segmentation;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Grains.Tests;
 

@@ -1,7 +1,8 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Modeling.Outcomes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
@@ -24,13 +25,21 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(Configuration));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddCohortlyServices(Configuration);
+            // Registered last, so it is the recorder user grains get whatever the silo registers.
+            silo.Services.AddSingleton<IOutcomeRecorder, RecordingOutcomeRecorder>();
+        });
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>What the silo's user grains recorded as outcomes.</summary>
+    public RecordingOutcomeRecorder Outcomes => (RecordingOutcomeRecorder)SiloService<IOutcomeRecorder>();
 
     public T SiloService<T>()
         where T : notnull => Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();

@@ -1,6 +1,6 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Training;
-using Cohortly.Modeling.Synthetic;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,8 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
 using Cohortly.Modeling.Events;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Modeling.Outcomes;
 
 namespace Cohortly.Grains.Tests;
 
@@ -54,6 +55,25 @@ public sealed class UserGrainTests(ClusterFixture fixture) : IClassFixture<Clust
         await fixture.Cluster.WaitForDeactivationAsync(user);
 
         Assert.Equal(99, (await user.GetProfile())!.Monetary);
+    }
+
+    [Fact]
+    public async Task A_click_on_a_response_served_before_deactivation_is_attributed_after_reactivation()
+    {
+        await fixture.Publish([Event("att-0", "att-fan", "att-hot", InteractionType.Purchase, 5), Event("att-1", "att-user", "att-seen", InteractionType.View)]);
+        var user = fixture.Client.GetGrain<IUserGrain>("att-user");
+        await Eventually.True(async () => (await user.GetProfile())?.Counts["view"] == 1, "the view is applied");
+        await Eventually.True(async () => (await user.Recommend(new RecommendationRequest(5))).Items.Count > 0, "popularity reaches the silo cache");
+        var response = await user.Recommend(new RecommendationRequest(5));
+        var clicked = response.Items[0].ItemId;
+
+        await fixture.Cluster.DeactivateAsync(user);
+        await fixture.Cluster.WaitForDeactivationAsync(user);
+        await fixture.Publish([Event("att-2", "att-user", clicked, InteractionType.Click) with { RecommendationId = Guid.ParseExact(response.RecommendationId, "N"), Position = 0 }]);
+
+        await Eventually.True(async () => (await user.GetProfile())?.Counts["click"] == 1, "the click is applied by a new activation");
+        var key = new OutcomeKey(response.CohortId ?? -1, response.ModelVersion ?? 0, "", "", ServedStrategy.Popularity);
+        await Eventually.True(() => Task.FromResult(fixture.Outcomes.Total(key).ClickedExposures >= 1), "the click is attributed to the response served before deactivation");
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using Cohortly.Contracts;
-using Cohortly.Grains.Users;
+using Cohortly.Modeling.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 
@@ -31,11 +31,12 @@ public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<Clu
     }
 
     [Fact]
-    public async Task Recommendation_ids_ride_along_with_the_next_write_behind()
+    public async Task Served_recommendations_ride_along_with_the_next_write_behind()
     {
-        await fixture.Publish([Event("wbr-1", "wbr-user", "i1", InteractionType.View)]);
+        await fixture.Publish([Event("wbr-0", "wbr-other", "wbr-hot", InteractionType.Purchase), Event("wbr-1", "wbr-user", "i1", InteractionType.View)]);
         var user = fixture.Client.GetGrain<IUserGrain>("wbr-user");
         await Eventually.True(async () => (await user.GetProfile())?.Counts["view"] == 1, "the first event is applied");
+        await Eventually.True(async () => (await user.Recommend(new RecommendationRequest(5))).Items.Count > 0, "popularity reaches the silo cache");
         var first = await user.Recommend(new RecommendationRequest(5));
         var second = await user.Recommend(new RecommendationRequest(5));
 
@@ -43,10 +44,10 @@ public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<Clu
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StreamNames.Storage);
         await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 2, "the click is written behind");
 
-        var ids = (await Stored(storage, user.GetGrainId()))!.RecentRecommendationIds!;
-        Assert.Equal(2, ids.Count);
-        Assert.Equal(first.RecommendationId, ids[0].ToString("N"));
-        Assert.Equal(second.RecommendationId, ids[1].ToString("N"));
+        var served = (await Stored(storage, user.GetGrainId()))!.Recommendations!;
+        Assert.Equal(first.RecommendationId, served[^2].Id.ToString("N"));
+        Assert.Equal(second.RecommendationId, served[^1].Id.ToString("N"));
+        Assert.Equal(second.Items.Select(i => i.ItemId), served[^1].Items);
     }
 
     private static async Task<UserState?> Stored(IGrainStorage storage, GrainId id)

@@ -4,8 +4,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 using Xunit.Abstractions;
+using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Integration.Tests;
 
@@ -65,12 +66,16 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         var started = await Http.PostAsync("/v1/admin/training", null);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var runId = (await Json(started))["runId"]!.GetValue<string>();
-        JsonNode status = null!;
-        await Eventually.True(async () =>
+        using var api = new CohortlyApiClient(Http, ClusterSettings.AdminKey);
+        JsonNode status;
+        try
         {
-            status = await Json(await Http.GetAsync("/v1/admin/training"));
-            return status["runId"]?.GetValue<string>() == runId && status["state"]!.GetValue<string>() is "succeeded" or "failed";
-        }, "training finishes", TimeSpan.FromSeconds(120), Diagnostics);
+            status = (await api.WaitForTrainingAsync(s => s["runId"]?.GetValue<string>() == runId, TimeSpan.FromSeconds(120), progress: null, CancellationToken.None)).Status;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Diagnostics()}", e);
+        }
         Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
         var version = status["lastVersion"]!.GetValue<long>();
         Assert.True(version > 0);
@@ -163,8 +168,6 @@ public sealed class RedisTrainingTests(ITestOutputHelper output) : IAsyncLifetim
         var response = await Http.GetAsync("/v1/admin/stats");
         return response.IsSuccessStatusCode ? (await Json(response))["silosWithActivations"]!.GetValue<int>() : -1;
     }
-
-    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
     private string Diagnostics() => Cluster.Diagnostics();
 }

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Gateway.Security;
+using Cohortly.Modeling.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
@@ -12,9 +13,26 @@ public sealed record CohortView(int Id, string Label, long Size, int SampledUser
 
 public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
 
-public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions);
+/// <summary>One segmentation version; <c>Producer</c> is "training" (ModelVersion = the model trained on it) or "segmentation-only".</summary>
+public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion);
 
 public sealed record CohortSummary(int Id, string Label);
+
+/// <summary>
+/// A cohort's serving policy. Effective: the policy in effect (null: the active model's default serves the cohort);
+/// Source: "override", "trained" or "model-default"; Since: when the policy in effect last changed. Trained: what the
+/// serving model version's training proposed (TrainedModelVersion); Override: the operator's policy, set at
+/// OverrideSince, kept across trainings until DELETE.
+/// </summary>
+public sealed record CohortPolicyView(
+    int CohortId,
+    ServingPolicy? Effective,
+    string Source,
+    DateTimeOffset? Since,
+    ServingPolicy? Trained,
+    long TrainedModelVersion,
+    ServingPolicy? Override,
+    DateTimeOffset? OverrideSince);
 
 public static class CohortsEndpoints
 {
@@ -25,6 +43,20 @@ public static class CohortsEndpoints
         var cohorts = routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Roles.Admin);
         cohorts.MapGet("/", ListCohorts).WithName("ListCohorts").WithSummary("Cohorts of the current segmentation with size, centroid and top items");
         cohorts.MapGet("/{cohortId}", GetCohort).WithName("GetCohort").ProducesProblem(StatusCodes.Status404NotFound);
+        cohorts.MapGet("/{cohortId}/policy", GetPolicy)
+            .WithName("GetCohortPolicy")
+            .WithSummary("The cohort's serving policy in effect, training's proposal and the operator's override")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        cohorts.MapPut("/{cohortId}/policy", PutPolicy)
+            .WithName("OverrideCohortPolicy")
+            .WithSummary("Serve the cohort with this policy until the override is deleted (kept across trainings)")
+            .Accepts<ServingPolicy>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        cohorts.MapDelete("/{cohortId}/policy", DeletePolicy)
+            .WithName("ClearCohortPolicyOverride")
+            .WithSummary("Return the cohort to the policy training proposed")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin);
         admin.MapPost("/segmentation", Recluster)
@@ -50,20 +82,112 @@ public static class CohortsEndpoints
 
     private static async Task<Results<Ok<CohortView>, ValidationProblem, ProblemHttpResult>> GetCohort(string cohortId, IClusterClient client)
     {
-        if (!int.TryParse(cohortId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id < 0)
+        if (ParseId(cohortId) is not { } id)
         {
-            return Problems.Field("cohortId", "must be a non-negative whole number (0 is the all-users baseline)");
+            return InvalidId();
         }
 
         var current = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent();
-        var known = id == 0 || (current?.CohortIds.Contains(id) ?? false);
-        if (!known)
+        if (!Known(current, id))
         {
-            return TypedResults.Problem(statusCode: 404, title: "Cohort not found", detail: $"Cohort {id} is not part of the current segmentation.", extensions: new Dictionary<string, object?> { ["field"] = "cohortId" });
+            return NotFound(id);
         }
 
         return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetSnapshot(), id == 0 ? current?.SampleSize ?? 0 : SampledUsers(current, id)));
     }
+
+    private static async Task<Results<Ok<CohortPolicyView>, ValidationProblem, ProblemHttpResult>> GetPolicy(string cohortId, IClusterClient client)
+    {
+        if (ParseId(cohortId) is not { } id)
+        {
+            return InvalidId();
+        }
+
+        if (!await Known(client, id))
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).GetPolicy()));
+    }
+
+    private static async Task<Results<Ok<CohortPolicyView>, ValidationProblem, ProblemHttpResult>> PutPolicy(string cohortId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
+    {
+        if (ParseId(cohortId) is not { } id)
+        {
+            return InvalidId();
+        }
+
+        var (document, tooLarge, invalid) = await Problems.ReadJsonAsync<System.Text.Json.JsonDocument>(http, MaxPolicyBody, cancellationToken);
+        using var json = document;
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        // The JSON form and its bounds are Modeling's (one reader for the API and the configuration).
+        if (ServingPolicyJson.Read(json!.RootElement, out var errors) is not { } policy)
+        {
+            return Problems.Fields(errors.Select(e => (e.Field, e.Message)));
+        }
+
+        if (!await Known(client, id))
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).OverridePolicy(policy)));
+    }
+
+    private static async Task<Results<Ok<CohortPolicyView>, ValidationProblem, ProblemHttpResult>> DeletePolicy(string cohortId, IClusterClient client)
+    {
+        if (ParseId(cohortId) is not { } id)
+        {
+            return InvalidId();
+        }
+
+        if (!await Known(client, id))
+        {
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(View(await client.GetGrain<ICohortGrain>(id).ClearPolicyOverride()));
+    }
+
+    private const long MaxPolicyBody = 4096;
+
+    private static int? ParseId(string cohortId) =>
+        int.TryParse(cohortId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id >= 0 ? id : null;
+
+    private static ValidationProblem InvalidId() => Problems.Field("cohortId", "must be a non-negative whole number (0 is the all-users baseline)");
+
+    private static ProblemHttpResult NotFound(int id) =>
+        TypedResults.Problem(statusCode: 404, title: "Cohort not found", detail: $"Cohort {id} is not part of the current segmentation.", extensions: new Dictionary<string, object?> { ["field"] = "cohortId" });
+
+    private static bool Known(SegmentationVersionInfo? current, int id) => id == 0 || (current?.CohortIds.Contains(id) ?? false);
+
+    private static async Task<bool> Known(IClusterClient client, int id) =>
+        Known(await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent(), id);
+
+    private static CohortPolicyView View(CohortPolicy p) => new(
+        p.CohortId,
+        p.Effective,
+        p.Source switch
+        {
+            PolicySource.Override => "override",
+            PolicySource.Trained => "trained",
+            _ => "model-default",
+        },
+        p.Since,
+        p.Trained,
+        p.TrainedModelVersion,
+        p.Override,
+        p.OverrideSince);
 
     private static async Task<Results<Ok<SegmentationView>, ProblemHttpResult>> Recluster(IClusterClient client)
     {
@@ -102,5 +226,12 @@ public static class CohortsEndpoints
     }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
-        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions);
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion);
+
+    private static string Producer(SegmentationProducer producer) => producer switch
+    {
+        SegmentationProducer.Training => "training",
+        SegmentationProducer.SegmentationOnly => "segmentation-only",
+        _ => "unknown",
+    };
 }

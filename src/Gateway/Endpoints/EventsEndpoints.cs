@@ -53,7 +53,7 @@ public static class EventsEndpoints
         catch (IngestionBusyException busy)
         {
             // Nothing of this batch was accepted; a retry is safe (and deduplicated by eventId).
-            request.HttpContext.Response.Headers.RetryAfter = "1";
+            request.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: 503, title: "Ingestion busy", detail: busy.Message, extensions: new Dictionary<string, object?> { ["field"] = "events" });
         }
 

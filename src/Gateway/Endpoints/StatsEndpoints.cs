@@ -33,7 +33,7 @@ public static class StatsEndpoints
         routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
             .MapGet("/stats", Stats)
             .WithName("ClusterStats")
-            .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses; ?gc=true collects garbage first (for measurements)");
+            .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses");
     }
 
     private static LastGc? LastEphemeral()
@@ -53,15 +53,8 @@ public static class StatsEndpoints
         return new LastGc(info.Generation, info.PauseDurations[0].TotalMilliseconds, info.PromotedBytes, info.HeapSizeBytes, sizes);
     }
 
-    private static async Task<Results<Ok<ClusterStats>, ValidationProblem>> Stats(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, string? gc = null)
+    private static async Task<Ok<ClusterStats>> Stats(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster)
     {
-        // Bound as text so a bad value gets a problem naming the parameter instead of the binder's bare 400.
-        var collect = false;
-        if (gc is not null && !bool.TryParse(gc, out collect))
-        {
-            return Problems.Field("gc", "must be true or false");
-        }
-
         var management = client.GetGrain<IManagementGrain>(0);
         var stats = await management.GetSimpleGrainStatistics();
         // Membership, not grain statistics: a healthy silo that hosts no grain yet is still a member.
@@ -72,13 +65,6 @@ public static class StatsEndpoints
             .Select(g => new GrainTypeCount(g.Key, g.Sum(s => s.ActivationCount)))
             .OrderByDescending(g => g.Activations)
             .ToList();
-        if (collect)
-        {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
-
         using var process = Process.GetCurrentProcess();
         return TypedResults.Ok(new ClusterStats(
             members.Count,

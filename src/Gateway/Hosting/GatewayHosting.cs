@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Cohortly.Gateway.Demo;
+using Cohortly.Demo;
 using Cohortly.Gateway.Security;
 using Cohortly.Grains.Hosting;
 using Cohortly.ServiceDefaults;
@@ -85,6 +85,7 @@ public static class GatewayHosting
         builder.Configuration.GetSection(DemoOptions.Section).Bind(demo);
         if (demo.Enabled ?? cluster.InProcess)
         {
+            builder.Services.AddSingleton<IDemoCluster, DemoCluster>();
             builder.Services.AddHostedService<DemoTrafficGenerator>();
         }
     }

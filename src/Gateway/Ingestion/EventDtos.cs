@@ -12,7 +12,9 @@ public sealed record EventDto(
     string? Type,
     double? Value,
     DateTimeOffset? Timestamp,
-    Dictionary<string, string?>? Context);
+    Dictionary<string, string?>? Context,
+    string? RecommendationId = null,
+    int? Position = null);
 
 public sealed record EventError(int Index, string? EventId, string Field, string Message);
 

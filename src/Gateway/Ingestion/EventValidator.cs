@@ -16,6 +16,9 @@ public static class EventValidator
     public const int MaxIdLength = 128;
     public const int MaxContextEntries = 16;
     public const int MaxContextValueLength = 256;
+
+    /// <summary>Largest 0-based slot an event may name (responses hold at most 100 items today; the bound leaves room).</summary>
+    public const int MaxPosition = 199;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromDays(1);
     private const string Blank = "is required and must not be blank";
 
@@ -96,7 +99,34 @@ public static class EventValidator
             device = context.GetValueOrDefault("device");
         }
 
-        accepted = new InteractionEvent(dto.EventId!, dto.UserId!, dto.ItemId!, type, dto.Value, timestamp, device, now);
+        Guid? recommendationId = null;
+        if (dto.RecommendationId is { } rid)
+        {
+            if ((problem = CheckRecommendationId(rid, out var parsed)) is not null)
+            {
+                error = new EventError(index, dto.EventId, $"{prefix}.recommendationId", problem);
+                return false;
+            }
+
+            recommendationId = parsed;
+        }
+
+        if (dto.Position is { } position)
+        {
+            if (position is < 0 or > MaxPosition)
+            {
+                error = new EventError(index, dto.EventId, $"{prefix}.position", $"must be between 0 and {MaxPosition} (the item's 0-based slot in the response)");
+                return false;
+            }
+
+            if (recommendationId is null)
+            {
+                error = new EventError(index, dto.EventId, $"{prefix}.position", "is a slot in a response, so it requires recommendationId");
+                return false;
+            }
+        }
+
+        accepted = new InteractionEvent(dto.EventId!, dto.UserId!, dto.ItemId!, type, dto.Value, timestamp, device, now, recommendationId, dto.Position);
         return true;
     }
 
@@ -139,6 +169,22 @@ public static class EventValidator
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A recommendation id as GET /v1/users/{userId}/recommendations returns it: 32 hexadecimal digits (a Guid in
+    /// "N" format), nothing else.
+    /// </summary>
+    public static string? CheckRecommendationId(string id, out Guid parsed)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (id.Length == 32 && Guid.TryParseExact(id, "N", out parsed))
+        {
+            return null;
+        }
+
+        parsed = default;
+        return "must be a recommendation id as the recommendations response returns it (32 hexadecimal digits)";
     }
 
     /// <summary>An event id or a catalog label: 1..<see cref="MaxIdLength"/> characters, not blank, no control characters.</summary>

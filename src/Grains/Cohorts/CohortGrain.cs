@@ -1,6 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Exploration;
+using Cohortly.Modeling.Training;
 using Cohortly.Modeling.Trending;
 
 namespace Cohortly.Grains.Cohorts;
@@ -25,11 +26,25 @@ public sealed class CohortState
     public long ModelVersion { get; set; }
 
     public bool UsesAdaptedModel { get; set; }
+
+    /// <summary>The serving policy the active model version's training proposed (null: it proposed none).</summary>
+    public ServingPolicy? TrainedPolicy { get; set; }
+
+    /// <summary>An operator's policy; kept across model versions until cleared.</summary>
+    public ServingPolicy? OverridePolicy { get; set; }
+
+    public DateTimeOffset? OverrideSince { get; set; }
+
+    /// <summary>When the policy in effect last changed.</summary>
+    public DateTimeOffset? PolicySince { get; set; }
 }
 
 /// <summary>
 /// One cohort: label and centroid from the segmentation, an approximate member count kept from
 /// transitions, and decayed top items. Receives pre-aggregated deltas from silos, never per event.
+/// It owns how its cohort is served: the model version and whether its adapted weights serve, and the serving
+/// policy in effect (training's proposal, adopted with each activated version, or an operator's override that
+/// outlives trainings until cleared), published with its snapshot to every silo's cache.
 /// </summary>
 public sealed class CohortGrain(
     [PersistentState("cohort", StreamNames.Storage)] IPersistentState<CohortState> state,
@@ -138,14 +153,89 @@ public sealed class CohortGrain(
         return state.WriteStateAsync(cancellationToken);
     }
 
-    public async Task SetModel(long modelVersion, bool adapted)
+    public async Task AdoptModel(long modelVersion, bool adapted, ServingPolicy? proposedPolicy)
     {
         var s = state.State;
         s.ModelVersion = modelVersion;
         s.UsesAdaptedModel = adapted;
+        await ChangePolicy(() => s.TrainedPolicy = proposedPolicy);
+    }
+
+    public Task<CohortPolicy> GetPolicy() => Task.FromResult(PolicyView());
+
+    public async Task<CohortPolicy> OverridePolicy(ServingPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidPolicyException(string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
+        }
+
+        var s = state.State;
+        await ChangePolicy(() =>
+        {
+            s.OverridePolicy = policy;
+            s.OverrideSince = time.GetUtcNow();
+        });
+        return PolicyView();
+    }
+
+    public async Task<CohortPolicy> ClearPolicyOverride()
+    {
+        var s = state.State;
+        if (s.OverridePolicy is not null)
+        {
+            await ChangePolicy(() =>
+            {
+                s.OverridePolicy = null;
+                s.OverrideSince = null;
+            });
+        }
+
+        return PolicyView();
+    }
+
+    /// <summary>
+    /// Applies a change, dates the policy in effect if it changed, and publishes: the snapshot's UpdatedAt moves so
+    /// every silo cache takes the new snapshot at its next poll, even when the cohort receives no deltas.
+    /// </summary>
+    private async Task ChangePolicy(Action change)
+    {
+        var s = state.State;
+        var before = Effective(s);
+        change();
+        var now = time.GetUtcNow();
+        if (Effective(s) != before)
+        {
+            s.PolicySince = now;
+        }
+
+        s.UpdatedAt = now;
         _snapshot = BuildSnapshot();
         _dirty = false;
         await WriteState();
+    }
+
+    private static (ServingPolicy? Policy, PolicySource Source) Effective(CohortState s) =>
+        s.OverridePolicy is { } o ? (o, PolicySource.Override)
+        : s.TrainedPolicy is { } t ? (t, PolicySource.Trained)
+        : (null, PolicySource.ModelDefault);
+
+    private CohortPolicy PolicyView()
+    {
+        var s = state.State;
+        var (policy, source) = Effective(s);
+        return new CohortPolicy
+        {
+            CohortId = (int)this.GetPrimaryKeyLong(),
+            Effective = policy,
+            Source = source,
+            Since = s.PolicySince,
+            Trained = s.TrainedPolicy,
+            TrainedModelVersion = s.TrainedPolicy is null ? 0 : s.ModelVersion,
+            Override = s.OverridePolicy,
+            OverrideSince = s.OverrideSince,
+        };
     }
 
     private CohortSnapshot BuildSnapshot()
@@ -178,7 +268,13 @@ public sealed class CohortGrain(
             System.Buffers.ArrayPool<ArmRecordValue>.Shared.Return(buffer, clearArray: true);
         }
 
-        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel) { Arms = published };
+        var (policy, source) = Effective(s);
+        return new CohortSnapshot(id, label, s.SegmentationVersion, s.MemberCount, s.Centroid, items, s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel)
+        {
+            Arms = published,
+            Policy = policy,
+            PolicySource = source,
+        };
     }
 
     private async Task Persist(CancellationToken cancellationToken)

@@ -45,13 +45,16 @@ public abstract class CohortlyBackend
     /// <summary>Silo membership and endpoints. Test clusters bring their own and skip this.</summary>
     public abstract void UseClustering(ISiloBuilder silo, CohortlyOptions options);
 
-    /// <summary>Grain storage, reminders, the interactions stream (and its recovery), the training log and model store.</summary>
+    /// <summary>
+    /// Grain storage, reminders, the interactions stream (and its recovery), the training log and model store; an
+    /// in-process backend also registers its <see cref="Contracts.IEventSink"/> here, for the gateway in the same process.
+    /// </summary>
     public abstract void AddStorage(ISiloBuilder silo, CohortlyOptions options);
 
     /// <summary>How a gateway that is an Orleans client finds the silos.</summary>
     public abstract void UseClustering(IClientBuilder client, CohortlyOptions options);
 
-    /// <summary>The client side of the interactions stream and the training log the gateway appends to.</summary>
+    /// <summary>The client side of the interactions stream and the backend's <see cref="Contracts.IEventSink"/> the gateway appends events to.</summary>
     public abstract void AddStorage(IClientBuilder client, CohortlyOptions options);
 
     internal static OptionsValidationException Invalid(string message) =>

@@ -21,8 +21,7 @@ public static class CohortlyClientExtensions
         });
 
         backend.UseClustering(client, options);
-        // The stream and the training log the gateway appends accepted events and attributes to (a no-op for
-        // events when the stream is the log, as in Redis).
+        // The stream and the backend's IEventSink the gateway hands accepted events to.
         backend.AddStorage(client, options);
         client.AddActivityPropagation();
         return client;

@@ -18,6 +18,7 @@ public sealed class CohortlyMetrics
         CohortTransitions = meter.CreateCounter<long>("cohortly.cohort.transitions", "{transition}", "Users moving between cohorts");
         Recommendations = meter.CreateCounter<long>("cohortly.recommendations", "{response}", "Recommendation responses by strategy");
         RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
+        Attribution = meter.CreateCounter<long>("cohortly.attribution", "{event}", "Clicks, add-to-carts and purchases by attribution result (attributed, unmatched, item_not_served, already_counted, position_ignored)");
         ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
         RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations whose cohort has no model in the active version, served by the global weights instead");
 
@@ -30,6 +31,8 @@ public sealed class CohortlyMetrics
     }
 
     public Counter<long> RecommendationRewards { get; }
+
+    public Counter<long> Attribution { get; }
 
     public Counter<long> EventsAccepted { get; }
 

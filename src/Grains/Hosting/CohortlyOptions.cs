@@ -122,6 +122,17 @@ public sealed class UserSettings
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long after a recommendation response a click, add-to-cart or purchase is still attributed to it (with
+    /// the response's id, or to the most recent response that showed the item).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan AttributionWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Recent responses each user keeps for attribution (~250 bytes each in memory with 10 items).</summary>
+    [Range(1, 100)]
+    public int RecentRecommendations { get; set; } = 8;
+
     /// <summary>The profile options live profiles and training share.</summary>
     public ProfileOptions Profile() => new()
     {
@@ -160,6 +171,13 @@ public sealed class SegmentationSettings
     public TimeSpan SamplePush { get; set; } = TimeSpan.FromSeconds(15);
 
     public int Seed { get; set; } = 17;
+
+    /// <summary>
+    /// How far (standardized units) a new centroid may be from the one whose cohort id it keeps; farther, it gets a
+    /// fresh id (served by the global weights until the next training). See docs/architecture.md, Segmentation.
+    /// </summary>
+    [Range(0.1, 100.0)]
+    public double MaxMatchDistance { get; set; } = Cohortly.Modeling.Segmentation.SegmentationOptions.DefaultMaxMatchDistance;
 }
 
 /// <summary>Redis Streams event log (cluster mode).</summary>

@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
-using Cohortly.Grains.Services;
-using Cohortly.Modeling.Features;
-using Cohortly.Modeling.Segmentation;
-using Cohortly.Modeling.Segmentation.Clustering;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,9 +12,10 @@ public sealed class SegmentationState
 }
 
 /// <summary>
-/// Owns the segmentation versions. Silos push bounded feature samples of their active users;
-/// re-clustering runs on a reminder and on demand, on the thread pool, and publishes labels and
-/// centroids to the cohort grains. Users re-assign on their next event via the silo cache.
+/// Keeps the segmentation versions and the silos' bounded feature samples of their active users, and publishes each
+/// new version's labels and centroids to the cohort grains. It builds no version: the training grain runs every
+/// segmentation (full training or segmentation-only) in one queue and hands the result to <see cref="Publish"/>.
+/// Users re-assign on their next event via the silo cache.
 /// </summary>
 public sealed partial class SegmentationGrain(
     [PersistentState("segmentation", StreamNames.Storage)] IPersistentState<SegmentationState> state,
@@ -27,18 +23,23 @@ public sealed partial class SegmentationGrain(
     TimeProvider time,
     ILogger<SegmentationGrain> logger) : Grain, ISegmentationGrain, IRemindable
 {
-    private const string ReminderName = "recluster";
+    /// <summary>The re-clustering reminder this grain had before the schedule moved to the training grain.</summary>
+    private const string RetiredReminder = "recluster";
     private const int KeptVersions = 10;
     private static readonly TimeSpan StaleSample = TimeSpan.FromMinutes(10);
     private readonly Dictionary<string, FeatureSample> _samples = new(StringComparer.Ordinal);
-    private Task<SegmentationVersionInfo>? _running;
+    private Task? _firstRun;
 
     private SegmentationSettings Settings => options.Value.Segmentation;
 
+    private ITrainingGrain Runs => GrainFactory.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var period = Settings.Interval;
-        await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        if (await this.GetReminder(RetiredReminder) is { } retired)
+        {
+            await this.UnregisterReminder(retired);
+        }
     }
 
     public Task<long> GetVersion() => Task.FromResult(Current?.Version ?? 0);
@@ -47,34 +48,39 @@ public sealed partial class SegmentationGrain(
 
     public Task<IReadOnlyList<SegmentationVersionInfo>> GetHistory() => Task.FromResult<IReadOnlyList<SegmentationVersionInfo>>([.. state.State.History]);
 
-    public async Task SubmitSample(FeatureSample sample)
+    public Task<SegmentationVersionInfo?> Find(long version)
+    {
+        foreach (var info in state.State.History)
+        {
+            if (info.Version == version)
+            {
+                return Task.FromResult<SegmentationVersionInfo?>(info);
+            }
+        }
+
+        return Task.FromResult<SegmentationVersionInfo?>(null);
+    }
+
+    public Task SubmitSample(FeatureSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
         _samples[sample.SiloId] = sample;
-        if (Current is null && _running is not { IsCompleted: false } && SampledUsers() >= Settings.MinUsers)
+        if (Current is null && _firstRun is not { IsCompleted: false } && SampledUsers() >= Settings.MinUsers)
         {
             LogFirstRun(logger, SampledUsers());
-            await Recompute();
+            // Not awaited: the run calls back into this grain for the sample and to publish.
+            _firstRun = RequestFirst();
         }
+
+        return Task.CompletedTask;
     }
 
-    public Task<SegmentationVersionInfo> Recompute()
-    {
-        // A run in progress is shared: a second request gets the same version.
-        if (_running is not { IsCompleted: false })
-        {
-            _running = Run();
-        }
+    public Task<SegmentationVersionInfo> Recompute() => Runs.Resegment("manual");
 
-        return _running;
-    }
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task<SegmentationSample> GetSample()
     {
-        if (reminderName == ReminderName && SampledUsers() >= Settings.K)
-        {
-            await Recompute();
-        }
+        var (ids, rows) = CollectSample();
+        return Task.FromResult(new SegmentationSample(ids, rows));
     }
 
     public async Task<long> Publish(SegmentationVersionInfo info)
@@ -85,65 +91,6 @@ public sealed partial class SegmentationGrain(
             return Current!.Version;
         }
 
-        await Append(info);
-        LogPublished(logger, info.Version, info.CohortIds.Count, info.SampleSize, info.TrainSeconds * 1000);
-        return info.Version;
-    }
-
-    private SegmentationVersionInfo? Current => state.State.History.Count == 0 ? null : state.State.History[^1];
-
-    private async Task<SegmentationVersionInfo> Run()
-    {
-        var (userIds, rows) = CollectSample();
-        if (rows.Count < 2)
-        {
-            throw new InsufficientDataException($"{rows.Count} active users are sampled; at least 2 are needed to segment.");
-        }
-
-        // Fewer sampled (or distinct) users than K is not a failure: the builder fits as many cohorts as there are
-        // distinct users, and the published version says how many that was.
-
-        var previousInfo = Current;
-        var previous = previousInfo is null ? null : SegmentationCache.ToModel(previousInfo);
-        var version = (previousInfo?.Version ?? 0) + 1;
-        var segmentation = new SegmentationOptions { K = Settings.K, Seed = Settings.Seed };
-        var stopwatch = Stopwatch.StartNew();
-        // Clustering is CPU work: keep it off the grain scheduler.
-        var (model, transitions, counts) = await Task.Run(() =>
-        {
-            var matrix = FeatureMatrix.FromRows(rows);
-            var m = SegmentationBuilder.Build(matrix, ProfileFeatures.Names, previous, version, segmentation);
-            return (m, previous is null ? [] : Transitions(previous, m, rows), SampleCounts(m, rows));
-        });
-        stopwatch.Stop();
-        if (Current is { } newer && newer.Version >= version)
-        {
-            // Training published a version while this one was clustering; the newer one stands.
-            return newer;
-        }
-
-        var info = new SegmentationVersionInfo
-        {
-            Version = version,
-            CreatedAt = time.GetUtcNow(),
-            FeatureNames = model.FeatureNames,
-            Means = model.Scaler.Means,
-            Scales = model.Scaler.Scales,
-            Centroids = model.Centroids,
-            CohortIds = model.CohortIds,
-            Labels = model.Labels,
-            SampleSize = userIds.Count,
-            TrainSeconds = stopwatch.Elapsed.TotalSeconds,
-            Transitions = transitions,
-            SampleCounts = counts,
-        };
-        await Append(info);
-        LogPublished(logger, version, model.CohortIds.Count, userIds.Count, stopwatch.Elapsed.TotalMilliseconds);
-        return info;
-    }
-
-    private async Task Append(SegmentationVersionInfo info)
-    {
         state.State.History.Add(info);
         if (state.State.History.Count > KeptVersions)
         {
@@ -152,6 +99,31 @@ public sealed partial class SegmentationGrain(
 
         await state.WriteStateAsync();
         await DefineCohorts(info);
+        LogPublished(logger, info.Version, info.Producer, info.CohortIds.Count, info.SampleSize, info.TrainSeconds * 1000);
+        return info.Version;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == RetiredReminder && await this.GetReminder(RetiredReminder) is { } retired)
+        {
+            await this.UnregisterReminder(retired);
+        }
+    }
+
+    private SegmentationVersionInfo? Current => state.State.History.Count == 0 ? null : state.State.History[^1];
+
+    private async Task RequestFirst()
+    {
+        try
+        {
+            await Runs.Resegment("first");
+        }
+        catch (Exception ex)
+        {
+            // The next sample push asks again.
+            LogFirstRunFailed(logger, ex);
+        }
     }
 
     private async Task DefineCohorts(SegmentationVersionInfo info)
@@ -211,44 +183,6 @@ public sealed partial class SegmentationGrain(
         return (ids, rows);
     }
 
-    /// <summary>Where the sampled users were under the previous version and where they are now.</summary>
-    private static List<TransitionCount> Transitions(SegmentationModel previous, SegmentationModel next, List<float[]> rows)
-    {
-        var before = new int[rows.Count];
-        var after = new int[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            before[i] = previous.Assign(rows[i]);
-            after[i] = next.Assign(rows[i]);
-        }
-
-        var matrix = ClusterTransitions.Compute(before, after);
-        var result = new List<TransitionCount>();
-        foreach (var from in matrix.FromLabels)
-        {
-            foreach (var to in matrix.ToLabels)
-            {
-                if (matrix.Count(from, to) is var n and > 0)
-                {
-                    result.Add(new TransitionCount(from, to, (int)n));
-                }
-            }
-        }
-
-        return result;
-    }
-
-    private static int[] SampleCounts(SegmentationModel model, List<float[]> rows)
-    {
-        var counts = new int[model.CohortIds.Count];
-        foreach (var row in rows)
-        {
-            counts[model.NearestIndex(row, out _)]++;
-        }
-
-        return counts;
-    }
-
     private int SampledUsers()
     {
         var n = 0;
@@ -260,9 +194,12 @@ public sealed partial class SegmentationGrain(
         return n;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "First segmentation starts with {Users} sampled users")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "First segmentation requested with {Users} sampled users")]
     private static partial void LogFirstRun(ILogger logger, int users);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation version {Version} published: {Cohorts} cohorts from {Users} users in {Milliseconds:F0} ms")]
-    private static partial void LogPublished(ILogger logger, long version, int cohorts, int users, double milliseconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The first segmentation failed; the next sample push asks again")]
+    private static partial void LogFirstRunFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation version {Version} ({Producer}) published: {Cohorts} cohorts from {Users} users in {Milliseconds:F0} ms")]
+    private static partial void LogPublished(ILogger logger, long version, SegmentationProducer producer, int cohorts, int users, double milliseconds);
 }

@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Serving;
+using Cohortly.Modeling.Training;
 
 namespace Cohortly.Grains.Services;
 
 /// <summary>
-/// Per-silo copies of cohort snapshots (top items, labels). Filled by the flush loop, which gets
-/// the fresh snapshot back from every delta it sends, so recommendations never call a cohort grain.
+/// Per-silo copies of cohort snapshots (top items, labels, arms, the serving policy in effect). Filled by the flush
+/// loop, which gets the fresh snapshot back from every delta it sends, and by the cache poll, which reads every cohort
+/// of the current segmentation (so an idle cohort's policy change arrives too); recommendations never call a cohort
+/// grain.
 /// </summary>
 public sealed class CohortSnapshotCache
 {
@@ -24,6 +27,10 @@ public sealed class CohortSnapshotCache
     /// <summary>Bandit evidence of the cohort's published arms by item id (empty when none yet).</summary>
     public IReadOnlyDictionary<string, ArmStats> ArmsOf(int cohortId) =>
         _snapshots.TryGetValue(cohortId, out var entry) ? entry.Arms : Empty;
+
+    /// <summary>The cohort's serving policy in effect as its grain last published it; null: none known (serve the bundle's).</summary>
+    public ServingPolicy? PolicyOf(int cohortId) =>
+        _snapshots.TryGetValue(cohortId, out var entry) ? entry.Snapshot.Policy : null;
 
     public void Put(CohortSnapshot snapshot)
     {

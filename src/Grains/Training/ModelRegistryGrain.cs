@@ -78,11 +78,12 @@ public sealed partial class ModelRegistryGrain(
         await state.WriteStateAsync();
         LogActivated(logger, version, previous);
 
-        // Cohort grains show which model version serves them and whether it is their adapted one.
+        // Cohort grains own their serving: which model version serves them, whether it is their adapted one, and the
+        // policy this version's training proposes (an operator's override stays in effect).
         var tasks = new List<Task>(info.Cohorts.Count);
         foreach (var cohort in info.Cohorts)
         {
-            tasks.Add(GrainFactory.GetGrain<ICohortGrain>(cohort.CohortId).SetModel(version, cohort.Adapted));
+            tasks.Add(GrainFactory.GetGrain<ICohortGrain>(cohort.CohortId).AdoptModel(version, cohort.Adapted, cohort.Policy));
         }
 
         await Task.WhenAll(tasks);

@@ -3,6 +3,8 @@ using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,11 +18,13 @@ public sealed class TrainingGrainState
 }
 
 /// <summary>
-/// Runs the training pipeline on a reminder schedule and on demand: log + catalog + attributes + previous
-/// segmentation → <see cref="IModelTrainer"/> on the thread pool → artifact in the <see cref="IModelStore"/> →
-/// registry (register, activate) → the bundle's segmentation published as the current version. A failed run
-/// leaves the active version alone and reports why. Version numbers exceed both the registry's and the
-/// segmentation's, so model and segmentation versions stay one sequence.
+/// The one writer of segmentation versions and of model versions. It runs two kinds of run, one at a time, in one
+/// queue: a full training run (log + catalog + attributes + previous segmentation → <see cref="IModelTrainer"/> on the
+/// thread pool → artifact in the <see cref="IModelStore"/> → registry → the bundle's segmentation version published)
+/// and a segmentation-only run (the silos' feature samples → <see cref="SegmentationVersions.Build"/>, the same builder
+/// training uses → published). A request shares a queued or running run of its own kind and otherwise waits behind
+/// the run in progress, so no request is dropped and no run overwrites another's version. A failed training run leaves
+/// the active version alone and reports why. Version numbers exceed both the registry's and the segmentation's.
 /// </summary>
 public sealed partial class TrainingGrain(
     [PersistentState("training", StreamNames.Storage)] IPersistentState<TrainingGrainState> state,
@@ -32,11 +36,15 @@ public sealed partial class TrainingGrain(
     ILogger<TrainingGrain> logger) : Grain, ITrainingGrain, IRemindable
 {
     private const string ReminderName = "train";
+    private const string SegmentationReminder = "resegment";
+    private const string ScheduleTrigger = "schedule";
     private const double ReadShare = 0.05;
     private const double PipelineShare = 0.85;
 
     private readonly CancellationTokenSource _deactivating = new();
+    private Task _tail = Task.CompletedTask;
     private Task? _running;
+    private Task<SegmentationVersionInfo>? _resegmenting;
     private RunProgress? _progress;
     private string? _runId;
     private string? _trigger;
@@ -46,15 +54,14 @@ public sealed partial class TrainingGrain(
     {
         var period = options.Value.Training.Interval;
         await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        var segmentation = options.Value.Segmentation.Interval;
+        await this.RegisterOrUpdateReminder(SegmentationReminder, segmentation, segmentation);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _deactivating.CancelAsync();
-        if (_running is { } run)
-        {
-            await run.WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-        }
+        await _tail.WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
     public async Task<TrainingStatus> Start()
@@ -69,29 +76,153 @@ public sealed partial class TrainingGrain(
         return Current() with { ActiveVersion = active };
     }
 
+    public Task<SegmentationVersionInfo> Resegment(string trigger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(trigger);
+        // A segmentation-only run queued or in progress is shared; otherwise one is queued behind whatever runs.
+        if (_resegmenting is not { IsCompleted: false })
+        {
+            var runId = NewRunId();
+            _resegmenting = Enqueue(() => ResegmentRun(runId, trigger, _deactivating.Token));
+        }
+
+        return _resegmenting;
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == ReminderName)
         {
-            StartRun("schedule");
+            StartRun(ScheduleTrigger);
+        }
+        else if (reminderName == SegmentationReminder)
+        {
+            // Not awaited (a reminder tick must not hold the grain); the run logs its own outcome.
+            _ = Resegment(ScheduleTrigger).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         return Task.CompletedTask;
     }
 
+    private static string NewRunId() => Guid.NewGuid().ToString("N")[..12];
+
     private void StartRun(string trigger)
     {
-        // A run in progress is shared: a second request gets its status (same run id).
+        // A training run queued or in progress is shared: a second request gets its status (same run id).
         if (_running is not { IsCompleted: false })
         {
-            _runId = Guid.NewGuid().ToString("N")[..12];
+            _runId = NewRunId();
             _trigger = trigger;
             _startedAt = time.GetUtcNow();
             _progress = new RunProgress();
-            // Training can outlast the idle-collection age; keep the activation (and its run) alive.
-            DelayDeactivation(TimeSpan.FromHours(6));
-            _running = Run(_runId, _progress, _deactivating.Token);
+            if (!_tail.IsCompleted)
+            {
+                _progress.Set("queued behind the run in progress", 0);
+            }
+
+            var (runId, progress) = (_runId, _progress);
+            _running = Enqueue(async () =>
+            {
+                _startedAt = time.GetUtcNow();
+                await Run(runId, progress, _deactivating.Token);
+                return 0;
+            });
         }
+    }
+
+    /// <summary>Runs <paramref name="run"/> after every run enqueued before it, whatever their outcome.</summary>
+    private Task<T> Enqueue<T>(Func<Task<T>> run)
+    {
+        // Training can outlast the idle-collection age; keep the activation (and its queue) alive.
+        DelayDeactivation(TimeSpan.FromHours(6));
+        var previous = _tail;
+        var next = After(previous, run);
+        _tail = next;
+        return next;
+
+        static async Task<T> After(Task previous, Func<Task<T>> run)
+        {
+            // The previous run reports its own failure to its own callers.
+            await Task.WhenAny(previous);
+            return await run();
+        }
+    }
+
+    private async Task<SegmentationVersionInfo> ResegmentRun(string runId, string trigger, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var segmentation = GrainFactory.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
+            var sample = await segmentation.GetSample();
+            var settings = options.Value.Segmentation;
+            // On demand two users suffice; the schedule waits for K (as many users as the cohorts it is asked for).
+            var needed = trigger == ScheduleTrigger ? Math.Max(2, settings.K) : 2;
+            if (sample.Rows.Count < needed)
+            {
+                throw new InsufficientDataException($"{sample.Rows.Count} active users are sampled; at least {needed} are needed to segment.");
+            }
+
+            // Fewer sampled (or distinct) users than K is not a failure: the builder fits as many cohorts as there are
+            // distinct users, and the published version says how many that was.
+            var previous = await segmentation.GetCurrent();
+            var basis = await Basis(segmentation, previous);
+            var version = (previous?.Version ?? 0) + 1;
+            var fit = new SegmentationOptions { K = settings.K, Seed = settings.Seed, MaxMatchDistance = settings.MaxMatchDistance };
+            // Clustering is CPU work: keep it off the grain scheduler.
+            var built = await Task.Run(
+                () => SegmentationVersions.Build(FeatureMatrix.FromRows(sample.Rows), ProfileFeatures.Names, basis, version, fit, SegmentationRunKind.SegmentationOnly, cancellationToken),
+                cancellationToken);
+            var info = SegmentationVersionInfo.From(built, time.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, runId);
+            var published = await segmentation.Publish(info);
+            if (published != info.Version)
+            {
+                throw new InvalidOperationException($"Segmentation version {info.Version} was not published: version {published} is current.");
+            }
+
+            LogResegmented(logger, runId, trigger, info.Version, stopwatch.Elapsed.TotalSeconds);
+            return info;
+        }
+        catch (InsufficientDataException ex)
+        {
+            // Expected while a cluster is young; not worth a warning every interval.
+            LogResegmentSkipped(logger, runId, trigger, ex.Message);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogResegmentFailed(logger, runId, trigger, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The current version, and — when it is not itself the active model's segmentation — that segmentation as the
+    /// anchor kept ids are matched against (so adapted weights keep serving the users they were fitted on).
+    /// </summary>
+    private async Task<SegmentationBasis?> Basis(ISegmentationGrain segmentation, SegmentationVersionInfo? previous)
+    {
+        if (previous is null)
+        {
+            return null;
+        }
+
+        var basis = new SegmentationBasis(SegmentationCache.ToModel(previous), previous.NextCohortId);
+        var model = await GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).GetActiveVersion();
+        if (model == 0 || previous.ModelVersion == model)
+        {
+            return basis;
+        }
+
+        foreach (var kept in await segmentation.GetHistory())
+        {
+            if (kept.Producer == SegmentationProducer.Training && kept.ModelVersion == model)
+            {
+                return basis with { Anchor = SegmentationCache.ToModel(kept) };
+            }
+        }
+
+        return basis;
     }
 
     private TrainingStatus Current()
@@ -127,7 +258,7 @@ public sealed partial class TrainingGrain(
         TrainingStatus final;
         try
         {
-            var (version, skipped) = await Train(progress, stopwatch, cancellationToken);
+            var (version, skipped) = await Train(runId, progress, stopwatch, cancellationToken);
             final = new TrainingStatus
             {
                 State = TrainingState.Succeeded,
@@ -169,7 +300,7 @@ public sealed partial class TrainingGrain(
         }
     }
 
-    private async Task<(long Version, long Skipped)> Train(RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<(long Version, long Skipped)> Train(string runId, RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var settings = options.Value.Training;
@@ -196,7 +327,10 @@ public sealed partial class TrainingGrain(
         var version = Math.Max(previous?.Version ?? 0, known.Versions.Count == 0 ? 0 : known.Versions[0].Version) + 1;
         progress.Set("training", ReadShare);
 
-        var input = new TrainingInput(snapshot.Events, items, snapshot.Attributes, previous is null ? null : SegmentationCache.ToModel(previous), version, now);
+        var input = new TrainingInput(snapshot.Events, items, snapshot.Attributes, previous is null ? null : SegmentationCache.ToModel(previous), version, now)
+        {
+            NextCohortId = previous?.NextCohortId ?? 0,
+        };
         var scaled = new ScaledProgress(progress, ReadShare, PipelineShare);
         var (bundle, bytes) = await Task.Run(
             () =>
@@ -212,9 +346,12 @@ public sealed partial class TrainingGrain(
         await registry.Register(ToInfo(bundle, version, bytes.Length, stopwatch.Elapsed.TotalSeconds));
 
         progress.Set("publishing", 0.96);
-        if (bundle.Segmentation.Version > (previous?.Version ?? 0))
+        // Runs are queued one at a time, so nothing was published since `previous` was read.
+        var built = bundle.SegmentationVersion ?? throw new InvalidOperationException("The trainer returned a bundle without its segmentation version.");
+        var published = await segmentation.Publish(SegmentationVersionInfo.From(built, now, stopwatch.Elapsed.TotalSeconds, runId));
+        if (published != built.Model.Version)
         {
-            await segmentation.Publish(ToSegmentation(bundle, stopwatch.Elapsed.TotalSeconds, now));
+            throw new InvalidOperationException($"Segmentation version {built.Model.Version} was not published: version {published} is current.");
         }
 
         await registry.Activate(version);
@@ -226,7 +363,7 @@ public sealed partial class TrainingGrain(
         var cohorts = new List<CohortModelInfo>(bundle.Cohorts.Count);
         foreach (var c in bundle.Cohorts)
         {
-            cohorts.Add(new CohortModelInfo(c.CohortId, c.Label, c.TrainingUsers, c.HoldoutUsers, c.Adapted, c.GlobalNdcg, c.AdaptedNdcg));
+            cohorts.Add(new CohortModelInfo(c.CohortId, c.Label, c.TrainingUsers, c.HoldoutUsers, c.Adapted, c.GlobalNdcg, c.AdaptedNdcg) { Policy = bundle.PolicyOf(c.CohortId) });
         }
 
         var summary = bundle.Summary;
@@ -245,56 +382,20 @@ public sealed partial class TrainingGrain(
         };
     }
 
-    private static SegmentationVersionInfo ToSegmentation(ModelBundle bundle, double seconds, DateTimeOffset now)
-    {
-        var model = bundle.Segmentation;
-        var counts = new int[model.CohortIds.Count];
-        var users = 0;
-        foreach (var report in bundle.Cohorts)
-        {
-            var index = IndexOf(model.CohortIds, report.CohortId);
-            if (index >= 0)
-            {
-                // Holdout users are a subset of the cohort's users, not extra ones.
-                counts[index] = report.TrainingUsers;
-                users += counts[index];
-            }
-        }
-
-        return new SegmentationVersionInfo
-        {
-            Version = model.Version,
-            CreatedAt = now,
-            FeatureNames = model.FeatureNames,
-            Means = model.Scaler.Means,
-            Scales = model.Scaler.Scales,
-            Centroids = model.Centroids,
-            CohortIds = model.CohortIds,
-            Labels = model.Labels,
-            SampleSize = users > 0 ? users : bundle.Summary.Users,
-            TrainSeconds = seconds,
-            SampleCounts = counts,
-        };
-    }
-
-    private static int IndexOf(IReadOnlyList<int> ids, int id)
-    {
-        for (var i = 0; i < ids.Count; i++)
-        {
-            if (ids[i] == id)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Training run {RunId} produced model version {Version} in {Seconds:F1} s")]
     private static partial void LogSucceeded(ILogger logger, string runId, long version, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Training run {RunId} failed; the active model version is unchanged")]
     private static partial void LogFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation-only run {RunId} ({Trigger}) published segmentation version {Version} in {Seconds:F1} s")]
+    private static partial void LogResegmented(ILogger logger, string runId, string trigger, long version, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Segmentation-only run {RunId} ({Trigger}) published nothing: {Reason}")]
+    private static partial void LogResegmentSkipped(ILogger logger, string runId, string trigger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Segmentation-only run {RunId} ({Trigger}) failed; the current segmentation is unchanged")]
+    private static partial void LogResegmentFailed(ILogger logger, string runId, string trigger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Persisting the training status failed")]
     private static partial void LogStateWriteFailed(ILogger logger, Exception exception);

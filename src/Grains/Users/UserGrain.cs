@@ -7,6 +7,7 @@ using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
 using Cohortly.Modeling.Trending;
+using Cohortly.Modeling.Users;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -16,9 +17,11 @@ using Orleans.Streams.Core;
 namespace Cohortly.Grains.Users;
 
 /// <summary>
-/// One user. Applies stream events to the live profile, re-checks cohort membership against the
-/// silo's segmentation cache, and serves recommendations from the silo's cohort cache (no extra hop).
-/// State is written behind on a timer and on deactivation.
+/// One user: a shell over <see cref="UserState"/> (src/Modeling/Users), which holds the profile, dedupe, cohort
+/// membership and the responses later events are attributed to. The grain consumes the user's stream (log-position
+/// dedupe, catch-up from the log), serves recommendations from the silo's caches (no extra hop), reports what the
+/// state did to the silo's aggregators, and persists the state: written behind on a timer and on deactivation,
+/// log entries acknowledged only after the save that covers them.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 public sealed partial class UserGrain(
@@ -34,10 +37,6 @@ public sealed partial class UserGrain(
 
     private static float[] _features => t_features ??= new float[ProfileFeatures.Count];
     private IGrainTimer? _writeBehind;
-
-    /// <summary>Items of the last response and the cohort they were served for: a later click or purchase on one is the bandit's reward.</summary>
-    private string?[]? _lastServed;
-    private int? _lastServedCohort;
     private string? _userId;
     private bool _dirty;
 
@@ -74,14 +73,13 @@ public sealed partial class UserGrain(
             return Task.CompletedTask;
         }
 
-        var last = state.State.LastApplied ?? default;
-        if (logged.Position <= last)
+        if (state.State.IsApplied(ToLog(logged.Position)))
         {
             IgnoreRedelivered(logged.EntryId);
             return Task.CompletedTask;
         }
 
-        if (logged.MissedSince(last) is { } missedUpTo)
+        if (logged.MissedSince(AppliedInLog) is { } missedUpTo)
         {
             return CatchUpThenApply(item, logged, missedUpTo);
         }
@@ -102,8 +100,7 @@ public sealed partial class UserGrain(
             return;
         }
 
-        var last = state.State.LastApplied ?? default;
-        if (await checkpoint.HeadAsync(StreamId) is { } head && head > last.EntryId)
+        if (await checkpoint.HeadAsync(StreamId) is { } head && head > AppliedInLog.EntryId)
         {
             await CatchUp(head, stopBefore: null);
         }
@@ -114,7 +111,7 @@ public sealed partial class UserGrain(
     private async Task CatchUpThenApply(InteractionEvent item, RedisStreamSequenceToken token, RedisEntryId missedUpTo)
     {
         await CatchUp(missedUpTo, token.Position);
-        if (token.Position <= (state.State.LastApplied ?? default))
+        if (state.State.IsApplied(ToLog(token.Position)))
         {
             IgnoreRedelivered(token.EntryId);
             return;
@@ -130,7 +127,7 @@ public sealed partial class UserGrain(
     /// </summary>
     private async Task CatchUp(RedisEntryId newest, RedisStreamPosition? stopBefore)
     {
-        var gap = await services.Checkpoint!.ReadMissingAsync(StreamId, newest, (state.State.LastApplied ?? default).EntryId);
+        var gap = await services.Checkpoint!.ReadMissingAsync(StreamId, newest, AppliedInLog.EntryId);
         var applied = 0;
         foreach (var entry in gap.Entries)
         {
@@ -142,7 +139,7 @@ public sealed partial class UserGrain(
                     break;
                 }
 
-                if (position > (state.State.LastApplied ?? default) && entry.Events[i] is InteractionEvent e)
+                if (!state.State.IsApplied(ToLog(position)) && entry.Events[i] is InteractionEvent e)
                 {
                     ApplyLogged(e, position);
                     applied++;
@@ -154,9 +151,14 @@ public sealed partial class UserGrain(
         LogCaughtUp(services.Logger, applied, gap.End);
     }
 
+    /// <summary>The last applied position as the Redis log names it (0-0#0 before the first).</summary>
+    private RedisStreamPosition AppliedInLog => state.State.LastApplied is { } p ? new RedisStreamPosition(new RedisEntryId(p.Entry, p.Sequence), p.Index) : default;
+
+    private static LogPosition ToLog(RedisStreamPosition p) => new(p.EntryId.Milliseconds, p.EntryId.Sequence, p.EventIndex);
+
     private void ApplyLogged(InteractionEvent item, RedisStreamPosition position)
     {
-        state.State.LastApplied = position;
+        state.State.LastApplied = ToLog(position);
         RememberUnacknowledged(position.EntryId);
         Apply(item);
     }
@@ -167,7 +169,7 @@ public sealed partial class UserGrain(
     /// </summary>
     private void IgnoreRedelivered(RedisEntryId entryId)
     {
-        state.State.DuplicatesIgnored++;
+        state.State.IgnoreDuplicate();
         services.Metrics.EventsDuplicate.Add(1);
         RememberUnacknowledged(entryId);
         ArmWriteBehind();
@@ -206,23 +208,21 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         CatchUpWithSegmentation();
-        var s = state.State;
-        var id = RecommendationIdRing.NewId(services.Time.GetUtcNow());
+        var now = services.Time.GetUtcNow();
+        var id = RecommendationIds.NewId(now);
         var recommendationId = id.ToString("N");
         var response = services.Models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId)
             : RecommendByPopularity(request, recommendationId);
 
-        (s.RecentRecommendationIds ??= new RecommendationIdRing(RecommendationIdRingConverter.Capacity)).Add(id);
-
-        RememberServed(response.CohortId, response.Items);
+        RememberServed(id, now, response);
         services.Metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
         if (response.Fallback)
         {
             services.Metrics.RecommendationFallbacks.Add(1);
         }
 
-        // No write of its own: recommendation ids ride along with the next event-driven write (or the
+        // No write of its own: the remembered response rides along with the next event-driven write (or the
         // one on deactivation). A write per request turned every read into storage traffic and cut
         // recommendation throughput by an order of magnitude.
         _dirty = true;
@@ -274,6 +274,7 @@ public sealed partial class UserGrain(
             CohortTrending = services.Cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
             GlobalTrending = services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
+            Policy = services.Cohorts.PolicyOf(cohortId ?? CohortSnapshotCache.Global),
         });
 
         var items = new List<RecommendedItem>(result.Items.Count);
@@ -353,9 +354,8 @@ public sealed partial class UserGrain(
     private void Apply(InteractionEvent e)
     {
         var s = state.State;
-        if (!s.Seen.TryAdd(e.EventId, e.ReceivedAt, services.Settings.DeduplicationWindow))
+        if (!s.Accept(e.EventId, e.ReceivedAt, services.Settings.State))
         {
-            s.DuplicatesIgnored++;
             services.Metrics.EventsDuplicate.Add(1);
             MarkDirty();
             return;
@@ -364,11 +364,11 @@ public sealed partial class UserGrain(
         var item = services.Catalog.Find(e.ItemId);
         // The catalog's id string is shared by every profile that remembers the item.
         var interaction = e.ToInteraction() with { ItemId = item?.Id ?? e.ItemId };
-        s.Profile.Apply(interaction, item, services.Settings.Profile);
+        var attribution = s.Apply(interaction, item, e.ReceivedAt, new FeedbackReference(e.RecommendationId, e.Position), services.Settings.State, services.Outcomes);
         services.Metrics.EventsApplied.Add(1);
         MarkDirty();
 
-        RewardServed(interaction.ItemId, e.Type);
+        Attributed(attribution);
         var now = services.Time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
         services.Activity.RecordFeatures(UserId, _features);
@@ -380,7 +380,7 @@ public sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(attributes);
         var s = state.State;
-        s.Attributes = attributes.Count == 0 ? null : new Dictionary<string, string>(attributes, StringComparer.Ordinal);
+        s.SetAttributes(attributes);
         _dirty = false;
         // The log first: training reads attributes from it, and a failed append must not look accepted.
         await services.Log.AppendAttributesAsync(UserId, s.Attributes ?? [], CancellationToken.None);
@@ -394,45 +394,60 @@ public sealed partial class UserGrain(
             ? bundle.Provisional.Predict(state.State.Attributes, device)
             : null;
 
-    private void RememberServed(int? cohortId, IReadOnlyList<RecommendedItem> items)
+    /// <summary>
+    /// Remembers a non-empty response for attribution (its entry is recycled from the oldest one once the user's
+    /// list is full: no new entry per request) and counts its exposure: outcomes per strategy, and every served item
+    /// as an impression of the cohort's bandit arm.
+    /// </summary>
+    private void RememberServed(Guid id, DateTimeOffset now, RecommendationResponse response)
     {
+        var items = response.Items;
         if (items.Count == 0)
         {
             return;
         }
 
-        // The previous response's array is reused when the length matches: a new array per request is an old
-        // grain pointing at a young object, which every gen0 collection until its promotion has to scan for.
-        var served = _lastServed is { } previous && previous.Length == items.Count ? previous : new string?[items.Count];
+        var served = state.State.Remember(id, now, response.CohortId, response.ModelVersion ?? 0, RecommendationIds.StrategyOf(response.Strategy), items.Count, services.Settings.State);
         for (var i = 0; i < items.Count; i++)
         {
-            served[i] = items[i].ItemId;
+            served.SetSlot(i, items[i].ItemId, items[i].Explored);
         }
 
-        _lastServed = served;
-        _lastServedCohort = cohortId;
-        services.Activity.RecordImpressions(cohortId, served);
+        served.RecordExposure(services.Outcomes);
+        services.Activity.RecordImpressions(response.CohortId, served.Items);
     }
 
-    /// <summary>One reward per served item at most, so rewards never exceed impressions.</summary>
-    private void RewardServed(string itemId, InteractionType type)
+    /// <summary>
+    /// The bandit reward of an attributed event goes to the arm of the cohort the response was served for, once per
+    /// served item (the first rewarding event on it), so rewards never exceed impressions.
+    /// </summary>
+    private void Attributed(in Attribution attribution)
     {
-        if (_lastServed is not { } served || EventTypes.Of(type).Reward is not { } reward)
+        if (attribution.Result == AttributionResult.NotAttributable)
         {
             return;
         }
 
-        for (var i = 0; i < served.Length; i++)
+        services.Metrics.Attribution.Add(1, new KeyValuePair<string, object?>("result", ResultName(attribution.Result)));
+        if (attribution.PositionIgnored)
         {
-            if (string.Equals(served[i], itemId, StringComparison.Ordinal))
-            {
-                served[i] = null;
-                services.Activity.RecordReward(_lastServedCohort, itemId, reward);
-                services.Metrics.RecommendationRewards.Add(1);
-                return;
-            }
+            services.Metrics.Attribution.Add(1, new KeyValuePair<string, object?>("result", "position_ignored"));
+        }
+
+        if (attribution.BanditReward is { } reward && attribution.ItemId is { } itemId)
+        {
+            services.Activity.RecordReward(attribution.CohortId, itemId, reward);
+            services.Metrics.RecommendationRewards.Add(1);
         }
     }
+
+    private static string ResultName(AttributionResult result) => result switch
+    {
+        AttributionResult.Attributed => "attributed",
+        AttributionResult.ItemNotServed => "item_not_served",
+        AttributionResult.AlreadyCounted => "already_counted",
+        _ => "unmatched",
+    };
 
     private void RecheckCohort(DateTimeOffset now)
     {
@@ -442,34 +457,19 @@ public sealed partial class UserGrain(
             return;
         }
 
-        var s = state.State;
-        var cohort = model.Assign(_features);
-        if (cohort != s.CohortId)
+        if (state.State.Reassign(model, _features, now, services.Settings.State) is { } change)
         {
-            var transitions = s.Transitions as List<CohortTransition> ?? [.. s.Transitions];
-            transitions.Add(new CohortTransition(s.CohortId, cohort, now, model.Version));
-            if (transitions.Count > services.Settings.MaxTransitions)
-            {
-                transitions.RemoveAt(0);
-            }
-
-            s.Transitions = transitions;
-
-            services.Activity.RecordTransition(s.CohortId, cohort);
+            services.Activity.RecordTransition(change.From, change.To);
             services.Metrics.CohortTransitions.Add(1);
-            s.CohortId = cohort;
-            s.CohortSince = now;
-            SeedCohortPopularity(cohort, now);
+            SeedCohortPopularity(change.To, now);
         }
-
-        s.SegmentationVersion = model.Version;
     }
 
     /// <summary>A user idle since a new segmentation was published is re-assigned when next read.</summary>
     private void CatchUpWithSegmentation()
     {
         var s = state.State;
-        if (s.Profile.TotalEvents > 0 && services.Segmentation.Current is { } model && model.Version != s.SegmentationVersion)
+        if (services.Segmentation.Current is { } model && s.NeedsReassignment(model.Version))
         {
             var now = services.Time.GetUtcNow();
             ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);

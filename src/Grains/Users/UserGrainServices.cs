@@ -2,6 +2,7 @@ using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Grains.Training;
+using Cohortly.Modeling.Outcomes;
 using Cohortly.Modeling.Training;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,7 @@ public sealed class UserGrainServices(
     IngestionBacklog backlog,
     TimeProvider time,
     ILogger<UserGrain> logger,
+    IOutcomeRecorder outcomes,
     [FromKeyedServices(StreamNames.Provider)] RedisStreamCheckpoint? checkpoint = null)
 {
     /// <summary>The log's consumer side in cluster mode (acknowledge, catch up); null on memory streams.</summary>
@@ -55,4 +57,7 @@ public sealed class UserGrainServices(
     public TimeProvider Time { get; } = time;
 
     public ILogger<UserGrain> Logger { get; } = logger;
+
+    /// <summary>Where served responses and attributed events are counted (per-silo, pre-aggregated).</summary>
+    public IOutcomeRecorder Outcomes { get; } = outcomes;
 }

@@ -1,5 +1,6 @@
 using Cohortly.Grains.Hosting;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Users;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Grains.Users;
@@ -15,7 +16,13 @@ public sealed class UserGrainSettings(IOptions<CohortlyOptions> options, Profile
 
     public TimeSpan WriteBehind { get; } = options.Value.Users.WriteBehind;
 
-    public int MaxTransitions { get; } = options.Value.Users.MaxTransitions;
-
-    public TimeSpan DeduplicationWindow { get; } = options.Value.Users.DeduplicationWindow;
+    /// <summary>The bounds of every user's state (dedupe and attribution windows, transitions, recent responses).</summary>
+    public UserStateOptions State { get; } = new()
+    {
+        Profile = profile,
+        DeduplicationWindow = options.Value.Users.DeduplicationWindow,
+        MaxTransitions = options.Value.Users.MaxTransitions,
+        AttributionWindow = options.Value.Users.AttributionWindow,
+        RecentRecommendations = options.Value.Users.RecentRecommendations,
+    };
 }

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Users;
 
 namespace Cohortly.Grains.Users;
 
@@ -29,6 +30,12 @@ internal static class UserViews
             named[ProfileFeatures.Names[i]] = features[i];
         }
 
+        var transitions = new List<CohortTransition>(s.Transitions.Count);
+        foreach (var t in s.Transitions)
+        {
+            transitions.Add(new CohortTransition(t.From, t.To, t.At, t.SegmentationVersion));
+        }
+
         var recent = new List<RecentItemView>(p.RecentItems.Count);
         foreach (var r in p.RecentItems)
         {
@@ -51,7 +58,7 @@ internal static class UserViews
             HourOfDay = [.. p.HourOfDay],
             RecentItems = recent,
             Cohort = membership,
-            Transitions = [.. s.Transitions],
+            Transitions = transitions,
             Features = named,
             DuplicatesIgnored = s.DuplicatesIgnored,
             Attributes = s.Attributes ?? [],

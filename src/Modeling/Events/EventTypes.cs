@@ -28,6 +28,20 @@ public enum ValueRule
     None,
 }
 
+/// <summary>Which outcome counter an event attributed to a served recommendation adds to.</summary>
+public enum AttributedOutcome
+{
+    /// <summary>The type is never attributed to a recommendation.</summary>
+    None = 0,
+
+    Click,
+
+    AddToCart,
+
+    /// <summary>A purchase; its value is the revenue.</summary>
+    Purchase,
+}
+
 /// <summary>
 /// What one interaction type means, everywhere it matters: the weight of its implicit feedback, whether it is
 /// positive, whether it takes the item out of the recommendations, whether it rewards a served recommendation, which
@@ -38,6 +52,7 @@ public enum ValueRule
 /// <param name="Reward">The reward credited to a served recommendation the event lands on, or null when the type rewards nothing.</param>
 /// <param name="Bounds">Where the value must lie, from <see cref="InteractionBounds"/>.</param>
 /// <param name="Strength">Rank among the types on the same recent item: a stronger event replaces a weaker one; null when the type never replaces and is never replaced.</param>
+/// <param name="Outcome">The outcome counter the event adds to when it is attributed to a served recommendation (None: never attributed).</param>
 public sealed record EventTypeSemantics(
     InteractionType Type,
     double Weight,
@@ -47,7 +62,8 @@ public sealed record EventTypeSemantics(
     ValueRule ValueRule,
     ValueBounds Bounds,
     string Verb,
-    int? Strength)
+    int? Strength,
+    AttributedOutcome Outcome = AttributedOutcome.None)
 {
     /// <summary>The name the type has on the wire and in training logs; owned by the contracts.</summary>
     public string WireName => Type.ToWireName();
@@ -79,9 +95,9 @@ public static class EventTypes
     private static readonly EventTypeSemantics[] Table = ByType(
     [
         new(InteractionType.View, Weight: 1, Polarity.Positive, ExcludesItem: false, Reward: null, ValueRule.Optional, InteractionBounds.Amount, "viewed", Strength: 0),
-        new(InteractionType.Click, Weight: 2, Polarity.Positive, ExcludesItem: false, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "viewed", Strength: 1),
-        new(InteractionType.AddToCart, Weight: 4, Polarity.Positive, ExcludesItem: false, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "added to cart", Strength: 2),
-        new(InteractionType.Purchase, Weight: 8, Polarity.Positive, ExcludesItem: true, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "bought", Strength: 3),
+        new(InteractionType.Click, Weight: 2, Polarity.Positive, ExcludesItem: false, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "viewed", Strength: 1, AttributedOutcome.Click),
+        new(InteractionType.AddToCart, Weight: 4, Polarity.Positive, ExcludesItem: false, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "added to cart", Strength: 2, AttributedOutcome.AddToCart),
+        new(InteractionType.Purchase, Weight: 8, Polarity.Positive, ExcludesItem: true, Reward: 1, ValueRule.Optional, InteractionBounds.Amount, "bought", Strength: 3, AttributedOutcome.Purchase),
         new(InteractionType.Rating, Weight: 1, Polarity.ByRating, ExcludesItem: true, Reward: null, ValueRule.Required, InteractionBounds.Rating, "rated", Strength: null),
         // Dismissals never enter the recent items, so their verb is never shown; "viewed" is what reasons always said.
         new(InteractionType.Dismiss, Weight: -2, Polarity.Negative, ExcludesItem: true, Reward: null, ValueRule.Optional, InteractionBounds.Amount, "viewed", Strength: null),

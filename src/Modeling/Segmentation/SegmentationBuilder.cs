@@ -1,4 +1,5 @@
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Segmentation.Clustering;
 
 namespace Cohortly.Modeling.Segmentation;
 
@@ -20,6 +21,16 @@ public sealed record SegmentationOptions
     public int MaxIterations { get; init; } = 100;
 
     public int Seed { get; init; } = 17;
+
+    /// <summary>
+    /// How far (Euclidean, in the new version's standardized units) a new centroid may be from the centroid whose
+    /// cohort id it inherits. Farther, it gets a fresh id: a cohort that moved this much is not the group the
+    /// active model adapted weights for, so its members are served the global weights until the next training.
+    /// </summary>
+    public double MaxMatchDistance { get; init; } = DefaultMaxMatchDistance;
+
+    /// <summary>Default of <see cref="MaxMatchDistance"/>: 2 standard deviations, see docs/architecture.md (Segmentation).</summary>
+    public const double DefaultMaxMatchDistance = 2.0;
 }
 
 /// <summary>
@@ -28,9 +39,14 @@ public sealed record SegmentationOptions
 /// </summary>
 public static class SegmentationBuilder
 {
-    public static SegmentationModel Build(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationModel? previous, long version, SegmentationOptions options)
+    public static SegmentationModel Build(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationModel? previous, long version, SegmentationOptions options) =>
+        Fit(raw, featureNames, previous is null ? null : new SegmentationBasis(previous), version, options).Model;
+
+    /// <summary>The fitted model and how each of its cohorts got its id (kept with a distance, or fresh).</summary>
+    public static (SegmentationModel Model, ClusterIdMapping Matching) Fit(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationBasis? basis, long version, SegmentationOptions options)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(featureNames);
         ArgumentNullException.ThrowIfNull(options);
         if (featureNames.Count != raw.Columns)
         {
@@ -50,9 +66,10 @@ public static class SegmentationBuilder
             ? Math.Clamp(options.K, 1, distinct)
             : Math.Min(distinct, ChooseK(scaled, options with { MaxK = Math.Min(options.MaxK, distinct) }).K);
         var clustering = KMeansClusterer.Fit(scaled, k, options.Seed, options.Restarts, options.MaxIterations);
-        var ids = CohortIdentity.Match(previous, scaler, clustering.Centroids);
+        var matching = CohortIdentity.Match(basis, scaler, clustering.Centroids, options.MaxMatchDistance);
+        var ids = matching.StableIds;
         var labels = CohortLabeler.LabelAll(featureNames, clustering.Centroids, ids);
-        return new SegmentationModel(version, featureNames.ToArray(), scaler, clustering.Centroids, ids, labels);
+        return (new SegmentationModel(version, featureNames.ToArray(), scaler, clustering.Centroids, ids, labels), matching);
     }
 
     /// <summary>How many different rows the matrix holds (at least 1).</summary>

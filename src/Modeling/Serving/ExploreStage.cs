@@ -14,7 +14,7 @@ internal static class ExploreStage
     public static (ServingCandidate Candidate, bool Explored)[] Pick(ServingRequest request, List<ServingCandidate> ordered, int count, ServingPolicy policy)
     {
         var picks = new (ServingCandidate Candidate, bool Explored)[Math.Min(count, ordered.Count)];
-        var explorer = request.Explore ? ExplorerOf(policy, picks.Length) : null;
+        var explorer = request.Explore ? policy.CreateExplorer(picks.Length) : null;
         if (explorer is null)
         {
             for (var p = 0; p < picks.Length; p++)
@@ -54,28 +54,4 @@ internal static class ExploreStage
         return picks;
     }
 
-    private static IExplorationPolicy? ExplorerOf(ServingPolicy policy, int length)
-    {
-        if (policy.ExplorationSlots <= 0 || length == 0)
-        {
-            return null;
-        }
-
-        // The slots are the last positions of the list, so the top of the list stays the ranker's.
-        var slots = Math.Min(policy.ExplorationSlots, length);
-        var positions = new int[slots];
-        for (var p = 0; p < slots; p++)
-        {
-            positions[p] = length - slots + p;
-        }
-
-        var options = new ExplorationOptions { SlotPositions = positions, MaxExploredPositions = slots };
-        return policy.Exploration.ToLowerInvariant() switch
-        {
-            "epsilon-greedy" => new EpsilonGreedyPolicy(Math.Clamp(policy.Epsilon, 0, 1), options),
-            "ucb" or "ucb1" => new Ucb1Policy(1, options),
-            "thompson" => new ThompsonSamplingPolicy(1, 1, options),
-            _ => null,
-        };
-    }
 }

@@ -58,7 +58,7 @@ public static class RecommendationPipeline
         var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, Math.Max(PoolFactor * count, count));
         NewItemStage.AddNewItems(bundle, request, pool, count);
         ContextStage.Rerank(bundle, request, pool);
-        var policy = bundle.PolicyOf(request.CohortId);
+        var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
         var ordered = DiversifyStage.Diversify(index, pool, policy.DiversityLambda);
         var picks = ExploreStage.Pick(request, ordered, count, policy);
         var items = new ExplainStage(bundle, index, request, group, scores, history).Items(picks);

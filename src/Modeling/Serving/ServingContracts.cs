@@ -72,6 +72,12 @@ public sealed record ServingRequest
 
     /// <summary>Seed for exploration; the grain passes a per-request seed.</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// The cohort's policy in effect, as its cohort grain published it (training's proposal or an operator's
+    /// override, from the silo's snapshot cache); null serves the bundle's policy for the cohort.
+    /// </summary>
+    public Training.ServingPolicy? Policy { get; init; }
 }
 
 /// <summary>One feature's contribution to an item's score (explain=true).</summary>

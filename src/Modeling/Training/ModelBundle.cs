@@ -21,12 +21,6 @@ public sealed record CohortModelReport(
     double OutOfFoldGain,
     IReadOnlyDictionary<string, float> Weights);
 
-/// <summary>A cohort's serving knobs: exploration policy ("none", "epsilon-greedy", "ucb", "thompson") and MMR λ (1 = pure relevance).</summary>
-public sealed record ServingPolicy(string Exploration, double Epsilon, double DiversityLambda, int ExplorationSlots)
-{
-    public static ServingPolicy Default { get; } = new("epsilon-greedy", 0.1, 0.9, 1);
-}
-
 /// <summary>Wall-clock time of one training stage.</summary>
 public sealed record StageTiming(string Stage, double Seconds);
 
@@ -65,6 +59,13 @@ public sealed class ModelBundle
     public required DateTimeOffset TrainedAt { get; init; }
 
     public required SegmentationModel Segmentation { get; init; }
+
+    /// <summary>
+    /// What the run publishes about <see cref="Segmentation"/> (transitions against the previous version, sampled users
+    /// per cohort, match distances). Published once by the training grain; not part of the stored artifact, so null on a
+    /// loaded bundle.
+    /// </summary>
+    public SegmentationVersion? SegmentationVersion { get; init; }
 
     /// <summary>Item index → external id (the index space of every model below).</summary>
     public required IReadOnlyList<string> ItemIds { get; init; }
@@ -110,7 +111,10 @@ public sealed class ModelBundle
 
     public required IReadOnlyList<CohortModelReport> Cohorts { get; init; }
 
-    /// <summary>Per cohort id; cohorts not listed use <see cref="DefaultPolicy"/>.</summary>
+    /// <summary>
+    /// Training's proposal per cohort id; cohorts not listed use <see cref="DefaultPolicy"/>. The cohort grain adopts the
+    /// proposal when this version becomes active, unless an operator overrides it.
+    /// </summary>
     public required IReadOnlyDictionary<int, ServingPolicy> Policies { get; init; }
 
     public ServingPolicy DefaultPolicy { get; init; } = ServingPolicy.Default;

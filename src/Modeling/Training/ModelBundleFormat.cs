@@ -1,6 +1,7 @@
 using System.Text;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
@@ -15,7 +16,9 @@ namespace Cohortly.Modeling.Training;
 /// </summary>
 internal static class ModelBundleFormat
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: typed serving policies (a kind code and that kind's parameters). 1 (still read): a policy name and ε.</summary>
+    public const int FormatVersion = 2;
+    private const int NamedPolicyFormat = 1;
     private const int Magic = 0x424D4843; // "CHMB"
     private const int Standalone = -1;
     private const int Absent = -2;
@@ -99,9 +102,9 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format != FormatVersion)
+        if (format is not (FormatVersion or NamedPolicyFormat))
         {
-            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {FormatVersion})");
+            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} or {FormatVersion})");
         }
 
         var serializer = RecommenderSerializer.Default;
@@ -148,10 +151,10 @@ internal static class ModelBundleFormat
         for (var k = 0; k < policyCount; k++)
         {
             var id = r.ReadInt32();
-            policies[id] = ReadPolicy(r);
+            policies[id] = ReadPolicy(r, format);
         }
 
-        var defaultPolicy = ReadPolicy(r);
+        var defaultPolicy = ReadPolicy(r, format);
         var summary = ReadSummary(r);
         if (r.ReadInt32() != Magic)
         {
@@ -313,15 +316,81 @@ internal static class ModelBundleFormat
         return new CohortModelReport(id, label, trainingUsers, holdoutUsers, adapted, global, adaptedNdcg, gain, weights);
     }
 
+    private const byte NoExplorationCode = 0;
+    private const byte EpsilonGreedyCode = 1;
+    private const byte Ucb1Code = 2;
+    private const byte ThompsonCode = 3;
+
     private static void WritePolicy(BinaryWriter w, ServingPolicy p)
     {
-        w.Write(p.Exploration);
-        w.Write(p.Epsilon);
+        switch (p.Exploration)
+        {
+            case NoExploration:
+                w.Write(NoExplorationCode);
+                break;
+            case EpsilonGreedyExploration e:
+                w.Write(EpsilonGreedyCode);
+                w.Write(e.Epsilon);
+                break;
+            case Ucb1Exploration u:
+                w.Write(Ucb1Code);
+                w.Write(u.Constant);
+                break;
+            case ThompsonExploration t:
+                w.Write(ThompsonCode);
+                w.Write(t.Alpha);
+                w.Write(t.Beta);
+                break;
+            default:
+                throw new InvalidOperationException($"exploration policy {p.Exploration?.GetType().Name} has no bundle code");
+        }
+
         w.Write(p.DiversityLambda);
         w.Write(p.ExplorationSlots);
     }
 
-    private static ServingPolicy ReadPolicy(BinaryReader r) => new(r.ReadString(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32());
+    private static ServingPolicy ReadPolicy(BinaryReader r, int format)
+    {
+        if (format == NamedPolicyFormat)
+        {
+            return ReadNamedPolicy(r);
+        }
+
+        var code = r.ReadByte();
+        ExplorationSpec exploration = code switch
+        {
+            NoExplorationCode => NoExploration.Instance,
+            EpsilonGreedyCode => new EpsilonGreedyExploration(r.ReadDouble()),
+            Ucb1Code => new Ucb1Exploration(r.ReadDouble()),
+            ThompsonCode => new ThompsonExploration(r.ReadDouble(), r.ReadDouble()),
+            _ => throw new InvalidDataException($"model bundle has an unknown exploration policy code {code}"),
+        };
+        var policy = new ServingPolicy(exploration, r.ReadDouble(), r.ReadInt32());
+        return policy.Validate() is { Count: > 0 } errors
+            ? throw new InvalidDataException($"model bundle has an invalid serving policy: {errors[0].Field} {errors[0].Message}")
+            : policy;
+    }
+
+    /// <summary>
+    /// Format 1 stored a policy name, ε, λ and slots, and serving read the name case-insensitively: "ucb" and "ucb1"
+    /// were UCB1 with constant 1, "thompson" a Beta(1, 1) prior, ε was clamped to [0, 1], and any other name meant no
+    /// exploration. Reading keeps exactly what those bundles served.
+    /// </summary>
+    private static ServingPolicy ReadNamedPolicy(BinaryReader r)
+    {
+        var name = r.ReadString();
+        var epsilon = r.ReadDouble();
+        var lambda = r.ReadDouble();
+        var slots = r.ReadInt32();
+        ExplorationSpec exploration = name.ToLowerInvariant() switch
+        {
+            "epsilon-greedy" => new EpsilonGreedyExploration(double.IsNaN(epsilon) ? 0 : Math.Clamp(epsilon, 0, 1)),
+            "ucb" or "ucb1" => new Ucb1Exploration(1),
+            "thompson" => new ThompsonExploration(1, 1),
+            _ => NoExploration.Instance,
+        };
+        return new ServingPolicy(exploration, double.IsNaN(lambda) ? 1 : Math.Clamp(lambda, 0, 1), Math.Clamp(slots, 0, ServingPolicy.MaxExplorationSlots));
+    }
 
     private static void WriteSummary(BinaryWriter w, TrainingSummary s)
     {

@@ -70,23 +70,11 @@ public sealed record TrainingOptions
     /// <summary>Per-cohort weight search and the out-of-fold adoption gate.</summary>
     public CohortStrategyOptions Cohorts { get; init; } = new();
 
-    /// <summary>Exploration policy every cohort starts with: "none", "epsilon-greedy", "ucb" or "thompson".</summary>
-    public string DefaultExploration { get; init; } = ServingPolicy.Default.Exploration;
-
-    [Range(0, 1)]
-    public double DefaultEpsilon { get; init; } = ServingPolicy.Default.Epsilon;
-
-    /// <summary>MMR λ every cohort starts with (1 = pure relevance).</summary>
-    [Range(0, 1)]
-    public double DefaultDiversityLambda { get; init; } = ServingPolicy.Default.DiversityLambda;
-
-    [Range(0, 100)]
-    public int DefaultExplorationSlots { get; init; } = ServingPolicy.Default.ExplorationSlots;
-
-    /// <summary>The policy every cohort gets until its own evidence changes it.</summary>
-    public ServingPolicy DefaultServingPolicy() => new(DefaultExploration, DefaultEpsilon, DefaultDiversityLambda, DefaultExplorationSlots);
-
-    private static readonly string[] ExplorationNames = ["none", "epsilon-greedy", "ucb", "thompson"];
+    /// <summary>
+    /// The serving policy training proposes for every cohort (exploration, MMR λ, exploration slots); each cohort grain
+    /// adopts it when the model becomes active unless an operator has overridden it.
+    /// </summary>
+    public ServingPolicy DefaultPolicy { get; init; } = ServingPolicy.Default;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -106,9 +94,10 @@ public sealed record TrainingOptions
             throw new ArgumentException("invalid training options: PositiveRating must be a finite number");
         }
 
-        if (Array.IndexOf(ExplorationNames, DefaultExploration) < 0)
+        ArgumentNullException.ThrowIfNull(DefaultPolicy);
+        if (DefaultPolicy.Validate() is { Count: > 0 } policyErrors)
         {
-            throw new ArgumentException($"invalid training options: DefaultExploration '{DefaultExploration}' is not one of {string.Join(", ", ExplorationNames)}");
+            throw new ArgumentException($"invalid training options: DefaultPolicy.{policyErrors[0].Field} {policyErrors[0].Message}");
         }
 
         if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0)

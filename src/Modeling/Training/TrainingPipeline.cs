@@ -22,7 +22,11 @@ public sealed record TrainingInput(
     IReadOnlyList<UserAttributes> Attributes,
     SegmentationModel? PreviousSegmentation,
     long Version,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>First cohort id never issued by any earlier version (0 = derive from <see cref="PreviousSegmentation"/>).</summary>
+    public int NextCohortId { get; init; }
+}
 
 /// <summary>
 /// The end-to-end training run: log → user features → segmentation → global backbone → per-cohort adaptation and
@@ -75,7 +79,10 @@ public static class TrainingPipeline
         }
 
         stages.Begin("segmentation");
-        var segmentation = SegmentationBuilder.Build(features, ProfileFeatures.Names, input.PreviousSegmentation, input.Version, options.Segmentation);
+        // The same builder as a segmentation-only run: ids, labels, transitions and counts over the log's users.
+        var basis = input.PreviousSegmentation is { } previous ? new SegmentationBasis(previous, input.NextCohortId) : null;
+        var segmentationVersion = SegmentationVersions.Build(features, ProfileFeatures.Names, basis, input.Version, options.Segmentation, SegmentationRunKind.Training, cancellationToken);
+        var segmentation = segmentationVersion.Model;
         var groups = new int[profiles.Length];
         var groupSizes = new int[segmentation.Centroids.Count];
         for (var u = 0; u < groups.Length; u++)
@@ -109,7 +116,7 @@ public static class TrainingPipeline
         var context = FitContext(log);
         var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
         var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
-        var defaultPolicy = options.DefaultServingPolicy();
+        var defaultPolicy = options.DefaultPolicy;
         foreach (var id in segmentation.CohortIds)
         {
             policies[id] = defaultPolicy;
@@ -127,6 +134,7 @@ public static class TrainingPipeline
             Version = input.Version,
             TrainedAt = input.Now,
             Segmentation = segmentation,
+            SegmentationVersion = segmentationVersion,
             ItemIds = log.ItemIds,
             Items = log.Metadata,
             UserIds = log.UserIds,

@@ -1,6 +1,6 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Data;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Modeling.Tests.Cohorts;
 

@@ -79,6 +79,17 @@ public sealed class EventTypesTests
     }
 
     [Fact]
+    public void Exactly_the_rewarding_types_are_attributed_each_to_its_own_outcome_counter()
+    {
+        var outcomes = EventTypes.All.Where(e => e.Outcome != AttributedOutcome.None).ToDictionary(e => e.Type, e => e.Outcome);
+
+        Assert.Equal(
+            new Dictionary<InteractionType, AttributedOutcome> { [InteractionType.Click] = AttributedOutcome.Click, [InteractionType.AddToCart] = AttributedOutcome.AddToCart, [InteractionType.Purchase] = AttributedOutcome.Purchase },
+            outcomes);
+        Assert.All(EventTypes.All, e => Assert.Equal(e.Reward is not null, e.Outcome != AttributedOutcome.None));
+    }
+
+    [Fact]
     public void Purchases_ratings_and_dismissals_take_the_item_out_of_recommendations() =>
         Assert.Equal(
             [InteractionType.Purchase, InteractionType.Rating, InteractionType.Dismiss],

@@ -1,6 +1,6 @@
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Segmentation;
-using Cohortly.Modeling.Synthetic;
 
 namespace Cohortly.Modeling.Tests.Segmentation;
 

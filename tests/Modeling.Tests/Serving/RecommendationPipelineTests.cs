@@ -1,8 +1,9 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Serving;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Serving;
@@ -11,7 +12,7 @@ public sealed class RecommendationPipelineTests
 {
     private static readonly DateTimeOffset Now = ServingWorld.End.AddHours(5);
 
-    private static readonly ServingPolicy RelevanceOnly = new("none", 0, 1, 0);
+    private static readonly ServingPolicy RelevanceOnly = new(NoExploration.Instance, 1, 0);
 
     /// <summary>No context lift, no MMR, no exploration: what is left is the trained ranker.</summary>
     private static readonly Lazy<ServingWorld> Plain = new(() => ServingBundles.Create(neutralContext: true, defaultPolicy: RelevanceOnly));
@@ -340,7 +341,7 @@ public sealed class RecommendationPipelineTests
     [Fact]
     public void Exploration_fills_the_policy_slots_reproducibly_for_a_seed()
     {
-        var policy = new ServingPolicy("epsilon-greedy", 1, 1, 2);
+        var policy = new ServingPolicy(new EpsilonGreedyExploration(1), 1, 2);
         var w = ServingBundles.Default;
         var u = UsersWithHistory(w, 1)[0];
         var cohort = ServingWorld.CohortIdOf(w.GroupOfUser(u));
@@ -370,7 +371,7 @@ public sealed class RecommendationPipelineTests
         var w = ServingBundles.Default;
         var u = UsersWithHistory(w, 1)[0];
         var cohort = ServingWorld.CohortIdOf(w.GroupOfUser(u));
-        var bundle = WithPolicy(w.Bundle, cohort, new ServingPolicy("ucb", 0, 1, 1));
+        var bundle = WithPolicy(w.Bundle, cohort, new ServingPolicy(new Ucb1Exploration(1), 1, 1));
 
         var result = RecommendationPipeline.Recommend(bundle, RequestFor(w, u) with
         {

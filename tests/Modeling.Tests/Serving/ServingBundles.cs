@@ -1,11 +1,11 @@
 using System.Globalization;
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Serving;

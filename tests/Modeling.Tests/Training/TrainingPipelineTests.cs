@@ -1,12 +1,14 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Exploration;
+using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Training;
 
 public sealed class TrainingPipelineTests
 {
-    private static readonly Func<Synthetic.SyntheticUser, IReadOnlyDictionary<string, string>?> Attributes =
+    private static readonly Func<Cohortly.Demo.Synthetic.SyntheticUser, IReadOnlyDictionary<string, string>?> Attributes =
         u => new Dictionary<string, string> { ["segment"] = u.Type.ToString(), ["country"] = u.Id.EndsWith('1') ? "DE" : "FR" };
 
     private static TrainingWorld Small(int seed = 5) => TrainingWorld.Create(users: 200, items: 300, days: 14, seed: seed, attributes: Attributes);
@@ -129,16 +131,26 @@ public sealed class TrainingPipelineTests
         Assert.Equal(2, second.Version);
         Assert.Equal(first.UserCohortIds.Select(id => id + 100), second.UserCohortIds);
         Assert.Equal(second.Segmentation.CohortIds, second.GroupCohortIds);
+
+        // Training publishes through the same version builder: a transition table over every trained user.
+        var published = second.SegmentationVersion!;
+        Assert.Equal(SegmentationRunKind.Training, published.Kind);
+        Assert.Equal(2, published.ModelVersion);
+        Assert.Equal(1, published.PreviousVersion);
+        Assert.Equal(second.UserIds.Count, published.Transitions.Sum(t => t.Users));
+        Assert.Equal(second.UserIds.Count, published.Transitions.Where(t => t.From == t.To).Sum(t => t.Users));
+        Assert.Equal(second.UserIds.Count, published.SampleCounts.Sum());
+        Assert.Empty(first.SegmentationVersion!.Transitions);
     }
 
     [Fact]
     public void Every_cohort_gets_the_policy_the_options_ask_for()
     {
-        var options = new TrainingOptions { DefaultExploration = "thompson", DefaultEpsilon = 0.2, DefaultDiversityLambda = 0.7, DefaultExplorationSlots = 2 };
+        var expected = new ServingPolicy(new ThompsonExploration(2, 3), 0.7, 2);
+        var options = new TrainingOptions { DefaultPolicy = expected };
 
         var bundle = TrainingPipeline.Run(Small().Input, options);
 
-        var expected = new ServingPolicy("thompson", 0.2, 0.7, 2);
         Assert.Equal(expected, bundle.DefaultPolicy);
         Assert.Equal(bundle.GroupCohortIds.Order(), bundle.Policies.Keys.Order());
         Assert.All(bundle.Policies.Values, p => Assert.Equal(expected, p));
@@ -234,9 +246,9 @@ public sealed class TrainingPipelineTests
     [Fact]
     public void Invalid_options_fail_before_any_work()
     {
-        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(Small().Input, new TrainingOptions { DefaultExploration = "greedy" }));
+        var e = Assert.Throws<ArgumentException>(() => TrainingPipeline.Run(Small().Input, new TrainingOptions { DefaultPolicy = new ServingPolicy(new EpsilonGreedyExploration(1.5), 0.9, 1) }));
 
-        Assert.Contains("DefaultExploration", e.Message);
+        Assert.Contains("DefaultPolicy.exploration.epsilon", e.Message);
         Assert.Throws<ArgumentException>(() => new TrainingOptions { HoldoutFraction = 0.9 }.Validate());
     }
 

@@ -1,5 +1,5 @@
+using Cohortly.Demo.Synthetic;
 using Cohortly.Modeling.Events;
-using Cohortly.Modeling.Synthetic;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Training;

@@ -1,4 +1,4 @@
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
 
 namespace Cohortly.Modeling.Tests.World;
 

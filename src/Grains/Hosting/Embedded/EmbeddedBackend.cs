@@ -50,7 +50,7 @@ public sealed class EmbeddedBackend : CohortlyBackend
             o.DataMaxAgeInCache = TimeSpan.FromSeconds(30);
         });
 
-        AddLog(silo.Services);
+        AddLogAndSink(silo.Services);
         silo.Services.TryAddSingleton<IModelStore, FileModelStore>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DataDirectoryAtStart>();
     }
@@ -66,7 +66,7 @@ public sealed class EmbeddedBackend : CohortlyBackend
     {
         ArgumentNullException.ThrowIfNull(client);
         client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
-        AddLog(client.Services);
+        AddLogAndSink(client.Services);
     }
 
     /// <summary>
@@ -83,9 +83,12 @@ public sealed class EmbeddedBackend : CohortlyBackend
             });
     }
 
-    private static void AddLog(IServiceCollection services)
+    /// <summary>The log files training reads, and the gateway's sink that writes events to them (attributes: the user grain).</summary>
+    private static void AddLogAndSink(IServiceCollection services)
     {
         services.TryAddSingleton<TrainingDataDirectory>();
         services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
+        services.TryAddSingleton<InteractionStreamPublisher>();
+        services.TryAddSingleton<IEventSink, EmbeddedEventSink>();
     }
 }

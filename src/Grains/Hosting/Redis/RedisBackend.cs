@@ -78,7 +78,10 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         client.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, connectionString), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
-        AddLog(client.Services);
+        // The gateway only appends events, and the streams are the log: it needs no log of its own (attributes
+        // are written by the user grain, on the silo).
+        client.Services.TryAddSingleton<InteractionStreamPublisher>();
+        client.Services.TryAddSingleton<IEventSink, RedisEventSink>();
     }
 
     /// <summary>
@@ -112,7 +115,7 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         return redis;
     }
 
-    /// <summary>Events in the Redis streams are the log; attributes go to a Redis hash.</summary>
+    /// <summary>What training reads: the Redis streams are the event log; attributes (written by user grains) go to a Redis hash.</summary>
     private void AddLog(IServiceCollection services)
     {
         services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));

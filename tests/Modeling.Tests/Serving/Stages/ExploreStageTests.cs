@@ -1,3 +1,4 @@
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
 
@@ -28,13 +29,13 @@ public sealed class ExploreStageTests
     {
         var ordered = Ordered(8);
         var request = WithEvidenceFor(ordered[7].Id);
-        var always = new ServingPolicy("epsilon-greedy", 1, 1, 2);
+        var always = new ServingPolicy(new EpsilonGreedyExploration(1), 1, 2);
 
         var off = ExploreStage.Pick(request with { Explore = false }, ordered, 5, always);
         var noSlots = ExploreStage.Pick(request, ordered, 5, always with { ExplorationSlots = 0 });
-        var unknownPolicy = ExploreStage.Pick(request, ordered, 5, always with { Exploration = "none" });
+        var noPolicy = ExploreStage.Pick(request, ordered, 5, always with { Exploration = NoExploration.Instance });
 
-        foreach (var picks in new[] { off, noSlots, unknownPolicy })
+        foreach (var picks in new[] { off, noSlots, noPolicy })
         {
             Assert.Equal(ordered.Take(5), picks.Select(p => p.Candidate));
             Assert.DoesNotContain(picks, p => p.Explored);
@@ -46,7 +47,7 @@ public sealed class ExploreStageTests
     {
         var ordered = Ordered(8);
 
-        var picks = ExploreStage.Pick(WithEvidenceFor(ordered[7].Id), ordered, 5, new ServingPolicy("EPSILON-GREEDY", 1, 1, 2));
+        var picks = ExploreStage.Pick(WithEvidenceFor(ordered[7].Id), ordered, 5, new ServingPolicy(new EpsilonGreedyExploration(1), 1, 2));
 
         Assert.Equal([ordered[0], ordered[1], ordered[2], ordered[7], ordered[3]], picks.Select(p => p.Candidate));
         Assert.Equal([false, false, false, true, false], picks.Select(p => p.Explored));
@@ -59,7 +60,7 @@ public sealed class ExploreStageTests
         ordered.Add(new ServingCandidate(-1, "new-a", 0, 10));
         ordered.Add(new ServingCandidate(-1, "new-b", 0, 11));
         var request = StageWorld.Request() with { Seed = 42 };
-        var policy = new ServingPolicy("thompson", 0, 1, 3);
+        var policy = new ServingPolicy(new ThompsonExploration(1, 1), 1, 3);
 
         var first = ExploreStage.Pick(request, ordered, 4, policy);
         var second = ExploreStage.Pick(request, ordered, 4, policy);

@@ -1,11 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using Cohortly.Contracts;
-using Cohortly.Gateway.Ingestion;
-using Cohortly.Grains.Hosting;
-using Cohortly.Modeling.Synthetic;
+using Cohortly.Demo.Synthetic;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Cohortly.Gateway.Demo;
+namespace Cohortly.Demo;
 
 public sealed class DemoOptions
 {
@@ -34,16 +33,35 @@ public sealed class DemoOptions
     public int Seed { get; set; } = 42;
 }
 
+/// <summary>What came of the re-segmentation after the history: a version and its sample, or why there is none.</summary>
+public sealed record DemoSegmentation(long? Version, int SampleSize, string? NotDoneReason);
+
+/// <summary>
+/// What the demo needs from the cluster it drives; the host implements it over its own ingestion path, so demo events
+/// are validated and counted like POST /v1/events.
+/// </summary>
+public interface IDemoCluster
+{
+    Task UpsertCatalogAsync(IReadOnlyList<SyntheticItem> items, CancellationToken cancellationToken);
+
+    /// <summary>Sends one batch (at most 500 events); false when the cluster is busy and took none of it.</summary>
+    Task<bool> TrySendAsync(IReadOnlyList<SyntheticEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Once every silo has pushed a sample of the complete histories, a fresh segmentation version, as an operator
+    /// would ask for.
+    /// </summary>
+    Task<DemoSegmentation> ResegmentAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Makes the embedded cluster come alive: loads a synthetic catalog, sends a few weeks of history
 /// for users of planted behaviour types, then streams live sessions through the same ingestion path
 /// as POST /v1/events.
 /// </summary>
 public sealed partial class DemoTrafficGenerator(
-    IClusterClient client,
-    EventIngestor ingestor,
+    IDemoCluster cluster,
     IOptions<DemoOptions> options,
-    IOptions<CohortlyOptions> cohortly,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<DemoTrafficGenerator> logger) : BackgroundService
@@ -85,35 +103,21 @@ public sealed partial class DemoTrafficGenerator(
         await started.Task.WaitAsync(stoppingToken);
     }
 
-    /// <summary>
-    /// The first segmentation ran on partial histories while they streamed in; once every silo has
-    /// pushed a sample of the complete histories, ask for a fresh version, as an operator would.
-    /// </summary>
+    /// <summary>The first segmentation ran on partial histories while they streamed in; the demo asks for a fresh one.</summary>
     private async Task ReclusterAfterHistory(CancellationToken stoppingToken)
     {
-        var push = cohortly.Value.Segmentation.SamplePush;
-        await Task.Delay(push + push, time, stoppingToken);
-        try
+        var result = await cluster.ResegmentAsync(stoppingToken);
+        if (result.Version is { } version)
         {
-            var version = await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).Recompute().WaitAsync(stoppingToken);
-            LogReclustered(logger, version.Version, version.SampleSize);
+            LogReclustered(logger, version, result.SampleSize);
         }
-        catch (InsufficientDataException ex)
+        else
         {
-            LogNotReclustered(logger, ex.Message);
+            LogNotReclustered(logger, result.NotDoneReason ?? "unknown");
         }
     }
 
-    private async Task LoadCatalog(SyntheticWorld world, CancellationToken stoppingToken)
-    {
-        var now = time.GetUtcNow();
-        var catalog = client.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
-        foreach (var chunk in world.Items.Chunk(1000))
-        {
-            var records = chunk.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now)).ToList();
-            await catalog.Upsert(records).WaitAsync(stoppingToken);
-        }
-    }
+    private Task LoadCatalog(SyntheticWorld world, CancellationToken stoppingToken) => cluster.UpsertCatalogAsync(world.Items, stoppingToken);
 
     private async Task Live(SyntheticWorld world, Random rng, double sessionsPerSecond, CancellationToken stoppingToken)
     {
@@ -144,25 +148,16 @@ public sealed partial class DemoTrafficGenerator(
         for (var start = 0; start < events.Count; start += BatchSize)
         {
             var count = Math.Min(BatchSize, events.Count - start);
-            var batch = new List<EventDto?>(count);
-            for (var i = start; i < start + count; i++)
+            var batch = new SyntheticEvent[count];
+            for (var i = 0; i < count; i++)
             {
-                var e = events[i];
-                batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }));
+                batch[i] = events[start + i];
             }
 
-            while (true)
+            // Busy: the silo is catching up; the demo waits like a well-behaved client.
+            while (!await cluster.TrySendAsync(batch, stoppingToken))
             {
-                try
-                {
-                    await ingestor.IngestAsync(batch, stoppingToken);
-                    break;
-                }
-                catch (IngestionBusyException)
-                {
-                    // The silo is catching up; the demo waits like a well-behaved client.
-                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
-                }
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
         }
     }

@@ -1,7 +1,7 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 
-namespace Cohortly.Modeling.Synthetic;
+namespace Cohortly.Demo.Synthetic;
 
 /// <summary>The behaviour types planted in generated users. Tests check that segmentation recovers them.</summary>
 public enum BehaviorType

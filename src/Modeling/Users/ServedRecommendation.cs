@@ -1,0 +1,170 @@
+using System.Text.Json.Serialization;
+using Cohortly.Modeling.Outcomes;
+
+namespace Cohortly.Modeling.Users;
+
+/// <summary>
+/// One recommendation response as the user's state remembers it for attribution: its id, when it was served, the
+/// served items with how each slot was filled, and where its outcomes are counted (cohort at exposure, model
+/// version, experiment and variant, strategy). Per slot one byte of flags: explored, and whether a click, an add to
+/// cart and a purchase were already attributed to it (only the first of each type counts).
+/// </summary>
+/// <remarks>
+/// Cost per entry of n items: ~100 bytes of object plus 8n (item references, shared with the catalog and the model)
+/// and n flag bytes in memory; ~130 bytes plus the item ids in stored JSON (ModelingTests measure it). Entries are
+/// recycled in place once the list is full, so serving allocates no new entry in steady state.
+/// </remarks>
+public sealed class ServedRecommendation
+{
+    internal const byte ExploredFlag = 1;
+    internal const byte ClickedFlag = 2;
+    internal const byte CartedFlag = 4;
+    internal const byte PurchasedFlag = 8;
+
+    /// <summary>The response's id (what the API returned, in "N" format).</summary>
+    public Guid Id { get; set; }
+
+    /// <summary>When the response was served, unix milliseconds.</summary>
+    [JsonPropertyName("At")]
+    public long ServedAtMs { get; set; }
+
+    /// <summary>The cohort the response was served for (null: none).</summary>
+    [JsonPropertyName("Cohort")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? CohortId { get; set; }
+
+    /// <summary>The model version that served (0: before the first model).</summary>
+    [JsonPropertyName("Model")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long ModelVersion { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ServedStrategy Strategy { get; set; }
+
+    /// <summary>The experiment that served (null: none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Experiment { get; set; }
+
+    /// <summary>The experiment's variant that served (null: none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Variant { get; set; }
+
+    /// <summary>Served item ids in slot order.</summary>
+    public string[] Items { get; set; } = [];
+
+    /// <summary>Per slot: explored, clicked, added to cart, purchased (bit flags; base64 in storage).</summary>
+    public byte[] Slots { get; set; } = [];
+
+    /// <summary>
+    /// The probability with which each slot's item was chosen, when the serving pipeline reports one (an
+    /// exploration policy's propensity, for off-policy estimates later); null when it does not (today).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? Propensities { get; set; }
+
+    [JsonIgnore]
+    public int Count => Math.Min(Items.Length, Slots.Length);
+
+    public string ItemAt(int slot) => Items[slot];
+
+    public bool IsExplored(int slot) => (Slots[slot] & ExploredFlag) != 0;
+
+    /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered.</summary>
+    public void SetSlot(int slot, string itemId, bool explored, float? propensity = null)
+    {
+        Items[slot] = itemId;
+        Slots[slot] = explored ? ExploredFlag : (byte)0;
+        if (propensity is { } p)
+        {
+            (Propensities ??= new float[Items.Length])[slot] = p;
+        }
+    }
+
+    /// <summary>The slot that holds <paramref name="itemId"/>, or -1 (a stored entry whose arrays disagree in length is read up to the shorter).</summary>
+    public int SlotOf(string itemId)
+    {
+        var items = Items;
+        var count = Count;
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(items[i], itemId, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The key of the response: what its exposure and its non-explored slots count under.</summary>
+    [JsonIgnore]
+    public OutcomeKey Key => new(CohortId ?? -1, ModelVersion, Experiment ?? "", Variant ?? "", Strategy);
+
+    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>.</summary>
+    public OutcomeKey KeyOf(int slot) => IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+
+    /// <summary>
+    /// The exposure: one response and its non-explored impressions under the response's key, the explored slots'
+    /// impressions under <see cref="ServedStrategy.Explored"/>.
+    /// </summary>
+    public void RecordExposure(IOutcomeRecorder outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var explored = 0;
+        var count = Count;
+        for (var i = 0; i < count; i++)
+        {
+            if (IsExplored(i))
+            {
+                explored++;
+            }
+        }
+
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
+        var key = Key;
+        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored }, at);
+        if (explored > 0)
+        {
+            outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored }, at);
+        }
+    }
+
+    internal bool AnySlot(byte flag)
+    {
+        foreach (var s in Slots)
+        {
+            if ((s & flag) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Makes this entry a new response of <paramref name="count"/> slots, reusing its arrays when they fit.</summary>
+    internal void Reset(Guid id, long servedAtMs, int? cohortId, long modelVersion, ServedStrategy strategy, int count)
+    {
+        Id = id;
+        ServedAtMs = servedAtMs;
+        CohortId = cohortId;
+        ModelVersion = modelVersion;
+        Strategy = strategy;
+        Experiment = null;
+        Variant = null;
+        Propensities = null;
+        if (Items.Length != count)
+        {
+            Items = new string[count];
+        }
+
+        if (Slots.Length != count)
+        {
+            Slots = new byte[count];
+        }
+        else
+        {
+            Array.Clear(Slots);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text.Json.Serialization;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Outcomes;
+using Cohortly.Modeling.Segmentation;
+
+namespace Cohortly.Modeling.Users;
+
+/// <summary>
+/// One user's state and everything that changes it, without Orleans: the live profile, event-id and log-position
+/// dedupe, cohort membership and its transitions, attributes, and the recent responses that later events are
+/// attributed to. The user grain holds one, feeds it events and responses, and persists it (System.Text.Json).
+/// </summary>
+/// <remarks>
+/// Empty and zero members are left out of the JSON (they read back as their defaults): in the embedded mode the
+/// memory storage keeps a copy per user. States stored before this type existed load unchanged (the grain held the
+/// same members, with the Redis position read by <see cref="LogPositionJsonConverter"/>); their recommendation
+/// ids (<c>RecentRecommendationIds</c>, ids without items) are dropped on load.
+/// </remarks>
+public sealed class UserState
+{
+    public UserProfile Profile { get; set; } = new();
+
+    public EventDeduplicator Seen { get; set; } = new();
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long DuplicatesIgnored { get; set; }
+
+    /// <summary>
+    /// Last applied log position (cluster mode). A user maps to one log partition, so positions only grow; anything
+    /// at or below this one is a replay and is ignored.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LogPosition? LastApplied { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? CohortId { get; set; }
+
+    public long SegmentationVersion { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? CohortSince { get; set; }
+
+    /// <summary>Oldest first. Users never assigned a cohort share one empty list.</summary>
+    public IReadOnlyList<CohortChange> Transitions { get; set; } = [];
+
+    /// <summary>Attributes from PUT /v1/users/{id}/attributes; null until set (most users never have any).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Attributes { get; set; }
+
+    /// <summary>
+    /// The recent non-empty responses, oldest first, for attributing later clicks, cart adds and purchases. Null
+    /// until the first recommendation.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<ServedRecommendation>? Recommendations { get; set; }
+
+    /// <summary>Whether the event at <paramref name="position"/> was applied already (a redelivery).</summary>
+    public bool IsApplied(LogPosition position) => position <= (LastApplied ?? default);
+
+    /// <summary>Counts an event that was not applied because it was a replay.</summary>
+    public void IgnoreDuplicate() => DuplicatesIgnored++;
+
+    /// <summary>
+    /// Remembers <paramref name="eventId"/> (received at <paramref name="receivedAt"/>); false, and counted as a
+    /// duplicate, when the same id was received within the deduplication window.
+    /// </summary>
+    public bool Accept(string eventId, DateTimeOffset receivedAt, UserStateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Seen.TryAdd(eventId, receivedAt, options.DeduplicationWindow))
+        {
+            return true;
+        }
+
+        DuplicatesIgnored++;
+        return false;
+    }
+
+    /// <summary>
+    /// Applies an accepted event to the profile and attributes it to a recent response (recording its outcomes).
+    /// </summary>
+    public Attribution Apply(
+        in Interaction interaction,
+        ItemInfo? item,
+        DateTimeOffset receivedAt,
+        FeedbackReference reference,
+        UserStateOptions options,
+        IOutcomeRecorder outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Profile.Apply(interaction, item, options.Profile);
+        return RecommendationAttribution.Attribute(Recommendations, interaction, receivedAt, reference, options.AttributionWindow, outcomes);
+    }
+
+    /// <summary>
+    /// Re-assigns the cohort from <paramref name="features"/> (the profile's features now) under
+    /// <paramref name="model"/>; returns the transition when the cohort changed.
+    /// </summary>
+    public CohortChange? Reassign(SegmentationModel model, ReadOnlySpan<float> features, DateTimeOffset now, UserStateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var cohort = model.Assign(features);
+        CohortChange? change = null;
+        if (cohort != CohortId)
+        {
+            change = new CohortChange(CohortId, cohort, now, model.Version);
+            var transitions = Transitions as List<CohortChange> ?? [.. Transitions];
+            transitions.Add(change);
+            if (transitions.Count > options.MaxTransitions)
+            {
+                transitions.RemoveAt(0);
+            }
+
+            Transitions = transitions;
+            CohortId = cohort;
+            CohortSince = now;
+        }
+
+        SegmentationVersion = model.Version;
+        return change;
+    }
+
+    /// <summary>A user with history whose assignment predates segmentation <paramref name="version"/>.</summary>
+    public bool NeedsReassignment(long version) => Profile.TotalEvents > 0 && version != SegmentationVersion;
+
+    /// <summary>Replaces the attributes (an empty set clears them).</summary>
+    public void SetAttributes(IReadOnlyDictionary<string, string> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        Attributes = attributes.Count == 0 ? null : new Dictionary<string, string>(attributes, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Remembers a response of <paramref name="count"/> items (count ≥ 1) as the most recent and returns its entry
+    /// for the caller to fill with <see cref="ServedRecommendation.SetSlot"/>. Responses older than the attribution
+    /// window are dropped, and the oldest goes when the list is full; the entry that goes is reused.
+    /// </summary>
+    public ServedRecommendation Remember(Guid id, DateTimeOffset servedAt, int? cohortId, long modelVersion, ServedStrategy strategy, int count, UserStateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var list = Recommendations ??= new List<ServedRecommendation>(Math.Min(4, options.RecentRecommendations));
+        var at = servedAt.ToUnixTimeMilliseconds();
+        var cutoff = at - (long)options.AttributionWindow.TotalMilliseconds;
+        ServedRecommendation? reused = null;
+        while (list.Count > 0 && (list.Count >= options.RecentRecommendations || list[0].ServedAtMs < cutoff))
+        {
+            reused ??= list[0];
+            list.RemoveAt(0);
+        }
+
+        var entry = reused ?? new ServedRecommendation();
+        entry.Reset(id, at, cohortId, modelVersion, strategy, count);
+        list.Add(entry);
+        return entry;
+    }
+}

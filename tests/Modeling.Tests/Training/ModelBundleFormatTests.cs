@@ -1,0 +1,104 @@
+using Cohortly.Modeling.Exploration;
+using Cohortly.Modeling.Training;
+
+namespace Cohortly.Modeling.Tests.Training;
+
+public sealed class ModelBundleFormatTests
+{
+    /// <summary>
+    /// Written by format 1 (policies stored by name) from a pipeline run on <c>TrainingWorld.Create(60, 40, 10, seed 3)</c>
+    /// with K = 4, its policies replaced by: cohort 1 "ucb" (ε 0, λ 0.5, 0 slots), 2 "thompson" (0.05, 0.6, 1),
+    /// 3 "none" (0.1, 0.7, 2), 4 "mystery" (0.15, 0.8, 3); default "epsilon-greedy" (0.25, 0.6, 3).
+    /// </summary>
+    private static byte[] FormatOneBundle() => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Training", "Fixtures", "bundle-format1.bin"));
+
+    [Fact]
+    public void A_bundle_of_format_1_reads_with_the_policies_it_served()
+    {
+        var bytes = FormatOneBundle();
+        Assert.Equal(1, BitConverter.ToInt32(bytes, 4));
+
+        var bundle = ModelBundle.FromBytes(bytes);
+
+        Assert.Equal(1, bundle.Version);
+        Assert.Equal(40, bundle.ItemIds.Count);
+        Assert.Equal(60, bundle.UserIds.Count);
+        Assert.Equal([1, 2, 3, 4], bundle.GroupCohortIds);
+        Assert.Equal(new ServingPolicy(new Ucb1Exploration(1), 0.5, 0), bundle.PolicyOf(1));
+        Assert.Equal(new ServingPolicy(new ThompsonExploration(1, 1), 0.6, 1), bundle.PolicyOf(2));
+        Assert.Equal(new ServingPolicy(NoExploration.Instance, 0.7, 2), bundle.PolicyOf(3));
+        // An unknown name served no exploration in format 1; it still does, now by type.
+        Assert.Equal(new ServingPolicy(NoExploration.Instance, 0.8, 3), bundle.PolicyOf(4));
+        Assert.Equal(new ServingPolicy(new EpsilonGreedyExploration(0.25), 0.6, 3), bundle.DefaultPolicy);
+        Assert.Equal(bundle.DefaultPolicy, bundle.PolicyOf(99));
+    }
+
+    [Fact]
+    public void A_format_1_bundle_is_rewritten_in_the_current_format_with_the_same_policies()
+    {
+        var old = ModelBundle.FromBytes(FormatOneBundle());
+
+        var bytes = old.ToBytes();
+        var copy = ModelBundle.FromBytes(bytes);
+
+        Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
+        Assert.Equal(2, ModelBundleFormat.FormatVersion);
+        Assert.Equal(old.Policies, copy.Policies);
+        Assert.Equal(old.DefaultPolicy, copy.DefaultPolicy);
+        Assert.Equal(old.UserCohortIds, copy.UserCohortIds);
+    }
+
+    [Fact]
+    public void Every_policy_kind_round_trips_through_the_bundle()
+    {
+        var old = ModelBundle.FromBytes(FormatOneBundle());
+        var policies = new Dictionary<int, ServingPolicy>
+        {
+            [1] = new(NoExploration.Instance, 1, 0),
+            [2] = new(new EpsilonGreedyExploration(0.3), 0.8, 2),
+            [3] = new(new Ucb1Exploration(2.5), 0.9, 1),
+            [4] = new(new ThompsonExploration(2, 7), 0.4, 4),
+        };
+        var bundle = With(old, policies, new ServingPolicy(new ThompsonExploration(0.5, 0.5), 0.95, 1));
+
+        var copy = ModelBundle.FromBytes(bundle.ToBytes());
+
+        Assert.Equal(policies, copy.Policies);
+        Assert.Equal(bundle.DefaultPolicy, copy.DefaultPolicy);
+    }
+
+    [Fact]
+    public void An_unknown_format_version_is_refused()
+    {
+        var bytes = FormatOneBundle();
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), 3);
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelBundle.FromBytes(bytes));
+
+        Assert.Contains("format version 3", e.Message);
+    }
+
+    private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) => new()
+    {
+        Version = b.Version,
+        TrainedAt = b.TrainedAt,
+        Segmentation = b.Segmentation,
+        ItemIds = b.ItemIds,
+        Items = b.Items,
+        UserIds = b.UserIds,
+        UserItems = b.UserItems,
+        UserCohortIds = b.UserCohortIds,
+        Scorer = b.Scorer,
+        GroupCohortIds = b.GroupCohortIds,
+        Neighbors = b.Neighbors,
+        Factors = b.Factors,
+        Popularity = b.Popularity,
+        Content = b.Content,
+        Context = b.Context,
+        Provisional = b.Provisional,
+        Cohorts = b.Cohorts,
+        Policies = policies,
+        DefaultPolicy = defaultPolicy,
+        Summary = b.Summary,
+    };
+}
