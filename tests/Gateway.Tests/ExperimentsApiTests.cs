@@ -28,7 +28,7 @@ public sealed class ExperimentsApiTests(GatewayFactory factory) : IClassFixture<
               "variants": [
                 { "name": "global-baseline", "weight": 1 },
                 { "name": "cohort-model", "weight": 1 },
-                { "name": "low-lambda", "weight": 2, "treatment": { "diversityLambda": 0.5, "exploration": "thompson", "explorationSlots": 2 } }
+                { "name": "low-lambda", "weight": 2, "treatment": { "diversityLambda": 0.5, "exploration": { "kind": "thompson", "alpha": 1, "beta": 1 }, "explorationSlots": 2 } }
               ],
               "cohorts": [701, 702],
               "primaryMetric": "ctr",
@@ -123,7 +123,8 @@ public sealed class ExperimentsApiTests(GatewayFactory factory) : IClassFixture<
     [InlineData("""{ "name": "v5", "variants": [{ "name": "a", "weight": 1 }, { "name": "b" }] }""", "variants[1].weight")]
     [InlineData("""{ "name": "v6", "variants": [{ "name": "a", "weight": 1 }, { "weight": 1 }] }""", "variants[1].name")]
     [InlineData("""{ "name": "v7", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1, "treatment": { "diversityLambda": 2 } }] }""", "variants[1].treatment.diversityLambda")]
-    [InlineData("""{ "name": "v8", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1, "treatment": { "exploration": "random" } }] }""", "variants[1].treatment.exploration")]
+    [InlineData("""{ "name": "v8", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1, "treatment": { "exploration": { "kind": "epsilon-greedy", "epsilon": 3 } } }] }""", "variants[1].treatment.exploration.epsilon")]
+    [InlineData("""{ "name": "v8b", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1, "treatment": { "exploration": { "kind": "random" } } }] }""", "variants[1].treatment.exploration")]
     [InlineData("""{ "name": "v9", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1 }], "primaryMetric": "happiness" }""", "primaryMetric")]
     [InlineData("""{ "name": "v10", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1 }], "allocation": "bandit", "primaryMetric": "revenuePerImpression" }""", "primaryMetric")]
     [InlineData("""{ "name": "v11", "variants": [{ "name": "a", "weight": 1 }, { "name": "b", "weight": 1 }], "minimumSampleSize": 1 }""", "minimumSampleSize")]

@@ -28,7 +28,8 @@ public sealed class ExperimentTests(ClusterFixture fixture) : IClassFixture<Clus
     /// <summary>Records what serving would, through the silo's recorder, and waits until the cohort's outcome grain has it.</summary>
     private async Task Record(string experiment, int cohort, string variant, long exposures, long clicked, DateTimeOffset at)
     {
-        var recorder = fixture.SiloService<IOutcomeRecorder>();
+        // The silo's aggregator itself: this fixture replaces the recorder user grains get with a recording one.
+        var recorder = fixture.SiloService<OutcomeAggregator>();
         recorder.Record(
             new OutcomeKey(cohort, 1, experiment, variant, ServedStrategy.CohortModel),
             new OutcomeCounts(exposures, exposures * 5, clicked, 0, 0, 0, clicked, 0, 0),

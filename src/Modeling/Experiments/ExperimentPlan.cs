@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Experiments;
@@ -14,21 +15,14 @@ public sealed record ExperimentFieldError(string Field, string Message);
 /// </summary>
 /// <param name="GlobalWeights">Score with the global blend weights even when the cohort has adapted ones.</param>
 /// <param name="DiversityLambda">MMR λ in [0, 1] (1 = pure relevance).</param>
-/// <param name="Exploration">Exploration policy kind: none, epsilon-greedy, ucb1 or thompson.</param>
-/// <param name="Epsilon">ε of epsilon-greedy, in [0, 1].</param>
-/// <param name="ExplorationSlots">How many of the last positions exploration may fill, 0..20.</param>
+/// <param name="Exploration">The exploration policy (typed, as a cohort's policy: <c>{"kind":"thompson","alpha":1,"beta":1}</c>).</param>
+/// <param name="ExplorationSlots">How many of the last positions exploration may fill, 0..<see cref="ServingPolicy.MaxExplorationSlots"/>.</param>
 public sealed record VariantTreatment(
     bool GlobalWeights = false,
     double? DiversityLambda = null,
-    string? Exploration = null,
-    double? Epsilon = null,
+    ExplorationSpec? Exploration = null,
     int? ExplorationSlots = null)
 {
-    public const int MaxExplorationSlots = 20;
-
-    /// <summary>The exploration kinds a treatment may name (the serving pipeline's policies).</summary>
-    public static IReadOnlyList<string> ExplorationKinds { get; } = ["none", "epsilon-greedy", "ucb1", "thompson"];
-
     public static VariantTreatment None { get; } = new();
 
     /// <summary>The treatment a variant gets when its definition names none: the global weights for <c>global-baseline</c>, serving as usual otherwise.</summary>
@@ -37,7 +31,7 @@ public sealed record VariantTreatment(
 
     /// <summary>True when the treatment changes the policy (λ, exploration), not only the weights.</summary>
     [JsonIgnore]
-    public bool ChangesPolicy => DiversityLambda is not null || Exploration is not null || Epsilon is not null || ExplorationSlots is not null;
+    public bool ChangesPolicy => DiversityLambda is not null || Exploration is not null || ExplorationSlots is not null;
 
     /// <summary>The cohort's policy with this treatment's settings in place of its own.</summary>
     public ServingPolicy Apply(ServingPolicy policy)
@@ -50,7 +44,6 @@ public sealed record VariantTreatment(
 
         return new ServingPolicy(
             Exploration ?? policy.Exploration,
-            Epsilon ?? policy.Epsilon,
             DiversityLambda ?? policy.DiversityLambda,
             ExplorationSlots ?? policy.ExplorationSlots);
     }
@@ -63,33 +56,20 @@ public sealed record VariantTreatment(
             errors.Add(new ExperimentFieldError(prefix + "diversityLambda", "must be between 0 and 1"));
         }
 
-        if (Exploration is { } kind && !Contains(ExplorationKinds, kind))
+        if (Exploration is not null)
         {
-            errors.Add(new ExperimentFieldError(prefix + "exploration", "must be one of " + string.Join(", ", ExplorationKinds)));
-        }
-
-        if (Epsilon is { } epsilon && epsilon is not (>= 0 and <= 1))
-        {
-            errors.Add(new ExperimentFieldError(prefix + "epsilon", "must be between 0 and 1"));
-        }
-
-        if (ExplorationSlots is { } slots && slots is < 0 or > MaxExplorationSlots)
-        {
-            errors.Add(new ExperimentFieldError(prefix + "explorationSlots", $"must be between 0 and {MaxExplorationSlots}"));
-        }
-    }
-
-    private static bool Contains(IReadOnlyList<string> values, string value)
-    {
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (string.Equals(values[i], value, StringComparison.Ordinal))
+            var policyErrors = new List<PolicyFieldError>();
+            Exploration.Validate(prefix + "exploration.", policyErrors);
+            foreach (var e in policyErrors)
             {
-                return true;
+                errors.Add(new ExperimentFieldError(e.Field, e.Message));
             }
         }
 
-        return false;
+        if (ExplorationSlots is { } slots && slots is < 0 or > ServingPolicy.MaxExplorationSlots)
+        {
+            errors.Add(new ExperimentFieldError(prefix + "explorationSlots", $"must be between 0 and {ServingPolicy.MaxExplorationSlots}"));
+        }
     }
 }
 

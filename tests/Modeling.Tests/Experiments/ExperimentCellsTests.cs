@@ -1,4 +1,5 @@
 using Cohortly.Modeling.Experiments;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Outcomes;
 using Cohortly.Modeling.Training;
 
@@ -105,12 +106,12 @@ public sealed class ExperimentCellsTests
             Allocation = AllocationMode.ThompsonSampling,
             PrimaryMetric = ExperimentMetric.RevenuePerImpression,
         };
-        var plan = new ExperimentPlan(definition, [VariantTreatment.None, new VariantTreatment(DiversityLambda: -1, Exploration: "greedy", Epsilon: 2, ExplorationSlots: 99)]);
+        var plan = new ExperimentPlan(definition, [VariantTreatment.None, new VariantTreatment(DiversityLambda: -1, Exploration: new EpsilonGreedyExploration(2), ExplorationSlots: 99)]);
 
         var fields = plan.Validate().Select(e => e.Field).ToArray();
 
         Assert.Equal(
-            ["name", "variants[1].treatment.diversityLambda", "variants[1].treatment.exploration", "variants[1].treatment.epsilon", "variants[1].treatment.explorationSlots", "primaryMetric"],
+            ["name", "variants[1].treatment.diversityLambda", "variants[1].treatment.exploration.epsilon", "variants[1].treatment.explorationSlots", "primaryMetric"],
             fields);
         Assert.Equal("minimumSampleSize", Assert.Single((plan with { Definition = definition with { Id = "ok", PrimaryMetric = ExperimentMetric.ClickThroughRate, MinimumSampleSize = 1 }, Treatments = [VariantTreatment.None, VariantTreatment.None] }).Validate()).Field);
         Assert.Equal("variants", Assert.Single((plan with { Definition = definition with { Id = "ok", PrimaryMetric = ExperimentMetric.ClickThroughRate }, Treatments = [VariantTreatment.None] }).Validate()).Field);
@@ -119,12 +120,12 @@ public sealed class ExperimentCellsTests
     [Fact]
     public void A_treatment_replaces_only_the_policy_settings_it_names()
     {
-        var cohort = new ServingPolicy("epsilon-greedy", 0.1, 0.9, 1);
+        var cohort = new ServingPolicy(new EpsilonGreedyExploration(0.1), 0.9, 1);
 
         Assert.Same(cohort, VariantTreatment.None.Apply(cohort));
         Assert.Same(cohort, new VariantTreatment(GlobalWeights: true).Apply(cohort));
-        Assert.Equal(new ServingPolicy("epsilon-greedy", 0.1, 0.5, 1), new VariantTreatment(DiversityLambda: 0.5).Apply(cohort));
-        Assert.Equal(new ServingPolicy("thompson", 0.1, 0.9, 3), new VariantTreatment(Exploration: "thompson", ExplorationSlots: 3).Apply(cohort));
+        Assert.Equal(new ServingPolicy(new EpsilonGreedyExploration(0.1), 0.5, 1), new VariantTreatment(DiversityLambda: 0.5).Apply(cohort));
+        Assert.Equal(new ServingPolicy(new ThompsonExploration(), 0.9, 3), new VariantTreatment(Exploration: new ThompsonExploration(), ExplorationSlots: 3).Apply(cohort));
         Assert.True(VariantTreatment.DefaultFor(ExperimentDefinition.GlobalBaseline).GlobalWeights);
         Assert.Same(VariantTreatment.None, VariantTreatment.DefaultFor(ExperimentDefinition.CohortModel));
     }
