@@ -18,7 +18,8 @@ public sealed class OutcomeGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task Outcomes_recorded_on_the_silo_reach_the_cohort_grain_and_the_report()
     {
-        var recorder = fixture.SiloService<IOutcomeRecorder>();
+        // The aggregator itself: this fixture gives user grains a recording recorder instead.
+        var recorder = fixture.SiloService<Services.OutcomeAggregator>();
         var now = DateTimeOffset.UtcNow;
         recorder.Record(new OutcomeKey(401, 3, string.Empty, string.Empty, ServedStrategy.CohortModel), Served(10, clicks: 2), now);
         recorder.Record(new OutcomeKey(401, 3, string.Empty, string.Empty, ServedStrategy.CohortModel), Served(10, revenue: 40), now);
