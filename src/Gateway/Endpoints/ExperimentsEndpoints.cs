@@ -52,7 +52,9 @@ public sealed record ExperimentView(
     IReadOnlyList<CohortReturn> ReturnedCohorts,
     IReadOnlyList<CohortSplitView> Splits)
 {
-    public static ExperimentView From(ExperimentInfo info)
+    /// <param name="info">The experiment.</param>
+    /// <param name="now">Picks each cohort's bandit split in effect (a newer one may start at the next minute).</param>
+    public static ExperimentView From(ExperimentInfo info, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(info);
         var d = info.Plan.Definition;
@@ -72,7 +74,6 @@ public sealed record ExperimentView(
 
             // The newest step may start in the next minute; show the one in effect when there is one.
             var step = a.Steps[^1];
-            var now = DateTimeOffset.UtcNow;
             for (var i = a.Steps.Count - 1; i >= 0; i--)
             {
                 if (a.Steps[i].From <= now)
@@ -158,7 +159,7 @@ public static class ExperimentsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Results<Created<ExperimentView>, ValidationProblem, ProblemHttpResult>> Create(HttpRequest request, IClusterClient client, CancellationToken cancellationToken)
+    private static async Task<Results<Created<ExperimentView>, ValidationProblem, ProblemHttpResult>> Create(HttpRequest request, IClusterClient client, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, tooLarge, invalid) = await Problems.ReadJsonAsync<CreateExperimentRequest>(request, MaxBodyBytes, cancellationToken);
         if (tooLarge is not null)
@@ -192,23 +193,24 @@ public static class ExperimentsEndpoints
                 extensions: new Dictionary<string, object?> { ["field"] = creation.ConflictField });
         }
 
-        return TypedResults.Created($"/v1/experiments/{Uri.EscapeDataString(created.Id)}", ExperimentView.From(created));
+        return TypedResults.Created($"/v1/experiments/{Uri.EscapeDataString(created.Id)}", ExperimentView.From(created, time.GetUtcNow()));
     }
 
-    private static async Task<Ok<ExperimentListView>> List(IClusterClient client)
+    private static async Task<Ok<ExperimentListView>> List(IClusterClient client, TimeProvider time)
     {
         var list = await client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key).List();
-        return TypedResults.Ok(new ExperimentListView([.. list.Select(ExperimentView.From)]));
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(new ExperimentListView([.. list.Select(e => ExperimentView.From(e, now))]));
     }
 
-    private static async Task<Results<Ok<ExperimentView>, ProblemHttpResult>> Get(string id, IClusterClient client) =>
+    private static async Task<Results<Ok<ExperimentView>, ProblemHttpResult>> Get(string id, IClusterClient client, TimeProvider time) =>
         await client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key).Get(id) is { } info
-            ? TypedResults.Ok(ExperimentView.From(info))
+            ? TypedResults.Ok(ExperimentView.From(info, time.GetUtcNow()))
             : NotFound(id);
 
-    private static async Task<Results<Ok<ExperimentView>, ProblemHttpResult>> Stop(string id, IClusterClient client) =>
+    private static async Task<Results<Ok<ExperimentView>, ProblemHttpResult>> Stop(string id, IClusterClient client, TimeProvider time) =>
         await client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key).Stop(id) is { } info
-            ? TypedResults.Ok(ExperimentView.From(info))
+            ? TypedResults.Ok(ExperimentView.From(info, time.GetUtcNow()))
             : NotFound(id);
 
     private static async Task<Results<Ok<ExperimentResultsView>, ProblemHttpResult>> Results(string id, IClusterClient client)
@@ -224,7 +226,7 @@ public static class ExperimentsEndpoints
             Modeling.Outcomes.OutcomeGranularity.Hour => "hour",
             _ => "day",
         };
-        return TypedResults.Ok(new ExperimentResultsView(ExperimentView.From(r.Experiment), r.EvaluatedAt, r.From, r.To, granularity, r.Report, r.Bandit));
+        return TypedResults.Ok(new ExperimentResultsView(ExperimentView.From(r.Experiment, r.EvaluatedAt), r.EvaluatedAt, r.From, r.To, granularity, r.Report, r.Bandit));
     }
 
     private static ProblemHttpResult NotFound(string id) =>
