@@ -32,6 +32,8 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseAuthentication();
+app.UseMiddleware<AuditTrail>();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
@@ -46,6 +48,7 @@ app.MapAlerts();
 app.MapStats();
 app.MapTraining();
 app.MapModels();
+app.MapAccess();
 
 app.Run();
 

@@ -141,4 +141,10 @@ public interface ITrainingGrain : IGrainWithStringKey
     /// <exception cref="InsufficientDataException">Fewer than two users are sampled.</exception>
     [Alias("Resegment"), AlwaysInterleave, ResponseTimeout("00:30:00")]
     Task<SegmentationVersionInfo> Resegment(string trigger);
+
+    /// <summary>
+    /// The trigger of the segmentation grain's request for a cluster's first version: when the run starts and a version
+    /// exists by then (a training run queued before it published one), it publishes nothing and returns that version.
+    /// </summary>
+    public const string FirstSegmentationTrigger = "first";
 }

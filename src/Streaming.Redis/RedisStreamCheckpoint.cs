@@ -99,9 +99,12 @@ public sealed partial class RedisStreamCheckpoint : IAsyncDisposable
     private Task? _flushLoop;
     private int _queued;
 
+    private readonly Func<StreamId, string> _describe;
+
     internal RedisStreamCheckpoint(string providerName, RedisStreamOptions options, RedisStreamConnection connection, Serializer serializer, ILogger logger)
     {
         _providerName = providerName;
+        _describe = options.DescribeStream;
         _keys = new RedisStreamKeys(providerName, options);
         _group = options.ConsumerGroup;
         _connection = connection;
@@ -295,7 +298,7 @@ public sealed partial class RedisStreamCheckpoint : IAsyncDisposable
 
         if (end == RedisStreamGapEnd.Trimmed)
         {
-            LogGapTrimmed(_providerName, partition, streamId.ToString(), lastApplied.ToString());
+            LogGapTrimmed(_providerName, partition, _describe(streamId), lastApplied.ToString());
         }
 
         newestFirst.Reverse();
@@ -315,7 +318,7 @@ public sealed partial class RedisStreamCheckpoint : IAsyncDisposable
         if (!RedisEntryId.TryParse(id, out var entryId) || !_codec.TryDecode(fields, out var payload, out var previous, out var error))
         {
             // The receiver dead-letters such entries; a consumer cannot apply them either.
-            LogUndecodable(_providerName, id, streamId.ToString());
+            LogUndecodable(_providerName, id, _describe(streamId));
             return null;
         }
 

@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using StackExchange.Redis;
 
 namespace Cohortly.Streaming.Redis;
@@ -53,6 +54,12 @@ public sealed class RedisStreamOptions
 
     /// <summary>StackExchange.Redis configuration string. Set this or <see cref="ConnectionFactory"/>, not both.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// How a stream id is written in log messages. A stream's key is often a person's id (Cohortly keys streams by
+    /// user id), so a host can log a keyed pseudonym instead of the id; the default writes the id.
+    /// </summary>
+    public Func<StreamId, string> DescribeStream { get; set; } = static id => id.ToString();
 
     /// <summary>
     /// Supplies a shared multiplexer instead of <see cref="ConnectionString"/>. The provider does

@@ -676,7 +676,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Still pending: the next sweep after the timeout tries again (and counts the attempt).
-            LogRecoveryFailed(ex, _providerName, _partition, stream.ToString());
+            LogRecoveryFailed(ex, _providerName, _partition, _options.DescribeStream(stream));
         }
     }
 

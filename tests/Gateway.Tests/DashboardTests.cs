@@ -124,6 +124,36 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Analyst_key_reads_the_dashboard_without_the_action_buttons_and_an_admin_key_sees_the_audit_trail()
+    {
+        var page = await _browser!.NewPageAsync();
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AnalystKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#key-role")).ToHaveTextAsync("analyst (analyst, read-only)");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("updated");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#audit-panel")).ToBeHiddenAsync();
+
+        // An admin action (refused: no users yet) goes into the audit trail the admin view shows.
+        using var ops = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
+        ops.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.OpsKey);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await ops.PostAsync("/v1/admin/segmentation", null)).StatusCode);
+
+        // The same page with an admin key offers the actions again, and the audit trail.
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#key-role")).ToHaveTextAsync("admin (admin)");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#train-now")).ToBeVisibleAsync();
+        var entry = page.Locator("#audit tr.audit-entry").Filter(new() { HasText = GatewayFactory.OpsName });
+        await Assertions.Expect(entry.Locator(".audit-action")).ToHaveTextAsync("POST /v1/admin/segmentation");
+        await Assertions.Expect(entry.Locator(".audit-status")).ToHaveTextAsync("409");
+    }
+
+    [Fact]
     public async Task Wrong_key_shows_the_problem_instead_of_cohorts()
     {
         var page = await _browser!.NewPageAsync();

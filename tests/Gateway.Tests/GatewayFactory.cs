@@ -8,6 +8,16 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
     public const string AppKey = "test-app-key";
     public const string AdminKey = "test-admin-key";
+    public const string AnalystKey = "test-analyst-key";
+
+    /// <summary>A named app client in the middle of a rotation: both keys are valid.</summary>
+    public const string ShopName = "shop-web";
+    public const string ShopKey = "test-shop-web-key-2";
+    public const string ShopPreviousKey = "test-shop-web-key-1";
+
+    /// <summary>A second, named admin key.</summary>
+    public const string OpsName = "ops-console";
+    public const string OpsKey = "test-ops-console-key";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) => Configure(builder);
 
@@ -19,6 +29,14 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Cohortly:Silo:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Cohortly:ApiKeys:App", AppKey);
         builder.UseSetting("Cohortly:ApiKeys:Admin", AdminKey);
+        builder.UseSetting("Cohortly:ApiKeys:Analyst", AnalystKey);
+        builder.UseSetting("Cohortly:ApiKeys:Keys:0:Name", ShopName);
+        builder.UseSetting("Cohortly:ApiKeys:Keys:0:Role", "app");
+        builder.UseSetting("Cohortly:ApiKeys:Keys:0:Key", ShopKey);
+        builder.UseSetting("Cohortly:ApiKeys:Keys:0:PreviousKey", ShopPreviousKey);
+        builder.UseSetting("Cohortly:ApiKeys:Keys:1:Name", OpsName);
+        builder.UseSetting("Cohortly:ApiKeys:Keys:1:Role", "admin");
+        builder.UseSetting("Cohortly:ApiKeys:Keys:1:Key", OpsKey);
         builder.UseSetting("Cohortly:Demo:Enabled", "false");
         foreach (var (key, value) in FastLoops.InProcess)
         {
@@ -32,7 +50,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     public HttpClient Admin() => WithKey(AdminKey);
 
-    private HttpClient WithKey(string key)
+    public HttpClient Analyst() => WithKey(AnalystKey);
+
+    public HttpClient WithKey(string key)
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", key);

@@ -94,7 +94,7 @@ public sealed class OutcomesApiTests(GatewayFactory factory) : IClassFixture<Gat
     }
 
     [Fact]
-    public async Task Outcomes_need_the_admin_key()
+    public async Task Outcomes_are_refused_to_app_keys_and_callers_without_a_key()
     {
         Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().GetAsync("/v1/outcomes")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().GetAsync("/v1/cohorts/1/outcomes")).StatusCode);

@@ -18,8 +18,8 @@ public sealed class OutcomeGrainTests(ClusterFixture fixture) : IClassFixture<Cl
     [Fact]
     public async Task Outcomes_recorded_on_the_silo_reach_the_cohort_grain_and_the_report()
     {
-        // The aggregator itself: this fixture gives user grains a recording recorder instead.
-        var recorder = fixture.SiloService<Services.OutcomeAggregator>();
+        // The aggregator itself: this cluster puts a recording double behind IOutcomeRecorder for the user grain tests.
+        var recorder = fixture.SiloService<Cohortly.Grains.Services.OutcomeAggregator>();
         var now = DateTimeOffset.UtcNow;
         recorder.Record(new OutcomeKey(401, 3, string.Empty, string.Empty, ServedStrategy.CohortModel), Served(10, clicks: 2), now);
         recorder.Record(new OutcomeKey(401, 3, string.Empty, string.Empty, ServedStrategy.CohortModel), Served(10, revenue: 40), now);

@@ -38,6 +38,38 @@ public sealed class SegmentationRunTests(TrainingFixture fixture)
     }
 
     [Fact]
+    public async Task A_first_segmentation_requested_during_a_training_run_publishes_nothing_after_it()
+    {
+        await fixture.EnsureVersions(1);
+        await EnsureLiveSample();
+        using var gate = new SemaphoreSlim(0);
+        fixture.Trainer.Gate = gate;
+        Task<SegmentationVersionInfo> first;
+        try
+        {
+            await fixture.Training.Start();
+            await Eventually.True(async () => (await fixture.Training.GetStatus()).Stage == "held by the test", "the training run reaches the trainer");
+            first = fixture.Training.Resegment(ITrainingGrain.FirstSegmentationTrigger);
+            Assert.False(first.IsCompleted, "the first-version request ran during the training run");
+            gate.Release();
+            await first;
+        }
+        finally
+        {
+            fixture.Trainer.Gate = null;
+        }
+
+        // Training published a version while the request waited, so the request returns it and adds none: users stay in
+        // the cohorts the model was trained on.
+        var status = await fixture.Training.GetStatus();
+        Assert.True(status.State == TrainingState.Succeeded, status.Error);
+        var returned = await first;
+        Assert.Equal(status.LastVersion, returned.ModelVersion);
+        Assert.Equal(SegmentationProducer.Training, returned.Producer);
+        Assert.Equal(returned.Version, (await Segmentation.GetCurrent())!.Version);
+    }
+
+    [Fact]
     public async Task A_reclustering_requested_during_a_training_run_waits_for_it_and_builds_on_its_version()
     {
         await fixture.EnsureVersions(1);

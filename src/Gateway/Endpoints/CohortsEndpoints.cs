@@ -40,7 +40,7 @@ public static class CohortsEndpoints
 
     public static void MapCohorts(this IEndpointRouteBuilder routes)
     {
-        var cohorts = routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Roles.Admin);
+        var cohorts = routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Policies.Read);
         cohorts.MapGet("/", ListCohorts).WithName("ListCohorts").WithSummary("Cohorts of the current segmentation with size, centroid and top items");
         cohorts.MapGet("/{cohortId}", GetCohort).WithName("GetCohort").ProducesProblem(StatusCodes.Status404NotFound);
         cohorts.MapGet("/{cohortId}/policy", GetPolicy)
@@ -58,7 +58,7 @@ public static class CohortsEndpoints
             .WithSummary("Return the cohort to the policy training proposed")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin);
+        var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Policies.Read);
         admin.MapPost("/segmentation", Recluster)
             .WithName("Recluster")
             .WithSummary("Re-cluster users now and publish a new segmentation version")

@@ -11,7 +11,7 @@ public static class EventsEndpoints
 
     public static void MapEvents(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/events").WithTags("Events").RequireAuthorization(Roles.App);
+        var group = routes.MapGroup("/v1/events").WithTags("Events").RequireAuthorization(Policies.App);
         group.MapPost("/", PostEvents)
             .WithName("PostEvents")
             .WithSummary("Ingest a batch of 1..1000 interaction events")

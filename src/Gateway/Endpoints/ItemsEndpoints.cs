@@ -21,7 +21,7 @@ public static class ItemsEndpoints
 
     public static void MapItems(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(Roles.Admin);
+        var group = routes.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(Policies.Read);
         group.MapPut("/", PutItems)
             .WithName("PutItems")
             .WithSummary("Upsert a batch of 1..1000 catalog items")
@@ -32,7 +32,7 @@ public static class ItemsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Apps show "similar items" on product pages, so this one is open to the app role.
-        routes.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(Roles.App)
+        routes.MapGroup("/v1/items").WithTags("Items").RequireAuthorization(Policies.App)
             .MapGet("/{itemId}/similar", GetSimilar)
             .WithName("GetSimilarItems")
             .WithSummary("Available items most similar to an item, from the active model's item neighbours")

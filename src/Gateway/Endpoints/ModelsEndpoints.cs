@@ -41,7 +41,7 @@ public static class ModelsEndpoints
 {
     public static void MapModels(this IEndpointRouteBuilder routes)
     {
-        var models = routes.MapGroup("/v1/models").WithTags("Models").RequireAuthorization(Roles.Admin);
+        var models = routes.MapGroup("/v1/models").WithTags("Models").RequireAuthorization(Policies.Read);
         models.MapGet("/", List)
             .WithName("ListModels")
             .WithSummary("Trained model versions with holdout NDCG (global and per cohort) and the active version");

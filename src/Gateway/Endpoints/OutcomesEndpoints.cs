@@ -25,11 +25,11 @@ public static class OutcomesEndpoints
     public static void MapOutcomes(this IEndpointRouteBuilder routes)
     {
         // Admin key until the analyst role exists.
-        routes.MapGroup("/v1/outcomes").WithTags("Outcomes").RequireAuthorization(Roles.Admin)
+        routes.MapGroup("/v1/outcomes").WithTags("Outcomes").RequireAuthorization(Policies.Read)
             .MapGet("/", AllCohorts)
             .WithName("GetOutcomes")
             .WithSummary("Impressions, exposures, clicks, conversions and revenue with rates and 95% intervals, per bucket and group, over all cohorts");
-        routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Roles.Admin)
+        routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Policies.Read)
             .MapGet("/{cohortId}/outcomes", OneCohort)
             .WithName("GetCohortOutcomes")
             .WithSummary("The outcomes of one cohort (-1: users without a cohort)");

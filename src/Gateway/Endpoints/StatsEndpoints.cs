@@ -30,7 +30,7 @@ public static class StatsEndpoints
 {
     public static void MapStats(this IEndpointRouteBuilder routes)
     {
-        routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Roles.Admin)
+        routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Policies.Read)
             .MapGet("/stats", Stats)
             .WithName("ClusterStats")
             .WithSummary("Activations per grain type and this process's memory, CPU time and GC pauses");

@@ -49,7 +49,7 @@ public static class TrainingEndpoints
 {
     public static void MapTraining(this IEndpointRouteBuilder routes)
     {
-        var training = routes.MapGroup("/v1/admin/training").WithTags("Admin").RequireAuthorization(Roles.Admin);
+        var training = routes.MapGroup("/v1/admin/training").WithTags("Admin").RequireAuthorization(Policies.Read);
         training.MapPost("/", Start)
             .WithName("StartTraining")
             .WithSummary("Start a training run now (a run in progress is shared) and return its status")

@@ -17,7 +17,7 @@ public static class UsersEndpoints
 
     public static void MapUsers(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/users").WithTags("Users").RequireAuthorization(Roles.App);
+        var group = routes.MapGroup("/v1/users").WithTags("Users").RequireAuthorization(Policies.App);
         group.MapGet("/{userId}", GetUser)
             .WithName("GetUser")
             .WithSummary("Live profile and cohort membership history of a user")

@@ -41,41 +41,55 @@ public static class GatewayHosting
     }
 
     /// <summary>
-    /// Keys come from configuration. In embedded mode without keys, fresh ones are generated and
-    /// printed once so the one-command start works; a cluster of silo processes refuses to start without them.
+    /// Keys come from configuration (<see cref="ApiKeyOptions"/>), validated at start. In embedded mode without named
+    /// keys, each of the app, analyst and admin single keys that is not set is generated and printed once, so the
+    /// one-command start works; a cluster of silo processes refuses to start without keys.
     /// </summary>
     public static void AddApiKeys(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         var keys = new ApiKeyOptions();
         builder.Configuration.GetSection(ApiKeyOptions.Section).Bind(keys);
-        if (string.IsNullOrEmpty(keys.App) || string.IsNullOrEmpty(keys.Admin))
+        var generated = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!cluster.InProcess && keys.All().Count == 0)
         {
-            if (!cluster.InProcess)
-            {
-                throw new InvalidOperationException("Cohortly:ApiKeys:App and Cohortly:ApiKeys:Admin must be set in cluster mode.");
-            }
-
-            keys.App ??= NewKey();
-            keys.Admin ??= NewKey();
-            // Printed on the console (not the log pipeline) so the keys never reach a log sink.
-            Console.WriteLine($"""
-                Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / Cohortly__ApiKeys__Admin to fix them)
-                  app key:   {keys.App}
-                  admin key: {keys.Admin}
-                """);
+            throw new InvalidOperationException("No API keys: set Cohortly:ApiKeys:Keys:{n}:Name/:Role/:Key (or Cohortly:ApiKeys:App and :Admin) in cluster mode.");
         }
 
-        builder.Services.Configure<ApiKeyOptions>(o =>
+        if (cluster.InProcess && keys.Keys.Count == 0)
         {
-            o.App = keys.App;
-            o.Admin = keys.Admin;
-        });
+            Generate(generated, Roles.App, keys.App);
+            Generate(generated, Roles.Analyst, keys.Analyst);
+            Generate(generated, Roles.Admin, keys.Admin);
+        }
+
+        if (generated.Count > 0)
+        {
+            // Printed on the console (not the log pipeline) so the keys never reach a log sink.
+            Console.WriteLine("Cohortly embedded mode: generated API keys for this run (set Cohortly__ApiKeys__App / __Analyst / __Admin to fix them)");
+            foreach (var (role, key) in generated)
+            {
+                Console.WriteLine($"  {role + " key:",-13}{key}");
+            }
+        }
+
+        var options = builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.Section));
+        if (generated.Count > 0)
+        {
+            options.Configure(o =>
+            {
+                o.App = generated.TryGetValue(Roles.App, out var app) ? app : o.App;
+                o.Analyst = generated.TryGetValue(Roles.Analyst, out var analyst) ? analyst : o.Analyst;
+                o.Admin = generated.TryGetValue(Roles.Admin, out var admin) ? admin : o.Admin;
+            });
+        }
+
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        options.ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyDigests>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.App, p => p.RequireRole(Roles.App))
-            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+        builder.Services.AddAuthorizationBuilder().AddCohortlyPolicies();
+        builder.Services.AddKeyRateLimits(builder.Configuration);
     }
 
     public static void AddDemo(this WebApplicationBuilder builder, CohortlyBackend cluster)
@@ -100,6 +114,14 @@ public static class GatewayHosting
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
         });
+
+    private static void Generate(Dictionary<string, string> generated, string role, string? configured)
+    {
+        if (string.IsNullOrEmpty(configured))
+        {
+            generated[role] = NewKey();
+        }
+    }
 
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 }

@@ -22,7 +22,7 @@ public static class ApiKeyOpenApi
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
                 Name = ApiKeyAuthenticationHandler.Header,
-                Description = $"The app key (role '{Roles.App}') or the admin key (role '{Roles.Admin}', which may also call app endpoints).",
+                Description = $"A named client key with role '{Roles.App}' (events, recommendations, attributes, similar items), '{Roles.Analyst}' (reads: cohorts, models, segmentation, stats) or '{Roles.Admin}' (everything). Each operation's 403 says which roles it accepts; over its role's rate limit a key gets 429 with Retry-After.",
             };
             return Task.CompletedTask;
         });
@@ -35,7 +35,7 @@ public static class ApiKeyOpenApi
             }
 
             var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, cancellationToken);
-            var roles = string.Join(", ", metadata.OfType<IAuthorizeData>().Select(a => a.Policy ?? a.Roles).Where(p => p is not null).Distinct());
+            var roles = string.Join("; ", metadata.OfType<IAuthorizeData>().Select(a => a.Policy is { } p ? Policies.Describe(p) : a.Roles ?? "any valid key").Distinct());
             operation.Security ??= [];
             operation.Security.Add(new OpenApiSecurityRequirement
             {
@@ -44,6 +44,7 @@ public static class ApiKeyOpenApi
             operation.Responses ??= [];
             operation.Responses.TryAdd("401", Problem($"No valid API key in the {ApiKeyAuthenticationHandler.Header} header.", problem));
             operation.Responses.TryAdd("403", Problem($"The key's role may not call this endpoint (requires: {roles}).", problem));
+            operation.Responses.TryAdd("429", Problem("The key used its requests for this period (Cohortly:RateLimits); the Retry-After header says when to retry.", problem));
         });
         return options;
     }

@@ -1,4 +1,5 @@
-// Analyst dashboard: reads the public API with the admin key kept in this tab's session storage.
+// Analyst dashboard: reads the public API with an analyst or admin key kept in this tab's session storage.
+// The key's role comes from /v1/me; actions (re-cluster, train, activate) are shown to admin keys only.
 'use strict';
 
 const state = {
@@ -9,9 +10,21 @@ const state = {
   selectedVersion: null,
   modelsRendered: '',
   models: null,
+  role: null,
 };
 const TRAINING_POLL_MS = 1000;
 const $ = (id) => document.getElementById(id);
+
+const isAdmin = () => state.role === 'admin';
+
+// Analyst keys read; the buttons that change the cluster are not shown to them (the API would answer 403).
+function applyRole(name) {
+  $('recluster').hidden = !isAdmin();
+  $('train-now').hidden = !isAdmin();
+  $('audit-panel').hidden = !isAdmin();
+  $('key-role').textContent = state.role ? `${name} (${state.role}${isAdmin() ? '' : ', read-only'})` : '';
+  $('key-role').dataset.role = state.role || '';
+}
 
 function setStatus(text, isError) {
   const s = $('status');
@@ -139,7 +152,7 @@ function renderModels(data) {
   }
 
   // Re-rendering unchanged rows every refresh would steal keyboard focus from their buttons.
-  const rendered = JSON.stringify([data, state.selectedVersion]);
+  const rendered = JSON.stringify([data, state.selectedVersion, state.role]);
   if (rendered === state.modelsRendered) return;
   state.modelsRendered = rendered;
 
@@ -156,7 +169,7 @@ function renderModels(data) {
     const show = el('button', { type: 'button', class: 'link', 'aria-pressed': String(selected), 'aria-label': `Show cohorts of version ${v.version}` }, `v${v.version}`);
     show.addEventListener('click', () => selectVersion(v.version));
     let action = '';
-    if (!v.active) {
+    if (!v.active && isAdmin()) {
       action = el('button', { type: 'button', class: 'activate', 'aria-label': `Activate version ${v.version}` }, 'Activate');
       action.addEventListener('click', () => activate(v.version, action));
     }
@@ -208,6 +221,24 @@ async function activate(version, button) {
   }
 }
 
+// Only admin keys may read the trail; analysts never request it.
+async function refreshAudit() {
+  if (!isAdmin()) return;
+  const page = await api('/v1/admin/audit?limit=20');
+  const body = $('audit').tBodies[0];
+  if (page.entries.length === 0) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 6 }, 'Nothing recorded yet.')));
+    return;
+  }
+  body.replaceChildren(...page.entries.map((e) => el('tr', { class: 'audit-entry' },
+    el('td', {}, new Date(e.at).toLocaleString()),
+    el('td', {}, e.keyName),
+    el('td', {}, e.role),
+    el('td', { class: 'audit-action' }, e.action),
+    el('td', {}, Object.entries(e.target).map(([k, v]) => `${k}=${v}`).join(', ')),
+    el('td', { class: 'audit-status' }, String(e.status)))));
+}
+
 async function refresh() {
   if (!state.key) return;
   try {
@@ -217,6 +248,7 @@ async function refresh() {
     renderTransitions(history);
     renderTraining(training);
     renderModels(models);
+    await refreshAudit();
     $('recluster').disabled = false;
     setStatus(`updated ${new Date().toLocaleTimeString()}`);
   } catch (e) {
@@ -224,13 +256,23 @@ async function refresh() {
   }
 }
 
-function connect(key) {
+async function connect(key) {
   state.key = key;
   sessionStorage.setItem('cohortly-key', key);
   clearInterval(state.timer);
   clearTimeout(state.trainingTimer);
   state.trainingTimer = null;
   state.modelsRendered = '';
+  state.role = null;
+  let name = '';
+  try {
+    const me = await api('/v1/me');
+    state.role = me.role;
+    name = me.name;
+  } catch (e) {
+    setStatus(e.message, true);
+  }
+  applyRole(name);
   refresh();
   state.timer = setInterval(refresh, 5000);
 }

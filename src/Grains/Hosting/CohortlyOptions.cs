@@ -22,6 +22,12 @@ public sealed class CohortlyOptions
     [Required]
     public string ServiceId { get; set; } = "cohortly";
 
+    /// <summary>
+    /// Key of the pseudonyms that stand for user ids in log messages (<see cref="UserPseudonyms"/>); empty: a random
+    /// key per process. Set the same secret on every process to correlate a user's log lines across them.
+    /// </summary>
+    public string? PseudonymKey { get; set; }
+
     public SiloEndpointSettings Silo { get; set; } = new();
 
     public UserSettings Users { get; set; } = new();

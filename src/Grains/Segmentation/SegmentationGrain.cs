@@ -117,7 +117,7 @@ public sealed partial class SegmentationGrain(
     {
         try
         {
-            await Runs.Resegment("first");
+            await Runs.Resegment(ITrainingGrain.FirstSegmentationTrigger);
         }
         catch (Exception ex)
         {

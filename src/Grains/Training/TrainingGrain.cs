@@ -38,6 +38,9 @@ public sealed partial class TrainingGrain(
     private const string ReminderName = "train";
     private const string SegmentationReminder = "resegment";
     private const string ScheduleTrigger = "schedule";
+
+    /// <summary>The segmentation grain's request for a cluster's first version (<see cref="ITrainingGrain.FirstSegmentationTrigger"/>).</summary>
+    private const string FirstTrigger = ITrainingGrain.FirstSegmentationTrigger;
     private const double ReadShare = 0.05;
     private const double PipelineShare = 0.85;
 
@@ -166,6 +169,15 @@ public sealed partial class TrainingGrain(
             // Fewer sampled (or distinct) users than K is not a failure: the builder fits as many cohorts as there are
             // distinct users, and the published version says how many that was.
             var previous = await segmentation.GetCurrent();
+            if (trigger == FirstTrigger && previous is not null)
+            {
+                // The request was queued behind a run that published the first version (typically a training run the
+                // same events started): the cluster has its segmentation, and a second one from the live sample would
+                // only move users away from the cohorts the model was just trained on.
+                LogResegmentSkipped(logger, runId, trigger, $"version {previous.Version} was published while the request waited");
+                return previous;
+            }
+
             var basis = await Basis(segmentation, previous);
             var version = (previous?.Version ?? 0) + 1;
             var fit = new SegmentationOptions { K = settings.K, Seed = settings.Seed, MaxMatchDistance = settings.MaxMatchDistance };

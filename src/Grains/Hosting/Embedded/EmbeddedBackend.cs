@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Grains.Audit;
 using Cohortly.Grains.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,7 @@ namespace Cohortly.Grains.Hosting.Embedded;
 
 /// <summary>
 /// One silo inside the gateway process: localhost clustering, grain state and reminders in memory, Orleans memory
-/// streams, and the training log and models as files under <c>Cohortly:Training:DataDirectory</c>.
+/// streams, and the training log, models and audit trail as files under <c>Cohortly:Training:DataDirectory</c>.
 /// </summary>
 public sealed class EmbeddedBackend : CohortlyBackend
 {
@@ -83,12 +84,13 @@ public sealed class EmbeddedBackend : CohortlyBackend
             });
     }
 
-    /// <summary>The log files training reads, and the gateway's sink that writes events to them (attributes: the user grain).</summary>
+    /// <summary>The log files training reads, the gateway's sink that writes events to them (attributes: the user grain), and the audit trail.</summary>
     private static void AddLogAndSink(IServiceCollection services)
     {
         services.TryAddSingleton<TrainingDataDirectory>();
         services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
         services.TryAddSingleton<InteractionStreamPublisher>();
         services.TryAddSingleton<IEventSink, EmbeddedEventSink>();
+        services.TryAddSingleton<IAuditLog, FileAuditLog>();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Cohortly.Contracts;
+using Cohortly.Grains.Audit;
 using Cohortly.Grains.Training;
 using Cohortly.Grains.Users;
 using Cohortly.Streaming.Redis;
@@ -82,6 +83,9 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         // are written by the user grain, on the silo).
         client.Services.TryAddSingleton<InteractionStreamPublisher>();
         client.Services.TryAddSingleton<IEventSink, RedisEventSink>();
+        // The audit trail is written where requests are authorized: the gateway.
+        AddRedis(client.Services);
+        client.Services.TryAddSingleton<IAuditLog, RedisAuditLog>();
     }
 
     /// <summary>
@@ -100,6 +104,8 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         o.Acknowledgement = RedisStreamAcknowledgement.ByConsumer;
         o.ConsumerAcknowledgementTimeout = options.Streams.AcknowledgementTimeout;
         o.PendingIdleTimeout = options.Streams.LeaseTimeout;
+        // Stream keys are user ids: the provider's log messages carry a keyed pseudonym instead.
+        o.DescribeStream = UserPseudonyms.For(options.PseudonymKey).Of;
     }
 
     /// <summary><c>ConnectionStrings:Redis</c>, required by this backend.</summary>
@@ -118,9 +124,12 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
     /// <summary>What training reads: the Redis streams are the event log; attributes (written by user grains) go to a Redis hash.</summary>
     private void AddLog(IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
+        AddRedis(services);
         services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
     }
+
+    private void AddRedis(IServiceCollection services) =>
+        services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
 
     private static IPAddress AdvertisedAddress(string? host)
     {
