@@ -143,16 +143,23 @@ public sealed class ExperimentsApiTests(GatewayFactory factory) : IClassFixture<
     }
 
     [Fact]
-    public async Task Experiments_and_alerts_need_the_admin_key()
+    public async Task Analysts_read_experiments_and_alerts_and_only_admins_start_or_stop_them()
     {
         foreach (var url in new[] { "/v1/experiments", "/v1/experiments/x", "/v1/experiments/x/results", "/v1/alerts" })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().GetAsync(url)).StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClient().GetAsync(url)).StatusCode);
+            Assert.NotEqual(HttpStatusCode.Forbidden, (await factory.Analyst().GetAsync(url)).StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().PostAsync("/v1/experiments", Body("{}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().PostAsync("/v1/experiments/x/stop", null)).StatusCode);
+        foreach (var client in new[] { factory.App(), factory.Analyst() })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/v1/experiments", Body("{}"))).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/v1/experiments/x/stop", null)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await factory.Analyst().GetAsync("/v1/experiments")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.Analyst().GetAsync("/v1/alerts")).StatusCode);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public static class AlertsEndpoints
     public const int MaxLimit = 1000;
 
     public static void MapAlerts(this IEndpointRouteBuilder routes) =>
-        routes.MapGroup("/v1/alerts").WithTags("Alerts").RequireAuthorization(Roles.Admin)
+        routes.MapGroup("/v1/alerts").WithTags("Alerts").RequireAuthorization(Policies.Read)
             .MapGet("/", List)
             .WithName("ListAlerts")
             .WithSummary("Alerts newest first (experiment guardrails, drift detectors), optionally of one cohort or source");

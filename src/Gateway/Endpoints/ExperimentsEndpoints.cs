@@ -135,8 +135,8 @@ public static class ExperimentsEndpoints
 
     public static void MapExperiments(this IEndpointRouteBuilder routes)
     {
-        // Admin key until the analyst role exists (issue 14).
-        var group = routes.MapGroup("/v1/experiments").WithTags("Experiments").RequireAuthorization(Roles.Admin);
+        // Analysts read experiments and results; only admins start and stop them.
+        var group = routes.MapGroup("/v1/experiments").WithTags("Experiments").RequireAuthorization(Policies.Read);
         group.MapPost("/", Create)
             .WithName("CreateExperiment")
             .WithSummary("Start an experiment: variants with weights and serving treatments, cohorts (strata), metrics, minimum sample, fixed or bandit allocation")
