@@ -219,3 +219,30 @@ public sealed class ExperimentTests(ClusterFixture fixture) : IClassFixture<Clus
         Assert.True(cohort.Arms[1].DifferenceLower > 0);
     }
 }
+
+public sealed class AlertTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task Alerts_are_kept_durably_newest_first_up_to_the_history_limit()
+    {
+        var grains = fixture.Client;
+        var history = fixture.SiloService<Microsoft.Extensions.Options.IOptions<Hosting.CohortlyOptions>>().Value.Alerts.History;
+        for (var i = 0; i < history + 5; i++)
+        {
+            await grains.RaiseAlert(new AlertInput("test-detector", i % 3, "statistic", i, 1, $"alert {i}"));
+        }
+
+        var alerts = await grains.GetGrain<IAlertGrain>(IAlertGrain.Key).List(history + 100, null, "test-detector");
+        Assert.Equal(history, alerts.Count);
+        Assert.Equal($"alert {history + 4}", alerts[0].Input.Message);
+        Assert.Equal("alert 5", alerts[^1].Input.Message);
+        Assert.True(alerts[0].Sequence > alerts[1].Sequence);
+        Assert.All(await grains.GetGrain<IAlertGrain>(IAlertGrain.Key).List(10, 1, null), a => Assert.Equal(1, a.Input.CohortId));
+
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StreamNames.Storage);
+        var stored = new GrainState<Alerts.AlertState> { State = new Alerts.AlertState() };
+        await storage.ReadStateAsync("alerts", grains.GetGrain<IAlertGrain>(IAlertGrain.Key).GetGrainId(), stored);
+        Assert.Equal(history, stored.State.Alerts.Count(a => a.Input.Source == "test-detector"));
+        Assert.Equal(alerts[0].Sequence, stored.State.Sequence);
+    }
+}
