@@ -43,6 +43,8 @@ app.MapUsers();
 app.MapItems();
 app.MapCohorts();
 app.MapOutcomes();
+app.MapExperiments();
+app.MapAlerts();
 app.MapStats();
 app.MapTraining();
 app.MapModels();

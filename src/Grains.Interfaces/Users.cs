@@ -91,6 +91,12 @@ public sealed record RecommendationResponse(
 {
     /// <summary>True when <see cref="CohortId"/> was inferred from attributes and context (the user has no history yet).</summary>
     [Id(9)] public bool ProvisionalCohort { get; init; }
+
+    /// <summary>The experiment that served this response (null: none); its outcomes are counted under it.</summary>
+    [Id(10)] public string? Experiment { get; init; }
+
+    /// <summary>The experiment's variant that served this response (null: none).</summary>
+    [Id(11)] public string? Variant { get; init; }
 }
 
 /// <summary>Items similar to one item, from the active model's item neighbours.</summary>

@@ -57,6 +57,12 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["GET /v1/models/"] = Access.Read,
         ["POST /v1/models/{version}/activate"] = Access.Read,
         ["GET /v1/admin/audit/"] = Access.Admin,
+        ["POST /v1/experiments/"] = Access.Read,
+        ["GET /v1/experiments/"] = Access.Read,
+        ["GET /v1/experiments/{id}"] = Access.Read,
+        ["GET /v1/experiments/{id}/results"] = Access.Read,
+        ["POST /v1/experiments/{id}/stop"] = Access.Read,
+        ["GET /v1/alerts/"] = Access.Read,
     };
 
     private static readonly string[] Callers = ["none", "wrong", Roles.App, Roles.Analyst, Roles.Admin];

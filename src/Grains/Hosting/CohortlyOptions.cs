@@ -42,6 +42,10 @@ public sealed class CohortlyOptions
 
     public OutcomeSettings Outcomes { get; set; } = new();
 
+    public ExperimentSettings Experiments { get; set; } = new();
+
+    public AlertSettings Alerts { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -309,6 +313,22 @@ public sealed class OutcomeSettings
     public Modeling.Outcomes.OutcomeRetention Retention() => new(MinuteRetention, HourRetention, DayRetention);
 }
 
+/// <summary>Cohortly:Experiments: how often the registry reads running experiments (guardrails, bandit splits).</summary>
+public sealed class ExperimentSettings
+{
+    /// <summary>Period of the registry's evaluation of running experiments.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Evaluation { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Cohortly:Alerts.</summary>
+public sealed class AlertSettings
+{
+    /// <summary>Alerts kept (the oldest are dropped).</summary>
+    [Range(10, 100_000)]
+    public int History { get; set; } = 1000;
+}
+
 /// <summary>
 /// Validates nested sections too (DataAnnotations alone stop at the top level). Checks values only, with no side
 /// effects: the embedded data directory is created where it is used, as the silo starts (TrainingDataDirectory).
@@ -326,6 +346,8 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Membership, "Cohortly:Membership", errors);
         Check(options.Training, "Cohortly:Training", errors);
         Check(options.Outcomes, "Cohortly:Outcomes", errors);
+        Check(options.Experiments, "Cohortly:Experiments", errors);
+        Check(options.Alerts, "Cohortly:Alerts", errors);
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

@@ -18,6 +18,7 @@ internal sealed partial class SiloBackgroundWork(
     CatalogCache catalog,
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
+    ExperimentCache experiments,
     Training.ModelCache models,
     IOptions<CohortlyOptions> options,
     TimeProvider time,
@@ -98,6 +99,7 @@ internal sealed partial class SiloBackgroundWork(
         }
 
         await cohorts.RefreshAsync(grains, ids, cancellationToken);
+        await experiments.RefreshAsync(grains, cancellationToken);
     }
 
     private async Task RefreshModel(CancellationToken cancellationToken)

@@ -211,11 +211,12 @@ public sealed partial class UserGrain(
         var now = services.Time.GetUtcNow();
         var id = RecommendationIds.NewId(now);
         var recommendationId = id.ToString("N");
+        ExperimentServing? experiment = null;
         var response = services.Models.Current is { } bundle
-            ? RecommendWithModel(bundle, request, recommendationId)
+            ? RecommendWithModel(bundle, request, recommendationId, now, out experiment)
             : RecommendByPopularity(request, recommendationId);
 
-        RememberServed(id, now, response);
+        RememberServed(id, now, response, experiment);
         services.Metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
         if (response.Fallback)
         {
@@ -234,7 +235,12 @@ public sealed partial class UserGrain(
     /// model, so an event changes the next answer without retraining; a cohort the model does not know is served by
     /// the global weights and says so.
     /// </summary>
-    private RecommendationResponse RecommendWithModel(ModelBundle bundle, RecommendationRequest request, string recommendationId)
+    /// <remarks>
+    /// Experiments apply here, with a model only: the silo's experiment cache names the variant for this user in this
+    /// cohort (no grain call), whose treatment replaces the weights and the cohort's policy. Before the first model
+    /// every variant would serve the same popularity lists, so those responses belong to no experiment.
+    /// </remarks>
+    private RecommendationResponse RecommendWithModel(ModelBundle bundle, RecommendationRequest request, string recommendationId, DateTimeOffset now, out ExperimentServing? experiment)
     {
         var s = state.State;
         var profile = s.Profile;
@@ -251,6 +257,14 @@ public sealed partial class UserGrain(
         var label = cohortId is { } cid ? services.Segmentation.LabelOf(cid) ?? bundle.Segmentation.LabelOf(cid) : null;
         var excluded = ExcludedItems(profile);
         var arms = services.Cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
+        experiment = services.Experiments.Assign(UserId, cohortId, now);
+        var treatment = experiment?.Treatment ?? Modeling.Experiments.VariantTreatment.None;
+        var policy = services.Cohorts.PolicyOf(cohortId ?? CohortSnapshotCache.Global);
+        if (treatment.ChangesPolicy)
+        {
+            policy = treatment.Apply(policy ?? bundle.PolicyOf(cohortId));
+        }
+
         var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
         {
             UserId = UserId,
@@ -274,7 +288,8 @@ public sealed partial class UserGrain(
             CohortTrending = services.Cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
             GlobalTrending = services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
-            Policy = services.Cohorts.PolicyOf(cohortId ?? CohortSnapshotCache.Global),
+            Policy = policy,
+            GlobalWeights = treatment.GlobalWeights,
         });
 
         var items = new List<RecommendedItem>(result.Items.Count);
@@ -286,6 +301,8 @@ public sealed partial class UserGrain(
         return new RecommendationResponse(recommendationId, UserId, cohortId, label, result.Strategy, items, result.ModelVersion, result.Fallback, result.FallbackReason)
         {
             ProvisionalCohort = provisional,
+            Experiment = experiment?.ExperimentId,
+            Variant = experiment?.Variant,
         };
     }
 
@@ -399,7 +416,7 @@ public sealed partial class UserGrain(
     /// list is full: no new entry per request) and counts its exposure: outcomes per strategy, and every served item
     /// as an impression of the cohort's bandit arm.
     /// </summary>
-    private void RememberServed(Guid id, DateTimeOffset now, RecommendationResponse response)
+    private void RememberServed(Guid id, DateTimeOffset now, RecommendationResponse response, ExperimentServing? experiment)
     {
         var items = response.Items;
         if (items.Count == 0)
@@ -411,6 +428,14 @@ public sealed partial class UserGrain(
         for (var i = 0; i < items.Count; i++)
         {
             served.SetSlot(i, items[i].ItemId, items[i].Explored);
+        }
+
+        // The exposure and every outcome attributed to it count under the experiment's variant; a cohort the
+        // guardrail returned to the baseline is served the baseline but no longer counted.
+        if (experiment is { Counted: true } e)
+        {
+            served.Experiment = e.ExperimentId;
+            served.Variant = e.Variant;
         }
 
         served.RecordExposure(services.Outcomes);

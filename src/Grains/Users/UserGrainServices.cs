@@ -19,6 +19,7 @@ public sealed class UserGrainServices(
     CatalogCache catalog,
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
+    ExperimentCache experiments,
     ModelCache models,
     IInteractionLog log,
     TrainingOptions training,
@@ -39,6 +40,9 @@ public sealed class UserGrainServices(
     public SegmentationCache Segmentation { get; } = segmentation;
 
     public CohortSnapshotCache Cohorts { get; } = cohorts;
+
+    /// <summary>The running experiments: which variant serves a user, without a grain call.</summary>
+    public ExperimentCache Experiments { get; } = experiments;
 
     public ModelCache Models { get; } = models;
 

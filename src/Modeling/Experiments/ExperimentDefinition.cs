@@ -1,25 +1,34 @@
+using System.Text.Json.Serialization;
+
 namespace Cohortly.Modeling.Experiments;
 
 /// <summary>What an experiment measures. Binomial units are exposures (responses); revenue is per served impression.</summary>
+[JsonConverter(typeof(StrictEnumConverter<ExperimentMetric>))]
 public enum ExperimentMetric
 {
     /// <summary>Clicked exposures / exposures.</summary>
+    [JsonStringEnumMemberName("ctr")]
     ClickThroughRate = 0,
 
     /// <summary>Converted exposures / exposures.</summary>
+    [JsonStringEnumMemberName("conversion")]
     ConversionRate = 1,
 
     /// <summary>Attributed revenue / impressions, with a Welch interval from revenue and revenue².</summary>
+    [JsonStringEnumMemberName("revenuePerImpression")]
     RevenuePerImpression = 2,
 }
 
 /// <summary>How traffic reaches the variants.</summary>
+[JsonConverter(typeof(StrictEnumConverter<AllocationMode>))]
 public enum AllocationMode
 {
     /// <summary>A stable hash of (experiment, user) into the configured weights; read with <see cref="ExperimentAnalyzer"/>.</summary>
+    [JsonStringEnumMemberName("fixed")]
     FixedSplit = 0,
 
-    /// <summary>Per-cohort Thompson sampling with a floor per arm; read with <see cref="InversePropensityEstimator"/>.</summary>
+    /// <summary>Per-cohort Thompson sampling with a floor per arm; read with <see cref="ThompsonAllocator.Estimate"/>.</summary>
+    [JsonStringEnumMemberName("bandit")]
     ThompsonSampling = 1,
 }
 

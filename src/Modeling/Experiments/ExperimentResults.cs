@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Cohortly.Modeling.Outcomes;
 using Cohortly.Modeling.Statistics;
 
@@ -11,21 +12,27 @@ namespace Cohortly.Modeling.Experiments;
 public sealed record ExperimentCell(int CohortId, string Variant, OutcomeCounts Counts, long? Units = null);
 
 /// <summary>What the analysis says a comparison supports right now; safe to read at any look.</summary>
+[JsonConverter(typeof(StrictEnumConverter<ExperimentDecision>))]
 public enum ExperimentDecision
 {
     /// <summary>An arm is below <see cref="ExperimentDefinition.MinimumSampleSize"/>.</summary>
+    [JsonStringEnumMemberName("collectMoreData")]
     CollectMoreData = 0,
 
     /// <summary>No significant difference yet; keep running.</summary>
+    [JsonStringEnumMemberName("keepRunning")]
     KeepRunning = 1,
 
     /// <summary>The variant is significantly better than the baseline.</summary>
+    [JsonStringEnumMemberName("variantBetter")]
     VariantBetter = 2,
 
     /// <summary>The variant is significantly worse than the baseline.</summary>
+    [JsonStringEnumMemberName("variantWorse")]
     VariantWorse = 3,
 
     /// <summary>The observed split does not match the configured one (SRM): no effect can be trusted.</summary>
+    [JsonStringEnumMemberName("allocationBroken")]
     AllocationBroken = 4,
 }
 

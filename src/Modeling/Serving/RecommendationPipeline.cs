@@ -48,7 +48,8 @@ public static class RecommendationPipeline
         ArgumentNullException.ThrowIfNull(request);
         var index = ServingIndex.Of(bundle);
         var count = Math.Max(0, request.Count);
-        var group = ScoreStage.GroupOf(bundle, index, request.CohortId, out var fallbackReason);
+        string? fallbackReason = null;
+        var group = request.GlobalWeights ? -1 : ScoreStage.GroupOf(bundle, index, request.CohortId, out fallbackReason);
         var user = bundle.UserIndex(request.UserId) is { } u && u < bundle.UserItems.Rows ? u : -1;
 
         using var history = ServingHistory.Read(bundle, request, user);

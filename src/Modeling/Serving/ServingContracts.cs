@@ -78,6 +78,12 @@ public sealed record ServingRequest
     /// override, from the silo's snapshot cache); null serves the bundle's policy for the cohort.
     /// </summary>
     public Training.ServingPolicy? Policy { get; init; }
+
+    /// <summary>
+    /// Score with the global blend weights even when the cohort has adapted ones (an experiment's
+    /// <c>global-baseline</c> arm). Not a fallback: the response says <c>global-model</c> without a fallback reason.
+    /// </summary>
+    public bool GlobalWeights { get; init; }
 }
 
 /// <summary>One feature's contribution to an item's score (explain=true).</summary>

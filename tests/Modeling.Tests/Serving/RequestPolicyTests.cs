@@ -56,4 +56,22 @@ public sealed class RequestPolicyTests
         Assert.DoesNotContain(diversified.Items, i => i.Explored);
         Assert.NotEqual(plain.Items.Select(i => i.ItemId), diversified.Items.Select(i => i.ItemId));
     }
+
+    [Fact]
+    public void Global_weights_serve_the_cohorts_user_with_the_global_blend_and_no_fallback()
+    {
+        var w = NoExplorationBundle.Value;
+        var request = RequestFor(w);
+
+        var cohort = RecommendationPipeline.Recommend(w.Bundle, request);
+        var global = RecommendationPipeline.Recommend(w.Bundle, request with { GlobalWeights = true });
+        var noCohort = RecommendationPipeline.Recommend(w.Bundle, request with { CohortId = null });
+
+        Assert.Equal(RecommendationPipeline.CohortModel, cohort.Strategy);
+        Assert.Equal(RecommendationPipeline.GlobalModel, global.Strategy);
+        Assert.False(global.Fallback);
+        Assert.Null(global.FallbackReason);
+        // Scored exactly as a user without a cohort: the global blend.
+        Assert.Equal(noCohort.Items.Select(i => (i.ItemId, i.Score)), global.Items.Select(i => (i.ItemId, i.Score)));
+    }
 }

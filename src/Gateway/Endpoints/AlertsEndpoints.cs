@@ -1,0 +1,45 @@
+using System.Globalization;
+using Cohortly.Contracts;
+using Cohortly.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Cohortly.Gateway.Endpoints;
+
+/// <summary>An alert: sequence, when, which detector (source), cohort (null: not cohort-specific), statistic, its value against the threshold, and a message.</summary>
+public sealed record AlertView(long Sequence, DateTimeOffset At, string Source, int? CohortId, string Statistic, double Value, double Threshold, string Message);
+
+public sealed record AlertListView(IReadOnlyList<AlertView> Alerts);
+
+public static class AlertsEndpoints
+{
+    public const int MaxLimit = 1000;
+
+    public static void MapAlerts(this IEndpointRouteBuilder routes) =>
+        routes.MapGroup("/v1/alerts").WithTags("Alerts").RequireAuthorization(Policies.Read)
+            .MapGet("/", List)
+            .WithName("ListAlerts")
+            .WithSummary("Alerts newest first (experiment guardrails, drift detectors), optionally of one cohort or source");
+
+    private static async Task<Results<Ok<AlertListView>, ValidationProblem>> List(IClusterClient client, string? limit = null, string? cohortId = null, string? source = null)
+    {
+        var n = 100;
+        if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n is < 1 or > MaxLimit))
+        {
+            return Problems.Field("limit", $"must be a whole number between 1 and {MaxLimit}");
+        }
+
+        int? cohort = null;
+        if (!string.IsNullOrEmpty(cohortId))
+        {
+            if (!int.TryParse(cohortId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) || c < IOutcomeGrain.NoCohort)
+            {
+                return Problems.Field("cohortId", "must be a whole number, -1 (users without a cohort) or more");
+            }
+
+            cohort = c;
+        }
+
+        var alerts = await client.GetGrain<IAlertGrain>(IAlertGrain.Key).List(n, cohort, string.IsNullOrEmpty(source) ? null : source);
+        return TypedResults.Ok(new AlertListView([.. alerts.Select(a => new AlertView(a.Sequence, a.At, a.Input.Source, a.Input.CohortId, a.Input.Statistic, a.Input.Value, a.Input.Threshold, a.Input.Message))]));
+    }
+}
