@@ -46,6 +46,13 @@ public sealed class DemoOptions : IValidatableObject
     /// <summary>Train a model once the history is in (as an operator would), so lists are served by cohort and global models within minutes rather than at the first scheduled run.</summary>
     public bool TrainAfterHistory { get; set; } = true;
 
+    /// <summary>
+    /// After the first model, start an experiment of this name (cohort model vs global baseline, every cohort, 50/50,
+    /// 200 exposures per arm before any decision) so outcomes reach a verdict while the demo runs; empty for none.
+    /// </summary>
+    [StringLength(64)]
+    public string Experiment { get; set; } = "demo-cohort-model-vs-global";
+
     /// <summary>Planted ground truth, see <see cref="SyntheticWorldOptions.PositionBias"/>.</summary>
     [Range(0.0, 5.0)]
     public double PositionBias { get; set; } = 0.8;
@@ -148,6 +155,12 @@ public interface IDemoCluster
 
     /// <summary>Runs a training as POST /v1/admin/training would and waits for it; the version it activated, or why there is none.</summary>
     Task<DemoTraining> TrainAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts (as POST /v1/experiments would) the cohort-model vs global-baseline experiment named <paramref name="name"/>
+    /// over every cohort; null when it runs (also when it already existed), else why not.
+    /// </summary>
+    Task<string?> StartExperimentAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>What came of the demo's training after the history: the active version, or why there is none.</summary>
@@ -182,9 +195,9 @@ public sealed partial class DemoTrafficGenerator(
                 LogHistory(logger, history.Count, o.Users);
                 await Send(history, stoppingToken);
                 await ReclusterAfterHistory(stoppingToken);
-                if (o.TrainAfterHistory)
+                if (o.TrainAfterHistory && await TrainAfterHistory(stoppingToken) && o.Experiment.Length > 0)
                 {
-                    await TrainAfterHistory(stoppingToken);
+                    await StartExperiment(o.Experiment, stoppingToken);
                 }
             }
 
@@ -220,16 +233,28 @@ public sealed partial class DemoTrafficGenerator(
         }
     }
 
-    private async Task TrainAfterHistory(CancellationToken stoppingToken)
+    private async Task<bool> TrainAfterHistory(CancellationToken stoppingToken)
     {
         var result = await cluster.TrainAsync(stoppingToken);
         if (result.Version is { } version)
         {
             LogTrained(logger, version);
+            return true;
+        }
+
+        LogNotTrained(logger, result.NotDoneReason ?? "unknown");
+        return false;
+    }
+
+    private async Task StartExperiment(string name, CancellationToken stoppingToken)
+    {
+        if (await cluster.StartExperimentAsync(name, stoppingToken) is { } notStarted)
+        {
+            LogExperimentNotStarted(logger, name, notStarted);
         }
         else
         {
-            LogNotTrained(logger, result.NotDoneReason ?? "unknown");
+            LogExperimentStarted(logger, name);
         }
     }
 
@@ -312,6 +337,12 @@ public sealed partial class DemoTrafficGenerator(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo traffic: no model trained after the history: {Reason}")]
     private static partial void LogNotTrained(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: experiment {Name} started (cohort model vs global baseline); GET /v1/experiments/{Name}/results")]
+    private static partial void LogExperimentStarted(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo traffic: experiment {Name} not started: {Reason}")]
+    private static partial void LogExperimentNotStarted(ILogger logger, string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo traffic: stopped after {Sessions} live sessions ({Served} answered a served list), as configured")]
     private static partial void LogFinished(ILogger logger, long sessions, long served);

@@ -13,7 +13,20 @@ public sealed record ServedRecommendation(
     int? CohortId,
     IReadOnlyList<string> ItemIds,
     string? Experiment = null,
-    string? Variant = null);
+    string? Variant = null)
+{
+    /// <summary>
+    /// What the planted preference reads: the experiment arm when the response names one (<c>cohort-model</c> or
+    /// <c>global-baseline</c>), else the strategy. An experiment's arms are what the cluster has to tell apart, also in
+    /// cohorts where training adopted no weights of their own and both arms are served by the global blend.
+    /// </summary>
+    public string PlantedArm => Variant switch
+    {
+        null => Strategy,
+        "cohort-model" => RecommendationPipeline.CohortModel,
+        _ => RecommendationPipeline.GlobalModel,
+    };
+}
 
 /// <summary>What one shopper did with one served slot.</summary>
 public readonly record struct SlotResponse(bool Examined, bool Clicked, bool AddedToCart, bool Purchased);
@@ -141,7 +154,7 @@ public sealed class ShopperResponseModel
                 continue;
             }
 
-            var response = Respond(user, item, position, served.Strategy, rng);
+            var response = Respond(user, item, position, served.PlantedArm, rng);
             if (!response.Examined)
             {
                 continue;

@@ -3,6 +3,7 @@ using Cohortly.Demo;
 using Cohortly.Demo.Synthetic;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Experiments;
 using Microsoft.Extensions.Options;
 
 namespace Cohortly.Gateway.Hosting;
@@ -74,8 +75,27 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
             items[i] = response.Items[i].ItemId;
         }
 
-        // Experiment and variant join here once responses carry them; the shoppers' planted preference reads the strategy.
-        return new ServedRecommendation(response.RecommendationId, response.Strategy, response.CohortId, items);
+        return new ServedRecommendation(response.RecommendationId, response.Strategy, response.CohortId, items, response.Experiment, response.Variant);
+    }
+
+    public async Task<string?> StartExperimentAsync(string name, CancellationToken cancellationToken)
+    {
+        var definition = ExperimentDefinition.CohortModelVsGlobal(name) with { MinimumSampleSize = 200 };
+        var treatments = definition.Variants.Select(v => VariantTreatment.DefaultFor(v.Name)).ToList();
+        var plan = new ExperimentPlan(definition, treatments);
+        if (plan.Validate() is { Count: > 0 } errors)
+        {
+            return string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
+        }
+
+        var registry = client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key);
+        var created = await registry.Create(plan).WaitAsync(cancellationToken);
+        if (created.Created is not null || await registry.Get(name).WaitAsync(cancellationToken) is { })
+        {
+            return null;
+        }
+
+        return created.Conflict ?? "the registry refused it";
     }
 
     public async Task<DemoTraining> TrainAsync(CancellationToken cancellationToken)

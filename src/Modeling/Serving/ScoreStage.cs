@@ -45,7 +45,9 @@ internal static class ScoreStage
         var weights = index.WeightsOf(group);
         var parts = ArrayPool<float>.Shared.Rent(Math.Max(1, index.SignalCount * n));
         Blend(bundle, index, weights, group, user >= 0 && !history.HasNew ? user : -1, history.FoldIn, parts, total.AsSpan(0, n));
-        return new ServingScores(group >= 0 ? RecommendationPipeline.CohortModel : RecommendationPipeline.GlobalModel, weights, total, n, parts);
+        // "cohort-model" only when the cohort's own weights serve: a cohort whose adaptation training did not adopt is
+        // scored by the global blend, and its outcomes must count as the global model's.
+        return new ServingScores(index.IsAdapted(group) ? RecommendationPipeline.CohortModel : RecommendationPipeline.GlobalModel, weights, total, n, parts);
     }
 
     private static void Blend(ModelBundle bundle, ServingIndex index, float[] weights, int group, int trainedUser, ReadOnlySpan<int> foldIn, float[] parts, Span<float> total)

@@ -56,10 +56,12 @@ internal sealed class ServingIndex
         }
 
         GroupWeights = new float[scorer.GroupCount][];
+        GroupAdapted = new bool[scorer.GroupCount];
         CohortPopularity = new float[scorer.GroupCount][];
         for (var g = 0; g < scorer.GroupCount; g++)
         {
             GroupWeights[g] = [.. scorer.Decisions[g].Weights];
+            GroupAdapted[g] = scorer.Decisions[g].Adapted;
             CohortPopularity[g] = WeightedCohortPopularity(scorer, g, GroupWeights[g]);
         }
 
@@ -167,6 +169,12 @@ internal sealed class ServingIndex
     public Dictionary<int, string> CohortLabels { get; }
 
     public static ServingIndex Of(ModelBundle bundle) => Cache.GetValue(bundle, static b => new ServingIndex(b));
+
+    /// <summary>Per group: training adopted the cohort's own weights (they beat the global ones out of fold).</summary>
+    public bool[] GroupAdapted { get; }
+
+    /// <summary>The group serves weights of its own, not the global blend.</summary>
+    public bool IsAdapted(int group) => (uint)group < (uint)GroupAdapted.Length && GroupAdapted[group];
 
     public float[] WeightsOf(int group) => (uint)group < (uint)GroupWeights.Length ? GroupWeights[group] : GlobalWeights;
 

@@ -62,7 +62,8 @@ public sealed class RecommendationPipelineTests
 
             var result = RecommendationPipeline.Recommend(w.Bundle, RequestFor(w, u) with { Explore = false });
 
-            Assert.Equal(RecommendationPipeline.CohortModel, result.Strategy);
+            var group = w.Bundle.GroupOf(ServingWorld.CohortIdOf(w.GroupOfUser(u))) ?? -1;
+            Assert.Equal(ServingIndex.Of(w.Bundle).IsAdapted(group) ? RecommendationPipeline.CohortModel : RecommendationPipeline.GlobalModel, result.Strategy);
             Assert.Equal(12, result.ModelVersion);
             Assert.False(result.Fallback);
             var expectedIds = new string[expected.Length];

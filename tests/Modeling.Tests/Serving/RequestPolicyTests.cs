@@ -67,7 +67,8 @@ public sealed class RequestPolicyTests
         var global = RecommendationPipeline.Recommend(w.Bundle, request with { GlobalWeights = true });
         var noCohort = RecommendationPipeline.Recommend(w.Bundle, request with { CohortId = null });
 
-        Assert.Equal(RecommendationPipeline.CohortModel, cohort.Strategy);
+        var adapted = ServingIndex.Of(w.Bundle).IsAdapted(w.Bundle.GroupOf(request.CohortId!.Value)!.Value);
+        Assert.Equal(adapted ? RecommendationPipeline.CohortModel : RecommendationPipeline.GlobalModel, cohort.Strategy);
         Assert.Equal(RecommendationPipeline.GlobalModel, global.Strategy);
         Assert.False(global.Fallback);
         Assert.Null(global.FallbackReason);

@@ -67,6 +67,19 @@ public sealed class ShopperResponseModelTests
         Assert.True(likedRate > 5 * otherRate, $"liked {likedRate}, other {otherRate}");
     }
 
+    [Theory]
+    [InlineData(RecommendationPipeline.CohortModel, null, RecommendationPipeline.CohortModel)]
+    [InlineData(RecommendationPipeline.GlobalModel, null, RecommendationPipeline.GlobalModel)]
+    [InlineData(RecommendationPipeline.GlobalModel, "cohort-model", RecommendationPipeline.CohortModel)]
+    [InlineData(RecommendationPipeline.CohortModel, "global-baseline", RecommendationPipeline.GlobalModel)]
+    [InlineData(RecommendationPipeline.CohortModel, "policy-b", RecommendationPipeline.GlobalModel)]
+    public void The_planted_preference_reads_the_experiment_arm_before_the_strategy(string strategy, string? variant, string arm)
+    {
+        var served = new ServedRecommendation("r", strategy, 1, ["i"], variant is null ? null : "exp", variant);
+
+        Assert.Equal(arm, served.PlantedArm);
+    }
+
     [Fact]
     public void The_cohort_model_lifts_clicks_only_in_the_planted_segments()
     {

@@ -32,7 +32,8 @@ public sealed class ScoreStageTests
         using var history = ServingHistory.Read(w.Bundle, StageWorld.Request(w.UserId(u)), u);
         using var scores = ScoreStage.Score(w.Bundle, StageWorld.Index, group, u, history);
 
-        Assert.Equal(RecommendationPipeline.CohortModel, scores.Strategy);
+        // The strategy names the weights that served: the cohort's own only where training adopted them.
+        Assert.Equal(StageWorld.Index.IsAdapted(group) ? RecommendationPipeline.CohortModel : RecommendationPipeline.GlobalModel, scores.Strategy);
         Assert.NotNull(scores.Parts);
         Assert.Equal(expected.Length, scores.Total.Length);
         for (var i = 0; i < expected.Length; i++)
