@@ -43,6 +43,9 @@ public sealed record ModelVersionView(
     /// <summary>Each silo that reported a model load.</summary>
     public IReadOnlyList<SiloLoadView> Silos { get; init; } = [];
 
+    /// <summary>Only in the answer to POST /v1/models/{version}/activate.</summary>
+    public ActivationView? Activation { get; init; }
+
     public static ModelVersionView From(ModelVersionInfo v, long active, IReadOnlyList<SiloModelLoad> silos) => new(
         v.Version,
         v.Version == active,
@@ -84,8 +87,8 @@ public sealed record ModelVersionView(
 /// <summary>Model versions, newest first; activeVersion 0 means nothing has been trained yet.</summary>
 public sealed record ModelListView(long ActiveVersion, IReadOnlyList<ModelVersionView> Versions);
 
-/// <summary>An activation: the version as it stands now, and the segmentation version that serves with it (restored: republished for it).</summary>
-public sealed record ModelActivationView(ModelVersionView Model, long SegmentationVersion, bool SegmentationRestored, bool Forced);
+/// <summary>What an activation did besides switching the model: the segmentation version serving with it, and whether it was republished for it.</summary>
+public sealed record ActivationView(long SegmentationVersion, bool SegmentationRestored);
 
 public static class ModelsEndpoints
 {
@@ -131,7 +134,7 @@ public static class ModelsEndpoints
         return NotFound(new UnknownModelVersionException(v).Message);
     }
 
-    private static async Task<Results<Ok<ModelActivationView>, ValidationProblem, ProblemHttpResult>> Activate(string version, bool? force, IClusterClient client)
+    private static async Task<Results<Ok<ModelVersionView>, ValidationProblem, ProblemHttpResult>> Activate(string version, bool? force, IClusterClient client)
     {
         if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
         {
@@ -142,8 +145,10 @@ public static class ModelsEndpoints
         {
             var result = await client.GetGrain<ITrainingGrain>(ITrainingGrain.Key).Activate(v, force ?? false);
             var registry = await client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).List();
-            var view = ModelVersionView.From(result.Model, v, registry.Silos);
-            return TypedResults.Ok(new ModelActivationView(view, result.SegmentationVersion, result.SegmentationRestored, result.Model.Forced));
+            return TypedResults.Ok(ModelVersionView.From(result.Model, v, registry.Silos) with
+            {
+                Activation = new ActivationView(result.SegmentationVersion, result.SegmentationRestored),
+            });
         }
         catch (UnknownModelVersionException ex)
         {
