@@ -17,8 +17,10 @@ public sealed class ModelRegistryState
 }
 
 /// <summary>
-/// The list of stored model versions and the active one. Silos poll <see cref="GetActiveVersion"/> and load the
-/// artifact themselves, so activation (promote or roll back) is one write here. Keeps the newest
+/// The list of stored model versions with their statuses (candidate, active, rejected, retired, and why), the active
+/// one, and what each silo's model cache last loaded or failed to load. Silos poll <see cref="GetActiveVersion"/> and
+/// load the artifact themselves, so the switch is one write here; the training grain calls <see cref="Activate"/> only
+/// after it made the version's segmentation current (one queue, one step). Keeps the newest
 /// Cohortly:Training:KeptVersions versions (never dropping the active one) and deletes pruned artifacts.
 /// </summary>
 public sealed partial class ModelRegistryGrain(

@@ -19,10 +19,12 @@ public sealed class TrainingGrainState
 
 /// <summary>
 /// The one writer of segmentation versions and of model versions. It runs two kinds of run, one at a time, in one
-/// queue: a full training run (log + catalog + attributes + previous segmentation → <see cref="IModelTrainer"/> on the
-/// thread pool → artifact in the <see cref="IModelStore"/> → registry → the bundle's segmentation version published)
-/// and a segmentation-only run (the silos' feature samples → <see cref="SegmentationVersions.Build"/>, the same builder
-/// training uses → published). A request shares a queued or running run of its own kind and otherwise waits behind
+/// queue: a full training run (log + catalog + attributes + previous segmentation + the active bundle →
+/// <see cref="IModelTrainer"/> on the thread pool → artifact in the <see cref="IModelStore"/> → registry as a candidate
+/// → the promotion gate's verdict: the bundle's segmentation version published and the version activated, or the
+/// version rejected) and a segmentation-only run (the silos' feature samples → <see cref="SegmentationVersions.Build"/>,
+/// the same builder training uses → published). Activations by hand run in the same queue and restore the version's
+/// own segmentation (<see cref="SegmentationVersions.Restore"/>) before the registry switches. A request shares a queued or running run of its own kind and otherwise waits behind
 /// the run in progress, so no request is dropped and no run overwrites another's version. A failed training run leaves
 /// the active version alone and reports why. Version numbers exceed both the registry's and the segmentation's.
 /// </summary>
