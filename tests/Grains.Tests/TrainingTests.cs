@@ -356,6 +356,27 @@ public sealed class TrainingOptionsTests
     }
 
     [Fact]
+    public void The_promotion_tolerance_binds_from_the_training_section_and_a_value_outside_zero_to_one_fails_naming_it()
+    {
+        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Training:PromotionTolerance"] = "0.05",
+            ["Cohortly:Training:PromotionMinUsers"] = "12",
+        }).Build();
+        var options = TrainingRegistration.PipelineOptions(good);
+        Assert.Equal(0.05, options.PromotionTolerance);
+        Assert.Equal(12, options.PromotionMinUsers);
+        Assert.Equal(0.02, TrainingRegistration.PipelineOptions(new ConfigurationBuilder().Build()).PromotionTolerance);
+
+        foreach (var bad in new[] { "1.5", "-0.1", "NaN" })
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Training:PromotionTolerance"] = bad }).Build();
+            var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
+            Assert.Contains("PromotionTolerance", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Training_settings_reject_a_zero_interval()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
