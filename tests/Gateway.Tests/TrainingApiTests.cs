@@ -73,6 +73,8 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         Assert.Equal(100, status["percent"]!.GetValue<double>());
         var version = status["lastVersion"]!.GetValue<long>();
         Assert.Equal(version, status["activeVersion"]!.GetValue<long>());
+        Assert.True(status["promoted"]!.GetValue<bool>());
+        Assert.Contains("no active version", status["promotion"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var models = await Json(await admin.GetAsync("/v1/models"));
         Assert.Equal(version, models["activeVersion"]!.GetValue<long>());
