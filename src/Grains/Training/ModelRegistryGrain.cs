@@ -30,6 +30,8 @@ public sealed partial class ModelRegistryGrain(
     TimeProvider time,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
+    private static readonly TimeSpan ForgetSiloAfter = TimeSpan.FromDays(7);
+
     public Task<long> GetActiveVersion() => Task.FromResult(state.State.ActiveVersion);
 
     public Task<ModelRegistryView> List()
@@ -164,6 +166,9 @@ public sealed partial class ModelRegistryGrain(
             silos.Add(next);
         }
 
+        // A silo that left the cluster never reports again; its entry goes once it is a week old, so restarted hosts
+        // with new silo names do not pile up. (A live silo reports at every load, i.e. at every training run.)
+        silos.RemoveAll(s => s.At < report.At - ForgetSiloAfter);
         await state.WriteStateAsync();
     }
 
