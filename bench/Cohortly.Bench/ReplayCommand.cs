@@ -272,6 +272,14 @@ internal static class ReplayCommand
         var version = run.Version ?? throw new HttpRequestException("training succeeded but reported no lastVersion");
         var models = await http.AdminGetAsync("/v1/models", cancellationToken);
         Console.Error.WriteLine($"training: succeeded, version {version} in {seconds}s (server); models: active {models["activeVersion"]}, {models["versions"]?.AsArray().Count} stored");
+        if (run.Status["promoted"]?.GetValue<bool>() == false)
+        {
+            // The promotion gate kept the active version: this version will not serve, so say why instead of waiting.
+            var rejected = $"training: version {version} was REJECTED by the promotion gate ({run.Status["promotion"]}); the active version {models["activeVersion"]} keeps serving";
+            Console.Error.WriteLine(rejected);
+            return (rejected, version, false);
+        }
+
 
         // The silos load the activated version shortly after; parity is only meaningful once it serves.
         var served = await http.WaitUntilServedAsync(user, version, serveTimeout, cancellationToken);

@@ -119,7 +119,12 @@ public sealed record SegmentationVersionInfo
             TrainSeconds = trainSeconds,
             Transitions = transitions,
             SampleCounts = version.SampleCounts,
-            Producer = version.Kind == Modeling.Segmentation.SegmentationRunKind.Training ? SegmentationProducer.Training : SegmentationProducer.SegmentationOnly,
+            Producer = version.Kind switch
+            {
+                Modeling.Segmentation.SegmentationRunKind.Training => SegmentationProducer.Training,
+                Modeling.Segmentation.SegmentationRunKind.Restored => SegmentationProducer.Restored,
+                _ => SegmentationProducer.SegmentationOnly,
+            },
             ModelVersion = version.ModelVersion,
             RunId = runId,
             PreviousVersion = version.PreviousVersion,
@@ -136,6 +141,9 @@ public enum SegmentationProducer
     Unknown = 0,
     SegmentationOnly = 1,
     Training = 2,
+
+    /// <summary>A model version's segmentation republished when that version was activated again (rollback).</summary>
+    Restored = 3,
 }
 
 /// <summary>The silos' current feature samples, merged (latest row per user, bounded, seeded subsample).</summary>

@@ -172,6 +172,10 @@ public sealed class DashboardModelsTests(TrainedDashboardFixture fixture) : ICla
         Assert.True(running >= 0, $"the panel never showed the run: {string.Join(", ", seen)}");
         Assert.Contains("succeeded", seen[running..]);
 
+        // The replaced version is listed as retired, with why on hover.
+        await Assertions.Expect(page.Locator($"#models tbody tr[data-version='{before}'] .active-marker")).ToHaveTextAsync("retired");
+        await Assertions.Expect(page.Locator($"#models tbody tr[data-version='{before}'] .active-marker")).ToHaveAttributeAsync("title", $"replaced by version {trained}");
+
         // Roll back: the confirm names the version, and only an accepted confirm activates it.
         string? asked = null;
         page.Dialog += async (_, dialog) =>

@@ -73,6 +73,8 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         Assert.Equal(100, status["percent"]!.GetValue<double>());
         var version = status["lastVersion"]!.GetValue<long>();
         Assert.Equal(version, status["activeVersion"]!.GetValue<long>());
+        Assert.True(status["promoted"]!.GetValue<bool>());
+        Assert.Contains("no active version", status["promotion"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var models = await Json(await admin.GetAsync("/v1/models"));
         Assert.Equal(version, models["activeVersion"]!.GetValue<long>());
@@ -83,12 +85,24 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         Assert.Equal(world.Users.Count, listed["users"]!.GetValue<int>());
         Assert.NotEmpty(listed["cohorts"]!.AsArray());
         Assert.NotNull(listed["cohorts"]![0]!["globalNdcg"]);
+        Assert.Equal("active", listed["status"]!.GetValue<string>());
+        Assert.Contains("no active version to compare with", listed["why"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(listed["promotion"]);
+        Assert.False(listed["forced"]!.GetValue<bool>());
+        // The embedded silo reports the version it loaded.
+        await Eventually.True(
+            async () => (await Json(await admin.GetAsync($"/v1/models/{version}")))["silos"]!.AsArray().Any(l => l!["state"]!.GetValue<string>() == "loaded"),
+            "the silo reports the version loaded");
 
         var activated = await admin.PostAsync($"/v1/models/{version}/activate", null);
         Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
         var info = await Json(activated);
         Assert.Equal(version, info["version"]!.GetValue<long>());
         Assert.True(info["active"]!.GetValue<bool>());
+        Assert.Equal("active", info["status"]!.GetValue<string>());
+        // Its own segmentation is already current: nothing to restore.
+        Assert.False(info["activation"]!["segmentationRestored"]!.GetValue<bool>());
+        Assert.True(info["activation"]!["segmentationVersion"]!.GetValue<long>() > 0);
 
         // The silo serves the trained model: recommendations say which version, similar items come from it.
         var user = world.Users[0].Id;

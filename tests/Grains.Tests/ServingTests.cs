@@ -159,7 +159,7 @@ public sealed class ServingTests(TrainingFixture fixture)
         {
             foreach (var target in new[] { older, newest, older, newest })
             {
-                await fixture.Registry.Activate(target);
+                await fixture.Training.Activate(target, force: false);
                 await Eventually.True(() => Task.FromResult(cache.Version == target), $"the cache swaps to version {target}");
                 var mark = Volatile.Read(ref served);
                 await Eventually.True(() => Task.FromResult(Volatile.Read(ref served) > mark + 20), "requests keep flowing on the new version");
@@ -168,7 +168,7 @@ public sealed class ServingTests(TrainingFixture fixture)
         finally
         {
             stop.Cancel();
-            await fixture.Registry.Activate(newest);
+            await fixture.Training.Activate(newest, force: false);
         }
 
         await Task.WhenAll(workers); // any failed request fails here

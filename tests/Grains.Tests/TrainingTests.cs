@@ -16,6 +16,11 @@ public sealed class SwitchableTrainer(TrainingOptions options) : IModelTrainer
 
     public SemaphoreSlim? Gate { get; set; }
 
+    /// <summary>Options for the next runs instead of the configured ones (a degraded model, another cohort count).</summary>
+    public TrainingOptions? Override { get; set; }
+
+    public TrainingOptions Options => options;
+
     public ModelBundle Train(TrainingInput input, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         if (Gate is { } gate)
@@ -29,7 +34,7 @@ public sealed class SwitchableTrainer(TrainingOptions options) : IModelTrainer
             throw new InvalidOperationException(message);
         }
 
-        return TrainingPipeline.Run(input, options, progress, cancellationToken);
+        return TrainingPipeline.Run(input, Override ?? options, progress, cancellationToken);
     }
 }
 
@@ -267,7 +272,7 @@ public sealed class TrainingTests(TrainingFixture fixture)
         var cache = fixture.Service<ModelCache>();
         try
         {
-            var info = await fixture.Registry.Activate(older);
+            var info = (await fixture.Training.Activate(older, force: false)).Model;
 
             Assert.Equal(older, info.Version);
             Assert.Equal(older, await fixture.Registry.GetActiveVersion());
@@ -276,7 +281,7 @@ public sealed class TrainingTests(TrainingFixture fixture)
         }
         finally
         {
-            await fixture.Registry.Activate(newest);
+            await fixture.Training.Activate(newest, force: false);
         }
 
         await Eventually.True(() => Task.FromResult(cache.Version == newest), "the cache returns to the newest version");
@@ -285,7 +290,7 @@ public sealed class TrainingTests(TrainingFixture fixture)
     [Fact]
     public async Task Activating_an_unknown_version_fails_with_a_clear_error()
     {
-        var ex = await Assert.ThrowsAsync<UnknownModelVersionException>(() => fixture.Registry.Activate(987_654));
+        var ex = await Assert.ThrowsAsync<UnknownModelVersionException>(() => fixture.Training.Activate(987_654, force: false));
         Assert.Contains("987654", ex.Message, StringComparison.Ordinal);
     }
 
@@ -301,16 +306,23 @@ public sealed class TrainingTests(TrainingFixture fixture)
         await fixture.Registry.Register(TrainingFixture.Trained(registry)[0] with { Version = broken, Cohorts = [] });
         try
         {
-            await fixture.Registry.Activate(broken);
+            // The registry's own switch: the training grain would refuse, as it cannot read this version's segmentation.
+            await fixture.Registry.Activate(new ModelActivationRequest(broken, "test: an artifact that cannot load", false, []));
             await Eventually.True(() => Task.FromResult(cache.LoadError is not null), "the cache reports the failed load");
 
             Assert.Contains(broken.ToString(System.Globalization.CultureInfo.InvariantCulture), cache.LoadError, StringComparison.Ordinal);
             Assert.Equal(good, cache.Version);
             Assert.Equal(good, cache.Current!.Version);
+
+            // The silo reported the failure to the registry, with the error, and still holds the good version.
+            SiloModelLoad? report = null;
+            await Eventually.True(async () => (report = (await fixture.Registry.List()).Silos.FirstOrDefault(l => l.FailedVersion == broken)) is not null, "the silo reports the failed load");
+            Assert.Equal(good, report!.LoadedVersion);
+            Assert.Contains(broken.ToString(System.Globalization.CultureInfo.InvariantCulture), report.Error, StringComparison.Ordinal);
         }
         finally
         {
-            await fixture.Registry.Activate(good);
+            await fixture.Training.Activate(good, force: false);
         }
     }
 }
@@ -341,6 +353,27 @@ public sealed class TrainingOptionsTests
 
         var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
         Assert.Contains("Cohortly:Training", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_promotion_tolerance_binds_from_the_training_section_and_a_value_outside_zero_to_one_fails_naming_it()
+    {
+        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Training:PromotionTolerance"] = "0.05",
+            ["Cohortly:Training:PromotionMinUsers"] = "12",
+        }).Build();
+        var options = TrainingRegistration.PipelineOptions(good);
+        Assert.Equal(0.05, options.PromotionTolerance);
+        Assert.Equal(12, options.PromotionMinUsers);
+        Assert.Equal(0.02, TrainingRegistration.PipelineOptions(new ConfigurationBuilder().Build()).PromotionTolerance);
+
+        foreach (var bad in new[] { "1.5", "-0.1", "NaN" })
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Training:PromotionTolerance"] = bad }).Build();
+            var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => TrainingRegistration.PipelineOptions(configuration));
+            Assert.Contains("PromotionTolerance", ex.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -232,6 +232,7 @@ public static class CohortsEndpoints
     {
         SegmentationProducer.Training => "training",
         SegmentationProducer.SegmentationOnly => "segmentation-only",
+        SegmentationProducer.Restored => "restored",
         _ => "unknown",
     };
 }

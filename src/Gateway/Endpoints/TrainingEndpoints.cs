@@ -23,6 +23,12 @@ public sealed record TrainingStatusView(
     string? Error,
     long SkippedEvents)
 {
+    /// <summary>Whether the last run's version passed the promotion gate (false: rejected, the active version kept serving).</summary>
+    public bool Promoted { get; init; }
+
+    /// <summary>The promotion gate's verdict on the last run's version.</summary>
+    public string? Promotion { get; init; }
+
     public static TrainingStatusView From(TrainingStatus s) => new(
         s.State switch
         {
@@ -42,7 +48,11 @@ public sealed record TrainingStatusView(
         s.LastVersion,
         s.ActiveVersion,
         s.Error,
-        s.SkippedEvents);
+        s.SkippedEvents)
+    {
+        Promoted = s.Promoted,
+        Promotion = s.Promotion,
+    };
 }
 
 public static class TrainingEndpoints

@@ -171,7 +171,7 @@ function renderModels(data) {
     let action = '';
     if (!v.active && isAdmin()) {
       action = el('button', { type: 'button', class: 'activate', 'aria-label': `Activate version ${v.version}` }, 'Activate');
-      action.addEventListener('click', () => activate(v.version, action));
+      action.addEventListener('click', () => activate(v, action));
     }
     return el('tr', { 'data-version': v.version, class: [v.active ? 'active' : '', selected ? 'selected' : ''].join(' ').trim() },
       el('th', { scope: 'row' }, show),
@@ -181,7 +181,7 @@ function renderModels(data) {
       el('td', {}, v.items.toLocaleString()),
       el('td', { class: 'ndcg-global' }, ndcg(v.holdoutNdcgGlobal)),
       el('td', { class: 'ndcg-cohort' }, ndcg(v.holdoutNdcgCohort)),
-      el('td', { class: 'active-marker' }, v.active ? '● active' : ''),
+      el('td', { class: 'active-marker', title: v.why ?? '' }, v.active ? '● active' : (v.status ?? '')),
       el('td', {}, action));
   }));
   renderModelCohorts(versions.find((v) => v.version === state.selectedVersion));
@@ -208,11 +208,17 @@ function selectVersion(version) {
   if (state.models) renderModels(state.models);
 }
 
-async function activate(version, button) {
-  if (!window.confirm(`Serve model version ${version}? Silos switch to it within a poll interval.`)) return;
+async function activate(model, button) {
+  const version = model.version;
+  // A version the promotion gate rejected is served only by an explicit override, and the confirm says so.
+  const rejected = model.status === 'rejected';
+  const question = rejected
+    ? `Serve model version ${version}? The promotion gate rejected it (${model.why}); activating overrides the gate.`
+    : `Serve model version ${version}? Silos switch to it within a poll interval.`;
+  if (!window.confirm(question)) return;
   button.disabled = true;
   try {
-    await api(`/v1/models/${version}/activate`, { method: 'POST' });
+    await api(`/v1/models/${version}/activate${rejected ? '?force=true' : ''}`, { method: 'POST' });
     setStatus(`version ${version} activated`);
     await refresh();
   } catch (e) {

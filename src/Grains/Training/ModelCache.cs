@@ -3,6 +3,7 @@ using Cohortly.Grains.Hosting;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Cohortly.Grains.Training;
 
@@ -11,14 +12,17 @@ namespace Cohortly.Grains.Training;
 /// when it changes, the artifact is loaded from the store and deserialized on the thread pool, then swapped in
 /// with one reference write, so a request keeps the bundle it started with. A failed load keeps the previous
 /// bundle, records <see cref="LoadError"/>, counts cohortly.models.load_failures, and is retried after a pause.
+/// Every finished or failed load is reported to the registry (one call per load, never per request), so
+/// GET /v1/models shows each silo's load state; a report that does not get through is resent on the next poll.
 /// </summary>
-public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metrics, TimeProvider time, ILogger<ModelCache> logger)
+public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metrics, TimeProvider time, ILocalSiloDetails silo, ILogger<ModelCache> logger)
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
     private volatile LoadedModel? _loaded;
     private volatile string? _loadError;
     private long _failedVersion;
     private DateTimeOffset _retryAt;
+    private ModelLoadReport? _unreported;
 
     /// <summary>The bundle to serve, or null before the first model is loaded (serve the fallback).</summary>
     public ModelBundle? Current => _loaded?.Bundle;
@@ -33,7 +37,9 @@ public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metric
     public async Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        var active = await grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).GetActiveVersion().WaitAsync(cancellationToken);
+        var registry = grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        await Report(registry, cancellationToken);
+        var active = await registry.GetActiveVersion().WaitAsync(cancellationToken);
         if (active == 0 || active == Version || (active == _failedVersion && time.GetUtcNow() < _retryAt))
         {
             return;
@@ -56,6 +62,7 @@ public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metric
             _loadError = null;
             _failedVersion = 0;
             LogLoaded(logger, active, bytes.Length);
+            _unreported = new ModelLoadReport(silo.Name, active, true, null, time.GetUtcNow());
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -64,8 +71,33 @@ public sealed partial class ModelCache(IModelStore store, CohortlyMetrics metric
             _loadError = $"Loading model version {active} failed: {ex.Message}";
             metrics.ModelLoadFailures.Add(1);
             LogLoadFailed(logger, active, Version, ex);
+            _unreported = new ModelLoadReport(silo.Name, active, false, _loadError, time.GetUtcNow());
+        }
+
+        await Report(registry, cancellationToken);
+    }
+
+    private async Task Report(IModelRegistryGrain registry, CancellationToken cancellationToken)
+    {
+        if (_unreported is not { } report)
+        {
+            return;
+        }
+
+        try
+        {
+            await registry.ReportLoad(report).WaitAsync(cancellationToken);
+            _unreported = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Kept for the next poll: the load state is information, never a reason to hold serving back.
+            LogReportFailed(logger, report.Version, ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting the load of model version {Version} to the registry failed; it is resent on the next poll")]
+    private static partial void LogReportFailed(ILogger logger, long version, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model version {Version} loaded ({Bytes} bytes)")]
     private static partial void LogLoaded(ILogger logger, long version, int bytes);

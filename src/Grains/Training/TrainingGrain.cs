@@ -19,10 +19,12 @@ public sealed class TrainingGrainState
 
 /// <summary>
 /// The one writer of segmentation versions and of model versions. It runs two kinds of run, one at a time, in one
-/// queue: a full training run (log + catalog + attributes + previous segmentation → <see cref="IModelTrainer"/> on the
-/// thread pool → artifact in the <see cref="IModelStore"/> → registry → the bundle's segmentation version published)
-/// and a segmentation-only run (the silos' feature samples → <see cref="SegmentationVersions.Build"/>, the same builder
-/// training uses → published). A request shares a queued or running run of its own kind and otherwise waits behind
+/// queue: a full training run (log + catalog + attributes + previous segmentation + the active bundle →
+/// <see cref="IModelTrainer"/> on the thread pool → artifact in the <see cref="IModelStore"/> → registry as a candidate
+/// → the promotion gate's verdict: the bundle's segmentation version published and the version activated, or the
+/// version rejected) and a segmentation-only run (the silos' feature samples → <see cref="SegmentationVersions.Build"/>,
+/// the same builder training uses → published). Activations by hand run in the same queue and restore the version's
+/// own segmentation (<see cref="SegmentationVersions.Restore"/>) before the registry switches. A request shares a queued or running run of its own kind and otherwise waits behind
 /// the run in progress, so no request is dropped and no run overwrites another's version. A failed training run leaves
 /// the active version alone and reports why. Version numbers exceed both the registry's and the segmentation's.
 /// </summary>
@@ -31,6 +33,7 @@ public sealed partial class TrainingGrain(
     IInteractionLog log,
     IModelStore store,
     IModelTrainer trainer,
+    ModelCache models,
     IOptions<CohortlyOptions> options,
     TimeProvider time,
     ILogger<TrainingGrain> logger) : Grain, ITrainingGrain, IRemindable
@@ -228,7 +231,7 @@ public sealed partial class TrainingGrain(
 
         foreach (var kept in await segmentation.GetHistory())
         {
-            if (kept.Producer == SegmentationProducer.Training && kept.ModelVersion == model)
+            if (kept.Producer is SegmentationProducer.Training or SegmentationProducer.Restored && kept.ModelVersion == model)
             {
                 return basis with { Anchor = SegmentationCache.ToModel(kept) };
             }
@@ -270,7 +273,7 @@ public sealed partial class TrainingGrain(
         TrainingStatus final;
         try
         {
-            var (version, skipped) = await Train(runId, progress, stopwatch, cancellationToken);
+            var (version, skipped, promotion) = await Train(runId, progress, stopwatch, cancellationToken);
             final = new TrainingStatus
             {
                 State = TrainingState.Succeeded,
@@ -278,6 +281,8 @@ public sealed partial class TrainingGrain(
                 Percent = 100,
                 LastVersion = version,
                 SkippedEvents = skipped,
+                Promoted = promotion.Promote,
+                Promotion = promotion.Reason,
             };
             LogSucceeded(logger, runId, version, stopwatch.Elapsed.TotalSeconds);
         }
@@ -312,7 +317,7 @@ public sealed partial class TrainingGrain(
         }
     }
 
-    private async Task<(long Version, long Skipped)> Train(string runId, RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<(long Version, long Skipped, PromotionDecision Promotion)> Train(string runId, RunProgress progress, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var settings = options.Value.Training;
@@ -339,9 +344,12 @@ public sealed partial class TrainingGrain(
         var version = Math.Max(previous?.Version ?? 0, known.Versions.Count == 0 ? 0 : known.Versions[0].Version) + 1;
         progress.Set("training", ReadShare);
 
+        var activeVersion = known.ActiveVersion;
+        var (active, activeError) = activeVersion == 0 ? (null, null) : await LoadBundle(activeVersion, cancellationToken);
         var input = new TrainingInput(snapshot.Events, items, snapshot.Attributes, previous is null ? null : SegmentationCache.ToModel(previous), version, now)
         {
             NextCohortId = previous?.NextCohortId ?? 0,
+            Active = active,
         };
         var scaled = new ScaledProgress(progress, ReadShare, PipelineShare);
         var (bundle, bytes) = await Task.Run(
@@ -355,7 +363,23 @@ public sealed partial class TrainingGrain(
 
         progress.Set("storing", 0.93);
         await store.SaveAsync(version, bytes, cancellationToken);
-        await registry.Register(ToInfo(bundle, version, bytes.Length, stopwatch.Elapsed.TotalSeconds));
+        var decision = activeError is not null
+            ? PromotionDecision.ActiveUnavailable(activeError)
+            : bundle.Promotion ?? PromotionDecision.NoActive;
+        var info = ToInfo(bundle, version, bytes.Length, stopwatch.Elapsed.TotalSeconds) with
+        {
+            Status = ModelStatus.Candidate,
+            StatusReason = "registered; the promotion gate decides next",
+            Promotion = activeVersion == 0 ? null : PromotionReport.From(decision, activeVersion),
+        };
+        await registry.Register(info);
+        if (!decision.Promote)
+        {
+            // The active version keeps serving with its segmentation: the candidate's is not published.
+            await registry.Reject(version, decision.Reason);
+            LogRejected(logger, runId, version, activeVersion, decision.Reason);
+            return (version, bundle.Summary.SkippedEvents, decision);
+        }
 
         progress.Set("publishing", 0.96);
         // Runs are queued one at a time, so nothing was published since `previous` was read.
@@ -366,8 +390,138 @@ public sealed partial class TrainingGrain(
             throw new InvalidOperationException($"Segmentation version {built.Model.Version} was not published: version {published} is current.");
         }
 
-        await registry.Activate(version);
-        return (version, bundle.Summary.SkippedEvents);
+        await registry.Activate(new ModelActivationRequest(version, $"promoted by training run {runId}: {decision.Reason}", false, OtherCohorts(previous, info)));
+        return (version, bundle.Summary.SkippedEvents, decision);
+    }
+
+    public Task<ModelActivation> Activate(long version, bool force)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
+        var runId = NewRunId();
+        return Enqueue(() => ActivateRun(runId, version, force, _deactivating.Token));
+    }
+
+    /// <summary>
+    /// Activation as one step of the queue, so no training or re-clustering publishes in between: the version's own
+    /// segmentation is made current (republished under a new number, transitions against the current one), then the
+    /// registry switches and every cohort adopts the version, its adapted flag and its proposal.
+    /// </summary>
+    private async Task<ModelActivation> ActivateRun(string runId, long version, bool force, CancellationToken cancellationToken)
+    {
+        var registry = GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
+        var view = await registry.List();
+        ModelVersionInfo? info = null;
+        foreach (var v in view.Versions)
+        {
+            if (v.Version == version)
+            {
+                info = v;
+            }
+        }
+
+        if (info is null)
+        {
+            throw new UnknownModelVersionException(version);
+        }
+
+        if (info.Status == ModelStatus.Rejected && !force)
+        {
+            throw new ModelRejectedException($"Model version {version} was rejected by the promotion gate ({info.StatusReason}); activate it with force to override the gate.");
+        }
+
+        var segmentation = GrainFactory.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
+        var current = await segmentation.GetCurrent();
+        var restored = false;
+        var segmentationVersion = current?.Version ?? 0;
+        if (current is null || current.ModelVersion != version)
+        {
+            var source = await SegmentationOf(segmentation, version, cancellationToken);
+            var sample = await segmentation.GetSample();
+            var next = Math.Max(current?.Version ?? 0, view.Versions.Count == 0 ? 0 : view.Versions[0].Version) + 1;
+            var built = SegmentationVersions.Restore(source, current is null ? null : SegmentationCache.ToModel(current), current?.NextCohortId ?? 0, next, version, sample.Rows.Count == 0 ? new FeatureMatrix(0, ProfileFeatures.Count) : FeatureMatrix.FromRows(sample.Rows));
+            var published = await segmentation.Publish(SegmentationVersionInfo.From(built, time.GetUtcNow(), 0, runId));
+            if (published != next)
+            {
+                throw new InvalidOperationException($"Segmentation version {next} was not published: version {published} is current.");
+            }
+
+            restored = true;
+            segmentationVersion = next;
+        }
+
+        var was = info.Status;
+        var forced = was == ModelStatus.Rejected;
+        var reason = forced
+            ? $"activated by hand over the promotion gate's rejection ({info.StatusReason})"
+            : version == view.ActiveVersion ? "activated by hand again" : $"activated by hand (was {was.ToString().ToLowerInvariant()}; version {view.ActiveVersion} was active)";
+        var activated = await registry.Activate(new ModelActivationRequest(version, reason, forced, OtherCohorts(current, info)));
+        LogActivatedByHand(logger, runId, version, segmentationVersion, restored, forced);
+        return new ModelActivation(activated, segmentationVersion, restored);
+    }
+
+    /// <summary>The segmentation a model version was trained with: the kept version when there is one, else the bundle's own.</summary>
+    private async Task<SegmentationModel> SegmentationOf(ISegmentationGrain segmentation, long version, CancellationToken cancellationToken)
+    {
+        foreach (var kept in await segmentation.GetHistory())
+        {
+            if (kept.Producer is SegmentationProducer.Training or SegmentationProducer.Restored && kept.ModelVersion == version)
+            {
+                return SegmentationCache.ToModel(kept);
+            }
+        }
+
+        var (bundle, error) = await LoadBundle(version, cancellationToken);
+        return bundle?.Segmentation ?? throw new InvalidOperationException($"The segmentation of model version {version} is not available: {error}");
+    }
+
+    /// <summary>The bundle of a version: the silo's cache when it holds it, else the store (deserialized off the scheduler).</summary>
+    private async Task<(ModelBundle? Bundle, string? Error)> LoadBundle(long version, CancellationToken cancellationToken)
+    {
+        if (models.Version == version && models.Current is { } held)
+        {
+            return (held, null);
+        }
+
+        try
+        {
+            var bytes = await store.LoadAsync(version, cancellationToken);
+            if (bytes is null)
+            {
+                return (null, $"model version {version} is not in the model store");
+            }
+
+            return (await Task.Run(() => ModelBundle.FromBytes(bytes), cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return (null, $"model version {version} did not load: {ex.Message}");
+        }
+    }
+
+    /// <summary>Cohorts of the segmentation being replaced that the version has no weights for.</summary>
+    private static List<int> OtherCohorts(SegmentationVersionInfo? replaced, ModelVersionInfo info)
+    {
+        var others = new List<int>();
+        if (replaced is null)
+        {
+            return others;
+        }
+
+        foreach (var id in replaced.CohortIds)
+        {
+            var known = false;
+            foreach (var c in info.Cohorts)
+            {
+                known |= c.CohortId == id;
+            }
+
+            if (!known)
+            {
+                others.Add(id);
+            }
+        }
+
+        return others;
     }
 
     private static ModelVersionInfo ToInfo(ModelBundle bundle, long version, long bytes, double seconds)
@@ -396,6 +550,12 @@ public sealed partial class TrainingGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training run {RunId} produced model version {Version} in {Seconds:F1} s")]
     private static partial void LogSucceeded(ILogger logger, string runId, long version, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training run {RunId}: model version {Version} was rejected against active version {Active}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string runId, long version, long active, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Activation {RunId}: model version {Version} is active with segmentation version {Segmentation} (restored: {Restored}; forced over the gate: {Forced})")]
+    private static partial void LogActivatedByHand(ILogger logger, string runId, long version, long segmentation, bool restored, bool forced);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Training run {RunId} failed; the active model version is unchanged")]
     private static partial void LogFailed(ILogger logger, string runId, Exception exception);

@@ -10,6 +10,12 @@ public enum SegmentationRunKind
 
     /// <summary>A full training run; the model of the same version was trained on this segmentation.</summary>
     Training = 2,
+
+    /// <summary>
+    /// An earlier model's segmentation republished under a new version number when that model is activated again
+    /// (rollback or a late promotion), so the cohorts served are the ones the model has weights for.
+    /// </summary>
+    Restored = 3,
 }
 
 /// <summary>What a new version is matched against to keep cohort ids stable.</summary>
@@ -43,8 +49,16 @@ public sealed record SegmentationVersion(
     int NextCohortId,
     SegmentationRunKind Kind)
 {
-    /// <summary>The model version trained on this segmentation; 0 for a segmentation-only version.</summary>
-    public long ModelVersion => Kind == SegmentationRunKind.Training ? Model.Version : 0;
+    /// <summary>For a <see cref="SegmentationRunKind.Restored"/> version: the model version whose segmentation it republishes.</summary>
+    public long RestoredModelVersion { get; init; }
+
+    /// <summary>The model version trained on this segmentation (restored: the one it was restored for); 0 for a segmentation-only version.</summary>
+    public long ModelVersion => Kind switch
+    {
+        SegmentationRunKind.Training => Model.Version,
+        SegmentationRunKind.Restored => RestoredModelVersion,
+        _ => 0,
+    };
 }
 
 /// <summary>
@@ -105,6 +119,61 @@ public static class SegmentationVersions
             distances,
             matching.NextFreshId,
             kind);
+    }
+
+    /// <summary>
+    /// Republishes <paramref name="source"/> (the segmentation model version <paramref name="modelVersion"/> was trained
+    /// with) as version <paramref name="version"/>: the same scaler, centroids, cohort ids and labels, with the sampled
+    /// users (<paramref name="sample"/>, possibly empty) counted per cohort and their moves from
+    /// <paramref name="current"/>. Nothing is fitted, so the restored cohorts are exactly those the model has weights for.
+    /// </summary>
+    public static SegmentationVersion Restore(SegmentationModel source, SegmentationModel? current, int nextCohortId, long version, long modelVersion, FeatureMatrix sample)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sample);
+        if (current is not null && version <= current.Version)
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), version, $"A restored version must be newer than the current one ({current.Version}).");
+        }
+
+        var model = source with { Version = version };
+        var usable = sample.Columns == model.Dimensions && model.Centroids.Count > 0;
+        var comparable = usable && current is not null && current.Dimensions == model.Dimensions && current.Centroids.Count > 0;
+        var rows = usable ? sample.Rows : 0;
+        var counts = new int[model.CohortIds.Count];
+        var before = comparable ? new int[rows] : [];
+        var after = comparable ? new int[rows] : [];
+        for (var r = 0; r < rows; r++)
+        {
+            var row = sample.ReadRow(r);
+            var index = model.NearestIndex(row, out _);
+            counts[index]++;
+            if (comparable)
+            {
+                before[r] = current!.Assign(row);
+                after[r] = model.CohortIds[index];
+            }
+        }
+
+        // Ids are never reissued: the next fresh id stays beyond every id either side has used.
+        var next = nextCohortId;
+        foreach (var id in model.CohortIds)
+        {
+            next = Math.Max(next, id + 1);
+        }
+
+        return new SegmentationVersion(
+            model,
+            current?.Version ?? 0,
+            comparable ? Moves(before, after) : [],
+            counts,
+            rows,
+            new double?[model.CohortIds.Count],
+            next,
+            SegmentationRunKind.Restored)
+        {
+            RestoredModelVersion = modelVersion,
+        };
     }
 
     private static List<CohortMove> Moves(int[] before, int[] after)

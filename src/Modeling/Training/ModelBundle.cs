@@ -67,6 +67,12 @@ public sealed class ModelBundle
     /// </summary>
     public SegmentationVersion? SegmentationVersion { get; init; }
 
+    /// <summary>
+    /// The promotion gate's verdict against the model that was active when this version was trained. Decided once by the
+    /// run; not part of the stored artifact, so null on a loaded bundle.
+    /// </summary>
+    public PromotionDecision? Promotion { get; init; }
+
     /// <summary>Item index → external id (the index space of every model below).</summary>
     public required IReadOnlyList<string> ItemIds { get; init; }
 

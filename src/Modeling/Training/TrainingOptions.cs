@@ -67,6 +67,21 @@ public sealed record TrainingOptions
     [Range(0, 100)]
     public float ContentWeight { get; init; }
 
+    /// <summary>
+    /// The promotion gate (<see cref="PromotionGate"/>): the relative NDCG@10 drop against the active version, on the
+    /// same holdout, that a new version may show overall and in each cohort it adapts and still become active.
+    /// 0.02 allows a 2 % drop (holdout noise); 0 demands not worse; 1 promotes whatever the comparison says.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double PromotionTolerance { get; init; } = 0.02;
+
+    /// <summary>
+    /// Comparable holdout users needed for the gate to decide: fewer overall promotes without a comparison; a cohort
+    /// with fewer is reported but not gated.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int PromotionMinUsers { get; init; } = 30;
+
     /// <summary>Per-cohort weight search and the out-of-fold adoption gate.</summary>
     public CohortStrategyOptions Cohorts { get; init; } = new();
 

@@ -26,6 +26,12 @@ public sealed record TrainingInput(
 {
     /// <summary>First cohort id never issued by any earlier version (0 = derive from <see cref="PreviousSegmentation"/>).</summary>
     public int NextCohortId { get; init; }
+
+    /// <summary>
+    /// The active model the new version must not be worse than (<see cref="PromotionGate"/>); null when nothing is
+    /// active, which promotes the new version.
+    /// </summary>
+    public ModelBundle? Active { get; init; }
 }
 
 /// <summary>
@@ -106,6 +112,7 @@ public static class TrainingPipeline
         stages.Begin("metrics");
         var metrics = HoldoutMetrics.Measure(selection, trainData.UserItems, holdout, groups, groupSizes.Length, options.Cohorts.K, cancellationToken);
         var reports = Reports(selection, segmentation, groupSizes, metrics);
+        var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, cancellationToken);
 
         stages.Begin("refit");
         var allData = new TrainingData(log.Positives, groups);
@@ -151,6 +158,7 @@ public static class TrainingPipeline
             Cohorts = reports,
             Policies = policies,
             DefaultPolicy = defaultPolicy,
+            Promotion = promotion,
             Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings)
             {
                 SkippedEvents = log.Skipped,
@@ -195,6 +203,37 @@ public static class TrainingPipeline
         Array.Fill(ones, 1f);
         var holdout = SparseMatrix.FromCoordinates(positives.UserCount, positives.ItemCount, [.. heldUsers], [.. heldItems], ones);
         return (train, holdout);
+    }
+
+    private static PromotionDecision Promotion(
+        TrainingInput input,
+        TrainingOptions options,
+        CohortAwareRecommender selection,
+        SparseMatrix train,
+        SparseMatrix holdout,
+        int[] groups,
+        SegmentationModel segmentation,
+        FeatureMatrix features,
+        TrainingLog log,
+        List<CohortModelReport> reports,
+        CancellationToken cancellationToken)
+    {
+        if (input.Active is not { } active)
+        {
+            return PromotionDecision.NoActive;
+        }
+
+        var scores = PromotionEvidence.Measure(selection, train, holdout, groups, segmentation, features, log.UserIds, log.ItemIds, active, options.Cohorts.K, cancellationToken);
+        var adapted = new HashSet<int>();
+        foreach (var r in reports)
+        {
+            if (r.Adapted)
+            {
+                adapted.Add(r.CohortId);
+            }
+        }
+
+        return PromotionGate.Decide(scores, adapted, options.PromotionTolerance, options.PromotionMinUsers);
     }
 
     private static List<CohortSignal> FitSignals(TrainingData data, TrainingOptions options, bool content, StageClock stages, CancellationToken cancellationToken)

@@ -139,4 +139,40 @@ public sealed class SegmentationVersionsTests
         Assert.Empty(next.Transitions);
         Assert.Equal([9, 10, 11], next.Model.CohortIds.Order());
     }
+
+    [Fact]
+    public void A_restored_version_republishes_the_models_segmentation_under_a_new_number_with_moves_from_the_current()
+    {
+        var trained = Model(3, [1, 2], [[0, 0], [5, 5]]);
+        var current = Model(4, [1, 7], [[0, 0], [0, 5]]);
+        var sample = FeatureMatrix.FromRows([[0.1f, 0.1f], [4.9f, 5f], [1.5f, 4.8f]]);
+
+        var restored = SegmentationVersions.Restore(trained, current, nextCohortId: 8, version: 5, modelVersion: 3, sample);
+
+        Assert.Equal(5, restored.Model.Version);
+        Assert.Equal(trained.CohortIds, restored.Model.CohortIds);
+        Assert.Equal(trained.Centroids, restored.Model.Centroids);
+        Assert.Equal(trained.Labels, restored.Model.Labels);
+        Assert.Equal(SegmentationRunKind.Restored, restored.Kind);
+        Assert.Equal(3, restored.ModelVersion);
+        Assert.Equal(4, restored.PreviousVersion);
+        Assert.Equal(8, restored.NextCohortId);
+        Assert.Equal([1, 2], restored.SampleCounts);
+        // The [1.5, 4.8] and [4.9, 5] users were in cohort 7 (current) and are in cohort 2 now (nearest restored centroid [5, 5]).
+        Assert.Contains(new CohortMove(7, 2, 2), restored.Transitions);
+        Assert.Contains(new CohortMove(1, 1, 1), restored.Transitions);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SegmentationVersions.Restore(trained, current, 8, version: 4, modelVersion: 3, sample));
+    }
+
+    [Fact]
+    public void A_restored_version_without_a_sample_has_no_counts_or_moves()
+    {
+        var trained = Model(3, [1, 2], [[0, 0], [5, 5]]);
+
+        var restored = SegmentationVersions.Restore(trained, null, 0, version: 6, modelVersion: 3, new FeatureMatrix(0, 2));
+
+        Assert.Equal(0, restored.SampleSize);
+        Assert.Empty(restored.Transitions);
+        Assert.Equal(3, restored.NextCohortId);
+    }
 }
