@@ -55,6 +55,7 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["POST /v1/admin/training/"] = Access.Read,
         ["GET /v1/admin/training/"] = Access.Read,
         ["GET /v1/models/"] = Access.Read,
+        ["GET /v1/models/{version}"] = Access.Read,
         ["POST /v1/models/{version}/activate"] = Access.Read,
         ["GET /v1/admin/audit/"] = Access.Admin,
         ["POST /v1/experiments/"] = Access.Read,
