@@ -90,6 +90,25 @@ internal static class LoadCommand
             return 1;
         }
 
+        // --experiment NAME: a running cohort-model vs global-baseline experiment in every cohort while the phases run,
+        // so the recommendation phases measure serving with assignment and per-variant outcomes (issue 12's loop cost).
+        if (a.Get("experiment") is { Length: > 0 } experiment)
+        {
+            var body = new JsonObject
+            {
+                ["name"] = experiment,
+                ["variants"] = new JsonArray(new JsonObject { ["name"] = "global-baseline", ["weight"] = 1 }, new JsonObject { ["name"] = "cohort-model", ["weight"] = 1 }),
+            };
+            var (status, answer) = await api.AdminPostJsonAsync("/v1/experiments", body, CancellationToken.None);
+            if (status != System.Net.HttpStatusCode.Created)
+            {
+                Console.Error.WriteLine($"experiment {experiment} not started: {(int)status} {answer?.ToJsonString()}");
+                return 1;
+            }
+
+            Console.WriteLine($"experiment: {experiment} running (cohort-model vs global-baseline, every cohort, 50/50)");
+        }
+
         if (mode is "recommend" or "all")
         {
             // --target floor,similar,profile,recommendations: every target at every rate in one run, then each one's

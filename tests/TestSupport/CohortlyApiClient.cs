@@ -242,6 +242,23 @@ public sealed class CohortlyApiClient : IDisposable
         return JsonNode.Parse(text)!;
     }
 
+    /// <summary>POST with a JSON body and the admin key; the status and the parsed body (null when not JSON).</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> AdminPostJsonAsync(string path, JsonNode body, CancellationToken cancellationToken)
+    {
+        using var request = Admin(HttpMethod.Post, path);
+        request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            return (response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
+        }
+        catch (JsonException)
+        {
+            return (response.StatusCode, null);
+        }
+    }
+
     public async Task<(HttpStatusCode Status, JsonNode? Body)> AdminPostAsync(string path, CancellationToken cancellationToken)
     {
         using var request = Admin(HttpMethod.Post, path);
