@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Experiments;
 using Cohortly.Modeling.Outcomes;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -200,5 +201,44 @@ public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
         }
 
         return new OutcomeReport(OutcomeTime.Start(query.Granularity, query.From), query.To, query.Granularity, query.GroupBy, reports);
+    }
+
+    public async Task<PolicyEvaluationReport> EvaluatePolicies(PolicyEvaluationQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var rows = await GrainFactory.GetGrain<IOutcomeGrain>(query.CohortId).GetRows(query.Granularity, query.From, query.To);
+        // Every key of the cohort: decisions that placed the greedy arm count under the response's key, explored ones under Explored.
+        var sums = default(SlotDecisionSums);
+        foreach (var row in rows)
+        {
+            sums = sums.Plus(row.Counts.Decisions);
+        }
+
+        var epsilons = new double[query.Epsilons.Count];
+        for (var i = 0; i < epsilons.Length; i++)
+        {
+            epsilons[i] = query.Epsilons[i];
+        }
+
+        var estimates = EpsilonGreedyEvaluation.Estimate(sums, epsilons);
+        var candidates = new List<CandidatePolicyEstimate>(estimates.Length);
+        foreach (var e in estimates)
+        {
+            var x = e.Estimate;
+            candidates.Add(new CandidatePolicyEstimate(
+                e.Epsilon,
+                new Estimate(x.Ips, x.IpsLower, x.IpsUpper),
+                new Estimate(x.SelfNormalized, x.SelfNormalizedLower, x.SelfNormalizedUpper),
+                x.EffectiveSampleSize));
+        }
+
+        return new PolicyEvaluationReport(
+            query.CohortId,
+            OutcomeTime.Start(query.Granularity, query.From),
+            query.To,
+            sums.Decisions,
+            sums.Rewards,
+            EpsilonGreedyEvaluation.Observed(sums),
+            candidates);
     }
 }
