@@ -53,15 +53,15 @@ public sealed record OutcomePointReport(
 
 /// <summary>
 /// An off-policy evaluation of one cohort's logged ε-greedy slot decisions over [From aligned down to the bucket, To):
-/// what each ε'-greedy candidate in <see cref="Epsilons"/> would have earned per slot decision.
+/// what each ε'-greedy candidate in <see cref="Epsilons"/> would have earned per slot decision. The report grain reads
+/// hour buckets while From is within their retention, day buckets beyond.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cohortly.PolicyEvaluationQuery")]
 public sealed record PolicyEvaluationQuery(
     [property: Id(0)] int CohortId,
     [property: Id(1)] DateTimeOffset From,
     [property: Id(2)] DateTimeOffset To,
-    [property: Id(3)] OutcomeGranularity Granularity,
-    [property: Id(4)] IReadOnlyList<double> Epsilons);
+    [property: Id(3)] IReadOnlyList<double> Epsilons);
 
 /// <summary>
 /// The logged slot decisions of a cohort (every exploration slot an ε-greedy policy filled, explored or greedy), the

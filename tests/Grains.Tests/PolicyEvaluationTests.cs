@@ -88,7 +88,7 @@ public sealed class PolicyEvaluationTests(TrainingFixture fixture)
             // A greedy-only candidate puts weight only on greedy placements, each 1/μ ≥ 1.
             Assert.True(mine.For(0).Weights > 0);
 
-            var evaluation = await report.EvaluatePolicies(new PolicyEvaluationQuery(cohortId, from, DateTimeOffset.UtcNow.AddMinutes(1), OutcomeGranularity.Hour, [0, 0.1, LoggingEpsilon]));
+            var evaluation = await report.EvaluatePolicies(new PolicyEvaluationQuery(cohortId, from, DateTimeOffset.UtcNow.AddMinutes(1), [0, 0.1, LoggingEpsilon]));
             var total = await Sums(outcomes, from);
             Assert.Equal(cohortId, evaluation.CohortId);
             Assert.Equal(total.Decisions, evaluation.Decisions);

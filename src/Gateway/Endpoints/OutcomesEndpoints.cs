@@ -71,8 +71,7 @@ public static class OutcomesEndpoints
             }
         }
 
-        var now = time.GetUtcNow();
-        var end = now;
+        var end = time.GetUtcNow();
         if (!string.IsNullOrEmpty(to) && !TryTime(to, out end))
         {
             return Problems.Field("to", "must be an ISO 8601 time (UTC unless an offset is given), such as 2026-01-31T12:00:00Z");
@@ -89,10 +88,8 @@ public static class OutcomesEndpoints
             return Problems.Field("from", "must be before to");
         }
 
-        // Hour buckets while the range is within their retention, day buckets beyond (an hour bucket older than that is gone).
-        var granularity = now - start <= OutcomeRetention.Default.Hour ? OutcomeGranularity.Hour : OutcomeGranularity.Day;
         var report = await client.GetGrain<IOutcomeReportGrain>(IOutcomeReportGrain.Key)
-            .EvaluatePolicies(new PolicyEvaluationQuery(id, start, end, granularity, candidates));
+            .EvaluatePolicies(new PolicyEvaluationQuery(id, start, end, candidates));
         return TypedResults.Ok(report);
     }
 

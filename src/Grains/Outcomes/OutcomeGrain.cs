@@ -167,7 +167,7 @@ public sealed class OutcomeIndexGrain(
 
 /// <summary>Answers outcome queries next to the caller: reads the cohorts' buckets and groups them (src/Modeling).</summary>
 [StatelessWorker]
-public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
+public sealed class OutcomeReportGrain(IOptions<CohortlyOptions> options, TimeProvider time) : Grain, IOutcomeReportGrain
 {
     public async Task<OutcomeReport> Query(OutcomeQuery query)
     {
@@ -206,7 +206,9 @@ public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
     public async Task<PolicyEvaluationReport> EvaluatePolicies(PolicyEvaluationQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var rows = await GrainFactory.GetGrain<IOutcomeGrain>(query.CohortId).GetRows(query.Granularity, query.From, query.To);
+        // Hour buckets while the range is within their retention, day buckets beyond (an older hour bucket is gone).
+        var granularity = time.GetUtcNow() - query.From <= options.Value.Outcomes.Retention().Hour ? OutcomeGranularity.Hour : OutcomeGranularity.Day;
+        var rows = await GrainFactory.GetGrain<IOutcomeGrain>(query.CohortId).GetRows(granularity, query.From, query.To);
         // Every key of the cohort: decisions that placed the greedy arm count under the response's key, explored ones under Explored.
         var sums = default(SlotDecisionSums);
         foreach (var row in rows)
@@ -234,7 +236,7 @@ public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
 
         return new PolicyEvaluationReport(
             query.CohortId,
-            OutcomeTime.Start(query.Granularity, query.From),
+            OutcomeTime.Start(granularity, query.From),
             query.To,
             sums.Decisions,
             sums.Rewards,
