@@ -13,7 +13,8 @@ namespace Cohortly.Modeling.Users;
 /// </summary>
 /// <remarks>
 /// Cost per entry of n items: ~100 bytes of object plus 8n (item references, shared with the catalog and the model)
-/// and n flag bytes in memory; ~130 bytes plus the item ids in stored JSON (ModelingTests measure it). Entries are
+/// and n flag bytes in memory; ~130 bytes plus the item ids in stored JSON (ModelingTests measure it). A response with
+/// logged ε-greedy slot decisions adds 8n bytes (propensity and open count per slot) and ~4n characters of JSON. Entries are
 /// recycled in place once the list is full, so serving allocates no new entry in steady state.
 /// </remarks>
 public sealed class ServedRecommendation
