@@ -1,3 +1,4 @@
+using Cohortly.Modeling.Experiments;
 using Cohortly.Modeling.Outcomes;
 using Orleans.Concurrency;
 
@@ -50,6 +51,43 @@ public sealed record OutcomePointReport(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] OutcomeMetrics Metrics);
 
+/// <summary>
+/// An off-policy evaluation of one cohort's logged ε-greedy slot decisions over [From aligned down to the bucket, To):
+/// what each ε'-greedy candidate in <see cref="Epsilons"/> would have earned per slot decision. The report grain reads
+/// hour buckets while From is within their retention, day buckets beyond.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cohortly.PolicyEvaluationQuery")]
+public sealed record PolicyEvaluationQuery(
+    [property: Id(0)] int CohortId,
+    [property: Id(1)] DateTimeOffset From,
+    [property: Id(2)] DateTimeOffset To,
+    [property: Id(3)] IReadOnlyList<double> Epsilons);
+
+/// <summary>
+/// The logged slot decisions of a cohort (every exploration slot an ε-greedy policy filled, explored or greedy), the
+/// clicks on them and the logging policy's own click rate per decision (Wilson 95%), and one estimate per candidate.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cohortly.PolicyEvaluationReport")]
+public sealed record PolicyEvaluationReport(
+    [property: Id(0)] int CohortId,
+    [property: Id(1)] DateTimeOffset From,
+    [property: Id(2)] DateTimeOffset To,
+    [property: Id(3)] long Decisions,
+    [property: Id(4)] long Clicks,
+    [property: Id(5)] Estimate? LoggedCtr,
+    [property: Id(6)] IReadOnlyList<CandidatePolicyEstimate> Candidates);
+
+/// <summary>
+/// One ε'-greedy candidate: its click rate per slot decision by IPS and by self-normalised IPS (95% intervals; the
+/// self-normalised one by the delta method) and the effective sample size (Σw)²/Σw² of the log for it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cohortly.CandidatePolicyEstimate")]
+public sealed record CandidatePolicyEstimate(
+    [property: Id(0)] double Epsilon,
+    [property: Id(1)] Estimate Ips,
+    [property: Id(2)] Estimate SelfNormalizedIps,
+    [property: Id(3)] double EffectiveSampleSize);
+
 /// <summary>Outcome buckets of one cohort (key = cohort id; -1 = users without a cohort).</summary>
 [Alias("cohortly.IOutcomeGrain")]
 public interface IOutcomeGrain : IGrainWithIntegerKey
@@ -88,6 +126,10 @@ public interface IOutcomeReportGrain : IGrainWithIntegerKey
 
     [Alias("Query"), ReadOnly]
     Task<OutcomeReport> Query(OutcomeQuery query);
+
+    /// <summary>Sums the cohort's logged slot decisions over the range and estimates each candidate ε' (src/Modeling).</summary>
+    [Alias("EvaluatePolicies"), ReadOnly]
+    Task<PolicyEvaluationReport> EvaluatePolicies(PolicyEvaluationQuery query);
 }
 
 // Surrogates for the Orleans-free outcome types of src/Modeling.
@@ -130,13 +172,14 @@ public struct OutcomeCountsSurrogate
     [Id(6)] public long ClickedExposures;
     [Id(7)] public long ConvertedExposures;
     [Id(8)] public double RevenueSquares;
+    [Id(9)] public SlotDecisionSums Decisions;
 }
 
 [RegisterConverter]
 public sealed class OutcomeCountsConverter : IConverter<OutcomeCounts, OutcomeCountsSurrogate>
 {
     public OutcomeCounts ConvertFromSurrogate(in OutcomeCountsSurrogate s) =>
-        new(s.Exposures, s.Impressions, s.Clicks, s.AddToCarts, s.Purchases, s.Revenue, s.ClickedExposures, s.ConvertedExposures, s.RevenueSquares);
+        new(s.Exposures, s.Impressions, s.Clicks, s.AddToCarts, s.Purchases, s.Revenue, s.ClickedExposures, s.ConvertedExposures, s.RevenueSquares, s.Decisions);
 
     public OutcomeCountsSurrogate ConvertToSurrogate(in OutcomeCounts value) => new()
     {
@@ -149,6 +192,48 @@ public sealed class OutcomeCountsConverter : IConverter<OutcomeCounts, OutcomeCo
         ClickedExposures = value.ClickedExposures,
         ConvertedExposures = value.ConvertedExposures,
         RevenueSquares = value.RevenueSquares,
+        Decisions = value.Decisions,
+    };
+}
+
+[GenerateSerializer, Alias("cohortly.SlotDecisionSumsSurrogate")]
+public struct SlotDecisionSumsSurrogate
+{
+    [Id(0)] public long Decisions;
+    [Id(1)] public long Rewards;
+    [Id(2)] public double Greedy;
+    [Id(3)] public double Uniform;
+    [Id(4)] public double GreedySquared;
+    [Id(5)] public double GreedyUniform;
+    [Id(6)] public double UniformSquared;
+    [Id(7)] public double RewardGreedy;
+    [Id(8)] public double RewardUniform;
+    [Id(9)] public double RewardGreedySquared;
+    [Id(10)] public double RewardGreedyUniform;
+    [Id(11)] public double RewardUniformSquared;
+}
+
+[RegisterConverter]
+public sealed class SlotDecisionSumsConverter : IConverter<SlotDecisionSums, SlotDecisionSumsSurrogate>
+{
+    public SlotDecisionSums ConvertFromSurrogate(in SlotDecisionSumsSurrogate s) => new(
+        s.Decisions, s.Rewards, s.Greedy, s.Uniform, s.GreedySquared, s.GreedyUniform, s.UniformSquared,
+        s.RewardGreedy, s.RewardUniform, s.RewardGreedySquared, s.RewardGreedyUniform, s.RewardUniformSquared);
+
+    public SlotDecisionSumsSurrogate ConvertToSurrogate(in SlotDecisionSums v) => new()
+    {
+        Decisions = v.Decisions,
+        Rewards = v.Rewards,
+        Greedy = v.Greedy,
+        Uniform = v.Uniform,
+        GreedySquared = v.GreedySquared,
+        GreedyUniform = v.GreedyUniform,
+        UniformSquared = v.UniformSquared,
+        RewardGreedy = v.RewardGreedy,
+        RewardUniform = v.RewardUniform,
+        RewardGreedySquared = v.RewardGreedySquared,
+        RewardGreedyUniform = v.RewardGreedyUniform,
+        RewardUniformSquared = v.RewardUniformSquared,
     };
 }
 

@@ -49,6 +49,7 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["DELETE /v1/cohorts/{cohortId}/policy"] = Access.Read,
         ["GET /v1/outcomes/"] = Access.Read,
         ["GET /v1/cohorts/{cohortId}/outcomes"] = Access.Read,
+        ["GET /v1/cohorts/{cohortId}/policy-evaluation"] = Access.Read,
         ["POST /v1/admin/segmentation"] = Access.Read,
         ["GET /v1/admin/segmentation"] = Access.Read,
         ["GET /v1/admin/stats"] = Access.Read,

@@ -83,6 +83,12 @@ public sealed class OutcomesApiTests(GatewayFactory factory) : IClassFixture<Gat
     [InlineData("/v1/outcomes?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&granularity=minute", "from")]
     [InlineData("/v1/cohorts/abc/outcomes", "cohortId")]
     [InlineData("/v1/cohorts/-2/outcomes", "cohortId")]
+    [InlineData("/v1/cohorts/1/policy-evaluation?epsilon=0.1,1.5", "epsilon")]
+    [InlineData("/v1/cohorts/1/policy-evaluation?epsilon=abc", "epsilon")]
+    [InlineData("/v1/cohorts/1/policy-evaluation?epsilon=0.1,,0.2", "epsilon")]
+    [InlineData("/v1/cohorts/x/policy-evaluation", "cohortId")]
+    [InlineData("/v1/cohorts/1/policy-evaluation?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z", "from")]
+    [InlineData("/v1/cohorts/1/policy-evaluation?to=soon", "to")]
     public async Task Bad_query_gets_a_400_problem_naming_the_field(string url, string field)
     {
         var response = await factory.Admin().GetAsync(url);
@@ -91,6 +97,19 @@ public sealed class OutcomesApiTests(GatewayFactory factory) : IClassFixture<Gat
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.NotNull(body["errors"]![field]);
+    }
+
+    [Fact]
+    public async Task A_cohort_without_logged_decisions_has_an_empty_policy_evaluation()
+    {
+        var body = await Json(await factory.Admin().GetAsync("/v1/cohorts/54321/policy-evaluation?epsilon=0,0.1"));
+
+        Assert.Equal(54321, (int)body["cohortId"]!);
+        Assert.Equal(0, (long)body["decisions"]!);
+        Assert.Equal(0, (long)body["clicks"]!);
+        Assert.Null(body["loggedCtr"]);
+        Assert.Empty(body["candidates"]!.AsArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().GetAsync("/v1/cohorts/1/policy-evaluation")).StatusCode);
     }
 
     [Fact]

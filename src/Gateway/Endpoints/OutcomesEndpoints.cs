@@ -33,6 +33,64 @@ public static class OutcomesEndpoints
             .MapGet("/{cohortId}/outcomes", OneCohort)
             .WithName("GetCohortOutcomes")
             .WithSummary("The outcomes of one cohort (-1: users without a cohort)");
+        routes.MapGroup("/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Policies.Read)
+            .MapGet("/{cohortId}/policy-evaluation", EvaluatePolicies)
+            .WithName("GetCohortPolicyEvaluation")
+            .WithSummary("Off-policy evaluation: the click rate per exploration slot each ε'-greedy candidate would have had, from the cohort's logged ε-greedy decisions (IPS and self-normalised IPS, 95% intervals)");
+    }
+
+    /// <summary>Most candidate ε' values one evaluation may ask for.</summary>
+    public const int MaxCandidates = 20;
+
+    private static readonly double[] DefaultCandidates = [0, 0.05, 0.1, 0.2];
+
+    private static async Task<Results<Ok<PolicyEvaluationReport>, ValidationProblem>> EvaluatePolicies(
+        string cohortId, IClusterClient client, TimeProvider time, string? epsilon = null, string? from = null, string? to = null)
+    {
+        if (!int.TryParse(cohortId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id) || id < IOutcomeGrain.NoCohort)
+        {
+            return Problems.Field("cohortId", "must be a whole number, -1 (users without a cohort) or more");
+        }
+
+        var candidates = DefaultCandidates;
+        if (!string.IsNullOrEmpty(epsilon))
+        {
+            var parts = epsilon.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length > MaxCandidates)
+            {
+                return Problems.Field("epsilon", $"at most {MaxCandidates} comma-separated values");
+            }
+
+            candidates = new double[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out candidates[i]) || !(candidates[i] is >= 0 and <= 1))
+                {
+                    return Problems.Field("epsilon", $"'{parts[i]}' is not a number between 0 and 1 (a comma-separated list such as 0.05,0.1,0.2)");
+                }
+            }
+        }
+
+        var end = time.GetUtcNow();
+        if (!string.IsNullOrEmpty(to) && !TryTime(to, out end))
+        {
+            return Problems.Field("to", "must be an ISO 8601 time (UTC unless an offset is given), such as 2026-01-31T12:00:00Z");
+        }
+
+        var start = end - TimeSpan.FromDays(7);
+        if (!string.IsNullOrEmpty(from) && !TryTime(from, out start))
+        {
+            return Problems.Field("from", "must be an ISO 8601 time (UTC unless an offset is given), such as 2026-01-31T00:00:00Z");
+        }
+
+        if (start >= end)
+        {
+            return Problems.Field("from", "must be before to");
+        }
+
+        var report = await client.GetGrain<IOutcomeReportGrain>(IOutcomeReportGrain.Key)
+            .EvaluatePolicies(new PolicyEvaluationQuery(id, start, end, candidates));
+        return TypedResults.Ok(report);
     }
 
     private static Task<Results<Ok<OutcomeReportView>, ValidationProblem>> AllCohorts(

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
+using Cohortly.Modeling.Experiments;
 using Cohortly.Modeling.Outcomes;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -166,7 +167,7 @@ public sealed class OutcomeIndexGrain(
 
 /// <summary>Answers outcome queries next to the caller: reads the cohorts' buckets and groups them (src/Modeling).</summary>
 [StatelessWorker]
-public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
+public sealed class OutcomeReportGrain(IOptions<CohortlyOptions> options, TimeProvider time) : Grain, IOutcomeReportGrain
 {
     public async Task<OutcomeReport> Query(OutcomeQuery query)
     {
@@ -200,5 +201,46 @@ public sealed class OutcomeReportGrain : Grain, IOutcomeReportGrain
         }
 
         return new OutcomeReport(OutcomeTime.Start(query.Granularity, query.From), query.To, query.Granularity, query.GroupBy, reports);
+    }
+
+    public async Task<PolicyEvaluationReport> EvaluatePolicies(PolicyEvaluationQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        // Hour buckets while the range is within their retention, day buckets beyond (an older hour bucket is gone).
+        var granularity = time.GetUtcNow() - query.From <= options.Value.Outcomes.Retention().Hour ? OutcomeGranularity.Hour : OutcomeGranularity.Day;
+        var rows = await GrainFactory.GetGrain<IOutcomeGrain>(query.CohortId).GetRows(granularity, query.From, query.To);
+        // Every key of the cohort: decisions that placed the greedy arm count under the response's key, explored ones under Explored.
+        var sums = default(SlotDecisionSums);
+        foreach (var row in rows)
+        {
+            sums = sums.Plus(row.Counts.Decisions);
+        }
+
+        var epsilons = new double[query.Epsilons.Count];
+        for (var i = 0; i < epsilons.Length; i++)
+        {
+            epsilons[i] = query.Epsilons[i];
+        }
+
+        var estimates = EpsilonGreedyEvaluation.Estimate(sums, epsilons);
+        var candidates = new List<CandidatePolicyEstimate>(estimates.Length);
+        foreach (var e in estimates)
+        {
+            var x = e.Estimate;
+            candidates.Add(new CandidatePolicyEstimate(
+                e.Epsilon,
+                new Estimate(x.Ips, x.IpsLower, x.IpsUpper),
+                new Estimate(x.SelfNormalized, x.SelfNormalizedLower, x.SelfNormalizedUpper),
+                x.EffectiveSampleSize));
+        }
+
+        return new PolicyEvaluationReport(
+            query.CohortId,
+            OutcomeTime.Start(granularity, query.From),
+            query.To,
+            sums.Decisions,
+            sums.Rewards,
+            EpsilonGreedyEvaluation.Observed(sums),
+            candidates);
     }
 }

@@ -3,6 +3,7 @@ using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Grains.Training;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
@@ -39,6 +40,9 @@ public sealed partial class UserGrain(
     private IGrainTimer? _writeBehind;
     private string? _userId;
     private bool _dirty;
+
+    // The last response's logged ε-greedy slot decisions, handed from the pipeline call to RememberServed in the same turn.
+    private SlotDecision[]? _servedDecisions;
 
     /// <summary>
     /// Log entries applied (or redelivered) since the last successful save, in order. They are
@@ -212,6 +216,7 @@ public sealed partial class UserGrain(
         var id = RecommendationIds.NewId(now);
         var recommendationId = id.ToString("N");
         ExperimentServing? experiment = null;
+        _servedDecisions = null;
         var response = services.Models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId, now, out experiment)
             : RecommendByPopularity(request, recommendationId);
@@ -292,6 +297,7 @@ public sealed partial class UserGrain(
             GlobalWeights = treatment.GlobalWeights,
         });
 
+        _servedDecisions = result.Decisions;
         var items = new List<RecommendedItem>(result.Items.Count);
         foreach (var item in result.Items)
         {
@@ -427,7 +433,7 @@ public sealed partial class UserGrain(
         var served = state.State.Remember(id, now, response.CohortId, response.ModelVersion ?? 0, RecommendationIds.StrategyOf(response.Strategy), items.Count, services.Settings.State);
         for (var i = 0; i < items.Count; i++)
         {
-            served.SetSlot(i, items[i].ItemId, items[i].Explored);
+            served.SetSlot(i, items[i].ItemId, items[i].Explored, _servedDecisions is { } d && i < d.Length ? d[i] : default);
         }
 
         // The exposure and every outcome attributed to it count under the experiment's variant; a cohort the
@@ -437,6 +443,7 @@ public sealed partial class UserGrain(
             served.Experiment = e.ExperimentId;
             served.Variant = e.Variant;
         }
+        _servedDecisions = null;
 
         served.RecordExposure(services.Outcomes);
         services.Activity.RecordImpressions(response.CohortId, served.Items);

@@ -2,7 +2,8 @@ namespace Cohortly.Modeling.Exploration;
 
 /// <summary>
 /// ε-greedy over the ranker's order: each slot, with probability ε, shows a uniformly chosen
-/// eligible arm instead of the next best-scored one. ε = 0 returns the score order unchanged.
+/// eligible arm instead of the next best-scored one. ε = 0 returns the score order unchanged. Every slot's decision
+/// is logged with its propensity (<see cref="ExplorationResult.Decisions"/>), for off-policy evaluation.
 /// </summary>
 public sealed class EpsilonGreedyPolicy : IExplorationPolicy
 {
@@ -31,6 +32,21 @@ public sealed class EpsilonGreedyPolicy : IExplorationPolicy
 
     private struct Chooser(bool[] eligible, double epsilon, Random random) : ISlotChooser
     {
+        public readonly bool LogsDecisions => true;
+
+        public readonly SlotDecision Describe(int pick, int greedy, ReadOnlySpan<bool> placed)
+        {
+            // P(pick | placements above) = (1 − ε)·[pick = greedy] + ε·[pick open and eligible]/open, or [pick = greedy] when
+            // nothing is open (Choose declines then). One O(n) pass per slot; slots are few.
+            var open = 0;
+            for (var i = 0; i < eligible.Length; i++)
+            {
+                open += eligible[i] && !placed[i] ? 1 : 0;
+            }
+
+            return SlotDecision.EpsilonGreedy(epsilon, pick == greedy, eligible[pick] && !placed[pick], open);
+        }
+
         public readonly int Choose(ReadOnlySpan<bool> placed)
         {
             // One coin per slot, drawn even when nothing is eligible, so the random stream (and

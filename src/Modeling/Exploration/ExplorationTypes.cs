@@ -19,7 +19,46 @@ public readonly record struct ArmCandidate(string ArmId, double Score, long Impr
 public readonly record struct RankedArm(string ArmId, int CandidateIndex, double Score, bool Explored);
 
 /// <summary>The re-ranked list and the positions the policy filled by exploration.</summary>
-public sealed record ExplorationResult(RankedArm[] Ranking, int[] ExploredPositions);
+/// <param name="Ranking">The list.</param>
+/// <param name="ExploredPositions">Positions the exploration rule filled.</param>
+/// <param name="Decisions">
+/// Per position, the logged slot decision when the policy's choice has a closed-form probability (ε-greedy); null for
+/// policies without one (UCB1 is deterministic, Thompson sampling's probability is an integral without closed form).
+/// A position the policy was not asked about (not a slot) has the default decision (<see cref="SlotDecision.IsLogged"/> false).
+/// </param>
+public sealed record ExplorationResult(RankedArm[] Ranking, int[] ExploredPositions, SlotDecision[]? Decisions = null);
+
+/// <summary>
+/// How an ε-greedy exploration slot was filled, as much as off-policy evaluation needs: the probability the logging
+/// policy had of placing the arm it placed (given the arms placed above it), whether that arm was the greedy one (the
+/// best-scored arm not yet placed), whether it was an eligible arm not yet placed, and how many such arms there were.
+/// With these, the probability any ε'-greedy policy would have placed the same arm is closed-form
+/// (<see cref="TargetProbability"/>), so a log can be re-weighted for every ε' without keeping the candidate lists.
+/// </summary>
+/// <param name="Propensity">μ in (0, 1] for a logged decision; 0 when the position was not a decision.</param>
+/// <param name="Greedy">The placed arm was the greedy pick.</param>
+/// <param name="OpenEligible">The placed arm was eligible and not yet placed (a uniform exploration pick could choose it).</param>
+/// <param name="Open">Eligible arms not yet placed when the slot was filled.</param>
+public readonly record struct SlotDecision(double Propensity, bool Greedy, bool OpenEligible, int Open)
+{
+    public bool IsLogged => Propensity > 0;
+
+    /// <summary>
+    /// The probability a uniform exploration pick places this arm: 1/open for an open eligible arm; when nothing is
+    /// open the ε-greedy rule falls back to the greedy arm, so 1 for it and 0 otherwise.
+    /// </summary>
+    public double UniformShare => Open > 0 ? (OpenEligible ? 1.0 / Open : 0) : (Greedy ? 1 : 0);
+
+    /// <summary>The probability an ε-greedy policy with <paramref name="epsilon"/> places this arm in this slot: (1 − ε)·[greedy] + ε·<see cref="UniformShare"/>.</summary>
+    public double TargetProbability(double epsilon) => ((1 - epsilon) * (Greedy ? 1 : 0)) + (epsilon * UniformShare);
+
+    /// <summary>The decision for an arm placed at an ε-greedy slot (its propensity is the policy's own target probability).</summary>
+    public static SlotDecision EpsilonGreedy(double epsilon, bool greedy, bool openEligible, int open)
+    {
+        var d = new SlotDecision(1, greedy, openEligible, open);
+        return d with { Propensity = d.TargetProbability(epsilon) };
+    }
+}
 
 /// <summary>Settings shared by every policy.</summary>
 public sealed record ExplorationOptions

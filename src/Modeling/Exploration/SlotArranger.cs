@@ -3,7 +3,13 @@ namespace Cohortly.Modeling.Exploration;
 /// <summary>Picks the arm for an exploration slot, or declines (−1) so the score order fills it.</summary>
 internal interface ISlotChooser
 {
+    /// <summary>True when <see cref="Describe"/> reports propensities (ε-greedy): the arranger then keeps a decision per position.</summary>
+    bool LogsDecisions { get; }
+
     int Choose(ReadOnlySpan<bool> placed);
+
+    /// <summary>The decision that placed <paramref name="pick"/> at a slot, <paramref name="greedy"/> being the greedy pick; called before the pick is marked placed.</summary>
+    SlotDecision Describe(int pick, int greedy, ReadOnlySpan<bool> placed);
 }
 
 /// <summary>
@@ -26,24 +32,32 @@ internal static class SlotArranger
         var placed = new bool[n];
         var ranking = new RankedArm[k];
         var explored = new List<int>();
+        var decisions = chooser.LogsDecisions ? new SlotDecision[k] : null;
         var cursor = 0;
         for (var p = 0; p < k; p++)
         {
             var pick = -1;
-            if (isSlot[p] && explored.Count < options.MaxExploredPositions)
+            var asked = isSlot[p] && explored.Count < options.MaxExploredPositions;
+            if (asked)
             {
                 pick = chooser.Choose(placed);
+            }
+
+            // The greedy pick: the best-scored arm not yet placed (placed arms never return, so the cursor only advances).
+            while (placed[byScore[cursor]])
+            {
+                cursor++;
             }
 
             var isExplored = pick >= 0;
             if (!isExplored)
             {
-                while (placed[byScore[cursor]])
-                {
-                    cursor++;
-                }
-
                 pick = byScore[cursor];
+            }
+
+            if (asked && decisions is not null)
+            {
+                decisions[p] = chooser.Describe(pick, byScore[cursor], placed);
             }
 
             placed[pick] = true;
@@ -55,7 +69,7 @@ internal static class SlotArranger
             }
         }
 
-        return new ExplorationResult(ranking, explored.ToArray());
+        return new ExplorationResult(ranking, explored.ToArray(), decisions);
     }
 
     public static void Validate(IReadOnlyList<ArmCandidate> candidates, int count, Random random)
@@ -164,6 +178,10 @@ internal static class SlotArranger
 internal struct OrderedChooser(int[] order) : ISlotChooser
 {
     private int _cursor;
+
+    public readonly bool LogsDecisions => false;
+
+    public readonly SlotDecision Describe(int pick, int greedy, ReadOnlySpan<bool> placed) => default;
 
     public int Choose(ReadOnlySpan<bool> placed)
     {

@@ -131,7 +131,7 @@ public sealed class OutcomeStore(OutcomeRetention retention)
         return rows;
     }
 
-    /// <summary>A compact copy for storage: each key once, each bucket as its granularity, start, key index and nine numbers.</summary>
+    /// <summary>A compact copy for storage: each key once, each bucket as its granularity, start, key index and nine numbers (21 with decision sums).</summary>
     public OutcomeStoreState ToState()
     {
         var keys = new Dictionary<OutcomeKey, int>();
@@ -151,11 +151,28 @@ public sealed class OutcomeStore(OutcomeRetention retention)
                     (int)g,
                     (key.StartTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMinute,
                     index,
-                    [c.Exposures, c.Impressions, c.Clicks, c.AddToCarts, c.Purchases, c.Revenue, c.ClickedExposures, c.ConvertedExposures, c.RevenueSquares]));
+                    Stored(c)));
             }
         }
 
         return state;
+    }
+
+    /// <summary>The nine counts, then the twelve decision sums only when there are any (most keys never log a decision).</summary>
+    private static double[] Stored(in OutcomeCounts c)
+    {
+        if (c.Decisions.IsEmpty)
+        {
+            return [c.Exposures, c.Impressions, c.Clicks, c.AddToCarts, c.Purchases, c.Revenue, c.ClickedExposures, c.ConvertedExposures, c.RevenueSquares];
+        }
+
+        var d = c.Decisions;
+        return
+        [
+            c.Exposures, c.Impressions, c.Clicks, c.AddToCarts, c.Purchases, c.Revenue, c.ClickedExposures, c.ConvertedExposures, c.RevenueSquares,
+            d.Decisions, d.Rewards, d.Greedy, d.Uniform, d.GreedySquared, d.GreedyUniform, d.UniformSquared,
+            d.RewardGreedy, d.RewardUniform, d.RewardGreedySquared, d.RewardGreedyUniform, d.RewardUniformSquared,
+        ];
     }
 
     public static OutcomeStore FromState(OutcomeStoreState? state, OutcomeRetention retention)
@@ -168,12 +185,15 @@ public sealed class OutcomeStore(OutcomeRetention retention)
 
         foreach (var b in state.Buckets)
         {
-            if (b.Granularity is < 0 or > 2 || b.KeyIndex < 0 || b.KeyIndex >= state.Keys.Count || b.Counts is not { Length: 9 } n)
+            if (b.Granularity is < 0 or > 2 || b.KeyIndex < 0 || b.KeyIndex >= state.Keys.Count || b.Counts is not { Length: 9 or 21 } n)
             {
                 continue;
             }
 
-            var counts = new OutcomeCounts((long)n[0], (long)n[1], (long)n[2], (long)n[3], (long)n[4], n[5], (long)n[6], (long)n[7], n[8]);
+            var decisions = n.Length == 21
+                ? new Experiments.SlotDecisionSums((long)n[9], (long)n[10], n[11], n[12], n[13], n[14], n[15], n[16], n[17], n[18], n[19], n[20])
+                : default;
+            var counts = new OutcomeCounts((long)n[0], (long)n[1], (long)n[2], (long)n[3], (long)n[4], n[5], (long)n[6], (long)n[7], n[8], decisions);
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(store._buckets[b.Granularity], new BucketKey(DateTimeOffset.UnixEpoch.UtcTicks + (b.StartMinute * TimeSpan.TicksPerMinute), state.Keys[b.KeyIndex]), out _);
             slot = slot.Plus(counts);
         }
@@ -196,7 +216,8 @@ public sealed class OutcomeStoreState
 
 /// <summary>
 /// One stored bucket: granularity (0 minute, 1 hour, 2 day), start in Unix minutes, index into the key table and the
-/// counts in <see cref="OutcomeCounts"/> member order. Short names: a cohort keeps thousands of these.
+/// counts in <see cref="OutcomeCounts"/> member order (nine, or twenty-one when the bucket has logged slot decisions:
+/// then the twelve <see cref="Experiments.SlotDecisionSums"/> follow). Short names: a cohort keeps thousands of these.
 /// </summary>
 public sealed record StoredOutcomeBucket(
     [property: JsonPropertyName("g")] int Granularity,

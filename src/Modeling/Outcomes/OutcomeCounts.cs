@@ -34,7 +34,8 @@ public readonly record struct OutcomeKey(int CohortId, long ModelVersion, string
 /// an impression is one served item. <see cref="ClickedExposures"/> and <see cref="ConvertedExposures"/> count
 /// responses with at least one attributed click / purchase: they are the binomial units experiments compare.
 /// <see cref="RevenueSquares"/> is the sum of each attributed purchase value squared, so revenue per impression has a
-/// variance (impressions without a purchase contribute zero to both sums).
+/// variance (impressions without a purchase contribute zero to both sums). <see cref="Decisions"/> are the off-policy
+/// evaluation sums of the logged ε-greedy slot decisions counted under the key (empty for every other policy).
 /// </summary>
 public record struct OutcomeCounts(
     long Exposures,
@@ -45,7 +46,8 @@ public record struct OutcomeCounts(
     double Revenue,
     long ClickedExposures,
     long ConvertedExposures,
-    double RevenueSquares)
+    double RevenueSquares,
+    Experiments.SlotDecisionSums Decisions = default)
 {
     public readonly OutcomeCounts Plus(in OutcomeCounts other) => new(
         Exposures + other.Exposures,
@@ -56,7 +58,8 @@ public record struct OutcomeCounts(
         Revenue + other.Revenue,
         ClickedExposures + other.ClickedExposures,
         ConvertedExposures + other.ConvertedExposures,
-        RevenueSquares + other.RevenueSquares);
+        RevenueSquares + other.RevenueSquares,
+        Decisions.Plus(other.Decisions));
 
     public readonly bool IsEmpty => this == default;
 }

@@ -7,12 +7,18 @@ namespace Cohortly.Modeling.Serving;
 /// <summary>
 /// Exploration: the first count items of the diversified order, with the cohort's policy (ε-greedy, UCB1, Thompson
 /// sampling) filling its slots — the last positions — from the cohort's bandit evidence, reproducibly for the
-/// request's seed. <c>explore=false</c> or a policy without slots keeps the order as it is.
+/// request's seed. <c>explore=false</c> or a policy without slots keeps the order as it is. An ε-greedy policy also
+/// reports each slot's logged decision (propensity and context), which the user's state keeps for off-policy evaluation.
 /// </summary>
 internal static class ExploreStage
 {
-    public static (ServingCandidate Candidate, bool Explored)[] Pick(ServingRequest request, List<ServingCandidate> ordered, int count, ServingPolicy policy)
+    public static (ServingCandidate Candidate, bool Explored)[] Pick(ServingRequest request, List<ServingCandidate> ordered, int count, ServingPolicy policy) =>
+        Pick(request, ordered, count, policy, out _);
+
+    public static (ServingCandidate Candidate, bool Explored)[] Pick(
+        ServingRequest request, List<ServingCandidate> ordered, int count, ServingPolicy policy, out SlotDecision[]? decisions)
     {
+        decisions = null;
         var picks = new (ServingCandidate Candidate, bool Explored)[Math.Min(count, ordered.Count)];
         var explorer = request.Explore ? policy.CreateExplorer(picks.Length) : null;
         if (explorer is null)
@@ -40,7 +46,9 @@ internal static class ExploreStage
             }
 
             var arms = new ArraySegment<ArmCandidate>(armBuffer, 0, armCount);
-            var ranking = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed)).Ranking;
+            var result = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed));
+            var ranking = result.Ranking;
+            decisions = result.Decisions;
             for (var p = 0; p < picks.Length; p++)
             {
                 picks[p] = (ordered[ranking[p].CandidateIndex], ranking[p].Explored);

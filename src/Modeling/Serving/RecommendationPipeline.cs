@@ -61,9 +61,9 @@ public static class RecommendationPipeline
         ContextStage.Rerank(bundle, request, pool);
         var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
         var ordered = DiversifyStage.Diversify(index, pool, policy.DiversityLambda);
-        var picks = ExploreStage.Pick(request, ordered, count, policy);
+        var picks = ExploreStage.Pick(request, ordered, count, policy, out var decisions);
         var items = new ExplainStage(bundle, index, request, group, scores, history).Items(picks);
-        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason);
+        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions };
     }
 
     /// <summary>Items most similar to <paramref name="itemId"/>, or null when the bundle does not know it.</summary>

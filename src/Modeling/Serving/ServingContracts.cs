@@ -100,4 +100,8 @@ public sealed record ServingResult(
     string Strategy,
     long ModelVersion,
     bool Fallback,
-    string? FallbackReason);
+    string? FallbackReason)
+{
+    /// <summary>Per item, the exploration policy's logged slot decision (ε-greedy only; null otherwise): what off-policy evaluation reads.</summary>
+    public Exploration.SlotDecision[]? Decisions { get; init; }
+}

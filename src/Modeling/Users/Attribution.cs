@@ -139,6 +139,12 @@ public static class RecommendationAttribution
         {
             case AttributedOutcome.Click:
                 delta.Clicks = 1;
+                // The first click on a logged slot decision is its reward for off-policy evaluation.
+                if (match.DecisionAt(slot) is { IsLogged: true } decision)
+                {
+                    delta.Decisions = Experiments.SlotDecisionSums.Rewarded(decision);
+                }
+
                 break;
             case AttributedOutcome.AddToCart:
                 delta.AddToCarts = 1;

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Cohortly.Modeling.Experiments;
+using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Outcomes;
 
 namespace Cohortly.Modeling.Users;
@@ -11,7 +13,8 @@ namespace Cohortly.Modeling.Users;
 /// </summary>
 /// <remarks>
 /// Cost per entry of n items: ~100 bytes of object plus 8n (item references, shared with the catalog and the model)
-/// and n flag bytes in memory; ~130 bytes plus the item ids in stored JSON (ModelingTests measure it). Entries are
+/// and n flag bytes in memory; ~130 bytes plus the item ids in stored JSON (ModelingTests measure it). A response with
+/// logged ε-greedy slot decisions adds 8n bytes (propensity and open count per slot) and ~4n characters of JSON. Entries are
 /// recycled in place once the list is full, so serving allocates no new entry in steady state.
 /// </remarks>
 public sealed class ServedRecommendation
@@ -20,6 +23,12 @@ public sealed class ServedRecommendation
     internal const byte ClickedFlag = 2;
     internal const byte CartedFlag = 4;
     internal const byte PurchasedFlag = 8;
+
+    /// <summary>The slot's logged ε-greedy decision placed the greedy arm.</summary>
+    internal const byte GreedyFlag = 16;
+
+    /// <summary>The slot's logged ε-greedy decision placed an eligible arm a uniform exploration pick could choose.</summary>
+    internal const byte OpenEligibleFlag = 32;
 
     /// <summary>The response's id (what the API returned, in "N" format).</summary>
     public Guid Id { get; set; }
@@ -52,15 +61,22 @@ public sealed class ServedRecommendation
     /// <summary>Served item ids in slot order.</summary>
     public string[] Items { get; set; } = [];
 
-    /// <summary>Per slot: explored, clicked, added to cart, purchased (bit flags; base64 in storage).</summary>
+    /// <summary>
+    /// Per slot: explored, clicked, added to cart, purchased, and for a logged ε-greedy decision greedy and open-eligible
+    /// (bit flags; base64 in storage).
+    /// </summary>
     public byte[] Slots { get; set; } = [];
 
     /// <summary>
-    /// The probability with which each slot's item was chosen, when the serving pipeline reports one (an
-    /// exploration policy's propensity, for off-policy estimates later); null when it does not (today).
+    /// Per slot, the probability μ with which the exploration policy placed the slot's item (0: not a logged decision);
+    /// null when no slot of the response was a logged decision (every policy but ε-greedy, and no exploration).
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public float[]? Propensities { get; set; }
+
+    /// <summary>Per slot, the eligible arms not yet placed when a logged decision filled it; set with <see cref="Propensities"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? Open { get; set; }
 
     [JsonIgnore]
     public int Count => Math.Min(Items.Length, Slots.Length);
@@ -69,15 +85,32 @@ public sealed class ServedRecommendation
 
     public bool IsExplored(int slot) => (Slots[slot] & ExploredFlag) != 0;
 
-    /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered.</summary>
-    public void SetSlot(int slot, string itemId, bool explored, float? propensity = null)
+    /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one.</summary>
+    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default)
     {
         Items[slot] = itemId;
-        Slots[slot] = explored ? ExploredFlag : (byte)0;
-        if (propensity is { } p)
+        var flags = explored ? ExploredFlag : (byte)0;
+        if (decision.IsLogged)
         {
-            (Propensities ??= new float[Items.Length])[slot] = p;
+            flags |= (byte)((decision.Greedy ? GreedyFlag : 0) | (decision.OpenEligible ? OpenEligibleFlag : 0));
+            (Propensities ??= new float[Items.Length])[slot] = (float)decision.Propensity;
+            (Open ??= new int[Items.Length])[slot] = decision.Open;
         }
+
+        Slots[slot] = flags;
+    }
+
+    /// <summary>The slot's logged ε-greedy decision as remembered (default when the slot was not one).</summary>
+    public SlotDecision DecisionAt(int slot)
+    {
+        if (Propensities is not { } propensities || slot >= propensities.Length || !(propensities[slot] is > 0 and <= 1))
+        {
+            return default;
+        }
+
+        var flags = Slots[slot];
+        var open = Open is { } o && slot < o.Length ? Math.Max(0, o[slot]) : 0;
+        return new SlotDecision(propensities[slot], (flags & GreedyFlag) != 0, (flags & OpenEligibleFlag) != 0, open);
     }
 
     /// <summary>The slot that holds <paramref name="itemId"/>, or -1 (a stored entry whose arrays disagree in length is read up to the shorter).</summary>
@@ -112,20 +145,32 @@ public sealed class ServedRecommendation
         ArgumentNullException.ThrowIfNull(outcomes);
         var explored = 0;
         var count = Count;
+        SlotDecisionSums exploredDecisions = default, otherDecisions = default;
         for (var i = 0; i < count; i++)
         {
+            var decision = DecisionAt(i);
             if (IsExplored(i))
             {
                 explored++;
+                if (decision.IsLogged)
+                {
+                    exploredDecisions = exploredDecisions.Plus(SlotDecisionSums.Served(decision));
+                }
+            }
+            else if (decision.IsLogged)
+            {
+                otherDecisions = otherDecisions.Plus(SlotDecisionSums.Served(decision));
             }
         }
 
+        // A logged decision counts under its slot's key, like the slot's impression: a slot decision that placed the
+        // greedy arm is not "explored" but is as much part of the evaluation log as one that explored.
         var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
         var key = Key;
-        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored }, at);
+        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored, Decisions = otherDecisions }, at);
         if (explored > 0)
         {
-            outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored }, at);
+            outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored, Decisions = exploredDecisions }, at);
         }
     }
 
@@ -153,6 +198,7 @@ public sealed class ServedRecommendation
         Experiment = null;
         Variant = null;
         Propensities = null;
+        Open = null;
         if (Items.Length != count)
         {
             Items = new string[count];
