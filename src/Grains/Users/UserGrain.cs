@@ -41,9 +41,6 @@ public sealed partial class UserGrain(
     private string? _userId;
     private bool _dirty;
 
-    // The last response's logged ε-greedy slot decisions, handed from the pipeline call to RememberServed in the same turn.
-    private SlotDecision[]? _servedDecisions;
-
     /// <summary>
     /// Log entries applied (or redelivered) since the last successful save, in order. They are
     /// acknowledged only after the save that covers them: the stream's checkpoint never passes an
@@ -216,12 +213,12 @@ public sealed partial class UserGrain(
         var id = RecommendationIds.NewId(now);
         var recommendationId = id.ToString("N");
         ExperimentServing? experiment = null;
-        _servedDecisions = null;
+        SlotDecision[]? decisions = null;
         var response = services.Models.Current is { } bundle
-            ? RecommendWithModel(bundle, request, recommendationId, now, out experiment)
+            ? RecommendWithModel(bundle, request, recommendationId, now, out experiment, out decisions)
             : RecommendByPopularity(request, recommendationId);
 
-        RememberServed(id, now, response, experiment);
+        RememberServed(id, now, response, experiment, decisions);
         services.Metrics.Recommendations.Add(1, new KeyValuePair<string, object?>("strategy", response.Strategy));
         if (response.Fallback)
         {
@@ -245,7 +242,7 @@ public sealed partial class UserGrain(
     /// cohort (no grain call), whose treatment replaces the weights and the cohort's policy. Before the first model
     /// every variant would serve the same popularity lists, so those responses belong to no experiment.
     /// </remarks>
-    private RecommendationResponse RecommendWithModel(ModelBundle bundle, RecommendationRequest request, string recommendationId, DateTimeOffset now, out ExperimentServing? experiment)
+    private RecommendationResponse RecommendWithModel(ModelBundle bundle, RecommendationRequest request, string recommendationId, DateTimeOffset now, out ExperimentServing? experiment, out SlotDecision[]? decisions)
     {
         var s = state.State;
         var profile = s.Profile;
@@ -297,7 +294,7 @@ public sealed partial class UserGrain(
             GlobalWeights = treatment.GlobalWeights,
         });
 
-        _servedDecisions = result.Decisions;
+        decisions = result.Decisions;
         var items = new List<RecommendedItem>(result.Items.Count);
         foreach (var item in result.Items)
         {
@@ -422,7 +419,7 @@ public sealed partial class UserGrain(
     /// list is full: no new entry per request) and counts its exposure: outcomes per strategy, and every served item
     /// as an impression of the cohort's bandit arm.
     /// </summary>
-    private void RememberServed(Guid id, DateTimeOffset now, RecommendationResponse response, ExperimentServing? experiment)
+    private void RememberServed(Guid id, DateTimeOffset now, RecommendationResponse response, ExperimentServing? experiment, SlotDecision[]? decisions)
     {
         var items = response.Items;
         if (items.Count == 0)
@@ -433,7 +430,7 @@ public sealed partial class UserGrain(
         var served = state.State.Remember(id, now, response.CohortId, response.ModelVersion ?? 0, RecommendationIds.StrategyOf(response.Strategy), items.Count, services.Settings.State);
         for (var i = 0; i < items.Count; i++)
         {
-            served.SetSlot(i, items[i].ItemId, items[i].Explored, _servedDecisions is { } d && i < d.Length ? d[i] : default);
+            served.SetSlot(i, items[i].ItemId, items[i].Explored, decisions is { } d && i < d.Length ? d[i] : default);
         }
 
         // The exposure and every outcome attributed to it count under the experiment's variant; a cohort the
@@ -443,7 +440,6 @@ public sealed partial class UserGrain(
             served.Experiment = e.ExperimentId;
             served.Variant = e.Variant;
         }
-        _servedDecisions = null;
 
         served.RecordExposure(services.Outcomes);
         services.Activity.RecordImpressions(response.CohortId, served.Items);
