@@ -5,6 +5,7 @@ using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
+using Cohortly.TestSupport;
 
 namespace Cohortly.Modeling.Tests.Serving;
 
@@ -516,26 +517,6 @@ public sealed class RecommendationPipelineTests
         }
     }
 
-    private static ModelBundle WithPolicy(ModelBundle b, int cohort, ServingPolicy policy) => new()
-    {
-        Version = b.Version,
-        TrainedAt = b.TrainedAt,
-        Segmentation = b.Segmentation,
-        ItemIds = b.ItemIds,
-        Items = b.Items,
-        UserIds = b.UserIds,
-        UserItems = b.UserItems,
-        Scorer = b.Scorer,
-        GroupCohortIds = b.GroupCohortIds,
-        Neighbors = b.Neighbors,
-        Factors = b.Factors,
-        Popularity = b.Popularity,
-        Content = b.Content,
-        Context = b.Context,
-        Provisional = b.Provisional,
-        Cohorts = b.Cohorts,
-        Policies = new Dictionary<int, ServingPolicy> { [cohort] = policy },
-        DefaultPolicy = RelevanceOnly,
-        Summary = b.Summary,
-    };
+    private static ModelBundle WithPolicy(ModelBundle b, int cohort, ServingPolicy policy) =>
+        ModelBundleCopy.With(b, new Dictionary<int, ServingPolicy> { [cohort] = policy }, RelevanceOnly);
 }

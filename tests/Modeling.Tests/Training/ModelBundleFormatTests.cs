@@ -1,5 +1,6 @@
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Training;
+using Cohortly.TestSupport;
 
 namespace Cohortly.Modeling.Tests.Training;
 
@@ -78,27 +79,6 @@ public sealed class ModelBundleFormatTests
         Assert.Contains("format version 3", e.Message);
     }
 
-    private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) => new()
-    {
-        Version = b.Version,
-        TrainedAt = b.TrainedAt,
-        Segmentation = b.Segmentation,
-        ItemIds = b.ItemIds,
-        Items = b.Items,
-        UserIds = b.UserIds,
-        UserItems = b.UserItems,
-        UserCohortIds = b.UserCohortIds,
-        Scorer = b.Scorer,
-        GroupCohortIds = b.GroupCohortIds,
-        Neighbors = b.Neighbors,
-        Factors = b.Factors,
-        Popularity = b.Popularity,
-        Content = b.Content,
-        Context = b.Context,
-        Provisional = b.Provisional,
-        Cohorts = b.Cohorts,
-        Policies = policies,
-        DefaultPolicy = defaultPolicy,
-        Summary = b.Summary,
-    };
+    private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) =>
+        ModelBundleCopy.With(b, policies, defaultPolicy);
 }

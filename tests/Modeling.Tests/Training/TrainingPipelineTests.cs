@@ -3,6 +3,7 @@ using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Training;
+using Cohortly.TestSupport;
 
 namespace Cohortly.Modeling.Tests.Training;
 
@@ -252,29 +253,7 @@ public sealed class TrainingPipelineTests
         Assert.Throws<ArgumentException>(() => new TrainingOptions { HoldoutFraction = 0.9 }.Validate());
     }
 
-    private static ModelBundle WithoutTimings(ModelBundle b) => new()
-    {
-        Version = b.Version,
-        TrainedAt = b.TrainedAt,
-        Segmentation = b.Segmentation,
-        ItemIds = b.ItemIds,
-        Items = b.Items,
-        UserIds = b.UserIds,
-        UserItems = b.UserItems,
-        UserCohortIds = b.UserCohortIds,
-        Scorer = b.Scorer,
-        GroupCohortIds = b.GroupCohortIds,
-        Neighbors = b.Neighbors,
-        Factors = b.Factors,
-        Popularity = b.Popularity,
-        Content = b.Content,
-        Context = b.Context,
-        Provisional = b.Provisional,
-        Cohorts = b.Cohorts,
-        Policies = b.Policies,
-        DefaultPolicy = b.DefaultPolicy,
-        Summary = b.Summary with { Stages = [] },
-    };
+    private static ModelBundle WithoutTimings(ModelBundle b) => ModelBundleCopy.With(b, summary: b.Summary with { Stages = [] });
 
     /// <summary>Synchronous progress (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
     private sealed class Collect(Action<TrainingProgress> report) : IProgress<TrainingProgress>
