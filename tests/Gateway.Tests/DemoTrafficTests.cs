@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cohortly.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cohortly.Gateway.Tests;
 
@@ -53,5 +54,23 @@ public sealed class DemoTrafficTests(DemoGatewayFactory factory) : IClassFixture
         Assert.InRange(Sum("exposures"), 10, DemoGatewayFactory.Sessions);
         Assert.True(Sum("impressions") >= Sum("exposures"));
         Assert.True(Sum("clickedExposures") <= Sum("exposures"));
+    }
+
+    [Fact]
+    public async Task The_demo_experiment_starts_once_and_a_stopped_one_is_not_taken_for_running()
+    {
+        var cluster = factory.Services.GetRequiredService<Cohortly.Demo.IDemoCluster>();
+        var admin = factory.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+
+        Assert.Null(await cluster.StartExperimentAsync("demo-test-exp", CancellationToken.None));
+        Assert.Null(await cluster.StartExperimentAsync("demo-test-exp", CancellationToken.None));
+        var listed = JsonNode.Parse(await (await admin.GetAsync("/v1/experiments/demo-test-exp")).Content.ReadAsStringAsync())!;
+        Assert.Equal("running", (string?)listed["status"]);
+        Assert.Equal(["global-baseline", "cohort-model"], listed["variants"]!.AsArray().Select(v => (string?)v!["name"]));
+
+        var stopped = await admin.PostAsync("/v1/experiments/demo-test-exp/stop", null);
+        Assert.True(stopped.IsSuccessStatusCode, await stopped.Content.ReadAsStringAsync());
+        Assert.NotNull(await cluster.StartExperimentAsync("demo-test-exp", CancellationToken.None));
     }
 }

@@ -90,12 +90,15 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
 
         var registry = client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key);
         var created = await registry.Create(plan).WaitAsync(cancellationToken);
-        if (created.Created is not null || await registry.Get(name).WaitAsync(cancellationToken) is { })
+        if (created.Created is not null)
         {
             return null;
         }
 
-        return created.Conflict ?? "the registry refused it";
+        // Already there (a restart over the same data): fine while it runs; a stopped one is not restarted under its name.
+        return await registry.Get(name).WaitAsync(cancellationToken) is { Status: ExperimentStatus.Running }
+            ? null
+            : created.Conflict ?? "the registry refused it";
     }
 
     public async Task<DemoTraining> TrainAsync(CancellationToken cancellationToken)
