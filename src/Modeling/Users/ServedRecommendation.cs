@@ -19,6 +19,13 @@ namespace Cohortly.Modeling.Users;
 /// </remarks>
 public sealed class ServedRecommendation
 {
+    // The decision arrays outlive the response that filled them: a recycled entry clears and refills them rather than
+    // allocating new ones, so a served response stores no new object into a user state that is usually old (a young
+    // object hanging off an old one is what makes every collection of the youngest generation slower).
+    private float[]? _propensities;
+    private int[]? _open;
+    private bool _logged;
+
     internal const byte ExploredFlag = 1;
     internal const byte ClickedFlag = 2;
     internal const byte CartedFlag = 4;
@@ -72,11 +79,23 @@ public sealed class ServedRecommendation
     /// null when no slot of the response was a logged decision (every policy but ε-greedy, and no exploration).
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public float[]? Propensities { get; set; }
+    public float[]? Propensities
+    {
+        get => _logged ? _propensities : null;
+        set
+        {
+            _propensities = value;
+            _logged = value is not null;
+        }
+    }
 
     /// <summary>Per slot, the eligible arms not yet placed when a logged decision filled it; set with <see cref="Propensities"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public int[]? Open { get; set; }
+    public int[]? Open
+    {
+        get => _logged ? _open : null;
+        set => _open = value;
+    }
 
     [JsonIgnore]
     public int Count => Math.Min(Items.Length, Slots.Length);
@@ -93,11 +112,35 @@ public sealed class ServedRecommendation
         if (decision.IsLogged)
         {
             flags |= (byte)((decision.Greedy ? GreedyFlag : 0) | (decision.OpenEligible ? OpenEligibleFlag : 0));
-            (Propensities ??= new float[Items.Length])[slot] = (float)decision.Propensity;
-            (Open ??= new int[Items.Length])[slot] = decision.Open;
+            StartLogging();
+            _propensities![slot] = (float)decision.Propensity;
+            _open![slot] = decision.Open;
         }
 
         Slots[slot] = flags;
+    }
+
+    /// <summary>The first logged decision of this response: the arrays from an earlier response are reused when they fit.</summary>
+    private void StartLogging()
+    {
+        if (_logged)
+        {
+            return;
+        }
+
+        var n = Items.Length;
+        if (_propensities is { } p && p.Length == n && _open is { } o && o.Length == n)
+        {
+            Array.Clear(p);
+            Array.Clear(o);
+        }
+        else
+        {
+            _propensities = new float[n];
+            _open = new int[n];
+        }
+
+        _logged = true;
     }
 
     /// <summary>The slot's logged ε-greedy decision as remembered (default when the slot was not one).</summary>
@@ -197,8 +240,7 @@ public sealed class ServedRecommendation
         Strategy = strategy;
         Experiment = null;
         Variant = null;
-        Propensities = null;
-        Open = null;
+        _logged = false;
         if (Items.Length != count)
         {
             Items = new string[count];

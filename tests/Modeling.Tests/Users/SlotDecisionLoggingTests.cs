@@ -82,6 +82,41 @@ public sealed class SlotDecisionLoggingTests
     }
 
     [Fact]
+    public void A_recycled_entry_reuses_its_decision_arrays_and_keeps_nothing_of_the_response_before()
+    {
+        var state = new UserState();
+        var first = Serve(state);
+        var propensities = first.Propensities;
+        for (var i = 1; i < Options.RecentRecommendations; i++)
+        {
+            Serve(state);
+        }
+
+        // The list is full: the next response recycles the first entry, here without any logged decision.
+        var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 3, Options);
+        Assert.Same(first, plain);
+        plain.SetSlot(0, "x", false);
+        plain.SetSlot(1, "y", true);
+        plain.SetSlot(2, "z", false);
+        Assert.Null(plain.Propensities);
+        Assert.Null(plain.Open);
+        Assert.False(plain.DecisionAt(1).IsLogged);
+        Assert.DoesNotContain("Propensities", JsonSerializer.Serialize(plain), StringComparison.Ordinal);
+
+        // Once every entry has been recycled, a response that logs a decision refills an old entry's arrays in place.
+        for (var i = 1; i < Options.RecentRecommendations; i++)
+        {
+            Serve(state);
+        }
+
+        var again = Serve(state);
+        Assert.Same(first, again);
+        Assert.Same(propensities, again.Propensities);
+        Assert.False(again.DecisionAt(0).IsLogged);
+        Assert.Equal(Explored with { Propensity = again.DecisionAt(1).Propensity }, again.DecisionAt(1));
+    }
+
+    [Fact]
     public void Outcome_buckets_store_decision_sums_only_where_there_are_any()
     {
         var store = new OutcomeStore(OutcomeRetention.Default);
