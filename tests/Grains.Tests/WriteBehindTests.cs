@@ -44,7 +44,7 @@ public sealed class WriteBehindTests(ClusterFixture fixture) : IClassFixture<Clu
         var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StreamNames.Storage);
         await Eventually.True(async () => (await Stored(storage, user.GetGrainId()))?.Profile.TotalEvents == 2, "the click is written behind");
 
-        var served = (await Stored(storage, user.GetGrainId()))!.Recommendations!;
+        var served = (await Stored(storage, user.GetGrainId()))!.Recommendations;
         Assert.Equal(first.RecommendationId, served[^2].Id.ToString("N"));
         Assert.Equal(second.RecommendationId, served[^1].Id.ToString("N"));
         Assert.Equal(second.Items.Select(i => i.ItemId), served[^1].Items);

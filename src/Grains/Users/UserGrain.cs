@@ -442,7 +442,7 @@ public sealed partial class UserGrain(
         }
 
         served.RecordExposure(services.Outcomes);
-        services.Activity.RecordImpressions(response.CohortId, served.Items);
+        services.Activity.RecordImpressions(response.CohortId, served);
     }
 
     /// <summary>

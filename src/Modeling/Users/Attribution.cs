@@ -51,7 +51,7 @@ public static class RecommendationAttribution
     /// decides as the first delivery did) and records its outcomes.
     /// </summary>
     public static Attribution Attribute(
-        IReadOnlyList<ServedRecommendation>? recent,
+        ServedLog recent,
         in Interaction e,
         DateTimeOffset receivedAt,
         FeedbackReference reference,
@@ -72,7 +72,8 @@ public static class RecommendationAttribution
 
         var at = receivedAt.ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
-        ServedRecommendation? match = null;
+        ServedRecommendation match = default;
+        var matched = false;
         var slot = -1;
         var positionIgnored = false;
         if (reference.RecommendationId is { } id)
@@ -82,11 +83,12 @@ public static class RecommendationAttribution
                 if (recent[i].Id == id)
                 {
                     match = recent[i];
+                    matched = true;
                     break;
                 }
             }
 
-            if (match is null || !Within(match, at, windowMs))
+            if (!matched || !Within(match, at, windowMs))
             {
                 return new Attribution(AttributionResult.Unmatched);
             }
@@ -102,16 +104,17 @@ public static class RecommendationAttribution
         else
         {
             // Newest first: the most recent response that showed the item is the one the user most likely acted on.
-            for (var i = recent.Count - 1; i >= 0 && match is null; i--)
+            for (var i = recent.Count - 1; i >= 0 && !matched; i--)
             {
                 if (Within(recent[i], at, windowMs) && recent[i].SlotOf(e.ItemId) is var s and >= 0)
                 {
                     match = recent[i];
+                    matched = true;
                     slot = s;
                 }
             }
 
-            if (match is null)
+            if (!matched)
             {
                 return new Attribution(AttributionResult.Unmatched);
             }
@@ -119,20 +122,20 @@ public static class RecommendationAttribution
 
         var flag = semantics.Outcome switch
         {
-            AttributedOutcome.Click => ServedRecommendation.ClickedFlag,
-            AttributedOutcome.AddToCart => ServedRecommendation.CartedFlag,
-            _ => ServedRecommendation.PurchasedFlag,
+            AttributedOutcome.Click => ServedLog.ClickedFlag,
+            AttributedOutcome.AddToCart => ServedLog.CartedFlag,
+            _ => ServedLog.PurchasedFlag,
         };
-        var flags = match.Slots[slot];
+        var flags = match.FlagsAt(slot);
         if ((flags & flag) != 0)
         {
-            return new Attribution(AttributionResult.AlreadyCounted, match.CohortId, match.Items[slot], PositionIgnored: positionIgnored);
+            return new Attribution(AttributionResult.AlreadyCounted, match.CohortId, match.ItemAt(slot), PositionIgnored: positionIgnored);
         }
 
-        const byte Rewarded = ServedRecommendation.ClickedFlag | ServedRecommendation.CartedFlag | ServedRecommendation.PurchasedFlag;
+        const byte Rewarded = ServedLog.ClickedFlag | ServedLog.CartedFlag | ServedLog.PurchasedFlag;
         var firstReward = (flags & Rewarded) == 0;
         var firstOfResponse = semantics.Outcome is AttributedOutcome.Click or AttributedOutcome.Purchase && !match.AnySlot(flag);
-        match.Slots[slot] = (byte)(flags | flag);
+        match.AddFlags(slot, flag);
 
         var delta = default(OutcomeCounts);
         switch (semantics.Outcome)
@@ -184,9 +187,9 @@ public static class RecommendationAttribution
             outcomes.Record(match.Key, delta.Plus(responseDelta), receivedAt);
         }
 
-        return new Attribution(AttributionResult.Attributed, match.CohortId, match.Items[slot], firstReward ? semantics.Reward : null, positionIgnored);
+        return new Attribution(AttributionResult.Attributed, match.CohortId, match.ItemAt(slot), firstReward ? semantics.Reward : null, positionIgnored);
     }
 
-    private static bool Within(ServedRecommendation served, long atMs, long windowMs) =>
+    private static bool Within(in ServedRecommendation served, long atMs, long windowMs) =>
         atMs >= served.ServedAtMs && atMs - served.ServedAtMs <= windowMs;
 }

@@ -49,11 +49,21 @@ public sealed class UserState
     public Dictionary<string, string>? Attributes { get; set; }
 
     /// <summary>
-    /// The recent non-empty responses, oldest first, for attributing later clicks, cart adds and purchases. Null
-    /// until the first recommendation.
+    /// The recent non-empty responses, oldest first, for attributing later clicks, cart adds and purchases: a flat ring
+    /// allocated with the state, so that serving stores nothing new into a state that is usually old
+    /// (<see cref="ServedLog"/>).
     /// </summary>
+    [JsonIgnore]
+    public ServedLog Recommendations { get; private set; } = new();
+
+    /// <summary>The stored form of <see cref="Recommendations"/>: left out of the JSON while it is empty.</summary>
+    [JsonPropertyName("Recommendations")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public List<ServedRecommendation>? Recommendations { get; set; }
+    public ServedLog? StoredRecommendations
+    {
+        get => Recommendations.Count == 0 ? null : Recommendations;
+        set => Recommendations = value ?? new ServedLog();
+    }
 
     /// <summary>Whether the event at <paramref name="position"/> was applied already (a redelivery).</summary>
     public bool IsApplied(LogPosition position) => position <= (LastApplied ?? default);
@@ -141,19 +151,8 @@ public sealed class UserState
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var list = Recommendations ??= new List<ServedRecommendation>(Math.Min(4, options.RecentRecommendations));
         var at = servedAt.ToUnixTimeMilliseconds();
         var cutoff = at - (long)options.AttributionWindow.TotalMilliseconds;
-        ServedRecommendation? reused = null;
-        while (list.Count > 0 && (list.Count >= options.RecentRecommendations || list[0].ServedAtMs < cutoff))
-        {
-            reused ??= list[0];
-            list.RemoveAt(0);
-        }
-
-        var entry = reused ?? new ServedRecommendation();
-        entry.Reset(id, at, cohortId, modelVersion, strategy, count);
-        list.Add(entry);
-        return entry;
+        return Recommendations.Add(id, at, cohortId, modelVersion, strategy, count, Math.Max(1, options.RecentRecommendations), cutoff);
     }
 }

@@ -69,51 +69,87 @@ public sealed class SlotDecisionLoggingTests
     {
         var state = new UserState();
         var served = Serve(state);
-        var copy = JsonSerializer.Deserialize<ServedRecommendation>(JsonSerializer.Serialize(served))!;
+        var copy = JsonSerializer.Deserialize<UserState>(JsonSerializer.Serialize(state))!.Recommendations[0];
         Assert.Equal(served.DecisionAt(1), copy.DecisionAt(1));
         Assert.Equal(served.DecisionAt(2), copy.DecisionAt(2));
 
         var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 2, Options);
         plain.SetSlot(0, "x", false);
         plain.SetSlot(1, "y", true);
-        var json = JsonSerializer.Serialize(plain);
-        Assert.DoesNotContain("Propensities", json, StringComparison.Ordinal);
-        Assert.DoesNotContain("Open", json, StringComparison.Ordinal);
+        var json = JsonSerializer.Serialize(state);
+        Assert.Equal(1, CountOf(json, "Propensities"));
+        Assert.Equal(1, CountOf(json, "\"Open\""));
     }
 
     [Fact]
-    public void A_recycled_entry_reuses_its_decision_arrays_and_keeps_nothing_of_the_response_before()
+    public void A_recycled_place_keeps_nothing_of_the_response_before_and_serving_allocates_nothing_new()
     {
         var state = new UserState();
-        var first = Serve(state);
-        var propensities = first.Propensities;
-        for (var i = 1; i < Options.RecentRecommendations; i++)
+        for (var i = 0; i < Options.RecentRecommendations; i++)
         {
             Serve(state);
         }
 
-        // The list is full: the next response recycles the first entry, here without any logged decision.
+        // The ring is full: the next response takes the oldest one's place, here without any logged decision.
         var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 3, Options);
-        Assert.Same(first, plain);
+        Assert.Equal(Options.RecentRecommendations, state.Recommendations.Count);
+        Assert.Equal(plain.Id, state.Recommendations[^1].Id);
         plain.SetSlot(0, "x", false);
         plain.SetSlot(1, "y", true);
         plain.SetSlot(2, "z", false);
-        Assert.Null(plain.Propensities);
-        Assert.Null(plain.Open);
+        Assert.False(plain.HasDecisions);
         Assert.False(plain.DecisionAt(1).IsLogged);
-        Assert.DoesNotContain("Propensities", JsonSerializer.Serialize(plain), StringComparison.Ordinal);
+        Assert.Equal(["x", "y", "z"], plain.Items);
 
-        // Once every entry has been recycled, a response that logs a decision refills an old entry's arrays in place.
-        for (var i = 1; i < Options.RecentRecommendations; i++)
+        // Warm (the ring and its slots exist), remembering and filling a response of the reserved width allocates nothing.
+        var items = Enumerable.Range(0, ServedLog.DefaultWidth).Select(i => $"item-{i}").ToArray();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var n = 0; n < 100; n++)
         {
-            Serve(state);
+            var served = state.Remember(Guid.Empty, T0, 3, 7, ServedStrategy.CohortModel, items.Length, Options);
+            for (var i = 0; i < items.Length; i++)
+            {
+                served.SetSlot(i, items[i], i == 1, i == 1 ? Explored : default);
+            }
         }
 
-        var again = Serve(state);
-        Assert.Same(first, again);
-        Assert.Same(propensities, again.Propensities);
-        Assert.False(again.DecisionAt(0).IsLogged);
-        Assert.Equal(Explored with { Propensity = again.DecisionAt(1).Propensity }, again.DecisionAt(1));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void A_response_wider_than_the_reserved_slots_grows_the_ring_once_and_keeps_the_older_responses()
+    {
+        var state = new UserState();
+        var old = Serve(state);
+        var wide = state.Remember(Guid.NewGuid(), T0.AddMinutes(1), 3, 7, ServedStrategy.CohortModel, 25, Options);
+        for (var i = 0; i < 25; i++)
+        {
+            wide.SetSlot(i, $"w{i}", false);
+        }
+
+        Assert.Equal(2, state.Recommendations.Count);
+        var kept = state.Recommendations[0];
+        Assert.Equal(["a", "b", "c"], kept.Items);
+        Assert.Equal(Explored with { Propensity = kept.DecisionAt(1).Propensity }, kept.DecisionAt(1));
+        Assert.Equal(25, state.Recommendations[1].Count);
+        Assert.Equal("w24", state.Recommendations[1].ItemAt(24));
+        Assert.Equal(AttributionResult.Attributed, ClickWithoutId(state, "w24").Result);
+        Assert.Equal(AttributionResult.Attributed, ClickWithoutId(state, "b").Result);
+        Assert.Equal(old.Id, state.Recommendations[0].Id);
+    }
+
+    private Attribution ClickWithoutId(UserState state, string item) =>
+        state.Apply(new Interaction("u", item, InteractionType.Click, null, T0.AddMinutes(2).ToUnixTimeMilliseconds(), "web"), null, T0.AddMinutes(2), new FeedbackReference(null, null), Options, _outcomes);
+
+    private static int CountOf(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+
+        return n;
     }
 
     [Fact]
