@@ -155,14 +155,27 @@ public sealed class ServedLog
         public string? Variant;
     }
 
-    /// <summary>One served slot: the item (a reference the model or catalog holds), its flags, and its logged decision.</summary>
+    /// <summary>
+    /// One served slot in 16 bytes: the item (a reference the model or catalog holds), the logged decision's propensity,
+    /// and its flags (low 8 bits) with the decision's open-arm count (high 24 bits, at most <see cref="MaxOpen"/>).
+    /// </summary>
     internal struct Slot
     {
         public string? Item;
         public float Propensity;
-        public int Open;
-        public byte Flags;
+        public uint Packed;
+
+        public readonly byte Flags => (byte)Packed;
+
+        public readonly int Open => (int)(Packed >> 8);
+
+        public void SetFlags(byte flags) => Packed = (Packed & ~0xFFu) | flags;
+
+        public void SetOpen(int open) => Packed = (Packed & 0xFFu) | ((uint)Math.Clamp(open, 0, MaxOpen) << 8);
     }
+
+    /// <summary>The largest open-arm count a slot keeps (2^24 − 1: more eligible arms than any catalog here has).</summary>
+    internal const int MaxOpen = (1 << 24) - 1;
 }
 
 /// <summary>
@@ -253,16 +266,17 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
         {
             flags |= (byte)((decision.Greedy ? ServedLog.GreedyFlag : 0) | (decision.OpenEligible ? ServedLog.OpenEligibleFlag : 0));
             s.Propensity = (float)decision.Propensity;
-            s.Open = decision.Open;
+            s.Packed = 0;
+            s.SetOpen(decision.Open);
             H.Logged = true;
         }
         else
         {
             s.Propensity = 0;
-            s.Open = 0;
+            s.Packed = 0;
         }
 
-        s.Flags = flags;
+        s.SetFlags(flags);
     }
 
     /// <summary>The slot's logged ε-greedy decision as remembered (default when the slot was not one).</summary>
@@ -338,7 +352,11 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
 
     internal byte FlagsAt(int slot) => Slot(slot).Flags;
 
-    internal void AddFlags(int slot, byte flags) => Slot(slot).Flags |= flags;
+    internal void AddFlags(int slot, byte flags)
+    {
+        ref var s = ref Slot(slot);
+        s.SetFlags((byte)(s.Flags | flags));
+    }
 
     internal bool AnySlot(byte flag)
     {
