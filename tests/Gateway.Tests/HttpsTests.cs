@@ -151,6 +151,11 @@ public sealed class HttpsTests : IDisposable
             ["Kestrel:Certificates:Default:KeyPath"] = _key,
         }).Build();
         Assert.Empty(GatewayHttps.Validate(fine, new HttpsSettings { Redirect = true }, _directory));
+
+        // In Development Kestrel falls back to the ASP.NET Core development certificate.
+        var development = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Urls"] = "https://localhost:5001" }).Build();
+        Assert.StartsWith("Urls has an https address but Kestrel:Certificates:Default is not set", Assert.Single(GatewayHttps.Validate(development, new HttpsSettings(), _directory)), StringComparison.Ordinal);
+        Assert.Empty(GatewayHttps.Validate(development, new HttpsSettings(), _directory, developmentCertificate: true));
     }
 
     private sealed class KestrelGateway : WebApplicationFactory<Program>

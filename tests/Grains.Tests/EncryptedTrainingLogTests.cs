@@ -187,6 +187,22 @@ public sealed class EncryptedTrainingLogTests : IDisposable
         Assert.False(Services([]).GetRequiredService<EventFileCodec>().Seals);
     }
 
+    [Fact]
+    public void An_active_key_in_redis_mode_is_refused_because_the_log_there_is_not_files()
+    {
+        using var provider = Services(new()
+        {
+            ["Cohortly:Cluster"] = "Redis",
+            ["ConnectionStrings:Redis"] = "127.0.0.1:1",
+            ["Cohortly:DataEncryption:ActiveKey"] = "k1",
+            ["Cohortly:DataEncryption:Keys:k1"] = Convert.ToBase64String(KeyOne),
+        });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<DataEncryptionOptions>>().Value);
+
+        Assert.Contains("Cohortly:DataEncryption:ActiveKey is set but the backend keeps its event log in Redis", ex.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Services(Dictionary<string, string?> values)
     {
         var services = new ServiceCollection();

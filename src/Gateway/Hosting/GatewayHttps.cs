@@ -38,7 +38,7 @@ public static class GatewayHttps
         ArgumentNullException.ThrowIfNull(builder);
         var settings = new HttpsSettings();
         builder.Configuration.GetSection(HttpsSettings.Section).Bind(settings);
-        var failures = Validate(builder.Configuration, settings, builder.Environment.ContentRootPath);
+        var failures = Validate(builder.Configuration, settings, builder.Environment.ContentRootPath, developmentCertificate: builder.Environment.IsDevelopment());
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(HttpsSettings.Section, typeof(HttpsSettings), failures);
@@ -78,15 +78,19 @@ public static class GatewayHttps
             });
     }
 
-    /// <summary>Every problem with the HTTPS settings, each naming its key; relative certificate paths are resolved as Kestrel does, against the content root.</summary>
-    public static List<string> Validate(IConfiguration configuration, HttpsSettings settings, string contentRoot)
+    /// <summary>
+    /// Every problem with the HTTPS settings, each naming its key; relative certificate paths are resolved as Kestrel
+    /// does, against the content root. With <paramref name="developmentCertificate"/> (the Development environment) an
+    /// HTTPS endpoint without a certificate is allowed: Kestrel then uses the ASP.NET Core development certificate.
+    /// </summary>
+    public static List<string> Validate(IConfiguration configuration, HttpsSettings settings, string contentRoot, bool developmentCertificate = false)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(settings);
         var failures = new List<string>();
         var defaultCertificate = configuration.GetSection("Kestrel:Certificates:Default");
         CheckFiles(failures, defaultCertificate, "Kestrel:Certificates:Default", contentRoot);
-        var hasDefault = defaultCertificate["Path"] is not null || defaultCertificate["Subject"] is not null;
+        var hasDefault = developmentCertificate || defaultCertificate["Path"] is not null || defaultCertificate["Subject"] is not null;
         var https = 0;
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
@@ -105,7 +109,7 @@ public static class GatewayHttps
             }
         }
 
-        var urls = configuration["Urls"] ?? configuration["ASPNETCORE_URLS"] ?? configuration["urls"];
+        var urls = configuration["Urls"];
         if (https == 0 && urls is not null && urls.Contains("https:", StringComparison.OrdinalIgnoreCase) && !hasDefault)
         {
             failures.Add("Urls has an https address but Kestrel:Certificates:Default is not set: set Kestrel:Certificates:Default:Path (PFX with :Password, or PEM with :KeyPath).");

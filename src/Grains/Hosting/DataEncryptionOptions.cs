@@ -46,13 +46,19 @@ public sealed class DataEncryptionOptions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<DataEncryptionOptions>().Bind(configuration.GetSection(Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DataEncryptionOptions>, DataEncryptionOptionsValidator>());
+        // Only an in-process backend writes the log files this encrypts; elsewhere the setting would protect nothing.
+        var filesLog = CohortlyBackend.From(configuration).InProcess;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DataEncryptionOptions>>(new DataEncryptionOptionsValidator(filesLog)));
         services.TryAddSingleton(sp => new EventFileCodec(sp.GetRequiredService<IOptions<DataEncryptionOptions>>().Value.ToKeys()));
     }
 }
 
-/// <summary>Every message names the setting; key values are never echoed (only their decoded length).</summary>
-public sealed class DataEncryptionOptionsValidator : IValidateOptions<DataEncryptionOptions>
+/// <summary>
+/// Every message names the setting; key values are never echoed (only their decoded length). With a backend that
+/// keeps no log files (<paramref name="filesLog"/> false: Redis) an active key is refused, so nobody believes the
+/// Redis streams are encrypted by it.
+/// </summary>
+public sealed class DataEncryptionOptionsValidator(bool filesLog = true) : IValidateOptions<DataEncryptionOptions>
 {
     public ValidateOptionsResult Validate(string? name, DataEncryptionOptions options)
     {
@@ -88,6 +94,11 @@ public sealed class DataEncryptionOptionsValidator : IValidateOptions<DataEncryp
         if (!options.AcceptPlain && string.IsNullOrWhiteSpace(options.ActiveKey))
         {
             failures.Add($"{DataEncryptionOptions.Section}:AcceptPlain is false but no ActiveKey is set: every new line would be written plain and then refused.");
+        }
+
+        if (!filesLog && !string.IsNullOrWhiteSpace(options.ActiveKey))
+        {
+            failures.Add($"{DataEncryptionOptions.Section}:ActiveKey is set but the backend keeps its event log in Redis, which this setting does not encrypt: use Cohortly:Redis:Tls and an encrypted volume for Redis' files, and remove {DataEncryptionOptions.Section}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
