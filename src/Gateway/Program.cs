@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 var cluster = builder.AddCluster();
 builder.AddApiKeys(cluster);
 builder.AddDemo(cluster);
+builder.AddHttps();
 
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
@@ -27,6 +28,7 @@ builder.WebHost.ConfigureKestrel(k =>
 });
 
 var app = builder.Build();
+app.UseHttps();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();

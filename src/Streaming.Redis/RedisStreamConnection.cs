@@ -58,7 +58,9 @@ internal sealed partial class RedisStreamConnection : IAsyncDisposable
                 }
                 else
                 {
-                    created = await ConnectionMultiplexer.ConnectAsync(_options.ConnectionString!).ConfigureAwait(false);
+                    created = _options.Configuration is { } configuration
+                        ? await ConnectionMultiplexer.ConnectAsync(configuration.Clone()).ConfigureAwait(false)
+                        : await ConnectionMultiplexer.ConnectAsync(_options.ConnectionString!).ConfigureAwait(false);
                     _owned = true;
                 }
 

@@ -52,8 +52,14 @@ public sealed class RedisStreamOptions
     public const int DefaultPartitionCount = 8;
     public const int MaxPartitionCount = 1024;
 
-    /// <summary>StackExchange.Redis configuration string. Set this or <see cref="ConnectionFactory"/>, not both.</summary>
+    /// <summary>StackExchange.Redis configuration string. Set exactly one of this, <see cref="Configuration"/> and <see cref="ConnectionFactory"/>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// StackExchange.Redis options, for what a configuration string cannot say (certificate validation against a
+    /// private CA, a client certificate). The provider connects with a copy and disposes what it opened.
+    /// </summary>
+    public ConfigurationOptions? Configuration { get; set; }
 
     /// <summary>
     /// How a stream id is written in log messages. A stream's key is often a person's id (Cohortly keys streams by

@@ -25,11 +25,12 @@ public sealed class RedisStreamOptionsValidator : IValidateOptions<RedisStreamOp
         void Fail(string message) => failures.Add($"Redis stream provider '{provider}': {message}");
 
         var hasString = !string.IsNullOrWhiteSpace(options.ConnectionString);
-        if (hasString == (options.ConnectionFactory is not null))
+        var ways = (hasString ? 1 : 0) + (options.Configuration is null ? 0 : 1) + (options.ConnectionFactory is null ? 0 : 1);
+        if (ways != 1)
         {
-            Fail(hasString
-                ? $"set either {nameof(options.ConnectionString)} or {nameof(options.ConnectionFactory)}, not both."
-                : $"{nameof(options.ConnectionString)} or {nameof(options.ConnectionFactory)} is required.");
+            Fail(ways > 1
+                ? $"set only one of {nameof(options.ConnectionString)}, {nameof(options.Configuration)} and {nameof(options.ConnectionFactory)}."
+                : $"{nameof(options.ConnectionString)}, {nameof(options.Configuration)} or {nameof(options.ConnectionFactory)} is required.");
         }
         else if (hasString)
         {

@@ -40,8 +40,9 @@ public sealed class OptionsValidationTests
     [Fact]
     public void A_connection_is_required_and_only_one_way()
     {
-        Assert.Contains("ConnectionString or ConnectionFactory is required", Failure(o => o.ConnectionString = null));
-        Assert.Contains("not both", Failure(o => o.ConnectionFactory = _ => throw new InvalidOperationException()));
+        Assert.Contains("ConnectionString, Configuration or ConnectionFactory is required", Failure(o => o.ConnectionString = null));
+        Assert.Contains("set only one of", Failure(o => o.ConnectionFactory = _ => throw new InvalidOperationException()));
+        Assert.Contains("set only one of", Failure(o => o.Configuration = new StackExchange.Redis.ConfigurationOptions()));
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class OptionsValidationTests
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("ConnectionString or ConnectionFactory is required", error.Message);
+        Assert.Contains("ConnectionString, Configuration or ConnectionFactory is required", error.Message);
     }
 
     [Fact]

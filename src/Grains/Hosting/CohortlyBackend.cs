@@ -18,7 +18,7 @@ public abstract class CohortlyBackend
     private static readonly Dictionary<string, Func<IConfiguration, CohortlyBackend>> Known = new(StringComparer.Ordinal)
     {
         [EmbeddedBackend.Name] = _ => new EmbeddedBackend(),
-        [RedisBackend.Name] = configuration => new RedisBackend(RedisBackend.ConnectionString(configuration)),
+        [RedisBackend.Name] = configuration => new RedisBackend(RedisConnection.From(configuration)),
     };
 
     /// <summary>

@@ -144,5 +144,6 @@ public static class CohortlyConfiguration
     {
         services.AddOptions<CohortlyOptions>().Bind(configuration.GetSection(CohortlyOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CohortlyOptions>, CohortlyOptionsValidator>());
+        DataEncryptionOptions.Register(services, configuration);
     }
 }

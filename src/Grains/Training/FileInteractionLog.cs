@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Cohortly.Contracts;
 using Cohortly.Grains.Hosting;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Storage;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,8 @@ namespace Cohortly.Grains.Training;
 /// process (not a power loss: no fsync per request). Readers take only the file lengths under the lock and
 /// read without it, so training never stalls ingestion. Day files older than the retention are deleted;
 /// old attribute files are first folded into attributes/base.jsonl so a user's attributes outlive them.
+/// Every line goes through the <see cref="EventFileCodec"/> (sealed with AES-GCM when Cohortly:DataEncryption has an
+/// active key); a line that cannot be opened or parsed is skipped and counted, never fatal.
 /// </summary>
 public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
 {
@@ -31,16 +34,17 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<FileInteractionLog> _logger;
     private readonly int _retentionDays;
+    private readonly EventFileCodec _codec;
     private DayFile? _events;
     private DayFile? _attributes;
     private DateOnly _sweptOn;
 
-    public FileInteractionLog(TrainingDataDirectory directory, IOptions<CohortlyOptions> options, TimeProvider time, ILogger<FileInteractionLog> logger)
-        : this(directory?.Root ?? throw new ArgumentNullException(nameof(directory)), RetentionDays(options?.Value.Training.Retention ?? throw new ArgumentNullException(nameof(options))), time, logger)
+    public FileInteractionLog(TrainingDataDirectory directory, IOptions<CohortlyOptions> options, TimeProvider time, ILogger<FileInteractionLog> logger, EventFileCodec codec)
+        : this(directory?.Root ?? throw new ArgumentNullException(nameof(directory)), RetentionDays(options?.Value.Training.Retention ?? throw new ArgumentNullException(nameof(options))), time, logger, codec)
     {
     }
 
-    public FileInteractionLog(string root, int retentionDays, TimeProvider time, ILogger<FileInteractionLog> logger)
+    public FileInteractionLog(string root, int retentionDays, TimeProvider time, ILogger<FileInteractionLog> logger, EventFileCodec? codec = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         ArgumentOutOfRangeException.ThrowIfLessThan(retentionDays, 1);
@@ -51,6 +55,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         _retentionDays = retentionDays;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _codec = codec ?? EventFileCodec.Plain;
     }
 
     /// <summary>Day files are kept or deleted whole, so a retention that is not whole days keeps the partial day.</summary>
@@ -64,15 +69,18 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
             return;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(events.Count * 256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = new ArrayBufferWriter<byte>(events.Count * (_codec.Seals ? 400 : 256));
+        var json = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(json))
         {
             for (var i = 0; i < events.Count; i++)
             {
                 JsonSerializer.Serialize(writer, events[i], Json);
                 writer.Flush();
-                writer.Reset();
+                _codec.Encode(json.WrittenSpan, buffer);
                 buffer.Write("\n"u8);
+                json.ResetWrittenCount();
+                writer.Reset(json);
             }
         }
 
@@ -83,10 +91,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentNullException.ThrowIfNull(attributes);
-        var line = JsonSerializer.SerializeToUtf8Bytes(new AttributeLine(userId, new Dictionary<string, string>(attributes, StringComparer.Ordinal), _time.GetUtcNow()), Json);
-        var bytes = new byte[line.Length + 1];
-        line.CopyTo(bytes, 0);
-        bytes[^1] = (byte)'\n';
+        var bytes = _codec.EncodeLine(JsonSerializer.SerializeToUtf8Bytes(new AttributeLine(userId, new Dictionary<string, string>(attributes, StringComparer.Ordinal), _time.GetUtcNow()), Json));
         await WriteAsync(bytes, isEvents: false, cancellationToken);
     }
 
@@ -109,10 +114,10 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
 
         var events = new List<Interaction>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var bad = 0;
+        var bad = new UnreadableLines();
         foreach (var (path, length) in eventFiles)
         {
-            bad += await ReadLines<InteractionEvent>(path, length, e =>
+            await ReadLines<InteractionEvent>(path, length, bad, e =>
             {
                 if (e.ReceivedAt >= since && seen.Add(e.EventId))
                 {
@@ -124,7 +129,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         var latest = new Dictionary<string, AttributeLine>(StringComparer.Ordinal);
         foreach (var (path, length) in attributeFiles)
         {
-            bad += await ReadLines<AttributeLine>(path, length, a =>
+            await ReadLines<AttributeLine>(path, length, bad, a =>
             {
                 if (!latest.TryGetValue(a.UserId, out var existing) || existing.At <= a.At)
                 {
@@ -133,9 +138,9 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
             }, cancellationToken);
         }
 
-        if (bad > 0)
+        if (bad.Total > 0)
         {
-            LogBadLines(_logger, bad);
+            LogBadLines(_logger, bad.Total, bad.Malformed, bad.UnknownKey, bad.Tampered, bad.PlainRefused);
         }
 
         var attributes = new List<UserAttributes>(latest.Count);
@@ -145,7 +150,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         }
 
         attributes.Sort(static (a, b) => string.CompareOrdinal(a.UserId, b.UserId));
-        return new InteractionLogSnapshot(events, attributes);
+        return new InteractionLogSnapshot(events, attributes) { UnreadableLines = bad.Total };
     }
 
     /// <summary>Deletes event files past the retention and folds old attribute files into the base file.</summary>
@@ -252,7 +257,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         {
             if (File.Exists(path))
             {
-                await ReadLines<AttributeLine>(path, long.MaxValue, a =>
+                await ReadLines<AttributeLine>(path, long.MaxValue, new UnreadableLines(), a =>
                 {
                     if (!latest.TryGetValue(a.UserId, out var existing) || existing.At <= a.At)
                     {
@@ -267,8 +272,8 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         {
             foreach (var line in latest.Values)
             {
-                await output.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(line, Json), cancellationToken);
-                output.WriteByte((byte)'\n');
+                // Re-sealed with the active key: folding is also how attribute lines move to a rotated key.
+                await output.WriteAsync(_codec.EncodeLine(JsonSerializer.SerializeToUtf8Bytes(line, Json)), cancellationToken);
             }
         }
 
@@ -296,10 +301,10 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         return files;
     }
 
-    /// <summary>Reads whole lines up to <paramref name="length"/> bytes; returns how many lines could not be parsed.</summary>
-    private static async Task<int> ReadLines<T>(string path, long length, Action<T> onLine, CancellationToken cancellationToken)
+    /// <summary>Reads whole lines up to <paramref name="length"/> bytes; counts in <paramref name="bad"/> those that could not be opened or parsed.</summary>
+    private async Task ReadLines<T>(string path, long length, UnreadableLines bad, Action<T> onLine, CancellationToken cancellationToken)
     {
-        var bad = 0;
+        using var opener = _codec.CreateReader();
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
         using var reader = new StreamReader(new BoundedStream(stream, length));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -309,26 +314,38 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
                 continue;
             }
 
-            T? value;
-            try
+            if (Parse<T>(opener, line, bad) is { } value)
             {
-                value = JsonSerializer.Deserialize<T>(line, Json);
+                onLine(value);
             }
-            catch (JsonException)
-            {
-                value = default;
-            }
+        }
+    }
 
-            if (value is null)
-            {
-                bad++;
-                continue;
-            }
-
-            onLine(value);
+    private static T? Parse<T>(EventFileReader opener, string line, UnreadableLines bad)
+    {
+        var status = opener.Open(line, out var json);
+        if (status is not (EventLineStatus.Plain or EventLineStatus.Decrypted))
+        {
+            bad.Add(status);
+            return default;
         }
 
-        return bad;
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json.Span, Json);
+        }
+        catch (JsonException)
+        {
+            value = default;
+        }
+
+        if (value is null)
+        {
+            bad.Add(EventLineStatus.Malformed);
+        }
+
+        return value;
     }
 
     private DateOnly Today() => DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
@@ -341,8 +358,41 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Interaction log file {File} is past retention and was deleted")]
     private static partial void LogDeleted(ILogger logger, string file);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction log: {Count} lines could not be parsed and were skipped")]
-    private static partial void LogBadLines(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Interaction log: {Count} lines were skipped: {Malformed} torn or unparsable, {UnknownKey} sealed under a key id not configured, {Tampered} failing authentication (changed, or a wrong key), {PlainRefused} plain while plain lines are refused")]
+    private static partial void LogBadLines(ILogger logger, int count, int malformed, int unknownKey, int tampered, int plainRefused);
+
+    /// <summary>Lines skipped in one read, by reason.</summary>
+    private sealed class UnreadableLines
+    {
+        public int Malformed { get; private set; }
+
+        public int UnknownKey { get; private set; }
+
+        public int Tampered { get; private set; }
+
+        public int PlainRefused { get; private set; }
+
+        public int Total => Malformed + UnknownKey + Tampered + PlainRefused;
+
+        public void Add(EventLineStatus status)
+        {
+            switch (status)
+            {
+                case EventLineStatus.UnknownKey:
+                    UnknownKey++;
+                    break;
+                case EventLineStatus.Tampered:
+                    Tampered++;
+                    break;
+                case EventLineStatus.PlainRefused:
+                    PlainRefused++;
+                    break;
+                default:
+                    Malformed++;
+                    break;
+            }
+        }
+    }
 
     private sealed record DayFile(DateOnly Day, FileStream Stream);
 

@@ -5,7 +5,11 @@ using Cohortly.Modeling.Training;
 namespace Cohortly.Grains.Training;
 
 /// <summary>What training reads: the retained events (deduplicated by event id, in the order received) and the latest attributes per user.</summary>
-public sealed record InteractionLogSnapshot(IReadOnlyList<Interaction> Events, IReadOnlyList<UserAttributes> Attributes);
+public sealed record InteractionLogSnapshot(IReadOnlyList<Interaction> Events, IReadOnlyList<UserAttributes> Attributes)
+{
+    /// <summary>Log lines skipped because they could not be read (torn, unparsable, or failing decryption); training counts them as skipped.</summary>
+    public long UnreadableLines { get; init; }
+}
 
 /// <summary>
 /// The durable record training learns from. Embedded mode: append-only files. Cluster mode: the Redis event

@@ -378,7 +378,7 @@ public sealed partial class TrainingGrain(
             // The active version keeps serving with its segmentation: the candidate's is not published.
             await registry.Reject(version, decision.Reason);
             LogRejected(logger, runId, version, activeVersion, decision.Reason);
-            return (version, bundle.Summary.SkippedEvents, decision);
+            return (version, bundle.Summary.SkippedEvents + snapshot.UnreadableLines, decision);
         }
 
         progress.Set("publishing", 0.96);
@@ -391,7 +391,7 @@ public sealed partial class TrainingGrain(
         }
 
         await registry.Activate(new ModelActivationRequest(version, $"promoted by training run {runId}: {decision.Reason}", false, OtherCohorts(previous, info)));
-        return (version, bundle.Summary.SkippedEvents, decision);
+        return (version, bundle.Summary.SkippedEvents + snapshot.UnreadableLines, decision);
     }
 
     public Task<ModelActivation> Activate(long version, bool force)

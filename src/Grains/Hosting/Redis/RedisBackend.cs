@@ -18,9 +18,10 @@ namespace Cohortly.Grains.Hosting.Redis;
 /// <summary>
 /// Silo processes sharing one Redis (<c>ConnectionStrings:Redis</c>): Redis membership, grain state and reminders,
 /// the interactions stream on Redis Streams (which is also the training log), attributes and model artifacts in
-/// Redis keys. The gateway is an Orleans client.
+/// Redis keys. The gateway is an Orleans client. Every connection takes its options from one
+/// <see cref="RedisConnection"/> (TLS, ACL user and password from <c>Cohortly:Redis</c>).
 /// </summary>
-public sealed class RedisBackend(string connectionString) : CohortlyBackend
+public sealed class RedisBackend(RedisConnection redis) : CohortlyBackend
 {
     public const string Name = "Redis";
 
@@ -30,7 +31,7 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
-        silo.UseRedisClustering(connectionString);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = redis.Options());
         silo.ConfigureEndpoints(AdvertisedAddress(options.Silo.AdvertisedHost), options.Silo.Port, options.Silo.GatewayPort, listenOnAnyHostAddress: options.Silo.ListenOnAllInterfaces);
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -49,13 +50,13 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         {
             silo.AddRedisGrainStorage(name, b => b.Configure<IServiceProvider>((o, sp) =>
             {
-                o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(connectionString);
+                o.ConfigurationOptions = redis.Options();
                 o.GrainStorageSerializer = sp.GetRequiredService<SystemTextJsonGrainStorageSerializer>();
             }));
         }
 
-        silo.UseRedisReminderService(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(connectionString));
-        silo.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, connectionString), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Options());
+        silo.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         silo.Services.AddKeyedSingleton<IRedisStreamRecovery, UserLogRecovery>(StreamNames.Provider);
         // The cache window and why it is short: CohortlySiloExtensions.AddCohortlyServices.
         silo.Services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>
@@ -71,14 +72,14 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
     public override void UseClustering(IClientBuilder client, CohortlyOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
-        client.UseRedisClustering(connectionString);
+        client.UseRedisClustering(o => o.ConfigurationOptions = redis.Options());
     }
 
     public override void AddStorage(IClientBuilder client, CohortlyOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        client.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, connectionString), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        client.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         // The gateway only appends events, and the streams are the log: it needs no log of its own (attributes
         // are written by the user grain, on the silo).
         client.Services.TryAddSingleton<InteractionStreamPublisher>();
@@ -93,11 +94,16 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
     /// themselves after the save that covers them, so the stream checkpoint never passes an effect
     /// that is not persisted (docs/streaming-redis.md, "Exactly once").
     /// </summary>
-    public static void ConfigureStreams(RedisStreamOptions o, CohortlyOptions options, string redis)
+    public static void ConfigureStreams(RedisStreamOptions o, CohortlyOptions options, string redis) =>
+        ConfigureStreams(o, options, RedisConnection.Plain(redis));
+
+    /// <inheritdoc cref="ConfigureStreams(RedisStreamOptions, CohortlyOptions, string)"/>
+    public static void ConfigureStreams(RedisStreamOptions o, CohortlyOptions options, RedisConnection redis)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(options);
-        o.ConnectionString = redis;
+        ArgumentNullException.ThrowIfNull(redis);
+        o.Configuration = redis.Options();
         o.KeyPrefix = $"cohortly:{options.ServiceId}:stream:{StreamNames.Provider}";
         o.PartitionCount = options.Streams.Partitions;
         o.Retention = options.Streams.Retention;
@@ -108,19 +114,6 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
         o.DescribeStream = UserPseudonyms.For(options.PseudonymKey).Of;
     }
 
-    /// <summary><c>ConnectionStrings:Redis</c>, required by this backend.</summary>
-    public static string ConnectionString(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var redis = configuration.GetConnectionString("Redis");
-        if (string.IsNullOrWhiteSpace(redis))
-        {
-            throw Invalid("Cohortly:Cluster is 'Redis' but ConnectionStrings:Redis is empty.");
-        }
-
-        return redis;
-    }
-
     /// <summary>What training reads: the Redis streams are the event log; attributes (written by user grains) go to a Redis hash.</summary>
     private void AddLog(IServiceCollection services)
     {
@@ -129,7 +122,7 @@ public sealed class RedisBackend(string connectionString) : CohortlyBackend
     }
 
     private void AddRedis(IServiceCollection services) =>
-        services.TryAddSingleton(sp => new CohortlyRedis(connectionString, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
+        services.TryAddSingleton(sp => new CohortlyRedis(redis, sp.GetRequiredService<IOptions<CohortlyOptions>>()));
 
     private static IPAddress AdvertisedAddress(string? host)
     {
