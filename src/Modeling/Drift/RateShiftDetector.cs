@@ -53,7 +53,7 @@ public sealed record RateShift(
 /// quiet one, and the bound is the Bernstein form ADWIN uses with the Bernoulli variance p(1−p) of the pooled window:
 /// a cut between an older part (n₀ trials, rate p₀) and a newer part (n₁, p₁) is a shift when
 /// |p₁ − p₀| &gt; √(2 p(1−p) ln(2/δ′) / m) + 2 ln(2/δ′) / (3m), with m = 1/(1/n₀ + 1/n₁) and δ′ = δ / (cut points).
-/// On a shift the older part is dropped, so the window measures the new level.
+/// On a shift the window is cut at the most likely change point, so it measures the new level.
 /// </summary>
 /// <remarks>
 /// Why not <see cref="Adwin"/> with one value per impression: the outcome pipeline keeps counts per minute, not the
@@ -122,9 +122,9 @@ public sealed class RateShiftDetector
             return null;
         }
 
-        Drop(cut.Index);
         var shift = cut.Shift;
         var up = shift.Difference > 0;
+        Drop(ChangePoint(up));
         var reported = _options.Direction switch
         {
             ChangeDirection.Increase => up,
@@ -189,6 +189,40 @@ public sealed class RateShiftDetector
             {
                 bestRatio = ratio;
                 best = (c, new RateShift(p0, p1, epsilon, n0, n1, count - c));
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Where the window is cut after a detection: the most likely change point in the detected direction, the cut that
+    /// maximizes (p₁ − p₀)² m with no minimum per side. The detecting cut itself may lie a few buckets before the change
+    /// (each side needs <see cref="RateShiftOptions.MinBucketsPerSide"/>), and the old buckets it would keep would make the
+    /// same change be reported again once the newer part is long enough.
+    /// </summary>
+    private int ChangePoint(bool up)
+    {
+        long n0 = 0;
+        long k0 = 0;
+        var best = 1;
+        var bestScore = double.NegativeInfinity;
+        for (var c = 1; c < _buckets.Count; c++)
+        {
+            n0 += _buckets[c - 1].Trials;
+            k0 += _buckets[c - 1].Successes;
+            var n1 = _trials - n0;
+            var difference = ((double)(_successes - k0) / n1) - ((double)k0 / n0);
+            if ((difference > 0) != up)
+            {
+                continue;
+            }
+
+            var score = difference * difference / ((1.0 / n0) + (1.0 / n1));
+            if (score > bestScore)
+            {
+                bestScore = score;
+                best = c;
             }
         }
 
