@@ -79,6 +79,7 @@ public sealed partial class DriftMonitorGrain(
         var results = new List<DriftCheckDetection>(detections.Count);
         var cooldowns = state.State.Cooldowns;
         var changed = false;
+        AlertActionRecord? retrained = null;
         foreach (var d in detections)
         {
             changed = true;
@@ -88,7 +89,13 @@ public sealed partial class DriftMonitorGrain(
                 continue;
             }
 
-            var action = await Act(d);
+            // One training run serves every detection of a pass that asks for one.
+            var action = Settings.Actions.For(d.Detector) == DriftAction.Retrain && retrained is not null ? retrained : await Act(d);
+            if (action.Action == DriftAction.Retrain && action.Outcome == DriftActionOutcome.Succeeded)
+            {
+                retrained = action;
+            }
+
             var message = suppressed > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"{d.Message} ({suppressed} detection(s) suppressed by the cooldown since it last fired.)")
                 : d.Message;
