@@ -32,6 +32,27 @@ public sealed class DriftAlertsApiTests(GatewayFactory factory) : IClassFixture<
         Assert.Null((await Single("/v1/alerts?cohortId=733"))["action"]);
     }
 
+    [Fact]
+    public async Task A_cohort_held_on_the_global_weights_shows_since_when_until_a_version_is_adopted()
+    {
+        var cohort = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ICohortGrain>(0);
+        Assert.Null((await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+
+        var held = await cohort.ServeGlobalUntilNextVersion("drift-reward-rate: test");
+        Assert.Equal(held.GlobalHoldSince, (DateTimeOffset?)(await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+
+        await cohort.AdoptModel(1, adapted: false, proposedPolicy: null);
+        Assert.Null((await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+    }
+
+    private async Task<JsonNode> Json(string path)
+    {
+        var response = await factory.Admin().GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
     private async Task<JsonNode> Single(string path)
     {
         var response = await factory.Admin().GetAsync(path);
