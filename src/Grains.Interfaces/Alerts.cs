@@ -14,7 +14,11 @@ public sealed record AlertInput(
     [property: Id(2)] string Statistic,
     [property: Id(3)] double Value,
     [property: Id(4)] double Threshold,
-    [property: Id(5)] string Message);
+    [property: Id(5)] string Message)
+{
+    /// <summary>The action the detection triggered and its outcome (drift detectors; null for alerts that act by themselves).</summary>
+    [Id(6)] public AlertActionRecord? Action { get; init; }
+}
 
 /// <summary>A raised alert: its input, a sequence number and when it was raised.</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.Alert")]

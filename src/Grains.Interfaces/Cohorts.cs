@@ -29,6 +29,12 @@ public sealed record CohortSnapshot(
     [Id(10)] public Cohortly.Modeling.Training.ServingPolicy? Policy { get; init; }
 
     [Id(11)] public PolicySource PolicySource { get; init; }
+
+    /// <summary>
+    /// Set while a drift detection holds the cohort on the global weights (since when); silo caches make the serving
+    /// pipeline score its users with the global blend. The next activated model version clears it.
+    /// </summary>
+    [Id(12)] public DateTimeOffset? GlobalHoldSince { get; init; }
 }
 
 /// <summary>How often an item was recommended to a cohort's members and the reward (clicks, purchases) that followed.</summary>
@@ -94,6 +100,12 @@ public sealed record SegmentationVersionInfo
     /// <summary>First cohort id no version has issued yet; the next version's fresh ids start here.</summary>
     [Id(17)] public int NextCohortId { get; init; }
 
+    /// <summary>
+    /// Each feature's distribution (quantile bins, counts) in the users this version was built on: the drift monitor's
+    /// reference for the live sample's PSI. Empty in versions stored before it was recorded.
+    /// </summary>
+    [Id(18)] public IReadOnlyList<Cohortly.Modeling.Drift.FeatureBins> FeatureReference { get; init; } = [];
+
     /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
     public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
     {
@@ -130,6 +142,7 @@ public sealed record SegmentationVersionInfo
             PreviousVersion = version.PreviousVersion,
             MatchDistances = version.MatchDistances,
             NextCohortId = version.NextCohortId,
+            FeatureReference = version.FeatureReference,
         };
     }
 }

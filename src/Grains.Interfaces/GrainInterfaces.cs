@@ -54,6 +54,13 @@ public interface ICohortGrain : IGrainWithIntegerKey
     [Alias("AdoptModel")]
     Task AdoptModel(long modelVersion, bool adapted, Cohortly.Modeling.Training.ServingPolicy? proposedPolicy);
 
+    /// <summary>
+    /// Serves the cohort with the global weights until the next <see cref="AdoptModel"/> (a drift action); returns the
+    /// snapshot that publishes it. Asking again keeps the first time and takes the newer reason.
+    /// </summary>
+    [Alias("ServeGlobalUntilNextVersion")]
+    Task<CohortSnapshot> ServeGlobalUntilNextVersion(string reason);
+
     [Alias("GetPolicy"), ReadOnly]
     Task<CohortPolicy> GetPolicy();
 

@@ -66,6 +66,7 @@ public sealed class TrainingFixture : IAsyncLifetime
             ["Cohortly:Training:ModelPoll"] = "00:00:00.100",
             ["Cohortly:Training:Factors"] = "16",
             ["Cohortly:Training:IalsIterations"] = "5",
+            ["Cohortly:Drift:Enabled"] = "false",
         }).Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>

@@ -17,6 +17,8 @@ public static class FastLoops
         ["Cohortly:Segmentation:MinUsers"] = "1000000",
         ["Cohortly:Users:WriteBehind"] = "00:00:01",
         ["Cohortly:Outcomes:WriteBehind"] = "00:00:01",
+        // Tests run the drift monitor's pass themselves; a scheduled one would act (retrain) in the middle of others.
+        ["Cohortly:Drift:Enabled"] = "false",
     };
 
     /// <summary>For silo and gateway processes (<see cref="LocalCluster"/>): two silos and a gateway share the
@@ -26,6 +28,8 @@ public static class FastLoops
         ["Cohortly:Flush"] = "00:00:00.200",
         ["Cohortly:CachePoll"] = "00:00:00.200",
         ["Cohortly:Users:WriteBehind"] = "00:00:01",
+        // The drills count events and versions; a drift action (a retrain) on their traffic would not be theirs.
+        ["Cohortly:Drift:Enabled"] = "false",
     };
 
     /// <summary>The settings as environment variables (<c>Cohortly__Flush</c>), which .NET configuration reads as <c>Cohortly:Flush</c>.</summary>

@@ -6,7 +6,35 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Cohortly.Gateway.Endpoints;
 
 /// <summary>An alert: sequence, when, which detector (source), cohort (null: not cohort-specific), statistic, its value against the threshold, and a message.</summary>
-public sealed record AlertView(long Sequence, DateTimeOffset At, string Source, int? CohortId, string Statistic, double Value, double Threshold, string Message);
+public sealed record AlertView(long Sequence, DateTimeOffset At, string Source, int? CohortId, string Statistic, double Value, double Threshold, string Message)
+{
+    /// <summary>The action a drift detection triggered and how it ended; null for alerts without one (experiment guardrails act by themselves).</summary>
+    public AlertActionView? Action { get; init; }
+}
+
+/// <summary>
+/// Action: alert-only, retrain or serve-global; outcome: none (alert only), succeeded, failed (detail holds the error) or
+/// not-applicable; detail: what happened; at: when it ended.
+/// </summary>
+public sealed record AlertActionView(string Action, string Outcome, string Detail, DateTimeOffset At)
+{
+    public static AlertActionView? From(AlertActionRecord? record) => record is null ? null : new(
+        record.Action switch
+        {
+            DriftAction.Retrain => "retrain",
+            DriftAction.ServeGlobal => "serve-global",
+            _ => "alert-only",
+        },
+        record.Outcome switch
+        {
+            DriftActionOutcome.Succeeded => "succeeded",
+            DriftActionOutcome.Failed => "failed",
+            DriftActionOutcome.NotApplicable => "not-applicable",
+            _ => "none",
+        },
+        record.Detail,
+        record.At);
+}
 
 public sealed record AlertListView(IReadOnlyList<AlertView> Alerts);
 
@@ -40,6 +68,6 @@ public static class AlertsEndpoints
         }
 
         var alerts = await client.GetGrain<IAlertGrain>(IAlertGrain.Key).List(n, cohort, string.IsNullOrEmpty(source) ? null : source);
-        return TypedResults.Ok(new AlertListView([.. alerts.Select(a => new AlertView(a.Sequence, a.At, a.Input.Source, a.Input.CohortId, a.Input.Statistic, a.Input.Value, a.Input.Threshold, a.Input.Message))]));
+        return TypedResults.Ok(new AlertListView([.. alerts.Select(a => new AlertView(a.Sequence, a.At, a.Input.Source, a.Input.CohortId, a.Input.Statistic, a.Input.Value, a.Input.Threshold, a.Input.Message) { Action = AlertActionView.From(a.Input.Action) })]));
     }
 }

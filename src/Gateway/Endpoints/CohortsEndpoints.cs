@@ -9,7 +9,11 @@ namespace Cohortly.Gateway.Endpoints;
 /// Size: members counted from assignments since versions started; SampledUsers: this cohort's share of the clustering sample;
 /// ModelVersion: the model version serving the cohort (0 before any), UsesAdaptedModel: it serves its own adapted weights.
 /// </summary>
-public sealed record CohortView(int Id, string Label, long Size, int SampledUsers, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt, long ModelVersion, bool UsesAdaptedModel);
+public sealed record CohortView(int Id, string Label, long Size, int SampledUsers, IReadOnlyList<FeatureValue> Centroid, IReadOnlyList<ItemScore> TopItems, DateTimeOffset UpdatedAt, long ModelVersion, bool UsesAdaptedModel)
+{
+    /// <summary>Since when a drift detection holds the cohort on the global weights (null: not held); the next activated version ends it.</summary>
+    public DateTimeOffset? GlobalHoldSince { get; init; }
+}
 
 public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
 
@@ -205,7 +209,7 @@ public static class CohortsEndpoints
         TypedResults.Ok((await client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetHistory()).Select(View).Reverse().ToList());
 
     private static CohortView View(CohortSnapshot s, int sampledUsers) =>
-        new(s.CohortId, s.Label, s.MemberCount, sampledUsers, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel);
+        new(s.CohortId, s.Label, s.MemberCount, sampledUsers, s.Centroid, s.TopItems.Take(TopItems).ToList(), s.UpdatedAt, s.ModelVersion, s.UsesAdaptedModel) { GlobalHoldSince = s.GlobalHoldSince };
 
     private static int SampledUsers(SegmentationVersionInfo? version, int cohortId)
     {

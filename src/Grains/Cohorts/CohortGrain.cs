@@ -37,6 +37,12 @@ public sealed class CohortState
 
     /// <summary>When the policy in effect last changed.</summary>
     public DateTimeOffset? PolicySince { get; set; }
+
+    /// <summary>Since when the cohort is served by the global weights after a drift detection (null: not held); the next adopted model version clears it.</summary>
+    public DateTimeOffset? GlobalHoldSince { get; set; }
+
+    /// <summary>Why it is held on the global weights.</summary>
+    public string? GlobalHoldReason { get; set; }
 }
 
 /// <summary>
@@ -158,7 +164,21 @@ public sealed class CohortGrain(
         var s = state.State;
         s.ModelVersion = modelVersion;
         s.UsesAdaptedModel = adapted;
+        // A newly activated version passed the promotion gate (or was activated by hand): it ends a drift hold.
+        s.GlobalHoldSince = null;
+        s.GlobalHoldReason = null;
         await ChangePolicy(() => s.TrainedPolicy = proposedPolicy);
+    }
+
+    public async Task<CohortSnapshot> ServeGlobalUntilNextVersion(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        var s = state.State;
+        s.GlobalHoldSince ??= time.GetUtcNow();
+        s.GlobalHoldReason = reason;
+        // Published like a policy change: the snapshot's UpdatedAt moves, so every silo cache takes it at its next poll.
+        await ChangePolicy(static () => { });
+        return _snapshot!;
     }
 
     public Task<CohortPolicy> GetPolicy() => Task.FromResult(PolicyView());
@@ -274,6 +294,7 @@ public sealed class CohortGrain(
             Arms = published,
             Policy = policy,
             PolicySource = source,
+            GlobalHoldSince = s.GlobalHoldSince,
         };
     }
 

@@ -46,6 +46,8 @@ public sealed class CohortlyOptions
 
     public AlertSettings Alerts { get; set; } = new();
 
+    public DriftSettings Drift { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -348,6 +350,25 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Outcomes, "Cohortly:Outcomes", errors);
         Check(options.Experiments, "Cohortly:Experiments", errors);
         Check(options.Alerts, "Cohortly:Alerts", errors);
+        Check(options.Drift, "Cohortly:Drift", errors);
+        if (options.Drift.Window > options.Outcomes.MinuteRetention)
+        {
+            errors.Add("Cohortly:Drift:Window must not exceed Cohortly:Outcomes:MinuteRetention (the windows are read back from the minute buckets).");
+        }
+
+        foreach (var (detector, action) in new[] { ("RewardRate", options.Drift.Actions.RewardRate), ("FallbackShare", options.Drift.Actions.FallbackShare), ("FeaturePsi", options.Drift.Actions.FeaturePsi), ("CohortShare", options.Drift.Actions.CohortShare) })
+        {
+            if (!Enum.IsDefined(action))
+            {
+                errors.Add($"Cohortly:Drift:Actions:{detector}: '{action}' is not an action; use AlertOnly, Retrain or ServeGlobal.");
+            }
+        }
+
+        if (!Enum.IsDefined(options.Drift.RewardDirection))
+        {
+            errors.Add($"Cohortly:Drift:RewardDirection: '{options.Drift.RewardDirection}' is not a direction; use Decrease, Increase or Both.");
+        }
+
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

@@ -32,6 +32,10 @@ public sealed class CohortSnapshotCache
     public ServingPolicy? PolicyOf(int cohortId) =>
         _snapshots.TryGetValue(cohortId, out var entry) ? entry.Snapshot.Policy : null;
 
+    /// <summary>True while a drift detection holds the cohort on the global weights (its grain published it).</summary>
+    public bool HeldOnGlobal(int cohortId) =>
+        _snapshots.TryGetValue(cohortId, out var entry) && entry.Snapshot.GlobalHoldSince is not null;
+
     public void Put(CohortSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

@@ -108,6 +108,8 @@ internal sealed partial class SiloBackgroundWork(
         {
             // Activating the training grain registers its reminder; without a first call the schedule never starts.
             await grains.GetGrain<ITrainingGrain>(ITrainingGrain.Key).GetStatus().WaitAsync(cancellationToken);
+            // The drift monitor's reminder likewise (or its removal when Cohortly:Drift:Enabled is off).
+            await grains.GetGrain<IDriftMonitorGrain>(IDriftMonitorGrain.Key).EnsureScheduled().WaitAsync(cancellationToken);
             _trainingScheduled = true;
         }
 

@@ -291,7 +291,7 @@ public sealed partial class UserGrain(
             GlobalTrending = services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
             Policy = policy,
-            GlobalWeights = treatment.GlobalWeights,
+            GlobalWeights = treatment.GlobalWeights || (cohortId is { } held && services.Cohorts.HeldOnGlobal(held)),
         });
 
         decisions = result.Decisions;

@@ -52,6 +52,12 @@ public sealed record SegmentationVersion(
     /// <summary>For a <see cref="SegmentationRunKind.Restored"/> version: the model version whose segmentation it republishes.</summary>
     public long RestoredModelVersion { get; init; }
 
+    /// <summary>
+    /// Each feature's distribution in the users this version was built on (quantile bins and counts): the reference the
+    /// drift monitor compares the live sample with (PSI). Empty when the version counted no users.
+    /// </summary>
+    public IReadOnlyList<Drift.FeatureBins> FeatureReference { get; init; } = [];
+
     /// <summary>The model version trained on this segmentation (restored: the one it was restored for); 0 for a segmentation-only version.</summary>
     public long ModelVersion => Kind switch
     {
@@ -118,7 +124,10 @@ public static class SegmentationVersions
             raw.Rows,
             distances,
             matching.NextFreshId,
-            kind);
+            kind)
+        {
+            FeatureReference = Drift.FeatureReference.From(raw, featureNames),
+        };
     }
 
     /// <summary>
@@ -173,6 +182,7 @@ public static class SegmentationVersions
             SegmentationRunKind.Restored)
         {
             RestoredModelVersion = modelVersion,
+            FeatureReference = usable ? Drift.FeatureReference.From(sample, model.FeatureNames) : [],
         };
     }
 

@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using Cohortly.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cohortly.Gateway.Tests;
+
+public sealed class DriftAlertsApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
+{
+    [Fact]
+    public async Task A_drift_alert_shows_its_action_and_outcome_and_an_alert_without_one_shows_none()
+    {
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var at = new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
+        await grains.RaiseAlert(new AlertInput("drift-reward-rate", 731, "clicks per impression: newer − older", -0.03, -0.012, "Cohort 731's clicks per impression dropped.")
+        {
+            Action = new AlertActionRecord(DriftAction.ServeGlobal, DriftActionOutcome.Succeeded, "cohort 731 is served by the global weights until the next activated model version", at),
+        });
+        await grains.RaiseAlert(new AlertInput("drift-fallback-share", 732, "share", 0.2, 0.05, "jump") { Action = new AlertActionRecord(DriftAction.Retrain, DriftActionOutcome.Failed, "TimeoutException: no answer", at) });
+        await grains.RaiseAlert(new AlertInput("experiment-guardrail", 733, "p", 0.001, 0.05, "returned"));
+
+        var held = (await Single("/v1/alerts?cohortId=731"))["action"]!;
+        Assert.Equal("serve-global", (string?)held["action"]);
+        Assert.Equal("succeeded", (string?)held["outcome"]);
+        Assert.Contains("global weights", (string?)held["detail"], StringComparison.Ordinal);
+        Assert.Equal(at, (DateTimeOffset)held["at"]!);
+
+        var failed = (await Single("/v1/alerts?cohortId=732"))["action"]!;
+        Assert.Equal("retrain", (string?)failed["action"]);
+        Assert.Equal("failed", (string?)failed["outcome"]);
+        Assert.Equal("TimeoutException: no answer", (string?)failed["detail"]);
+
+        Assert.Null((await Single("/v1/alerts?cohortId=733"))["action"]);
+    }
+
+    [Fact]
+    public async Task A_cohort_held_on_the_global_weights_shows_since_when_until_a_version_is_adopted()
+    {
+        var cohort = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ICohortGrain>(0);
+        Assert.Null((await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+
+        var held = await cohort.ServeGlobalUntilNextVersion("drift-reward-rate: test");
+        Assert.Equal(held.GlobalHoldSince, (DateTimeOffset?)(await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+
+        await cohort.AdoptModel(1, adapted: false, proposedPolicy: null);
+        Assert.Null((await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
+    }
+
+    private async Task<JsonNode> Json(string path)
+    {
+        var response = await factory.Admin().GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private async Task<JsonNode> Single(string path)
+    {
+        var response = await factory.Admin().GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return Assert.Single(JsonNode.Parse(text)!["alerts"]!.AsArray())!;
+    }
+}
