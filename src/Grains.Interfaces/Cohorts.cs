@@ -94,6 +94,9 @@ public sealed record SegmentationVersionInfo
     /// <summary>First cohort id no version has issued yet; the next version's fresh ids start here.</summary>
     [Id(17)] public int NextCohortId { get; init; }
 
+    /// <summary>How good the version is (null: stored before quality was recorded).</summary>
+    [Id(18)] public SegmentationQualityInfo? Quality { get; init; }
+
     /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
     public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
     {
@@ -130,6 +133,7 @@ public sealed record SegmentationVersionInfo
             PreviousVersion = version.PreviousVersion,
             MatchDistances = version.MatchDistances,
             NextCohortId = version.NextCohortId,
+            Quality = SegmentationQualityInfo.From(version.Quality),
         };
     }
 }
