@@ -5,6 +5,7 @@ using Cohortly.Grains.Training;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Segmentation;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace Cohortly.Grains.Tests;
@@ -64,5 +65,85 @@ public sealed class SegmentationQualityFloorTests
         {
             await cluster.DisposeAsync();
         }
+    }
+}
+
+public sealed class TrainingQualityFloorTests
+{
+    [Fact]
+    public async Task A_training_run_whose_segmentation_is_below_the_floor_publishes_nothing_and_its_model_is_rejected()
+    {
+        using var directory = new TempDirectory();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Flush"] = "00:00:00.100",
+            ["Cohortly:CachePoll"] = "00:00:00.100",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Segmentation:K"] = "4",
+            ["Cohortly:Segmentation:MinSilhouette"] = "0.95",
+            ["Cohortly:Training:DataDirectory"] = directory.Path,
+            ["Cohortly:Training:Factors"] = "8",
+            ["Cohortly:Training:IalsIterations"] = "3",
+        }).Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        try
+        {
+            var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 150, Items = 200, Categories = 10, UserPrefix = "tq-" }, seed: 12);
+            var now = DateTimeOffset.UtcNow;
+            await cluster.Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Upsert([.. world.Items.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now))]);
+            await cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>().AppendAsync([.. world.History(now, days: 14, new Random(4)).Select(Events.Of)], CancellationToken.None);
+            var training = cluster.Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+
+            var started = await training.Start();
+            TrainingStatus? status = null;
+            await Eventually.True(async () =>
+            {
+                status = await training.GetStatus();
+                return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
+            }, "the training run finishes", TimeSpan.FromMinutes(3));
+
+            Assert.True(status!.State == TrainingState.Succeeded, status.Error);
+            Assert.False(status.Promoted);
+            Assert.Contains("withheld", status.Promotion, StringComparison.Ordinal);
+            Assert.Null(await cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent());
+            var registry = await cluster.Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key).List();
+            Assert.Equal(0, registry.ActiveVersion);
+            Assert.Equal(ModelStatus.Rejected, Assert.Single(registry.Versions).Status);
+            var alert = Assert.Single(await cluster.Client.GetGrain<IAlertGrain>(IAlertGrain.Key).List(10, null, SegmentationQualityGate.AlertSource));
+            Assert.Contains($"training run {status.RunId}", alert.Input.Message, StringComparison.Ordinal);
+            Assert.Contains("no version is published yet", alert.Input.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SegmentationStateCompatibilityTests
+{
+    [Fact]
+    public void A_version_stored_before_quality_was_recorded_loads_without_it_and_a_new_one_keeps_it()
+    {
+        var rng = new Random(5);
+        var rows = Enumerable.Range(0, 90).Select(i => Enumerable.Range(0, ProfileFeatures.Count).Select(_ => (float)((i % 3 * 5) + rng.NextDouble())).ToArray()).ToList();
+        var built = SegmentationVersions.Build(FeatureMatrix.FromRows(rows), ProfileFeatures.Names, basis: null, version: 4, new SegmentationOptions { K = 3 }, SegmentationRunKind.SegmentationOnly);
+        var info = SegmentationVersionInfo.From(built, DateTimeOffset.UnixEpoch, 0.1, "run");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(new Segmentation.SegmentationState { History = [info] }))!;
+        var stored = json["History"]![0]!.AsObject();
+        Assert.True(stored.Remove("Quality"), "the stored form carries the quality");
+
+        var old = System.Text.Json.JsonSerializer.Deserialize<Segmentation.SegmentationState>(json.ToJsonString())!;
+        var now = System.Text.Json.JsonSerializer.Deserialize<Segmentation.SegmentationState>(System.Text.Json.JsonSerializer.Serialize(new Segmentation.SegmentationState { History = [info] }))!;
+
+        Assert.Null(old.History[0].Quality);
+        Assert.Equal(4, Services.SegmentationCache.ToModel(old.History[0]).Version);
+        Assert.Equal(info.Quality!.Silhouette, now.History[0].Quality!.Silhouette);
+        Assert.Equal(info.Quality.ClusterSizes, now.History[0].Quality!.ClusterSizes);
+        Assert.Equal("kmeans", now.History[0].Quality!.Algorithm);
     }
 }
