@@ -7,6 +7,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         usage: Cohortly.Bench <command> [options]
           evaluate  offline evaluation of recommenders on a data set
           speed     training speed of iALS and K-Means on generated data
+          segment   segmentation algorithms (kmeans, agglomerative, dbscan): ARI vs planted cohorts, quality, time at 100k/1M users
           load      HTTP load against a running gateway (ingest + recommendations); --cluster starts redis + 2 silos + gateway
           replay    replay a data set into a gateway, train, and score online vs offline (parity)
           freshness time from an event to recommendations that reflect it
@@ -22,6 +23,7 @@ return args[0] switch
 {
     "evaluate" => await EvaluateCommand.RunAsync(rest),
     "speed" => await SpeedCommand.RunAsync(rest),
+    "segment" => await SegmentCommand.RunAsync(rest),
     "load" => await LoadCommand.RunAsync(rest),
     "replay" => await ReplayCommand.RunAsync(rest),
     "freshness" => await FreshnessCommand.RunAsync(rest),

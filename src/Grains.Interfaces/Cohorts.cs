@@ -106,6 +106,9 @@ public sealed record SegmentationVersionInfo
     /// </summary>
     [Id(18)] public IReadOnlyList<Cohortly.Modeling.Drift.FeatureBins> FeatureReference { get; init; } = [];
 
+    /// <summary>How good the version is (null: stored before quality was recorded).</summary>
+    [Id(19)] public SegmentationQualityInfo? Quality { get; init; }
+
     /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
     public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
     {
@@ -143,6 +146,7 @@ public sealed record SegmentationVersionInfo
             MatchDistances = version.MatchDistances,
             NextCohortId = version.NextCohortId,
             FeatureReference = version.FeatureReference,
+            Quality = SegmentationQualityInfo.From(version.Quality),
         };
     }
 }

@@ -41,7 +41,18 @@ public sealed class SegmentationApiTests : IClassFixture<GatewayFactory>
         }, "all users are sampled");
 
         Assert.Equal(3, version!["cohorts"]!.AsArray().Count);
+        var quality = version["quality"]!;
+        Assert.Equal("kmeans", quality["algorithm"]!.GetValue<string>());
+        Assert.InRange(quality["silhouette"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(60, quality["silhouetteSample"]!.GetValue<int>());
+        Assert.True(quality["daviesBouldin"]!.GetValue<double>() > 0);
+        Assert.True(quality["inertia"]!.GetValue<double>() > 0);
+        Assert.Equal(60, quality["clusterSizes"]!.AsArray().Sum(n => n!.GetValue<int>()));
+        Assert.Null(quality["noiseShare"]);
+        var kept = await admin.GetFromJsonAsync<JsonNode>("/v1/admin/segmentation");
+        Assert.Equal(quality.ToJsonString(), kept![0]!["quality"]!.ToJsonString());
         var list = await admin.GetFromJsonAsync<JsonNode>("/v1/cohorts");
+        Assert.Equal(quality.ToJsonString(), list!["quality"]!.ToJsonString());
         Assert.Equal(version["version"]!.GetValue<long>(), list!["segmentationVersion"]!.GetValue<long>());
         var cohorts = list["cohorts"]!.AsArray();
         Assert.Equal(3, cohorts.Count);

@@ -2,6 +2,8 @@ using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
 using Cohortly.Grains.Users;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Segmentation;
+using Cohortly.Modeling.Segmentation.Algorithms;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,5 +104,48 @@ public sealed class ProfileOptionsTests
 
         Assert.Contains("Cohortly:Training:Profile", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cohortly:Users", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SegmentationOptionsTests
+{
+    private static CohortlyOptions Read(Dictionary<string, string?> values) =>
+        CohortlyConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+
+    [Fact]
+    public void The_algorithm_setting_maps_to_its_type_with_its_parameters()
+    {
+        Assert.Equal(new KMeansSegmentation(Restarts: 3), Read([]).Segmentation.ToOptions().Algorithm);
+        Assert.Equal(new AgglomerativeSegmentation(1500), Read(new() { ["Cohortly:Segmentation:Algorithm"] = "agglomerative", ["Cohortly:Segmentation:AgglomerativeSample"] = "1500" }).Segmentation.ToOptions().Algorithm);
+        var dbscan = Read(new() { ["Cohortly:Segmentation:Algorithm"] = "DBSCAN", ["Cohortly:Segmentation:DbscanEpsilon"] = "0.7", ["Cohortly:Segmentation:DbscanMinPoints"] = "12", ["Cohortly:Segmentation:MinSilhouette"] = "0.2" }).Segmentation;
+        Assert.Equal(new DbscanSegmentation(0.7, 12, 5000, 10), dbscan.ToOptions().Algorithm);
+        Assert.Equal(new SegmentationQualityFloor(0.2, 0.5), dbscan.QualityFloor());
+    }
+
+    [Theory]
+    [InlineData("Cohortly:Segmentation:Algorithm", "spectral")]
+    [InlineData("Cohortly:Segmentation:MinSilhouette", "1.5")]
+    [InlineData("Cohortly:Segmentation:MaxNoiseShare", "-0.1")]
+    [InlineData("Cohortly:Segmentation:AgglomerativeSample", "20000")]
+    [InlineData("Cohortly:Segmentation:DbscanMinPoints", "1")]
+    [InlineData("Cohortly:Segmentation:DbscanEpsilon", "-1")]
+    [InlineData("Cohortly:Segmentation:SilhouetteSample", "5")]
+    public void A_bad_segmentation_setting_fails_at_start_naming_the_key(string key, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Read(new() { [key] = value }));
+
+        var name = key["Cohortly:Segmentation:".Length..];
+        Assert.Contains($"Cohortly:Segmentation:{name}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Training_fits_its_segmentation_with_the_configured_algorithm()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Cohortly:Segmentation:Algorithm"] = "agglomerative", ["Cohortly:Segmentation:SilhouetteSample"] = "700" }).Build();
+
+        var training = TrainingRegistration.PipelineOptions(configuration);
+
+        Assert.IsType<AgglomerativeSegmentation>(training.Segmentation.Algorithm);
+        Assert.Equal(700, training.Segmentation.SilhouetteSample);
     }
 }

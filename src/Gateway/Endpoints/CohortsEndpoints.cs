@@ -15,10 +15,14 @@ public sealed record CohortView(int Id, string Label, long Size, int SampledUser
     public DateTimeOffset? GlobalHoldSince { get; init; }
 }
 
-public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global);
+/// <summary>Quality: the current segmentation version's (null before the first, or for a version stored before quality was recorded).</summary>
+public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? CreatedAt, int SampleSize, IReadOnlyList<CohortView> Cohorts, CohortView Global, SegmentationQualityInfo? Quality = null);
 
-/// <summary>One segmentation version; <c>Producer</c> is "training" (ModelVersion = the model trained on it) or "segmentation-only".</summary>
-public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion);
+/// <summary>
+/// One segmentation version; <c>Producer</c> is "training" (ModelVersion = the model trained on it) or "segmentation-only";
+/// <c>Quality</c> is null for versions stored before quality was recorded.
+/// </summary>
+public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion, SegmentationQualityInfo? Quality = null);
 
 public sealed record CohortSummary(int Id, string Label);
 
@@ -65,7 +69,7 @@ public static class CohortsEndpoints
         var admin = routes.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(Policies.Read);
         admin.MapPost("/segmentation", Recluster)
             .WithName("Recluster")
-            .WithSummary("Re-cluster users now and publish a new segmentation version")
+            .WithSummary("Re-cluster users now and publish a new segmentation version (409 when too few users, or when the version is below the quality floor)")
             .ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/segmentation", History).WithName("SegmentationHistory");
     }
@@ -81,7 +85,8 @@ public static class CohortsEndpoints
             current?.CreatedAt,
             current?.SampleSize ?? 0,
             [.. snapshots.Select(s => View(s, SampledUsers(current, s.CohortId)))],
-            View(global, current?.SampleSize ?? 0)));
+            View(global, current?.SampleSize ?? 0),
+            current?.Quality));
     }
 
     private static async Task<Results<Ok<CohortView>, ValidationProblem, ProblemHttpResult>> GetCohort(string cohortId, IClusterClient client)
@@ -203,6 +208,14 @@ public static class CohortsEndpoints
         {
             return TypedResults.Problem(statusCode: 409, title: "Not enough data to segment", detail: ex.Message, extensions: new Dictionary<string, object?> { ["field"] = "users" });
         }
+        catch (SegmentationWithheldException ex)
+        {
+            return TypedResults.Problem(
+                statusCode: 409,
+                title: "Segmentation withheld below the quality floor",
+                detail: ex.Message,
+                extensions: new Dictionary<string, object?> { ["field"] = ex.Statistic, ["value"] = ex.Value, ["threshold"] = ex.Threshold });
+        }
     }
 
     private static async Task<Ok<List<SegmentationView>>> History(IClusterClient client) =>
@@ -230,7 +243,7 @@ public static class CohortsEndpoints
     }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
-        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion);
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion, v.Quality);
 
     private static string Producer(SegmentationProducer producer) => producer switch
     {

@@ -154,9 +154,48 @@ public sealed class UserSettings
 
 public sealed class SegmentationSettings
 {
-    /// <summary>Number of cohorts; 0 lets silhouette / Davies–Bouldin choose k in 2..10.</summary>
+    /// <summary>
+    /// The clustering algorithm: "kmeans" (default), "agglomerative" (cosine, average linkage, on a bounded sample) or
+    /// "dbscan" (finds its own cluster count; K is not read). Mapped to a type once, in <see cref="SegmentationAlgorithmSettings"/>.
+    /// </summary>
+    [Required]
+    public string Algorithm { get; set; } = SegmentationAlgorithmSettings.Default;
+
+    /// <summary>Number of cohorts (kmeans, agglomerative); 0 lets silhouette / Davies–Bouldin choose k in 2..10.</summary>
     [Range(0, 50)]
     public int K { get; set; } = 5;
+
+    /// <summary>K-Means fits per run; the lowest inertia is kept.</summary>
+    [Range(1, 20)]
+    public int KMeansRestarts { get; set; } = 3;
+
+    /// <summary>Users the agglomerative dendrogram is built on (O(n²) memory); the rest go to the nearest centroid.</summary>
+    [Range(2, 10_000)]
+    public int AgglomerativeSample { get; set; } = 3000;
+
+    /// <summary>DBSCAN neighbourhood radius in standardized units; 0 takes the knee of the sample's k-distance curve.</summary>
+    [Range(0.0, 100.0)]
+    public double DbscanEpsilon { get; set; }
+
+    /// <summary>DBSCAN: neighbours (the user included) that make a core point.</summary>
+    [Range(2, 10_000)]
+    public int DbscanMinPoints { get; set; } = 10;
+
+    /// <summary>Users DBSCAN clusters (O(n²) time); the rest, and its noise, go to the nearest cluster's centroid.</summary>
+    [Range(10, 20_000)]
+    public int DbscanSample { get; set; } = 5000;
+
+    /// <summary>Users the quality's silhouette is computed on (within the sample, O(n²)), also when choosing k.</summary>
+    [Range(10, 20_000)]
+    public int SilhouetteSample { get; set; } = 1000;
+
+    /// <summary>A fitted version whose sampled silhouette is below this is withheld (the previous one stays) and alerted.</summary>
+    [Range(-1.0, 1.0)]
+    public double MinSilhouette { get; set; }
+
+    /// <summary>A DBSCAN version with a larger share of noise users than this is withheld and alerted.</summary>
+    [Range(0.0, 1.0)]
+    public double MaxNoiseShare { get; set; } = 0.5;
 
     /// <summary>Re-clustering schedule (a reminder; at least one minute).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
@@ -387,6 +426,8 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         {
             errors.Add("Cohortly:Segmentation:MinUsers must be at least Cohortly:Segmentation:K.");
         }
+
+        SegmentationAlgorithmSettings.Validate(options.Segmentation, errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -183,11 +183,15 @@ public sealed partial class TrainingGrain(
 
             var basis = await Basis(segmentation, previous);
             var version = (previous?.Version ?? 0) + 1;
-            var fit = new SegmentationOptions { K = settings.K, Seed = settings.Seed, MaxMatchDistance = settings.MaxMatchDistance };
+            var fit = settings.ToOptions();
             // Clustering is CPU work: keep it off the grain scheduler.
             var built = await Task.Run(
                 () => SegmentationVersions.Build(FeatureMatrix.FromRows(sample.Rows), ProfileFeatures.Names, basis, version, fit, SegmentationRunKind.SegmentationOnly, cancellationToken),
                 cancellationToken);
+            if (await SegmentationQualityGate.CheckAsync(GrainFactory, settings, built, $"segmentation-only run {runId}", previous?.Version ?? 0, logger) is { } shortfall)
+            {
+                throw SegmentationQualityGate.Exception(shortfall);
+            }
             var info = SegmentationVersionInfo.From(built, time.GetUtcNow(), stopwatch.Elapsed.TotalSeconds, runId);
             var published = await segmentation.Publish(info);
             if (published != info.Version)
@@ -198,9 +202,9 @@ public sealed partial class TrainingGrain(
             LogResegmented(logger, runId, trigger, info.Version, stopwatch.Elapsed.TotalSeconds);
             return info;
         }
-        catch (InsufficientDataException ex)
+        catch (Exception ex) when (ex is InsufficientDataException or SegmentationWithheldException)
         {
-            // Expected while a cluster is young; not worth a warning every interval.
+            // Expected while a cluster is young, or already logged and alerted by the quality gate.
             LogResegmentSkipped(logger, runId, trigger, ex.Message);
             throw;
         }
@@ -373,6 +377,13 @@ public sealed partial class TrainingGrain(
             Promotion = activeVersion == 0 ? null : PromotionReport.From(decision, activeVersion),
         };
         await registry.Register(info);
+        // The model was trained on its segmentation's cohorts, so a segmentation below the floor takes its model with it.
+        if (decision.Promote && bundle.SegmentationVersion is { } fitted
+            && await SegmentationQualityGate.CheckAsync(GrainFactory, options.Value.Segmentation, fitted, $"training run {runId}", previous?.Version ?? 0, logger) is { } shortfall)
+        {
+            decision = decision with { Promote = false, Reason = shortfall.Reason };
+        }
+
         if (!decision.Promote)
         {
             // The active version keeps serving with its segmentation: the candidate's is not published.
@@ -438,7 +449,8 @@ public sealed partial class TrainingGrain(
             var source = await SegmentationOf(segmentation, version, cancellationToken);
             var sample = await segmentation.GetSample();
             var next = Math.Max(current?.Version ?? 0, view.Versions.Count == 0 ? 0 : view.Versions[0].Version) + 1;
-            var built = SegmentationVersions.Restore(source, current is null ? null : SegmentationCache.ToModel(current), current?.NextCohortId ?? 0, next, version, sample.Rows.Count == 0 ? new FeatureMatrix(0, ProfileFeatures.Count) : FeatureMatrix.FromRows(sample.Rows));
+            var settings = options.Value.Segmentation;
+            var built = SegmentationVersions.Restore(source, current is null ? null : SegmentationCache.ToModel(current), current?.NextCohortId ?? 0, next, version, sample.Rows.Count == 0 ? new FeatureMatrix(0, ProfileFeatures.Count) : FeatureMatrix.FromRows(sample.Rows), settings.SilhouetteSample, settings.Seed);
             var published = await segmentation.Publish(SegmentationVersionInfo.From(built, time.GetUtcNow(), 0, runId));
             if (published != next)
             {

@@ -60,7 +60,14 @@ public static class TrainingRegistration
         {
             var segmentation = new SegmentationSettings();
             configuration.GetSection(CohortlyOptions.Section + ":Segmentation").Bind(segmentation);
-            bound = bound with { Segmentation = new SegmentationOptions { K = segmentation.K, Seed = segmentation.Seed, MaxMatchDistance = segmentation.MaxMatchDistance } };
+            try
+            {
+                bound = bound with { Segmentation = segmentation.ToOptions() };
+            }
+            catch (ArgumentException ex)
+            {
+                throw new OptionsValidationException(nameof(TrainingOptions), typeof(TrainingOptions), [ex.Message]);
+            }
         }
 
         try

@@ -1,4 +1,5 @@
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Segmentation.Algorithms;
 using Cohortly.Modeling.Segmentation.Clustering;
 
 namespace Cohortly.Modeling.Segmentation;
@@ -6,6 +7,12 @@ namespace Cohortly.Modeling.Segmentation;
 /// <summary>How a segmentation is fitted.</summary>
 public sealed record SegmentationOptions
 {
+    /// <summary>
+    /// The clustering algorithm (K-Means by default). One that does not take k (<see cref="ISegmentationAlgorithm.TakesK"/>)
+    /// ignores <see cref="K"/>, <see cref="MinK"/> and <see cref="MaxK"/>.
+    /// </summary>
+    public ISegmentationAlgorithm Algorithm { get; init; } = new KMeansSegmentation();
+
     /// <summary>Number of cohorts; 0 chooses k in [MinK, MaxK] with <see cref="SegmentationBuilder.ChooseK"/>.</summary>
     public int K { get; init; } = 5;
 
@@ -13,12 +20,8 @@ public sealed record SegmentationOptions
 
     public int MaxK { get; init; } = 10;
 
-    /// <summary>Rows the silhouette is estimated on when choosing k.</summary>
+    /// <summary>Rows the silhouette is computed on (within the sample: O(s²)), when choosing k and in every version's quality.</summary>
     public int SilhouetteSample { get; init; } = 1000;
-
-    public int Restarts { get; init; } = 3;
-
-    public int MaxIterations { get; init; } = 100;
 
     public int Seed { get; init; } = 17;
 
@@ -42,8 +45,8 @@ public static class SegmentationBuilder
     public static SegmentationModel Build(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationModel? previous, long version, SegmentationOptions options) =>
         Fit(raw, featureNames, previous is null ? null : new SegmentationBasis(previous), version, options).Model;
 
-    /// <summary>The fitted model and how each of its cohorts got its id (kept with a distance, or fresh).</summary>
-    public static (SegmentationModel Model, ClusterIdMapping Matching) Fit(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationBasis? basis, long version, SegmentationOptions options)
+    /// <summary>The fitted model, how each of its cohorts got its id (kept with a distance, or fresh), and its quality.</summary>
+    public static SegmentationFit Fit(FeatureMatrix raw, IReadOnlyList<string> featureNames, SegmentationBasis? basis, long version, SegmentationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raw);
         ArgumentNullException.ThrowIfNull(featureNames);
@@ -58,18 +61,37 @@ public static class SegmentationBuilder
         raw = FiniteCopy(raw);
         var scaler = FeatureScaler.Fit(raw);
         var scaled = scaler.Transform(raw);
+        var algorithm = options.Algorithm;
 
         // k-means cannot place more centroids than there are distinct rows (ML.NET throws): fewer distinct users
         // than k give as many cohorts as there are distinct users instead of a failed run.
         var distinct = DistinctRows(scaled);
-        var k = options.K > 0
-            ? Math.Clamp(options.K, 1, distinct)
-            : Math.Min(distinct, ChooseK(scaled, options with { MaxK = Math.Min(options.MaxK, distinct) }).K);
-        var clustering = KMeansClusterer.Fit(scaled, k, options.Seed, options.Restarts, options.MaxIterations);
-        var matching = CohortIdentity.Match(basis, scaler, clustering.Centroids, options.MaxMatchDistance);
+        IReadOnlyList<KScore> scores = [];
+        var k = 0;
+        if (algorithm.TakesK)
+        {
+            if (options.K > 0)
+            {
+                k = Math.Clamp(options.K, 1, distinct);
+            }
+            else
+            {
+                var chosen = ChooseK(scaled, options with { MaxK = Math.Min(options.MaxK, distinct) }, cancellationToken);
+                k = Math.Min(distinct, chosen.K);
+                scores = [.. chosen.Scores.Select(s => new KScore(s.K, s.Silhouette, s.DaviesBouldin))];
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var fit = algorithm.Fit(scaled, k, options.Seed, cancellationToken);
+        var centroids = fit.Centroids;
+        var noiseShare = fit.NoisePoints is { } noise && fit.FittedRows > 0 ? (double)noise / fit.FittedRows : (double?)null;
+        var quality = SegmentationQuality.Measure(scaled, centroids, options.SilhouetteSample, options.Seed, algorithm.Name, noiseShare) with { KScores = scores };
+        var matching = CohortIdentity.Match(basis, scaler, centroids, options.MaxMatchDistance);
         var ids = matching.StableIds;
-        var labels = CohortLabeler.LabelAll(featureNames, clustering.Centroids, ids);
-        return (new SegmentationModel(version, featureNames.ToArray(), scaler, clustering.Centroids, ids, labels), matching);
+        var labels = CohortLabeler.LabelAll(featureNames, centroids, ids);
+        var model = new SegmentationModel(version, featureNames.ToArray(), scaler, centroids, ids, labels);
+        return new SegmentationFit(model, matching, quality);
     }
 
     /// <summary>How many different rows the matrix holds (at least 1).</summary>
@@ -119,21 +141,34 @@ public static class SegmentationBuilder
     }
 
     /// <summary>
-    /// Chooses k by the highest sampled silhouette over [MinK, MaxK]; Davies–Bouldin (lower is
-    /// better) breaks near-ties, within 0.01 silhouette.
+    /// Chooses k by the highest sampled silhouette over [MinK, MaxK] of the options' algorithm (which must take k);
+    /// Davies–Bouldin (lower is better) breaks near-ties, within 0.01 silhouette. Each candidate is scored on its
+    /// nearest-centroid partition, the one that would be served.
     /// </summary>
-    public static (int K, IReadOnlyList<(int K, double Silhouette, double DaviesBouldin)> Scores) ChooseK(FeatureMatrix scaled, SegmentationOptions options)
+    public static (int K, IReadOnlyList<(int K, double Silhouette, double DaviesBouldin)> Scores) ChooseK(FeatureMatrix scaled, SegmentationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scaled);
         ArgumentNullException.ThrowIfNull(options);
+        if (!options.Algorithm.TakesK)
+        {
+            throw new ArgumentException($"{options.Algorithm.Name} does not take a cluster count.", nameof(options));
+        }
+
         var scores = new List<(int K, double Silhouette, double DaviesBouldin)>();
         var maxK = Math.Min(options.MaxK, scaled.Rows - 1);
+        var labels = new int[scaled.Rows];
         for (var k = Math.Max(2, options.MinK); k <= maxK; k++)
         {
-            var result = KMeansClusterer.Fit(scaled, k, options.Seed, restarts: 1, options.MaxIterations);
-            var silhouette = Clustering.ClusterQuality.Silhouette(scaled, result.Assignments, options.SilhouetteSample, new Random(options.Seed));
-            var db = Clustering.ClusterQuality.DaviesBouldin(scaled, result.Assignments);
-            scores.Add((k, silhouette, db));
+            cancellationToken.ThrowIfCancellationRequested();
+            var fit = options.Algorithm.Fit(scaled, k, options.Seed, cancellationToken);
+            KMeansClusterer.AssignAll(scaled, fit.Centroids, labels);
+            var (silhouette, _) = SegmentationQuality.SampledSilhouette(scaled, labels, options.SilhouetteSample, options.Seed);
+            if (silhouette is not { } s)
+            {
+                continue; // every sampled row in one cohort: no evidence for this k
+            }
+
+            scores.Add((k, s, Clustering.ClusterQuality.DaviesBouldin(scaled, labels)));
         }
 
         if (scores.Count == 0)
@@ -155,6 +190,9 @@ public static class SegmentationBuilder
         return (best.K, scores);
     }
 }
+
+/// <summary>A fitted segmentation: the model, how its cohort ids were kept or issued, and its quality.</summary>
+public sealed record SegmentationFit(SegmentationModel Model, ClusterIdMapping Matching, SegmentationQuality Quality);
 
 /// <summary>Exact element-wise equality of feature rows, as k-means sees duplicates.</summary>
 internal sealed class RowComparer : IEqualityComparer<float[]>

@@ -58,6 +58,12 @@ public sealed record SegmentationVersion(
     /// </summary>
     public IReadOnlyList<Drift.FeatureBins> FeatureReference { get; init; } = [];
 
+    /// <summary>
+    /// How good the served partition of the rows it was built on is (silhouette, Davies–Bouldin, inertia, sizes,
+    /// noise). A restored version is measured on the live sample it was counted on (null when that sample had no rows).
+    /// </summary>
+    public SegmentationQuality? Quality { get; init; }
+
     /// <summary>The model version trained on this segmentation (restored: the one it was restored for); 0 for a segmentation-only version.</summary>
     public long ModelVersion => Kind switch
     {
@@ -90,7 +96,7 @@ public static class SegmentationVersions
             throw new ArgumentOutOfRangeException(nameof(version), version, $"A new version must be newer than the previous one ({basis.Previous.Version}).");
         }
 
-        var (model, matching) = SegmentationBuilder.Fit(raw, featureNames, basis, version, options);
+        var (model, matching, quality) = SegmentationBuilder.Fit(raw, featureNames, basis, version, options, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         var previous = basis?.Previous;
@@ -127,6 +133,7 @@ public static class SegmentationVersions
             kind)
         {
             FeatureReference = Drift.FeatureReference.From(raw, featureNames),
+            Quality = quality,
         };
     }
 
@@ -136,7 +143,7 @@ public static class SegmentationVersions
     /// users (<paramref name="sample"/>, possibly empty) counted per cohort and their moves from
     /// <paramref name="current"/>. Nothing is fitted, so the restored cohorts are exactly those the model has weights for.
     /// </summary>
-    public static SegmentationVersion Restore(SegmentationModel source, SegmentationModel? current, int nextCohortId, long version, long modelVersion, FeatureMatrix sample)
+    public static SegmentationVersion Restore(SegmentationModel source, SegmentationModel? current, int nextCohortId, long version, long modelVersion, FeatureMatrix sample, int silhouetteSample = 1000, int seed = 17)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sample);
@@ -183,6 +190,7 @@ public static class SegmentationVersions
         {
             RestoredModelVersion = modelVersion,
             FeatureReference = usable ? Drift.FeatureReference.From(sample, model.FeatureNames) : [],
+            Quality = rows == 0 ? null : SegmentationQuality.Measure(model.Scaler.Transform(sample), model.Centroids, silhouetteSample, seed, algorithm: null, noiseShare: null),
         };
     }
 
