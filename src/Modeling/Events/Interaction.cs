@@ -11,5 +11,5 @@ public readonly record struct Interaction(
     long TimestampMs,
     string? Device);
 
-/// <summary>What the algorithms need to know about an item: its categories and price.</summary>
-public sealed record ItemInfo(string Id, IReadOnlyList<string> Categories, double? Price, bool Available = true);
+/// <summary>What the algorithms need to know about an item: its categories, price and tags (merchandising rules match them).</summary>
+public sealed record ItemInfo(string Id, IReadOnlyList<string> Categories, double? Price, bool Available = true, IReadOnlyList<string>? Tags = null);
