@@ -75,7 +75,11 @@ public sealed record RecommendedItem(
     [property: Id(1)] double Score,
     [property: Id(2)] string Reason,
     [property: Id(3)] bool Explored = false,
-    [property: Id(4)] IReadOnlyList<ScoreContribution>? Contributions = null);
+    [property: Id(4)] IReadOnlyList<ScoreContribution>? Contributions = null)
+{
+    /// <summary>Ids of the merchandising rules that placed or re-scored this item (pin first), null when none; the first is what its outcomes count under.</summary>
+    [Id(5)] public IReadOnlyList<string>? Rules { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendationResponse")]
 public sealed record RecommendationResponse(

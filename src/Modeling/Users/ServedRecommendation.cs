@@ -74,6 +74,13 @@ public sealed class ServedRecommendation
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public float[]? Propensities { get; set; }
 
+    /// <summary>
+    /// Per slot, the merchandising rule that placed or re-scored its item (null entry: none); null when no slot had one,
+    /// so responses without rules store nothing more.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string?[]? Rules { get; set; }
+
     /// <summary>Per slot, the eligible arms not yet placed when a logged decision filled it; set with <see cref="Propensities"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int[]? Open { get; set; }
@@ -86,9 +93,14 @@ public sealed class ServedRecommendation
     public bool IsExplored(int slot) => (Slots[slot] & ExploredFlag) != 0;
 
     /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one.</summary>
-    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default)
+    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default, string? rule = null)
     {
         Items[slot] = itemId;
+        if (rule is not null)
+        {
+            (Rules ??= new string?[Items.Length])[slot] = rule;
+        }
+
         var flags = explored ? ExploredFlag : (byte)0;
         if (decision.IsLogged)
         {
@@ -133,8 +145,15 @@ public sealed class ServedRecommendation
     [JsonIgnore]
     public OutcomeKey Key => new(CohortId ?? -1, ModelVersion, Experiment ?? "", Variant ?? "", Strategy);
 
-    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>.</summary>
-    public OutcomeKey KeyOf(int slot) => IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>, a ruled slot under its rule.</summary>
+    public OutcomeKey KeyOf(int slot)
+    {
+        var key = IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+        return RuleAt(slot) is { } rule ? key with { Rule = rule } : key;
+    }
+
+    /// <summary>The rule that placed or re-scored the slot's item, or null.</summary>
+    public string? RuleAt(int slot) => Rules is { } rules && slot < rules.Length ? rules[slot] : null;
 
     /// <summary>
     /// The exposure: one response and its non-explored impressions under the response's key, the explored slots'
@@ -146,10 +165,19 @@ public sealed class ServedRecommendation
         var explored = 0;
         var count = Count;
         SlotDecisionSums exploredDecisions = default, otherDecisions = default;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
+        var ruled = 0;
         for (var i = 0; i < count; i++)
         {
             var decision = DecisionAt(i);
-            if (IsExplored(i))
+            if (RuleAt(i) is not null)
+            {
+                // A ruled slot's impression (and its logged decision) counts under its rule, so a rule's cost or gain reads
+                // against the same cohort's other slots.
+                ruled++;
+                outcomes.Record(KeyOf(i), new OutcomeCounts { Impressions = 1, Decisions = decision.IsLogged ? SlotDecisionSums.Served(decision) : default }, at);
+            }
+            else if (IsExplored(i))
             {
                 explored++;
                 if (decision.IsLogged)
@@ -165,9 +193,8 @@ public sealed class ServedRecommendation
 
         // A logged decision counts under its slot's key, like the slot's impression: a slot decision that placed the
         // greedy arm is not "explored" but is as much part of the evaluation log as one that explored.
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
         var key = Key;
-        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored, Decisions = otherDecisions }, at);
+        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored - ruled, Decisions = otherDecisions }, at);
         if (explored > 0)
         {
             outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored, Decisions = exploredDecisions }, at);
@@ -199,6 +226,7 @@ public sealed class ServedRecommendation
         Variant = null;
         Propensities = null;
         Open = null;
+        Rules = null;
         if (Items.Length != count)
         {
             Items = new string[count];

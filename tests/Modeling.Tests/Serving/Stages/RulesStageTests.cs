@@ -58,7 +58,8 @@ public sealed class RulesStageTests
         var baseline = Serve(10);
         var consumed = baseline.Items[5].ItemId;
         var request = Request(10, new PinRule { Id = "gone", ItemId = consumed, Slot = 1 }, new PinRule { Id = "deep", ItemId = baseline.Items[6].ItemId, Slot = 11 })
-            with { Excluded = new HashSet<string> { consumed } };
+            with
+        { Excluded = new HashSet<string> { consumed } };
 
         var result = RecommendationPipeline.Recommend(StageWorld.World.Bundle, request);
 
@@ -169,7 +170,8 @@ public sealed class RulesStageTests
             new PinRule { Id = "a", ItemId = a, Slot = 1, Priority = 1 },
             new PinRule { Id = "b", ItemId = b, Slot = 1, Priority = 9 },
             new PinRule { Id = "c-global", ItemId = c, Slot = 2 },
-            new PinRule { Id = "c-cohort", ItemId = c, Slot = 4, CohortId = 101 }) with { CohortId = 101 };
+            new PinRule { Id = "c-cohort", ItemId = c, Slot = 4, CohortId = 101 }) with
+        { CohortId = 101 };
 
         var result = RecommendationPipeline.Recommend(StageWorld.World.Bundle, request);
 
