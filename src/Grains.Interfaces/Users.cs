@@ -64,7 +64,11 @@ public sealed record RecommendationRequest(
     [property: Id(2)] bool Explore = true,
     [property: Id(3)] string? Device = null,
     [property: Id(4)] IReadOnlyList<string>? IncludeCategories = null,
-    [property: Id(5)] IReadOnlyList<string>? ExcludeCategories = null);
+    [property: Id(5)] IReadOnlyList<string>? ExcludeCategories = null)
+{
+    /// <summary>The request's declared context keys other than the device (country, referrer, page type), normalized at the edge.</summary>
+    [Id(6)] public IReadOnlyDictionary<string, string>? Context { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("cohortly.ScoreContribution")]
 public sealed record ScoreContribution([property: Id(0)] string Feature, [property: Id(1)] double Value);

@@ -250,7 +250,7 @@ public sealed partial class UserGrain(
         // A user whose live profile has not been rebuilt (new silo storage, events only in the log) still has the
         // cohort training gave them; only a user nobody has seen gets one from attributes and context.
         var cohortId = s.CohortId ?? (profile.TotalEvents == 0 ? bundle.TrainedCohortOf(UserId) : null);
-        if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device) is { } guessed)
+        if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device, request.Context) is { } guessed)
         {
             cohortId = guessed;
             provisional = true;
@@ -282,6 +282,7 @@ public sealed partial class UserGrain(
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,
             Device = request.Device,
+            Context = request.Context,
             Rules = services.Rules.Current,
             ItemOf = services.Catalog.Find,
             Now = services.Time.GetUtcNow(),

@@ -52,6 +52,9 @@ public sealed record ServingRequest
 
     public string? Device { get; init; }
 
+    /// <summary>The request's declared context keys other than the device (country, referrer, page type), for the context re-rank.</summary>
+    public IReadOnlyDictionary<string, string>? Context { get; init; }
+
     /// <summary>The operator's merchandising rules (the silo's compiled copy); null or empty: none.</summary>
     public Rules.RuleBook? Rules { get; init; }
 
