@@ -17,6 +17,7 @@ namespace Cohortly.Bench;
 ///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
 ///          [--purchase] [--purchase-window-days N] [--purchase-min-value X]   (purchase-likelihood check, see PurchaseReport)
 ///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
+/// evaluate --synthetic-context [--users N] [--items N] [--sessions N] [--k N]   (what a context key adds: <see cref="ContextEvaluation"/>)
 /// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
 /// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
 /// --cohort-gate oof (default) | insample chooses how a cohort's adaptation is accepted (see EvalContext.CohortOptions).
@@ -29,7 +30,7 @@ internal static class EvaluateCommand
         try
         {
             a = new BenchArgs(args);
-            return Task.FromResult(Run(a));
+            return Task.FromResult(a.Has("synthetic-context") ? ContextEvaluation.Run(a) : Run(a));
         }
         catch (Exception e) when (e is ArgumentException or DataFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
         {

@@ -47,6 +47,7 @@ app.MapCohorts();
 app.MapOutcomes();
 app.MapExperiments();
 app.MapAlerts();
+app.MapRules();
 app.MapStats();
 app.MapTraining();
 app.MapModels();

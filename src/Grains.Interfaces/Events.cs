@@ -22,5 +22,13 @@ public sealed record InteractionEvent(
     [property: Id(8), JsonIgnore] Guid? RecommendationId = null,
     [property: Id(9), JsonIgnore] int? Position = null)
 {
-    public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device);
+    /// <summary>
+    /// The declared context keys other than the device (country, referrer, page type; normalized at the edge), null
+    /// when none: kept in the training log with the event, so training learns them.
+    /// </summary>
+    [Id(10)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Context { get; init; }
+
+    public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device, Context);
 }

@@ -142,13 +142,14 @@ public struct OutcomeKeySurrogate
     [Id(2)] public string Experiment;
     [Id(3)] public string Variant;
     [Id(4)] public ServedStrategy Strategy;
+    [Id(5)] public string? Rule;
 }
 
 [RegisterConverter]
 public sealed class OutcomeKeyConverter : IConverter<OutcomeKey, OutcomeKeySurrogate>
 {
     public OutcomeKey ConvertFromSurrogate(in OutcomeKeySurrogate surrogate) =>
-        new(surrogate.CohortId, surrogate.ModelVersion, surrogate.Experiment ?? string.Empty, surrogate.Variant ?? string.Empty, surrogate.Strategy);
+        new(surrogate.CohortId, surrogate.ModelVersion, surrogate.Experiment ?? string.Empty, surrogate.Variant ?? string.Empty, surrogate.Strategy, surrogate.Rule);
 
     public OutcomeKeySurrogate ConvertToSurrogate(in OutcomeKey value) => new()
     {
@@ -157,6 +158,7 @@ public sealed class OutcomeKeyConverter : IConverter<OutcomeKey, OutcomeKeySurro
         Experiment = value.Experiment,
         Variant = value.Variant,
         Strategy = value.Strategy,
+        Rule = value.Rule,
     };
 }
 

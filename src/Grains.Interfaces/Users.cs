@@ -64,7 +64,11 @@ public sealed record RecommendationRequest(
     [property: Id(2)] bool Explore = true,
     [property: Id(3)] string? Device = null,
     [property: Id(4)] IReadOnlyList<string>? IncludeCategories = null,
-    [property: Id(5)] IReadOnlyList<string>? ExcludeCategories = null);
+    [property: Id(5)] IReadOnlyList<string>? ExcludeCategories = null)
+{
+    /// <summary>The request's declared context keys other than the device (country, referrer, page type), normalized at the edge.</summary>
+    [Id(6)] public IReadOnlyDictionary<string, string>? Context { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("cohortly.ScoreContribution")]
 public sealed record ScoreContribution([property: Id(0)] string Feature, [property: Id(1)] double Value);
@@ -75,7 +79,11 @@ public sealed record RecommendedItem(
     [property: Id(1)] double Score,
     [property: Id(2)] string Reason,
     [property: Id(3)] bool Explored = false,
-    [property: Id(4)] IReadOnlyList<ScoreContribution>? Contributions = null);
+    [property: Id(4)] IReadOnlyList<ScoreContribution>? Contributions = null)
+{
+    /// <summary>Ids of the merchandising rules that placed or re-scored this item (pin first), null when none; the first is what its outcomes count under.</summary>
+    [Id(5)] public IReadOnlyList<string>? Rules { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendationResponse")]
 public sealed record RecommendationResponse(

@@ -65,6 +65,8 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["GET /v1/experiments/{id}/results"] = Access.Read,
         ["POST /v1/experiments/{id}/stop"] = Access.Read,
         ["GET /v1/alerts/"] = Access.Read,
+        ["GET /v1/rules/"] = Access.Read,
+        ["PUT /v1/rules/"] = Access.Read,
     };
 
     private static readonly string[] Callers = ["none", "wrong", Roles.App, Roles.Analyst, Roles.Admin];

@@ -22,7 +22,7 @@ public sealed class EventIngestorTests
     private static EventIngestor Ingestor(IEventSink sink)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        return new EventIngestor(sink, TimeProvider.System, new CohortlyMetrics(meters));
+        return new EventIngestor(sink, TimeProvider.System, new CohortlyMetrics(meters), Cohortly.Modeling.Events.ContextSchema.Default);
     }
 
     [Fact]
@@ -38,6 +38,26 @@ public sealed class EventIngestorTests
         Assert.Equal(["u1", "u2"], batches.Select(b => b.UserId));
         Assert.Equal(["e1", "e3"], batches[0].Events.Select(e => e.EventId));
         Assert.Equal(["e2"], batches[1].Events.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Declared_context_keys_travel_normalized_a_value_outside_a_closed_set_is_rejected_and_undeclared_keys_are_ignored()
+    {
+        var json = """
+            [
+              { "eventId": "c1", "userId": "u1", "itemId": "i1", "type": "view", "context": { "device": "mobile", "referrer": "Social", "country": "DE", "campaign": "x" } },
+              { "eventId": "c2", "userId": "u1", "itemId": "i1", "type": "view", "context": { "pageType": "basement" } }
+            ]
+            """;
+        var sink = new RecordingSink(_ => null);
+
+        var result = await Ingestor(sink).IngestAsync(JsonSerializer.Deserialize<List<EventDto?>>(json, Web)!, CancellationToken.None);
+
+        Assert.Equal(1, result.Accepted);
+        Assert.Equal("events[1].context.pageType", Assert.Single(result.Errors).Field);
+        var accepted = Assert.Single(Assert.Single(sink.Calls)[0].Events);
+        Assert.Equal("mobile", accepted.Device);
+        Assert.Equal(new Dictionary<string, string> { ["referrer"] = "social", ["country"] = "de" }, accepted.Context);
     }
 
     [Fact]

@@ -44,6 +44,28 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void Context_keys_default_to_device_country_referrer_and_page_type_and_a_declared_list_replaces_them()
+    {
+        Assert.Equal(["device", "country", "referrer", "pageType"], CohortlyConfiguration.Read(Config([])).Context.Schema().Keys.Select(k => k.Name));
+
+        var options = CohortlyConfiguration.Read(Config(new()
+        {
+            ["Cohortly:Context:Keys:0:Name"] = "device",
+            ["Cohortly:Context:Keys:1:Name"] = "channel",
+            ["Cohortly:Context:Keys:1:Values:0"] = "app",
+            ["Cohortly:Context:Keys:1:Values:1"] = "web",
+        }));
+
+        var schema = options.Context.Schema();
+        Assert.Equal(["device", "channel"], schema.Keys.Select(k => k.Name));
+        Assert.NotNull(schema.Check("channel", "tv", out _, out _));
+        Assert.Contains(
+            "Cohortly:Context:Keys",
+            Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Context:Keys:0:Name"] = "bad key" }))).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_attribution_settings_bind_into_the_user_state_options_and_are_bounded()
     {
         var options = CohortlyConfiguration.Read(Config(new()

@@ -29,7 +29,31 @@ public sealed record SyntheticEvent(
     string? RecommendationId = null,
     int? Position = null)
 {
-    public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device);
+    /// <summary>The session's other context keys (the planted referrer), null when the world plants none.</summary>
+    public IReadOnlyDictionary<string, string>? Context { get; init; }
+
+    public Interaction ToInteraction() => new(UserId, ItemId, Type, Value, Timestamp.ToUnixTimeMilliseconds(), Device, Context);
+}
+
+/// <summary>
+/// A planted context preference: every session carries <see cref="Key"/> with one of <see cref="Values"/> (uniformly,
+/// from a generator of its own, so the rest of the world is drawn exactly as without the plant), and in sessions
+/// with <see cref="Value"/> a shopper picks an item of <see cref="Category"/> with probability <see cref="Strength"/>
+/// before their usual choice. What context training should learn, and nothing else.
+/// </summary>
+public sealed record PlantedContext
+{
+    public string Key { get; init; } = "referrer";
+
+    public IReadOnlyList<string> Values { get; init; } = ["direct", "search", "social"];
+
+    /// <summary>The value whose sessions prefer <see cref="Category"/>.</summary>
+    public string Value { get; init; } = "social";
+
+    /// <summary>Index of the preferred category in the world's categories.</summary>
+    public int Category { get; init; } = 5;
+
+    public double Strength { get; init; } = 0.4;
 }
 
 public sealed record SyntheticWorldOptions
@@ -55,6 +79,9 @@ public sealed record SyntheticWorldOptions
 
     /// <summary>The behaviour types whose shoppers respond to <see cref="CohortModelLift"/>; the others do not care which model served.</summary>
     public IReadOnlyList<BehaviorType> CohortModelSegments { get; init; } = [BehaviorType.FrequentHighSpender, BehaviorType.CategoryLoyalist];
+
+    /// <summary>A context preference to plant (null: sessions carry no context beyond the device, as before).</summary>
+    public PlantedContext? Context { get; init; }
 }
 
 /// <summary>
@@ -76,9 +103,12 @@ public sealed class SyntheticWorld
     private readonly int[] _itemCategory;
     private readonly double[] _priceQuantile;
     private long _eventCounter;
+    private readonly Random _contextRng;
 
     private SyntheticWorld(SyntheticWorldOptions options, IReadOnlyList<string> categories, IReadOnlyList<SyntheticItem> items, IReadOnlyList<SyntheticUser> users)
     {
+        // The plant's own generator: the world's draws are the same with or without it.
+        _contextRng = new Random(items.Count * 31 + users.Count);
         Options = options;
         Categories = categories;
         Items = items;
@@ -270,9 +300,31 @@ public sealed class SyntheticWorld
         var count = Math.Max(1, (int)Math.Round(profile.EventsPerSession * (0.5 + rng.NextDouble())));
         var events = new List<SyntheticEvent>(count * 2);
         var t = start;
+        var plant = Options.Context;
+        IReadOnlyDictionary<string, string>? context = null;
+        var planted = false;
+        if (plant is not null)
+        {
+            string value;
+            lock (_contextRng)
+            {
+                value = plant.Values[_contextRng.Next(plant.Values.Count)];
+            }
+
+            context = new Dictionary<string, string>(StringComparer.Ordinal) { [plant.Key] = value };
+            planted = value == plant.Value && plant.Category < _itemsByCategory.Length && _itemsByCategory[plant.Category].Length > 0;
+        }
+
         for (var i = 0; i < count; i++)
         {
             var item = PickItem(user, rng);
+            if (planted && rng.NextDouble() < plant!.Strength)
+            {
+                var members = _itemsByCategory[plant.Category];
+                item = Items[members[rng.Next(members.Length)]];
+            }
+
+            var first = events.Count;
             events.Add(NewEvent(user, item, InteractionType.View, null, t));
             t = t.AddSeconds(15 + rng.Next(profile.SecondsPerEvent));
             var r = rng.NextDouble();
@@ -295,6 +347,11 @@ public sealed class SyntheticWorld
             else if (r > 1 - profile.DismissRate)
             {
                 events.Add(NewEvent(user, item, InteractionType.Dismiss, null, t));
+            }
+
+            for (var k = first; context is not null && k < events.Count; k++)
+            {
+                events[k] = events[k] with { Context = context };
             }
         }
 

@@ -154,8 +154,11 @@ public static class OutcomesEndpoints
             case "modelVersion":
                 by = OutcomeGroupBy.ModelVersion;
                 break;
+            case "rule":
+                by = OutcomeGroupBy.Rule;
+                break;
             default:
-                return Problems.Field("groupBy", "must be cohort, strategy, variant or modelVersion");
+                return Problems.Field("groupBy", "must be cohort, strategy, variant, modelVersion or rule");
         }
 
         var end = time.GetUtcNow();

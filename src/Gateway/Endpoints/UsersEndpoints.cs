@@ -2,6 +2,7 @@ using System.Globalization;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
+using Cohortly.Modeling.Events;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
@@ -25,7 +26,7 @@ public static class UsersEndpoints
         group.MapGet("/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Recommendations for a user, with scores, reasons, cohort, model version and a recommendation id")
-            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device (request context), include / exclude (comma-separated categories).");
+            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device and the other declared context keys (country, referrer, pageType by default), include / exclude (comma-separated categories).");
         group.MapPut("/{userId}/attributes", PutAttributes)
             .WithName("PutUserAttributes")
             .WithSummary("Replaces a user's attributes (e.g. ageBand, country, signupChannel); they give a provisional cohort before any history")
@@ -49,6 +50,8 @@ public static class UsersEndpoints
     private static async Task<Results<Ok<RecommendationResponse>, ValidationProblem>> GetRecommendations(
         string userId,
         IClusterClient client,
+        HttpRequest http,
+        ContextSchema context,
         string? count = null,
         string? explain = null,
         string? explore = null,
@@ -92,7 +95,27 @@ public static class UsersEndpoints
             return Problems.Field("exclude", excludeProblem!);
         }
 
-        var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded);
+        // The other declared context keys come as query parameters of their own name (country=, referrer=, pageType=).
+        Dictionary<string, string>? values = null;
+        foreach (var key in context.Keys)
+        {
+            if (key.Name == ContextSchema.Device || http.Query[key.Name] is not { Count: > 0 } raw)
+            {
+                continue;
+            }
+
+            if (context.Check(key.Name, raw[0], out var name, out var normalized) is { } contextProblem)
+            {
+                return Problems.Field(key.Name, contextProblem);
+            }
+
+            if (name is not null)
+            {
+                (values ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = normalized!;
+            }
+        }
+
+        var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values };
         return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Recommend(request));
     }
 

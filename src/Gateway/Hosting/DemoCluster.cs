@@ -31,7 +31,13 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
         var batch = new List<EventDto?>(events.Count);
         foreach (var e in events)
         {
-            batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, new Dictionary<string, string?> { ["device"] = e.Device }, e.RecommendationId, e.Position));
+            var context = new Dictionary<string, string?> { ["device"] = e.Device };
+            foreach (var (key, value) in e.Context ?? new Dictionary<string, string>())
+            {
+                context[key] = value;
+            }
+
+            batch.Add(new EventDto(e.EventId, e.UserId, e.ItemId, e.Type.ToWireName(), e.Value, e.Timestamp, context, e.RecommendationId, e.Position));
         }
 
         try

@@ -32,6 +32,10 @@ public static class GatewayHosting
             builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
         }
 
+        // The declared context keys: the edge normalizes events and requests with them (a bad declaration fails here, at start).
+        var context = new ContextSettings();
+        builder.Configuration.GetSection(CohortlyOptions.Section).GetSection("Context").Bind(context);
+        builder.Services.AddSingleton(context.Schema());
         builder.Services.AddCohortlyServiceDefaults(
                 backend.InProcess ? "cohortly-embedded" : "cohortly-gateway",
                 tracing: t => t.AddAspNetCoreInstrumentation(),

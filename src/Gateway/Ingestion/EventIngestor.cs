@@ -8,7 +8,7 @@ namespace Cohortly.Gateway.Ingestion;
 /// counts as accepted only after the sink took it, so a 202 never hides a lost event; an event the sink did not take
 /// is reported per item.
 /// </summary>
-public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMetrics metrics)
+public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMetrics metrics, Cohortly.Modeling.Events.ContextSchema context)
 {
     public async Task<EventBatchResponse> IngestAsync(IReadOnlyList<EventDto?> events, CancellationToken cancellationToken)
     {
@@ -17,7 +17,7 @@ public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMe
         var byUser = new Dictionary<string, List<(int Index, InteractionEvent Event)>>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
-            if (EventValidator.TryValidate(events[i], i, now, out var accepted, out var error))
+            if (EventValidator.TryValidate(events[i], i, now, context, out var accepted, out var error))
             {
                 if (!byUser.TryGetValue(accepted!.UserId, out var list))
                 {

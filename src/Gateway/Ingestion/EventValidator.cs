@@ -22,8 +22,17 @@ public static class EventValidator
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromDays(1);
     private const string Blank = "is required and must not be blank";
 
-    public static bool TryValidate(EventDto? dto, int index, DateTimeOffset now, out InteractionEvent? accepted, out EventError? error)
+    public static bool TryValidate(EventDto? dto, int index, DateTimeOffset now, out InteractionEvent? accepted, out EventError? error) =>
+        TryValidate(dto, index, now, ContextSchema.Default, out accepted, out error);
+
+    /// <summary>
+    /// As above with the declared context keys: <c>device</c> keeps its field; every other declared key is normalized
+    /// into the event's context (a value outside a closed key's set is an error naming <c>context.key</c>); undeclared
+    /// keys are bounded in length and then ignored.
+    /// </summary>
+    public static bool TryValidate(EventDto? dto, int index, DateTimeOffset now, ContextSchema schema, out InteractionEvent? accepted, out EventError? error)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         accepted = null;
         error = null;
         var prefix = $"events[{index}]";
@@ -79,6 +88,7 @@ public static class EventValidator
         }
 
         string? device = null;
+        Dictionary<string, string>? kept = null;
         if (dto.Context is { } context)
         {
             if (context.Count > MaxContextEntries)
@@ -96,7 +106,25 @@ public static class EventValidator
                 }
             }
 
-            device = context.GetValueOrDefault("device");
+            device = context.GetValueOrDefault(ContextSchema.Device);
+            foreach (var (key, value) in context)
+            {
+                if (string.Equals(key, ContextSchema.Device, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (schema.Check(key, value, out var name, out var normalized) is { } contextProblem)
+                {
+                    error = new EventError(index, dto.EventId, $"{prefix}.context.{Truncate(key)}", contextProblem);
+                    return false;
+                }
+
+                if (name is not null)
+                {
+                    (kept ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = normalized!;
+                }
+            }
         }
 
         Guid? recommendationId = null;
@@ -126,7 +154,7 @@ public static class EventValidator
             }
         }
 
-        accepted = new InteractionEvent(dto.EventId!, dto.UserId!, dto.ItemId!, type, dto.Value, timestamp, device, now, recommendationId, dto.Position);
+        accepted = new InteractionEvent(dto.EventId!, dto.UserId!, dto.ItemId!, type, dto.Value, timestamp, device, now, recommendationId, dto.Position) { Context = kept };
         return true;
     }
 

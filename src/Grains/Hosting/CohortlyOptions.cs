@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Features;
 using Microsoft.Extensions.Options;
 
@@ -47,6 +48,8 @@ public sealed class CohortlyOptions
     public AlertSettings Alerts { get; set; } = new();
 
     public DriftSettings Drift { get; set; } = new();
+
+    public ContextSettings Context { get; set; } = new();
 
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
@@ -371,6 +374,35 @@ public sealed class AlertSettings
 }
 
 /// <summary>
+/// <c>Cohortly:Context</c>: the declared context keys events and recommendation requests may carry. Unset, the
+/// defaults (<see cref="ContextSchema.Default"/>: device, country, referrer, pageType) apply; set, the list replaces
+/// them (configuration binding would otherwise append to a pre-filled list).
+/// </summary>
+public sealed class ContextSettings
+{
+    public List<ContextKeySettings>? Keys { get; set; }
+
+    /// <summary>The schema these settings declare (throws with the problem when they are invalid; validated at start).</summary>
+    public ContextSchema Schema() => Keys is { Count: > 0 } keys ? ContextSchema.Create(Definitions(keys)) : ContextSchema.Default;
+
+    /// <summary>What is wrong with the declared keys, or null.</summary>
+    public string? Problem() => Keys is { Count: > 0 } keys ? ContextSchema.Validate(Definitions(keys)) : null;
+
+    private static List<ContextKeyDefinition> Definitions(List<ContextKeySettings> keys) =>
+        keys.ConvertAll(k => new ContextKeyDefinition(k.Name ?? string.Empty, k.Values ?? [], k.MaxValues));
+}
+
+/// <summary>One declared context key: a closed set of <see cref="Values"/>, or free values of which <see cref="MaxValues"/> are learned.</summary>
+public sealed class ContextKeySettings
+{
+    public string? Name { get; set; }
+
+    public List<string>? Values { get; set; }
+
+    public int MaxValues { get; set; } = 16;
+}
+
+/// <summary>
 /// Validates nested sections too (DataAnnotations alone stop at the top level). Checks values only, with no side
 /// effects: the embedded data directory is created where it is used, as the silo starts (TrainingDataDirectory).
 /// </summary>
@@ -412,6 +444,11 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");
         }
+        if (options.Context.Problem() is { } context)
+        {
+            errors.Add($"Cohortly:Context:Keys: {context}.");
+        }
+
         if (!string.IsNullOrEmpty(options.Cluster) && !CohortlyBackend.IsKnown(options.Cluster))
         {
             errors.Add($"Cohortly:Cluster: '{options.Cluster}' is not a backend; use one of {CohortlyBackend.KnownNames}.");

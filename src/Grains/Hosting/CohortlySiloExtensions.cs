@@ -80,6 +80,7 @@ public static class CohortlySiloExtensions
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();
         services.AddSingleton<ExperimentCache>();
+        services.AddSingleton<RulesCache>();
         services.AddSingleton<ActivityAggregator>();
         // Outcomes are summed per silo and flushed with the activity deltas (SiloBackgroundWork.FlushAsync).
         services.AddSingleton<OutcomeAggregator>();

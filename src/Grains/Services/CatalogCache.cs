@@ -66,7 +66,7 @@ public sealed class CatalogCache
         var items = new Dictionary<string, ItemInfo>(snapshot.Items.Count, StringComparer.Ordinal);
         foreach (var item in snapshot.Items)
         {
-            items[item.Id] = new ItemInfo(item.Id, item.Categories, item.Price, item.Available);
+            items[item.Id] = new ItemInfo(item.Id, item.Categories, item.Price, item.Available, item.Tags);
         }
 
         _snapshot = new Snapshot(snapshot.Version, items);

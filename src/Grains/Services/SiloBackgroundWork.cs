@@ -19,6 +19,7 @@ internal sealed partial class SiloBackgroundWork(
     SegmentationCache segmentation,
     CohortSnapshotCache cohorts,
     ExperimentCache experiments,
+    RulesCache rules,
     Training.ModelCache models,
     IOptions<CohortlyOptions> options,
     TimeProvider time,
@@ -100,6 +101,7 @@ internal sealed partial class SiloBackgroundWork(
 
         await cohorts.RefreshAsync(grains, ids, cancellationToken);
         await experiments.RefreshAsync(grains, cancellationToken);
+        await rules.RefreshAsync(grains, cancellationToken);
     }
 
     private async Task RefreshModel(CancellationToken cancellationToken)

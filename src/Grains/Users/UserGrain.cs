@@ -250,7 +250,7 @@ public sealed partial class UserGrain(
         // A user whose live profile has not been rebuilt (new silo storage, events only in the log) still has the
         // cohort training gave them; only a user nobody has seen gets one from attributes and context.
         var cohortId = s.CohortId ?? (profile.TotalEvents == 0 ? bundle.TrainedCohortOf(UserId) : null);
-        if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device) is { } guessed)
+        if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device, request.Context) is { } guessed)
         {
             cohortId = guessed;
             provisional = true;
@@ -282,6 +282,9 @@ public sealed partial class UserGrain(
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,
             Device = request.Device,
+            Context = request.Context,
+            Rules = services.Rules.Current,
+            ItemOf = services.Catalog.Find,
             Now = services.Time.GetUtcNow(),
             Count = request.Count,
             Explain = request.Explain,
@@ -298,7 +301,7 @@ public sealed partial class UserGrain(
         var items = new List<RecommendedItem>(result.Items.Count);
         foreach (var item in result.Items)
         {
-            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason, item.Explored, Contributions(item.Contributions)));
+            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason, item.Explored, Contributions(item.Contributions)) { Rules = item.Rules });
         }
 
         return new RecommendationResponse(recommendationId, UserId, cohortId, label, result.Strategy, items, result.ModelVersion, result.Fallback, result.FallbackReason)
@@ -430,7 +433,7 @@ public sealed partial class UserGrain(
         var served = state.State.Remember(id, now, response.CohortId, response.ModelVersion ?? 0, RecommendationIds.StrategyOf(response.Strategy), items.Count, services.Settings.State);
         for (var i = 0; i < items.Count; i++)
         {
-            served.SetSlot(i, items[i].ItemId, items[i].Explored, decisions is { } d && i < d.Length ? d[i] : default);
+            served.SetSlot(i, items[i].ItemId, items[i].Explored, decisions is { } d && i < d.Length ? d[i] : default, items[i].Rules is [var rule, ..] ? rule : null);
         }
 
         // The exposure and every outcome attributed to it count under the experiment's variant; a cohort the

@@ -30,6 +30,7 @@ public sealed class UserGrainServices(
     TimeProvider time,
     ILogger<UserGrain> logger,
     IOutcomeRecorder outcomes,
+    RulesCache rules,
     [FromKeyedServices(StreamNames.Provider)] RedisStreamCheckpoint? checkpoint = null)
 {
     /// <summary>The log's consumer side in cluster mode (acknowledge, catch up); null on memory streams.</summary>
@@ -64,4 +65,7 @@ public sealed class UserGrainServices(
 
     /// <summary>Where served responses and attributed events are counted (per-silo, pre-aggregated).</summary>
     public IOutcomeRecorder Outcomes { get; } = outcomes;
+
+    /// <summary>The merchandising rules, compiled per version (per-silo, no grain call per request).</summary>
+    public RulesCache Rules { get; } = rules;
 }

@@ -77,6 +77,14 @@ public sealed class UserProfile
 
     public Dictionary<string, int> Devices { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Histograms of the declared context keys other than the device (country, referrer, page type, …): at most
+    /// <see cref="MaxContextValues"/> values per key. Null until an event carries one, so stored profiles written
+    /// before context keys existed read and write unchanged.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, Dictionary<string, int>>? Context { get; set; }
+
     public int[] HourOfDay { get; set; } = new int[24];
 
     /// <summary>Most recent first.</summary>
@@ -164,6 +172,11 @@ public sealed class UserProfile
             }
         }
 
+        if (e.Context is { Count: > 0 } context)
+        {
+            CountContext(context);
+        }
+
         var hour = (int)((t % MsPerDay + MsPerDay) % MsPerDay / 3_600_000);
         HourOfDay[hour]++;
 
@@ -243,6 +256,62 @@ public sealed class UserProfile
             }
 
             CategoryAffinity.Remove(weakest!);
+        }
+    }
+
+    /// <summary>Values kept per context key in <see cref="Context"/> (the device histogram keeps 8 too).</summary>
+    public const int MaxContextValues = 8;
+
+    /// <summary>The user's most frequent value of a context key (ties by name), or null.</summary>
+    public string? MostUsed(string key)
+    {
+        if (Context?.GetValueOrDefault(key) is not { } values)
+        {
+            return null;
+        }
+
+        string? best = null;
+        var count = 0;
+        foreach (var (value, n) in values)
+        {
+            if (n > count || (n == count && string.CompareOrdinal(value, best) < 0))
+            {
+                best = value;
+                count = n;
+            }
+        }
+
+        return best;
+    }
+
+    private void CountContext(IReadOnlyDictionary<string, string> context)
+    {
+        foreach (var (key, value) in context)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                continue;
+            }
+
+            var all = Context ??= new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+            if (!all.TryGetValue(key, out var values))
+            {
+                if (all.Count >= ContextSchema.MaxKeys)
+                {
+                    continue;
+                }
+
+                all[key] = values = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+
+            if (values.TryGetValue(value, out var n))
+            {
+                values[value] = n + 1;
+            }
+            else if (values.Count < MaxContextValues)
+            {
+                values[value] = 1;
+            }
         }
     }
 

@@ -25,9 +25,21 @@ public enum ServedStrategy
 
 /// <summary>
 /// Where an outcome is counted: the cohort at exposure (-1 when none), the model version that served (0 before
-/// the first model), the experiment and variant that served (empty when none) and the strategy.
+/// the first model), the experiment and variant that served (empty when none), the strategy, and for a slot a
+/// merchandising rule placed or re-scored, that rule's id (null otherwise; a response's exposure never has one).
 /// </summary>
-public readonly record struct OutcomeKey(int CohortId, long ModelVersion, string Experiment, string Variant, ServedStrategy Strategy);
+/// <remarks>
+/// The rule keeps the keys bounded: a slot counts under at most one rule (its pin, else its boost or bury), a rule set
+/// holds at most <see cref="Rules.RuleSet.MaxRules"/> rules, and only rules served within a bucket's retention are
+/// kept, so a cohort's store holds at most (keys without rules) × (1 + distinct rule ids served in the retention).
+/// </remarks>
+public readonly record struct OutcomeKey(
+    int CohortId,
+    long ModelVersion,
+    string Experiment,
+    string Variant,
+    ServedStrategy Strategy,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Rule = null);
 
 /// <summary>
 /// Additive counters of one <see cref="OutcomeKey"/> over a time bucket. An exposure is one recommendation response;

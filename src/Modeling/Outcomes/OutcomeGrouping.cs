@@ -9,6 +9,9 @@ public enum OutcomeGroupBy
     Strategy = 1,
     Variant = 2,
     ModelVersion = 3,
+
+    /// <summary>The merchandising rule that placed or re-scored the slot (<see cref="OutcomeGrouping.NoRule"/> for the rest, and every exposure).</summary>
+    Rule = 4,
 }
 
 /// <summary>One bucket of a group, with its metrics.</summary>
@@ -23,6 +26,9 @@ public static class OutcomeGrouping
     /// <summary>The variant group of keys served outside any experiment.</summary>
     public const string NoVariant = "none";
 
+    /// <summary>The rule group of slots no rule placed or re-scored, and of every exposure (a response is not a rule's).</summary>
+    public const string NoRule = "none";
+
     /// <summary>
     /// The group a key falls in: the cohort id (-1 without a cohort), the strategy's camel-case name, "experiment/variant"
     /// (<see cref="NoVariant"/> outside experiments), or the model version (0 before the first model).
@@ -33,6 +39,7 @@ public static class OutcomeGrouping
         OutcomeGroupBy.Strategy => StrategyName(key.Strategy),
         OutcomeGroupBy.Variant => VariantName(key.Experiment, key.Variant),
         OutcomeGroupBy.ModelVersion => key.ModelVersion.ToString(CultureInfo.InvariantCulture),
+        OutcomeGroupBy.Rule => string.IsNullOrEmpty(key.Rule) ? NoRule : key.Rule,
         _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "unknown grouping"),
     };
 

@@ -3,7 +3,7 @@ using Cohortly.Modeling.Training;
 namespace Cohortly.Modeling.Serving;
 
 /// <summary>
-/// Context re-rank: each known item's score times its learned device and hour-of-day lift (bounded by the
+/// Context re-rank: each known item's score times its learned device, hour-of-day and other context-key lifts (bounded by the
 /// statistics' lift range; a negative relevance is divided so a lift still helps), then the pool in score order,
 /// ties by relevance order.
 /// </summary>
@@ -16,7 +16,7 @@ internal static class ContextStage
         {
             if (c.Item >= 0)
             {
-                var lift = bundle.Context.Lift(c.Item, request.Device, hour);
+                var lift = bundle.Context.Lift(c.Item, request.Device, hour, request.Context);
                 c.Score = c.Relevance >= 0 ? c.Relevance * lift : c.Relevance / lift;
             }
         }

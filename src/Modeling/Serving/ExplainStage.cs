@@ -42,7 +42,10 @@ internal sealed class ExplainStage(
                 c.Score,
                 explored && c.Item >= 0 ? "exploring something new" : Reason(c),
                 explored,
-                request.Explain ? Contributions(c) : null);
+                request.Explain ? Contributions(c) : null)
+            {
+                Rules = c.Rules,
+            };
         }
 
         return items;
@@ -126,7 +129,12 @@ internal sealed class ExplainStage(
             }
         }
 
-        list.Add(new FeatureContribution("context", c.Score - c.Relevance));
+        list.Add(new FeatureContribution("context", c.Score - c.Relevance - c.RuleDelta));
+        if (c.RuleDelta != 0)
+        {
+            list.Add(new FeatureContribution("rules", c.RuleDelta));
+        }
+
         return list;
     }
 

@@ -10,8 +10,11 @@ namespace Cohortly.Modeling.Serving;
 /// </summary>
 internal static class FilterStage
 {
-    /// <summary>The best <paramref name="want"/> eligible items; widens the heap until enough pass the per-item filters.</summary>
-    public static List<ServingCandidate> SelectPool(ModelBundle bundle, ServingIndex index, ServingRequest request, ReadOnlySpan<float> total, ReadOnlySpan<int> excludedSorted, int want)
+    /// <summary>
+    /// The best <paramref name="want"/> eligible items; widens the heap until enough pass the per-item filters
+    /// (including the filter rules in effect, <paramref name="rules"/>, so a hidden item leaves no hole).
+    /// </summary>
+    public static List<ServingCandidate> SelectPool(ModelBundle bundle, ServingIndex index, ServingRequest request, ReadOnlySpan<float> total, ReadOnlySpan<int> excludedSorted, int want, RulesStage? rules = null)
     {
         var pool = new List<ServingCandidate>(want + 4);
         if (want == 0 || index.ItemCount == 0)
@@ -33,7 +36,8 @@ internal static class FilterStage
             for (var k = 0; k < found && pool.Count < want; k++)
             {
                 var id = bundle.ItemIds[top[k]];
-                if (IsAvailable(request, top[k], id) && PassesCategories(request, bundle.Items.Count > top[k] ? bundle.Items[top[k]].Categories : null))
+                if (IsAvailable(request, top[k], id) && PassesCategories(request, bundle.Items.Count > top[k] ? bundle.Items[top[k]].Categories : null)
+                    && (rules is null || rules.Admits(top[k], id)))
                 {
                     pool.Add(new ServingCandidate(top[k], id, scores[k], pool.Count));
                 }

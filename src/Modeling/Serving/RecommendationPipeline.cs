@@ -4,8 +4,9 @@ namespace Cohortly.Modeling.Serving;
 
 /// <summary>
 /// The serving path on a loaded <see cref="ModelBundle"/>, as stages with one job each (one file each in this
-/// folder): history → score (the cohort's blend, or a cold start) → filter → new items → context re-rank →
-/// diversify (MMR) → explore (the cohort's policy) → explain. Pure and thread-safe.
+/// folder): history → score (the cohort's blend, or a cold start) → filter (with the rules' filters) → new items →
+/// context re-rank → merchandising rules → diversify (MMR) → explore (the cohort's policy) → place pins → explain.
+/// Pure and thread-safe.
 /// </summary>
 /// <remarks>
 /// Every item of the bundle is scored by the cohort's blend (no candidate pre-selection). The blend standardizes each
@@ -56,12 +57,19 @@ public static class RecommendationPipeline
         using var scores = ScoreStage.CanScore(index, group, history)
             ? ScoreStage.Score(bundle, index, group, user, history)
             : ColdStartStage.Score(bundle, index, request, group, history.Interests);
-        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, Math.Max(PoolFactor * count, count));
+        var rules = RulesStage.Begin(bundle, request);
+        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, Math.Max(PoolFactor * count, count), rules);
         NewItemStage.AddNewItems(bundle, request, pool, count);
         ContextStage.Rerank(bundle, request, pool);
+        var pins = rules?.Apply(pool, scores.Total, history.ExcludedSorted, count);
         var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
         var ordered = DiversifyStage.Diversify(index, pool, policy.DiversityLambda);
-        var picks = ExploreStage.Pick(request, ordered, count, policy, out var decisions);
+        var picks = ExploreStage.Pick(request, ordered, count - (pins?.Count ?? 0), policy, out var decisions);
+        if (pins is { Count: > 0 })
+        {
+            picks = RulesStage.Place(picks, pins, ref decisions);
+        }
+
         var items = new ExplainStage(bundle, index, request, group, scores, history).Items(picks);
         return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions };
     }

@@ -19,4 +19,12 @@ internal sealed class ServingCandidate(int item, string id, double relevance, in
     public int Order { get; } = order;
 
     public string? Category { get; init; }
+
+    /// <summary>What merchandising rules added to <see cref="Score"/> (boost / bury), so the explanation can tell it from context.</summary>
+    public double RuleDelta { get; set; }
+
+    /// <summary>Ids of the rules that changed this item's score or slot, in conflict order; null when none.</summary>
+    public List<string>? Rules { get; private set; }
+
+    public void AddRule(string id) => (Rules ??= new List<string>(2)).Add(id);
 }

@@ -52,6 +52,15 @@ public sealed record ServingRequest
 
     public string? Device { get; init; }
 
+    /// <summary>The request's declared context keys other than the device (country, referrer, page type), for the context re-rank.</summary>
+    public IReadOnlyDictionary<string, string>? Context { get; init; }
+
+    /// <summary>The operator's merchandising rules (the silo's compiled copy); null or empty: none.</summary>
+    public Rules.RuleBook? Rules { get; init; }
+
+    /// <summary>The live catalog's record of an item (categories, tags, price) for rules; null uses the bundle's metadata without prices.</summary>
+    public Func<string, Events.ItemInfo?>? ItemOf { get; init; }
+
     public required DateTimeOffset Now { get; init; }
 
     public int Count { get; init; } = 10;
@@ -89,7 +98,11 @@ public sealed record ServingRequest
 /// <summary>One feature's contribution to an item's score (explain=true).</summary>
 public sealed record FeatureContribution(string Feature, double Value);
 
-public sealed record ServedItem(string ItemId, double Score, string Reason, bool Explored, IReadOnlyList<FeatureContribution>? Contributions);
+public sealed record ServedItem(string ItemId, double Score, string Reason, bool Explored, IReadOnlyList<FeatureContribution>? Contributions)
+{
+    /// <summary>Ids of the merchandising rules that changed this item's score or slot (boost, bury, pin); null when none.</summary>
+    public IReadOnlyList<string>? Rules { get; init; }
+}
 
 /// <summary>
 /// The answer: items, the strategy used, and whether the user's cohort had to be served by the global model

@@ -3,7 +3,11 @@ using Cohortly.Modeling.Recommenders;
 namespace Cohortly.Modeling.Training;
 
 /// <summary>One trained user: attributes, most used device, and the cohort training put them in.</summary>
-public sealed record ProvisionalExample(IReadOnlyDictionary<string, string> Attributes, string? Device, int CohortId);
+public sealed record ProvisionalExample(IReadOnlyDictionary<string, string> Attributes, string? Device, int CohortId)
+{
+    /// <summary>The user's main value of each declared context key other than the device (country, referrer, …).</summary>
+    public IReadOnlyDictionary<string, string>? Context { get; init; }
+}
 
 /// <summary>
 /// Cohort for a user known only by attributes (age band, country, signup channel, ...) and request context (device):
@@ -19,6 +23,9 @@ public sealed class ProvisionalCohortModel
 {
     private const int FormatVersion = 1;
     private const string DeviceFeature = "\u0001device";
+
+    /// <summary>Prefix of a context key's feature (a character no attribute name can hold, like the device's).</summary>
+    private const string ContextFeature = "\u0001context:";
 
     private readonly int[] _cohortIds;
     private readonly int[] _cohortSizes;
@@ -91,13 +98,24 @@ public sealed class ProvisionalCohortModel
             {
                 Count(features, DeviceFeature, e.Device, c, cohortIds.Length);
             }
+
+            if (e.Context is not null)
+            {
+                foreach (var (key, value) in e.Context)
+                {
+                    Count(features, ContextFeature + key, value, c, cohortIds.Length);
+                }
+            }
         }
 
         return new ProvisionalCohortModel(smoothing, cohortIds, sizes, features);
     }
 
     /// <summary>Most likely cohort id, or null when the model knows no cohorts.</summary>
-    public int? Predict(IReadOnlyDictionary<string, string>? attributes, string? device)
+    public int? Predict(IReadOnlyDictionary<string, string>? attributes, string? device) => Predict(attributes, device, null);
+
+    /// <summary>As <see cref="Predict(IReadOnlyDictionary{string, string}?, string?)"/>, with the request's other context keys as evidence too.</summary>
+    public int? Predict(IReadOnlyDictionary<string, string>? attributes, string? device, IReadOnlyDictionary<string, string>? context)
     {
         if (_cohortIds.Length == 0)
         {
@@ -123,6 +141,14 @@ public sealed class ProvisionalCohortModel
         if (!string.IsNullOrEmpty(device))
         {
             evidence |= Add(DeviceFeature, device, scores);
+        }
+
+        if (context is not null)
+        {
+            foreach (var (key, value) in context)
+            {
+                evidence |= Add(ContextFeature + key, value, scores);
+            }
         }
 
         if (!evidence)

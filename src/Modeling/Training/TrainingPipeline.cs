@@ -335,6 +335,7 @@ public static class TrainingPipeline
         // Usage context: every event except the negative ones (dismissals).
         var items = new List<int>(log.Events.Length);
         var devices = new List<string?>(log.Events.Length);
+        var contexts = new List<IReadOnlyDictionary<string, string>?>(log.Events.Length);
         var times = new List<long>(log.Events.Length);
         for (var k = 0; k < log.Events.Length; k++)
         {
@@ -346,10 +347,11 @@ public static class TrainingPipeline
 
             items.Add(log.EventItems[k]);
             devices.Add(e.Device);
+            contexts.Add(e.Context);
             times.Add(e.TimestampMs);
         }
 
-        return ContextStatistics.Fit(log.ItemIds.Length, items.ToArray(), devices, times.ToArray());
+        return ContextStatistics.Fit(log.ItemIds.Length, items.ToArray(), devices, times.ToArray(), contexts, new ContextStatisticsOptions());
     }
 
     private static ProvisionalCohortModel FitProvisional(IReadOnlyList<UserAttributes>? attributes, TrainingLog log, UserProfile[] profiles, int[] groups, SegmentationModel segmentation)
@@ -372,10 +374,30 @@ public static class TrainingPipeline
         for (var u = 0; u < profiles.Length; u++)
         {
             var attrs = byUser.TryGetValue(u, out var known) ? known : none;
-            examples.Add(new ProvisionalExample(attrs, MostUsedDevice(profiles[u]), segmentation.CohortIds[groups[u]]));
+            examples.Add(new ProvisionalExample(attrs, MostUsedDevice(profiles[u]), segmentation.CohortIds[groups[u]]) { Context = MainContext(profiles[u]) });
         }
 
         return ProvisionalCohortModel.Fit(examples);
+    }
+
+    /// <summary>The user's most used value of every context key their profile holds, or null.</summary>
+    private static Dictionary<string, string>? MainContext(UserProfile profile)
+    {
+        if (profile.Context is not { Count: > 0 } context)
+        {
+            return null;
+        }
+
+        var main = new Dictionary<string, string>(context.Count, StringComparer.Ordinal);
+        foreach (var key in context.Keys)
+        {
+            if (profile.MostUsed(key) is { } value)
+            {
+                main[key] = value;
+            }
+        }
+
+        return main;
     }
 
     private static string? MostUsedDevice(UserProfile profile)
