@@ -38,6 +38,10 @@ public sealed class ServedLog
 
     private Header[] _headers;
     private Slot[] _slots;
+
+    // Per slot, the merchandising rule that placed or re-scored its item: allocated the first time a rule applies, so a
+    // user no rule ever touched pays nothing for it.
+    private string?[]? _rules;
     private int _width;
     private int _start;
     private int _count;
@@ -75,6 +79,11 @@ public sealed class ServedLog
     {
         Array.Clear(_headers);
         Array.Clear(_slots);
+        if (_rules is not null)
+        {
+            Array.Clear(_rules);
+        }
+
         _start = 0;
         _count = 0;
     }
@@ -106,6 +115,11 @@ public sealed class ServedLog
             Count = count,
         };
         Array.Clear(_slots, physical * _width, _width);
+        if (_rules is not null)
+        {
+            Array.Clear(_rules, physical * _width, _width);
+        }
+
         return new ServedRecommendation(this, physical);
     }
 
@@ -123,15 +137,21 @@ public sealed class ServedLog
 
         var headers = new Header[capacity];
         var slots = new Slot[capacity * width];
+        var rules = _rules is null ? null : new string?[capacity * width];
         for (var i = 0; i < _count; i++)
         {
             var from = Physical(i);
             headers[i] = _headers[from];
             Array.Copy(_slots, from * _width, slots, i * width, _width);
+            if (rules is not null)
+            {
+                Array.Copy(_rules!, from * _width, rules, i * width, _width);
+            }
         }
 
         _headers = headers;
         _slots = slots;
+        _rules = rules;
         _width = width;
         _start = 0;
     }
@@ -139,6 +159,18 @@ public sealed class ServedLog
     internal ref Header HeaderAt(int physical) => ref _headers[physical];
 
     internal ref Slot SlotAt(int physical, int slot) => ref _slots[(physical * _width) + slot];
+
+    internal string? RuleAt(int physical, int slot) => _rules is { } rules ? rules[(physical * _width) + slot] : null;
+
+    internal void SetRule(int physical, int slot, string? rule)
+    {
+        if (rule is null && _rules is null)
+        {
+            return;
+        }
+
+        (_rules ??= new string?[_slots.Length])[(physical * _width) + slot] = rule;
+    }
 
     internal static int? Cohort(in Header h) => h.CohortId == NoCohort ? null : h.CohortId;
 
@@ -233,6 +265,23 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
     /// <summary>Served slots.</summary>
     public int Count => H.Count;
 
+    /// <summary>Whether any slot of the response was placed or re-scored by a merchandising rule.</summary>
+    public bool HasRules
+    {
+        get
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (_log.RuleAt(_at, i) is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>Whether any slot of the response holds a logged decision.</summary>
     public bool HasDecisions => H.Logged;
 
@@ -255,11 +304,15 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
         }
     }
 
-    /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one.</summary>
-    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default)
+    /// <summary>
+    /// Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one
+    /// and the merchandising rule that placed or re-scored its item if one did.
+    /// </summary>
+    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default, string? rule = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         ref var s = ref Slot(slot);
+        _log.SetRule(_at, slot, rule);
         s.Item = itemId;
         var flags = explored ? ServedLog.ExploredFlag : (byte)0;
         if (decision.IsLogged)
@@ -309,8 +362,19 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
     /// <summary>The key of the response: what its exposure and its non-explored slots count under.</summary>
     public OutcomeKey Key => new(CohortId ?? -1, ModelVersion, Experiment ?? "", Variant ?? "", Strategy);
 
-    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>.</summary>
-    public OutcomeKey KeyOf(int slot) => IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>, a ruled slot under its rule.</summary>
+    public OutcomeKey KeyOf(int slot)
+    {
+        var key = IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+        return RuleAt(slot) is { } rule ? key with { Rule = rule } : key;
+    }
+
+    /// <summary>The rule that placed or re-scored the slot's item, or null.</summary>
+    public string? RuleAt(int slot)
+    {
+        _ = Slot(slot);
+        return _log.RuleAt(_at, slot);
+    }
 
     /// <summary>
     /// The exposure: one response and its non-explored impressions under the response's key, the explored slots'
@@ -322,10 +386,19 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
         var explored = 0;
         var count = Count;
         Experiments.SlotDecisionSums exploredDecisions = default, otherDecisions = default;
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
+        var ruled = 0;
         for (var i = 0; i < count; i++)
         {
             var decision = DecisionAt(i);
-            if (IsExplored(i))
+            if (RuleAt(i) is not null)
+            {
+                // A ruled slot's impression (and its logged decision) counts under its rule, so a rule's cost or gain reads
+                // against the same cohort's other slots.
+                ruled++;
+                outcomes.Record(KeyOf(i), new OutcomeCounts { Impressions = 1, Decisions = decision.IsLogged ? Experiments.SlotDecisionSums.Served(decision) : default }, at);
+            }
+            else if (IsExplored(i))
             {
                 explored++;
                 if (decision.IsLogged)
@@ -341,9 +414,8 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
 
         // A logged decision counts under its slot's key, like the slot's impression: a slot decision that placed the
         // greedy arm is not "explored" but is as much part of the evaluation log as one that explored.
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
         var key = Key;
-        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored, Decisions = otherDecisions }, at);
+        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored - ruled, Decisions = otherDecisions }, at);
         if (explored > 0)
         {
             outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored, Decisions = exploredDecisions }, at);

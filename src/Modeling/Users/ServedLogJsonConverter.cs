@@ -7,7 +7,7 @@ namespace Cohortly.Modeling.Users;
 /// <summary>
 /// Stores a <see cref="ServedLog"/> as the JSON array of entries the user state always had, oldest first:
 /// <c>{"Id", "At", "Cohort"?, "Model"?, "Strategy"?, "Experiment"?, "Variant"?, "Items": [...], "Slots": base64 flags,
-/// "Propensities"?: [...], "Open"?: [...]}</c>, members at their default left out. An entry stored with fewer slot flags
+/// "Rules"?: [rule id or null per slot], "Propensities"?: [...], "Open"?: [...]}</c>, members at their default left out. An entry stored with fewer slot flags
 /// than items keeps the slots it has flags for.
 /// </summary>
 public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
@@ -51,7 +51,8 @@ public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
                 var decision = p is > 0 and <= 1
                     ? new Exploration.SlotDecision(p, (flags & ServedLog.GreedyFlag) != 0, (flags & ServedLog.OpenEligibleFlag) != 0, open)
                     : default;
-                served.SetSlot(i, e.Items![i] ?? "", (flags & ServedLog.ExploredFlag) != 0, decision);
+                var rule = e.Rules is { } rs && i < rs.Length ? rs[i] : null;
+                served.SetSlot(i, e.Items![i] ?? "", (flags & ServedLog.ExploredFlag) != 0, decision, rule);
                 served.AddFlags(i, flags);
             }
         }
@@ -117,6 +118,24 @@ public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
             }
 
             writer.WriteBase64String("Slots", flags.AsSpan(0, count));
+            if (e.HasRules)
+            {
+                writer.WriteStartArray("Rules");
+                for (var i = 0; i < count; i++)
+                {
+                    if (e.RuleAt(i) is { } rule)
+                    {
+                        writer.WriteStringValue(rule);
+                    }
+                    else
+                    {
+                        writer.WriteNullValue();
+                    }
+                }
+
+                writer.WriteEndArray();
+            }
+
             if (e.HasDecisions)
             {
                 writer.WriteStartArray("Propensities");
@@ -185,6 +204,9 @@ public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
                 case "Propensities":
                     e.Propensities = JsonSerializer.Deserialize<float[]>(ref reader, options);
                     break;
+                case "Rules":
+                    e.Rules = JsonSerializer.Deserialize<string?[]>(ref reader, options);
+                    break;
                 case "Open":
                     e.Open = JsonSerializer.Deserialize<int[]>(ref reader, options);
                     break;
@@ -210,6 +232,7 @@ public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
         public byte[]? Slots;
         public float[]? Propensities;
         public int[]? Open;
+        public string?[]? Rules;
 
         public int Count => Math.Min(Items?.Length ?? 0, Slots?.Length ?? 0);
     }
