@@ -39,7 +39,7 @@ internal static class EvalModels
             ["itemknn"] = _ => new TunableModel(
                 "itemknn",
                 [
-                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]),
+                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]) { ExtendOnEdge = true, Integer = true, Minimum = 1 },
                     new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
                     new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
                     new ParameterAxis("iuf", [0, 1]),
@@ -72,7 +72,7 @@ internal static class EvalModels
                 })),
             ["ease"] = _ => new TunableModel(
                 "ease",
-                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500])],
+                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]) { ExtendOnEdge = true }],
                 new Dictionary<string, double> { ["lambda"] = 300 },
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
             ["blend"] = Blend,
