@@ -9,10 +9,12 @@ internal static class BenchHelp
     public static IReadOnlyDictionary<string, string> Commands { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["evaluate"] = """
-            usage: Cohortly.Bench evaluate (--data PATH --format FORMAT | --split-dir DIR) [options]
+            usage: Cohortly.Bench evaluate (--data PATH --format FORMAT | --synthetic USERS | --split-dir DIR) [options]
             Offline evaluation: filter and split, tune every model on validation (coordinate search), report test once.
               --data PATH               data set file or directory (with --format)
               --format F                ml100k | ml1m | mlcsv | tsv (tsv/csv: user, item, value, unix seconds[, event type])
+              --synthetic USERS         the demo's seeded synthetic shop (USERS users, USERS/2 items, 30 days): event
+                                        rows valued view 1 .. purchase; pair it with --min-value none --kcore 5
               --split-dir DIR           read train.tsv / valid.tsv / test.tsv instead (same layout as --dump-split writes)
               --preset P                recbole (default: value>=3, 10-core, random 80/10/10 per user) | temporal (each
                                         user's latest 10% test) | global-time (one cut date for everybody: the latest

@@ -78,11 +78,21 @@ internal static class EvaluateCommand
         }
         else
         {
-            var path = a.Require("data");
-            var format = DatasetLoader.ParseFormat(a.Require("format"));
-            var raw = DatasetLoader.Load(format, path);
+            InteractionDataset raw;
+            if (a.Get("synthetic") is not null)
+            {
+                var users = a.GetInt("synthetic", 2000);
+                raw = EvalSynthetic.Create(users);
+                datasetName = EvalSynthetic.Name(users);
+            }
+            else
+            {
+                var path = a.Require("data");
+                raw = DatasetLoader.Load(DatasetLoader.ParseFormat(a.Require("format")), path);
+                datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+            }
+
             rawData = raw;
-            datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             filtered = protocol.Filter(raw);
             Console.Error.WriteLine($"loaded {raw.Count} interactions ({raw.UserCount} users, {raw.ItemCount} items); after filter {filtered.Count} ({filtered.UserCount} users, {filtered.ItemCount} items) in {watch.Elapsed.TotalSeconds:F1}s");
             protocolText = Describe(protocol);
