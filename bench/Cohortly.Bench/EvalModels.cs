@@ -36,10 +36,11 @@ internal static class EvalModels
                 [new ParameterAxis("prior", [1, 10, 100, 1000])],
                 new Dictionary<string, double> { ["prior"] = 10 },
                 p => new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = (float)p["prior"] })),
-            ["itemknn"] = _ => new TunableModel(
+            ["itemknn"] = c => new TunableModel(
                 "itemknn",
                 [
-                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]),
+                    // More neighbours than items is the same model: the grid grows up to the catalog, not past it.
+                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]) { ExtendOnEdge = true, Integer = true, Minimum = 1, Maximum = c.Train.ItemCount },
                     new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
                     new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
                     new ParameterAxis("iuf", [0, 1]),
@@ -72,7 +73,7 @@ internal static class EvalModels
                 })),
             ["ease"] = _ => new TunableModel(
                 "ease",
-                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500])],
+                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]) { ExtendOnEdge = true }],
                 new Dictionary<string, double> { ["lambda"] = 300 },
                 p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
             ["blend"] = Blend,

@@ -3,7 +3,11 @@ using Cohortly.Modeling.Data;
 
 namespace Cohortly.Bench;
 
-/// <summary>Writes a split as train.tsv / valid.tsv / test.tsv (external ids), the layout SplitDirectoryReader reads.</summary>
+/// <summary>
+/// Writes a split as train.tsv / valid.tsv / test.tsv (external ids), the layout SplitDirectoryReader reads: one
+/// interaction per line (user, item, value, unix seconds), tab-separated, no header line, so another tool reads every
+/// line as data.
+/// </summary>
 internal static class EvalSplitDump
 {
     public static void Write(DatasetSplit split, string directory)
@@ -17,7 +21,6 @@ internal static class EvalSplitDump
     private static void WritePart(InteractionDataset part, string path)
     {
         using var w = new StreamWriter(path);
-        w.WriteLine("user\titem\tvalue\ttimestamp");
         var users = part.Users;
         var items = part.Items;
         var values = part.Values;

@@ -11,16 +11,8 @@ namespace Cohortly.Bench;
 
 /// <summary>
 /// Offline evaluation: load, filter and split (or read a pre-split directory), tune every model on validation,
-/// report test once. Usage:
-/// evaluate --data PATH --format ml100k|ml1m|mlcsv|tsv [--preset recbole|temporal] [--split-dir DIR]
-///          [--models pop,itemknn,ials,ease] [--json FILE] [--seed N] [--cohorts ATTRIBUTE|profile] [--cohort-k N] [--factors N]
-///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
-///          [--purchase] [--purchase-window-days N] [--purchase-min-value X]   (purchase-likelihood check, see PurchaseReport)
-///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
-/// evaluate --synthetic-context [--users N] [--items N] [--sessions N] [--k N]   (what a context key adds: <see cref="ContextEvaluation"/>)
-/// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
-/// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
-/// --cohort-gate oof (default) | insample chooses how a cohort's adaptation is accepted (see EvalContext.CohortOptions).
+/// report test once (with --refit also the selected configuration fitted again on train + validation; with --seeds N
+/// the mean ± sd over N seeds). Flags: <see cref="BenchHelp"/> (`evaluate --help`).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -42,6 +34,13 @@ internal static class EvaluateCommand
     private static int Run(BenchArgs a)
     {
         var seed = a.GetInt("seed", 2024);
+        var seeds = a.GetInt("seeds", 1);
+        if (seeds < 1)
+        {
+            throw new ArgumentException("--seeds must be at least 1");
+        }
+
+        var refit = a.Has("refit");
         var protocol = EvaluationProtocol.Parse(a.Get("preset") ?? "recbole");
         if (a.Get("min-value") is { } minValue)
         {
@@ -66,44 +65,112 @@ internal static class EvaluateCommand
         }
 
         var watch = Stopwatch.StartNew();
-        DatasetSplit split;
+        DatasetSplit? fixedSplit = null;
         InteractionDataset? rawData = null;
+        InteractionDataset? filtered = null;
         string datasetName;
         string protocolText;
         if (a.Get("split-dir") is { } splitDir)
         {
-            split = SplitDirectoryReader.Read(splitDir);
+            fixedSplit = SplitDirectoryReader.Read(splitDir);
             datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(splitDir)));
             protocolText = $"pre-split {splitDir}; full ranking excluding train (valid) items; k={protocol.K}";
         }
         else
         {
-            var path = a.Require("data");
-            var format = DatasetLoader.ParseFormat(a.Require("format"));
-            var raw = DatasetLoader.Load(format, path);
+            InteractionDataset raw;
+            if (a.Get("synthetic") is not null)
+            {
+                var users = a.GetInt("synthetic", 2000);
+                raw = EvalSynthetic.Create(users);
+                datasetName = EvalSynthetic.Name(users);
+            }
+            else
+            {
+                var path = a.Require("data");
+                raw = DatasetLoader.Load(DatasetLoader.ParseFormat(a.Require("format")), path);
+                datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+            }
+
             rawData = raw;
-            datasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
-            var filtered = protocol.Filter(raw);
-            split = protocol.SplitData(filtered, new Random(seed));
+            filtered = protocol.Filter(raw);
             Console.Error.WriteLine($"loaded {raw.Count} interactions ({raw.UserCount} users, {raw.ItemCount} items); after filter {filtered.Count} ({filtered.UserCount} users, {filtered.ItemCount} items) in {watch.Elapsed.TotalSeconds:F1}s");
             protocolText = Describe(protocol);
         }
 
-        Console.Error.WriteLine($"split: train {split.Train.Count}, valid {split.Validation.Count}, test {split.Test.Count}; seed {seed}");
-        if (a.Get("dump-split") is { } dumpDir)
+        if (refit)
         {
-            // Lets another tool (or a cross-check script) evaluate on exactly this split; never commit the output.
-            EvalSplitDump.Write(split, dumpDir);
-            Console.Error.WriteLine($"wrote split to {dumpDir}");
+            protocolText += "; refit: the selected configuration fitted again on train + validation (a pair in both once) before the test";
         }
 
+        var runs = new List<SeedRun>();
+        for (var s = 0; s < seeds; s++)
+        {
+            var runSeed = seed + s;
+            // A random split changes with the seed; a temporal one only through the models' seeds.
+            var split = fixedSplit ?? protocol.SplitData(filtered!, new Random(runSeed));
+            var cuts = split.ValidationCut is { } vc ? $"; cuts: validation {DateTimeOffset.FromUnixTimeSeconds(vc):u}, test {DateTimeOffset.FromUnixTimeSeconds(split.TestCut!.Value):u}" : "";
+            Console.Error.WriteLine($"split: train {split.Train.Count}, valid {split.Validation.Count}, test {split.Test.Count}; seed {runSeed}{cuts}");
+            if (s == 0 && a.Get("dump-split") is { } dumpDir)
+            {
+                // Lets another tool (or a cross-check script) evaluate on exactly this split; never commit the output.
+                EvalSplitDump.Write(split, dumpDir);
+                Console.Error.WriteLine($"wrote split to {dumpDir}");
+            }
+
+            runs.Add(EvaluateSplit(a, split, protocol, modelNames, runSeed, refit));
+        }
+
+        var first = runs[0];
+        PurchaseReport? purchase = null;
+        if (a.Has("purchase"))
+        {
+            // On the unfiltered events: the question is about users' next window, not about the ranking protocol.
+            var split = fixedSplit ?? protocol.SplitData(filtered!, new Random(seed));
+            var events = rawData ?? InteractionDataset.Concat(InteractionDataset.Concat(split.Train, split.Validation), split.Test);
+            purchase = PurchaseReport.Run(events, a.GetInt("purchase-window-days", 28), (float)a.GetDouble("purchase-min-value", 4), seed);
+        }
+
+        if (seeds == 1)
+        {
+            PrintTable(first.Rows, protocol.K, refit);
+            foreach (var r in first.Rows)
+            {
+                if (r.Cohorts is { } c)
+                {
+                    PrintCohortTable(r.Name, c, protocol.K);
+                }
+            }
+        }
+        else
+        {
+            SeedSummary.Print(runs.ConvertAll(r => r.Rows.ConvertAll(m => new SeedSummary.Score(m.Name, m.Test.Overall.Ndcg, m.Test.Overall.Recall, m.Refit?.Overall.Ndcg, m.TrainSeconds))), protocol.K, seed);
+        }
+
+        purchase?.Print();
+        if (a.Get("json") is { } jsonPath)
+        {
+            WriteJson(jsonPath, datasetName, protocolText, first.Rows, protocol.K, first.GroupNames, purchase);
+            Console.Error.WriteLine($"wrote {jsonPath}{(seeds > 1 ? " (the first seed's run)" : "")}");
+        }
+
+        return 0;
+    }
+
+    private sealed record SeedRun(List<ModelRow> Rows, IReadOnlyList<string> GroupNames);
+
+    private static SeedRun EvaluateSplit(BenchArgs a, DatasetSplit split, EvaluationProtocol protocol, string[] modelNames, int seed, bool refit)
+    {
         int[]? groups = null;
         IReadOnlyList<string> groupNames = [];
         var cohortAttribute = a.Get("cohorts") ?? (Array.Exists(modelNames, m => m.Equals("cohort", StringComparison.OrdinalIgnoreCase)) ? "profile" : null);
+        // Every feature reads the fitting history only: train, or train + validation for the refit; under a global-time
+        // split both end before the test cut (EvaluationHistory checks it).
+        var history = EvaluationHistory.ForTest(split, refit: false);
         if (cohortAttribute == "profile")
         {
             var k = a.GetInt("cohort-k", 0);
-            var assignment = CohortAssignment.FromTraining(split.Train, new CohortAssignmentOptions
+            var assignment = CohortAssignment.FromTraining(history, new CohortAssignmentOptions
             {
                 Segmentation = new Modeling.Segmentation.SegmentationOptions { K = k, MinK = 2, MaxK = 8, Seed = seed },
             });
@@ -120,7 +187,7 @@ internal static class EvaluateCommand
             }
         }
 
-        var train = new TrainingData(split.Train, groups);
+        var train = new TrainingData(history, groups);
         var evaluatorOptions = new RankingEvaluatorOptions { K = protocol.K, UserGroups = groups };
         var validation = RankingEvaluator.ForValidation(split, evaluatorOptions);
         var test = RankingEvaluator.ForTest(split, evaluatorOptions);
@@ -138,12 +205,14 @@ internal static class EvaluateCommand
         };
         var search = new CoordinateSearch(train, validation, seed);
         var rows = new List<ModelRow>();
+        var selected = new List<(string Name, SearchResult Result)>();
         foreach (var name in modelNames)
         {
             var tunable = EvalModels.All[name](context);
             var result = search.Run(tunable, t => Console.Error.WriteLine(
                 $"  {tunable.Name} [{CoordinateSearch.Format(t.Parameters)}] valid ndcg@{protocol.K}={t.Objective:F4} ({t.TrainSeconds:F2}s)"));
             fitted[name] = result.BestModel;
+            selected.Add((name, result));
             var tested = test.Evaluate(result.BestModel);
             var seconds = result.Best.TrainSeconds + ReusedComponentSeconds(result.Best.Parameters, rows);
             if (result.BestModel is Modeling.Ranking.LambdaMartRanker ranker)
@@ -164,30 +233,20 @@ internal static class EvaluateCommand
             Console.Error.WriteLine($"{tunable.Name}: best valid ndcg@{protocol.K}={result.Best.Objective:F4} with [{CoordinateSearch.Format(result.Best.Parameters)}] after {result.Trials.Count} trials; test ndcg@{protocol.K}={tested.Overall.Ndcg:F4}");
         }
 
-        PurchaseReport? purchase = null;
-        if (a.Has("purchase"))
+        if (refit)
         {
-            // On the unfiltered events: the question is about users' next window, not about the ranking protocol.
-            var events = rawData ?? InteractionDataset.Concat(InteractionDataset.Concat(split.Train, split.Validation), split.Test);
-            purchase = PurchaseReport.Run(events, a.GetInt("purchase-window-days", 28), (float)a.GetDouble("purchase-min-value", 4), seed);
-        }
-
-        PrintTable(rows, protocol.K);
-        foreach (var r in rows)
-        {
-            if (r.Cohorts is { } c)
+            var refitted = EvalRefit.Run(context, new TrainingData(EvaluationHistory.ForTest(split, refit: true), groups), selected, test, seed);
+            for (var r = 0; r < rows.Count; r++)
             {
-                PrintCohortTable(r.Name, c, protocol.K);
+                if (refitted.TryGetValue(selected[r].Name, out var result))
+                {
+                    rows[r] = rows[r] with { Refit = result };
+                    Console.Error.WriteLine($"{rows[r].Name}: refit on train + validation: test ndcg@{protocol.K}={result.Overall.Ndcg:F4}");
+                }
             }
         }
-        purchase?.Print();
-        if (a.Get("json") is { } jsonPath)
-        {
-            WriteJson(jsonPath, datasetName, protocolText, rows, protocol.K, groupNames, purchase);
-            Console.Error.WriteLine($"wrote {jsonPath}");
-        }
 
-        return 0;
+        return new SeedRun(rows, groupNames);
     }
 
     // A family built on already fitted models (weights named "w_<model>") is charged those models' training time.
@@ -214,19 +273,31 @@ internal static class EvaluateCommand
     private static string Describe(EvaluationProtocol p)
         => string.Create(CultureInfo.InvariantCulture, $"{p.Name}: value>={p.MinValue?.ToString(CultureInfo.InvariantCulture) ?? "any"}, {p.MinInteractionsPerUser}-core users/{p.MinInteractionsPerItem}-core items, {p.Split} {p.Ratios.Train}/{p.Ratios.Validation}/{p.Ratios.Test}, full ranking excluding the user's train (and for test, valid) items, k={p.K}; tuned on valid, reported on test");
 
-    private static void PrintTable(List<ModelRow> rows, int k)
+    private static void PrintTable(List<ModelRow> rows, int k, bool refit)
     {
         var at = "@" + k.ToString(CultureInfo.InvariantCulture);
-        string[] headers = ["model", "ndcg" + at, "recall" + at, "mrr" + at, "hit" + at, "precision" + at, "coverage", "diversity", "novelty", "train s", "params"];
+        List<string> headerList = ["model", "ndcg" + at, "recall" + at, "mrr" + at, "hit" + at, "precision" + at, "coverage", "diversity", "novelty", "train s", "refit ndcg" + at, "params"];
+        if (!refit)
+        {
+            headerList.RemoveAt(10);
+        }
+
+        var headers = headerList.ToArray();
         var table = new List<string[]> { headers };
         foreach (var r in rows)
         {
             var m = r.Test.Overall;
-            table.Add(
+            List<string> cells =
             [
                 r.Name, F(m.Ndcg), F(m.Recall), F(m.Mrr), F(m.Hit), F(m.Precision), F(m.Coverage), F(m.Diversity), F(m.Novelty),
-                r.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture), CoordinateSearch.Format(r.Parameters),
-            ]);
+                r.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture), r.Refit is { } f ? F(f.Overall.Ndcg) : "-", CoordinateSearch.Format(r.Parameters),
+            ];
+            if (!refit)
+            {
+                cells.RemoveAt(10);
+            }
+
+            table.Add(cells.ToArray());
         }
 
         var widths = new int[headers.Length];
@@ -275,6 +346,13 @@ internal static class EvaluateCommand
             w.WriteNumber("valid_ndcg@" + k.ToString(CultureInfo.InvariantCulture), r.ValidObjective);
             w.WritePropertyName("overall");
             WriteMetrics(w, r.Test.Overall, k);
+            if (r.Refit is { } refitted)
+            {
+                // The same configuration fitted again on train + validation, scored on the same test users.
+                w.WritePropertyName("refit");
+                WriteMetrics(w, refitted.Overall, k);
+            }
+
             w.WriteStartArray("cohorts");
             foreach (var (group, metrics) in r.Test.ByGroup)
             {
@@ -384,5 +462,9 @@ internal static class EvaluateCommand
         double OutOfFoldStandardError,
         List<(string Name, double Weight)> Weights);
 
-    private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test, List<CohortRow>? Cohorts = null);
+    private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test, List<CohortRow>? Cohorts = null)
+    {
+        /// <summary>Test metrics of the configuration refitted on train + validation (null without --refit, or for the ranker).</summary>
+        public EvaluationResult? Refit { get; init; }
+    }
 }

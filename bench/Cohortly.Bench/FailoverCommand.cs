@@ -17,7 +17,7 @@ namespace Cohortly.Bench;
 /// </summary>
 internal static class FailoverCommand
 {
-    private const string Usage = """
+    internal const string Usage = """
         usage: Cohortly.Bench failover [options]
           --users N            users the events spread over (default 2000)
           --rate N             events per second offered (default 3000), in batches of --batch (default 100)

@@ -14,11 +14,23 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           failover  cluster mode on loopback: kill -9 a silo under ingest; lost / doubled events, fail-over seconds
           serve     cost of the serving pipeline alone (in-process, one thread)
           heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
+        Cohortly.Bench <command> --help lists the command's flags.
         """);
     return 0;
 }
 
 var rest = args[1..];
+if (BenchHelp.Wants(rest))
+{
+    if (!BenchHelp.Commands.TryGetValue(args[0], out var help))
+    {
+        return Fail($"unknown command '{args[0]}'");
+    }
+
+    Console.WriteLine(help);
+    return 0;
+}
+
 return args[0] switch
 {
     "evaluate" => await EvaluateCommand.RunAsync(rest),

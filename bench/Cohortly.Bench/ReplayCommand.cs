@@ -10,10 +10,7 @@ namespace Cohortly.Bench;
 /// <summary>
 /// Online/offline parity: replays a data set's train+valid interactions into a running gateway, optionally trains
 /// the cluster's models and scores the served recommendations of every test user against the test items, next to the
-/// same training and serving code run in-process on the same events. Usage:
-/// replay --data PATH --format ml100k|ml1m|mlcsv|tsv | --split-dir DIR   [--preset recbole|temporal] [--seed 2024]
-///        --url URL --key APPKEY --admin-key ADMINKEY [--speedup N] [--max-gap-ms 1000] [--batch 500] [--concurrency 8]
-///        [--no-ingest] [--train] [--score] [--positive-rating 3] [--offline-now wall|last] [--train-timeout 3600] [--serve-timeout 120] [--apply-timeout 600]
+/// same training and serving code run in-process on the same events. Flags: <see cref="BenchHelp"/> (`replay --help`).
 /// </summary>
 internal static class ReplayCommand
 {

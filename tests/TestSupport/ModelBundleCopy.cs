@@ -17,6 +17,7 @@ public static class ModelBundleCopy
         {
             Version = b.Version,
             TrainedAt = b.TrainedAt,
+            ReferenceTime = b.ReferenceTime,
             Segmentation = b.Segmentation,
             SegmentationVersion = b.SegmentationVersion,
             Promotion = b.Promotion,

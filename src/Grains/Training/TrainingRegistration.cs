@@ -54,7 +54,16 @@ public static class TrainingRegistration
         var bound = new TrainingOptions();
         // DefaultPolicy is typed (a kind with its own parameters), which the binder cannot build; it is read below
         // through the same reader as the API's JSON form, so it is left out of the binding.
-        WithoutSection(section, PolicySection).Bind(bound);
+        try
+        {
+            WithoutSection(section, PolicySection).Bind(bound);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value of the wrong type (e.g. an unknown ReferenceTime): fail at start naming the section and the key.
+            throw new OptionsValidationException(nameof(TrainingOptions), typeof(TrainingOptions), [$"Cohortly:Training: {ex.Message}"]);
+        }
+
         bound = bound with { Profile = profile, DefaultPolicy = DefaultPolicy(section) };
         if (!section.GetSection("Segmentation").Exists())
         {

@@ -393,7 +393,7 @@ public sealed partial class UserGrain(
 
         Attributed(attribution);
         var now = services.Time.GetUtcNow();
-        ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
+        ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
         services.Activity.RecordFeatures(UserId, _features);
         RecheckCohort(now);
         services.Activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
@@ -503,7 +503,7 @@ public sealed partial class UserGrain(
         if (services.Segmentation.Current is { } model && s.NeedsReassignment(model.Version))
         {
             var now = services.Time.GetUtcNow();
-            ProfileFeatures.Extract(s.Profile, now.ToUnixTimeMilliseconds(), _features);
+            ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
             RecheckCohort(now);
             // Derived from the profile and the segmentation, so it needs no write of its own: it is
             // persisted with the next event-driven write or on deactivation. Reads stay storage-free.

@@ -32,28 +32,56 @@ public static class DatasetSplitter
         }));
     }
 
-    /// <summary>Orders all interactions by time and cuts the timeline by ratio.</summary>
+    /// <summary>
+    /// One cut date for everybody: the validation cut is the time of the event at the train share of the timeline and
+    /// the test cut the time at the train + validation share; events are then assigned by time alone
+    /// (<see cref="GlobalTime(InteractionDataset, long, long)"/>), so events at the same second never straddle a cut.
+    /// </summary>
     public static DatasetSplit GlobalTemporal(InteractionDataset data, SplitRatios ratios)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var ts = data.Timestamps.ToArray();
-        var rows = new int[data.Count];
-        for (var i = 0; i < rows.Length; i++)
+        if (data.Count == 0)
         {
-            rows[i] = i;
+            return GlobalTime(data, 0, 0);
         }
 
-        Array.Sort(rows, (a, b) =>
+        var ts = data.Timestamps.ToArray();
+        Array.Sort(ts);
+        var (train, valid, _) = Counts(ts.Length, ratios);
+        var validationCut = ts[Math.Min(train, ts.Length - 1)];
+        var testCut = ts[Math.Min(train + valid, ts.Length - 1)];
+        return GlobalTime(data, validationCut, Math.Max(validationCut, testCut));
+    }
+
+    /// <summary>
+    /// Train = events strictly before <paramref name="validationCut"/>, validation = from it to strictly before
+    /// <paramref name="testCut"/>, test = the rest; file order is kept inside each part.
+    /// </summary>
+    public static DatasetSplit GlobalTime(InteractionDataset data, long validationCut, long testCut)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (testCut < validationCut)
         {
-            var c = ts[a].CompareTo(ts[b]);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-        var (train, valid, _) = Counts(rows.Length, ratios);
-        var span = rows.AsSpan();
+            throw new ArgumentException("the test cut must not come before the validation cut", nameof(testCut));
+        }
+
+        var ts = data.Timestamps;
+        var train = new List<int>(data.Count);
+        var valid = new List<int>();
+        var test = new List<int>();
+        for (var r = 0; r < ts.Length; r++)
+        {
+            (ts[r] < validationCut ? train : ts[r] < testCut ? valid : test).Add(r);
+        }
+
         return new DatasetSplit(
-            data.Select(span[..train]),
-            data.Select(span.Slice(train, valid)),
-            data.Select(span[(train + valid)..]));
+            data.Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(train)),
+            data.Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid)),
+            data.Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(test)))
+        {
+            ValidationCut = validationCut,
+            TestCut = testCut,
+        };
     }
 
     /// <summary>

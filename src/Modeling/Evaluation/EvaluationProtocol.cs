@@ -28,11 +28,21 @@ public sealed record EvaluationProtocol(
     /// <summary>As <see cref="RecBole"/> but each user's latest 10% is test and the 10% before it validation.</summary>
     public static EvaluationProtocol Temporal { get; } = RecBole with { Name = "temporal", Split = SplitMethod.TemporalPerUser };
 
+    /// <summary>
+    /// As <see cref="RecBole"/> but with one cut date for everybody: the latest 10% of the timeline is test and the 10%
+    /// before it validation, so no user's training events come after another user's test events (a per-user temporal
+    /// split leaks calendar time across users: item age and popularity would see the test period).
+    /// </summary>
+    public static EvaluationProtocol GlobalTime { get; } = RecBole with { Name = "global-time", Split = SplitMethod.GlobalTemporal };
+
+    public static IReadOnlyList<string> Presets { get; } = ["recbole", "temporal", "global-time"];
+
     public static EvaluationProtocol Parse(string name) => name.ToLowerInvariant() switch
     {
         "recbole" => RecBole,
         "temporal" => Temporal,
-        _ => throw new ArgumentException($"unknown preset '{name}' (expected recbole or temporal)", nameof(name)),
+        "global-time" or "global" => GlobalTime,
+        _ => throw new ArgumentException($"unknown preset '{name}' (expected {string.Join(", ", Presets)})", nameof(name)),
     };
 
     /// <summary>Threshold, then k-core until stable, then re-indexing to the surviving users and items.</summary>

@@ -4,8 +4,41 @@ using Cohortly.Modeling.Recommenders;
 
 namespace Cohortly.Modeling.Evaluation;
 
-/// <summary>A hyper-parameter and the values to try for it.</summary>
-public sealed record ParameterAxis(string Name, IReadOnlyList<double> Values);
+/// <summary>
+/// A hyper-parameter and the values to try for it. An axis with <see cref="ExtendOnEdge"/> (values ascending and
+/// positive) grows when its best value is its first or last one: the search tries the next value of the same ratio
+/// beyond the edge (rounded for <see cref="Integer"/> axes, never below <see cref="Minimum"/> or above
+/// <see cref="Maximum"/>), up to <see cref="CoordinateSearch.MaxExtensions"/> times per side, so a chosen value on
+/// the edge of a grid means the data asked for it, not that the grid stopped there.
+/// </summary>
+public sealed record ParameterAxis(string Name, IReadOnlyList<double> Values)
+{
+    public bool ExtendOnEdge { get; init; }
+
+    public bool Integer { get; init; }
+
+    public double Minimum { get; init; } = double.Epsilon;
+
+    public double Maximum { get; init; } = double.MaxValue;
+
+    /// <summary>The value one step beyond <paramref name="edge"/>, away from <paramref name="inner"/>; null when out of bounds or not new.</summary>
+    public double? Beyond(double inner, double edge)
+    {
+        if (!(inner > 0) || !(edge > 0) || inner == edge)
+        {
+            return null;
+        }
+
+        var next = edge * (edge / inner);
+        if (Integer)
+        {
+            next = Math.Round(next);
+        }
+
+        next = Math.Clamp(next, Minimum, Maximum);
+        return next == edge || next == inner ? null : next;
+    }
+}
 
 /// <summary>
 /// A model family the search can instantiate: its axes, where the search starts, and a factory from parameter values
@@ -31,6 +64,9 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
 {
     private readonly TrainingData _train = train ?? throw new ArgumentNullException(nameof(train));
     private readonly RankingEvaluator _validation = validation ?? throw new ArgumentNullException(nameof(validation));
+
+    /// <summary>How many values an <see cref="ParameterAxis.ExtendOnEdge"/> axis may grow by on each side.</summary>
+    public const int MaxExtensions = 3;
 
     public Func<EvaluationResult, double> Objective { get; init; } = r => r.Overall.Ndcg;
 
@@ -84,7 +120,8 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
             {
                 var bestValue = current.TryGetValue(axis.Name, out var cv) ? cv : double.NaN;
                 var bestScore = double.NegativeInfinity;
-                foreach (var value in axis.Values)
+                var values = new List<double>(axis.Values);
+                void TryValue(double value)
                 {
                     var candidate = new SortedDictionary<string, double>(current, StringComparer.Ordinal) { [axis.Name] = value };
                     var t = Try(candidate);
@@ -92,6 +129,49 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
                     {
                         bestScore = t.Objective;
                         bestValue = value;
+                    }
+                }
+
+                foreach (var value in values)
+                {
+                    TryValue(value);
+                }
+
+                if (axis.ExtendOnEdge && values.Count >= 2)
+                {
+                    // Grow the grid while the best value sits on its edge (each side at most MaxExtensions times).
+                    for (int up = 0, down = 0; ;)
+                    {
+                        double? next = null;
+                        if (bestValue == values[^1] && up < MaxExtensions)
+                        {
+                            next = axis.Beyond(values[^2], values[^1]);
+                            up++;
+                            if (next is { } v)
+                            {
+                                values.Add(v);
+                            }
+                        }
+                        else if (bestValue == values[0] && down < MaxExtensions)
+                        {
+                            next = axis.Beyond(values[1], values[0]);
+                            down++;
+                            if (next is { } v)
+                            {
+                                values.Insert(0, v);
+                            }
+                        }
+                        else
+                        {
+                            break;
+                        }
+
+                        if (next is not { } extended)
+                        {
+                            break;
+                        }
+
+                        TryValue(extended);
                     }
                 }
 

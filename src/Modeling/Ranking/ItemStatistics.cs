@@ -48,6 +48,7 @@ internal sealed class ItemStatistics
             last = Math.Max(last, d.Timestamps[r]);
         }
 
+        var itemUsers = data.ItemUsers;
         var logPop = new float[n];
         var mean = new float[n];
         var age = new float[n];
@@ -57,7 +58,8 @@ internal sealed class ItemStatistics
         var categories = new int[n][];
         for (var i = 0; i < n; i++)
         {
-            logPop[i] = (float)Math.Log(1 + counts[i]);
+            // Users, not events: one user repeating an item does not make it popular (as PopularityRecommender counts).
+            logPop[i] = (float)Math.Log(1 + itemUsers.RowLength(i));
             mean[i] = counts[i] > 0 ? (float)(values[i] / counts[i]) : 0;
             age[i] = first[i] == long.MaxValue ? 0 : (float)Math.Log(1 + ((last - first[i]) / 86_400.0));
             var meta = d.Catalog.ItemMetadata(i);

@@ -16,6 +16,14 @@ public sealed record PopularityOptions
 
     /// <summary>Pseudo-count pulling a small group's popularity toward the global one.</summary>
     public float GroupPrior { get; init; } = 20f;
+
+    /// <summary>
+    /// Count each user once per item (the usual definition of popularity: how many users chose it; with a half-life,
+    /// a user's most recent interaction with the item counts). Off, every event counts, so a few users who repeat an
+    /// item (a purchase log's replenishment) make it look popular. The training pipeline fits on one row per
+    /// (user, item), so serving is the same either way; only event-level data sets differ.
+    /// </summary>
+    public bool CountDistinctUsers { get; init; } = true;
 }
 
 /// <summary>
@@ -73,6 +81,11 @@ public sealed class PopularityRecommender(PopularityOptions options) : IRecommen
             Array.Fill(weights, 1f);
         }
 
+        if (Options.CountDistinctUsers)
+        {
+            KeepLatestPerPair(d, weights);
+        }
+
         var global = new double[d.ItemCount];
         for (var r = 0; r < weights.Length; r++)
         {
@@ -110,6 +123,38 @@ public sealed class PopularityRecommender(PopularityOptions options) : IRecommen
                 {
                     var k = (g * d.ItemCount) + i;
                     _groups[k] = denominator > 0 ? (float)((counts[k] + (prior * _global[i])) / denominator) : _global[i];
+                }
+            }
+        }
+    }
+
+    /// <summary>Zeroes every weight but the largest (the most recent, under decay) of each (user, item) pair.</summary>
+    private static void KeepLatestPerPair(InteractionDataset d, float[] weights)
+    {
+        var (start, order) = d.RowsByUser();
+        var items = d.Items;
+        var stamp = new int[d.ItemCount];
+        var kept = new int[d.ItemCount];
+        Array.Fill(stamp, -1);
+        for (var u = 0; u < d.UserCount; u++)
+        {
+            for (var x = start[u]; x < start[u + 1]; x++)
+            {
+                var r = order[x];
+                var i = items[r];
+                if (stamp[i] != u)
+                {
+                    stamp[i] = u;
+                    kept[i] = r;
+                }
+                else if (weights[r] > weights[kept[i]])
+                {
+                    weights[kept[i]] = 0;
+                    kept[i] = r;
+                }
+                else
+                {
+                    weights[r] = 0;
                 }
             }
         }

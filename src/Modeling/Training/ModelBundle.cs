@@ -58,6 +58,12 @@ public sealed class ModelBundle
 
     public required DateTimeOffset TrainedAt { get; init; }
 
+    /// <summary>
+    /// The instant the run measured event ages at (<see cref="TrainingReferenceTime"/>): the newest event by default,
+    /// the wall clock of the run otherwise. Serving measures live profiles at <see cref="ModelClock.FeatureTime"/>.
+    /// </summary>
+    public required DateTimeOffset ReferenceTime { get; init; }
+
     public required SegmentationModel Segmentation { get; init; }
 
     /// <summary>

@@ -16,8 +16,12 @@ namespace Cohortly.Modeling.Training;
 /// </summary>
 internal static class ModelBundleFormat
 {
-    /// <summary>2: typed serving policies (a kind code and that kind's parameters). 1 (still read): a policy name and ε.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// 3: the reference time follows the training time. 2 (still read; reference = trained-at): typed serving policies
+    /// (a kind code and that kind's parameters). 1 (still read): a policy name and ε.
+    /// </summary>
+    public const int FormatVersion = 3;
+    private const int TypedPolicyFormat = 2;
     private const int NamedPolicyFormat = 1;
     private const int Magic = 0x424D4843; // "CHMB"
     private const int Standalone = -1;
@@ -35,6 +39,7 @@ internal static class ModelBundleFormat
             w.Write(bundle.Version);
             w.Write(bundle.TrainedAt.UtcTicks);
             w.Write((short)bundle.TrainedAt.Offset.TotalMinutes);
+            w.Write(bundle.ReferenceTime.UtcTicks);
             WriteSegmentation(w, bundle.Segmentation);
             BinaryArrays.WriteStrings(w, bundle.ItemIds);
             w.Write(bundle.Items.Count);
@@ -102,9 +107,9 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or NamedPolicyFormat))
+        if (format is not (FormatVersion or TypedPolicyFormat or NamedPolicyFormat))
         {
-            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} or {FormatVersion})");
+            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
 
         var serializer = RecommenderSerializer.Default;
@@ -112,6 +117,8 @@ internal static class ModelBundleFormat
         var ticks = r.ReadInt64();
         var offset = TimeSpan.FromMinutes(r.ReadInt16());
         var trainedAt = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(offset);
+        // Before format 3 every run measured ages at its wall clock.
+        var referenceTime = format >= FormatVersion ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) : trainedAt;
         var segmentation = ReadSegmentation(r);
         var itemIds = BinaryArrays.ReadStrings(r);
         var itemCount = ReadCount(r);
@@ -170,6 +177,7 @@ internal static class ModelBundleFormat
         {
             Version = version,
             TrainedAt = trainedAt,
+            ReferenceTime = referenceTime,
             Segmentation = segmentation,
             ItemIds = itemIds,
             Items = items,

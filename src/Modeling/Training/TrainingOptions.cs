@@ -24,6 +24,12 @@ public sealed record TrainingOptions
 
     public int Seed { get; init; } = 42;
 
+    /// <summary>
+    /// What event ages are measured against (Cohortly:Training:ReferenceTime): the newest event (default; the model is
+    /// a function of the log, so a replay gives the same model on any date) or the wall clock.
+    /// </summary>
+    public TrainingReferenceTime ReferenceTime { get; init; } = TrainingReferenceTime.NewestEvent;
+
     /// <summary>Share of each eligible user's positives held out for selection and metrics (never served from).</summary>
     [Range(0.01, 0.5)]
     public double HoldoutFraction { get; init; } = 0.1;
@@ -102,6 +108,11 @@ public sealed record TrainingOptions
         if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
         {
             throw new ArgumentException($"invalid training options: {results[0].ErrorMessage}");
+        }
+
+        if (!Enum.IsDefined(ReferenceTime))
+        {
+            throw new ArgumentException($"invalid training options: ReferenceTime must be {nameof(TrainingReferenceTime.NewestEvent)} or {nameof(TrainingReferenceTime.WallClock)}");
         }
 
         if (!double.IsFinite(PositiveRating))

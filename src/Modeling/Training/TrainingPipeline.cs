@@ -77,7 +77,10 @@ public static class TrainingPipeline
 
         stages.Begin("features");
         var profiles = log.ReplayProfiles(options.Profile, cancellationToken);
-        var nowMs = input.Now.ToUnixTimeMilliseconds();
+        // Ages are measured at the run's reference (the newest event by default), not at the wall clock, so the same
+        // log trains the same model on any date.
+        var reference = ModelClock.Reference(options.ReferenceTime, input.Now, log.Events);
+        var nowMs = reference.ToUnixTimeMilliseconds();
         var features = new FeatureMatrix(profiles.Length, ProfileFeatures.Count);
         for (var u = 0; u < profiles.Length; u++)
         {
@@ -140,6 +143,7 @@ public static class TrainingPipeline
         {
             Version = input.Version,
             TrainedAt = input.Now,
+            ReferenceTime = reference,
             Segmentation = segmentation,
             SegmentationVersion = segmentationVersion,
             ItemIds = log.ItemIds,

@@ -130,6 +130,7 @@ internal static class ServingBundles
         {
             Version = 12,
             TrainedAt = ServingWorld.End,
+            ReferenceTime = ServingWorld.End,
             Segmentation = new SegmentationModel(1, ["x"], new FeatureScaler([0f], [1f]), [[0f]], cohortIds, labels),
             ItemIds = itemIds,
             Items = metadata,

@@ -43,8 +43,11 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(2, ModelBundleFormat.FormatVersion);
+        Assert.Equal(3, ModelBundleFormat.FormatVersion);
         Assert.Equal(old.Policies, copy.Policies);
+        // Format 1 had no reference time: its runs measured ages at their wall clock.
+        Assert.Equal(old.TrainedAt, old.ReferenceTime);
+        Assert.Equal(old.ReferenceTime, copy.ReferenceTime);
         Assert.Equal(old.DefaultPolicy, copy.DefaultPolicy);
         Assert.Equal(old.UserCohortIds, copy.UserCohortIds);
     }
@@ -72,11 +75,11 @@ public sealed class ModelBundleFormatTests
     public void An_unknown_format_version_is_refused()
     {
         var bytes = FormatOneBundle();
-        BitConverter.TryWriteBytes(bytes.AsSpan(4), 3);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), 4);
 
         var e = Assert.Throws<InvalidDataException>(() => ModelBundle.FromBytes(bytes));
 
-        Assert.Contains("format version 3", e.Message);
+        Assert.Contains("format version 4", e.Message);
     }
 
     private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) =>

@@ -1,0 +1,92 @@
+namespace Cohortly.Bench;
+
+/// <summary>
+/// <c>Cohortly.Bench &lt;command&gt; --help</c>: each command's flags with their defaults. The one place the flags are
+/// written down; a command's source comment points here.
+/// </summary>
+internal static class BenchHelp
+{
+    public static IReadOnlyDictionary<string, string> Commands { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["evaluate"] = """
+            usage: Cohortly.Bench evaluate (--data PATH --format FORMAT | --synthetic USERS | --split-dir DIR) [options]
+            Offline evaluation: filter and split, tune every model on validation (coordinate search), report test once.
+              --data PATH               data set file or directory (with --format)
+              --format F                ml100k | ml1m | mlcsv | tsv (tsv/csv: user, item, value, unix seconds[, event type])
+              --synthetic USERS         the demo's seeded synthetic shop (USERS users, USERS/2 items, 30 days): event
+                                        rows valued view 1 .. purchase; pair it with --min-value none --kcore 5
+              --split-dir DIR           read train.tsv / valid.tsv / test.tsv instead (same layout as --dump-split writes)
+              --preset P                recbole (default: value>=3, 10-core, random 80/10/10 per user) | temporal (each
+                                        user's latest 10% test) | global-time (one cut date for everybody: the latest
+                                        10% of the timeline is test, the 10% before it validation; features only read
+                                        events before the cut)
+              --models LIST             comma-separated, searched in order (default pop,itemknn,ials,ease,blend); also
+                                        pop-cohort, content, cohort (needs a backbone earlier), ranker (needs one earlier)
+              --refit                   also fit each selected configuration on train + validation (a pair in both
+                                        counts once) and report its test metrics next to the protocol without refit
+              --seeds N                 run N seeds (seed, seed+1, ...) and print mean ± sd per model (default 1)
+              --seed N                  first seed (default 2024): the random split and the models' initialisation
+              --k N                     cut-off (default 10)
+              --min-value X|none        override the preset's value threshold
+              --kcore N                 override the preset's k-core (users and items)
+              --factors N               iALS factors at the start of the search (default 64)
+              --cohorts ATTR|profile    user groups: a user attribute, or profile (K-Means on replayed training
+                                        profiles; default when --models has cohort)
+              --cohort-k N              profile cohorts: fixed k, or 0 (default) to choose k in 2..8 by silhouette
+              --cohort-gate oof|insample  how a cohort's adaptation is adopted (default oof: out-of-fold test)
+              --purchase                purchase-likelihood check; --purchase-window-days N (28), --purchase-min-value X (4)
+              --json FILE               write the (first seed's) results as JSON
+              --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line
+            evaluate --synthetic-context [--users N (1500)] [--items N (800)] [--days N (30)] [--sessions N (3000)]
+                                        [--k N (10)] [--seed N (2024)]: what a context key adds, on a synthetic world
+                                        with a planted referrer preference (ContextEvaluation)
+            """,
+        ["speed"] = """
+            usage: Cohortly.Bench speed [options]
+            Training speed of iALS and K-Means on generated data (and on a data set with --data).
+              --users N (10000)  --items N (5000)  --per-user N (50)  --factors N (64)  --iterations N (15)
+              --reg X (30)  --alpha X (3)  --repeat N (3)  --seed N (2024)  --threads N (-1 = all)
+              --data PATH [--format ml100k|ml1m|mlcsv|tsv]   also time iALS on the whole data set
+              --points N (1000000)  --dims N (32)  --k N (8)  --restarts N (1)  --kmeans-iterations N (100)   K-Means
+            """,
+        ["load"] = """
+            usage: Cohortly.Bench load (--url URL --key KEY [--admin-key KEY] | --cluster) [options]
+            HTTP load against a gateway over loopback.
+              --mode ingest|recommend|memory|all (all)   --seconds N (20)   --seed N (1)
+              --users N (20000)  --items N (10000, upserted first)  --batch N (500)  --ingest-batches N (400)
+              --rate R[,R...]  --concurrency N (8)  --count N (10)  --client raw|http  --connections N (64)
+              --target recommend|profile|similar|floor[,...]   --experiment ID   --idle-seconds N (0)
+              --train [--train-timeout-seconds N (1800)]   train after populating and wait until it serves
+              --cluster [--silos N (2)] [--fsync always|everysec] [--partitions N (8)]   start redis + silos + gateway
+            """,
+        ["replay"] = """
+            usage: Cohortly.Bench replay --url URL --key APPKEY --admin-key ADMINKEY (--data PATH --format F | --split-dir DIR) [options]
+            Replays a data set's train + validation into a gateway, trains, and scores online vs offline (parity).
+              --preset recbole|temporal|global-time (recbole)  --seed N (2024)
+              --speedup N (0 = as fast as accepted)  --max-gap-ms N (1000)  --batch N (500)  --concurrency N (8)
+              --no-ingest  --train  --score  --positive-rating X (3)
+              --offline-now wall|last (wall): the in-process run's clock (training measures ages at the newest event
+                                        by default, so both give the same model)
+              --train-timeout N (3600)  --serve-timeout N (120)  --apply-timeout N (600)   seconds
+            """,
+        ["freshness"] = """
+            usage: Cohortly.Bench freshness --url URL --key KEY [--admin-key KEY] (--seed-users [--items N] | --user-range FIRST..LAST | --user-ids a,b,c) [options]
+            Time from an event to recommendations that reflect it.
+              --users N (50)  --samples N (200)  --type purchase|dismiss  --timeout-ms N (5000)  --poll-ms N (2)
+              --max-seconds N (300)  --seed N (7)  --train [--train-timeout N (600)] [--serve-timeout N (60)]
+            """,
+        ["failover"] = FailoverCommand.Usage,
+        ["serve"] = """
+            usage: Cohortly.Bench serve [options]
+            Cost of the serving pipeline alone (in-process, one thread).
+              --users N (20000)  --items N (10000)  --requests N (20000)  --fresh X (0.5)  --count N (10)  --explain  --seed N (1)
+            """,
+        ["heap"] = """
+            usage: Cohortly.Bench heap --pid N [options]
+            Managed-heap composition of a running process by type (ClrMD).
+              --top N (40)  --live  --generation 0|1|2  --save FILE  --baseline FILE  --users N  --owners TYPE-SUBSTRING
+            """,
+    };
+
+    public static bool Wants(string[] args) => Array.Exists(args, a => a is "--help" or "-h");
+}

@@ -1,0 +1,58 @@
+namespace Cohortly.Modeling.Training;
+
+/// <summary>
+/// What a training run measures event ages against (profile recency and tenure, and through them the segmentation and
+/// every cohort decision): the wall clock when the run starts, or the newest event in the log it reads.
+/// </summary>
+public enum TrainingReferenceTime
+{
+    /// <summary>
+    /// The newest accepted event: the run is a function of its log alone, so replaying the same log gives the same model
+    /// on any date. In a live system the newest event is seconds before the run, so this equals the wall clock there.
+    /// </summary>
+    NewestEvent,
+
+    /// <summary>The run's wall clock (<see cref="TrainingInput.Now"/>): ages grow while nothing happens.</summary>
+    WallClock,
+}
+
+/// <summary>
+/// The one rule for the instant a trained model measures ages at, and for the clock serving measures a live profile
+/// at so that its features are those training would have computed: the wall clock shifted back by how far the
+/// model's reference lagged the wall clock when it was trained.
+/// </summary>
+public static class ModelClock
+{
+    /// <summary>The reference instant of a run over <paramref name="log"/>'s accepted events.</summary>
+    public static DateTimeOffset Reference(TrainingReferenceTime kind, DateTimeOffset now, ReadOnlySpan<Events.Interaction> events)
+    {
+        if (kind == TrainingReferenceTime.WallClock || events.IsEmpty)
+        {
+            return now;
+        }
+
+        var newest = long.MinValue;
+        foreach (var e in events)
+        {
+            newest = Math.Max(newest, e.TimestampMs);
+        }
+
+        return DateTimeOffset.FromUnixTimeMilliseconds(newest);
+    }
+
+    /// <summary>
+    /// The instant serving measures profile features at under <paramref name="bundle"/>: <paramref name="now"/> minus
+    /// (trained-at − reference), never later than <paramref name="now"/>. With a wall-clock reference this is
+    /// <paramref name="now"/>; a replayed log from years ago is measured on the log's own time axis, as training did.
+    /// </summary>
+    public static DateTimeOffset FeatureTime(ModelBundle? bundle, DateTimeOffset now)
+    {
+        if (bundle is null)
+        {
+            return now;
+        }
+
+        var lag = bundle.TrainedAt - bundle.ReferenceTime;
+        return lag > TimeSpan.Zero ? now - lag : now;
+    }
+}
