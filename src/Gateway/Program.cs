@@ -40,6 +40,7 @@ app.MapOpenApi();
 app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
+app.MapPrivacy();
 app.MapItems();
 app.MapCohorts();
 app.MapOutcomes();

@@ -85,6 +85,10 @@ public sealed class ServedRecommendation
 
     public bool IsExplored(int slot) => (Slots[slot] & ExploredFlag) != 0;
 
+    /// <summary>Whether a click, an add to cart and a purchase were attributed to the slot (the user's data export).</summary>
+    public (bool Clicked, bool Carted, bool Purchased) OutcomesAt(int slot) =>
+        ((Slots[slot] & ClickedFlag) != 0, (Slots[slot] & CartedFlag) != 0, (Slots[slot] & PurchasedFlag) != 0);
+
     /// <summary>Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one.</summary>
     public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default)
     {
