@@ -46,6 +46,8 @@ public sealed class CohortlyOptions
 
     public AlertSettings Alerts { get; set; } = new();
 
+    public PrivacySettings Privacy { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -348,6 +350,7 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         Check(options.Outcomes, "Cohortly:Outcomes", errors);
         Check(options.Experiments, "Cohortly:Experiments", errors);
         Check(options.Alerts, "Cohortly:Alerts", errors);
+        Check(options.Privacy, "Cohortly:Privacy", errors);
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

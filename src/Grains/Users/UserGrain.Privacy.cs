@@ -17,7 +17,7 @@ public sealed partial class UserGrain
         // durable before the caller is told the user is gone.
         _dirty = true;
         await Persist(CancellationToken.None);
-        LogErased(services.Logger, services.Pseudonyms.Of(UserId), result.LogEvents, result.ProfileEvents);
+        LogErased(services.Logger, services.Pseudonyms.Pseudonym(UserId), result.LogEvents, result.ProfileEvents);
         return result;
     }
 
@@ -54,5 +54,5 @@ public sealed partial class UserGrain
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {User} erased: {LogEvents} logged events and a profile of {ProfileEvents} events removed")]
-    private static partial void LogErased(ILogger logger, string user, long logEvents, long profileEvents);
+    private static partial void LogErased(ILogger logger, Hosting.UserPseudonym user, long logEvents, long profileEvents);
 }
