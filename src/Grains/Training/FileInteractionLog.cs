@@ -66,7 +66,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IUserDataLog, 
         }
 
         var erasures = Volatile.Read(ref _erasureCount);
-        await WriteAsync(Serialize(events), isEvents: true, cancellationToken, () => erasures == _erasureCount ? null : Serialize(events));
+        await WriteAsync(Serialize(events), isEvents: true, cancellationToken, () => erasures == _erasureCount ? (ReadOnlyMemory<byte>?)null : Serialize(events));
     }
 
     /// <summary>The events as JSON lines, leaving out those of users erased after the event was received.</summary>
