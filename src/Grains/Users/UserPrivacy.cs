@@ -24,6 +24,14 @@ public sealed class UserPrivacy(IUserDataLog log, ModelCache models, ActivityAgg
         var rowIgnored = models.Current is { } bundle && bundle.UserIndex(userId) is not null && !state.IgnoresTrainedRow(bundle.TrainedAt);
         var at = Time.GetUtcNow();
         var removed = state.Erase(at, logged.Cutoff, logged.Watermark, keepServing);
+        if (!keepServing && state.PersonalizationWithheld)
+        {
+            // Erasure forgets the consent record too: the id leaves the log's withheld list, and a later event is a
+            // new user with consent as any new user has it.
+            state.PersonalizationWithheld = false;
+            await log.SetWithheldAsync(userId, false, cancellationToken);
+        }
+
         activity.ForgetFeatures(userId);
         return new UserErasureResult(userId, at, removed.ProfileEvents, removed.ServedRecommendations, removed.CohortTransitions, removed.Attributes, logged.Events, logged.Attributes, rowIgnored);
     }
