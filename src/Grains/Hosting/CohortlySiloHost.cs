@@ -1,9 +1,9 @@
-using OpenTelemetry.Trace;
 using Cohortly.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 
 namespace Cohortly.Grains.Hosting;
 
