@@ -176,6 +176,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
 
         var restored = await Json(await app.PutAsJsonAsync($"/v1/users/{user}/consent", new { personalization = true }));
         Assert.True(restored["personalization"]!.GetValue<bool>());
+        Assert.Equal(0, restored["logEventsRemoved"]!.GetValue<long>()); // the embedded log stored nothing meanwhile
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body([Event("c6", "i6")]))).StatusCode);
         await Eventually.True(
             async () => (await app.GetAsync($"/v1/users/{user}")) is { StatusCode: HttpStatusCode.OK } r && (await Json(r))["counts"]!["view"]!.GetValue<long>() == 1,

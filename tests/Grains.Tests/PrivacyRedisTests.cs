@@ -102,6 +102,55 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
         Assert.NotNull(await checkpoint.HeadAsync(StreamId.Create(StreamNames.Interactions, "late"), timeout.Token));
     }
 
+    [Fact]
+    public async Task A_withheld_user_builds_no_profile_and_training_reads_none_of_their_events_until_consent_returns()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var serviceId = "priv-c-" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Cluster"] = "Redis",
+            ["Cohortly:ServiceId"] = serviceId,
+            ["Cohortly:Streams:Partitions"] = "2",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        }).Build();
+        var options = CohortlyConfiguration.Read(configuration);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddRedisStreams(
+            StreamNames.Provider,
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
+            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
+        var log = cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>();
+        var user = cluster.Client.GetGrain<IUserGrain>("shy");
+        var now = DateTimeOffset.UtcNow;
+        InteractionEvent Event(string id) => new(id, "shy", "item-" + id, InteractionType.View, null, now, "mobile", now);
+
+        await Publish(streams, "shy", [Event("s1"), Event("s2")]);
+        await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 2, "the profile holds two events");
+
+        var withheld = await user.SetConsent(false);
+
+        Assert.Equal(2, withheld.LogEventsRemoved);
+        Assert.Null(await user.GetProfile());
+        await Publish(streams, "shy", [Event("s3")]);
+        await Eventually.True(async () => (await user.Export()).LoggedEvents.Count == 1, "the new event is in the stream");
+        Assert.Null(await user.GetProfile());
+        Assert.True((await user.Recommend(new RecommendationRequest(5))).NonPersonalized);
+        Assert.DoesNotContain((await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == "shy");
+
+        // Restoring consent removes what the stream kept meanwhile: training never sees the withheld time.
+        Assert.Equal(1, (await user.SetConsent(true)).LogEventsRemoved);
+        Assert.DoesNotContain((await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == "shy");
+        await Publish(streams, "shy", [Event("s4")]);
+        await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 1, "after consent the next event starts a profile");
+    }
+
     private static async Task Publish(IStreamProvider streams, string user, List<InteractionEvent> events) =>
         await streams.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, user)).OnNextBatchAsync(events).WaitAsync(TimeSpan.FromSeconds(30));
 }

@@ -36,16 +36,13 @@ public sealed partial class UserGrain
             return new UserConsentView(UserId, personalization, 0, 0);
         }
 
-        long profileEvents = 0, logEvents = 0;
-        if (!personalization)
-        {
-            // What was collected for personalization goes; the responses and event ids stay, so outcomes of what was
-            // served are still counted and a client retry is still recognised.
-            var erased = await Privacy.EraseAsync(UserId, s, keepServing: true, CancellationToken.None);
-            profileEvents = erased.ProfileEvents;
-            logEvents = erased.LogEvents;
-        }
-
+        // Withdrawing: what was collected for personalization goes. Restoring: what the log kept while consent was
+        // withheld goes (cluster mode: the stream entries that carried those events to the grain), so nothing from
+        // that time is trained on later. Either way the responses and event ids stay, so outcomes of what was served
+        // are still counted and a client retry is still recognised.
+        var erased = await Privacy.EraseAsync(UserId, s, keepServing: true, CancellationToken.None);
+        var profileEvents = erased.ProfileEvents;
+        var logEvents = erased.LogEvents;
         s.PersonalizationWithheld = !personalization;
         await Privacy.SetWithheldAsync(UserId, !personalization, CancellationToken.None);
         _dirty = true;
