@@ -42,6 +42,7 @@ app.MapOpenApi();
 app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
+app.MapPrivacy();
 app.MapItems();
 app.MapCohorts();
 app.MapOutcomes();

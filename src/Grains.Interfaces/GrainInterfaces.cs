@@ -29,6 +29,21 @@ public interface IUserGrain : IGrainWithStringKey
     /// </summary>
     [Alias("CatchUpFromLog")]
     Task CatchUpFromLog();
+
+    /// <summary>
+    /// Erases the user: state, the user's events and attributes in the interaction log; keeps a tombstone so no model
+    /// row and no replayed event brings them back. Idempotent (a repeat removes nothing and says so).
+    /// </summary>
+    [Alias("Erase")]
+    Task<UserErasureResult> Erase();
+
+    /// <summary>Everything held about the user: state, log records, the active model's row.</summary>
+    [Alias("Export")]
+    Task<UserDataExport> Export();
+
+    /// <summary>Withholds (false) or restores (true) consent to personalization.</summary>
+    [Alias("SetConsent")]
+    Task<UserConsentView> SetConsent(bool personalization);
 }
 
 /// <summary>One cohort (key = stable cohort id; 0 = all users, the global baseline).</summary>

@@ -105,6 +105,9 @@ public sealed record RecommendationResponse(
 
     /// <summary>The experiment's variant that served this response (null: none).</summary>
     [Id(11)] public string? Variant { get; init; }
+
+    /// <summary>True when the user withheld consent to personalization: the list is popularity, not about them.</summary>
+    [Id(12)] public bool NonPersonalized { get; init; }
 }
 
 /// <summary>Items similar to one item, from the active model's item neighbours.</summary>

@@ -36,6 +36,16 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void The_retention_sweep_is_bounded_and_named_when_wrong()
+    {
+        Assert.Equal(TimeSpan.FromHours(1), CohortlyConfiguration.Read(Config(new())).Privacy.RetentionSweep);
+        Assert.Equal(TimeSpan.FromMinutes(5), CohortlyConfiguration.Read(Config(new() { ["Cohortly:Privacy:RetentionSweep"] = "00:05:00" })).Privacy.RetentionSweep);
+        var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Privacy:RetentionSweep"] = "00:00:00" })));
+
+        Assert.Contains("Cohortly:Privacy:RetentionSweep", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_duration_out_of_bounds_fails_naming_the_setting()
     {
         var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:WriteBehind"] = "00:00:00.500" })));

@@ -38,7 +38,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton(context.Schema());
         builder.Services.AddCohortlyServiceDefaults(
                 backend.InProcess ? "cohortly-embedded" : "cohortly-gateway",
-                tracing: t => t.AddAspNetCoreInstrumentation(),
+                tracing: t => t.AddAspNetCoreInstrumentation().AddProcessor(new UserIdRedaction(UserPseudonyms.For(CohortlyConfiguration.Read(builder.Configuration).PseudonymKey))),
                 metrics: m => m.AddAspNetCoreInstrumentation())
             .AddCheck<ClusterReadinessCheck>("cluster", tags: [CohortlyHealth.ReadyTag]);
         return backend;

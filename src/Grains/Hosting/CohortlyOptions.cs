@@ -51,6 +51,8 @@ public sealed class CohortlyOptions
 
     public ContextSettings Context { get; set; } = new();
 
+    public PrivacySettings Privacy { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -440,6 +442,7 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
             errors.Add($"Cohortly:Drift:RewardDirection: '{options.Drift.RewardDirection}' is not a direction; use Decrease, Increase or Both.");
         }
 
+        Check(options.Privacy, "Cohortly:Privacy", errors);
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

@@ -76,6 +76,8 @@ public static class CohortlySiloExtensions
         services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<Users.UserGrainServices>();
+        services.AddSingleton<Users.UserPrivacy>();
+        services.TryAddSingleton(UserPseudonyms.For(options.PseudonymKey));
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 
 namespace Cohortly.Grains.Hosting;
 
@@ -16,7 +17,8 @@ public static class CohortlySiloHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
-        builder.Services.AddCohortlyServiceDefaults("cohortly-silo").AddCohortlySiloChecks();
+        var pseudonyms = UserPseudonyms.For(CohortlyConfiguration.Read(builder.Configuration).PseudonymKey);
+        builder.Services.AddCohortlyServiceDefaults("cohortly-silo", tracing: t => t.AddProcessor(new UserIdRedaction(pseudonyms))).AddCohortlySiloChecks();
         builder.Services.AddCohortlyHealthListener(sp => sp.GetRequiredService<IOptions<CohortlyOptions>>().Value.Silo.HealthPort);
         return builder;
     }

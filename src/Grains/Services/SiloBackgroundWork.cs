@@ -21,6 +21,7 @@ internal sealed partial class SiloBackgroundWork(
     ExperimentCache experiments,
     RulesCache rules,
     Training.ModelCache models,
+    Training.IUserDataLog log,
     IOptions<CohortlyOptions> options,
     TimeProvider time,
     ILogger<SiloBackgroundWork> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -71,6 +72,7 @@ internal sealed partial class SiloBackgroundWork(
         _loops.Add(Loop(o.CachePoll, RefreshCaches));
         _loops.Add(Loop(o.Segmentation.SamplePush, PushSample));
         _loops.Add(Loop(o.Training.ModelPoll, RefreshModel));
+        _loops.Add(Loop(o.Privacy.RetentionSweep, ApplyRetention));
         return Task.CompletedTask;
     }
 
@@ -118,6 +120,16 @@ internal sealed partial class SiloBackgroundWork(
         await models.RefreshAsync(grains, cancellationToken);
     }
 
+    /// <summary>Removes log records past the retention (every silo does; a second trim of the same cut removes nothing).</summary>
+    private async Task ApplyRetention(CancellationToken cancellationToken)
+    {
+        var removed = await log.ApplyRetentionAsync(cancellationToken);
+        if (removed > 0)
+        {
+            LogRetention(logger, removed);
+        }
+    }
+
     /// <summary>Sends this silo's feature sample now; used by the loop and by tests.</summary>
     internal async Task PushSample(CancellationToken cancellationToken)
     {
@@ -157,4 +169,7 @@ internal sealed partial class SiloBackgroundWork(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Background step {Step} failed")]
     private static partial void LogLoopFailed(ILogger logger, string step, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {Count} log records (events or day files)")]
+    private static partial void LogRetention(ILogger logger, long count);
 }

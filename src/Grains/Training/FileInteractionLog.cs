@@ -22,7 +22,7 @@ namespace Cohortly.Grains.Training;
 /// Every line goes through the <see cref="EventFileCodec"/> (sealed with AES-GCM when Cohortly:DataEncryption has an
 /// active key); a line that cannot be opened or parsed is skipped and counted, never fatal.
 /// </summary>
-public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
+public sealed partial class FileInteractionLog : IInteractionLog, IUserDataLog, IDisposable
 {
     private const string Extension = ".jsonl";
     private const string BaseFile = "base.jsonl";
@@ -56,6 +56,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _codec = codec ?? EventFileCodec.Plain;
+        LoadWithheld(root);
     }
 
     /// <summary>Day files are kept or deleted whole, so a retention that is not whole days keeps the partial day.</summary>
@@ -69,12 +70,24 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
             return;
         }
 
+        var erasures = Volatile.Read(ref _erasureCount);
+        await WriteAsync(Serialize(events), isEvents: true, cancellationToken, () => erasures == _erasureCount ? (ReadOnlyMemory<byte>?)null : Serialize(events));
+    }
+
+    /// <summary>The events as lines (sealed by the codec when it seals), leaving out those of users erased after the event was received.</summary>
+    private ReadOnlyMemory<byte> Serialize(IReadOnlyList<InteractionEvent> events)
+    {
         var buffer = new ArrayBufferWriter<byte>(events.Count * (_codec.Seals ? 400 : 256));
         var json = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(json))
         {
             for (var i = 0; i < events.Count; i++)
             {
+                if (IsLeftOut(events[i]))
+                {
+                    continue;
+                }
+
                 JsonSerializer.Serialize(writer, events[i], Json);
                 writer.Flush();
                 _codec.Encode(json.WrittenSpan, buffer);
@@ -84,7 +97,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
             }
         }
 
-        await WriteAsync(buffer.WrittenMemory, isEvents: true, cancellationToken);
+        return buffer.WrittenMemory;
     }
 
     public async Task AppendAttributesAsync(string userId, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken)
@@ -119,7 +132,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         {
             await ReadLines<InteractionEvent>(path, length, bad, e =>
             {
-                if (e.ReceivedAt >= since && seen.Add(e.EventId))
+                if (e.ReceivedAt >= since && !IsWithheld(e.UserId) && seen.Add(e.EventId))
                 {
                     events.Add(e.ToInteraction());
                 }
@@ -146,6 +159,11 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         var attributes = new List<UserAttributes>(latest.Count);
         foreach (var a in latest.Values)
         {
+            if (IsWithheld(a.UserId))
+            {
+                continue;
+            }
+
             attributes.Add(new UserAttributes(a.UserId, a.Attributes));
         }
 
@@ -153,13 +171,16 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         return new InteractionLogSnapshot(events, attributes) { UnreadableLines = bad.Total };
     }
 
-    /// <summary>Deletes event files past the retention and folds old attribute files into the base file.</summary>
-    public async Task ApplyRetentionAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes event files past the retention and folds old attribute files into the base file; returns the event files
+    /// deleted. Runs on the first write of a day and on the silo's retention loop (a quiet log still ages out).
+    /// </summary>
+    public async Task<long> ApplyRetentionAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await SweepLocked(Today(), cancellationToken);
+            return await SweepLocked(Today(), cancellationToken);
         }
         finally
         {
@@ -174,11 +195,18 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         _gate.Dispose();
     }
 
-    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, bool isEvents, CancellationToken cancellationToken)
+    private async Task WriteAsync(ReadOnlyMemory<byte> bytes, bool isEvents, CancellationToken cancellationToken, Func<ReadOnlyMemory<byte>?>? reserialize = null)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // An erasure ran since the lines were serialized: serialize again, leaving out what it erased.
+            bytes = reserialize?.Invoke() ?? bytes;
+            if (bytes.IsEmpty)
+            {
+                return;
+            }
+
             var today = Today();
             if (_sweptOn != today)
             {
@@ -223,15 +251,23 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
         return reader.ReadByte();
     }
 
-    private async Task SweepLocked(DateOnly today, CancellationToken cancellationToken)
+    private async Task<long> SweepLocked(DateOnly today, CancellationToken cancellationToken)
     {
         _sweptOn = today;
         var oldest = today.AddDays(-_retentionDays);
+        var deleted = 0L;
         foreach (var path in Directory.EnumerateFiles(_eventsDirectory, "*" + Extension))
         {
             if (DayOf(path) is { } day && day < oldest)
             {
+                if (_events?.Day == day)
+                {
+                    _events.Stream.Dispose();
+                    _events = null;
+                }
+
                 File.Delete(path);
+                deleted++;
                 LogDeleted(_logger, Path.GetFileName(path));
             }
         }
@@ -247,7 +283,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
 
         if (old.Count == 0)
         {
-            return;
+            return deleted;
         }
 
         var basePath = Path.Combine(_attributesDirectory, BaseFile);
@@ -267,21 +303,19 @@ public sealed partial class FileInteractionLog : IInteractionLog, IDisposable
             }
         }
 
-        var temp = basePath + ".tmp";
-        await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
-        {
-            foreach (var line in latest.Values)
-            {
-                // Re-sealed with the active key: folding is also how attribute lines move to a rotated key.
-                await output.WriteAsync(_codec.EncodeLine(JsonSerializer.SerializeToUtf8Bytes(line, Json)), cancellationToken);
-            }
-        }
-
-        File.Move(temp, basePath, overwrite: true);
+        await WriteRecords(basePath, latest.Values, cancellationToken);
         foreach (var path in old)
         {
+            if (_attributes is { } open && DayOf(path) == open.Day)
+            {
+                open.Stream.Dispose();
+                _attributes = null;
+            }
+
             File.Delete(path);
         }
+
+        return deleted;
     }
 
     private static List<(string Path, long Length)> Snapshot(string directory, Func<DateOnly, bool> include)

@@ -214,7 +214,9 @@ public sealed partial class UserGrain(
         var recommendationId = id.ToString("N");
         ExperimentServing? experiment = null;
         SlotDecision[]? decisions = null;
-        var response = services.Models.Current is { } bundle
+        var response = state.State.PersonalizationWithheld
+            ? RecommendByPopularity(request, recommendationId) with { NonPersonalized = true }
+            : services.Models.Current is { } bundle
             ? RecommendWithModel(bundle, request, recommendationId, now, out experiment, out decisions)
             : RecommendByPopularity(request, recommendationId);
 
@@ -249,7 +251,8 @@ public sealed partial class UserGrain(
         var provisional = false;
         // A user whose live profile has not been rebuilt (new silo storage, events only in the log) still has the
         // cohort training gave them; only a user nobody has seen gets one from attributes and context.
-        var cohortId = s.CohortId ?? (profile.TotalEvents == 0 ? bundle.TrainedCohortOf(UserId) : null);
+        var erasedRow = s.IgnoresTrainedRow(bundle.TrainedAt);
+        var cohortId = s.CohortId ?? (profile.TotalEvents == 0 && !erasedRow ? bundle.TrainedCohortOf(UserId) : null);
         if (cohortId is null && profile.TotalEvents == 0 && bundle.Provisional.Predict(s.Attributes, request.Device, request.Context) is { } guessed)
         {
             cohortId = guessed;
@@ -270,6 +273,7 @@ public sealed partial class UserGrain(
         var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
         {
             UserId = UserId,
+            IgnoreTrainedRow = erasedRow,
             CohortId = cohortId,
             CohortLabel = label,
             ProvisionalCohort = provisional,
@@ -377,7 +381,7 @@ public sealed partial class UserGrain(
     private void Apply(InteractionEvent e)
     {
         var s = state.State;
-        if (!s.Accept(e.EventId, e.ReceivedAt, services.Settings.State))
+        if (s.IsErasedPast(e.ReceivedAt) || !s.Accept(e.EventId, e.ReceivedAt, services.Settings.State))
         {
             services.Metrics.EventsDuplicate.Add(1);
             MarkDirty();
@@ -392,6 +396,11 @@ public sealed partial class UserGrain(
         MarkDirty();
 
         Attributed(attribution);
+        if (s.PersonalizationWithheld)
+        {
+            return; // counted for outcomes only: no features, cohort or popularity from this user
+        }
+
         var now = services.Time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
         services.Activity.RecordFeatures(UserId, _features);

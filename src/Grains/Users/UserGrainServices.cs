@@ -31,6 +31,7 @@ public sealed class UserGrainServices(
     ILogger<UserGrain> logger,
     IOutcomeRecorder outcomes,
     RulesCache rules,
+    UserPseudonyms pseudonyms,
     [FromKeyedServices(StreamNames.Provider)] RedisStreamCheckpoint? checkpoint = null)
 {
     /// <summary>The log's consumer side in cluster mode (acknowledge, catch up); null on memory streams.</summary>
@@ -62,6 +63,9 @@ public sealed class UserGrainServices(
     public TimeProvider Time { get; } = time;
 
     public ILogger<UserGrain> Logger { get; } = logger;
+
+    /// <summary>What stands for the user id in log messages, traces and metric tags.</summary>
+    public UserPseudonyms Pseudonyms { get; } = pseudonyms;
 
     /// <summary>Where served responses and attributed events are counted (per-silo, pre-aggregated).</summary>
     public IOutcomeRecorder Outcomes { get; } = outcomes;

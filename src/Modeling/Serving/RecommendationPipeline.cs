@@ -51,7 +51,7 @@ public static class RecommendationPipeline
         var count = Math.Max(0, request.Count);
         string? fallbackReason = null;
         var group = request.GlobalWeights ? -1 : ScoreStage.GroupOf(bundle, index, request.CohortId, out fallbackReason);
-        var user = bundle.UserIndex(request.UserId) is { } u && u < bundle.UserItems.Rows ? u : -1;
+        var user = !request.IgnoreTrainedRow && bundle.UserIndex(request.UserId) is { } u && u < bundle.UserItems.Rows ? u : -1;
 
         using var history = ServingHistory.Read(bundle, request, user);
         using var scores = ScoreStage.CanScore(index, group, history)

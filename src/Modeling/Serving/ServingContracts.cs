@@ -13,6 +13,12 @@ public sealed record ServingRequest
 {
     public required string UserId { get; init; }
 
+    /// <summary>
+    /// The bundle's row of this user describes a past the user had erased (or data they withheld): serve as if the
+    /// model did not know them.
+    /// </summary>
+    public bool IgnoreTrainedRow { get; init; }
+
     /// <summary>Stable cohort id of the user (or of the provisional cohort), null when unknown.</summary>
     public int? CohortId { get; init; }
 

@@ -289,6 +289,13 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
 
     public bool IsExplored(int slot) => (Slot(slot).Flags & ServedLog.ExploredFlag) != 0;
 
+    /// <summary>Whether a click, an add to cart and a purchase were attributed to the slot (the user's data export).</summary>
+    public (bool Clicked, bool Carted, bool Purchased) OutcomesAt(int slot)
+    {
+        var flags = Slot(slot).Flags;
+        return ((flags & ServedLog.ClickedFlag) != 0, (flags & ServedLog.CartedFlag) != 0, (flags & ServedLog.PurchasedFlag) != 0);
+    }
+
     /// <summary>The served item ids in slot order (a copy).</summary>
     public string[] Items
     {

@@ -65,6 +65,74 @@ public sealed class UserState
         set => Recommendations = value ?? new ServedLog();
     }
 
+    /// <summary>
+    /// When the user was last erased (the tombstone of an erasure; null for users never erased). Rows of a model
+    /// trained before it describe the erased past and are never served (<see cref="IgnoresTrainedRow"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ErasedAt { get; set; }
+
+    /// <summary>Embedded mode's cut of the last erasure: an event received at or before it belongs to the erased past.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ErasedThrough { get; set; }
+
+    /// <summary>The app withdrew consent to personalization: no profile is built, recommendations are popularity.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PersonalizationWithheld { get; set; }
+
+    /// <summary>
+    /// Margin for clocks of different silos: a model whose training started this soon after an erasure may still have
+    /// read the erased events, so its row of the user is ignored too (until the next training).
+    /// </summary>
+    public static readonly TimeSpan ErasureClockMargin = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether a model trained at <paramref name="trainedAt"/> may hold the erased past of this user.</summary>
+    public bool IgnoresTrainedRow(DateTimeOffset trainedAt) =>
+        PersonalizationWithheld || (ErasedAt is { } at && trainedAt <= at + ErasureClockMargin);
+
+    /// <summary>An event received at or before the embedded erasure cut (it was in flight during the erasure).</summary>
+    public bool IsErasedPast(DateTimeOffset receivedAt) => ErasedThrough is { } cut && receivedAt <= cut;
+
+    /// <summary>
+    /// Forgets everything about the user and keeps only the tombstone: when, and the cuts that tell the erased past
+    /// from events that arrive later (log position in cluster mode, receipt time embedded). With
+    /// <paramref name="keepServing"/> the recent responses and event-id dedupe stay (consent withdrawal: outcomes of
+    /// what was served are still counted); otherwise they go too. Returns what was removed.
+    /// </summary>
+    public UserStateErasure Erase(DateTimeOffset at, DateTimeOffset? receivedThrough, LogPosition? watermark, bool keepServing = false)
+    {
+        var removed = new UserStateErasure(
+            Profile.TotalEvents,
+            keepServing ? 0 : Recommendations.Count,
+            Transitions.Count,
+            Attributes?.Count ?? 0);
+        Profile = new UserProfile();
+        CohortId = null;
+        CohortSince = null;
+        SegmentationVersion = 0;
+        Transitions = [];
+        Attributes = null;
+        if (!keepServing)
+        {
+            Seen = new EventDeduplicator();
+            DuplicatesIgnored = 0;
+            Recommendations.Clear();
+        }
+
+        if (watermark is { } w && w > (LastApplied ?? default))
+        {
+            LastApplied = w;
+        }
+
+        if (receivedThrough is { } cut && (ErasedThrough is null || cut > ErasedThrough))
+        {
+            ErasedThrough = cut;
+        }
+
+        ErasedAt = at;
+        return removed;
+    }
+
     /// <summary>Whether the event at <paramref name="position"/> was applied already (a redelivery).</summary>
     public bool IsApplied(LogPosition position) => position <= (LastApplied ?? default);
 
@@ -99,7 +167,11 @@ public sealed class UserState
         IOutcomeRecorder outcomes)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Profile.Apply(interaction, item, options.Profile);
+        if (!PersonalizationWithheld)
+        {
+            Profile.Apply(interaction, item, options.Profile);
+        }
+
         return RecommendationAttribution.Attribute(Recommendations, interaction, receivedAt, reference, options.AttributionWindow, outcomes);
     }
 
@@ -156,3 +228,6 @@ public sealed class UserState
         return Recommendations.Add(id, at, cohortId, modelVersion, strategy, count, Math.Max(1, options.RecentRecommendations), cutoff);
     }
 }
+
+/// <summary>What <see cref="UserState.Erase"/> removed: events the profile counted, responses, cohort moves, attributes.</summary>
+public sealed record UserStateErasure(long ProfileEvents, int ServedRecommendations, int CohortTransitions, int Attributes);

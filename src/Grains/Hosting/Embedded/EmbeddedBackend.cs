@@ -88,7 +88,10 @@ public sealed class EmbeddedBackend : CohortlyBackend
     private static void AddLogAndSink(IServiceCollection services)
     {
         services.TryAddSingleton<TrainingDataDirectory>();
-        services.TryAddSingleton<IInteractionLog, FileInteractionLog>();
+        // One instance behind both interfaces: erasure and appends share the files' lock.
+        services.TryAddSingleton<FileInteractionLog>();
+        services.TryAddSingleton<IInteractionLog>(static sp => sp.GetRequiredService<FileInteractionLog>());
+        services.TryAddSingleton<IUserDataLog>(static sp => sp.GetRequiredService<FileInteractionLog>());
         services.TryAddSingleton<InteractionStreamPublisher>();
         services.TryAddSingleton<IEventSink, EmbeddedEventSink>();
         services.TryAddSingleton<IAuditLog, FileAuditLog>();

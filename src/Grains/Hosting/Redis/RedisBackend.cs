@@ -118,7 +118,9 @@ public sealed class RedisBackend(RedisConnection redis) : CohortlyBackend
     private void AddLog(IServiceCollection services)
     {
         AddRedis(services);
-        services.TryAddSingleton<IInteractionLog, RedisInteractionLog>();
+        services.TryAddSingleton<RedisInteractionLog>();
+        services.TryAddSingleton<IInteractionLog>(static sp => sp.GetRequiredService<RedisInteractionLog>());
+        services.TryAddSingleton<IUserDataLog>(static sp => sp.GetRequiredService<RedisInteractionLog>());
     }
 
     private void AddRedis(IServiceCollection services) =>

@@ -1,0 +1,156 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
+using Cohortly.Grains.Training;
+using Cohortly.Streaming.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.TestingHost;
+using StackExchange.Redis;
+
+namespace Cohortly.Grains.Tests;
+
+/// <summary>Erasure and retention in cluster mode: a silo on a real redis-server, whose streams are the log.</summary>
+public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<TrainingRedis>
+{
+    [Fact]
+    public async Task Erasure_deletes_the_users_stream_entries_and_nothing_replays_them_and_retention_trims_by_time()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var serviceId = "priv-" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Cluster"] = "Redis",
+            ["Cohortly:ServiceId"] = serviceId,
+            ["Cohortly:Streams:Partitions"] = "2",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        }).Build();
+        var options = CohortlyConfiguration.Read(configuration);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddRedisStreams(
+            StreamNames.Provider,
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
+            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
+        var services = cluster.Silos[0].ServiceProvider;
+        var log = services.GetRequiredService<IInteractionLog>();
+        var userLog = services.GetRequiredService<IUserDataLog>();
+        var checkpoint = services.GetRequiredKeyedService<RedisStreamCheckpoint>(StreamNames.Provider);
+        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
+        var victim = cluster.Client.GetGrain<IUserGrain>("victim");
+        var now = DateTimeOffset.UtcNow;
+        InteractionEvent Event(string id, string user) => new(id, user, "item-" + id, InteractionType.View, null, now, "mobile", now);
+
+        // Two entries for the victim (two batches), one for another user.
+        await Publish(streams, "victim", [Event("v1", "victim"), Event("v2", "victim"), Event("v3", "victim")]);
+        await Publish(streams, "victim", [Event("v4", "victim"), Event("v5", "victim")]);
+        await Publish(streams, "other", [Event("o1", "other"), Event("o2", "other"), Event("o3", "other")]);
+        await Eventually.True(async () => (await victim.GetProfile())?.Counts.Values.Sum() == 5, "the victim's grain applied their five events");
+        await victim.SetAttributes(new Dictionary<string, string> { ["country"] = "de" });
+        var before = await victim.Export();
+        Assert.Equal(["v1", "v2", "v3", "v4", "v5"], before.LoggedEvents.Select(e => e.EventId));
+        Assert.Equal("de", before.LoggedAttributes!["country"]);
+
+        var erased = await victim.Erase();
+
+        Assert.Equal(5, erased.LogEvents);
+        Assert.Equal(5, erased.ProfileEvents);
+        Assert.Equal(1, erased.LogAttributeRecords);
+        Assert.Null(await victim.GetProfile());
+        var stream = StreamId.Create(StreamNames.Interactions, "victim");
+        Assert.Null(await checkpoint.HeadAsync(stream, timeout.Token));
+        var read = await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token);
+        Assert.DoesNotContain(read.Events, e => e.UserId == "victim");
+        Assert.Equal(3, read.Events.Count(e => e.UserId == "other"));
+        Assert.DoesNotContain(read.Attributes, a => a.UserId == "victim");
+        Assert.Empty((await userLog.ReadUserAsync("victim", timeout.Token)).Events);
+
+        // Recovery and a new activation find nothing to rebuild: the tombstone is saved and the chain is gone.
+        await victim.CatchUpFromLog();
+        Assert.Null(await victim.GetProfile());
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Null(await victim.GetProfile());
+        Assert.NotNull((await victim.Export()).ErasedAt);
+
+        // An event arriving later is a new user: a new chain, one event.
+        await Publish(streams, "victim", [Event("v6", "victim")]);
+        await Eventually.True(async () => (await victim.GetProfile())?.Counts.Values.Sum() == 1, "the later event starts a new user");
+        Assert.Equal(["v6"], (await userLog.ReadUserAsync("victim", timeout.Token)).Events.Select(e => e.EventId));
+        Assert.Equal(1, (await victim.Erase()).LogEvents);
+        var repeat = await victim.Erase();
+        Assert.False(repeat.Removed);
+
+        // Retention: everything Redis accepted before the cut goes, later entries and their chains stay.
+        var cut = (await server.TimeAsync()).AddMilliseconds(1);
+        await Eventually.True(async () => await server.TimeAsync() > cut, "the redis clock passes the cut", TimeSpan.FromSeconds(5));
+        await Publish(streams, "late", [Event("l1", "late")]);
+        Assert.Equal(0, await userLog.ApplyRetentionAsync(timeout.Token)); // all younger than Streams:Retention
+
+        var trimmed = await checkpoint.TrimBeforeAsync(new DateTimeOffset(cut, TimeSpan.Zero), timeout.Token);
+
+        Assert.True(trimmed >= 1, $"trimmed {trimmed}");
+        var kept = await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token);
+        Assert.Equal(["l1"], kept.Events.Select(e => e.ItemId[5..]));
+        Assert.Null(await checkpoint.HeadAsync(StreamId.Create(StreamNames.Interactions, "other"), timeout.Token));
+        Assert.NotNull(await checkpoint.HeadAsync(StreamId.Create(StreamNames.Interactions, "late"), timeout.Token));
+    }
+
+    [Fact]
+    public async Task A_withheld_user_builds_no_profile_and_training_reads_none_of_their_events_until_consent_returns()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var serviceId = "priv-c-" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Cluster"] = "Redis",
+            ["Cohortly:ServiceId"] = serviceId,
+            ["Cohortly:Streams:Partitions"] = "2",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        }).Build();
+        var options = CohortlyConfiguration.Read(configuration);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddRedisStreams(
+            StreamNames.Provider,
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
+            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
+        var log = cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>();
+        var user = cluster.Client.GetGrain<IUserGrain>("shy");
+        var now = DateTimeOffset.UtcNow;
+        InteractionEvent Event(string id) => new(id, "shy", "item-" + id, InteractionType.View, null, now, "mobile", now);
+
+        await Publish(streams, "shy", [Event("s1"), Event("s2")]);
+        await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 2, "the profile holds two events");
+
+        var withheld = await user.SetConsent(false);
+
+        Assert.Equal(2, withheld.LogEventsRemoved);
+        Assert.Null(await user.GetProfile());
+        await Publish(streams, "shy", [Event("s3")]);
+        await Eventually.True(async () => (await user.Export()).LoggedEvents.Count == 1, "the new event is in the stream");
+        Assert.Null(await user.GetProfile());
+        Assert.True((await user.Recommend(new RecommendationRequest(5))).NonPersonalized);
+        Assert.DoesNotContain((await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == "shy");
+
+        // Restoring consent removes what the stream kept meanwhile: training never sees the withheld time.
+        Assert.Equal(1, (await user.SetConsent(true)).LogEventsRemoved);
+        Assert.DoesNotContain((await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == "shy");
+        await Publish(streams, "shy", [Event("s4")]);
+        await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 1, "after consent the next event starts a profile");
+    }
+
+    private static async Task Publish(IStreamProvider streams, string user, List<InteractionEvent> events) =>
+        await streams.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, user)).OnNextBatchAsync(events).WaitAsync(TimeSpan.FromSeconds(30));
+}
