@@ -41,23 +41,25 @@ public sealed class EventIngestorTests
     }
 
     [Fact]
-    public async Task Declared_context_keys_travel_normalized_a_value_outside_a_closed_set_is_rejected_and_undeclared_keys_are_ignored()
+    public async Task Declared_context_keys_travel_normalized_an_unknown_closed_value_counts_as_other_a_bad_free_value_is_rejected_and_undeclared_keys_are_ignored()
     {
         var json = """
             [
               { "eventId": "c1", "userId": "u1", "itemId": "i1", "type": "view", "context": { "device": "mobile", "referrer": "Social", "country": "DE", "campaign": "x" } },
-              { "eventId": "c2", "userId": "u1", "itemId": "i1", "type": "view", "context": { "pageType": "basement" } }
+              { "eventId": "c2", "userId": "u1", "itemId": "i1", "type": "view", "context": { "country": "D E" } },
+              { "eventId": "c3", "userId": "u1", "itemId": "i1", "type": "view", "context": { "pageType": "basement" } }
             ]
             """;
         var sink = new RecordingSink(_ => null);
 
         var result = await Ingestor(sink).IngestAsync(JsonSerializer.Deserialize<List<EventDto?>>(json, Web)!, CancellationToken.None);
 
-        Assert.Equal(1, result.Accepted);
-        Assert.Equal("events[1].context.pageType", Assert.Single(result.Errors).Field);
-        var accepted = Assert.Single(Assert.Single(sink.Calls)[0].Events);
-        Assert.Equal("mobile", accepted.Device);
-        Assert.Equal(new Dictionary<string, string> { ["referrer"] = "social", ["country"] = "de" }, accepted.Context);
+        Assert.Equal(2, result.Accepted);
+        Assert.Equal("events[1].context.country", Assert.Single(result.Errors).Field);
+        var accepted = Assert.Single(sink.Calls)[0].Events;
+        Assert.Equal("mobile", accepted[0].Device);
+        Assert.Equal(new Dictionary<string, string> { ["referrer"] = "social", ["country"] = "de" }, accepted[0].Context);
+        Assert.Equal(new Dictionary<string, string> { ["pageType"] = "other" }, accepted[1].Context);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 namespace Cohortly.Modeling.Events;
 
 /// <summary>
-/// One declared context key: either a closed set of <see cref="Values"/> (anything else is rejected) or free values
+/// One declared context key: either a closed set of <see cref="Values"/> (anything else counts as <c>other</c> when the
+/// set has it, and is rejected when it has not) or free values
 /// of which at most <see cref="MaxValues"/> distinct ones are learned (training keeps the most used; the rest count as
 /// unknown, lift 1).
 /// </summary>
@@ -14,11 +15,16 @@ public sealed record ContextKeyDefinition(string Name, IReadOnlyList<string> Val
 /// The declared, bounded set of context keys events and recommendation requests may carry (<c>Cohortly:Context:Keys</c>).
 /// <c>device</c> keeps its own field (as before); every other declared key travels in the event's and the request's
 /// context map and reaches the profile, training and serving. Undeclared keys are ignored (still bounded in length at
-/// the edge); a value outside a closed key's set is rejected.
+/// the edge); a value outside a closed key's set counts as <c>other</c> when the set declares it (the defaults do) and is
+/// rejected otherwise. Why not reject it always: context is a hint for ranking, and an event is what the cluster learns
+/// from; a client that sends a referrer URL or a page type it invented should lose the hint, not the event.
 /// </summary>
 public sealed class ContextSchema
 {
     public const string Device = "device";
+
+    /// <summary>The value a closed key's unknown values count as, when the key declares it.</summary>
+    public const string Other = "other";
 
     /// <summary>Most keys a schema may declare (each costs a histogram per user and a lift table per model).</summary>
     public const int MaxKeys = 8;
@@ -122,6 +128,16 @@ public sealed class ContextSchema
             foreach (var allowed in definition.Values)
             {
                 if (string.Equals(allowed, trimmed, StringComparison.OrdinalIgnoreCase))
+                {
+                    key = definition.Name;
+                    normalized = allowed;
+                    return null;
+                }
+            }
+
+            foreach (var allowed in definition.Values)
+            {
+                if (string.Equals(allowed, Other, StringComparison.OrdinalIgnoreCase))
                 {
                     key = definition.Name;
                     normalized = allowed;

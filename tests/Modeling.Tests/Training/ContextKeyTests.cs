@@ -150,7 +150,7 @@ public sealed class ContextKeyTests
     }
 
     [Fact]
-    public void The_schema_keeps_declared_keys_rejects_values_outside_a_closed_set_and_ignores_the_rest()
+    public void The_schema_keeps_declared_keys_counts_unknown_values_of_a_closed_set_as_other_and_ignores_the_rest()
     {
         var schema = ContextSchema.Default;
 
@@ -158,7 +158,10 @@ public sealed class ContextKeyTests
         Assert.Equal(("referrer", "social"), (key, value));
         Assert.Null(schema.Check("country", "DE", out key, out value));
         Assert.Equal(("country", "de"), (key, value));
-        Assert.NotNull(schema.Check("pageType", "basement", out _, out _));
+        Assert.Null(schema.Check("pageType", "basement", out key, out value));
+        Assert.Equal(("pageType", "other"), (key, value));
+        var strict = ContextSchema.Create([new ContextKeyDefinition("tier", ["gold", "silver"], 2)]);
+        Assert.NotNull(strict.Check("tier", "bronze", out _, out _));
         Assert.NotNull(schema.Check("country", "D E", out _, out _));
         Assert.Null(schema.Check("campaign", "x", out key, out value));
         Assert.Null(key);
