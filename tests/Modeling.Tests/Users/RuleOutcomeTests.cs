@@ -60,8 +60,10 @@ public sealed class RuleOutcomeTests
         var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 1, Options);
         plain.SetSlot(0, "a", false);
 
-        Assert.Contains("\"Rules\":[\"hero\",null,\"push\",null]", JsonSerializer.Serialize(state.Recommendations![0]), StringComparison.Ordinal);
-        Assert.DoesNotContain("Rules", JsonSerializer.Serialize(plain), StringComparison.Ordinal);
+        var json = JsonSerializer.Serialize(state);
+        Assert.Contains("\"Rules\":[\"hero\",null,\"push\",null]", json, StringComparison.Ordinal);
+        Assert.Equal(json.IndexOf("\"Rules\"", StringComparison.Ordinal), json.LastIndexOf("\"Rules\"", StringComparison.Ordinal));
+        Assert.Equal("hero", JsonSerializer.Deserialize<UserState>(json)!.Recommendations[0].RuleAt(0));
         Assert.DoesNotContain("Rule", JsonSerializer.Serialize(Plain), StringComparison.Ordinal);
         Assert.Equal(Plain, JsonSerializer.Deserialize<OutcomeKey>("""{"CohortId":3,"ModelVersion":7,"Experiment":"","Variant":"","Strategy":0}"""));
     }

@@ -90,10 +90,11 @@ public sealed class RulesStageTests
         var top = baseline.Items[0];
         var price = PriceOf(StageWorld.World.Bundle.ItemIndex(top.ItemId)!.Value);
 
-        var buried = Serve(30, new BuryRule { Id = "sink", Match = new ItemMatch { MinPrice = price, MaxPrice = price + 0.5 }, Factor = 0.25 });
+        // A long list, so the buried item is still in it however flat the scores below it are.
+        var buried = Serve(100, new BuryRule { Id = "sink", Match = new ItemMatch { MinPrice = price, MaxPrice = price + 0.5 }, Factor = 0.25 });
 
         var at = IndexOf(buried, top.ItemId);
-        Assert.True(at != 0, "the buried top item is no longer first");
+        Assert.True(at > 0, "the buried top item is no longer first but still served");
         Assert.Equal(["sink"], buried.Items[at].Rules!);
     }
 
@@ -184,7 +185,7 @@ public sealed class RulesStageTests
     [Fact]
     public void A_rule_of_another_cohort_does_not_apply()
     {
-        var baseline = Serve(10);
+        var baseline = RecommendationPipeline.Recommend(StageWorld.World.Bundle, Request(10) with { CohortId = 101 });
         var request = Request(10, new BlockRule { Id = "elsewhere", ItemIds = [baseline.Items[0].ItemId], CohortId = 999 }) with { CohortId = 101 };
 
         var result = RecommendationPipeline.Recommend(StageWorld.World.Bundle, request);
