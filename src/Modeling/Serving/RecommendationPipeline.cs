@@ -4,7 +4,8 @@ namespace Cohortly.Modeling.Serving;
 
 /// <summary>
 /// The serving path on a loaded <see cref="ModelBundle"/>, as stages with one job each (one file each in this
-/// folder): history → score (the cohort's blend, or a cold start) → filter → new items → context re-rank →
+/// folder): history → score (the cohort's blend, or a cold start) → filter → learned re-rank (where the cohort's
+/// ranker serves) → new items → context re-rank →
 /// diversify (MMR) → explore (the cohort's policy) → explain. Pure and thread-safe.
 /// </summary>
 /// <remarks>
@@ -56,14 +57,18 @@ public static class RecommendationPipeline
         using var scores = ScoreStage.CanScore(index, group, history)
             ? ScoreStage.Score(bundle, index, group, user, history)
             : ColdStartStage.Score(bundle, index, request, group, history.Interests);
-        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, Math.Max(PoolFactor * count, count));
+        var want = Math.Max(PoolFactor * count, count);
+        var ranks = RankerStage.Serves(bundle, index, request, scores);
+        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, RankerStage.PoolSize(bundle, ranks, want));
+        var ranked = RankerStage.Rerank(bundle, index, request, group, ranks, scores, history, pool, want);
         NewItemStage.AddNewItems(bundle, request, pool, count);
         ContextStage.Rerank(bundle, request, pool);
         var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
         var ordered = DiversifyStage.Diversify(index, pool, policy.DiversityLambda);
         var picks = ExploreStage.Pick(request, ordered, count, policy, out var decisions);
         var items = new ExplainStage(bundle, index, request, group, scores, history).Items(picks);
-        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions };
+        RankerStage.Explain(ranked, picks, items);
+        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions, Ranker = ranked is not null };
     }
 
     /// <summary>Items most similar to <paramref name="itemId"/>, or null when the bundle does not know it.</summary>

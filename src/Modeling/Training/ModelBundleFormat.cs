@@ -16,9 +16,14 @@ namespace Cohortly.Modeling.Training;
 /// </summary>
 internal static class ModelBundleFormat
 {
-    /// <summary>2: typed serving policies (a kind code and that kind's parameters). 1 (still read): a policy name and ε.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// 3: the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
+    /// the summary. 2 (still read): typed serving policies (a kind code and that kind's parameters). 1 (still read): a
+    /// policy name and ε.
+    /// </summary>
+    public const int FormatVersion = 3;
     private const int NamedPolicyFormat = 1;
+    private const int TypedPolicyFormat = 2;
     private const int Magic = 0x424D4843; // "CHMB"
     private const int Standalone = -1;
     private const int Absent = -2;
@@ -74,6 +79,8 @@ internal static class ModelBundleFormat
 
             WritePolicy(w, bundle.DefaultPolicy);
             WriteSummary(w, bundle.Summary);
+            BundleModelsFormat.WriteRanker(w, bundle.Ranker);
+            BundleModelsFormat.WritePurchase(w, bundle.Purchase);
             w.Write(Magic);
         }
 
@@ -102,9 +109,9 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or NamedPolicyFormat))
+        if (format is not (FormatVersion or TypedPolicyFormat or NamedPolicyFormat))
         {
-            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} or {FormatVersion})");
+            throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
 
         var serializer = RecommenderSerializer.Default;
@@ -156,6 +163,8 @@ internal static class ModelBundleFormat
 
         var defaultPolicy = ReadPolicy(r, format);
         var summary = ReadSummary(r);
+        var ranker = format >= FormatVersion ? BundleModelsFormat.ReadRanker(r) : null;
+        var purchase = format >= FormatVersion ? BundleModelsFormat.ReadPurchase(r) : null;
         if (r.ReadInt32() != Magic)
         {
             throw new InvalidDataException("model bundle is corrupt (end marker missing)");
@@ -188,6 +197,8 @@ internal static class ModelBundleFormat
             Policies = policies,
             DefaultPolicy = defaultPolicy,
             Summary = summary,
+            Ranker = ranker,
+            Purchase = purchase,
         };
     }
 

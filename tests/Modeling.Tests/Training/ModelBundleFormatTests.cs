@@ -43,7 +43,9 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(2, ModelBundleFormat.FormatVersion);
+        Assert.Equal(3, ModelBundleFormat.FormatVersion);
+        Assert.Null(copy.Ranker);
+        Assert.Null(copy.Purchase);
         Assert.Equal(old.Policies, copy.Policies);
         Assert.Equal(old.DefaultPolicy, copy.DefaultPolicy);
         Assert.Equal(old.UserCohortIds, copy.UserCohortIds);
@@ -72,11 +74,31 @@ public sealed class ModelBundleFormatTests
     public void An_unknown_format_version_is_refused()
     {
         var bytes = FormatOneBundle();
-        BitConverter.TryWriteBytes(bytes.AsSpan(4), 3);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), 4);
 
         var e = Assert.Throws<InvalidDataException>(() => ModelBundle.FromBytes(bytes));
 
-        Assert.Contains("format version 3", e.Message);
+        Assert.Contains("format version 4", e.Message);
+    }
+
+    [Fact]
+    public void A_bundle_of_format_2_without_ranker_or_purchase_sections_still_reads()
+    {
+        // Format 2 is format 3 without the two sections before the end marker; with neither model they are two
+        // "absent" flags, so cutting them out and writing 2 as the version gives exactly what format 2 wrote.
+        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
+        Assert.Equal(0, current[^5]);
+        Assert.Equal(0, current[^6]);
+        var formatTwo = new byte[current.Length - 2];
+        current.AsSpan(0, current.Length - 6).CopyTo(formatTwo);
+        current.AsSpan(current.Length - 4).CopyTo(formatTwo.AsSpan(formatTwo.Length - 4));
+        BitConverter.TryWriteBytes(formatTwo.AsSpan(4), 2);
+
+        var bundle = ModelBundle.FromBytes(formatTwo);
+
+        Assert.Null(bundle.Ranker);
+        Assert.Null(bundle.Purchase);
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
     }
 
     private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) =>
