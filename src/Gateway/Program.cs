@@ -40,6 +40,7 @@ app.MapOpenApi();
 app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
+app.MapPropensity();
 app.MapItems();
 app.MapCohorts();
 app.MapOutcomes();

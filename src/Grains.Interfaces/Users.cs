@@ -97,6 +97,9 @@ public sealed record RecommendationResponse(
 
     /// <summary>The experiment's variant that served this response (null: none).</summary>
     [Id(11)] public string? Variant { get; init; }
+
+    /// <summary>True when the cohort's learned ranker (LambdaMART) ordered the candidates; the strategy still names the blend weights that produced them.</summary>
+    [Id(20)] public bool Ranker { get; init; }
 }
 
 /// <summary>Items similar to one item, from the active model's item neighbours.</summary>

@@ -39,6 +39,7 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["GET /v1/users/{userId}"] = Access.App,
         ["GET /v1/users/{userId}/recommendations"] = Access.App,
         ["PUT /v1/users/{userId}/attributes"] = Access.App,
+        ["GET /v1/users/{userId}/propensity"] = Access.Read,
         ["GET /v1/items/{itemId}/similar"] = Access.App,
         ["PUT /v1/items/"] = Access.Read,
         ["GET /v1/items/{itemId}"] = Access.Read,
