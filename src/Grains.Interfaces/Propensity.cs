@@ -60,7 +60,7 @@ public sealed record ReliabilityBinInfo(
     [property: Id(5)] double MeanPredicted,
     [property: Id(6)] double ObservedRate);
 
-/// <summary>The purchase model of a version with its holdout metrics (NaN metrics when no model could be trained; see reason).</summary>
+/// <summary>The purchase model of a version with its holdout metrics (null metrics when no model could be trained; see reason).</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.PurchaseModelInfo")]
 public sealed record PurchaseModelInfo(
     [property: Id(0)] bool Trained,
@@ -68,7 +68,7 @@ public sealed record PurchaseModelInfo(
     [property: Id(2)] int TrainingUsers,
     [property: Id(3)] int HoldoutUsers,
     [property: Id(4)] double PositiveRate,
-    [property: Id(5)] double RocAuc,
-    [property: Id(6)] double LogLoss,
+    [property: Id(5)] double? RocAuc,
+    [property: Id(6)] double? LogLoss,
     [property: Id(7)] IReadOnlyList<ReliabilityBinInfo> Reliability,
     [property: Id(8)] string Reason);

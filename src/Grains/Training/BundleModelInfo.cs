@@ -35,6 +35,8 @@ internal static class BundleModelInfo
             bins.Add(new ReliabilityBinInfo(b.Bin, b.Count, b.Positives, b.MinPredicted, b.MaxPredicted, b.MeanPredicted, b.ObservedRate));
         }
 
-        return new PurchaseModelInfo(p.Model is not null, p.Window.TotalDays, p.TrainingUsers, p.HoldoutUsers, p.PositiveRate, p.RocAuc, p.LogLoss, bins, p.Reason);
+        return new PurchaseModelInfo(p.Model is not null, p.Window.TotalDays, p.TrainingUsers, p.HoldoutUsers, p.PositiveRate, Finite(p.RocAuc), Finite(p.LogLoss), bins, p.Reason);
     }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }
