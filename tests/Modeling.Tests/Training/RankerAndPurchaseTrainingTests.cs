@@ -72,6 +72,31 @@ public sealed class RankerAndPurchaseTrainingTests(PlantedWorldFixture fixture) 
     }
 
     [Fact]
+    public void The_users_purchase_probability_is_a_ranker_feature()
+    {
+        var bundle = fixture.Bundle;
+        var user = fixture.World.World.Users[4].Id;
+        var profile = new float[ProfileFeatures.Count];
+        profile[0] = 3f;
+        profile[4] = 0.2f;
+        var request = new ServingRequest { UserId = user, CohortId = bundle.TrainedCohortOf(user), Now = TrainingWorld.End, ProfileFeatures = profile };
+        var column = bundle.Ranker!.Model!.FeatureNames.ToList().IndexOf("purchase_probability");
+
+        var (items, features) = RankerStage.Candidates(bundle, request, 20);
+        var (_, anonymous) = RankerStage.Candidates(bundle, request with { ProfileFeatures = null }, 20);
+
+        Assert.True(column >= 0);
+        Assert.NotEmpty(items);
+        var expected = (float)bundle.Purchase!.Predict(profile)!.Value;
+        Assert.True(expected > 0);
+        for (var r = 0; r < features.Rows; r++)
+        {
+            Assert.Equal(expected, features.ReadRow(r)[column]);
+            Assert.Equal(0f, anonymous.ReadRow(r)[column]);
+        }
+    }
+
+    [Fact]
     public void Without_purchases_in_the_window_there_is_no_purchase_model_and_the_reason_says_why()
     {
         var world = TrainingWorld.Create(users: 120, items: 120, days: 10, seed: 3);
