@@ -17,6 +17,7 @@ namespace Cohortly.Bench;
 ///          [--min-value X|none] [--kcore N] [--k N]   (overrides of the preset, for experiments)
 ///          [--purchase] [--purchase-window-days N] [--purchase-min-value X]   (purchase-likelihood check, see PurchaseReport)
 ///          [--dump-split DIR]   (writes train/valid/test.tsv for cross-checks; readable back with --split-dir)
+/// evaluate --pipeline (--data PATH --format F | --synthetic)   (the server's training run: ranker vs blend per cohort, purchase model; see PipelineEval)
 /// --cohorts profile segments users by their replayed training profiles (<see cref="CohortAssignment"/>), with k fixed by
 /// --cohort-k or, when it is 0 (the default), chosen by silhouette in 2..8; it is the default when --models has cohort.
 /// --cohort-gate oof (default) | insample chooses how a cohort's adaptation is accepted (see EvalContext.CohortOptions).
@@ -40,6 +41,11 @@ internal static class EvaluateCommand
 
     private static int Run(BenchArgs a)
     {
+        if (a.Has("pipeline"))
+        {
+            return PipelineEval.Run(a);
+        }
+
         var seed = a.GetInt("seed", 2024);
         var protocol = EvaluationProtocol.Parse(a.Get("preset") ?? "recbole");
         if (a.Get("min-value") is { } minValue)
