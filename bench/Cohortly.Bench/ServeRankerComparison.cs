@@ -58,29 +58,35 @@ internal static class ServeRankerComparison
             RecommendationPipeline.Recommend(bundle, off[r]);
         }
 
-        double onMicros = 0, offMicros = 0;
+        var n = requests.Length;
+        var onTimes = new double[n];
+        var offTimes = new double[n];
         var ranked = 0;
-        var block = Math.Max(1, requests.Length / Blocks);
-        for (var start = 0; start < requests.Length; start += block)
+        var block = Math.Max(1, n / Blocks);
+        for (var start = 0; start < n; start += block)
         {
-            var end = Math.Min(requests.Length, start + block);
-            var watch = Stopwatch.StartNew();
+            var end = Math.Min(n, start + block);
             for (var r = start; r < end; r++)
             {
+                var t = Stopwatch.GetTimestamp();
                 RecommendationPipeline.Recommend(bundle, off[r]);
+                offTimes[r] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
             }
 
-            offMicros += watch.Elapsed.TotalMicroseconds;
-            watch.Restart();
             for (var r = start; r < end; r++)
             {
+                var t = Stopwatch.GetTimestamp();
                 ranked += RecommendationPipeline.Recommend(bundle, on[r]).Ranker ? 1 : 0;
+                onTimes[r] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
             }
-
-            onMicros += watch.Elapsed.TotalMicroseconds;
         }
 
-        var n = requests.Length;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serve --ranker: blend only {offMicros / n:F1} µs/request, with the ranker ({bundle.Ranker.Candidates} candidates, {bundle.Ranker.Model.TreeCount} trees; {ranked} of {n} requests ranked) {onMicros / n:F1} µs/request; ratio {onMicros / offMicros:F2} (alternating blocks, one thread)"));
+        var onMean = onTimes.Average();
+        var offMean = offTimes.Average();
+        Array.Sort(onTimes);
+        Array.Sort(offTimes);
+        var onP50 = onTimes[n / 2];
+        var offP50 = offTimes[n / 2];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serve --ranker ({bundle.Ranker.Candidates} candidates, {bundle.Ranker.Model.TreeCount} trees; {ranked} of {n} requests ranked; alternating blocks, one thread): blend only mean {offMean:F1} µs, p50 {offP50:F1} µs; with the ranker mean {onMean:F1} µs, p50 {onP50:F1} µs; ratio mean {onMean / offMean:F2}, p50 {onP50 / offP50:F2}"));
     }
 }
