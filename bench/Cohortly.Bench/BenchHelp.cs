@@ -37,6 +37,9 @@ internal static class BenchHelp
               --purchase                purchase-likelihood check; --purchase-window-days N (28), --purchase-min-value X (4)
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line
+            evaluate --pipeline (--data PATH --format F | --synthetic [--users N (3000)] [--items N (1000)] [--days N (60)])
+                                        [--seed N]: the server's training run on a split: ranker vs blend per cohort,
+                                        the purchase model's holdout metrics (PipelineEval)
             evaluate --synthetic-context [--users N (1500)] [--items N (800)] [--days N (30)] [--sessions N (3000)]
                                         [--k N (10)] [--seed N (2024)]: what a context key adds, on a synthetic world
                                         with a planted referrer preference (ContextEvaluation)

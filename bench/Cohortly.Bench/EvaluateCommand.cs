@@ -33,6 +33,11 @@ internal static class EvaluateCommand
 
     private static int Run(BenchArgs a)
     {
+        if (a.Has("pipeline"))
+        {
+            return PipelineEval.Run(a);
+        }
+
         var seed = a.GetInt("seed", 2024);
         var seeds = a.GetInt("seeds", 1);
         if (seeds < 1)

@@ -66,6 +66,8 @@ internal static class OfflineParity
                 Now = servingNow,
                 Count = scorer.K,
                 Explore = false,
+                // The user grain passes the live profile's features when the version has a ranker; so does the replay.
+                ProfileFeatures = features,
             });
             var ids = new string[result.Items.Count];
             for (var p = 0; p < ids.Length; p++)

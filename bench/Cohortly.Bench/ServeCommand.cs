@@ -11,7 +11,8 @@ namespace Cohortly.Bench;
 
 /// <summary>
 /// Cost of the serving pipeline alone, in-process on one thread: no HTTP, no Orleans. Usage:
-/// serve [--users 20000] [--items 10000] [--requests 20000] [--fresh 0.5] [--count 10] [--explain] [--seed 1]
+/// serve [--users 20000] [--items 10000] [--requests 20000] [--fresh 0.5] [--count 10] [--explain] [--seed 1] [--ranker]
+/// (--ranker: also the same requests with the learned ranker on vs off, see ServeRankerComparison)
 /// Populates the world as the load bench does (one short session of at most 5 events per user), trains with the
 /// server's default options, then serves random users: a share (--fresh) has one event newer than the model, so
 /// it is folded in; the rest are scored from their trained vector. Reports time and allocation per request.
@@ -116,6 +117,11 @@ internal static class ServeCommand
         Array.Sort(micros);
         string P(double q) => micros[Math.Min(micros.Length - 1, (int)Math.Ceiling(q * micros.Length) - 1)].ToString("F1", CultureInfo.InvariantCulture);
         Console.WriteLine($"serve: {requests} requests on one thread in {elapsed.TotalSeconds:F2} s = {elapsed.TotalMicroseconds / requests:F1} µs/request mean ({cpu.TotalMicroseconds / requests:F1} µs CPU); p50 {P(0.5)} µs, p90 {P(0.9)} µs, p99 {P(0.99)} µs; {allocated / (double)requests:F0} bytes allocated/request; {GC.CollectionCount(0) - gcBefore} gen0 collections");
+        if (a.Has("ranker"))
+        {
+            ServeRankerComparison.Run(bundle, requestsToServe, interactions, catalog, now);
+        }
+
         return Task.FromResult(0);
     }
 

@@ -43,6 +43,7 @@ app.MapCohortlyHealth();
 app.MapEvents();
 app.MapUsers();
 app.MapPrivacy();
+app.MapPropensity();
 app.MapItems();
 app.MapCohorts();
 app.MapOutcomes();

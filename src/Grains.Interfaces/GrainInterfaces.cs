@@ -19,6 +19,11 @@ public interface IUserGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:05")]
     Task<RecommendationResponse> Recommend(RecommendationRequest request);
 
+    /// <summary>The user's purchase probability from the active model version (analysts' question; no other grain is called).</summary>
+    [Alias("GetPropensity"), ReadOnly]
+    [ResponseTimeout("00:00:05")]
+    Task<PropensityView> GetPropensity();
+
     /// <summary>Replaces the user's attributes; they give a provisional cohort before any history exists.</summary>
     [Alias("SetAttributes")]
     Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes);

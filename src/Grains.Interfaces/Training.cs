@@ -47,6 +47,12 @@ public sealed record ModelVersionInfo
 
     /// <summary>True when it was last activated by hand over the gate's rejection.</summary>
     [Id(14)] public bool Forced { get; init; }
+
+    /// <summary>The learned ranker against the blend per cohort (null: registered before rankers were trained).</summary>
+    [Id(30)] public RankerInfo? Ranker { get; init; }
+
+    /// <summary>The purchase model's holdout metrics (null: registered before purchase models were trained).</summary>
+    [Id(31)] public PurchaseModelInfo? Purchase { get; init; }
 }
 
 /// <summary>Where a model version stands.</summary>

@@ -108,6 +108,9 @@ public sealed record RecommendationResponse(
 
     /// <summary>True when the user withheld consent to personalization: the list is popularity, not about them.</summary>
     [Id(12)] public bool NonPersonalized { get; init; }
+
+    /// <summary>True when the cohort's learned ranker (LambdaMART) ordered the candidates; the strategy still names the blend weights that produced them.</summary>
+    [Id(20)] public bool Ranker { get; init; }
 }
 
 /// <summary>Items similar to one item, from the active model's item neighbours.</summary>

@@ -42,6 +42,7 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["PUT /v1/users/{userId}/consent"] = Access.App,
         ["DELETE /v1/users/{userId}"] = Access.Admin,
         ["GET /v1/users/{userId}/export"] = Access.Admin,
+        ["GET /v1/users/{userId}/propensity"] = Access.Read,
         ["GET /v1/items/{itemId}/similar"] = Access.App,
         ["PUT /v1/items/"] = Access.Read,
         ["GET /v1/items/{itemId}"] = Access.Read,

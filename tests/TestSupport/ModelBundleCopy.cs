@@ -13,7 +13,9 @@ public static class ModelBundleCopy
         ModelBundle b,
         IReadOnlyDictionary<int, ServingPolicy>? policies = null,
         ServingPolicy? defaultPolicy = null,
-        TrainingSummary? summary = null) => new()
+        TrainingSummary? summary = null,
+        RankerModel? ranker = null,
+        PurchaseModelReport? purchase = null) => new()
         {
             Version = b.Version,
             TrainedAt = b.TrainedAt,
@@ -38,5 +40,7 @@ public static class ModelBundleCopy
             Policies = policies ?? b.Policies,
             DefaultPolicy = defaultPolicy ?? b.DefaultPolicy,
             Summary = summary ?? b.Summary,
+            Ranker = ranker ?? b.Ranker,
+            Purchase = purchase ?? b.Purchase,
         };
 }

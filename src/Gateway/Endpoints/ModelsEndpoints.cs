@@ -43,6 +43,12 @@ public sealed record ModelVersionView(
     /// <summary>Each silo that reported a model load.</summary>
     public IReadOnlyList<SiloLoadView> Silos { get; init; } = [];
 
+    /// <summary>The learned ranker against the blend per cohort (null: the version has none).</summary>
+    public RankerInfo? Ranker { get; init; }
+
+    /// <summary>The purchase model's ROC-AUC, log loss and reliability table on holdout (null: the version has none).</summary>
+    public PurchaseModelInfo? Purchase { get; init; }
+
     /// <summary>Only in the answer to POST /v1/models/{version}/activate.</summary>
     public ActivationView? Activation { get; init; }
 
@@ -67,6 +73,8 @@ public sealed record ModelVersionView(
             ? new PromotionView(p.ComparedWith, p.Passed, p.Reason, p.Users, p.CandidateNdcg, p.ActiveNdcg, [.. p.Cohorts.Select(c => new PromotionCohortView(c.CohortId, c.Users, c.CandidateNdcg, c.ActiveNdcg, c.Gated, c.Passed))])
             : null,
         Silos = [.. silos.Select(s => LoadOf(s, v.Version))],
+        Ranker = v.Ranker,
+        Purchase = v.Purchase,
     };
 
     public static string StatusName(ModelStatus status) => status switch

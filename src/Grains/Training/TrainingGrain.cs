@@ -557,6 +557,8 @@ public sealed partial class TrainingGrain(
             Cohorts = cohorts,
             Bytes = bytes,
             TrainSeconds = seconds,
+            Ranker = BundleModelInfo.Ranker(bundle),
+            Purchase = BundleModelInfo.Purchase(bundle),
         };
     }
 

@@ -205,6 +205,9 @@ public sealed partial class UserGrain(
         return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile));
     }
 
+    public Task<PropensityView> GetPropensity() =>
+        Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
+
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -299,6 +302,8 @@ public sealed partial class UserGrain(
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
             Policy = policy,
             GlobalWeights = treatment.GlobalWeights || (cohortId is { } held && services.Cohorts.HeldOnGlobal(held)),
+            UseRanker = treatment.Ranker,
+            ProfileFeatures = bundle.Ranker is null ? null : ProfileFeatures.Extract(profile, ModelClock.FeatureTime(bundle, now).ToUnixTimeMilliseconds()),
         });
 
         decisions = result.Decisions;
@@ -313,6 +318,7 @@ public sealed partial class UserGrain(
             ProvisionalCohort = provisional,
             Experiment = experiment?.ExperimentId,
             Variant = experiment?.Variant,
+            Ranker = result.Ranker,
         };
     }
 

@@ -10,18 +10,23 @@ public sealed record ExperimentFieldError(string Field, string Message);
 /// <summary>
 /// What a variant changes in serving, relative to what the user's cohort would get: the global weights instead of
 /// the cohort's adapted ones (the <c>global-baseline</c> arm), an exploration policy (policy A vs B), an MMR λ
-/// (diversity A vs B). Unset members leave the cohort's own setting in place, so <c>new VariantTreatment()</c> is
+/// (diversity A vs B), the learned ranker on or off (ranker vs blend). Unset members leave the cohort's own setting in place, so <c>new VariantTreatment()</c> is
 /// "serve as usual" (the <c>cohort-model</c> arm).
 /// </summary>
 /// <param name="GlobalWeights">Score with the global blend weights even when the cohort has adapted ones.</param>
 /// <param name="DiversityLambda">MMR λ in [0, 1] (1 = pure relevance).</param>
 /// <param name="Exploration">The exploration policy (typed, as a cohort's policy: <c>{"kind":"thompson","alpha":1,"beta":1}</c>).</param>
 /// <param name="ExplorationSlots">How many of the last positions exploration may fill, 0..<see cref="ServingPolicy.MaxExplorationSlots"/>.</param>
+/// <param name="Ranker">
+/// The learned ranker on (true: it re-ranks every cohort of the variant, where the version has a ranker) or off (false:
+/// the blend's order everywhere); null keeps training's per-cohort decision.
+/// </param>
 public sealed record VariantTreatment(
     bool GlobalWeights = false,
     double? DiversityLambda = null,
     ExplorationSpec? Exploration = null,
-    int? ExplorationSlots = null)
+    int? ExplorationSlots = null,
+    bool? Ranker = null)
 {
     public static VariantTreatment None { get; } = new();
 

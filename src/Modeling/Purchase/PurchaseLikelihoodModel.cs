@@ -45,7 +45,8 @@ public sealed class PurchaseLikelihoodModel
 
     public double Offset { get; }
 
-    public static PurchaseLikelihoodModel Fit(PurchaseExamples examples, PurchaseModelOptions? options = null)
+    /// <param name="featureNames">Names of the feature columns; defaults to <see cref="PurchaseExamples.FeatureNames"/> when the widths agree.</param>
+    public static PurchaseLikelihoodModel Fit(PurchaseExamples examples, PurchaseModelOptions? options = null, IReadOnlyList<string>? featureNames = null)
     {
         ArgumentNullException.ThrowIfNull(examples);
         options ??= new PurchaseModelOptions();
@@ -76,7 +77,8 @@ public sealed class PurchaseLikelihoodModel
         }).Fit(view);
         var ensemble = TreeEnsemble.FromMlNet(model.Model.SubModel.TrainedTreeEnsemble, columns);
         ensemble.CalibrateNodeValues(examples.Features);
-        return new PurchaseLikelihoodModel(ensemble, model.Model.Calibrator.Slope, model.Model.Calibrator.Offset, PurchaseExamples.FeatureNames.Count == columns ? PurchaseExamples.FeatureNames : Names(columns));
+        return new PurchaseLikelihoodModel(ensemble, model.Model.Calibrator.Slope, model.Model.Calibrator.Offset, featureNames is { } names && names.Count == columns ? names
+            : PurchaseExamples.FeatureNames.Count == columns ? PurchaseExamples.FeatureNames : Names(columns));
     }
 
     /// <summary>Probability of converting in the window.</summary>

@@ -4,9 +4,9 @@ namespace Cohortly.Modeling.Serving;
 
 /// <summary>
 /// The serving path on a loaded <see cref="ModelBundle"/>, as stages with one job each (one file each in this
-/// folder): history → score (the cohort's blend, or a cold start) → filter (with the rules' filters) → new items →
-/// context re-rank → merchandising rules → diversify (MMR) → explore (the cohort's policy) → place pins → explain.
-/// Pure and thread-safe.
+/// folder): history → score (the cohort's blend, or a cold start) → filter (with the rules' filters) → learned re-rank
+/// (where the cohort's ranker serves) → new items → context re-rank → merchandising rules → diversify (MMR) → explore
+/// (the cohort's policy) → place pins → explain. Pure and thread-safe.
 /// </summary>
 /// <remarks>
 /// Every item of the bundle is scored by the cohort's blend (no candidate pre-selection). The blend standardizes each
@@ -58,7 +58,10 @@ public static class RecommendationPipeline
             ? ScoreStage.Score(bundle, index, group, user, history)
             : ColdStartStage.Score(bundle, index, request, group, history.Interests);
         var rules = RulesStage.Begin(bundle, request);
-        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, Math.Max(PoolFactor * count, count), rules);
+        var want = Math.Max(PoolFactor * count, count);
+        var ranks = RankerStage.Serves(bundle, index, request, scores);
+        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, RankerStage.PoolSize(bundle, ranks, want), rules);
+        var ranked = RankerStage.Rerank(bundle, index, request, group, ranks, scores, history, pool, want);
         NewItemStage.AddNewItems(bundle, request, pool, count);
         ContextStage.Rerank(bundle, request, pool);
         var pins = rules?.Apply(pool, scores.Total, history.ExcludedSorted, count);
@@ -71,7 +74,8 @@ public static class RecommendationPipeline
         }
 
         var items = new ExplainStage(bundle, index, request, group, scores, history).Items(picks);
-        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions };
+        RankerStage.Explain(ranked, picks, items);
+        return new ServingResult(items, scores.Strategy, bundle.Version, fallbackReason is not null, fallbackReason) { Decisions = decisions, Ranker = ranked is not null };
     }
 
     /// <summary>Items most similar to <paramref name="itemId"/>, or null when the bundle does not know it.</summary>

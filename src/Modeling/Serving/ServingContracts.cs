@@ -99,6 +99,18 @@ public sealed record ServingRequest
     /// <c>global-baseline</c> arm). Not a fallback: the response says <c>global-model</c> without a fallback reason.
     /// </summary>
     public bool GlobalWeights { get; init; }
+
+    /// <summary>
+    /// The live profile's features (<c>ProfileFeatures.Extract</c> at <see cref="Now"/>), read by the learned ranker and
+    /// the purchase model; null describes the user by zeros.
+    /// </summary>
+    public float[]? ProfileFeatures { get; init; }
+
+    /// <summary>
+    /// The learned ranker on (true: for any cohort, when the bundle has one) or off (false) for this request, as an
+    /// experiment's treatment says; null serves it where training found it beats the blend.
+    /// </summary>
+    public bool? UseRanker { get; init; }
 }
 
 /// <summary>One feature's contribution to an item's score (explain=true).</summary>
@@ -123,4 +135,7 @@ public sealed record ServingResult(
 {
     /// <summary>Per item, the exploration policy's logged slot decision (ε-greedy only; null otherwise): what off-policy evaluation reads.</summary>
     public Exploration.SlotDecision[]? Decisions { get; init; }
+
+    /// <summary>True when the learned ranker ordered the candidates (<c>RankerStage</c>).</summary>
+    public bool Ranker { get; init; }
 }

@@ -133,6 +133,12 @@ public sealed class ModelBundle
 
     public required TrainingSummary Summary { get; init; }
 
+    /// <summary>The learned re-ranker and where it beat the blend (format 3; null in older bundles and when not trained).</summary>
+    public RankerModel? Ranker { get; init; }
+
+    /// <summary>The calibrated purchase-likelihood model with its holdout metrics (format 3; null in older bundles).</summary>
+    public PurchaseModelReport? Purchase { get; init; }
+
     private Dictionary<string, int>? _itemIndex;
     private Dictionary<string, int>? _userIndex;
     private Dictionary<int, int>? _groupIndex;

@@ -17,12 +17,15 @@ namespace Cohortly.Modeling.Training;
 internal static class ModelBundleFormat
 {
     /// <summary>
-    /// 3: the reference time follows the training time. 2 (still read; reference = trained-at): typed serving policies
-    /// (a kind code and that kind's parameters). 1 (still read): a policy name and ε.
+    /// 4: the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
+    /// the summary. 3 (still read; no ranker, no purchase model): the reference time follows the training time. 2 (still
+    /// read; reference = trained-at): typed serving policies (a kind code and that kind's parameters). 1 (still read): a
+    /// policy name and ε.
     /// </summary>
-    public const int FormatVersion = 3;
-    private const int TypedPolicyFormat = 2;
+    public const int FormatVersion = 4;
+    private const int ReferenceTimeFormat = 3;
     private const int NamedPolicyFormat = 1;
+    private const int TypedPolicyFormat = 2;
     private const int Magic = 0x424D4843; // "CHMB"
     private const int Standalone = -1;
     private const int Absent = -2;
@@ -79,6 +82,8 @@ internal static class ModelBundleFormat
 
             WritePolicy(w, bundle.DefaultPolicy);
             WriteSummary(w, bundle.Summary);
+            BundleModelsFormat.WriteRanker(w, bundle.Ranker);
+            BundleModelsFormat.WritePurchase(w, bundle.Purchase);
             w.Write(Magic);
         }
 
@@ -107,7 +112,7 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or TypedPolicyFormat or NamedPolicyFormat))
+        if (format is not (FormatVersion or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
         {
             throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
@@ -118,7 +123,7 @@ internal static class ModelBundleFormat
         var offset = TimeSpan.FromMinutes(r.ReadInt16());
         var trainedAt = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(offset);
         // Before format 3 every run measured ages at its wall clock.
-        var referenceTime = format >= FormatVersion ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) : trainedAt;
+        var referenceTime = format >= ReferenceTimeFormat ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) : trainedAt;
         var segmentation = ReadSegmentation(r);
         var itemIds = BinaryArrays.ReadStrings(r);
         var itemCount = ReadCount(r);
@@ -163,6 +168,8 @@ internal static class ModelBundleFormat
 
         var defaultPolicy = ReadPolicy(r, format);
         var summary = ReadSummary(r);
+        var ranker = format >= FormatVersion ? BundleModelsFormat.ReadRanker(r) : null;
+        var purchase = format >= FormatVersion ? BundleModelsFormat.ReadPurchase(r) : null;
         if (r.ReadInt32() != Magic)
         {
             throw new InvalidDataException("model bundle is corrupt (end marker missing)");
@@ -196,6 +203,8 @@ internal static class ModelBundleFormat
             Policies = policies,
             DefaultPolicy = defaultPolicy,
             Summary = summary,
+            Ranker = ranker,
+            Purchase = purchase,
         };
     }
 

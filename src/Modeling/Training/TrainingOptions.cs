@@ -97,6 +97,36 @@ public sealed record TrainingOptions
     /// </summary>
     public ServingPolicy DefaultPolicy { get; init; } = ServingPolicy.Default;
 
+    /// <summary>Fit the learned re-ranker (LambdaMART over the blend's candidates) and serve it where it beats the blend.</summary>
+    public bool Ranker { get; init; } = true;
+
+    /// <summary>How many of the blend's best eligible items the ranker re-orders (it learns and is compared on as many).</summary>
+    [Range(10, 500)]
+    public int RankerCandidates { get; init; } = 50;
+
+    /// <summary>Comparison users a cohort needs before the ranker may serve it (fewer: reported, blend serves).</summary>
+    [Range(1, int.MaxValue)]
+    public int RankerMinUsers { get; init; } = 20;
+
+    /// <summary>The ranker serves a cohort when its NDCG gain over the blend is at least this many standard errors (and positive).</summary>
+    [Range(0.0, 10.0)]
+    public double RankerMinGainStandardErrors { get; init; } = 1.0;
+
+    /// <summary>LightGBM settings of the ranker.</summary>
+    public Ranking.CandidateRankerOptions RankerModel { get; init; } = new();
+
+    /// <summary>The purchase model predicts a purchase within this window (and learns from the last window of the log).</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan PurchaseWindow { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>Share of the purchase model's users held out for its ROC-AUC, log loss and reliability table.</summary>
+    [Range(0.05, 0.5)]
+    public double PurchaseHoldoutFraction { get; init; } = 0.2;
+
+    /// <summary>Buyers and non-buyers each needed among the purchase model's training users (fewer: no model, with the reason).</summary>
+    [Range(1, int.MaxValue)]
+    public int PurchaseMinClassUsers { get; init; } = 10;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -113,6 +143,13 @@ public sealed record TrainingOptions
         if (!Enum.IsDefined(ReferenceTime))
         {
             throw new ArgumentException($"invalid training options: ReferenceTime must be {nameof(TrainingReferenceTime.NewestEvent)} or {nameof(TrainingReferenceTime.WallClock)}");
+        }
+
+        ArgumentNullException.ThrowIfNull(RankerModel);
+        results.Clear();
+        if (!Validator.TryValidateObject(RankerModel, new ValidationContext(RankerModel), results, validateAllProperties: true))
+        {
+            throw new ArgumentException($"invalid training options: RankerModel: {results[0].ErrorMessage}");
         }
 
         if (!double.IsFinite(PositiveRating))

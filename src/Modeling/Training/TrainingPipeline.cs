@@ -47,10 +47,12 @@ public static class TrainingPipeline
         ("reading", 0.05),
         ("features", 0.10),
         ("segmentation", 0.10),
-        ("backbone", 0.25),
-        ("cohorts", 0.20),
+        ("backbone", 0.20),
+        ("cohorts", 0.15),
         ("metrics", 0.05),
-        ("refit", 0.20),
+        ("purchase", 0.05),
+        ("ranker", 0.10),
+        ("refit", 0.15),
         ("packaging", 0.05),
     ];
 
@@ -117,12 +119,10 @@ public static class TrainingPipeline
         var reports = Reports(selection, segmentation, groupSizes, metrics);
         var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, cancellationToken);
 
-        stages.Begin("refit");
-        var allData = new TrainingData(log.Positives, groups);
-        var served = FitSignals(allData, options, content, stages, cancellationToken);
-        var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
+        stages.Begin("purchase");
+        var purchase = PurchaseTraining.Fit(log, options, input.Now, cancellationToken);
 
-        stages.Begin("packaging");
+        stages.Begin("ranker");
         var context = FitContext(log);
         var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
         var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
@@ -137,6 +137,45 @@ public static class TrainingPipeline
         {
             userCohorts[u] = segmentation.CohortIds[groups[u]];
         }
+
+        RankerModel? ranker = null;
+        if (options.Ranker)
+        {
+            // The run's models without the holdout, packaged as serving sees a bundle, so the ranker learns from and is
+            // compared on the serving stages' own candidates and features.
+            var probe = new ModelBundle
+            {
+                Version = input.Version,
+                TrainedAt = input.Now,
+                Segmentation = segmentation,
+                ItemIds = log.ItemIds,
+                Items = log.Metadata,
+                UserIds = log.UserIds,
+                UserItems = trainData.UserItems,
+                UserCohortIds = userCohorts,
+                Scorer = CohortAwareRecommender.FromDecisions(signals, trainData, selection.Decisions, options.Cohorts, cancellationToken),
+                GroupCohortIds = [.. segmentation.CohortIds],
+                Factors = (IalsRecommender)Find(signals, "ials")!,
+                Neighbors = (ItemKnnRecommender)Find(signals, "itemknn")!,
+                Popularity = (PopularityRecommender)Find(signals, "popularity")!,
+                Content = (ContentRecommender?)Find(signals, "content"),
+                Context = context,
+                Provisional = provisional,
+                Cohorts = reports,
+                Policies = policies,
+                DefaultPolicy = defaultPolicy,
+                Purchase = purchase,
+                Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, []),
+            };
+            ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, profiles, features, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
+        }
+
+        stages.Begin("refit");
+        var allData = new TrainingData(log.Positives, groups);
+        var served = FitSignals(allData, options, content, stages, cancellationToken);
+        var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
+
+        stages.Begin("packaging");
 
         var timings = stages.Finish();
         return new ModelBundle
@@ -163,6 +202,8 @@ public static class TrainingPipeline
             Policies = policies,
             DefaultPolicy = defaultPolicy,
             Promotion = promotion,
+            Ranker = ranker,
+            Purchase = purchase,
             Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings)
             {
                 SkippedEvents = log.Skipped,
@@ -277,6 +318,21 @@ public static class TrainingPipeline
         }
 
         return signals;
+    }
+
+    /// <summary>The holdout users the ranker learns from and is compared on: their profile at training time and main device.</summary>
+    private static List<RankerUser> RankerUsers(TrainingLog log, SparseMatrix holdout, UserProfile[] profiles, FeatureMatrix features, int[] userCohorts)
+    {
+        var users = new List<RankerUser>();
+        for (var u = 0; u < holdout.Rows; u++)
+        {
+            if (holdout.RowLength(u) > 0)
+            {
+                users.Add(new RankerUser(u, log.UserIds[u], userCohorts[u], features.ReadRow(u).ToArray(), MostUsedDevice(profiles[u])));
+            }
+        }
+
+        return users;
     }
 
     private static IRecommender? Find(List<CohortSignal> signals, string name)

@@ -43,7 +43,9 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(3, ModelBundleFormat.FormatVersion);
+        Assert.Equal(4, ModelBundleFormat.FormatVersion);
+        Assert.Null(copy.Ranker);
+        Assert.Null(copy.Purchase);
         Assert.Equal(old.Policies, copy.Policies);
         // Format 1 had no reference time: its runs measured ages at their wall clock.
         Assert.Equal(old.TrainedAt, old.ReferenceTime);
@@ -80,6 +82,27 @@ public sealed class ModelBundleFormatTests
         var e = Assert.Throws<InvalidDataException>(() => ModelBundle.FromBytes(bytes));
 
         Assert.Contains("format version 4", e.Message);
+    }
+
+    [Fact]
+    public void A_bundle_of_format_3_without_ranker_or_purchase_sections_still_reads()
+    {
+        // Format 3 is format 4 without the two sections before the end marker; with neither model they are two
+        // "absent" flags, so cutting them out and writing 3 as the version gives exactly what format 3 wrote.
+        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
+        Assert.Equal(0, current[^5]);
+        Assert.Equal(0, current[^6]);
+        var formatThree = new byte[current.Length - 2];
+        current.AsSpan(0, current.Length - 6).CopyTo(formatThree);
+        current.AsSpan(current.Length - 4).CopyTo(formatThree.AsSpan(formatThree.Length - 4));
+        BitConverter.TryWriteBytes(formatThree.AsSpan(4), 3);
+
+        var bundle = ModelBundle.FromBytes(formatThree);
+
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).ReferenceTime, bundle.ReferenceTime);
+        Assert.Null(bundle.Ranker);
+        Assert.Null(bundle.Purchase);
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
     }
 
     private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) =>
