@@ -56,6 +56,40 @@ public sealed class EncryptedTrainingLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Erasure_and_the_withheld_list_keep_the_files_sealed_and_leave_lines_the_process_cannot_open_in_place()
+    {
+        // A line under a key this process no longer holds (k0, removed too early) must survive another user's erasure.
+        using (var old = Codec("k0", true, ("k0", KeyTwo)))
+        using (var before = NewLog(old))
+        {
+            await before.AppendAsync([Event("x0", user: "zoe", item: "z")], CancellationToken.None);
+        }
+
+        using var codec = Codec("k1", true, ("k1", KeyOne));
+        using var log = NewLog(codec);
+        await log.AppendAsync([Event("e1", item: "a"), Event("b1", user: "bob", item: "b")], CancellationToken.None);
+        var foreign = Lines("events")[0];
+
+        var erased = await log.EraseUserAsync("alice@example.com", CancellationToken.None);
+        await log.SetWithheldAsync("carol", true, CancellationToken.None);
+
+        Assert.Equal(1, erased.Events);
+        var lines = Lines("events");
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(foreign, lines[0]);
+        Assert.StartsWith("~1:k1:", lines[1], StringComparison.Ordinal);
+        var withheld = File.ReadAllLines(Path.Combine(_directory.Path, "withheld.jsonl"));
+        Assert.StartsWith("~1:k1:", Assert.Single(withheld), StringComparison.Ordinal);
+        var read = await log.ReadAsync(Start.AddDays(-1), CancellationToken.None);
+        Assert.Equal(["bob"], read.Events.Select(e => e.UserId));
+        Assert.Equal(1, read.UnreadableLines);
+
+        using var reopened = NewLog(codec);
+        await reopened.AppendAsync([Event("c1", user: "carol", item: "c")], CancellationToken.None);
+        Assert.DoesNotContain("carol", (await reopened.ReadAsync(Start.AddDays(-1), CancellationToken.None)).Events.Select(e => e.UserId));
+    }
+
+    [Fact]
     public async Task Turning_encryption_on_keeps_the_plain_lines_readable_in_the_same_day_file()
     {
         using (var plain = NewLog(EventFileCodec.Plain))

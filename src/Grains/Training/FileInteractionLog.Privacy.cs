@@ -15,7 +15,10 @@ public sealed partial class FileInteractionLog
     private readonly ConcurrentDictionary<string, DateTimeOffset> _erased = new(StringComparer.Ordinal);
     private int _erasureCount;
 
-    /// <summary>Users who withheld consent to personalization (<c>withheld.jsonl</c> in the log's root, one id a line).</summary>
+    /// <summary>
+    /// Users who withheld consent to personalization (<c>withheld.jsonl</c> in the log's root, one <c>{"userId"}</c>
+    /// object a line, sealed like the day files when encryption is on).
+    /// </summary>
     private ConcurrentDictionary<string, bool> _withheld = new(StringComparer.Ordinal);
     private string _withheldPath = "";
 
@@ -30,7 +33,7 @@ public sealed partial class FileInteractionLog
         _withheldPath = Path.Combine(root, "withheld.jsonl");
         if (File.Exists(_withheldPath))
         {
-            ReadLines<string>(_withheldPath, long.MaxValue, new UnreadableLines(), id => _withheld[id] = true, CancellationToken.None).GetAwaiter().GetResult();
+            ReadLines<WithheldLine>(_withheldPath, long.MaxValue, new UnreadableLines(), line => _withheld[line.UserId] = true, CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
@@ -46,7 +49,7 @@ public sealed partial class FileInteractionLog
                 Interlocked.Increment(ref _erasureCount);
                 var ids = new List<string>(_withheld.Keys);
                 ids.Sort(StringComparer.Ordinal);
-                await WriteRecords(_withheldPath, ids, CancellationToken.None);
+                await WriteRecords(_withheldPath, ids.ConvertAll(static id => new WithheldLine(id)), CancellationToken.None);
             }
         }
         finally
@@ -207,4 +210,6 @@ public sealed partial class FileInteractionLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Interaction log: erased a user's {Events} events and {Attributes} attribute records")]
     private static partial void LogErased(ILogger logger, long events, long attributes);
+
+    private sealed record WithheldLine(string UserId);
 }

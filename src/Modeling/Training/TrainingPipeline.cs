@@ -120,7 +120,8 @@ public static class TrainingPipeline
         var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, cancellationToken);
 
         stages.Begin("purchase");
-        var purchase = PurchaseTraining.Fit(log, options, input.Now, cancellationToken);
+        // At the run's reference like the features: replaying an old log must not look for purchases after its end.
+        var purchase = PurchaseTraining.Fit(log, options, reference, cancellationToken);
 
         stages.Begin("ranker");
         var context = FitContext(log);
@@ -147,6 +148,7 @@ public static class TrainingPipeline
             {
                 Version = input.Version,
                 TrainedAt = input.Now,
+                ReferenceTime = reference,
                 Segmentation = segmentation,
                 ItemIds = log.ItemIds,
                 Items = log.Metadata,
