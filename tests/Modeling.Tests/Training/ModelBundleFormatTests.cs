@@ -77,11 +77,12 @@ public sealed class ModelBundleFormatTests
     public void An_unknown_format_version_is_refused()
     {
         var bytes = FormatOneBundle();
-        BitConverter.TryWriteBytes(bytes.AsSpan(4), 4);
+        var unknown = ModelBundleFormat.FormatVersion + 1;
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), unknown);
 
         var e = Assert.Throws<InvalidDataException>(() => ModelBundle.FromBytes(bytes));
 
-        Assert.Contains("format version 4", e.Message);
+        Assert.Contains($"format version {unknown}", e.Message);
     }
 
     [Fact]
