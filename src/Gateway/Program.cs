@@ -3,6 +3,7 @@ using Cohortly.Gateway.Hosting;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.ServiceDefaults;
+using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -42,13 +43,20 @@ app.MapEvents();
 app.MapUsers();
 app.MapItems();
 app.MapCohorts();
+app.MapCohortViews();
 app.MapOutcomes();
 app.MapExperiments();
 app.MapAlerts();
 app.MapStats();
+app.MapCluster();
 app.MapTraining();
 app.MapModels();
 app.MapAccess();
+if (Cohortly.Grains.Hosting.CohortlyOrleansDashboard.Enabled(app.Configuration))
+{
+    // The Orleans Dashboard has no authentication of its own: admin keys only (header, or the cookie the dashboard sets).
+    app.MapOrleansDashboard(ApiKeyAuthenticationHandler.OrleansDashboardPath).RequireAuthorization(Policies.Admin).ExcludeFromDescription();
+}
 
 app.Run();
 

@@ -16,7 +16,8 @@ public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? Cr
 /// <summary>One segmentation version; <c>Producer</c> is "training" (ModelVersion = the model trained on it) or "segmentation-only".</summary>
 public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion);
 
-public sealed record CohortSummary(int Id, string Label);
+/// <summary>A cohort of a version; SampledUsers: its users in the version's clustering sample.</summary>
+public sealed record CohortSummary(int Id, string Label, int SampledUsers);
 
 /// <summary>
 /// A cohort's serving policy. Effective: the policy in effect (null: the active model's default serves the cohort);
@@ -226,7 +227,7 @@ public static class CohortsEndpoints
     }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
-        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion);
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i], i < v.SampleCounts.Count ? v.SampleCounts[i] : 0))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion);
 
     private static string Producer(SegmentationProducer producer) => producer switch
     {

@@ -15,7 +15,7 @@ public static class CohortlySiloHost
     public static IHostApplicationBuilder AddCohortlySilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
+        builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
         builder.Services.AddCohortlyServiceDefaults("cohortly-silo").AddCohortlySiloChecks();
         builder.Services.AddCohortlyHealthListener(sp => sp.GetRequiredService<IOptions<CohortlyOptions>>().Value.Silo.HealthPort);
         return builder;
