@@ -190,6 +190,43 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         Assert.Equal(HttpStatusCode.Unauthorized, (await cookieOnly.PostAsync("/v1/admin/segmentation", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task Experiments_panel_shows_a_forest_row_per_cohort_and_variant_with_its_decision_and_srm()
+    {
+        var cohorts = (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/cohorts")))["cohorts"]!.AsArray().Select(c => c!["id"]!.GetValue<int>()).ToList();
+        var started = await fixture.Admin.PostAsync("/v1/experiments", new StringContent(
+            """{ "name": "dash-forest", "variants": [ { "name": "global-baseline", "weight": 1, "treatment": { "globalWeights": true } }, { "name": "cohort-model", "weight": 1 } ], "minimumSampleSize": 2 }""",
+            System.Text.Encoding.UTF8,
+            "application/json"));
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+
+        // Serve and click a little so the strata have units.
+        using var app = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
+        app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
+        foreach (var user in fixture.World.Users.Take(30))
+        {
+            (await app.GetAsync($"/v1/users/{user.Id}/recommendations?count=3")).EnsureSuccessStatusCode();
+        }
+
+        var page = await fixture.ConnectedPage(await ActiveVersion());
+        var block = page.Locator("#experiments .experiment[data-experiment='dash-forest']");
+        await Assertions.Expect(block.Locator("h3")).ToContainTextAsync("dash-forest · running · ctr");
+        // One row per cohort (one comparison: cohort-model vs the baseline) plus the pooled stratum.
+        await Assertions.Expect(block.Locator("tbody tr")).ToHaveCountAsync(cohorts.Count + 1);
+        await Assertions.Expect(block.Locator("canvas")).ToHaveAttributeAsync("data-drawn", "true");
+        var labels = await page.EvaluateAsync<string[]>("() => Chart.getChart('forest-dash-forest').data.labels");
+        Assert.Equal(cohorts.Select(c => $"#{c} cohort-model").Append("pooled cohort-model").Order(), labels.Select(l => l.Replace(" (no estimate yet)", "", StringComparison.Ordinal)).Order());
+
+        // A comparison without an estimate is labelled so and drawn without a point (never as a lift of 0).
+        var results = await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/experiments/dash-forest/results"));
+        var estimated = results["report"]!["cohorts"]!.AsArray().Append(results["report"]!["pooled"]).Count(s => s!["primary"]!.AsArray()[0]!["relativeLift"] is not null);
+        var points = await page.EvaluateAsync<int>("() => Chart.getChart('forest-dash-forest').data.datasets[1].data.length");
+        Assert.Equal(estimated, points);
+        Assert.Equal(labels.Length - points, labels.Count(l => l.EndsWith("(no estimate yet)", StringComparison.Ordinal)));
+        Assert.All(await block.Locator("td.decision").AllInnerTextsAsync(), d => Assert.False(string.IsNullOrWhiteSpace(d)));
+        await Shot(page, "experiments");
+    }
+
     private async Task<long> ActiveVersion() =>
         (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/models")))["activeVersion"]!.GetValue<long>();
 }

@@ -99,13 +99,16 @@ const Charts = (() => {
         datasets.push({ label: `${s.label} 95% high`, data: s.points.map((p) => ({ x: p.x.getTime(), y: p.high })), borderColor: 'transparent', backgroundColor: color + '33', pointRadius: 0, fill: '-1', interval: true });
       }
     });
+    // One point (or all at one time) would stretch the axis to meaningless dates: give it an hour either side.
+    const xs = series.flatMap((s) => s.points.map((p) => p.x.getTime()));
+    const flat = xs.length > 0 && Math.min(...xs) === Math.max(...xs);
     return draw(canvas, {
       type: 'line',
       data: { datasets },
       options: {
         parsing: true,
         scales: {
-          x: { type: 'linear', ticks: { callback: (v) => new Date(v).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) } },
+          x: { type: 'linear', min: flat ? xs[0] - 3600000 : undefined, max: flat ? xs[0] + 3600000 : undefined, ticks: { callback: (v) => new Date(v).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) } },
           y: { title: { display: !!options.axis, text: options.axis || '' }, beginAtZero: true },
         },
         plugins: { legend: { labels: { filter: (item, data) => !data.datasets[item.datasetIndex].interval } } },
@@ -121,8 +124,9 @@ const Charts = (() => {
       data: {
         labels,
         datasets: [
-          { label: '95% interval', data: rows.map((r) => [r.low, r.high]), backgroundColor: rows.map((r) => r.color + '66'), barPercentage: 0.35 },
-          { type: 'scatter', label: 'lift', data: rows.map((r, i) => ({ x: r.value, y: labels[i] })), backgroundColor: rows.map((r) => r.color), pointRadius: 5 },
+          // A comparison without an estimate yet (no clicks in an arm) draws nothing rather than a point at 0.
+          { label: '95% interval', data: rows.map((r) => (r.value === null ? null : [r.low, r.high])), backgroundColor: rows.map((r) => r.color + '66'), barPercentage: 0.35 },
+          { type: 'scatter', label: 'lift', data: rows.filter((r) => r.value !== null).map((r) => ({ x: r.value, y: r.label })), backgroundColor: rows.filter((r) => r.value !== null).map((r) => r.color), pointRadius: 5 },
         ],
       },
       options: {

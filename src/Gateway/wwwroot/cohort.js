@@ -23,6 +23,8 @@ const Cohort = (() => {
     const id = selected();
     $('cohort-detail').hidden = id === null;
     $('overview').hidden = id !== null;
+    // The detail page stands alone: the other panels come back with the overview.
+    document.body.classList.toggle('detail-mode', id !== null);
     if (id === null) {
       clear();
       return;

@@ -423,11 +423,12 @@ async function renderExperiments(list) {
       const srmBroken = srm && srm.pValue < srm.threshold;
       for (const c of stratum.primary) {
         const lift = c.relativeLift;
+        const estimated = lift !== null && lift !== undefined;
         rows.push({
-          label: `${cohort} ${c.variant}`,
-          value: lift ?? 0,
-          low: c.relativeLiftLower ?? lift ?? 0,
-          high: c.relativeLiftUpper ?? lift ?? 0,
+          label: `${cohort} ${c.variant}${estimated ? '' : ' (no estimate yet)'}`,
+          value: estimated ? lift : null,
+          low: c.relativeLiftLower ?? lift,
+          high: c.relativeLiftUpper ?? lift,
           color: c.decision === 'variantBetter' ? '#2b8a3e' : c.decision === 'variantWorse' || c.decision === 'allocationBroken' ? '#c92a2a' : '#495057',
         });
         const pct = (v) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
@@ -453,6 +454,7 @@ async function renderExperiments(list) {
 function clearAlerts(text = 'Not loaded.') {
   $('alerts').tBodies[0].replaceChildren(placeholder(text, 7));
   Charts.clear($('alerts-chart'));
+  $('alerts-chart').parentElement.hidden = true;
 }
 
 function renderAlerts(data) {
@@ -460,8 +462,10 @@ function renderAlerts(data) {
   if (data.alerts.length === 0) {
     body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, 'No alert raised.')));
     Charts.clear($('alerts-chart'));
+    $('alerts-chart').parentElement.hidden = true;
     return;
   }
+  $('alerts-chart').parentElement.hidden = false;
   body.replaceChildren(...data.alerts.slice(0, 50).map((a) => el('tr', { class: 'alert-row' },
     el('td', {}, new Date(a.at).toLocaleString()), el('td', {}, a.source), el('td', {}, a.cohortId ?? '–'),
     el('td', {}, a.statistic), el('td', {}, Number(a.value).toPrecision(3)), el('td', {}, Number(a.threshold).toPrecision(3)),
