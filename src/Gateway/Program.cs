@@ -3,8 +3,8 @@ using Cohortly.Gateway.Hosting;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.ServiceDefaults;
-using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 var cluster = builder.AddCluster();
