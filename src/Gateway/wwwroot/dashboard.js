@@ -20,11 +20,13 @@ const state = {
   role: null,
   cohorts: null,
   mapVersion: null,
+  mapAt: 0,
   titles: new Map(),
   generation: 0,
 };
 const TRAINING_POLL_MS = 1000;
 const REFRESH_MS = 5000;
+const MAP_REFRESH_MS = 30000;
 const $ = (id) => document.getElementById(id);
 
 const isAdmin = () => state.role === 'admin';
@@ -177,12 +179,14 @@ async function refreshMap(segmentationVersion) {
     clearMap('No segmentation yet: the map appears with the first version.');
     return;
   }
-  // The projection of a version does not change, and the sample only slowly: redraw on a new version.
-  if (state.mapVersion === segmentationVersion) return;
+  // The live sample changes slowly and the projection costs the segmentation grain a pass over it: redraw on a new
+  // version, else at most every MAP_REFRESH_MS, and say when the picture was taken.
+  if (state.mapVersion === segmentationVersion && Date.now() - state.mapAt < MAP_REFRESH_MS) return;
   const data = await busy($('map-panel'), () => api(`/v1/cohorts/map?version=${segmentationVersion}`));
   state.mapVersion = segmentationVersion;
+  state.mapAt = Date.now();
   $('map-note').textContent = data.points.length
-    ? `${data.points.length} sampled users of ${data.sampleSize} under segmentation v${data.segmentationVersion}, on the first two principal components of the standardized features; crosses are the cohort centroids. Hover a point for the user.`
+    ? `${data.points.length} sampled users of ${data.sampleSize} under segmentation v${data.segmentationVersion} (sample read at ${new Date().toLocaleTimeString()}), on the first two principal components of the standardized features; crosses are the cohort centroids. Hover a point for the user.`
     : 'No sampled users yet.';
   Charts.map($('map'), data);
 }
