@@ -155,6 +155,10 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         await Assertions.Expect(silo).ToHaveCountAsync(1);
         await Assertions.Expect(silo.Locator(".silo-status")).ToHaveTextAsync("Active");
         await Assertions.Expect(silo.Locator(".silo-model")).ToHaveTextAsync($"v{version}");
+        var cluster = await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/admin/cluster"));
+        Assert.True(cluster["embedded"]!.GetValue<bool>());
+        Assert.True(cluster["eventsApplied"]!.GetValue<long>() > 0, cluster.ToJsonString());
+        await Assertions.Expect(page.Locator("#ingestion-rate")).ToContainTextAsync("events/s applied", new() { Timeout = 20_000 });
         await Shot(page, "user-and-cluster");
     }
 

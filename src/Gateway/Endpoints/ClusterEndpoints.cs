@@ -27,7 +27,9 @@ public sealed record ClusterSiloView(
 /// The cluster panel: silos, the active model version, and in embedded mode the ingestion backlog (events published
 /// to the in-memory stream and not yet applied by user grains; in cluster mode the backlog is in Redis and not read here).
 /// </summary>
-public sealed record ClusterView(bool Embedded, long ActiveModelVersion, long? IngestionBacklog, IReadOnlyList<ClusterSiloView> Silos);
+/// <remarks>EventsApplied: events applied by user grains since the embedded silo started (null in cluster mode); the
+/// dashboard divides its change between two reads by the time between them for the ingestion rate.</remarks>
+public sealed record ClusterView(bool Embedded, long ActiveModelVersion, long? IngestionBacklog, long? EventsApplied, DateTimeOffset ReadAt, IReadOnlyList<ClusterSiloView> Silos);
 
 public static class ClusterEndpoints
 {
@@ -39,7 +41,7 @@ public static class ClusterEndpoints
             .WithSummary("Silos with status, activations, CPU and memory, the model version each silo serves, and the embedded ingestion backlog");
     }
 
-    private static async Task<Ok<ClusterView>> Cluster(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, IServiceProvider services)
+    private static async Task<Ok<ClusterView>> Cluster(IClusterClient client, Cohortly.Grains.Hosting.CohortlyBackend cluster, IServiceProvider services, TimeProvider time)
     {
         var management = client.GetGrain<IManagementGrain>(0);
         var hosts = await management.GetDetailedHosts(onlyActive: true);
@@ -76,7 +78,7 @@ public static class ClusterEndpoints
         }
 
         silos.Sort((a, b) => string.CompareOrdinal(a.Address, b.Address));
-        var backlog = cluster.InProcess ? services.GetService<IngestionBacklog>()?.Pending : null;
-        return TypedResults.Ok(new ClusterView(cluster.InProcess, registry.ActiveVersion, backlog, silos));
+        var ingestion = cluster.InProcess ? services.GetService<IngestionBacklog>() : null;
+        return TypedResults.Ok(new ClusterView(cluster.InProcess, registry.ActiveVersion, ingestion?.Pending, ingestion?.AppliedTotal, time.GetUtcNow(), silos));
     }
 }
