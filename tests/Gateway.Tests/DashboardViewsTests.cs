@@ -207,16 +207,20 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         // Serve and click a little so the strata have units.
         using var app = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
         app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
-        foreach (var user in fixture.World.Users.Take(30))
+        foreach (var user in fixture.World.Users)
         {
             (await app.GetAsync($"/v1/users/{user.Id}/recommendations?count=3")).EnsureSuccessStatusCode();
         }
 
+        // Every user was served, so every cohort is a stratum once the silos have flushed their outcomes.
+        await Eventually.True(
+            async () => (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/experiments/dash-forest/results")))["report"]?["cohorts"]?.AsArray().Count == cohorts.Count,
+            "every cohort has outcomes in the experiment's results");
         var page = await fixture.ConnectedPage(await ActiveVersion());
         var block = page.Locator("#experiments .experiment[data-experiment='dash-forest']");
         await Assertions.Expect(block.Locator("h3")).ToContainTextAsync("dash-forest · running · ctr");
         // One row per cohort (one comparison: cohort-model vs the baseline) plus the pooled stratum.
-        await Assertions.Expect(block.Locator("tbody tr")).ToHaveCountAsync(cohorts.Count + 1);
+        await Assertions.Expect(block.Locator("tbody tr")).ToHaveCountAsync(cohorts.Count + 1, new() { Timeout = 20_000 });
         await Assertions.Expect(block.Locator("canvas")).ToHaveAttributeAsync("data-drawn", "true");
         var labels = await page.EvaluateAsync<string[]>("() => Chart.getChart('forest-dash-forest').data.labels");
         Assert.Equal(cohorts.Select(c => $"#{c} cohort-model").Append("pooled cohort-model").Order(), labels.Select(l => l.Replace(" (no estimate yet)", "", StringComparison.Ordinal)).Order());
