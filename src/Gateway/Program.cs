@@ -4,6 +4,7 @@ using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 var cluster = builder.AddCluster();
@@ -46,14 +47,21 @@ app.MapPrivacy();
 app.MapPropensity();
 app.MapItems();
 app.MapCohorts();
+app.MapCohortViews();
 app.MapOutcomes();
 app.MapExperiments();
 app.MapAlerts();
 app.MapRules();
 app.MapStats();
+app.MapCluster();
 app.MapTraining();
 app.MapModels();
 app.MapAccess();
+if (Cohortly.Grains.Hosting.CohortlyOrleansDashboard.Enabled(app.Configuration))
+{
+    // The Orleans Dashboard has no authentication of its own: admin keys only (header, or the cookie the dashboard sets).
+    app.MapOrleansDashboard(ApiKeyAuthenticationHandler.OrleansDashboardPath).RequireAuthorization(Policies.Admin).ExcludeFromDescription();
+}
 
 app.Run();
 

@@ -132,6 +132,21 @@ public interface ISegmentationGrain : IGrainWithStringKey
     /// <summary>Keeps a version the training grain built if it is newer than the current one; returns the current version.</summary>
     [Alias("Publish")]
     Task<long> Publish(SegmentationVersionInfo info);
+
+    /// <summary>
+    /// The current sample projected on the first two principal components under a kept version (at most
+    /// <paramref name="maxPoints"/> users, seeded by the version), or null when the version is not kept.
+    /// </summary>
+    [Alias("GetMap")]
+    Task<CohortMapView?> GetMap(long version, int maxPoints);
+
+    /// <summary>A cohort's traits in the current version (standardized and natural units), or null when it has no such cohort.</summary>
+    [Alias("DescribeCohort"), ReadOnly]
+    Task<CohortTraitsView?> DescribeCohort(int cohortId);
+
+    /// <summary>Distances of a user's raw features to every centroid of the current version; null without a version or with missing features.</summary>
+    [Alias("Fit"), ReadOnly]
+    Task<CohortFitView?> Fit(IReadOnlyDictionary<string, float> features);
 }
 
 [Alias("cohortly.ICatalogGrain")]

@@ -90,13 +90,14 @@ public sealed class DashboardTests : IAsyncLifetime
 
         await page.FillAsync("#user-id", world.Users[0].Id);
         await page.ClickAsync("#user-form button");
-        await Assertions.Expect(page.Locator("#user pre")).ToContainTextAsync("cohortId");
+        await Assertions.Expect(page.Locator("#user .user-card .user-cohort")).ToContainTextAsync("#");
         await Assertions.Expect(page.Locator("#recommendations ol.recs > li")).ToHaveCountAsync(5);
         await Assertions.Expect(page.Locator("#recommendations .recs-model")).ToHaveTextAsync("no trained model");
         await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("none yet");
         await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("No model trained yet.");
         await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "untrained.png"), FullPage = true });
     }
 
     [Fact]
@@ -154,13 +155,74 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wrong_key_shows_the_problem_instead_of_cohorts()
+    public async Task Wrong_key_clears_every_panel_and_keeps_the_401_listed_until_dismissed()
     {
         var page = await _browser!.NewPageAsync();
         await page.GotoAsync($"http://localhost:{_port}/");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("Not loaded");
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
+        await Assertions.Expect(page.Locator("#version")).ToHaveTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("No model trained yet.");
+
         await page.FillAsync("#api-key", "wrong");
         await page.ClickAsync("#key-form button");
-        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("401");
+        await Assertions.Expect(page.Locator("#errors li")).ToContainTextAsync("401");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("–");
+        await Assertions.Expect(page.Locator("#version")).ToHaveTextAsync("–");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("The key was refused.");
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("–");
         await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#map")).ToHaveAttributeAsync("data-drawn", "false");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("not connected");
+
+        await page.Locator("#errors li .dismiss").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#errors li")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_failed_action_stays_listed_across_refreshes_and_a_failed_panel_is_cleared_not_kept()
+    {
+        var page = await _browser!.NewPageAsync();
+        // The re-clustering answers 500 and, later, the models list fails: what an analyst saw must not stay as if current.
+        await page.RouteAsync("**/v1/admin/segmentation", async route =>
+        {
+            if (route.Request.Method == "POST")
+            {
+                await route.FulfillAsync(new RouteFulfillOptions { Status = 500, ContentType = "application/problem+json", Body = "{\"title\":\"boom\",\"status\":500}" });
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        await page.GotoAsync($"http://localhost:{_port}/");
+        await page.FillAsync("#api-key", GatewayFactory.AdminKey);
+        await page.ClickAsync("#key-form button");
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("No model trained yet.");
+        await Assertions.Expect(page.Locator("#recluster")).ToBeEnabledAsync();
+
+        await page.ClickAsync("#recluster");
+        var error = page.Locator("#errors li").Filter(new() { HasText = "Re-clustering: 500" });
+        await Assertions.Expect(error).ToHaveCountAsync(1);
+
+        // Two periodic refreshes later ("updated" twice with new times) the error is still listed.
+        for (var i = 0; i < 2; i++)
+        {
+            var before = await page.InnerTextAsync("#status");
+            await page.WaitForFunctionAsync("s => document.getElementById('status').textContent.startsWith('updated') && document.getElementById('status').textContent !== s", before, new() { Timeout = 20_000 });
+        }
+
+        await Assertions.Expect(error).ToHaveCountAsync(1);
+
+        await page.RouteAsync("**/v1/models", route => route.FulfillAsync(new RouteFulfillOptions { Status = 503, ContentType = "application/problem+json", Body = "{\"title\":\"Cluster unavailable\",\"status\":503}" }));
+        await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("Not loaded: 503", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#active-model")).ToHaveTextAsync("–");
+        await Assertions.Expect(page.Locator("#training-state")).ToHaveTextAsync("idle");
+
+        await error.Locator(".dismiss").ClickAsync();
+        await Assertions.Expect(error).ToHaveCountAsync(0);
     }
 }

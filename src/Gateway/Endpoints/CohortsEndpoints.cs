@@ -24,7 +24,8 @@ public sealed record CohortListView(long SegmentationVersion, DateTimeOffset? Cr
 /// </summary>
 public sealed record SegmentationView(long Version, DateTimeOffset CreatedAt, int SampleSize, double TrainSeconds, IReadOnlyList<CohortSummary> Cohorts, IReadOnlyList<TransitionCount> Transitions, string Producer, long ModelVersion, long PreviousVersion, SegmentationQualityInfo? Quality = null);
 
-public sealed record CohortSummary(int Id, string Label);
+/// <summary>A cohort of a version; SampledUsers: its users in the version's clustering sample.</summary>
+public sealed record CohortSummary(int Id, string Label, int SampledUsers);
 
 /// <summary>
 /// A cohort's serving policy. Effective: the policy in effect (null: the active model's default serves the cohort);
@@ -243,7 +244,7 @@ public static class CohortsEndpoints
     }
 
     private static SegmentationView View(SegmentationVersionInfo v) =>
-        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i]))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion, v.Quality);
+        new(v.Version, v.CreatedAt, v.SampleSize, v.TrainSeconds, [.. v.CohortIds.Select((id, i) => new CohortSummary(id, v.Labels[i], i < v.SampleCounts.Count ? v.SampleCounts[i] : 0))], v.Transitions, Producer(v.Producer), v.ModelVersion, v.PreviousVersion, v.Quality);
 
     private static string Producer(SegmentationProducer producer) => producer switch
     {

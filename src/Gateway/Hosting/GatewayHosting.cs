@@ -25,11 +25,11 @@ public static class GatewayHosting
         var backend = CohortlyBackend.From(builder.Configuration);
         if (backend.InProcess)
         {
-            builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
+            builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
         }
         else
         {
-            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration));
+            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
         }
 
         // The declared context keys: the edge normalizes events and requests with them (a bad declaration fails here, at start).

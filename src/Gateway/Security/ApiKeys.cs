@@ -195,13 +195,23 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(Header, out var values) || values.Count != 1 || string.IsNullOrEmpty(values[0]))
+        string? key;
+        if (Request.Headers.TryGetValue(Header, out var values))
+        {
+            key = values.Count == 1 ? values[0] : null;
+        }
+        else
+        {
+            key = OrleansDashboardKey(Request);
+        }
+
+        if (string.IsNullOrEmpty(key))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!), presented);
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), presented);
         var match = keys.Find(presented);
         if (match is null)
         {
@@ -212,6 +222,24 @@ public sealed class ApiKeyAuthenticationHandler(
         var principal = new ClaimsPrincipal(new ClaimsIdentity(match.Claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
+
+    /// <summary>The cookie the dashboard sets for an admin key, read only under <see cref="OrleansDashboardPath"/>.</summary>
+    public const string OrleansDashboardCookie = "cohortly-orleans-key";
+
+    /// <summary>Where the Orleans Dashboard is mapped (admin policy).</summary>
+    public const string OrleansDashboardPath = "/orleans";
+
+    /// <summary>
+    /// A browser cannot add a header when it navigates, so the Orleans Dashboard's pages and its own fetches carry the key
+    /// in a cookie the Cohortly dashboard sets for admin keys (path /orleans, SameSite=Strict, so no other site's page
+    /// can make the browser send it). It is read nowhere else: every other endpoint still needs the header, so the
+    /// cookie cannot make the API's actions forgeable across sites.
+    /// </summary>
+    private static string? OrleansDashboardKey(HttpRequest request) =>
+        request.Path.StartsWithSegments(OrleansDashboardPath, StringComparison.OrdinalIgnoreCase)
+            && request.Cookies.TryGetValue(OrleansDashboardCookie, out var cookie)
+            ? Uri.UnescapeDataString(cookie)
+            : null;
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

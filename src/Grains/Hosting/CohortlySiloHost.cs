@@ -16,7 +16,7 @@ public static class CohortlySiloHost
     public static IHostApplicationBuilder AddCohortlySilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration));
+        builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
         var pseudonyms = UserPseudonyms.For(CohortlyConfiguration.Read(builder.Configuration).PseudonymKey);
         builder.Services.AddCohortlyServiceDefaults("cohortly-silo", tracing: t => t.AddProcessor(new UserIdRedaction(pseudonyms))).AddCohortlySiloChecks();
         builder.Services.AddCohortlyHealthListener(sp => sp.GetRequiredService<IOptions<CohortlyOptions>>().Value.Silo.HealthPort);

@@ -14,6 +14,9 @@ public sealed class IngestionBacklog(TimeProvider time)
 
     public long Pending => Interlocked.Read(ref _published) - Interlocked.Read(ref _applied);
 
+    /// <summary>Events applied by user grains since the silo started (the operators' panel turns it into a rate).</summary>
+    public long AppliedTotal => Interlocked.Read(ref _applied);
+
     public void Published(int count) => Interlocked.Add(ref _published, count);
 
     public void Applied() => Interlocked.Increment(ref _applied);
