@@ -203,7 +203,7 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         Assert.Equal(HttpStatusCode.Unauthorized, (await cookieOnly.PostAsync("/v1/admin/segmentation", null)).StatusCode);
     }
 
-    [Fact(Skip = "Passes alone (3 of 3 runs) but times out in the full Gateway.Tests run waiting for the results' strata to reach the panel; not diagnosed yet (see the branch report).")]
+    [Fact]
     public async Task Experiments_panel_shows_a_forest_row_per_cohort_and_variant_with_its_decision_and_srm()
     {
         var cohorts = (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/cohorts")))["cohorts"]!.AsArray().Select(c => c!["id"]!.GetValue<int>()).ToList();
@@ -227,14 +227,20 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         var block = page.Locator("#experiments .experiment[data-experiment='dash-forest']");
         await Assertions.Expect(block.Locator("h3")).ToContainTextAsync("dash-forest · running · ctr");
         List<int> strata = [];
+        var rowsShown = 0;
         await Eventually.True(
             async () =>
             {
                 var report = (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/experiments/dash-forest/results")))["report"];
                 strata = report?["cohorts"]?.AsArray().Select(c => c!["cohortId"]!.GetValue<int>()).ToList() ?? [];
-                return strata.Count > 0 && await block.Locator("tbody tr").CountAsync() == strata.Count + 1;
+                rowsShown = await block.Locator("tbody tr").CountAsync();
+                return strata.Count > 0 && rowsShown == strata.Count + 1;
             },
-            "the panel shows a row per stratum of the experiment's results");
+            "the panel shows a row per stratum of the experiment's results",
+            // The results are re-analysed on the registry's schedule and the panel refreshes on its own; with the
+            // other test classes running on two cores both can take a while.
+            TimeSpan.FromMinutes(2),
+            () => $"results strata {string.Join(",", strata)}, panel rows {rowsShown}");
         Assert.All(strata, c => Assert.Contains(c, cohorts.Append(-1)));
         await Assertions.Expect(block.Locator("canvas")).ToHaveAttributeAsync("data-drawn", "true");
         var labels = await page.EvaluateAsync<string[]>("() => Chart.getChart('forest-dash-forest').data.labels");
