@@ -135,6 +135,12 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         SyntheticEvent Event(string id, string item, InteractionType type = InteractionType.View) => new(id, user, item, type, null, now, "mobile");
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body([Event("c1", "i1"), Event("c2", "i2"), Event("c3", "i3")]))).StatusCode);
         await Eventually.True(async () => (await app.GetAsync($"/v1/users/{user}")).StatusCode == HttpStatusCode.OK, "the profile exists");
+        // The silo's aggregates reach the cohort grains about once a second: until then nothing is popular and a
+        // non-personalized list would be empty. Another withheld user shows when it is not.
+        Assert.Equal(HttpStatusCode.OK, (await app.PutAsJsonAsync("/v1/users/priv-consent-probe/consent", new { personalization = false })).StatusCode);
+        await Eventually.True(
+            async () => (await Json(await app.GetAsync("/v1/users/priv-consent-probe/recommendations?count=5")))["items"]!.AsArray().Count > 0,
+            "a non-personalized list has items");
 
         var withheld = await app.PutAsJsonAsync($"/v1/users/{user}/consent", new { personalization = false });
         Assert.Equal(HttpStatusCode.OK, withheld.StatusCode);
