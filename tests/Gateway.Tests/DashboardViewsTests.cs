@@ -216,6 +216,12 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         // Serve and click a little so the strata have units.
         using var app = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
         app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
+        // The silo's experiment cache follows the registry on its poll: a list served before it has the experiment
+        // belongs to no experiment and would never make a stratum.
+        var probe = fixture.World.Users[0].Id;
+        await Eventually.True(
+            async () => (await TrainedDashboardFixture.Json(await app.GetAsync($"/v1/users/{probe}/recommendations?count=3")))["experiment"]?.GetValue<string>() == "dash-forest",
+            "the silo serves the experiment");
         foreach (var user in fixture.World.Users)
         {
             (await app.GetAsync($"/v1/users/{user.Id}/recommendations?count=3")).EnsureSuccessStatusCode();
