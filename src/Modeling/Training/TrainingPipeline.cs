@@ -144,31 +144,14 @@ public static class TrainingPipeline
         {
             // The run's models without the holdout, packaged as serving sees a bundle, so the ranker learns from and is
             // compared on the serving stages' own candidates and features.
-            var probe = new ModelBundle
-            {
-                Version = input.Version,
-                TrainedAt = input.Now,
-                ReferenceTime = reference,
-                Segmentation = segmentation,
-                ItemIds = log.ItemIds,
-                Items = log.Metadata,
-                UserIds = log.UserIds,
-                UserItems = trainData.UserItems,
-                UserCohortIds = userCohorts,
-                Scorer = CohortAwareRecommender.FromDecisions(signals, trainData, selection.Decisions, options.Cohorts, cancellationToken),
-                GroupCohortIds = [.. segmentation.CohortIds],
-                Factors = (IalsRecommender)Find(signals, "ials")!,
-                Neighbors = (ItemKnnRecommender)Find(signals, "itemknn")!,
-                Popularity = (PopularityRecommender)Find(signals, "popularity")!,
-                Content = (ContentRecommender?)Find(signals, "content"),
-                Context = context,
-                Provisional = provisional,
-                Cohorts = reports,
-                Policies = policies,
-                DefaultPolicy = defaultPolicy,
-                Purchase = purchase,
-                Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, []),
-            };
+            var probe = Package(
+                signals,
+                trainData,
+                CohortAwareRecommender.FromDecisions(signals, trainData, selection.Decisions, options.Cohorts, cancellationToken),
+                new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, []),
+                segmentationVersion: null,
+                promotion: null,
+                ranker: null);
             ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, profiles, features, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
         }
 
@@ -180,7 +163,18 @@ public static class TrainingPipeline
         stages.Begin("packaging");
 
         var timings = stages.Finish();
-        return new ModelBundle
+        return Package(
+            served,
+            allData,
+            scorer,
+            new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings) { SkippedEvents = log.Skipped },
+            segmentationVersion,
+            promotion,
+            ranker);
+
+        // One packaging for the ranker's probe (the models without the holdout) and the served bundle (refitted on
+        // everything), so serving sees the probe exactly as it will see the bundle.
+        ModelBundle Package(List<CohortSignal> fitted, TrainingData data, CohortAwareRecommender bundleScorer, TrainingSummary summary, SegmentationVersion? segmentationVersion, PromotionDecision? promotion, RankerModel? ranker) => new()
         {
             Version = input.Version,
             TrainedAt = input.Now,
@@ -190,14 +184,14 @@ public static class TrainingPipeline
             ItemIds = log.ItemIds,
             Items = log.Metadata,
             UserIds = log.UserIds,
-            UserItems = allData.UserItems,
+            UserItems = data.UserItems,
             UserCohortIds = userCohorts,
-            Scorer = scorer,
+            Scorer = bundleScorer,
             GroupCohortIds = [.. segmentation.CohortIds],
-            Factors = (IalsRecommender)Find(served, "ials")!,
-            Neighbors = (ItemKnnRecommender)Find(served, "itemknn")!,
-            Popularity = (PopularityRecommender)Find(served, "popularity")!,
-            Content = (ContentRecommender?)Find(served, "content"),
+            Factors = (IalsRecommender)Find(fitted, "ials")!,
+            Neighbors = (ItemKnnRecommender)Find(fitted, "itemknn")!,
+            Popularity = (PopularityRecommender)Find(fitted, "popularity")!,
+            Content = (ContentRecommender?)Find(fitted, "content"),
             Context = context,
             Provisional = provisional,
             Cohorts = reports,
@@ -206,10 +200,7 @@ public static class TrainingPipeline
             Promotion = promotion,
             Ranker = ranker,
             Purchase = purchase,
-            Summary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, timings)
-            {
-                SkippedEvents = log.Skipped,
-            },
+            Summary = summary,
         };
     }
 
