@@ -18,25 +18,7 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
     public async Task Erasure_deletes_the_users_stream_entries_and_nothing_replays_them_and_retention_trims_by_time()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var serviceId = "priv-" + Guid.NewGuid().ToString("N")[..8];
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = serviceId,
-            ["Cohortly:Streams:Partitions"] = "2",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehind"] = "00:00:01",
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        }).Build();
-        var options = CohortlyConfiguration.Read(configuration);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddRedisStreams(
-            StreamNames.Provider,
-            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
-            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await using var cluster = await StartCluster("priv-");
         var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
         var services = cluster.Silos[0].ServiceProvider;
         var log = services.GetRequiredService<IInteractionLog>();
@@ -106,25 +88,7 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
     public async Task A_withheld_user_builds_no_profile_and_training_reads_none_of_their_events_until_consent_returns()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var serviceId = "priv-c-" + Guid.NewGuid().ToString("N")[..8];
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = serviceId,
-            ["Cohortly:Streams:Partitions"] = "2",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehind"] = "00:00:01",
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        }).Build();
-        var options = CohortlyConfiguration.Read(configuration);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddRedisStreams(
-            StreamNames.Provider,
-            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
-            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await using var cluster = await StartCluster("priv-c-");
         var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
         var log = cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>();
         var user = cluster.Client.GetGrain<IUserGrain>("shy");
@@ -149,6 +113,38 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
         Assert.DoesNotContain((await log.ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == "shy");
         await Publish(streams, "shy", [Event("s4")]);
         await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 1, "after consent the next event starts a profile");
+    }
+
+    /// <summary>One silo on the fixture's redis-server, a fresh service id (so tests share no stream), its log the streams.</summary>
+    private async Task<InProcessTestCluster> StartCluster(string prefix)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cohortly:Cluster"] = "Redis",
+            ["Cohortly:ServiceId"] = prefix + Guid.NewGuid().ToString("N")[..8],
+            ["Cohortly:Streams:Partitions"] = "2",
+            ["Cohortly:Segmentation:MinUsers"] = "1000000",
+            ["Cohortly:Users:WriteBehind"] = "00:00:01",
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        }).Build();
+        var options = CohortlyConfiguration.Read(configuration);
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddRedisStreams(
+            StreamNames.Provider,
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
+            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        var cluster = builder.Build();
+        try
+        {
+            await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task Publish(IStreamProvider streams, string user, List<InteractionEvent> events) =>
