@@ -84,7 +84,9 @@ public sealed class TestCertificates : IDisposable
         var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var issued = request.Create(Ca, now.AddMinutes(-1), now.AddDays(1), serial);
+        // Within the CA's validity: a certificate issued a second after the CA would otherwise outlive it by that second.
+        var notAfter = now.AddHours(12) < Ca.NotAfter ? now.AddHours(12) : new DateTimeOffset(Ca.NotAfter.ToUniversalTime());
+        using var issued = request.Create(Ca, now.AddMinutes(-1), notAfter, serial);
         return issued.CopyWithPrivateKey(key);
     }
 }
