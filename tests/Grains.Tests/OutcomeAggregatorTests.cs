@@ -126,7 +126,11 @@ public sealed class OutcomeAggregatorTests : IDisposable
             aggregator.Record(key, OneServed, T0.AddSeconds(i % 60));
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Zero per record; the runtime may allocate a one-off object on this thread meanwhile (the tiered JIT's
+        // background worker, recreated when a method tiers up, is a managed Thread of about 100 bytes). One
+        // allocation per record would be at least 24 bytes × 10,000.
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated by 10,000 records");
         Assert.Equal(10_001, aggregator.Unsent().Exposures);
     }
 
