@@ -104,7 +104,7 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
         var labels = await page.EvaluateAsync<string[]>("() => Chart.getChart('rule-outcomes-chart').data.labels");
         Assert.Contains("hero", labels);
         Assert.Contains("none", labels);
-        await Shot(page, "rules");
+        await Shot(page, "rules", "#rules-panel");
 
         // Edit: a boost factor out of bounds is refused by the server, and its message sits beside that input.
         var version = (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/rules")))["version"]!.GetValue<long>();
@@ -177,7 +177,10 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
         {
             var q = v!["quality"]!;
             var row = page.Locator($"#quality tr[data-version='{v["version"]!.GetValue<long>()}']");
-            await Assertions.Expect(row.Locator(".quality-algorithm")).ToHaveTextAsync(q["algorithm"]!.GetValue<string>());
+            await Assertions.Expect(row.Locator(".algorithm-name")).ToHaveTextAsync(q["algorithm"]!.GetValue<string>());
+            var parameters = q["parameters"]!.AsArray().Select(p => $"{p!["name"]!.GetValue<string>()} {p["value"]!.GetValue<string>()}").ToList();
+            Assert.Contains("k 3", parameters);
+            await Assertions.Expect(row.Locator(".quality-parameters")).ToContainTextAsync(string.Join(", ", parameters));
             await Assertions.Expect(row.Locator(".quality-silhouette")).ToHaveTextAsync(
                 $"{q["silhouette"]!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture)} (n = {q["silhouetteSample"]!.GetValue<int>()})");
             await Assertions.Expect(row.Locator(".quality-db")).ToHaveTextAsync(q["daviesBouldin"]!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture));

@@ -56,7 +56,10 @@ const Quality = (() => {
       ];
       if (!q) return el('tr', { class: 'quality-row', 'data-version': v.version }, ...head, el('td', { colspan: 7, class: 'placeholder' }, 'Quality not recorded (a version stored before quality was measured).'));
       return el('tr', { class: 'quality-row', 'data-version': v.version }, ...head,
-        el('td', { class: 'quality-algorithm' }, q.algorithm ?? 'restored'),
+        el('td', { class: 'quality-algorithm' }, el('span', { class: 'algorithm-name' }, q.algorithm ?? 'restored'),
+          (q.parameters || []).length
+            ? el('span', { class: 'unit-note quality-parameters' }, ` ${q.parameters.map((p) => `${p.name} ${p.value}`).join(', ')}`)
+            : ''),
         el('td', { class: 'quality-k' }, howK(v, q)),
         el('td', { class: 'quality-silhouette' }, q.silhouette === null ? '– (fewer than 2 cohorts)' : `${num(q.silhouette)} (n = ${q.silhouetteSample})`),
         el('td', { class: 'quality-db' }, num(q.daviesBouldin)),
