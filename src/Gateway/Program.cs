@@ -51,6 +51,7 @@ app.MapCohortViews();
 app.MapOutcomes();
 app.MapExperiments();
 app.MapAlerts();
+app.MapDrift();
 app.MapRules();
 app.MapStats();
 app.MapCluster();

@@ -109,6 +109,12 @@ public sealed record SegmentationVersionInfo
     /// <summary>How good the version is (null: stored before quality was recorded).</summary>
     [Id(19)] public SegmentationQualityInfo? Quality { get; init; }
 
+    /// <summary>
+    /// The activity window <see cref="FeatureReference"/> was built with (the active population, <c>ActivePopulation</c>);
+    /// the drift monitor selects the live sample by the same rule. Null: the reference is the rows the version was built on.
+    /// </summary>
+    [Id(20)] public TimeSpan? FeatureReferenceWindow { get; init; }
+
     /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
     public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
     {
@@ -146,6 +152,7 @@ public sealed record SegmentationVersionInfo
             MatchDistances = version.MatchDistances,
             NextCohortId = version.NextCohortId,
             FeatureReference = version.FeatureReference,
+            FeatureReferenceWindow = version.FeatureReferenceWindow,
             Quality = SegmentationQualityInfo.From(version.Quality),
         };
     }
@@ -165,7 +172,11 @@ public enum SegmentationProducer
 
 /// <summary>The silos' current feature samples, merged (latest row per user, bounded, seeded subsample).</summary>
 [GenerateSerializer, Immutable, Alias("cohortly.SegmentationSample")]
-public sealed record SegmentationSample([property: Id(0)] IReadOnlyList<string> UserIds, [property: Id(1)] IReadOnlyList<float[]> Rows);
+public sealed record SegmentationSample([property: Id(0)] IReadOnlyList<string> UserIds, [property: Id(1)] IReadOnlyList<float[]> Rows)
+{
+    /// <summary>Each row's user's latest event (unix ms), in the rows' order; empty when a silo did not report them.</summary>
+    [Id(2)] public IReadOnlyList<long> LastSeenMs { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable, Alias("cohortly.TransitionCount")]
 public sealed record TransitionCount([property: Id(0)] int From, [property: Id(1)] int To, [property: Id(2)] int Users);
@@ -176,4 +187,11 @@ public sealed record FeatureSample(
     [property: Id(0)] string SiloId,
     [property: Id(1)] IReadOnlyList<string> UserIds,
     [property: Id(2)] IReadOnlyList<float[]> Rows,
-    [property: Id(3)] DateTimeOffset CollectedAt);
+    [property: Id(3)] DateTimeOffset CollectedAt)
+{
+    /// <summary>
+    /// Each row's user's latest event (unix ms), in the rows' order: what the drift monitor selects the active users
+    /// by (<c>ActivePopulation</c>). Empty from a silo that does not record it.
+    /// </summary>
+    [Id(4)] public IReadOnlyList<long> LastSeenMs { get; init; } = [];
+}

@@ -92,7 +92,41 @@ public interface IDriftMonitorGrain : IGrainWithIntegerKey
     /// <summary>One monitor pass now (the reminder's work; tests and operators can ask for one).</summary>
     [Alias("Check")]
     Task<DriftCheckReport> Check();
+
+    /// <summary>
+    /// The per-pass statistic history (bounded, in memory; see architecture.md "Drift"): the series matching every
+    /// given filter (null: any), points at or after <c>since</c>.
+    /// </summary>
+    [Alias("GetHistory")]
+    Task<IReadOnlyList<DriftSeriesView>> GetHistory(DriftHistoryQuery query);
 }
+
+/// <summary>Which series of the drift history to read: detector source ("drift-feature-psi"), cohort, feature, since (null: any).</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.DriftHistoryQuery")]
+public sealed record DriftHistoryQuery(
+    [property: Id(0)] string? Source,
+    [property: Id(1)] int? CohortId,
+    [property: Id(2)] string? Feature,
+    [property: Id(3)] DateTimeOffset? Since);
+
+/// <summary>One point of a drift statistic's history: when the pass measured it, the value, the threshold it is held against.</summary>
+[GenerateSerializer, Immutable, Alias("cohortly.DriftPointView")]
+public sealed record DriftPointView(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] double Value,
+    [property: Id(2)] double Threshold);
+
+/// <summary>
+/// One statistic's history: the detector (alert source), the cohort (null: all users), the feature (feature PSI only),
+/// what the value is, and its points oldest first.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cohortly.DriftSeriesView")]
+public sealed record DriftSeriesView(
+    [property: Id(0)] string Source,
+    [property: Id(1)] int? CohortId,
+    [property: Id(2)] string? Feature,
+    [property: Id(3)] string Statistic,
+    [property: Id(4)] IReadOnlyList<DriftPointView> Points);
 
 [GenerateSerializer, Alias("cohortly.FeatureBinsSurrogate")]
 public struct FeatureBinsSurrogate

@@ -77,6 +77,7 @@ public sealed partial class AccessTests(GatewayFactory factory) : IClassFixture<
         ["GET /v1/experiments/{id}/results"] = Access.Read,
         ["POST /v1/experiments/{id}/stop"] = Access.Read,
         ["GET /v1/alerts/"] = Access.Read,
+        ["GET /v1/drift/history"] = Access.Read,
         ["GET /v1/rules/"] = Access.Read,
         ["PUT /v1/rules/"] = Access.Read,
     };

@@ -241,7 +241,7 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
     }
 
     [Fact]
-    public async Task Drift_view_draws_each_detectors_statistic_per_cohort_against_its_threshold_with_the_action_and_its_outcome()
+    public async Task Drift_view_draws_each_detectors_statistic_per_pass_against_its_threshold_with_the_actions_and_their_outcomes()
     {
         var grains = fixture.Services.GetRequiredService<IGrainFactory>();
         var cohort = (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/cohorts")))["cohorts"]!.AsArray()[0]!["id"]!.GetValue<int>();
@@ -259,17 +259,31 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
             Action = new AlertActionRecord(DriftAction.AlertOnly, DriftActionOutcome.None, "alert only", at),
         });
 
-        var page = await fixture.ConnectedPage(await ActiveVersion());
+        // The charts draw the monitor's per-pass history; a fixed history (what GET /v1/drift/history answers) makes the
+        // lines checkable point by point. The endpoint itself is DriftAlertsApiTests'.
+        var history = $$"""
+            {"series":[
+              {"detector":"drift-reward-rate","cohortId":{{cohort}},"feature":null,"statistic":"clicks per impression: newer − older","points":[
+                {"at":"2026-12-05T09:00:00Z","value":-0.004,"threshold":-0.013},{"at":"2026-12-05T09:01:00Z","value":-0.021,"threshold":-0.012},{"at":"2026-12-05T09:02:00Z","value":-0.034,"threshold":-0.015}]},
+              {"detector":"drift-feature-psi","cohortId":null,"feature":"monetary","statistic":"psi(monetary)","points":[
+                {"at":"2026-12-05T09:00:00Z","value":0.05,"threshold":0.25},{"at":"2026-12-05T09:01:00Z","value":0.41,"threshold":0.25}]},
+              {"detector":"drift-feature-psi","cohortId":null,"feature":"recency_days","statistic":"psi(recency_days)","points":[
+                {"at":"2026-12-05T09:00:00Z","value":0.02,"threshold":0.25},{"at":"2026-12-05T09:01:00Z","value":0.03,"threshold":0.25}]}]}
+            """;
+        var page = await fixture.ConnectedPage(await ActiveVersion(), p => p.RouteAsync("**/v1/drift/history*", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = history })));
         var reward = page.Locator("#drift-charts article[data-source='drift-reward-rate']");
         await Assertions.Expect(reward).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#drift-charts article[data-source='drift-feature-psi']")).ToHaveCountAsync(1);
         await Assertions.Expect(reward.Locator("canvas")).ToHaveAttributeAsync("data-drawn", "true");
         var labels = await page.EvaluateAsync<string[]>("() => Chart.getChart('drift-chart-drift-reward-rate').data.datasets.map(d => d.label)");
-        Assert.Equal([$"cohort #{cohort} clicks per impression: newer − older", $"cohort #{cohort} threshold"], labels);
+        Assert.Equal([$"cohort #{cohort}: clicks per impression: newer − older", $"cohort #{cohort} threshold"], labels);
         var values = await page.EvaluateAsync<double[]>("() => Chart.getChart('drift-chart-drift-reward-rate').data.datasets[0].data.map(p => p.y)");
         var thresholds = await page.EvaluateAsync<double[]>("() => Chart.getChart('drift-chart-drift-reward-rate').data.datasets[1].data.map(p => p.y)");
-        Assert.Equal([-0.021, -0.034], values);
-        Assert.Equal([-0.012, -0.015], thresholds);
+        Assert.Equal([-0.004, -0.021, -0.034], values);
+        Assert.Equal([-0.013, -0.012, -0.015], thresholds);
+        // PSI: a line per feature and one threshold line (the same number for every feature).
+        var psi = await page.EvaluateAsync<string[]>("() => Chart.getChart('drift-chart-drift-feature-psi').data.datasets.map(d => d.label)");
+        Assert.Equal(["monetary: psi(monetary)", "recency_days: psi(recency_days)", "threshold"], psi);
 
         var rows = page.Locator("#drift tbody tr.drift-row");
         await Assertions.Expect(rows).ToHaveCountAsync(3);

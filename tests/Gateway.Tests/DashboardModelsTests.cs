@@ -83,10 +83,15 @@ public sealed class TrainedDashboardFixture : IAsyncLifetime
     }
 
     /// <summary>A page connected with the admin key, waiting until the models table lists the active version.</summary>
-    public async Task<IPage> ConnectedPage(long activeVersion)
+    public async Task<IPage> ConnectedPage(long activeVersion, Func<IPage, Task>? prepare = null)
     {
         var page = await Browser.NewPageAsync();
         page.SetDefaultTimeout(30_000);
+        if (prepare is not null)
+        {
+            await prepare(page);
+        }
+
         await page.GotoAsync($"http://localhost:{Port}/");
         await page.FillAsync("#api-key", GatewayFactory.AdminKey);
         await page.ClickAsync("#key-form button");

@@ -45,6 +45,46 @@ public sealed class DriftAlertsApiTests(GatewayFactory factory) : IClassFixture<
         Assert.Null((await Json("/v1/cohorts"))["global"]!["globalHoldSince"]);
     }
 
+    [Fact]
+    public async Task Drift_history_lists_each_features_psi_per_pass_with_its_threshold_and_refuses_bad_filters_naming_the_field()
+    {
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var segmentation = grains.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
+        var random = new Random(5);
+        float[][] Users(int n, float shift) => [.. Enumerable.Range(0, n).Select(_ => new[] { (float)random.NextDouble() + shift, (float)random.NextDouble(), (float)random.NextDouble() })];
+        var version = ((await segmentation.GetCurrent())?.Version ?? 0) + 1;
+        var built = Modeling.Segmentation.SegmentationVersions.Build(Modeling.Segmentation.FeatureMatrix.FromRows(Users(600, 0)), ["spend", "visits", "share"], null, version, new Modeling.Segmentation.SegmentationOptions { K = 2 }, Modeling.Segmentation.SegmentationRunKind.SegmentationOnly);
+        await segmentation.Publish(SegmentationVersionInfo.From(built, DateTimeOffset.UtcNow, 0, "history-test"));
+        var live = Users(400, 0.5f);
+        await segmentation.SubmitSample(new FeatureSample("history-test-silo", [.. Enumerable.Range(0, live.Length).Select(i => $"h-{i}")], live, DateTimeOffset.UtcNow));
+        var monitor = grains.GetGrain<IDriftMonitorGrain>(IDriftMonitorGrain.Key);
+        var first = await monitor.Check();
+        var second = await monitor.Check();
+
+        var series = (await Json("/v1/drift/history?detector=drift-feature-psi"))["series"]!.AsArray();
+        Assert.Equal(["share", "spend", "visits"], series.Select(s => (string)s!["feature"]!).Order(StringComparer.Ordinal));
+        var spend = series.Single(s => (string?)s!["feature"] == "spend")!;
+        Assert.Equal("drift-feature-psi", (string?)spend["detector"]);
+        Assert.Equal("psi(spend)", (string?)spend["statistic"]);
+        var points = spend["points"]!.AsArray();
+        Assert.Equal(2, points.Count);
+        Assert.All(points, p => Assert.Equal(0.25, (double)p!["threshold"]!));
+        // The shifted feature reads far above the threshold, the unshifted ones below it.
+        Assert.True((double)points[0]!["value"]! > 0.25);
+        Assert.All(series.Where(s => (string?)s!["feature"] != "spend"), s => Assert.True((double)s!["points"]![0]!["value"]! < 0.25));
+        Assert.Equal(first.At, (DateTimeOffset)points[0]!["at"]!);
+        Assert.Equal(second.At, (DateTimeOffset)points[1]!["at"]!);
+        Assert.Single((await Json("/v1/drift/history?detector=drift-feature-psi&feature=spend&since=" + Uri.EscapeDataString(second.At.ToString("O"))))["series"]!.AsArray()[0]!["points"]!.AsArray());
+        Assert.Empty((await Json("/v1/drift/history?detector=drift-feature-psi&cohortId=5"))["series"]!.AsArray());
+
+        foreach (var (query, field) in new[] { ("detector=psi", "detector"), ("cohortId=x", "cohortId"), ("cohortId=-2", "cohortId"), ("since=yesterday", "since") })
+        {
+            var response = await factory.Admin().GetAsync($"/v1/drift/history?{query}");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.NotNull(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]![field]);
+        }
+    }
+
     private async Task<JsonNode> Json(string path)
     {
         var response = await factory.Admin().GetAsync(path);

@@ -1,6 +1,6 @@
-// Drift: the drift monitor's detections (GET /v1/alerts, sources drift-*) as one chart per detector — each cohort's
-// statistic at its detections against the threshold it crossed — and a table with the action each detection ran
-// (alert-only, retrain, serve-global) and how that ended.
+// Drift: one chart per detector of its statistic at every monitor pass (GET /v1/drift/history, the last 24 h) — a line
+// per cohort or feature with the threshold it is held against — and a table of the detections (GET /v1/alerts,
+// sources drift-*) with the action each ran (alert-only, retrain, serve-global) and how that ended.
 'use strict';
 
 const Drift = (() => {
@@ -19,45 +19,56 @@ const Drift = (() => {
   }
 
   async function load() {
-    const data = await api('/v1/alerts?limit=1000');
-    return () => render(data.alerts.filter((a) => a.source.startsWith('drift-')));
+    const [data, history] = await Promise.all([api('/v1/alerts?limit=1000'), api('/v1/drift/history')]);
+    return () => render(data.alerts.filter((a) => a.source.startsWith('drift-')), history.series);
   }
 
-  function render(alerts) {
+  // A PSI threshold is one number for every feature, so it is drawn once; a rate detector's bound depends on each
+  // cohort's counts, so each cohort gets its own threshold line.
+  const SHARED_THRESHOLD = new Set(['drift-feature-psi', 'drift-cohort-share']);
+  const seriesName = (s) => (s.feature ? s.feature : cohortName(s.cohortId));
+
+  function renderCharts(history) {
     for (const canvas of document.querySelectorAll('#drift-charts canvas')) Charts.clear(canvas);
-    if (alerts.length === 0) {
-      $('drift-charts').replaceChildren(el('p', {}, 'No drift detected (of the alerts still kept).'));
-      $('drift').tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: 8 }, 'No drift detected (of the alerts still kept).')));
+    if (history.length === 0) {
+      $('drift-charts').replaceChildren(el('p', {}, 'The drift monitor has measured nothing yet (since it last started; the history is kept in memory).'));
       return;
     }
     const bySource = new Map();
-    for (const a of [...alerts].reverse()) {
-      if (!bySource.has(a.source)) bySource.set(a.source, []);
-      bySource.get(a.source).push(a);
+    for (const s of history) {
+      if (!bySource.has(s.detector)) bySource.set(s.detector, []);
+      bySource.get(s.detector).push(s);
     }
     const blocks = [];
     const draws = [];
     for (const [source, list] of [...bySource.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const canvas = el('canvas', { id: `drift-chart-${source}`, role: 'img', 'aria-label': `${source}: statistic at each detection per cohort, against its threshold` });
+      const canvas = el('canvas', { id: `drift-chart-${source}`, role: 'img', 'aria-label': `${source}: statistic at each monitor pass per ${source === 'drift-feature-psi' ? 'feature' : 'cohort'}, with its threshold` });
       blocks.push(el('article', { class: 'drift-detector', 'data-source': source },
         el('h3', {}, DETECTORS[source] || source),
         el('div', { class: 'chart-box small' }, canvas)));
-      // One series per cohort (value), one per cohort for the threshold it was measured against.
-      const cohorts = new Map();
-      for (const a of list) {
-        const key = a.cohortId ?? null;
-        if (!cohorts.has(key)) cohorts.set(key, []);
-        cohorts.get(key).push(a);
-      }
       const series = [];
-      for (const [cohort, points] of cohorts) {
-        series.push({ label: `${cohortName(cohort)} ${points[0].statistic}`, points: points.map((a) => ({ x: new Date(a.at), y: a.value })) });
-        series.push({ label: `${cohortName(cohort)} threshold`, points: points.map((a) => ({ x: new Date(a.at), y: a.threshold })) });
+      for (const s of list) {
+        series.push({ label: `${seriesName(s)}: ${s.statistic}`, points: s.points.map((p) => ({ x: new Date(p.at), y: p.value })) });
+        if (!SHARED_THRESHOLD.has(source)) {
+          series.push({ label: `${seriesName(s)} threshold`, points: s.points.map((p) => ({ x: new Date(p.at), y: p.threshold })) });
+        }
       }
-      draws.push(() => Charts.lines(canvas, series, { axis: list[0].statistic }));
+      if (SHARED_THRESHOLD.has(source)) {
+        const longest = list.reduce((a, b) => (b.points.length > a.points.length ? b : a));
+        series.push({ label: 'threshold', points: longest.points.map((p) => ({ x: new Date(p.at), y: p.threshold })) });
+      }
+      draws.push(() => Charts.lines(canvas, series, { axis: source === 'drift-feature-psi' ? 'PSI' : list[0].statistic }));
     }
     $('drift-charts').replaceChildren(...blocks);
     for (const draw of draws) draw();
+  }
+
+  function render(alerts, history) {
+    renderCharts(history);
+    if (alerts.length === 0) {
+      $('drift').tBodies[0].replaceChildren(el('tr', {}, el('td', { colspan: 8 }, 'No drift detected (of the alerts still kept).')));
+      return;
+    }
 
     $('drift').tBodies[0].replaceChildren(...alerts.slice(0, 100).map((a) => {
       const action = a.action;

@@ -33,6 +33,11 @@ public sealed partial class DriftMonitorGrain(
     /// <summary>A minute is read once it ended this long ago: silos flush outcomes about once a second.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
+    /// <summary>Every series keeps a day of points; one point per outcome minute or pass, so 1,500 covers a day of 1-minute passes.</summary>
+    private static readonly TimeSpan HistoryRetention = TimeSpan.FromHours(24);
+    private const int HistoryCapacity = 1500;
+
+    private readonly DriftHistory _history = new(HistoryRetention, HistoryCapacity);
     private DriftMonitor? _monitor;
     private DateTimeOffset? _through;
 
@@ -69,12 +74,42 @@ public sealed partial class DriftMonitorGrain(
         }
     }
 
+    public Task<IReadOnlyList<DriftSeriesView>> GetHistory(DriftHistoryQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        DriftDetectorKind? detector = null;
+        if (query.Source is not null)
+        {
+            if (!DriftDetection.TryParseSource(query.Source, out var kind))
+            {
+                return Task.FromResult<IReadOnlyList<DriftSeriesView>>([]);
+            }
+
+            detector = kind;
+        }
+
+        var series = _history.Query(time.GetUtcNow(), detector, query.CohortId, query.Feature, query.Since);
+        var views = new List<DriftSeriesView>(series.Count);
+        foreach (var s in series)
+        {
+            var points = new DriftPointView[s.Points.Count];
+            for (var i = 0; i < points.Length; i++)
+            {
+                points[i] = new DriftPointView(s.Points[i].At, s.Points[i].Value, s.Points[i].Threshold);
+            }
+
+            views.Add(new DriftSeriesView(DriftDetection.SourceOf(s.Detector), s.CohortId, s.Feature, DriftDetection.StatisticOf(s.Detector, s.Feature), points));
+        }
+
+        return Task.FromResult<IReadOnlyList<DriftSeriesView>>(views);
+    }
+
     public async Task<DriftCheckReport> Check()
     {
         var now = time.GetUtcNow();
         var detections = new List<DriftDetection>();
         var minutes = await ReadOutcomes(now, detections);
-        var (sampled, segmentationVersion) = await CheckPopulation(detections);
+        var (sampled, segmentationVersion) = await CheckPopulation(now, detections);
 
         var results = new List<DriftCheckDetection>(detections.Count);
         var cooldowns = state.State.Cooldowns;
@@ -162,16 +197,22 @@ public sealed partial class DriftMonitorGrain(
             }
         }
 
-        foreach (var (_, minute) in byMinute)
+        var statistics = new List<DriftStatistic>();
+        foreach (var (at, minute) in byMinute)
         {
-            detections.AddRange(Monitor.ObserveMinute(minute));
+            statistics.Clear();
+            detections.AddRange(Monitor.ObserveMinute(minute, statistics));
+            foreach (var s in statistics)
+            {
+                _history.Record(at, s);
+            }
         }
 
         _through = end;
         return byMinute.Count;
     }
 
-    private async Task<(int Sampled, long Version)> CheckPopulation(List<DriftDetection> detections)
+    private async Task<(int Sampled, long Version)> CheckPopulation(DateTimeOffset now, List<DriftDetection> detections)
     {
         var segmentation = GrainFactory.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
         if (await segmentation.GetCurrent() is not { } current)
@@ -185,7 +226,13 @@ public sealed partial class DriftMonitorGrain(
             return (0, current.Version);
         }
 
-        detections.AddRange(Monitor.CheckPopulation(SegmentationCache.ToModel(current), current.SampleCounts, current.FeatureReference, sample.Rows));
+        var check = Monitor.MeasurePopulation(SegmentationCache.ToModel(current), current.SampleCounts, current.FeatureReference, sample.Rows, sample.LastSeenMs, current.FeatureReferenceWindow);
+        detections.AddRange(check.Detections);
+        foreach (var s in check.Statistics(Monitor.Options))
+        {
+            _history.Record(now, s);
+        }
+
         return (sample.Rows.Count, current.Version);
     }
 

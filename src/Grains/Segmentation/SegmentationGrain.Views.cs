@@ -15,7 +15,7 @@ public sealed partial class SegmentationGrain
             return null;
         }
 
-        var (ids, rows) = CollectSample();
+        var (ids, rows, _) = CollectSample();
         // Seeded by the version so a version's picture is the same on every refresh while the sample stays the same.
         var map = CohortMap.Build(SegmentationCache.ToModel(info), ids, rows, maxPoints, new Random(unchecked((int)info.Version)));
         return CohortMapView.From(map);

@@ -79,8 +79,8 @@ public sealed partial class SegmentationGrain(
 
     public Task<SegmentationSample> GetSample()
     {
-        var (ids, rows) = CollectSample();
-        return Task.FromResult(new SegmentationSample(ids, rows));
+        var (ids, rows, lastSeen) = CollectSample();
+        return Task.FromResult(new SegmentationSample(ids, rows) { LastSeenMs = lastSeen });
     }
 
     public async Task<long> Publish(SegmentationVersionInfo info)
@@ -143,10 +143,10 @@ public sealed partial class SegmentationGrain(
         await Task.WhenAll(tasks);
     }
 
-    private (List<string> UserIds, List<float[]> Rows) CollectSample()
+    private (List<string> UserIds, List<float[]> Rows, List<long> LastSeenMs) CollectSample()
     {
         var now = time.GetUtcNow();
-        var byUser = new Dictionary<string, (float[] Row, DateTimeOffset At)>(StringComparer.Ordinal);
+        var byUser = new Dictionary<string, (float[] Row, DateTimeOffset At, long? LastSeen)>(StringComparer.Ordinal);
         foreach (var (silo, sample) in _samples.ToList())
         {
             if (now - sample.CollectedAt > StaleSample)
@@ -160,7 +160,7 @@ public sealed partial class SegmentationGrain(
             {
                 if (!byUser.TryGetValue(sample.UserIds[i], out var existing) || existing.At < sample.CollectedAt)
                 {
-                    byUser[sample.UserIds[i]] = (sample.Rows[i], sample.CollectedAt);
+                    byUser[sample.UserIds[i]] = (sample.Rows[i], sample.CollectedAt, sample.LastSeenMs.Count == sample.Rows.Count ? sample.LastSeenMs[i] : null);
                 }
             }
         }
@@ -175,12 +175,19 @@ public sealed partial class SegmentationGrain(
         }
 
         var rows = new List<float[]>(ids.Count);
+        var lastSeen = new List<long>(ids.Count);
+        var complete = true;
         foreach (var id in ids)
         {
-            rows.Add(byUser[id].Row);
+            var entry = byUser[id];
+            rows.Add(entry.Row);
+            complete &= entry.LastSeen.HasValue;
+            lastSeen.Add(entry.LastSeen ?? 0);
         }
 
-        return (ids, rows);
+        // A silo that did not report latest-event times leaves the whole sample without them: a partial list would
+        // select the active users of some silos only.
+        return (ids, rows, complete ? lastSeen : []);
     }
 
     private int SampledUsers()

@@ -14,7 +14,7 @@ public sealed class ActivityAggregator(TimeProvider time)
     private readonly Lock _deltaLock = new();
     private readonly Lock _featureLock = new();
     private Dictionary<int, Pending> _pending = [];
-    private readonly Dictionary<string, float[]> _features = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FeatureEntry> _features = new(StringComparer.Ordinal);
     private readonly Queue<string> _featureOrder = new();
     private int _capacity = 5000;
 
@@ -103,14 +103,18 @@ public sealed class ActivityAggregator(TimeProvider time)
         }
     }
 
-    /// <summary>Remembers the user's latest features; the oldest registered user is dropped when full.</summary>
-    public void RecordFeatures(string userId, ReadOnlySpan<float> features)
+    /// <summary>
+    /// Remembers the user's latest features and the time of the latest event they follow (the drift monitor selects
+    /// active users by it); the oldest registered user is dropped when full.
+    /// </summary>
+    public void RecordFeatures(string userId, ReadOnlySpan<float> features, long lastSeenMs)
     {
         lock (_featureLock)
         {
-            if (_features.TryGetValue(userId, out var row))
+            if (_features.TryGetValue(userId, out var entry))
             {
-                features.CopyTo(row);
+                features.CopyTo(entry.Row);
+                entry.LastSeenMs = lastSeenMs;
                 return;
             }
 
@@ -119,7 +123,7 @@ public sealed class ActivityAggregator(TimeProvider time)
                 _features.Remove(oldest);
             }
 
-            _features[userId] = features.ToArray();
+            _features[userId] = new FeatureEntry(features.ToArray()) { LastSeenMs = lastSeenMs };
             _featureOrder.Enqueue(userId);
         }
     }
@@ -211,13 +215,15 @@ public sealed class ActivityAggregator(TimeProvider time)
         {
             var ids = new List<string>(_features.Count);
             var rows = new List<float[]>(_features.Count);
-            foreach (var (id, row) in _features)
+            var lastSeen = new List<long>(_features.Count);
+            foreach (var (id, entry) in _features)
             {
                 ids.Add(id);
-                rows.Add((float[])row.Clone());
+                rows.Add((float[])entry.Row.Clone());
+                lastSeen.Add(entry.LastSeenMs);
             }
 
-            return new FeatureSample(siloId, ids, rows, time.GetUtcNow());
+            return new FeatureSample(siloId, ids, rows, time.GetUtcNow()) { LastSeenMs = lastSeen };
         }
     }
 
@@ -236,6 +242,13 @@ public sealed class ActivityAggregator(TimeProvider time)
         }
 
         return p;
+    }
+
+    private sealed class FeatureEntry(float[] row)
+    {
+        public float[] Row { get; } = row;
+
+        public long LastSeenMs { get; set; }
     }
 
     private sealed class Pending

@@ -245,7 +245,7 @@ public sealed partial class UserGrain(
 
         var now = services.Time.GetUtcNow();
         ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
-        services.Activity.RecordFeatures(UserId, _features);
+        services.Activity.RecordFeatures(UserId, _features, s.Profile.LastSeenMs);
         RecheckCohort(now);
         services.Activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
     }

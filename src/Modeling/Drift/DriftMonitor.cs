@@ -46,6 +46,56 @@ public sealed record DriftDetection(
         DriftDetectorKind.FallbackShare => "drift-fallback-share",
         _ => throw new ArgumentOutOfRangeException(nameof(detector), detector, null),
     };
+
+    /// <summary>The detector named by its source ("drift-reward-rate", ...); false for any other name.</summary>
+    public static bool TryParseSource(string? source, out DriftDetectorKind detector)
+    {
+        foreach (var kind in Enum.GetValues<DriftDetectorKind>())
+        {
+            if (string.Equals(SourceOf(kind), source, StringComparison.Ordinal))
+            {
+                detector = kind;
+                return true;
+            }
+        }
+
+        detector = default;
+        return false;
+    }
+
+    /// <summary>What a detector's statistic is, in words (the rate detectors: the difference at the strongest cut).</summary>
+    public static string StatisticOf(DriftDetectorKind detector, string? feature) => detector switch
+    {
+        DriftDetectorKind.RewardRate => "clicks per impression: newer − older",
+        DriftDetectorKind.FallbackShare => "popularity + cold-start share of responses: newer − older",
+        DriftDetectorKind.FeaturePsi => $"psi({feature})",
+        DriftDetectorKind.CohortShare => "psi(cohort shares)",
+        _ => throw new ArgumentOutOfRangeException(nameof(detector), detector, null),
+    };
+}
+
+/// <summary>What one population check measured: its detections, each feature's PSI (empty when the feature check did not run), the users it was measured on, the cohort-share PSI (null: not measured).</summary>
+public sealed record PopulationCheck(IReadOnlyList<DriftDetection> Detections, IReadOnlyList<FeaturePsi> Features, int FeatureSample, double? CohortSharePsi)
+{
+    public static PopulationCheck Empty { get; } = new([], [], 0, null);
+
+    /// <summary>Each feature's PSI and the cohort-share PSI as history points, against the monitor's thresholds.</summary>
+    public IReadOnlyList<DriftStatistic> Statistics(DriftMonitorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = new List<DriftStatistic>(Features.Count + 1);
+        foreach (var f in Features)
+        {
+            result.Add(new DriftStatistic(DriftDetectorKind.FeaturePsi, null, f.Name, f.Index, options.FeaturePsi));
+        }
+
+        if (CohortSharePsi is { } shares)
+        {
+            result.Add(new DriftStatistic(DriftDetectorKind.CohortShare, null, null, shares, options.CohortSharePsi));
+        }
+
+        return result;
+    }
 }
 
 /// <summary>One cohort's outcomes in one minute, as the drift detectors read them.</summary>
@@ -129,9 +179,10 @@ public sealed class DriftMonitor
 
     /// <summary>
     /// Feeds one minute of every cohort that had outcomes in it (minutes must arrive in time order; a cohort missing from
-    /// a minute had none) and returns what shifted.
+    /// a minute had none) and returns what shifted. <paramref name="statistics"/>, when given, receives what each rate
+    /// detector measured on this minute (<see cref="RateShiftDetector.Strongest"/>), detection or not.
     /// </summary>
-    public IReadOnlyList<DriftDetection> ObserveMinute(IReadOnlyDictionary<int, MinuteOutcome> byCohort)
+    public IReadOnlyList<DriftDetection> ObserveMinute(IReadOnlyDictionary<int, MinuteOutcome> byCohort, ICollection<DriftStatistic>? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(byCohort);
         List<DriftDetection>? found = null;
@@ -140,21 +191,28 @@ public sealed class DriftMonitor
         {
             pooled.Exposures += m.Exposures;
             pooled.FallbackExposures += m.FallbackExposures;
-            if (Detector(_rewards, cohort, _options.RewardRate).Add(m.Impressions, m.Clicks) is { } reward)
+            var rewards = Detector(_rewards, cohort, _options.RewardRate);
+            if (rewards.Add(m.Impressions, m.Clicks) is { } reward)
             {
                 (found ??= []).Add(RewardDetection(cohort, reward));
             }
 
-            if (Detector(_fallbacks, cohort, _options.FallbackShare).Add(m.Exposures, m.FallbackExposures) is { } share)
+            Collect(statistics, DriftDetectorKind.RewardRate, cohort, rewards);
+            var fallbacks = Detector(_fallbacks, cohort, _options.FallbackShare);
+            if (fallbacks.Add(m.Exposures, m.FallbackExposures) is { } share)
             {
                 (found ??= []).Add(FallbackDetection(cohort, share));
             }
+
+            Collect(statistics, DriftDetectorKind.FallbackShare, cohort, fallbacks);
         }
 
         if (_pooledFallback.Add(pooled.Exposures, pooled.FallbackExposures) is { } all)
         {
             (found ??= []).Add(FallbackDetection(null, all));
         }
+
+        Collect(statistics, DriftDetectorKind.FallbackShare, null, _pooledFallback);
 
         return found ?? (IReadOnlyList<DriftDetection>)[];
     }
@@ -163,17 +221,44 @@ public sealed class DriftMonitor
     /// Compares the live sample with the population the segmentation version was fitted on: each feature's PSI (one
     /// detection naming the worst feature when any exceeds the threshold) and the PSI of the cohort shares.
     /// </summary>
-    public IReadOnlyList<DriftDetection> CheckPopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live)
+    /// <param name="model">The current segmentation version's model.</param>
+    /// <param name="sampleCounts">The version's sampled users per cohort (the cohort-share reference).</param>
+    /// <param name="reference">The version's feature reference.</param>
+    /// <param name="live">The live sample's rows.</param>
+    /// <param name="liveLastSeenMs">
+    /// Each live row's latest event (unix ms); needed when <paramref name="referenceWindow"/> is set, else the feature
+    /// PSI is skipped (the rule cannot be applied).
+    /// </param>
+    /// <param name="referenceWindow">
+    /// The version's <see cref="SegmentationVersion.FeatureReferenceWindow"/>: the reference is the active population
+    /// in this window, so the live sample is selected by the same rule (<see cref="ActivePopulation"/>) before the PSI.
+    /// </param>
+    public IReadOnlyList<DriftDetection> CheckPopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null) =>
+        MeasurePopulation(model, sampleCounts, reference, live, liveLastSeenMs, referenceWindow).Detections;
+
+    /// <summary>
+    /// <see cref="CheckPopulation"/> with every statistic it computed (each feature's PSI against the sample it was
+    /// measured on, the cohort-share PSI), detections or not.
+    /// </summary>
+    public PopulationCheck MeasurePopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(live);
         if (live.Count < _options.MinLiveSample)
         {
-            return [];
+            return PopulationCheck.Empty;
         }
 
         var found = new List<DriftDetection>(2);
-        var psi = FeatureReference.Compare(reference, live);
+        var compared = live;
+        if (referenceWindow is { } window)
+        {
+            compared = liveLastSeenMs is null || liveLastSeenMs.Count != live.Count
+                ? []
+                : Rows(ActivePopulation.Select(live, liveLastSeenMs, model.FeatureNames, window));
+        }
+
+        var psi = compared.Count < _options.MinLiveSample ? [] : FeatureReference.Compare(reference, compared);
         FeaturePsi? worst = null;
         var over = new List<string>();
         foreach (var f in psi)
@@ -196,10 +281,11 @@ public sealed class DriftMonitor
                 $"psi({worst.Name})",
                 worst.Index,
                 _options.FeaturePsi,
-                string.Create(CultureInfo.InvariantCulture, $"Live sample of {live.Count} users differs from segmentation version {model.Version}'s population in {over.Count} feature(s): {string.Join(", ", over)} (PSI > {_options.FeaturePsi}).")));
+                string.Create(CultureInfo.InvariantCulture, $"Live sample of {compared.Count} users differs from segmentation version {model.Version}'s population in {over.Count} feature(s): {string.Join(", ", over)} (PSI > {_options.FeaturePsi}).")));
         }
 
-        if (CohortShares.Compare(sampleCounts, model, live) is { } shares && shares.Index > _options.CohortSharePsi)
+        var shares = CohortShares.Compare(sampleCounts, model, live);
+        if (shares is not null && shares.Index > _options.CohortSharePsi)
         {
             found.Add(new DriftDetection(
                 DriftDetectorKind.CohortShare,
@@ -210,7 +296,18 @@ public sealed class DriftMonitor
                 string.Create(CultureInfo.InvariantCulture, $"Cohort shares of {live.Count} live users moved from segmentation version {model.Version}'s ({Shares(model, shares)}).")));
         }
 
-        return found;
+        return new PopulationCheck(found, psi, compared.Count, shares?.Index);
+    }
+
+    private static List<float[]> Rows(FeatureMatrix matrix)
+    {
+        var rows = new List<float[]>(matrix.Rows);
+        for (var r = 0; r < matrix.Rows; r++)
+        {
+            rows.Add(matrix.ReadRow(r).ToArray());
+        }
+
+        return rows;
     }
 
     private static string Shares(SegmentationModel model, PopulationStabilityResult shares)
@@ -222,6 +319,14 @@ public sealed class DriftMonitor
         }
 
         return string.Join(", ", parts);
+    }
+
+    private static void Collect(ICollection<DriftStatistic>? statistics, DriftDetectorKind kind, int? cohort, RateShiftDetector detector)
+    {
+        if (statistics is not null && DriftStatistic.Of(kind, cohort, detector.Strongest) is { } statistic)
+        {
+            statistics.Add(statistic);
+        }
     }
 
     private static RateShiftDetector Detector(Dictionary<int, RateShiftDetector> detectors, int cohort, RateShiftOptions options)

@@ -86,6 +86,14 @@ public sealed class RateShiftDetector
     /// <summary>Successes per trial over the window (0 when empty).</summary>
     public double Rate => _trials == 0 ? 0 : (double)_successes / _trials;
 
+    /// <summary>
+    /// What the last <see cref="Add"/> measured, detection or not: the cut with the strongest evidence (largest
+    /// |difference| / bound) among the cuts it examined, with the difference and bound there; null when the window was
+    /// too short for any cut (each side needs <see cref="RateShiftOptions.MinTrialsPerSide"/> and
+    /// <see cref="RateShiftOptions.MinBucketsPerSide"/>) or the bucket was empty. The drift history records it per pass.
+    /// </summary>
+    public RateShift? Strongest { get; private set; }
+
     /// <summary>Shifts reported since creation.</summary>
     public long Detections { get; private set; }
 
@@ -101,6 +109,7 @@ public sealed class RateShiftDetector
             throw new ArgumentOutOfRangeException(nameof(successes), successes, "Successes must be between 0 and the trials.");
         }
 
+        Strongest = null;
         if (trials == 0)
         {
             return null;
@@ -164,7 +173,7 @@ public sealed class RateShiftDetector
         long n0 = 0;
         long k0 = 0;
         (int Index, RateShift Shift)? best = null;
-        var bestRatio = 1.0;
+        var bestRatio = -1.0;
         for (var c = 1; c < count; c++)
         {
             n0 += _buckets[c - 1].Trials;
@@ -192,7 +201,8 @@ public sealed class RateShiftDetector
             }
         }
 
-        return best;
+        Strongest = best?.Shift;
+        return bestRatio > 1 ? best : null;
     }
 
     /// <summary>

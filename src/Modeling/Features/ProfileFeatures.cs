@@ -29,6 +29,9 @@ public static class ProfileFeatures
 
     public static IReadOnlyList<string> Names => FeatureNames;
 
+    /// <summary>The one feature that depends on the clock it is measured at (the others change only with events).</summary>
+    public const string RecencyName = "recency_days";
+
     public static int Count => FeatureNames.Length;
 
     public static float[] Extract(UserProfile profile, long nowMs)
@@ -52,7 +55,7 @@ public static class ProfileFeatures
         var purchases = (double)p.Count(InteractionType.Purchase);
 
         destination[0] = Log1p(engaged);
-        destination[1] = total == 0 ? 0 : Log1p(Math.Max(0, nowMs - p.LastSeenMs) / msPerDay);
+        destination[1] = total == 0 ? 0 : RecencyDays(p.LastSeenMs, nowMs);
         destination[2] = Log1p(total / Math.Max(1, p.ActiveDays));
         destination[3] = Log1p(p.Monetary);
         destination[4] = (float)(purchases / browse);
@@ -75,6 +78,13 @@ public static class ProfileFeatures
                 destination[i] = 0;
             }
         }
+    }
+
+    /// <summary><c>recency_days</c> of a user whose latest event was at <paramref name="lastSeenMs"/>, measured at <paramref name="nowMs"/>.</summary>
+    public static float RecencyDays(long lastSeenMs, long nowMs)
+    {
+        var value = Log1p(Math.Max(0, nowMs - lastSeenMs) / 86_400_000.0);
+        return float.IsFinite(value) ? value : 0;
     }
 
     /// <summary>log(1 + x) of x clipped to [0, <see cref="UserProfile.MaxSum"/>]; NaN counts as 0.</summary>

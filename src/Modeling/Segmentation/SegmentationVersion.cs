@@ -59,6 +59,13 @@ public sealed record SegmentationVersion(
     public IReadOnlyList<Drift.FeatureBins> FeatureReference { get; init; } = [];
 
     /// <summary>
+    /// When set, <see cref="FeatureReference"/> describes the active population (<see cref="Drift.ActivePopulation"/>)
+    /// within this window, and the drift monitor applies the same rule to the live sample before comparing. Null: the
+    /// reference is the rows the version was built on, as recorded (a version built on the live sample itself).
+    /// </summary>
+    public TimeSpan? FeatureReferenceWindow { get; init; }
+
+    /// <summary>
     /// How good the served partition of the rows it was built on is (silhouette, Davies–Bouldin, inertia, sizes,
     /// noise). A restored version is measured on the live sample it was counted on (null when that sample had no rows).
     /// </summary>

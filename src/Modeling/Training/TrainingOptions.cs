@@ -30,6 +30,13 @@ public sealed record TrainingOptions
     /// </summary>
     public TrainingReferenceTime ReferenceTime { get; init; } = TrainingReferenceTime.NewestEvent;
 
+    /// <summary>
+    /// The drift reference's activity window (Cohortly:Training:DriftReferenceWindow): the version's feature reference
+    /// describes the users active within it before the log's newest event, and the drift monitor selects the live
+    /// sample by the same window (recorded in the version).
+    /// </summary>
+    public TimeSpan DriftReferenceWindow { get; init; } = Drift.ActivePopulation.DefaultWindow;
+
     /// <summary>Share of each eligible user's positives held out for selection and metrics (never served from).</summary>
     [Range(0.01, 0.5)]
     public double HoldoutFraction { get; init; } = 0.1;
@@ -138,6 +145,11 @@ public sealed record TrainingOptions
         if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
         {
             throw new ArgumentException($"invalid training options: {results[0].ErrorMessage}");
+        }
+
+        if (DriftReferenceWindow <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"invalid training options: DriftReferenceWindow must be positive (was {DriftReferenceWindow}).");
         }
 
         if (!Enum.IsDefined(ReferenceTime))

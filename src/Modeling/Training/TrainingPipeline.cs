@@ -93,6 +93,7 @@ public static class TrainingPipeline
         // The same builder as a segmentation-only run: ids, labels, transitions and counts over the log's users.
         var basis = input.PreviousSegmentation is { } previous ? new SegmentationBasis(previous, input.NextCohortId) : null;
         var segmentationVersion = SegmentationVersions.Build(features, ProfileFeatures.Names, basis, input.Version, options.Segmentation, SegmentationRunKind.Training, cancellationToken);
+        segmentationVersion = DriftReference(segmentationVersion, profiles, features, options.DriftReferenceWindow);
         var segmentation = segmentationVersion.Model;
         var groups = new int[profiles.Length];
         var groupSizes = new int[segmentation.Centroids.Count];
@@ -340,6 +341,17 @@ public static class TrainingPipeline
 
         return null;
     }
+
+    /// <summary>
+    /// The feature reference the drift monitor compares the live sample with: not every user in the log but the users
+    /// the live sample would hold — active within the window before the log's newest event, measured as the silos
+    /// record them (<see cref="Drift.ActivePopulation"/>, the same rule the monitor applies to the live sample).
+    /// </summary>
+    private static SegmentationVersion DriftReference(SegmentationVersion version, UserProfile[] profiles, FeatureMatrix features, TimeSpan window) => version with
+    {
+        FeatureReference = Drift.ActivePopulation.Reference(profiles, features, window),
+        FeatureReferenceWindow = window,
+    };
 
     private static List<CohortModelReport> Reports(CohortAwareRecommender selection, SegmentationModel segmentation, int[] groupSizes, HoldoutMetrics metrics)
     {
