@@ -166,9 +166,9 @@ public sealed class DriftFallbackShareTests(DriftClusterFixture fixture) : IClas
 
 public sealed class DriftPopulationTests(DriftClusterFixture fixture) : IClassFixture<DriftClusterFixture>
 {
-    private static readonly string[] Features = ["spend", "visits", "share"];
+    internal static readonly string[] Features = ["spend", "visits", "share"];
 
-    private static float[][] Users(Random random, int count, double highShare, float spendShift)
+    internal static float[][] Users(Random random, int count, double highShare, float spendShift)
     {
         var rows = new float[count][];
         for (var i = 0; i < count; i++)
