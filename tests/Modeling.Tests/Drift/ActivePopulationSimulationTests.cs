@@ -107,7 +107,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
             var run = Simulate(seed, shiftAtMinute: 120);
             // A detection lists every feature above the threshold; the planted one is found at the first pass that lists it.
             Assert.True(run.FirstPlantedMinute is not null, $"seed {seed}: the planted shift was not found within {MonitorHours} h");
-            Assert.True(run.FirstPlantedMinute >= 120, $"seed {seed}: monetary read as drifted before the shift, at minute {run.FirstPlantedMinute}");
+            Assert.True(run.FirstPlantedMinute >= 120, $"seed {seed}: session_minutes read as drifted before the shift, at minute {run.FirstPlantedMinute}");
             delays.Add(run.FirstPlantedMinute!.Value - 120);
             if (run.FirstAlarmMinute < run.FirstPlantedMinute)
             {
@@ -116,7 +116,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         }
 
         delays.Sort();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"planted: every active user's recorded spend 3x from minute 120 of monitoring; delay to the first feature-PSI alert (passes every {PassMinutes} min), 5 seeds: {string.Join(", ", delays)} minutes"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"planted: session_minutes as recorded 3x (log(1 + 3 minutes)) from minute 120 of monitoring; delay to the first feature-PSI alert (passes every {PassMinutes} min), 5 seeds: {string.Join(", ", delays)} minutes"));
     }
 
     private sealed record Run(int Passes, int FeatureAlarms, double MaxPsi, int OldRuleAlarms, double MaxOldPsi, string? WorstOldFeature, int? FirstAlarmMinute, string? FirstAlarmStatistic, List<int> ActiveSamples, string? FirstMessage, int? FirstPlantedMinute);
@@ -153,8 +153,9 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         Array.Fill(current, -1);
         var newest = 0L;
 
-        // The planted shift: every user spends 3× as much from then on, as the silos record it (monetary is log(1 + spend)).
-        var monetary = ProfileFeatures.Names.ToList().IndexOf("monetary");
+        // The planted shift: sessions last 3× as long from then on, as the silos record it (session_minutes is
+        // log(1 + minutes per session); every user has it, unlike spend, which most users never had).
+        var planted = ProfileFeatures.Names.ToList().IndexOf("session_minutes");
         void Minute(DateTimeOffset at, bool spendMore)
         {
             var sessions = Poisson(rng, SessionsPerMinute);
@@ -183,7 +184,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
                 ProfileFeatures.Extract(profiles[u], profiles[u].LastSeenMs, row);
                 if (spendMore)
                 {
-                    row[monetary] = (float)Math.Log(1 + (3 * (Math.Exp(row[monetary]) - 1)));
+                    row[planted] = (float)Math.Log(1 + (3 * (Math.Exp(row[planted]) - 1)));
                 }
 
                 liveRows[u] = row;
@@ -231,7 +232,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         int? first = null;
         string? firstStatistic = null;
         string? firstMessage = null;
-        int? planted = null;
+        int? plantedFound = null;
         var active = new List<int>();
         for (var m = 1; m <= MonitorHours * 60; m++)
         {
@@ -257,9 +258,9 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
             active.Add(check.FeatureSample);
             foreach (var f in check.Features)
             {
-                if (planted is null && f.Name == "monetary" && f.Index > monitor.Options.FeaturePsi && check.Detections.Count > 0)
+                if (plantedFound is null && f.Name == "session_minutes" && f.Index > monitor.Options.FeaturePsi && check.Detections.Count > 0)
                 {
-                    planted = m;
+                    plantedFound = m;
                 }
 
                 maxPsi = Math.Max(maxPsi, shiftAtMinute is null ? f.Index : 0);
@@ -291,7 +292,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
             }
         }
 
-        return new Run(passes, alarms, maxPsi, oldAlarms, maxOld, worstOld, first, firstStatistic, active, firstMessage, planted);
+        return new Run(passes, alarms, maxPsi, oldAlarms, maxOld, worstOld, first, firstStatistic, active, firstMessage, plantedFound);
     }
 
     private static int Poisson(Random random, double mean)
