@@ -30,8 +30,10 @@ internal static class TrainScaleCommand
             Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log: {interactions:N0} interactions, {users:N0} users, {items:N0} items, seed {seed} (generated on read, not stored)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"options: factors {options.Factors}, ials iterations {options.IalsIterations}, ranker {options.Ranker}"));
+            Console.WriteLine($"load average at start: {LoadAverage()}");
             var result = Measure(users, items, interactions, seed, options, Console.WriteLine);
             Console.WriteLine(Format(result, options));
+            Console.WriteLine($"load average at end: {LoadAverage()}");
             return Task.FromResult(0);
         }
         catch (ArgumentException e)
@@ -70,25 +72,46 @@ internal static class TrainScaleCommand
         var lines = new List<string>
         {
             string.Empty,
-            "stage          seconds   peak rss MiB   managed MiB   allocated MiB   ials s",
+            "stage          seconds   cpu s   peak rss MiB   managed MiB   allocated MiB   ials s  ials cpu s",
         };
         foreach (var s in r.Stages)
         {
             var ials = s.Stage is "backbone" or "refit" && s.FirstPartSeconds is { } f ? f.ToString("F2", CultureInfo.InvariantCulture) : "";
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stage,-12} {s.Seconds,9:F2} {Mb(s.PeakRssBytes),14} {s.ManagedBytes / (1024 * 1024),13} {s.AllocatedBytes / (1024 * 1024),15} {ials,8}"));
+            var ialsCpu = s.Stage is "backbone" or "refit" && s.FirstPartCpuSeconds is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "";
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stage,-12} {s.Seconds,9:F2} {s.CpuSeconds,7:F2} {Mb(s.PeakRssBytes),14} {s.ManagedBytes / (1024 * 1024),13} {s.AllocatedBytes / (1024 * 1024),15} {ials,8} {ialsCpu,11}"));
         }
 
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"total {r.TotalSeconds:F2} s; peak rss {(r.PeakIsPerStage ? "per stage (VmHWM reset at each stage start)" : "running (VmHWM reset refused)")}; peak rss of the last stage's window {Mb(r.FinalPeakRssBytes)} MiB"));
+        var cpuTotal = 0.0;
+        foreach (var s in r.Stages)
+        {
+            cpuTotal += s.CpuSeconds;
+        }
+
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"total {r.TotalSeconds:F2} s wall, {cpuTotal:F2} s cpu; peak rss {(r.PeakIsPerStage ? "per stage (VmHWM reset at each stage start)" : "running (VmHWM reset refused)")}; peak rss of the last stage's window {Mb(r.FinalPeakRssBytes)} MiB"));
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"trained: {r.Users:N0} users, {r.Items:N0} items; holdout ndcg global {r.NdcgGlobal:F4} / cohort {r.NdcgCohort:F4}"));
         foreach (var s in r.Stages)
         {
             if (s.Stage is "backbone" or "refit" && s.FirstPartSeconds is { } seconds)
             {
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"ials ({s.Stage}): {seconds:F2} s for {options.IalsIterations} iterations at {options.Factors} factors = {seconds / Math.Max(1, options.IalsIterations):F3} s/iteration (goal <= 11 s; includes the initialisation and the final Gramian)"));
+                var iterations = Math.Max(1, options.IalsIterations);
+                var cpu = s.FirstPartCpuSeconds ?? 0;
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"ials ({s.Stage}): {seconds:F2} s wall, {cpu:F2} s cpu for {iterations} iterations at {options.Factors} factors = {seconds / iterations:F3} s/iteration wall, {cpu / iterations:F3} cpu s/iteration ({cpu / iterations / Environment.ProcessorCount:F3} s/iteration if the {Environment.ProcessorCount} cores were free; goal <= 11 s; includes the initialisation and the final Gramian)"));
             }
         }
 
         return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Trim();
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
     }
 
     private static string Mb(long? bytes) => bytes is { } b ? (b / (1024 * 1024)).ToString(CultureInfo.InvariantCulture) : "n/a";

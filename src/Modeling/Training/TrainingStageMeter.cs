@@ -6,9 +6,16 @@ namespace Cohortly.Modeling.Training;
 /// <summary>
 /// One training stage as measured from outside the run: wall seconds, the process's peak resident memory while it ran
 /// (null where the OS does not say), the managed heap when it ended and the bytes it allocated. <see cref="FirstPartSeconds"/>
-/// is the time to the stage's first inner progress report (in the backbone and refit stages: the iALS fit).
+/// is the time to the stage's first inner progress report (in the backbone and refit stages: the iALS fit). CPU seconds
+/// are the process's (all threads): on a shared machine they say what the stage costs when wall time says how long
+/// it waited for a core.
 /// </summary>
-public sealed record StageMeasurement(string Stage, double Seconds, long? PeakRssBytes, long ManagedBytes, long AllocatedBytes, double? FirstPartSeconds);
+public sealed record StageMeasurement(string Stage, double Seconds, long? PeakRssBytes, long ManagedBytes, long AllocatedBytes, double? FirstPartSeconds)
+{
+    public double CpuSeconds { get; init; }
+
+    public double? FirstPartCpuSeconds { get; init; }
+}
 
 /// <summary>
 /// Measures a <see cref="TrainingPipeline.Run"/> stage by stage from its progress reports (which arrive on the training
@@ -22,7 +29,9 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
     private readonly Stopwatch _watch = new();
     private string? _current;
     private double? _firstPart;
+    private double? _firstPartCpu;
     private long _allocatedAtStart;
+    private TimeSpan _cpuAtStart;
 
     public TrainingStageMeter()
     {
@@ -39,7 +48,12 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
         {
             if (value.Fraction < 1.0)
             {
-                _firstPart ??= _watch.Elapsed.TotalSeconds;
+                if (_firstPart is null)
+                {
+                    _firstPart = _watch.Elapsed.TotalSeconds;
+                    _firstPartCpu = (Cpu() - _cpuAtStart).TotalSeconds;
+                }
+
                 return;
             }
         }
@@ -52,12 +66,14 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
 
         _current = value.Stage;
         _firstPart = null;
+        _firstPartCpu = null;
         if (PeakIsPerStage)
         {
             ResetPeak();
         }
 
         _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: false);
+        _cpuAtStart = Cpu();
         _watch.Restart();
     }
 
@@ -81,8 +97,18 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
             PeakRss(),
             GC.GetTotalMemory(forceFullCollection: false),
             GC.GetTotalAllocatedBytes(precise: false) - _allocatedAtStart,
-            _firstPart));
+            _firstPart)
+        {
+            CpuSeconds = (Cpu() - _cpuAtStart).TotalSeconds,
+            FirstPartCpuSeconds = _firstPartCpu,
+        });
         _current = null;
+    }
+
+    private static TimeSpan Cpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static bool ResetPeak()
