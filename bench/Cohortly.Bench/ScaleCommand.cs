@@ -126,6 +126,7 @@ internal static class ScaleCommand
             var watch = Stopwatch.StartNew();
             await cluster.StopSiloAsync(1, TimeSpan.FromMinutes(3));
             stoppedAfter = watch.Elapsed;
+            Console.Error.WriteLine($"scale: silo1 exited after {stoppedAfter.Value.TotalSeconds:F1} s; its log's end:\n{cluster.Silo(1).Tail(3000)}");
         }, cancellationToken));
 
         await stop.CancelAsync();
@@ -327,16 +328,29 @@ internal static class ScaleCommand
     private static CohortlyApiClient Client(LocalCluster cluster) =>
         CohortlyApiClient.ForLoopback(cluster.Address.ToString().TrimEnd('/'), cluster.Options.AppKey, cluster.Options.AdminKey, 64, TimeSpan.FromSeconds(10));
 
+    /// <summary>CPU of every silo process started so far; one that exited counts with its last reading (a silo that
+    /// leaves would otherwise subtract its whole life from the phase it left in).</summary>
     private static TimeSpan SiloCpu(LocalCluster cluster)
     {
-        var total = TimeSpan.Zero;
         foreach (var silo in cluster.RunningSilos)
         {
-            total += silo.CpuTime;
+            var now = silo.CpuTime;
+            if (now > TimeSpan.Zero)
+            {
+                LastCpu[silo.Id] = now;
+            }
+        }
+
+        var total = TimeSpan.Zero;
+        foreach (var (_, cpu) in LastCpu)
+        {
+            total += cpu;
         }
 
         return total;
     }
+
+    private static readonly Dictionary<int, TimeSpan> LastCpu = [];
 
     /// <summary>Open loop until <paramref name="stop"/>: batch i is due at i × batch / rate, at most 32 in flight.</summary>
     private static async Task SteadyIngest(CohortlyApiClient http, DrillRun run, int rate, int batch, Stopwatch clock, CancellationToken stop)

@@ -446,6 +446,11 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
 
         Check(options.Privacy, "Cohortly:Privacy", errors);
         Check(options.Scaling, "Cohortly:Scaling", errors);
+        if (!Enum.IsDefined(options.Scaling.PartitionBalancer))
+        {
+            errors.Add($"Cohortly:Scaling:PartitionBalancer: '{options.Scaling.PartitionBalancer}' is not a balancer; use Leases or ConsistentRing.");
+        }
+
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

@@ -24,6 +24,25 @@ public sealed class ScalingSettings
     public TimeSpan RebalancerCyclePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How stream partitions are spread over silos (cluster mode): <see cref="PartitionBalancer.Leases"/> (default)
+    /// gives each silo ⌊P/n⌋ or ⌈P/n⌉ of the P partitions and moves the surplus to a silo that joins;
+    /// <see cref="PartitionBalancer.ConsistentRing"/> is Orleans' default, a hash ring (8 partitions over 3 silos
+    /// measured 4 / 3 / 1).
+    /// </summary>
+    public PartitionBalancer PartitionBalancer { get; set; } = PartitionBalancer.Leases;
+
+    /// <summary>
+    /// With <see cref="PartitionBalancer.Leases"/>: how long a silo's claim on a partition lasts unrenewed (renewed
+    /// every third of it). A silo killed without leaving gives its partitions up this long after its last renewal.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "00:10:00")]
+    public TimeSpan PartitionLeaseLength { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>With <see cref="PartitionBalancer.Leases"/>: how often a silo below its share tries to take free partitions.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:01:00")]
+    public TimeSpan PartitionAcquisitionPeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How long a standalone silo may take to leave after SIGTERM: deactivating its grains (each saves and
     /// acknowledges what it applied), handing its stream partitions over and leaving the membership table. The host's
     /// default of 30 s cut a loaded silo's deactivation short, which is harmless for events (they are redelivered and
@@ -39,4 +58,14 @@ public sealed class ScalingSettings
     /// deploy/kubernetes turn it on. Needs POD_NAME, POD_NAMESPACE and POD_IP in the environment.
     /// </summary>
     public bool Kubernetes { get; set; }
+}
+
+/// <summary>How the stream provider's partitions are assigned to silos (<see cref="ScalingSettings.PartitionBalancer"/>).</summary>
+public enum PartitionBalancer
+{
+    /// <summary>Even shares through leases in Redis (Orleans' lease-based queue balancer).</summary>
+    Leases,
+
+    /// <summary>Orleans' consistent-ring balancer: shares follow each silo's hashed ranges, not the partition count.</summary>
+    ConsistentRing,
 }
