@@ -1,5 +1,7 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Serialization;
 
 namespace Cohortly.Grains.Hosting;
 
@@ -16,7 +18,18 @@ public static class CohortlyScaling
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);
-        if (backend.InProcess || !options.Scaling.ActivationRebalancer)
+        if (backend.InProcess)
+        {
+            return silo;
+        }
+
+        // A migrating activation hands its state to the next silo through Orleans' serializer. Grain states are
+        // stored as JSON and have no Orleans codec, so without this every migration logged "Error while dehydrating
+        // activation" and the next silo read the state back from Redis; with it, the state moves in the same JSON
+        // form storage uses.
+        var states = PersistentStateTypes();
+        silo.Services.AddSerializer(s => s.AddJsonSerializer(states.Contains, new SystemTextJsonGrainStorageSerializerOptions().JsonSerializerOptions));
+        if (!options.Scaling.ActivationRebalancer)
         {
             return silo;
         }
@@ -31,5 +44,33 @@ public static class CohortlyScaling
             o.SessionCyclePeriod = options.Scaling.RebalancerCyclePeriod;
         });
         return silo;
+    }
+
+    /// <summary>The T of every <c>[PersistentState] IPersistentState&lt;T&gt;</c> a Cohortly grain takes.</summary>
+    internal static HashSet<Type> PersistentStateTypes()
+    {
+        var types = new HashSet<Type>();
+        foreach (var grain in typeof(CohortlyScaling).Assembly.GetTypes())
+        {
+            if (!typeof(Grain).IsAssignableFrom(grain))
+            {
+                continue;
+            }
+
+            foreach (var constructor in grain.GetConstructors())
+            {
+                foreach (var parameter in constructor.GetParameters())
+                {
+                    if (parameter.ParameterType.IsGenericType
+                        && parameter.ParameterType.GetGenericTypeDefinition() == typeof(IPersistentState<>)
+                        && parameter.GetCustomAttribute<PersistentStateAttribute>() is not null)
+                    {
+                        types.Add(parameter.ParameterType.GetGenericArguments()[0]);
+                    }
+                }
+            }
+        }
+
+        return types;
     }
 }
