@@ -240,7 +240,8 @@ internal static class ScaleCommand
             var ingestCpu = SiloCpu(cluster) - cpu0;
             var acked = run.AckRate(ingestStart, ingestEnd);
             var cpuPerEvent = ingestCpu.TotalMicroseconds / Math.Max(1, acked * (ingestEnd - ingestStart).TotalSeconds);
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken); // the backlog drains
+            var drained = await WaitUntilQuiet(cluster, TimeSpan.FromSeconds(90), cancellationToken);
+            Console.Error.WriteLine($"scale: {n} silo(s): the ingest backlog drained after {drained.TotalSeconds:F0} s");
 
             var steps = new List<string>();
             var best = 0.0;
@@ -400,6 +401,28 @@ internal static class ScaleCommand
                 }
             }
         }
+    }
+
+    /// <summary>Waits until the silos are nearly idle (under 0.1 core each over a second): the events accepted during
+    /// the ingest step are applied, so the recommendation ladder does not measure their backlog. Bounded.</summary>
+    private static async Task<TimeSpan> WaitUntilQuiet(LocalCluster cluster, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var silos = cluster.RunningSilos.Count();
+        var last = SiloCpu(cluster);
+        while (watch.Elapsed < limit)
+        {
+            await Task.Delay(1000, cancellationToken);
+            var now = SiloCpu(cluster);
+            if ((now - last).TotalSeconds < 0.1 * silos)
+            {
+                break;
+            }
+
+            last = now;
+        }
+
+        return watch.Elapsed;
     }
 
     private static async Task ClosedLoopIngest(CohortlyApiClient http, DrillRun run, int batch, int inFlight, TimeSpan duration, Stopwatch clock, CancellationToken cancellationToken)
