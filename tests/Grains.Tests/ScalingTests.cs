@@ -45,6 +45,7 @@ public sealed class ScalingTests
         Assert.True(state.Accept("e-1", DateTimeOffset.UnixEpoch, new UserStateOptions()));
 
         var copy = serializer.Deserialize<UserState>(serializer.SerializeToArray(state));
+        Assert.NotNull(copy);
 
         var storage = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
         Assert.Equal(storage.Serialize(state).ToString(), storage.Serialize(copy).ToString());

@@ -26,17 +26,17 @@ public sealed class QueueLeaseProviderTests(RedisFixture redis)
         Assert.Equal(ResponseCode.OK, second[1].StatusCode);
 
         var stolen = new AcquiredLease("queue-3", TimeSpan.FromSeconds(30), "not-the-token", DateTime.UtcNow);
-        var renewals = await silo2.Renew("c", [stolen, second[1].AcquiredLease]);
+        var renewals = await silo2.Renew("c", [stolen, second[1].AcquiredLease!]);
         Assert.Equal(ResponseCode.InvalidToken, renewals[0].StatusCode);
         Assert.Equal(ResponseCode.OK, renewals[1].StatusCode);
-        Assert.Equal(ResponseCode.OK, (await silo1.Renew("c", [first[0].AcquiredLease]))[0].StatusCode);
+        Assert.Equal(ResponseCode.OK, (await silo1.Renew("c", [first[0].AcquiredLease!]))[0].StatusCode);
 
         // A release with a wrong token leaves the lease where it is; the holder's release frees it.
         await silo2.Release("c", [stolen]);
         Assert.Equal(ResponseCode.LeaseNotAvailable, (await silo2.Acquire("c", [request]))[0].StatusCode);
-        await silo1.Release("c", [first[0].AcquiredLease]);
+        await silo1.Release("c", [first[0].AcquiredLease!]);
         Assert.Equal(ResponseCode.OK, (await silo2.Acquire("c", [request]))[0].StatusCode);
-        Assert.Equal(ResponseCode.InvalidToken, (await silo1.Renew("c", [first[0].AcquiredLease]))[0].StatusCode);
+        Assert.Equal(ResponseCode.InvalidToken, (await silo1.Renew("c", [first[0].AcquiredLease!]))[0].StatusCode);
     }
 
     [Fact]
