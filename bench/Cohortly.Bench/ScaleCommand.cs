@@ -259,10 +259,10 @@ internal static class ScaleCommand
                 var errors = run.ErrorCountBetween(from, to);
                 var p99 = ms.Length == 0 ? double.NaN : BenchReport.Percentile(ms, 0.99);
                 var achieved = ms.Length / (to - from).TotalSeconds;
-                steps.Add(string.Create(CultureInfo.InvariantCulture, $"{r}/s: {achieved:F0}/s p99 {p99:F1} ms{(errors > 0 ? $" {errors} errors" : "")}"));
-                if (double.IsNaN(cpuPerRequest) && ms.Length > 0)
+                steps.Add(string.Create(CultureInfo.InvariantCulture, $"{r}/s: {achieved:F0}/s p99 {p99:F1} ms, silos {cpu.TotalSeconds / (to - from).TotalSeconds:F2} cores{(errors > 0 ? $", errors {run.ErrorsBetween(from, to)}" : "")}"));
+                if (ms.Length > 0)
                 {
-                    // CPU per request at the lowest rate, where the silos are not saturated.
+                    // At the highest rate measured: the silos' fixed costs (polls, flushes) weigh least there.
                     cpuPerRequest = cpu.TotalMicroseconds / ms.Length;
                 }
 
@@ -288,7 +288,7 @@ internal static class ScaleCommand
         Console.WriteLine($"machine:    {BenchReport.Machine()}; redis-server, silo processes, gateway and this client on the same machine (loopback)");
         Console.WriteLine($"date:       {BenchReport.Date()}");
         Console.WriteLine($"setup:      {s.Users} users, {s.Partitions} partitions, a fresh cluster per silo count; ingest closed loop (16 × 100-event batches in flight) for {ingestSeconds.TotalSeconds:F0} s, then recommendation GETs open loop at each rate for {step.TotalSeconds:F0} s without ingest; the ladder stops at the first rate whose p99 > {P99Goal} ms or with an error");
-        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's first rate, per acknowledged event during the ingest step.");
+        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's last rate (idle costs included), per acknowledged event during the ingest step.");
         Console.WriteLine("```");
         Console.WriteLine();
         Console.WriteLine("| silos | recommendations/s at p99 ≤ 50 ms | ingest events/s | silo CPU µs per recommendation | silo CPU µs per event | ladder |");
