@@ -53,6 +53,8 @@ public sealed class CohortlyOptions
 
     public PrivacySettings Privacy { get; set; } = new();
 
+    public ScalingSettings Scaling { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -443,6 +445,12 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         }
 
         Check(options.Privacy, "Cohortly:Privacy", errors);
+        Check(options.Scaling, "Cohortly:Scaling", errors);
+        if (!Enum.IsDefined(options.Scaling.PartitionBalancer))
+        {
+            errors.Add($"Cohortly:Scaling:PartitionBalancer: '{options.Scaling.PartitionBalancer}' is not a balancer; use Leases or ConsistentRing.");
+        }
+
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");
