@@ -79,6 +79,7 @@ internal static class BenchHelp
               --max-seconds N (300)  --seed N (7)  --train [--train-timeout N (600)] [--serve-timeout N (60)]
             """,
         ["failover"] = FailoverCommand.Usage,
+        ["memory"] = MemoryCommand.Usage,
         ["serve"] = """
             usage: Cohortly.Bench serve [options]
             Cost of the serving pipeline alone (in-process, one thread).

@@ -18,6 +18,15 @@ public sealed record LocalClusterOptions
     /// <summary>Redis persistence: null for none, else the appendfsync policy ("always" or "everysec").</summary>
     public string? AppendFsync { get; init; }
 
+    /// <summary>The gateway's HTTP port; null: a free one.</summary>
+    public int? HttpPort { get; init; }
+
+    /// <summary>Silo n listens on FirstSiloPort + n - 1 (silo-to-silo) and FirstGatewayPort + n - 1 (clients); null: free ports.</summary>
+    public int? FirstSiloPort { get; init; }
+
+    /// <inheritdoc cref="FirstSiloPort"/>
+    public int? FirstGatewayPort { get; init; }
+
     /// <summary>Added to (or overriding) every silo's and the gateway's environment.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
@@ -42,7 +51,7 @@ public sealed class LocalCluster : IDisposable
     {
         Options = options;
         ClusterId = options.Name + "-" + Guid.NewGuid().ToString("N")[..8];
-        HttpPort = Ports.Free();
+        HttpPort = options.HttpPort ?? Ports.Free();
         Redis = new RedisServer(options.AppendFsync);
     }
 
@@ -99,7 +108,7 @@ public sealed class LocalCluster : IDisposable
 
         if (!_siloPorts.TryGetValue(n, out var ports))
         {
-            ports = (Ports.Free(), Ports.Free());
+            ports = (Options.FirstSiloPort + n - 1 ?? Ports.Free(), Options.FirstGatewayPort + n - 1 ?? Ports.Free());
             _siloPorts[n] = ports;
         }
 
