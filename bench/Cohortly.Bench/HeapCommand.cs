@@ -87,6 +87,20 @@ internal static class HeapCommand
         return 0;
     }
 
+    /// <summary>Objects and bytes reachable from the roots of process <paramref name="pid"/> (suspended meanwhile): its live heap.</summary>
+    internal static (long Objects, long Bytes) LiveHeap(int pid)
+    {
+        using var target = DataTarget.AttachToProcess(pid, suspend: true);
+        if (target.ClrVersions.Length == 0)
+        {
+            throw new ArgumentException($"process {pid} has no CLR loaded");
+        }
+
+        using var runtime = CreateRuntime(target.ClrVersions[0]);
+        var snapshot = Reachable(runtime.Heap, null);
+        return (snapshot.Objects, snapshot.Bytes);
+    }
+
     /// <summary>
     /// The DAC shipped beside the target's runtime first: ClrMD does not look there on Linux and downloads no DAC
     /// there either, so its own search finds none on a machine without a symbol server.

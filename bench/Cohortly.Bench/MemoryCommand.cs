@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.TestSupport;
-using Microsoft.Diagnostics.NETCore.Client;
 using StackExchange.Redis;
 
 namespace Cohortly.Bench;
@@ -13,8 +11,8 @@ namespace Cohortly.Bench;
 /// <summary>
 /// Memory bounded by the active set, in cluster mode on loopback: redis-server, silo processes and a gateway process;
 /// distinct users are pushed through the gateway in waves while users of earlier waves go idle and deactivate
-/// (Cohortly:Users:IdleDeactivation, short for the run). After each wave: per silo RSS, managed heap (after a full
-/// collection) and activations; Redis bytes per stored user; the first-request latency of users idle longer than the
+/// (Cohortly:Users:IdleDeactivation, short for the run). After each wave: per silo RSS, live managed heap (objects
+/// reachable from the roots, ClrMD) and activations; Redis bytes per stored user; the first-request latency of users idle longer than the
 /// idle age (a reactivation from storage). At the end: the slope of silo memory per 100k additional idle users over
 /// the waves where the active set is steady. Flags: BenchHelp.
 /// </summary>
@@ -33,7 +31,10 @@ internal static class MemoryCommand
           --port N               the gateway's HTTP port (default $COHORTLY_BENCH_PORT, else a free port)
           --silo-ports A,B       first silo port and first silo gateway port (default $COHORTLY_BENCH_SILO_PORTS, else free)
           --seed N               (default 1)
-        Prints per wave: users pushed, ingest events/s, per silo RSS / managed heap / activations, Redis bytes per stored
+          --hold-seconds N       keep the cluster up this long after the summary (silo pids printed), e.g. for
+                                 `heap --pid` (default 0)
+        Prints per wave: users pushed, ingest events/s, per silo RSS / live managed heap (reachable objects, ClrMD;
+        the silo is suspended while it is walked) / activations, Redis bytes per stored
         user (state key, stream head, log share), first-request p50/p99 of idle users (and of the same users warm);
         then the slope of silo memory per 100k additional idle users once the active set is steady.
         """;
@@ -88,7 +89,7 @@ internal static class MemoryCommand
                 ["Cohortly__Users__IdleDeactivation"] = idle.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Streams__Inactivity"] = inactivity.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Drift__Enabled"] = "false",
-                ["Cohortly__Segmentation__MinUsers"] = "100000000",
+                ["Cohortly__Segmentation__MinUsers"] = "1000000",
             },
         };
 
@@ -116,7 +117,15 @@ internal static class MemoryCommand
             var eventsPerSecond = sent / ingest.Elapsed.TotalSeconds;
             waveEnds.Add((first, count, clock.Elapsed.TotalSeconds));
 
-            // Users of waves that ended more than the idle age, a collector quantum and a margin ago have deactivated.
+            var pids = cluster.RunningSilos.Select(p => p.Id).ToArray();
+            var activations = await SiloActivations(api, silos, cancellationToken);
+            var rss = pids.Select(Rss).ToArray();
+            // What the silo's objects hold, without garbage not collected yet (which depends on when the GC last ran).
+            var heap = pids.Select(pid => (long?)HeapCommand.LiveHeap(pid).Bytes).ToArray();
+            stateKeyTemplate ??= await StateKeyTemplate(cluster.Redis.Multiplexer, UserId(first));
+            var bytes = await RedisUsage(redis, stateKeyTemplate, first, count, first + count, random);
+            // Timed after the measurements above, once the silos applied the wave's backlog. Users of waves that ended
+            // more than the idle age, a collector quantum and a margin ago have deactivated.
             var idleBefore = clock.Elapsed.TotalSeconds - (idle.TotalSeconds * 1.5) - 5;
             var cold = new List<double>();
             var warm = new List<double>();
@@ -137,23 +146,18 @@ internal static class MemoryCommand
                 timedUntil = waveFirst + waveCount;
             }
 
-            var pids = cluster.RunningSilos.Select(p => p.Id).ToArray();
-            foreach (var pid in pids)
-            {
-                await FullCollection(pid, cancellationToken);
-            }
-
-            // Orleans' memory statistic is sampled about once a second and smoothed: give it a few samples.
-            await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
-            var (heap, activations) = await SiloStatistics(api, silos, cancellationToken);
-            stateKeyTemplate ??= await StateKeyTemplate(cluster.Redis.Multiplexer, UserId(first));
-            var bytes = await RedisUsage(redis, stateKeyTemplate, first, count, first + count, random);
-            var row = new WaveRow(rows.Count + 1, first + count, clock.Elapsed.TotalSeconds, eventsPerSecond, [.. pids.Select(Rss)], heap, activations, bytes, [.. cold], [.. warm]);
+            var row = new WaveRow(rows.Count + 1, first + count, clock.Elapsed.TotalSeconds, eventsPerSecond, rss, heap, activations, bytes, [.. cold], [.. warm]);
             rows.Add(row);
             Console.WriteLine(Line(row));
         }
 
         Summary(rows, waveEnds, idle);
+        if (a.GetInt("hold-seconds", 0) is > 0 and var hold)
+        {
+            Console.WriteLine($"holding the cluster for {hold} s: silo pids {string.Join(", ", cluster.RunningSilos.Select(p => p.Id))}, gateway {cluster.Gateway.Id}");
+            await Task.Delay(TimeSpan.FromSeconds(hold), cancellationToken);
+        }
+
         return 0;
     }
 
@@ -198,33 +202,18 @@ internal static class MemoryCommand
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>A blocking gen2 collection in the silo, asked for over its diagnostics port (see <see cref="ServerGc"/>).</summary>
-    private static async Task FullCollection(int pid, CancellationToken cancellationToken)
-    {
-        var client = new DiagnosticsClient(pid);
-        using var session = client.StartEventPipeSession(
-            [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, 0x800000)],
-            requestRundown: false,
-            circularBufferMB: 16);
-        var drain = session.EventStream.CopyToAsync(Stream.Null, cancellationToken);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
-        await session.StopAsync(cancellationToken);
-        await drain;
-    }
-
-    private static async Task<(long?[] Heap, int?[] Activations)> SiloStatistics(CohortlyApiClient api, int silos, CancellationToken cancellationToken)
+    /// <summary>Activations per silo (all grain types; user grains are nearly all of them), from the cluster panel.</summary>
+    private static async Task<int?[]> SiloActivations(CohortlyApiClient api, int silos, CancellationToken cancellationToken)
     {
         var view = await api.AdminGetAsync("/v1/admin/cluster", cancellationToken);
-        var heap = new long?[silos];
         var activations = new int?[silos];
         var list = view["silos"]!.AsArray();
         for (var i = 0; i < Math.Min(silos, list.Count); i++)
         {
-            heap[i] = list[i]!["memoryBytes"] is JsonValue m ? m.GetValue<long>() : null;
             activations[i] = list[i]!["activations"] is JsonValue n ? n.GetValue<int>() : null;
         }
 
-        return (heap, activations);
+        return activations;
     }
 
     private static long Rss(int pid)
@@ -313,7 +302,7 @@ internal static class MemoryCommand
 
     private static string Header(int silos)
     {
-        var silo = string.Concat(Enumerable.Range(1, silos).Select(i => $" | silo{i} RSS MB | heap MB | activations"));
+        var silo = string.Concat(Enumerable.Range(1, silos).Select(i => $" | silo{i} RSS MB | live heap MB | activations"));
         return $"wave | users | t s | ingest ev/s{silo} | redis MB | state B/user | head B/user | log B/user | idle 1st req p50 / p99 ms | warm p50 / p99 ms";
     }
 

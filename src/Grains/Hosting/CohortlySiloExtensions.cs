@@ -67,7 +67,7 @@ public static class CohortlySiloExtensions
             o.StreamInactivityPeriod = options.Streams.Inactivity;
             o.GetQueueMsgsTimerPeriod = options.Streams.Poll;
         });
-        Users.UserCollection.Configure(services, options.Users.IdleDeactivation);
+        Users.UserCollection.Configure(services, options.Users.IdleDeactivation, options.Silo.DirectoryCacheSize);
         silo.AddActivityPropagation();
 
         services.TryAddSingleton<CohortlyMetrics>();

@@ -8,11 +8,16 @@ namespace Cohortly.Grains.Users;
 /// grain idle for its type's collection age; <see cref="UserGrain.OnDeactivateAsync"/> then saves what is pending and
 /// acknowledges the log entries the save covers (save, then acknowledge: docs/streaming-redis.md). What the stream
 /// side holds per user is released before that: the pulling agent drops a stream idle for Cohortly:Streams:Inactivity
-/// (validated to be no longer than the idle age) with its cache cursor, so a deactivated user costs the silo nothing.
+/// (validated to be no longer than the idle age) with its cache cursor. What is left of a deactivated user in the silo
+/// is its entry in the grain-location cache, which is bounded (Cohortly:Silo:DirectoryCacheSize).
 /// </summary>
 internal static class UserCollection
 {
-    public static void Configure(IServiceCollection services, TimeSpan idleAge) =>
+    public static void Configure(IServiceCollection services, TimeSpan idleAge, int directoryCacheSize)
+    {
+        // Orleans' default keeps a million locations per silo, evicted only when full: measured, the locations of users
+        // called once and long gone were what grew with every user ever seen (bench memory, benchmarks.md).
+        services.Configure<GrainDirectoryOptions>(o => o.CacheSize = directoryCacheSize);
         services.Configure<GrainCollectionOptions>(o =>
         {
             // Orleans reads the per-class age by the grain class's full name.
@@ -25,4 +30,5 @@ internal static class UserCollection
                 o.CollectionQuantum = quantum;
             }
         });
+    }
 }
