@@ -89,6 +89,10 @@ internal static class MemoryCommand
                 ["Cohortly__Users__IdleDeactivation"] = idle.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Streams__Inactivity"] = inactivity.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Drift__Enabled"] = "false",
+                // The heap walk suspends a silo for seconds (more on a loaded machine): with the default probes
+                // (2 s × 2) the other silo votes it dead and it stops. A silo is declared dead after ~3 min here.
+                ["Cohortly__Membership__ProbeTimeout"] = "00:01:00",
+                ["Cohortly__Membership__MissedProbesLimit"] = "3",
                 ["Cohortly__Segmentation__MinUsers"] = "1000000",
             },
         };
