@@ -87,8 +87,12 @@ internal static class HeapCommand
         return 0;
     }
 
-    /// <summary>Objects and bytes reachable from the roots of process <paramref name="pid"/> (suspended meanwhile): its live heap.</summary>
-    internal static (long Objects, long Bytes) LiveHeap(int pid)
+    /// <summary>
+    /// Bytes the objects of process <paramref name="pid"/>'s heap segments span (free gaps included), without walking
+    /// the objects: after a full compacting collection, its live heap plus what fragmentation is left. The process is
+    /// suspended only while its segment list is read.
+    /// </summary>
+    internal static long SegmentBytes(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);
         if (target.ClrVersions.Length == 0)
@@ -97,8 +101,13 @@ internal static class HeapCommand
         }
 
         using var runtime = CreateRuntime(target.ClrVersions[0]);
-        var snapshot = Reachable(runtime.Heap, null);
-        return (snapshot.Objects, snapshot.Bytes);
+        long total = 0;
+        foreach (var segment in runtime.Heap.Segments)
+        {
+            total += (long)segment.ObjectRange.Length;
+        }
+
+        return total;
     }
 
     /// <summary>

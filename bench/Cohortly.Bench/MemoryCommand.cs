@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.TestSupport;
+using Microsoft.Diagnostics.NETCore.Client;
 using StackExchange.Redis;
 
 namespace Cohortly.Bench;
@@ -11,8 +13,8 @@ namespace Cohortly.Bench;
 /// <summary>
 /// Memory bounded by the active set, in cluster mode on loopback: redis-server, silo processes and a gateway process;
 /// distinct users are pushed through the gateway in waves while users of earlier waves go idle and deactivate
-/// (Cohortly:Users:IdleDeactivation, short for the run). After each wave: per silo RSS, live managed heap (objects
-/// reachable from the roots, ClrMD) and activations; Redis bytes per stored user; the first-request latency of users idle longer than the
+/// (Cohortly:Users:IdleDeactivation, short for the run). After each wave: per silo RSS, managed heap (the span of its heap
+/// segments right after a full collection, ClrMD) and activations; Redis bytes per stored user; the first-request latency of users idle longer than the
 /// idle age (a reactivation from storage). At the end: the slope of silo memory per 100k additional idle users over
 /// the waves where the active set is steady. Flags: BenchHelp.
 /// </summary>
@@ -33,8 +35,8 @@ internal static class MemoryCommand
           --seed N               (default 1)
           --hold-seconds N       keep the cluster up this long after the summary (silo pids printed), e.g. for
                                  `heap --pid` (default 0)
-        Prints per wave: users pushed, ingest events/s, per silo RSS / live managed heap (reachable objects, ClrMD;
-        the silo is suspended while it is walked) / activations, Redis bytes per stored
+        Prints per wave: users pushed, ingest events/s, per silo RSS / managed heap (heap segments right after a
+        full collection, ClrMD) / activations, Redis bytes per stored
         user (state key, stream head, log share), first-request p50/p99 of idle users (and of the same users warm);
         then the slope of silo memory per 100k additional idle users once the active set is steady.
         """;
@@ -89,7 +91,7 @@ internal static class MemoryCommand
                 ["Cohortly__Users__IdleDeactivation"] = idle.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Streams__Inactivity"] = inactivity.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Drift__Enabled"] = "false",
-                // The heap walk suspends a silo for seconds (more on a loaded machine): with the default probes
+                // Reading the heap suspends a silo (seconds on a loaded machine): with the default probes
                 // (2 s × 2) the other silo votes it dead and it stops. A silo is declared dead after ~3 min here.
                 ["Cohortly__Membership__ProbeTimeout"] = "00:01:00",
                 ["Cohortly__Membership__MissedProbesLimit"] = "3",
@@ -123,9 +125,15 @@ internal static class MemoryCommand
 
             var pids = cluster.RunningSilos.Select(p => p.Id).ToArray();
             var activations = await SiloActivations(api, silos, cancellationToken);
+            foreach (var pid in pids)
+            {
+                await FullCollection(pid, cancellationToken);
+            }
+
             var rss = pids.Select(Rss).ToArray();
-            // What the silo's objects hold, without garbage not collected yet (which depends on when the GC last ran).
-            var heap = pids.Select(pid => (long?)HeapCommand.LiveHeap(pid).Bytes).ToArray();
+            // Right after the full collection: what the silo's objects hold, without garbage whose amount depends on
+            // when the GC last ran. (Walking the reachable objects instead took minutes per silo on the loaded machine.)
+            var heap = pids.Select(pid => (long?)HeapCommand.SegmentBytes(pid)).ToArray();
             stateKeyTemplate ??= await StateKeyTemplate(cluster.Redis.Multiplexer, UserId(first));
             var bytes = await RedisUsage(redis, stateKeyTemplate, first, count, first + count, random);
             // Timed after the measurements above, once the silos applied the wave's backlog. Users of waves that ended
@@ -204,6 +212,23 @@ internal static class MemoryCommand
         var watch = Stopwatch.StartNew();
         await call();
         return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// A blocking gen2 collection in the silo, asked for over its diagnostics port (as <see cref="ServerGc"/> does);
+    /// the runtime runs it when the session starts, the pause gives it time to finish.
+    /// </summary>
+    private static async Task FullCollection(int pid, CancellationToken cancellationToken)
+    {
+        var client = new DiagnosticsClient(pid);
+        using var session = client.StartEventPipeSession(
+            [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, 0x800000)],
+            requestRundown: false,
+            circularBufferMB: 16);
+        var drain = session.EventStream.CopyToAsync(Stream.Null, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        await session.StopAsync(cancellationToken);
+        await drain;
     }
 
     /// <summary>Activations per silo (all grain types; user grains are nearly all of them), from the cluster panel.</summary>
@@ -306,7 +331,7 @@ internal static class MemoryCommand
 
     private static string Header(int silos)
     {
-        var silo = string.Concat(Enumerable.Range(1, silos).Select(i => $" | silo{i} RSS MB | live heap MB | activations"));
+        var silo = string.Concat(Enumerable.Range(1, silos).Select(i => $" | silo{i} RSS MB | heap MB | activations"));
         return $"wave | users | t s | ingest ev/s{silo} | redis MB | state B/user | head B/user | log B/user | idle 1st req p50 / p99 ms | warm p50 / p99 ms";
     }
 
