@@ -91,6 +91,9 @@ internal static class MemoryCommand
                 ["Cohortly__Users__IdleDeactivation"] = idle.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Streams__Inactivity"] = inactivity.ToString("c", CultureInfo.InvariantCulture),
                 ["Cohortly__Drift__Enabled"] = "false",
+                // On a machine shared with other builds an append can wait longer than the default second; the bench
+                // measures memory, not ingest latency, and a refused event would end the run.
+                ["Cohortly__Streams__AppendTimeout"] = "00:00:30",
                 // Reading the heap suspends a silo (seconds on a loaded machine): with the default probes
                 // (2 s × 2) the other silo votes it dead and it stops. A silo is declared dead after ~3 min here.
                 ["Cohortly__Membership__ProbeTimeout"] = "00:01:00",
