@@ -92,6 +92,12 @@ internal static class HeapCommand
     /// the objects: after a full compacting collection, its live heap plus what fragmentation is left. The process is
     /// suspended only while its segment list is read.
     /// </summary>
+    internal static int PrintSegmentBytes(string[] args)
+    {
+        Console.WriteLine(SegmentBytes(int.Parse(new BenchArgs(args).Require("pid"), CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
     internal static long SegmentBytes(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);

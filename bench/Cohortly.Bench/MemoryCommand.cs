@@ -136,7 +136,11 @@ internal static class MemoryCommand
             var rss = pids.Select(Rss).ToArray();
             // Right after the full collection: what the silo's objects hold, without garbage whose amount depends on
             // when the GC last ran. (Walking the reachable objects instead took minutes per silo on the loaded machine.)
-            var heap = pids.Select(pid => (long?)HeapCommand.SegmentBytes(pid)).ToArray();
+            var heap = new long?[pids.Length];
+            for (var i = 0; i < pids.Length; i++)
+            {
+                heap[i] = await SegmentBytes(pids[i], cancellationToken);
+            }
             stateKeyTemplate ??= await StateKeyTemplate(cluster.Redis.Multiplexer, UserId(first));
             var bytes = await RedisUsage(redis, stateKeyTemplate, first, count, first + count, random);
             // Timed after the measurements above, once the silos applied the wave's backlog. Users of waves that ended
@@ -232,6 +236,39 @@ internal static class MemoryCommand
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         await session.StopAsync(cancellationToken);
         await drain;
+    }
+
+    /// <summary>
+    /// <see cref="HeapCommand.SegmentBytes"/> run in a child process: attaching to a silo this process started hung
+    /// (the runtime's child-process handling reaps the stop that the debugger attach waits for).
+    /// </summary>
+    private static async Task<long?> SegmentBytes(int pid, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(MemoryCommand).Assembly.Location);
+        }
+
+        foreach (var arg in new[] { "heap-span", "--pid", pid.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            return process.ExitCode == 0 && long.TryParse(output.Trim(), CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill();
+            return null;
+        }
     }
 
     /// <summary>Activations per silo (all grain types; user grains are nearly all of them), from the cluster panel.</summary>

@@ -44,6 +44,8 @@ return args[0] switch
     "memory" => await MemoryCommand.RunAsync(rest),
     "serve" => await ServeCommand.RunAsync(rest),
     "heap" => await HeapCommand.RunAsync(rest),
+    // Internal to `memory`: the heap segments' span of a process, read from a separate process (see MemoryCommand).
+    "heap-span" => HeapCommand.PrintSegmentBytes(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 
