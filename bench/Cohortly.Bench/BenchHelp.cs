@@ -80,6 +80,7 @@ internal static class BenchHelp
             """,
         ["failover"] = FailoverCommand.Usage,
         ["scale"] = ScaleCommand.Usage,
+        ["memory"] = MemoryCommand.Usage,
         ["serve"] = """
             usage: Cohortly.Bench serve [options]
             Cost of the serving pipeline alone (in-process, one thread).

@@ -69,6 +69,7 @@ public static class CohortlySiloExtensions
             o.StreamInactivityPeriod = options.Streams.Inactivity;
             o.GetQueueMsgsTimerPeriod = options.Streams.Poll;
         });
+        Users.UserCollection.Configure(services, options.Users.IdleDeactivation, options.Silo.DirectoryCacheSize);
         silo.AddActivityPropagation();
 
         services.TryAddSingleton<CohortlyMetrics>();
