@@ -88,6 +88,35 @@ internal static class HeapCommand
     }
 
     /// <summary>
+    /// Bytes the objects of process <paramref name="pid"/>'s heap segments span (free gaps included), without walking
+    /// the objects: after a full compacting collection, its live heap plus what fragmentation is left. The process is
+    /// suspended only while its segment list is read.
+    /// </summary>
+    internal static int PrintSegmentBytes(string[] args)
+    {
+        Console.WriteLine(SegmentBytes(int.Parse(new BenchArgs(args).Require("pid"), CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    internal static long SegmentBytes(int pid)
+    {
+        using var target = DataTarget.AttachToProcess(pid, suspend: true);
+        if (target.ClrVersions.Length == 0)
+        {
+            throw new ArgumentException($"process {pid} has no CLR loaded");
+        }
+
+        using var runtime = CreateRuntime(target.ClrVersions[0]);
+        long total = 0;
+        foreach (var segment in runtime.Heap.Segments)
+        {
+            total += (long)segment.ObjectRange.Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>
     /// The DAC shipped beside the target's runtime first: ClrMD does not look there on Linux and downloads no DAC
     /// there either, so its own search finds none on a machine without a symbol server.
     /// </summary>

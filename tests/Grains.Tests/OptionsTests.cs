@@ -46,6 +46,17 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void Idle_deactivation_defaults_to_fifteen_minutes_and_must_not_be_shorter_than_stream_inactivity()
+    {
+        var defaults = CohortlyConfiguration.Read(Config([]));
+        Assert.Equal(TimeSpan.FromMinutes(15), defaults.Users.IdleDeactivation);
+        Assert.Equal(100_000, defaults.Silo.DirectoryCacheSize);
+        Assert.Equal(TimeSpan.FromSeconds(30), CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:IdleDeactivation"] = "00:00:30", ["Cohortly:Streams:Inactivity"] = "00:00:10" })).Users.IdleDeactivation);
+        var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:IdleDeactivation"] = "00:00:30" })));
+        Assert.Contains("Cohortly:Streams:Inactivity must not exceed Cohortly:Users:IdleDeactivation", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_duration_out_of_bounds_fails_naming_the_setting()
     {
         var ex = Assert.Throws<OptionsValidationException>(() => CohortlyConfiguration.Read(Config(new() { ["Cohortly:Users:WriteBehind"] = "00:00:00.500" })));

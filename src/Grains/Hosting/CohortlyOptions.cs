@@ -53,6 +53,8 @@ public sealed class CohortlyOptions
 
     public PrivacySettings Privacy { get; set; } = new();
 
+    public ScalingSettings Scaling { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -95,6 +97,15 @@ public sealed class SiloEndpointSettings
     /// </summary>
     [Range(0, 65535)]
     public int HealthPort { get; set; }
+
+    /// <summary>
+    /// Grain locations each silo caches (Orleans' GrainDirectoryOptions.CacheSize, 1,000,000 by default). Entries
+    /// leave only when the cache is full, so under the default every user a silo ever called costs it ~0.4 KB until a
+    /// million are cached (plus ~18 MB of buckets sized for the million up front); keep it above the users active within
+    /// Users:IdleDeactivation per silo. A miss costs a directory lookup before the call.
+    /// </summary>
+    [Range(1000, 10_000_000)]
+    public int DirectoryCacheSize { get; set; } = 100_000;
 }
 
 /// <summary>
@@ -107,6 +118,15 @@ public sealed class UserSettings
     /// <summary>Most time a user change waits before it is written.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan WriteBehind { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A user grain that received no call and no event for this long is deactivated: its pending write-behind is
+    /// saved (then its log entries acknowledged) and its memory (~9 KB) freed, so a silo holds the users active
+    /// within this age, not every user it ever saw. The next request or event reactivates it from storage (one read).
+    /// Orleans' per-type collection age; the collector runs at least every half of it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "1.00:00:00")]
+    public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromMinutes(15);
 
     [Range(1, 200)]
     public int RecentItems { get; set; } = 20;
@@ -443,6 +463,12 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         }
 
         Check(options.Privacy, "Cohortly:Privacy", errors);
+        Check(options.Scaling, "Cohortly:Scaling", errors);
+        if (!Enum.IsDefined(options.Scaling.PartitionBalancer))
+        {
+            errors.Add($"Cohortly:Scaling:PartitionBalancer: '{options.Scaling.PartitionBalancer}' is not a balancer; use Leases or ConsistentRing.");
+        }
+
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");
@@ -460,6 +486,11 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         if (options.Streams.AcknowledgementTimeout <= options.Users.WriteBehind)
         {
             errors.Add("Cohortly:Streams:AcknowledgementTimeout must be longer than Cohortly:Users:WriteBehind, or events would be recovered while their save is still on its way.");
+        }
+
+        if (options.Streams.Inactivity > options.Users.IdleDeactivation)
+        {
+            errors.Add("Cohortly:Streams:Inactivity must not exceed Cohortly:Users:IdleDeactivation, or the pulling agents would keep the streams of users already deactivated.");
         }
 
         if (options.Segmentation.MinUsers < options.Segmentation.K)

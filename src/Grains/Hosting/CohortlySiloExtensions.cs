@@ -23,7 +23,9 @@ public static class CohortlySiloExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configuration);
         var options = CohortlyConfiguration.Read(configuration);
-        CohortlyBackend.From(configuration).UseClustering(silo, options);
+        var backend = CohortlyBackend.From(configuration);
+        backend.UseClustering(silo, options);
+        silo.AddCohortlyScaling(options, backend);
         return silo.AddCohortlyServices(configuration);
     }
 
@@ -67,6 +69,7 @@ public static class CohortlySiloExtensions
             o.StreamInactivityPeriod = options.Streams.Inactivity;
             o.GetQueueMsgsTimerPeriod = options.Streams.Poll;
         });
+        Users.UserCollection.Configure(services, options.Users.IdleDeactivation, options.Silo.DirectoryCacheSize);
         silo.AddActivityPropagation();
 
         services.TryAddSingleton<CohortlyMetrics>();

@@ -4,12 +4,11 @@ using Orleans.Storage;
 namespace Cohortly.Grains.Hosting;
 
 /// <summary>
-/// The embedded mode's storage serializer: the same System.Text.Json document, deflated. The memory grain storage
-/// is the embedded mode's database and keeps a serialized copy of every user's state in the process, so its size
-/// is part of what a resident user costs: a user with one short session is ~950 bytes of JSON and ~450 deflated.
-/// Reads take either form: a deflated document starts with a marker byte (0x01) that no JSON text starts with,
-/// anything else is read as plain JSON.
-/// Redis storage keeps plain JSON (readable with any Redis client).
+/// The storage serializer of both backends: the same System.Text.Json document, deflated. The embedded memory grain
+/// storage keeps a serialized copy of every user's state in the process, and Redis keeps one for every user ever
+/// seen, so its size is what a stored user costs: a user with one short session is ~950 bytes of JSON and ~450
+/// deflated. Reads take either form: a deflated document starts with a marker byte (0x01) that no JSON text starts
+/// with, anything else is read as plain JSON (state written before Redis storage was deflated).
 /// </summary>
 public sealed class DeflatedGrainStorageSerializer(SystemTextJsonGrainStorageSerializer json) : IGrainStorageSerializer
 {
