@@ -125,6 +125,13 @@ public interface ISegmentationGrain : IGrainWithStringKey
     [Alias("SubmitSample")]
     Task SubmitSample(FeatureSample sample);
 
+    /// <summary>
+    /// Drops an erased user's rows from the kept samples, and from any sample a silo collected up to
+    /// <paramref name="erasedAt"/> that arrives afterwards, so no segmentation, map or drift check uses them again.
+    /// </summary>
+    [Alias("ForgetUser")]
+    Task ForgetUser(string userId, DateTimeOffset erasedAt);
+
     /// <summary>The merged sample a segmentation-only run clusters.</summary>
     [Alias("GetSample")]
     Task<SegmentationSample> GetSample();

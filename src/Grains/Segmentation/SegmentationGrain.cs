@@ -64,7 +64,7 @@ public sealed partial class SegmentationGrain(
     public Task SubmitSample(FeatureSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        _samples[sample.SiloId] = sample;
+        _samples[sample.SiloId] = WithoutErased(sample);
         if (Current is null && _firstRun is not { IsCompleted: false } && SampledUsers() >= Settings.MinUsers)
         {
             LogFirstRun(logger, SampledUsers());
