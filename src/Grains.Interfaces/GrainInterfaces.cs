@@ -126,11 +126,15 @@ public interface ISegmentationGrain : IGrainWithStringKey
     Task SubmitSample(FeatureSample sample);
 
     /// <summary>
-    /// Drops an erased user's rows from the kept samples, and from any sample a silo collected up to
-    /// <paramref name="erasedAt"/> that arrives afterwards, so no segmentation, map or drift check uses them again.
+    /// Drops an erased user's rows from the kept samples and from every sample pushed in the next minutes, and lists
+    /// the user in <see cref="ErasedUsers"/> meanwhile, so no segmentation, map or drift check uses their features again.
     /// </summary>
     [Alias("ForgetUser")]
     Task ForgetUser(string userId, DateTimeOffset erasedAt);
+
+    /// <summary>Users erased in the last minutes: each silo forgets their features before it pushes its sample.</summary>
+    [Alias("ErasedUsers"), ReadOnly]
+    Task<IReadOnlyList<string>> ErasedUsers();
 
     /// <summary>The merged sample a segmentation-only run clusters.</summary>
     [Alias("GetSample")]

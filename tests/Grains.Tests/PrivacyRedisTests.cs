@@ -182,10 +182,14 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
         Assert.Null(export.LoggedAttributes);
         Assert.False(export.ModelRow!.Present);
         Assert.NotNull(export.ErasedAt);
+        // A silo the user was active on before keeps a feature row of them: the next push makes it forget it.
+        var activity = services.GetRequiredService<Cohortly.Grains.Services.ActivityAggregator>();
+        activity.RecordFeatures(victim, new float[Cohortly.Modeling.Features.ProfileFeatures.Count]);
         var late = "priv-t-late";
         await Publish(streams, late, [new InteractionEvent("late-1", late, world.Items[0].Id, InteractionType.View, null, DateTimeOffset.UtcNow, "mobile", DateTimeOffset.UtcNow)]);
         await Eventually.True(async () => (await segmentation.GetSample()).UserIds.Contains(late), "a sample pushed after the erasure arrived");
         Assert.DoesNotContain(victim, (await segmentation.GetSample()).UserIds);
+        Assert.DoesNotContain(victim, activity.Sample("probe").UserIds);
     }
 
     private static async Task<TrainingStatus> TrainToEnd(ITrainingGrain training)

@@ -2,49 +2,64 @@ using Cohortly.Contracts;
 
 namespace Cohortly.Grains.Segmentation;
 
-/// <summary>Erased users leave the kept samples at once, and stay out of samples collected before their erasure.</summary>
+/// <summary>
+/// Erased users leave the kept samples at once. For <see cref="StaleSample"/> afterwards their rows are also dropped
+/// from every pushed sample, and every silo, which asks for <see cref="ErasedUsers"/> before each push, forgets their
+/// features (a silo the user was active on earlier still holds a row); after that no silo has one to push. A user who
+/// comes back within that window is missing from the sample until it ends.
+/// </summary>
 public sealed partial class SegmentationGrain
 {
-    /// <summary>Erased users by erasure time; kept only as long as a sample stays usable (<see cref="StaleSample"/>).</summary>
-    private readonly Dictionary<string, DateTimeOffset> _erased = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Erased users by erasure time, kept for <see cref="StaleSample"/> (far longer than a push period). Persisted: a
+    /// reactivated grain must still tell the silos, or a silo's old row of the user would come back with its next push.
+    /// </summary>
+    private Dictionary<string, DateTimeOffset> Erased => state.State.Erased;
 
-    public Task ForgetUser(string userId, DateTimeOffset erasedAt)
+    public async Task ForgetUser(string userId, DateTimeOffset erasedAt)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        _erased[userId] = _erased.TryGetValue(userId, out var known) && known > erasedAt ? known : erasedAt;
+        PruneErased();
+        Erased[userId] = Erased.TryGetValue(userId, out var known) && known > erasedAt ? known : erasedAt;
+        await state.WriteStateAsync();
         foreach (var (silo, sample) in _samples.ToList())
         {
             _samples[silo] = WithoutErased(sample);
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// The sample without the rows of users erased at or after it was collected (a silo's push can cross the
-    /// erasure); later rows are the user's new history and stay.
-    /// </summary>
+    public Task<IReadOnlyList<string>> ErasedUsers()
+    {
+        PruneErased();
+        return Task.FromResult<IReadOnlyList<string>>([.. Erased.Keys]);
+    }
+
+    private void PruneErased()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (user, at) in Erased.ToList())
+        {
+            if (now - at > StaleSample)
+            {
+                Erased.Remove(user);
+            }
+        }
+    }
+
+    /// <summary>The sample without the rows of recently erased users.</summary>
     private FeatureSample WithoutErased(FeatureSample sample)
     {
-        if (_erased.Count == 0)
+        if (Erased.Count == 0)
         {
             return sample;
         }
 
-        var now = time.GetUtcNow();
-        foreach (var (user, at) in _erased.ToList())
-        {
-            if (now - at > StaleSample)
-            {
-                _erased.Remove(user);
-            }
-        }
-
+        PruneErased();
         List<string>? ids = null;
         List<float[]>? rows = null;
         for (var i = 0; i < sample.UserIds.Count; i++)
         {
-            var drop = _erased.TryGetValue(sample.UserIds[i], out var erasedAt) && erasedAt >= sample.CollectedAt;
+            var drop = Erased.ContainsKey(sample.UserIds[i]);
             if (drop && ids is null)
             {
                 ids = [.. sample.UserIds.Take(i)];

@@ -9,6 +9,9 @@ public sealed class SegmentationState
 {
     /// <summary>Oldest first; the last entry is the current version.</summary>
     public List<SegmentationVersionInfo> History { get; set; } = [];
+
+    /// <summary>Users erased in the last minutes, by erasure time (SegmentationGrain.Erasure.cs).</summary>
+    public Dictionary<string, DateTimeOffset> Erased { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
