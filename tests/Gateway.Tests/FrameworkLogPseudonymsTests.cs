@@ -76,7 +76,8 @@ public sealed partial class FrameworkLogPseudonymsTests
         Assert.Contains(capture.Kept, e => e.Scopes.Any(s => s.Contains($"/v1/users/{failing}", StringComparison.Ordinal)));
 
         // Every pseudonym in them is one of the two users' (an id cut at the wrong place would hash to another).
-        Assert.Equal(new[] { user, failing }.Order(StringComparer.Ordinal), capture.Kept.SelectMany(e => Pseudonym().Matches(e.Text)).Select(m => m.Value).Distinct().Order(StringComparer.Ordinal));
+        var foreign = capture.Kept.Where(e => Pseudonym().Matches(e.Text).Any(m => m.Value != user && m.Value != failing)).Take(10).ToList();
+        Assert.True(foreign.Count == 0, string.Join(Environment.NewLine, foreign));
 
         // Metric tags: none carries a user id (routes are templates, grains are counted by type).
         Assert.NotEmpty(tags);

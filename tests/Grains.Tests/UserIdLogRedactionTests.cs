@@ -24,6 +24,9 @@ public sealed class UserIdLogRedactionTests
     [InlineData("Deactivating user/{0}.", "bob")]
     [InlineData("Stream events/interactions/{0} delivered to user/{0}", "carol")]
     [InlineData("(user/{0})", "dave")]
+    [InlineData("Request [S127.0.0.1:11111:99 user/{0}]->[S127.0.0.1:11111:99 memorystorage/17] ReadStateAsync #337C", "ann.lee+x@mail.example")]
+    [InlineData("Request [S127.0.0.1:11111:99 user/{0}]->[ memorystorage/17] WriteStateAsync", "ann->b")]
+    [InlineData("Response [S127.0.0.1:11111:99 memorystorage/17]->[S127.0.0.1:11111:99 user/{0}] [null] #337C", "ann")]
     public void A_user_id_in_framework_text_becomes_the_pseudonym_UserPseudonym_gives(string format, string id)
     {
         var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, id, Activation);
@@ -52,6 +55,18 @@ public sealed class UserIdLogRedactionTests
     public void Text_without_a_user_id_is_left_alone(string text)
     {
         Assert.Null(Scrubber.Scrub(text));
+    }
+
+    [Fact]
+    public void An_exact_id_from_a_typed_value_of_the_same_entry_decides_where_the_id_ends_in_the_text()
+    {
+        List<string>? known = null;
+        UserIdScrubber.CollectKnown(GrainId.Create("user", "a=b"), ref known);
+        UserIdScrubber.CollectKnown(GrainId.Create("cohort", "3"), ref known);
+
+        Assert.Equal(["a=b"], known);
+        Assert.Equal($"FullLookup mine user/{Pseudonyms.Of("a=b")}=none", Scrubber.Scrub("FullLookup mine user/a=b=none", known));
+        Assert.Equal($"FullLookup mine user/{Pseudonyms.Of("a=b=none")}", Scrubber.Scrub("FullLookup mine user/a=b=none"));
     }
 
     [Fact]

@@ -122,14 +122,21 @@ internal sealed class RedactingLogger(ILogger inner, UserIdScrubber scrubber) : 
         }
 
         var message = formatter is null ? state?.ToString() ?? "" : formatter(state, exception);
-        var scrubbedMessage = scrubber.Scrub(message);
+        List<string>? known = null;
+        var list = state as IReadOnlyList<KeyValuePair<string, object?>>;
+        for (var i = 0; list is not null && i < list.Count; i++)
+        {
+            UserIdScrubber.CollectKnown(list[i].Value, ref known);
+        }
+
+        var scrubbedMessage = scrubber.Scrub(message, known);
         List<KeyValuePair<string, object?>>? values = null;
-        if (state is IReadOnlyList<KeyValuePair<string, object?>> list)
+        if (list is not null)
         {
             for (var i = 0; i < list.Count; i++)
             {
                 var (key, value) = list[i];
-                var scrubbed = scrubber.Scrub(value);
+                var scrubbed = scrubber.Scrub(value, known);
                 if (values is null && !ReferenceEquals(scrubbed, value))
                 {
                     values = new List<KeyValuePair<string, object?>>(list.Count);

@@ -36,7 +36,13 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
     public UserPseudonyms Pseudonyms { get; } = pseudonyms;
 
     /// <summary>The text with every user id replaced, or null when it holds none (the common case: three vectorized searches).</summary>
-    public string? Scrub(string text)
+    public string? Scrub(string text) => Scrub(text, null);
+
+    /// <summary>
+    /// As <see cref="Scrub(string)"/>, taking <paramref name="known"/> (exact ids from typed values of the same log
+    /// entry) as the whole id where one follows a prefix, so text Orleans writes right after an id is not hashed with it.
+    /// </summary>
+    public string? Scrub(string text, IReadOnlyList<string>? known)
     {
         ArgumentNullException.ThrowIfNull(text);
         var grain = text.IndexOf(GrainPrefix, StringComparison.Ordinal);
@@ -83,7 +89,7 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
                 continue; // "poweruser/…" or "myinteractions/…": not the form
             }
 
-            var end = isPath ? TokenEnd(text, start, PathEnd) : IdTokenEnd(text, start);
+            var end = isPath ? TokenEnd(text, start, PathEnd) : KnownEnd(text, start, known) ?? IdTokenEnd(text, start);
             if (end <= start || text[start] == '{' || text.AsSpan(start).StartsWith(Pseudonym, StringComparison.Ordinal))
             {
                 continue; // empty, a route template, or already a pseudonym
@@ -121,14 +127,17 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
     /// structured sinks), else its text with pseudonyms. Collections are written as the log formatter writes them
     /// (items joined by ", ").
     /// </summary>
-    public object? Scrub(object? value)
+    public object? Scrub(object? value) => Scrub(value, null);
+
+    /// <summary>As <see cref="Scrub(object?)"/>, with exact ids from the same entry (<see cref="Scrub(string, IReadOnlyList{string}?)"/>).</summary>
+    public object? Scrub(object? value, IReadOnlyList<string>? known)
     {
         switch (value)
         {
             case null:
                 return null;
             case string text:
-                return Scrub(text) ?? (object)text;
+                return Scrub(text, known) ?? (object)text;
             case GrainId grain:
                 return grain.Type == UserGrainType ? GrainPrefix + Pseudonyms.Of(grain.Key.ToString()) : value;
             case StreamId stream:
@@ -136,13 +145,32 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
             case IConvertible or TimeSpan or Guid or DateTimeOffset:
                 return value; // numbers, enums, dates, booleans: no id
             case IEnumerable items and not IDictionary:
-                return ScrubItems(items) ?? value;
+                return ScrubItems(items, known) ?? value;
             default:
-                return value.ToString() is { } written && Scrub(written) is { } scrubbed ? scrubbed : value;
+                return value.ToString() is { } written && Scrub(written, known) is { } scrubbed ? scrubbed : value;
         }
     }
 
-    private string? ScrubItems(IEnumerable items)
+    /// <summary>
+    /// The user ids a log value holds exactly: a user grain's id (also of a grain reference) or an interactions stream's
+    /// key, added to <paramref name="known"/> (created on the first).
+    /// </summary>
+    public static void CollectKnown(object? value, ref List<string>? known)
+    {
+        var id = value switch
+        {
+            GrainId grain when grain.Type == UserGrainType => grain.Key.ToString(),
+            GrainReference reference when reference.GrainId.Type == UserGrainType => reference.GrainId.Key.ToString(),
+            StreamId stream when stream.GetNamespace() == StreamNames.Interactions => stream.GetKeyAsString(),
+            _ => null,
+        };
+        if (!string.IsNullOrEmpty(id))
+        {
+            (known ??= []).Add(id);
+        }
+    }
+
+    private string? ScrubItems(IEnumerable items, IReadOnlyList<string>? known)
     {
         var text = new StringBuilder();
         var changed = false;
@@ -153,7 +181,7 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
                 text.Append(", ");
             }
 
-            var scrubbed = Scrub(item);
+            var scrubbed = Scrub(item, known);
             changed |= !ReferenceEquals(scrubbed, item);
             text.Append(scrubbed is null ? "(null)" : Convert.ToString(scrubbed, System.Globalization.CultureInfo.InvariantCulture));
         }
@@ -184,10 +212,42 @@ public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
     }
 
     /// <summary>The end of a grain or stream id in free text: before an activation suffix and trailing separators.</summary>
+    /// <summary>The end of the longest known id that follows <paramref name="start"/>, if any.</summary>
+    private static int? KnownEnd(string text, int start, IReadOnlyList<string>? known)
+    {
+        int? end = null;
+        for (var i = 0; known is not null && i < known.Count; i++)
+        {
+            if (text.AsSpan(start).StartsWith(known[i], StringComparison.Ordinal) && (end is null || start + known[i].Length > end))
+            {
+                end = start + known[i].Length;
+            }
+        }
+
+        return end;
+    }
+
+    private static int NextArrow(ReadOnlySpan<char> token, int arrow)
+    {
+        var next = token[(arrow + 1)..].IndexOf("->", StringComparison.Ordinal);
+        return next < 0 ? -1 : arrow + 1 + next;
+    }
+
     private static int IdTokenEnd(string text, int start)
     {
         var end = TokenEnd(text, start, IdEnd);
         var token = text.AsSpan(start, end - start);
+        // Orleans writes a message's route as "[{silo} {sender}]->[{silo} {target}]": the arrow ends the sender's id.
+        for (var arrow = token.IndexOf("->", StringComparison.Ordinal); arrow >= 0; arrow = NextArrow(token, arrow))
+        {
+            if (arrow + 2 == token.Length || token[arrow + 2] is 'S' or '[')
+            {
+                end = start + arrow;
+                token = token[..arrow];
+                break;
+            }
+        }
+
         var at = token.LastIndexOf('@');
         if (at >= 0 && token.Length - at - 1 >= 32 && !token.Slice(at + 1, 32).ContainsAnyExcept(HexDigits) && (token.Length - at - 1 == 32 || Trailing.Contains(token[at + 33])))
         {
