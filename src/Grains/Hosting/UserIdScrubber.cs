@@ -17,9 +17,10 @@ namespace Cohortly.Grains.Hosting;
 /// Ids may hold any punctuation but <c>/ ? # % \</c> and no whitespace (EventValidator.CheckId), so in free text an id
 /// runs to the first of those. Orleans writes an activation right after its grain id (<c>user/alice@5f1c…</c>) and
 /// separators after it (<c>user/alice, ActivationId</c>, <c>user/alice]</c>): a trailing <c>@</c> and 32 hex digits and
-/// trailing <c>, ; : . ) ] } &gt; " '</c> are not taken as part of the id. An id that itself ends in such a character is
-/// pseudonymised without it (its last character stays in clear; the id never does). A typed
-/// <see cref="GrainId"/> or <see cref="StreamId"/> value is exact.
+/// trailing <c>, ; : . ) ] } &gt; " '</c> are not taken as part of the id, nor Orleans' message route
+/// (<c>]-&gt;[</c>). An id that itself ends in such a character is pseudonymised without it (its last character stays
+/// in clear; the id never does). A typed <see cref="GrainId"/> or <see cref="StreamId"/> value is exact, and so is the
+/// text of an id that such a value of the same log entry names (<see cref="CollectKnown"/>).
 /// </remarks>
 public sealed class UserIdScrubber(UserPseudonyms pseudonyms)
 {
