@@ -20,6 +20,9 @@ internal sealed class ServingCandidate(int item, string id, double relevance, in
 
     public string? Category { get; init; }
 
+    /// <summary>For a buy-again slot, why the item is due (<c>BuyAgainStage</c>); null for every other candidate.</summary>
+    public Repeats.DueItem? BuyAgain { get; init; }
+
     /// <summary>What merchandising rules added to <see cref="Score"/> (boost / bury), so the explanation can tell it from context.</summary>
     public double RuleDelta { get; set; }
 
