@@ -26,15 +26,16 @@ public readonly record struct DueItem(int Item, long LastPurchaseMs, double Elap
 
 /// <summary>
 /// Learned repeat cycles and each user's repeat purchases, as training ships them in the bundle: per item the interval
-/// between purchases of it (days; the median of all users' gaps, shrunk on the log scale towards its category's, which
-/// is shrunk towards the global one), and per user and purchased item the last purchase, how many purchases and, with
+/// between purchases of it (days; the median over the users who re-bought it of each one's median gap, shrunk on the log
+/// scale towards its category's, which is shrunk towards the global one), and per user and purchased item the last purchase, how many purchases and, with
 /// enough gaps of their own, the user's own interval (shrunk towards the item's). Pure; <see cref="Due"/> is the one
 /// decision the serving pipeline and the offline evaluation both call.
 /// </summary>
 /// <remarks>
 /// Why medians on the log scale: gaps are skewed (a missed week doubles one gap) and cycles are multiplicative (weekly
 /// and monthly staples differ by a factor, not an offset), so a geometric compromise between an item's median and its
-/// category's is the natural shrinkage; with <see cref="RepeatOptions.PriorGaps"/> gaps of its own an item sits halfway.
+/// category's is the natural shrinkage; with <see cref="RepeatOptions.PriorRepeaters"/> re-buyers of its own an item sits
+/// halfway.
 /// </remarks>
 public sealed class RepeatModel
 {
@@ -42,20 +43,20 @@ public sealed class RepeatModel
     private const int FormatVersion = 1;
 
     private readonly float[] _itemDays;
-    private readonly int[] _itemGaps;
+    private readonly int[] _itemRepeaters;
     private readonly int[] _userStart;
     private readonly int[] _items;
     private readonly long[] _last;
     private readonly int[] _counts;
     private readonly float[] _own;
 
-    private RepeatModel(float[] itemDays, int[] itemGaps, Dictionary<string, float> categoryDays, float globalDays, int globalGaps, int[] userStart, int[] items, long[] last, int[] counts, float[] own, long sameVisitMs, double dueFraction, double lapseFactor)
+    private RepeatModel(float[] itemDays, int[] itemRepeaters, Dictionary<string, float> categoryDays, float globalDays, int globalRepeaters, int[] userStart, int[] items, long[] last, int[] counts, float[] own, long sameVisitMs, double dueFraction, double lapseFactor)
     {
         _itemDays = itemDays;
-        _itemGaps = itemGaps;
+        _itemRepeaters = itemRepeaters;
         CategoryIntervalDays = categoryDays;
         GlobalIntervalDays = globalDays;
-        GlobalGaps = globalGaps;
+        GlobalRepeaters = globalRepeaters;
         _userStart = userStart;
         _items = items;
         _last = last;
@@ -69,16 +70,17 @@ public sealed class RepeatModel
     /// <summary>Per item (the bundle's index), its interval in days; NaN when neither it nor its category was ever re-bought.</summary>
     public IReadOnlyList<float> ItemIntervalDays => _itemDays;
 
-    /// <summary>Per item, how many gaps of its own its interval rests on (0: its category's interval).</summary>
-    public IReadOnlyList<int> ItemGaps => _itemGaps;
+    /// <summary>Per item, how many users' re-buying of it its interval rests on (0: its category's interval).</summary>
+    public IReadOnlyList<int> ItemRepeaters => _itemRepeaters;
 
     /// <summary>Per category with observed repeats, its interval in days (shrunk towards the global one).</summary>
     public IReadOnlyDictionary<string, float> CategoryIntervalDays { get; }
 
-    /// <summary>The median gap over every repeat in the log, NaN when there was none.</summary>
+    /// <summary>The median cycle over every re-bought (user, item) pair in the log, NaN when there was none.</summary>
     public float GlobalIntervalDays { get; }
 
-    public int GlobalGaps { get; }
+    /// <summary>How many (user, item) pairs were re-bought.</summary>
+    public int GlobalRepeaters { get; }
 
     public int UserCount => _userStart.Length - 1;
 
@@ -122,8 +124,10 @@ public sealed class RepeatModel
         cancellationToken.ThrowIfCancellationRequested();
 
         var sameVisit = (long)options.SameVisit.TotalMilliseconds;
-        var itemGaps = new List<float>?[itemCount];
-        var allGaps = new List<float>();
+        // One cycle per (user, item) pair that was re-bought: the median of its gaps. Pairs, not gaps, are the unit, so
+        // a fast re-buyer (more gaps in the same window) does not pull the catalog's interval towards their pace.
+        var itemCycles = new List<float>?[itemCount];
+        var allCycles = new List<float>();
         var userStart = new int[userCount + 1];
         var rowItems = new List<int>();
         var rowLast = new List<long>();
@@ -142,13 +146,17 @@ public sealed class RepeatModel
             {
                 if (order[end].Ms - last > sameVisit)
                 {
-                    var gap = (float)((order[end].Ms - last) / MsPerDay);
-                    groupGaps.Add(gap);
-                    (itemGaps[item] ??= []).Add(gap);
-                    allGaps.Add(gap);
+                    groupGaps.Add((float)((order[end].Ms - last) / MsPerDay));
                     last = order[end].Ms;
                     count++;
                 }
+            }
+
+            if (groupGaps.Count > 0 && (uint)item < (uint)itemCount)
+            {
+                var cycle = (float)Median(groupGaps);
+                (itemCycles[item] ??= []).Add(cycle);
+                allCycles.Add(cycle);
             }
 
             if ((uint)user < (uint)userCount)
@@ -164,36 +172,36 @@ public sealed class RepeatModel
         }
 
         // Global → category → item, each shrunk towards the level above on the log scale.
-        var global = allGaps.Count > 0 ? (float)Median(allGaps) : float.NaN;
-        var categoryGaps = new Dictionary<string, List<float>>(StringComparer.OrdinalIgnoreCase);
+        var global = allCycles.Count > 0 ? (float)Median(allCycles) : float.NaN;
+        var categoryCycles = new Dictionary<string, List<float>>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < itemCount; i++)
         {
-            if (itemGaps[i] is { } gaps && itemCategory[i] is { Length: > 0 } category)
+            if (itemCycles[i] is { } cycles && itemCategory[i] is { Length: > 0 } category)
             {
-                if (!categoryGaps.TryGetValue(category, out var list))
+                if (!categoryCycles.TryGetValue(category, out var list))
                 {
-                    categoryGaps[category] = list = [];
+                    categoryCycles[category] = list = [];
                 }
 
-                list.AddRange(gaps);
+                list.AddRange(cycles);
             }
         }
 
         var categoryDays = new Dictionary<string, float>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (category, gaps) in categoryGaps)
+        foreach (var (category, cycles) in categoryCycles)
         {
-            categoryDays[category] = (float)Shrink(Median(gaps), gaps.Count, global, options.PriorGaps);
+            categoryDays[category] = (float)Shrink(Median(cycles), cycles.Count, global, options.PriorRepeaters);
         }
 
         var itemDays = new float[itemCount];
-        var itemGapCounts = new int[itemCount];
+        var itemRepeaters = new int[itemCount];
         for (var i = 0; i < itemCount; i++)
         {
             var prior = itemCategory[i] is { Length: > 0 } c && categoryDays.TryGetValue(c, out var d) ? d : global;
-            if (itemGaps[i] is { } gaps)
+            if (itemCycles[i] is { } cycles)
             {
-                itemGapCounts[i] = gaps.Count;
-                itemDays[i] = (float)Shrink(Median(gaps), gaps.Count, prior, options.PriorGaps);
+                itemRepeaters[i] = cycles.Count;
+                itemDays[i] = (float)Shrink(Median(cycles), cycles.Count, prior, options.PriorRepeaters);
             }
             else
             {
@@ -217,7 +225,7 @@ public sealed class RepeatModel
                 : float.NaN;
         }
 
-        return new RepeatModel(itemDays, itemGapCounts, categoryDays, global, allGaps.Count, userStart, [.. rowItems], [.. rowLast], [.. rowCounts], own, sameVisit, options.DueFraction, options.LapseFactor);
+        return new RepeatModel(itemDays, itemRepeaters, categoryDays, global, allCycles.Count, userStart, [.. rowItems], [.. rowLast], [.. rowCounts], own, sameVisit, options.DueFraction, options.LapseFactor);
     }
 
     /// <summary>
@@ -312,10 +320,10 @@ public sealed class RepeatModel
         w.Write(DueFraction);
         w.Write(LapseFactor);
         w.Write(GlobalIntervalDays);
-        w.Write(GlobalGaps);
+        w.Write(GlobalRepeaters);
         w.Write(_itemDays.Length);
         BinaryArrays.Write(w, _itemDays);
-        BinaryArrays.Write(w, _itemGaps);
+        BinaryArrays.Write(w, _itemRepeaters);
         var categories = new List<string>(CategoryIntervalDays.Keys);
         categories.Sort(StringComparer.Ordinal);
         w.Write(categories.Count);
@@ -408,7 +416,7 @@ public sealed class RepeatModel
         var elapsed = Math.Max(0, (nowMs - last) / MsPerDay);
         var itemDays = (uint)item < (uint)_itemDays.Length ? _itemDays[item] : float.NaN;
         var (interval, source) = !float.IsNaN(own) ? ((double)own, RepeatCycleSource.User)
-            : !float.IsNaN(itemDays) ? ((double)itemDays, _itemGaps[item] > 0 ? RepeatCycleSource.Item : RepeatCycleSource.Category)
+            : !float.IsNaN(itemDays) ? ((double)itemDays, _itemRepeaters[item] > 0 ? RepeatCycleSource.Item : RepeatCycleSource.Category)
             : (double.NaN, RepeatCycleSource.None);
         var inCycle = !double.IsNaN(interval) && interval > 0 && elapsed >= DueFraction * interval && elapsed <= LapseFactor * interval;
         var entry = new DueItem(item, last, elapsed, interval, source, count);

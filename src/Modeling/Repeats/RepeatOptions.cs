@@ -15,11 +15,12 @@ public sealed record RepeatOptions
     public TimeSpan SameVisit { get; init; } = TimeSpan.FromHours(12);
 
     /// <summary>
-    /// Prior strength, in observed gaps, pulling an item's interval towards its category's and a category's towards the
-    /// global one (on the log scale): an item with this many gaps of its own sits halfway between its median and the prior.
+    /// Prior strength, in users who re-bought, pulling an item's interval towards its category's and a category's
+    /// towards the global one (on the log scale): an item re-bought by this many users sits halfway between its median
+    /// and the prior.
     /// </summary>
     [Range(0, 1000)]
-    public double PriorGaps { get; init; } = 5;
+    public double PriorRepeaters { get; init; } = 5;
 
     /// <summary>A user's own cycle for an item is used once they have this many gaps of it (else the catalog's).</summary>
     [Range(1, 1000)]

@@ -57,7 +57,7 @@ public sealed class RepeatModelTests
         for (var item = 0; item < planted.Length; item++)
         {
             Assert.InRange(model.ItemIntervalDays[item], planted[item] * 0.9, planted[item] * 1.1);
-            Assert.True(model.ItemGaps[item] > 100);
+            Assert.Equal(60, model.ItemRepeaters[item]);
         }
 
         Assert.InRange(model.CategoryIntervalDays["grocery"], 6.3, 10.5);
@@ -78,14 +78,14 @@ public sealed class RepeatModelTests
 
         var model = log.Learn(20, Categories);
 
-        Assert.Equal(0, model.ItemGaps[5]);
+        Assert.Equal(0, model.ItemRepeaters[5]);
         Assert.Equal(model.CategoryIntervalDays["grocery"], model.ItemIntervalDays[5]);
         Assert.True(float.IsNaN(model.ItemIntervalDays[4]), "a durable in a category nobody re-buys has no cycle");
         Assert.True(float.IsNaN(model.ItemIntervalDays[3]));
     }
 
     [Fact]
-    public void One_gap_of_an_item_is_shrunk_towards_its_category_on_the_log_scale()
+    public void One_repeat_buyer_of_an_item_is_shrunk_towards_its_category_on_the_log_scale()
     {
         var log = new Log();
         var rng = new Random(9);
@@ -97,9 +97,9 @@ public sealed class RepeatModelTests
         log.Buy(40, 1, Now - (30 * Day));
         log.Buy(40, 1, Now - (10 * Day));
 
-        var model = log.Learn(41, Categories, new RepeatOptions { PriorGaps = 5 });
+        var model = log.Learn(41, Categories, new RepeatOptions { PriorRepeaters = 5 });
 
-        // exp((1·ln 20 + 5·ln 7) / 6) ≈ 8.4: one gap of 20 days moves the item only a little away from its category's week.
+        // exp((1·ln 20 + 5·ln 7) / 6) ≈ 8.4: one user's gap of 20 days moves the item only a little away from its category's week.
         var category = model.CategoryIntervalDays["grocery"];
         Assert.InRange(category, 6.9, 7.2);
         Assert.InRange(model.ItemIntervalDays[1], Math.Exp((Math.Log(20) + (5 * Math.Log(category))) / 6) - 0.05, Math.Exp((Math.Log(20) + (5 * Math.Log(category))) / 6) + 0.05);
@@ -115,7 +115,7 @@ public sealed class RepeatModelTests
 
         var model = log.Learn(1, Categories);
 
-        Assert.Equal(0, model.GlobalGaps);
+        Assert.Equal(0, model.GlobalRepeaters);
         Assert.True(float.IsNaN(model.GlobalIntervalDays));
         var purchase = Assert.Single(model.PurchasesOf(0));
         Assert.Equal(1, purchase.Purchases);
