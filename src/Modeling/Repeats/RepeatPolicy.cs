@@ -1,9 +1,13 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Cohortly.Modeling.Repeats;
 
 /// <summary>
 /// Whether an item the user already bought may be recommended again ("buy again"), set per item or per category in
 /// the catalog. <see cref="Never"/> is the default: a purchased item stays out of the recommendations, as it always did.
 /// </summary>
+[JsonConverter(typeof(RepeatPolicyJsonConverter))]
 public enum RepeatPolicy
 {
     /// <summary>Never recommended again once bought (durables; the default).</summary>
@@ -46,5 +50,20 @@ public static class RepeatPolicies
                 policy = RepeatPolicy.Never;
                 return false;
         }
+    }
+}
+
+/// <summary>Reads and writes <see cref="RepeatPolicy"/> as its wire name; an unknown name is a <see cref="JsonException"/>.</summary>
+public sealed class RepeatPolicyJsonConverter : JsonConverter<RepeatPolicy>
+{
+    public override RepeatPolicy Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && RepeatPolicies.TryParse(reader.GetString(), out var policy)
+            ? policy
+            : throw new JsonException($"a repeat policy is one of {string.Join(", ", RepeatPolicies.Names)}");
+
+    public override void Write(Utf8JsonWriter writer, RepeatPolicy value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(RepeatPolicies.Name(value));
     }
 }
