@@ -39,7 +39,8 @@ internal static class BenchHelp
                                         in the first SLOTS slots; --buy-again-models LIST (default blend),
                                         --repeat-policy interval|always (default interval)
               --synthetic-repeats       with --synthetic: plant replenishment cycles (grocery 7 d, pets 14 d, beauty
-                                        28 d); --synthetic-days N (default 30) for the history's length
+                                        28 d); --synthetic-days N (default 30) for the history's length;
+                                        --synthetic-world-per-seed: with --seeds, seed s draws world seed 7 + s
               --purchase                purchase-likelihood check; --purchase-window-days N (28), --purchase-min-value X (4)
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line

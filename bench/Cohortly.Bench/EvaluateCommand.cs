@@ -71,6 +71,7 @@ internal static class EvaluateCommand
 
         var watch = Stopwatch.StartNew();
         DatasetSplit? fixedSplit = null;
+        Func<int, InteractionDataset>? newWorld = null;
         InteractionDataset? rawData = null;
         InteractionDataset? filtered = null;
         string datasetName;
@@ -90,6 +91,13 @@ internal static class EvaluateCommand
                 var days = a.GetInt("synthetic-days", 30);
                 var planted = a.Has("synthetic-repeats") ? new Demo.Synthetic.PlantedRepeats() : null;
                 raw = EvalSynthetic.Create(users, repeats: planted, days: days);
+                if (a.Has("synthetic-world-per-seed"))
+                {
+                    // Seed s draws its own world (world seed 7 + s), so a deterministic model on a temporal split still
+                    // shows how much its numbers move with the data.
+                    newWorld = s => EvalSynthetic.Create(users, seed: 7 + s, repeats: planted, days: days);
+                }
+
                 datasetName = EvalSynthetic.Name(users) + (planted is null ? "" : "-repeats") + (days == 30 ? "" : string.Create(CultureInfo.InvariantCulture, $"-{days}d"));
             }
             else
@@ -114,6 +122,11 @@ internal static class EvaluateCommand
         for (var s = 0; s < seeds; s++)
         {
             var runSeed = seed + s;
+            if (newWorld is not null && s > 0)
+            {
+                filtered = protocol.Filter(newWorld(s));
+            }
+
             // A random split changes with the seed; a temporal one only through the models' seeds.
             var split = fixedSplit ?? protocol.SplitData(filtered!, new Random(runSeed));
             var cuts = split.ValidationCut is { } vc ? $"; cuts: validation {DateTimeOffset.FromUnixTimeSeconds(vc):u}, test {DateTimeOffset.FromUnixTimeSeconds(split.TestCut!.Value):u}" : "";
