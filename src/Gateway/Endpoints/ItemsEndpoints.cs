@@ -1,8 +1,8 @@
-using Cohortly.Modeling.Repeats;
 using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Repeats;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;

@@ -1,8 +1,8 @@
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Recommenders;
-using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Repeats;
+using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
 

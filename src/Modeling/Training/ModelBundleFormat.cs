@@ -4,8 +4,8 @@ using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
-using Cohortly.Modeling.Segmentation;
 using Cohortly.Modeling.Repeats;
+using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
 
