@@ -192,7 +192,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>Open loop: batch i is due at i × batch / rate; at most 32 in flight (a late batch goes when a slot frees).</summary>
-    private static async Task Ingest(CohortlyApiClient http, DrillRun run, int rate, int batch, TimeSpan duration, Stopwatch clock, CancellationToken cancellationToken)
+    internal static async Task Ingest(CohortlyApiClient http, DrillRun run, int rate, int batch, TimeSpan duration, Stopwatch clock, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(32);
         var sends = new List<Task>();
@@ -240,7 +240,7 @@ internal static class FailoverCommand
         run.Answered(indices, status, notAccepted, clock.Elapsed);
     }
 
-    private static async Task ResendUnacknowledged(CohortlyApiClient http, DrillRun run, int batch, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
+    internal static async Task ResendUnacknowledged(CohortlyApiClient http, DrillRun run, int batch, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         while (run.TakeRetry(ignoreDelay: true) is { } indices && watch.Elapsed < budget)
@@ -300,15 +300,16 @@ internal static class FailoverCommand
         }
     }
 
-    private static async Task Recommend(CohortlyApiClient http, int rate, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
+    internal static async Task Recommend(CohortlyApiClient http, int rate, DrillRun run, Stopwatch clock, CancellationToken cancellationToken)
     {
         var rng = new Random(run.Seed + 7);
         var sends = new List<Task>();
+        var start = clock.Elapsed;
         try
         {
             for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
             {
-                var due = TimeSpan.FromSeconds(i / (double)rate) - clock.Elapsed;
+                var due = start + TimeSpan.FromSeconds(i / (double)rate) - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                 {
                     await Task.Delay(due, cancellationToken);
@@ -332,7 +333,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>Waits until every user's profile total equals its acknowledged events (bounded), then counts the difference.</summary>
-    private static async Task<(long Lost, long Doubled, TimeSpan? SettledAfterKill, int Unreadable)> Settle(CohortlyApiClient http, DrillRun run, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
+    internal static async Task<(long Lost, long Doubled, TimeSpan? SettledAfterKill, int Unreadable)> Settle(CohortlyApiClient http, DrillRun run, TimeSpan budget, Stopwatch clock, CancellationToken cancellationToken)
     {
         var expected = run.ExpectedPerUser();
         var applied = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -388,7 +389,7 @@ internal static class FailoverCommand
     }
 
     /// <summary>The run's bookkeeping: every event's acknowledgement, the resend queue, errors and acks over time.</summary>
-    private sealed class DrillRun(int users, int seed)
+    internal sealed class DrillRun(int users, int seed)
     {
         private static readonly InteractionType[] Types = [InteractionType.View, InteractionType.Click, InteractionType.AddToCart];
         private readonly string _tag = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
@@ -547,6 +548,24 @@ internal static class FailoverCommand
                 }
 
                 return false;
+            }
+        }
+
+        /// <summary>Successful background recommendation GETs that started in the window, sorted latencies in ms.</summary>
+        public double[] LatenciesBetween(TimeSpan from, TimeSpan to)
+        {
+            lock (_recommendLatency)
+            {
+                return [.. _recommendLatency.Where(l => l.At >= from && l.At < to).Select(l => l.Milliseconds).Order()];
+            }
+        }
+
+        /// <summary>Errors of every endpoint in the window.</summary>
+        public int ErrorCountBetween(TimeSpan from, TimeSpan to)
+        {
+            lock (_errors)
+            {
+                return _errors.Count(e => e.At >= from && e.At < to);
             }
         }
 

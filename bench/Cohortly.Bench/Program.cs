@@ -12,7 +12,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           replay    replay a data set into a gateway, train, and score online vs offline (parity)
           freshness time from an event to recommendations that reflect it
           failover  cluster mode on loopback: kill -9 a silo under ingest; lost / doubled events, fail-over seconds
+          scale     cluster mode on loopback: a silo joins and one leaves (SIGTERM) under load; 1 vs 2 vs 3 silos
           serve     cost of the serving pipeline alone (in-process, one thread)
+          train-scale the silo's training run on a seeded synthetic log (20M events by default): seconds and peak memory per stage, iALS s/iteration
           heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
         Cohortly.Bench <command> --help lists the command's flags.
         """);
@@ -40,8 +42,10 @@ return args[0] switch
     "replay" => await ReplayCommand.RunAsync(rest),
     "freshness" => await FreshnessCommand.RunAsync(rest),
     "failover" => await FailoverCommand.RunAsync(rest),
+    "scale" => await ScaleCommand.RunAsync(rest),
     "serve" => await ServeCommand.RunAsync(rest),
     "heap" => await HeapCommand.RunAsync(rest),
+    "train-scale" => await TrainScaleCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 

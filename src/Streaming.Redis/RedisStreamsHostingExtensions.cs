@@ -34,6 +34,35 @@ public static class RedisStreamsHostingExtensions
     }
 
     /// <summary>
+    /// Spreads the partitions evenly over the silos with Orleans' <c>LeaseBasedQueueBalancer</c>, its leases in Redis
+    /// (<see cref="RedisQueueLeaseProvider"/>): each silo holds ⌊P/n⌋ or ⌈P/n⌉ of the P partitions; when a silo joins,
+    /// the others release their surplus (oldest first) and it takes them; when one leaves or dies, the others take its
+    /// share once its balancer leases are released or expire. Orleans' default, the consistent-ring balancer, places
+    /// partitions by hashing silos onto a ring: with 8 partitions and 3 silos it gave 4 / 3 / 1.
+    /// </summary>
+    /// <param name="configurator">The stream provider's silo configurator.</param>
+    /// <param name="leaseLength">How long a silo's claim on a partition lasts without renewal (renewed every third of it):
+    /// a silo that dies without releasing gives its partitions up at most this long after its last renewal.</param>
+    /// <param name="acquisitionPeriod">How often a silo below its share tries to take free partitions.</param>
+    public static ISiloPersistentStreamConfigurator UseRedisLeaseBalancer(this ISiloPersistentStreamConfigurator configurator, TimeSpan leaseLength, TimeSpan acquisitionPeriod)
+    {
+        ArgumentNullException.ThrowIfNull(configurator);
+        configurator.UseLeaseBasedQueueBalancer(o => o.Configure(b =>
+        {
+            b.LeaseLength = leaseLength;
+            b.LeaseRenewPeriod = leaseLength / 3;
+            b.LeaseAcquisitionPeriod = acquisitionPeriod;
+        }));
+        configurator.ConfigureDelegate(services => services.AddKeyedSingleton<Orleans.LeaseProviders.ILeaseProvider>(configurator.Name, static (sp, key) =>
+        {
+            var name = (string)key!;
+            var options = sp.GetRequiredService<IOptionsMonitor<RedisStreamOptions>>().Get(name);
+            return new RedisQueueLeaseProvider(sp.GetRequiredKeyedService<RedisStreamConnection>(name), options.KeyPrefix ?? $"cohortly:stream:{name}");
+        }));
+        return configurator;
+    }
+
+    /// <summary>
     /// Adds the same provider to a pure Orleans client (the gateway), which only produces: each
     /// <c>OnNextAsync</c> completes once Redis has accepted the entry.
     /// </summary>

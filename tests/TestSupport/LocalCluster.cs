@@ -18,6 +18,19 @@ public sealed record LocalClusterOptions
     /// <summary>Redis persistence: null for none, else the appendfsync policy ("always" or "everysec").</summary>
     public string? AppendFsync { get; init; }
 
+    /// <summary>
+    /// Fixed loopback ports instead of free ones (a shared machine where each user of it has a range): the gateway's
+    /// HTTP port, and silo n's silo and gateway ports at index n - 1 of <see cref="SiloPorts"/> /
+    /// <see cref="SiloGatewayPorts"/>. Null or too short: free ports.
+    /// </summary>
+    public int? HttpPort { get; init; }
+
+    /// <inheritdoc cref="HttpPort"/>
+    public IReadOnlyList<int>? SiloPorts { get; init; }
+
+    /// <inheritdoc cref="HttpPort"/>
+    public IReadOnlyList<int>? SiloGatewayPorts { get; init; }
+
     /// <summary>Added to (or overriding) every silo's and the gateway's environment.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
@@ -42,7 +55,7 @@ public sealed class LocalCluster : IDisposable
     {
         Options = options;
         ClusterId = options.Name + "-" + Guid.NewGuid().ToString("N")[..8];
-        HttpPort = Ports.Free();
+        HttpPort = options.HttpPort ?? Ports.Free();
         Redis = new RedisServer(options.AppendFsync);
     }
 
@@ -99,7 +112,8 @@ public sealed class LocalCluster : IDisposable
 
         if (!_siloPorts.TryGetValue(n, out var ports))
         {
-            ports = (Ports.Free(), Ports.Free());
+            ports = (Options.SiloPorts is { } fixedPorts && n <= fixedPorts.Count ? fixedPorts[n - 1] : Ports.Free(),
+                Options.SiloGatewayPorts is { } fixedGateways && n <= fixedGateways.Count ? fixedGateways[n - 1] : Ports.Free());
             _siloPorts[n] = ports;
         }
 
@@ -112,6 +126,17 @@ public sealed class LocalCluster : IDisposable
 
     /// <summary>SIGKILL of silo <paramref name="n"/>: no deactivation, no leaving the cluster.</summary>
     public void KillSilo(int n) => _silos[n].KillHard();
+
+    /// <summary>SIGTERM of silo <paramref name="n"/>, then waits until it exited (it deactivates its grains, hands its
+    /// stream partitions over and leaves the membership table); a silo still running after <paramref name="timeout"/>
+    /// is killed and the call throws.</summary>
+    public Task StopSiloAsync(int n, TimeSpan timeout) => _silos[n].StopGracefullyAsync(timeout);
+
+    /// <summary>Silo numbers (1-based) of the silos still running.</summary>
+    public IReadOnlyList<int> RunningSiloNumbers => [.. _silos.Where(s => !s.Value.HasExited).Select(s => s.Key).Order()];
+
+    /// <summary>The silo and gateway ports silo <paramref name="n"/> was started on.</summary>
+    public (int Silo, int Gateway) SiloPortsOf(int n) => _siloPorts[n];
 
     public ChildProcess StartGateway()
     {

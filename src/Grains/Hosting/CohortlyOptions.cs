@@ -53,6 +53,8 @@ public sealed class CohortlyOptions
 
     public PrivacySettings Privacy { get; set; } = new();
 
+    public ScalingSettings Scaling { get; set; } = new();
+
     /// <summary>Repeat purchases ("buy again"): the default and per-category repeat policies and the slots per response.</summary>
     public RepeatSettings Repeats { get; set; } = new();
 
@@ -467,6 +469,12 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
         }
 
         Check(options.Privacy, "Cohortly:Privacy", errors);
+        Check(options.Scaling, "Cohortly:Scaling", errors);
+        if (!Enum.IsDefined(options.Scaling.PartitionBalancer))
+        {
+            errors.Add($"Cohortly:Scaling:PartitionBalancer: '{options.Scaling.PartitionBalancer}' is not a balancer; use Leases or ConsistentRing.");
+        }
+
         Check(options.Repeats, "Cohortly:Repeats", errors);
         _ = options.Repeats.Book(errors);
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)

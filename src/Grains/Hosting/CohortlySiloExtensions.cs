@@ -23,7 +23,9 @@ public static class CohortlySiloExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(configuration);
         var options = CohortlyConfiguration.Read(configuration);
-        CohortlyBackend.From(configuration).UseClustering(silo, options);
+        var backend = CohortlyBackend.From(configuration);
+        backend.UseClustering(silo, options);
+        silo.AddCohortlyScaling(options, backend);
         return silo.AddCohortlyServices(configuration);
     }
 

@@ -56,7 +56,15 @@ public sealed class RedisBackend(RedisConnection redis) : CohortlyBackend
         }
 
         silo.UseRedisReminderService(o => o.ConfigurationOptions = redis.Options());
-        silo.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, redis), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        silo.AddRedisStreams(StreamNames.Provider, o => ConfigureStreams(o, options, redis), s =>
+        {
+            s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            // Even shares of the partitions, and a silo that joins gets its share (docs/architecture.md, "Scaling out and in").
+            if (options.Scaling.PartitionBalancer == PartitionBalancer.Leases)
+            {
+                s.UseRedisLeaseBalancer(options.Scaling.PartitionLeaseLength, options.Scaling.PartitionAcquisitionPeriod);
+            }
+        });
         silo.Services.AddKeyedSingleton<IRedisStreamRecovery, UserLogRecovery>(StreamNames.Provider);
         // The cache window and why it is short: CohortlySiloExtensions.AddCohortlyServices.
         silo.Services.Configure<StreamCacheEvictionOptions>(StreamNames.Provider, o =>
