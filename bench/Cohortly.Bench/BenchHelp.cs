@@ -34,6 +34,13 @@ internal static class BenchHelp
                                         profiles; default when --models has cohort)
               --cohort-k N              profile cohorts: fixed k, or 0 (default) to choose k in 2..8 by silhouette
               --cohort-gate oof|insample  how a cohort's adaptation is adopted (default oof: out-of-fold test)
+              --buy-again SLOTS         add a "model+buy-again" row: the model's test lists with the due repeat items
+                                        (cycles learned from train + validation, due at the user's first test event)
+                                        in the first SLOTS slots; --buy-again-models LIST (default blend),
+                                        --repeat-policy interval|always (default interval)
+              --synthetic-repeats       with --synthetic: plant replenishment cycles (grocery 7 d, pets 14 d, beauty
+                                        28 d); --synthetic-days N (default 30) for the history's length;
+                                        --synthetic-world-per-seed: with --seeds, seed s draws world seed 7 + s
               --purchase                purchase-likelihood check; --purchase-window-days N (28), --purchase-min-value X (4)
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line

@@ -8,7 +8,8 @@ namespace Cohortly.Bench;
 
 /// <summary>
 /// <c>evaluate --synthetic USERS</c>: the demo's seeded synthetic shop (USERS users, USERS / 2 items, 30 days ending
-/// 2026-06-01, world seed 7) as an event data set: every non-negative event is a row valued by its implicit-feedback
+/// 2026-06-01 or <c>--synthetic-days</c>, world seed 7; <c>--synthetic-repeats</c> plants replenishment cycles) as an
+/// event data set: every non-negative event is a row valued by its implicit-feedback
 /// weight (view 1 … purchase), with its type, item category and price as metadata. Generated, so it ships with the
 /// repo's code and can be measured anywhere.
 /// </summary>
@@ -16,21 +17,21 @@ internal static class EvalSynthetic
 {
     private static readonly DateTimeOffset End = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static InteractionDataset Create(int users, int seed = 7)
+    public static InteractionDataset Create(int users, int seed = 7, PlantedRepeats? repeats = null, int days = 30)
     {
         if (users < 10)
         {
             throw new ArgumentException("--synthetic needs at least 10 users");
         }
 
-        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = Math.Max(50, users / 2) }, seed);
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = Math.Max(50, users / 2), Repeats = repeats }, seed);
         var builder = new InteractionDatasetBuilder();
         foreach (var item in world.Items)
         {
             builder.AddItem(item.Id, new ItemMetadata(item.Title, [item.Category], item.Tags));
         }
 
-        foreach (var e in world.History(End, 30, new Random(seed + 1)))
+        foreach (var e in world.History(End, days, new Random(seed + 1)))
         {
             var semantics = EventTypes.Of(e.Type);
             if (semantics.Polarity == Polarity.Negative)

@@ -71,6 +71,7 @@ internal static class EvaluateCommand
 
         var watch = Stopwatch.StartNew();
         DatasetSplit? fixedSplit = null;
+        Func<int, InteractionDataset>? newWorld = null;
         InteractionDataset? rawData = null;
         InteractionDataset? filtered = null;
         string datasetName;
@@ -87,8 +88,17 @@ internal static class EvaluateCommand
             if (a.Get("synthetic") is not null)
             {
                 var users = a.GetInt("synthetic", 2000);
-                raw = EvalSynthetic.Create(users);
-                datasetName = EvalSynthetic.Name(users);
+                var days = a.GetInt("synthetic-days", 30);
+                var planted = a.Has("synthetic-repeats") ? new Demo.Synthetic.PlantedRepeats() : null;
+                raw = EvalSynthetic.Create(users, repeats: planted, days: days);
+                if (a.Has("synthetic-world-per-seed"))
+                {
+                    // Seed s draws its own world (world seed 7 + s), so a deterministic model on a temporal split still
+                    // shows how much its numbers move with the data.
+                    newWorld = s => EvalSynthetic.Create(users, seed: 7 + s, repeats: planted, days: days);
+                }
+
+                datasetName = EvalSynthetic.Name(users) + (planted is null ? "" : "-repeats") + (days == 30 ? "" : string.Create(CultureInfo.InvariantCulture, $"-{days}d"));
             }
             else
             {
@@ -112,6 +122,11 @@ internal static class EvaluateCommand
         for (var s = 0; s < seeds; s++)
         {
             var runSeed = seed + s;
+            if (newWorld is not null && s > 0)
+            {
+                filtered = protocol.Filter(newWorld(s));
+            }
+
             // A random split changes with the seed; a temporal one only through the models' seeds.
             var split = fixedSplit ?? protocol.SplitData(filtered!, new Random(runSeed));
             var cuts = split.ValidationCut is { } vc ? $"; cuts: validation {DateTimeOffset.FromUnixTimeSeconds(vc):u}, test {DateTimeOffset.FromUnixTimeSeconds(split.TestCut!.Value):u}" : "";
@@ -238,6 +253,7 @@ internal static class EvaluateCommand
             Console.Error.WriteLine($"{tunable.Name}: best valid ndcg@{protocol.K}={result.Best.Objective:F4} with [{CoordinateSearch.Format(result.Best.Parameters)}] after {result.Trials.Count} trials; test ndcg@{protocol.K}={tested.Overall.Ndcg:F4}");
         }
 
+        var buyAgainRows = BuyAgainRows(a, split, test, fitted, rows, protocol.K);
         if (refit)
         {
             var refitted = EvalRefit.Run(context, new TrainingData(EvaluationHistory.ForTest(split, refit: true), groups), selected, test, seed);
@@ -251,7 +267,48 @@ internal static class EvaluateCommand
             }
         }
 
+        rows.AddRange(buyAgainRows);
         return new SeedRun(rows, groupNames);
+    }
+
+    /// <summary>
+    /// With <c>--buy-again SLOTS</c>, a "model+buy-again" row per model of <c>--buy-again-models</c> (default blend):
+    /// its test lists with the due repeat items in the leading slots (<see cref="EvalBuyAgain"/>).
+    /// </summary>
+    private static List<ModelRow> BuyAgainRows(BenchArgs a, DatasetSplit split, RankingEvaluator test, Dictionary<string, IRecommender> fitted, List<ModelRow> rows, int k)
+    {
+        var result = new List<ModelRow>();
+        if (a.Get("buy-again") is null)
+        {
+            return result;
+        }
+
+        var slots = a.GetInt("buy-again", 2);
+        if (slots < 1 || slots > k)
+        {
+            throw new ArgumentException($"--buy-again must be between 1 and k ({k})");
+        }
+
+        var policyName = a.Get("repeat-policy") ?? "interval";
+        if (!Modeling.Repeats.RepeatPolicies.TryParse(policyName, out var policy) || policy == Modeling.Repeats.RepeatPolicy.Never)
+        {
+            throw new ArgumentException($"--repeat-policy must be interval or always, not '{policyName}'");
+        }
+
+        foreach (var name in (a.Get("buy-again-models") ?? "blend").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var row = rows.Find(r => r.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            if (row is null || !fitted.TryGetValue(name, out var model))
+            {
+                throw new ArgumentException($"--buy-again-models: '{name}' is not among the evaluated --models");
+            }
+
+            var outcome = EvalBuyAgain.Run(test, model, split, slots, policy);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Name}+buy-again ({slots} slots, {Modeling.Repeats.RepeatPolicies.Name(policy)}): repeat pairs {outcome.RepeatShare:P1} of the test; {outcome.Repeaters} re-bought (user, item) pairs in the history; {outcome.UsersWithDue} users with a due item, {outcome.DueServed} served, {outcome.DueHits} hits; test ndcg@{k}={outcome.Test.Overall.Ndcg:F4} (without {row.Test.Overall.Ndcg:F4})"));
+            result.Add(new ModelRow(row.Name + "+buy-again", row.Parameters, row.TrainSeconds, row.ValidObjective, outcome.Test));
+        }
+
+        return result;
     }
 
     // A family built on already fitted models (weights named "w_<model>") is charged those models' training time.

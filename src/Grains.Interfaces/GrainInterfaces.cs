@@ -125,6 +125,17 @@ public interface ISegmentationGrain : IGrainWithStringKey
     [Alias("SubmitSample")]
     Task SubmitSample(FeatureSample sample);
 
+    /// <summary>
+    /// Drops an erased user's rows from the kept samples and from every sample pushed in the next minutes, and lists
+    /// the user in <see cref="ErasedUsers"/> meanwhile, so no segmentation, map or drift check uses their features again.
+    /// </summary>
+    [Alias("ForgetUser")]
+    Task ForgetUser(string userId, DateTimeOffset erasedAt);
+
+    /// <summary>Users erased in the last minutes: each silo forgets their features before it pushes its sample.</summary>
+    [Alias("ErasedUsers"), ReadOnly]
+    Task<IReadOnlyList<string>> ErasedUsers();
+
     /// <summary>The merged sample a segmentation-only run clusters.</summary>
     [Alias("GetSample")]
     Task<SegmentationSample> GetSample();

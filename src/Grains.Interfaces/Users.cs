@@ -68,6 +68,9 @@ public sealed record RecommendationRequest(
 {
     /// <summary>The request's declared context keys other than the device (country, referrer, page type), normalized at the edge.</summary>
     [Id(6)] public IReadOnlyDictionary<string, string>? Context { get; init; }
+
+    /// <summary>At most this many leading slots for due repeat purchases ("buy again"); null takes Cohortly:Repeats:Slots.</summary>
+    [Id(7)] public int? BuyAgainSlots { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("cohortly.ScoreContribution")]
@@ -83,6 +86,9 @@ public sealed record RecommendedItem(
 {
     /// <summary>Ids of the merchandising rules that placed or re-scored this item (pin first), null when none; the first is what its outcomes count under.</summary>
     [Id(5)] public IReadOnlyList<string>? Rules { get; init; }
+
+    /// <summary><c>buy-again</c> for a due repeat purchase (its outcomes count under the buy-again strategy); null for the model's own items.</summary>
+    [Id(6)] public string? ReasonKind { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("cohortly.RecommendationResponse")]

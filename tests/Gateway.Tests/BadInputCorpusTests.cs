@@ -238,6 +238,16 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadItem("tag blank", "items[0].tags[0]", new JsonObject { ["id"] = "rej-item-tag", ["tags"] = new JsonArray(" ") }),
             BadItem("title 513 chars", "items[0].title", new JsonObject { ["id"] = "rej-item-title", ["title"] = new string('t', 513) }),
             BadItem("available as string", "items[0].available", new JsonObject { ["id"] = "rej-item-av", ["available"] = "yes" }),
+            BadItem("repeat policy unknown", "items[0].repeat", new JsonObject { ["id"] = "rej-item-rep", ["repeat"] = "sometimes" }),
+            BadItem("repeat policy as number", "items[0].repeat", new JsonObject { ["id"] = "rej-item-repn", ["repeat"] = 1 }),
+            new("items: a repeat policy is stored and read back", HttpMethod.Put, "/v1/items", """{"items":[{"id":"corpus-staple","categories":["grocery"],"repeat":"Interval"}]}""", true, 200, null)
+            {
+                After = async (_, admin) =>
+                {
+                    var item = JsonNode.Parse(await admin.GetStringAsync("/v1/items/corpus-staple"))!;
+                    Assert.Equal("interval", item["repeat"]!.GetValue<string>());
+                },
+            },
             new("items: a null item", HttpMethod.Put, "/v1/items", """{"items":[null]}""", true, 400, "items[0]"),
             new("items: empty batch", HttpMethod.Put, "/v1/items", """{"items":[]}""", true, 400, "items"),
             new("items: 1001 items", HttpMethod.Put, "/v1/items", new JsonObject { ["items"] = new JsonArray([.. Enumerable.Range(0, 1001).Select(i => (JsonNode?)new JsonObject { ["id"] = $"rej-bulk-{i}" })]) }.ToJsonString(), true, 400, "items") { After = NoItem("rej-bulk-0") },
@@ -262,6 +272,9 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
             BadQuery("count NaN", "/v1/users/u1/recommendations?count=NaN", "count"),
             BadQuery("explain not a flag", "/v1/users/u1/recommendations?explain=maybe", "explain"),
             BadQuery("explore not a flag", "/v1/users/u1/recommendations?explore=2", "explore"),
+            BadQuery("buyAgain above count", "/v1/users/u1/recommendations?count=3&buyAgain=4", "buyAgain"),
+            BadQuery("buyAgain negative", "/v1/users/u1/recommendations?buyAgain=-1", "buyAgain"),
+            BadQuery("buyAgain not a number", "/v1/users/u1/recommendations?buyAgain=two", "buyAgain"),
             BadQuery("device 65 chars", $"/v1/users/u1/recommendations?device={new string('d', 65)}", "device"),
             BadQuery("include only commas", "/v1/users/u1/recommendations?include=,,,", "include"),
             BadQuery("exclude 21 categories", $"/v1/users/u1/recommendations?exclude={string.Join(',', Enumerable.Range(0, 21).Select(i => $"c{i}"))}", "exclude"),

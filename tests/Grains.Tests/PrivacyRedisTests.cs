@@ -1,9 +1,12 @@
 using Cohortly.Contracts;
+using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
+using Cohortly.Modeling.Training;
 using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.TestingHost;
@@ -11,7 +14,7 @@ using StackExchange.Redis;
 
 namespace Cohortly.Grains.Tests;
 
-/// <summary>Erasure and retention in cluster mode: a silo on a real redis-server, whose streams are the log.</summary>
+/// <summary>Erasure, consent and retention in cluster mode: a silo on a real redis-server, whose streams are the log.</summary>
 public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<TrainingRedis>
 {
     [Fact]
@@ -115,10 +118,100 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
         await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == 1, "after consent the next event starts a profile");
     }
 
-    /// <summary>One silo on the fixture's redis-server, a fresh service id (so tests share no stream), its log the streams.</summary>
-    private async Task<InProcessTestCluster> StartCluster(string prefix)
+    [Fact]
+    public async Task Erased_user_is_absent_from_the_next_training_and_the_segmentation_sample_and_nothing_rebuilds_them()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await using var cluster = await StartCluster("priv-t-", FastLoops.InProcess.Concat(new Dictionary<string, string>
+        {
+            ["Cohortly:Segmentation:K"] = "3",
+            ["Cohortly:Training:ModelPoll"] = "00:00:00.100",
+            ["Cohortly:Training:Factors"] = "16",
+            ["Cohortly:Training:IalsIterations"] = "5",
+        }));
+        var services = cluster.Silos[0].ServiceProvider;
+        Assert.IsType<RedisInteractionLog>(services.GetRequiredService<IInteractionLog>());
+        Assert.IsType<RedactingLoggerFactory>(services.GetRequiredService<ILoggerFactory>());
+        var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
+        var segmentation = cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
+        var training = cluster.Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
+        var store = services.GetRequiredService<IModelStore>();
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 80, Items = 120, Categories = 6, UserPrefix = "priv-t-" }, seed: 31);
+        var now = DateTimeOffset.UtcNow;
+        var history = world.History(now.AddMinutes(-1), days: 10, new Random(4))
+            .Select(e => new InteractionEvent(e.EventId, e.UserId, e.ItemId, e.Type, e.Value, e.Timestamp, e.Device, now))
+            .ToList();
+        await cluster.Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Upsert([.. world.Items.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now))]);
+        await Task.WhenAll(history.GroupBy(e => e.UserId).Select(g => Publish(streams, g.Key, [.. g])));
+        var victim = history.GroupBy(e => e.UserId).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        var other = world.Users.First(u => u.Id != victim).Id;
+        var victimEvents = history.Count(e => e.UserId == victim);
+        var user = cluster.Client.GetGrain<IUserGrain>(victim);
+        await Eventually.True(async () => (await user.GetProfile())?.Counts.Values.Sum() == victimEvents, "the victim's grain applied all their events");
+        await Eventually.True(async () => (await segmentation.GetSample()).UserIds.Contains(victim), "the silo pushed a sample with the victim's features");
+
+        var first = await TrainToEnd(training);
+        var trained = ModelBundle.FromBytes((await store.LoadAsync(first.LastVersion, timeout.Token))!);
+        Assert.NotNull(trained.UserIndex(victim));
+        await Eventually.True(() => Task.FromResult(services.GetRequiredService<ModelCache>().Current?.Version == first.LastVersion), "the silo loaded the trained version");
+
+        var erased = await user.Erase();
+
+        Assert.Equal(victimEvents, erased.LogEvents);
+        Assert.True(erased.ModelRowIgnored);
+        // At once, not at the silo's next push: the segmentation grain dropped the kept row.
+        Assert.DoesNotContain(victim, (await segmentation.GetSample()).UserIds);
+        Assert.DoesNotContain((await services.GetRequiredService<IInteractionLog>().ReadAsync(DateTimeOffset.MinValue, timeout.Token)).Events, e => e.UserId == victim);
+
+        var second = await TrainToEnd(training);
+
+        Assert.True(second.LastVersion > first.LastVersion);
+        var retrained = ModelBundle.FromBytes((await store.LoadAsync(second.LastVersion, timeout.Token))!);
+        Assert.Null(retrained.UserIndex(victim));
+        Assert.Null(retrained.TrainedCohortOf(victim));
+        Assert.NotNull(retrained.UserIndex(other));
+
+        // Nothing rebuilds them: stream recovery from the log, a new activation, the silo's next sample push.
+        await user.CatchUpFromLog();
+        Assert.Null(await user.GetProfile());
+        await cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.Null(await user.GetProfile());
+        await Eventually.True(() => Task.FromResult(services.GetRequiredService<ModelCache>().Current?.Version == second.LastVersion), "the silo loaded the retrained version");
+        var export = await user.Export();
+        Assert.Empty(export.LoggedEvents);
+        Assert.Null(export.LoggedAttributes);
+        Assert.False(export.ModelRow!.Present);
+        Assert.NotNull(export.ErasedAt);
+        // A silo the user was active on before keeps a feature row of them: the next push makes it forget it.
+        var activity = services.GetRequiredService<Cohortly.Grains.Services.ActivityAggregator>();
+        activity.RecordFeatures(victim, new float[Cohortly.Modeling.Features.ProfileFeatures.Count]);
+        var late = "priv-t-late";
+        await Publish(streams, late, [new InteractionEvent("late-1", late, world.Items[0].Id, InteractionType.View, null, DateTimeOffset.UtcNow, "mobile", DateTimeOffset.UtcNow)]);
+        await Eventually.True(async () => (await segmentation.GetSample()).UserIds.Contains(late), "a sample pushed after the erasure arrived");
+        Assert.DoesNotContain(victim, (await segmentation.GetSample()).UserIds);
+        Assert.DoesNotContain(victim, activity.Sample("probe").UserIds);
+    }
+
+    private static async Task<TrainingStatus> TrainToEnd(ITrainingGrain training)
+    {
+        var started = await training.Start();
+        TrainingStatus? status = null;
+        await Eventually.True(
+            async () =>
+            {
+                status = await training.GetStatus();
+                return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
+            },
+            "the training run finishes",
+            TimeSpan.FromMinutes(3));
+        Assert.True(status!.State == TrainingState.Succeeded, $"training failed: {status.Error}");
+        return status;
+    }
+
+    /// <summary>One silo on the fixture's redis-server, a fresh service id (so tests share no stream), its log the streams.</summary>
+    private async Task<InProcessTestCluster> StartCluster(string prefix, IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
         {
             ["Cohortly:Cluster"] = "Redis",
             ["Cohortly:ServiceId"] = prefix + Guid.NewGuid().ToString("N")[..8],
@@ -126,7 +219,13 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
             ["Cohortly:Segmentation:MinUsers"] = "1000000",
             ["Cohortly:Users:WriteBehind"] = "00:00:01",
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        }).Build();
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var options = CohortlyConfiguration.Read(configuration);
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));

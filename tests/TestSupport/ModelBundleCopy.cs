@@ -15,7 +15,8 @@ public static class ModelBundleCopy
         ServingPolicy? defaultPolicy = null,
         TrainingSummary? summary = null,
         RankerModel? ranker = null,
-        PurchaseModelReport? purchase = null) => new()
+        PurchaseModelReport? purchase = null,
+        Modeling.Repeats.RepeatModel? repeats = null) => new()
         {
             Version = b.Version,
             TrainedAt = b.TrainedAt,
@@ -42,5 +43,6 @@ public static class ModelBundleCopy
             Summary = summary ?? b.Summary,
             Ranker = ranker ?? b.Ranker,
             Purchase = purchase ?? b.Purchase,
+            Repeats = repeats ?? b.Repeats,
         };
 }

@@ -82,6 +82,9 @@ public sealed record SyntheticWorldOptions
 
     /// <summary>A context preference to plant (null: sessions carry no context beyond the device, as before).</summary>
     public PlantedContext? Context { get; init; }
+
+    /// <summary>Replenishment cycles to plant (null: nobody re-buys on a cycle, as before).</summary>
+    public PlantedRepeats? Repeats { get; init; }
 }
 
 /// <summary>
@@ -287,8 +290,32 @@ public sealed class SyntheticWorld
             }
         }
 
+        if (Options.Repeats is { } repeats)
+        {
+            // After everything else, from a generator of its own: the rest of the history is unchanged by the plant.
+            events.AddRange(repeats.History(this, end, days, new Random((Items.Count * 17) + Users.Count + days)));
+        }
+
         events.Sort(static (a, b) => a.Timestamp.CompareTo(b.Timestamp));
         return events;
+    }
+
+    /// <summary>The items of the category at index <paramref name="category"/>, cheapest first (empty for an unknown index).</summary>
+    public IReadOnlyList<SyntheticItem> ItemsOf(int category)
+    {
+        if ((uint)category >= (uint)_itemsByCategory.Length)
+        {
+            return [];
+        }
+
+        var members = _itemsByCategory[category];
+        var items = new SyntheticItem[members.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = Items[members[i]];
+        }
+
+        return items;
     }
 
     /// <summary>One browsing session of a user starting at <paramref name="start"/>; events are seconds to minutes apart.</summary>

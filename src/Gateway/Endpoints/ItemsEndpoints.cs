@@ -2,11 +2,12 @@ using Cohortly.Contracts;
 using Cohortly.Gateway.Ingestion;
 using Cohortly.Gateway.Security;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Repeats;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cohortly.Gateway.Endpoints;
 
-public sealed record ItemDto(string? Id, string? Title, List<string?>? Categories, List<string?>? Tags, double? Price, bool? Available);
+public sealed record ItemDto(string? Id, string? Title, List<string?>? Categories, List<string?>? Tags, double? Price, bool? Available, string? Repeat = null);
 
 public sealed record ItemBatchRequest(List<ItemDto?>? Items);
 
@@ -144,9 +145,22 @@ public static class ItemsEndpoints
             errors.Add(($"{prefix}.price", $"must be a finite number between 0 and {InteractionBounds.MaxPrice:0} (1e9)"));
         }
 
+        RepeatPolicy? repeat = null;
+        if (dto.Repeat is not null)
+        {
+            if (RepeatPolicies.TryParse(dto.Repeat, out var policy))
+            {
+                repeat = policy;
+            }
+            else
+            {
+                errors.Add(($"{prefix}.repeat", $"must be one of {string.Join(", ", RepeatPolicies.Names)} (or absent: the category's or the default policy)"));
+            }
+        }
+
         var categories = Labels(dto.Categories, $"{prefix}.categories", errors);
         var tags = Labels(dto.Tags, $"{prefix}.tags", errors);
-        return errors.Count > before ? null : new ItemRecord(dto.Id!, dto.Title, categories, tags, dto.Price, dto.Available ?? true, now);
+        return errors.Count > before ? null : new ItemRecord(dto.Id!, dto.Title, categories, tags, dto.Price, dto.Available ?? true, now) { Repeat = repeat };
     }
 
     private static string[] Labels(List<string?>? values, string field, List<(string, string)> errors)

@@ -27,7 +27,7 @@ public static class UsersEndpoints
         group.MapGet("/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Recommendations for a user, with scores, reasons, cohort, model version and a recommendation id")
-            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device and the other declared context keys (country, referrer, pageType by default), include / exclude (comma-separated categories).");
+            .WithDescription("Query: count (1..100), explain (true adds per-feature contributions), explore (false turns the cohort's exploration policy off), device and the other declared context keys (country, referrer, pageType by default), include / exclude (comma-separated categories), buyAgain (0..count: at most this many leading slots for due repeat purchases; default Cohortly:Repeats:Slots).");
         group.MapPut("/{userId}/attributes", PutAttributes)
             .WithName("PutUserAttributes")
             .WithSummary("Replaces a user's attributes (e.g. ageBand, country, signupChannel); they give a provisional cohort before any history")
@@ -58,7 +58,8 @@ public static class UsersEndpoints
         string? explore = null,
         string? device = null,
         string? include = null,
-        string? exclude = null)
+        string? exclude = null,
+        string? buyAgain = null)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
@@ -69,6 +70,17 @@ public static class UsersEndpoints
         if (count is not null && (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n < 1 || n > MaxCount))
         {
             return Problems.Field("count", $"must be a whole number between 1 and {MaxCount}");
+        }
+
+        int? buyAgainSlots = null;
+        if (buyAgain is not null)
+        {
+            if (!int.TryParse(buyAgain, NumberStyles.None, CultureInfo.InvariantCulture, out var slots) || slots > n)
+            {
+                return Problems.Field("buyAgain", $"must be a whole number between 0 and count ({n})");
+            }
+
+            buyAgainSlots = slots;
         }
 
         if (!TryFlag(explain, false, out var explainFlag))
@@ -116,7 +128,7 @@ public static class UsersEndpoints
             }
         }
 
-        var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values };
+        var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values, BuyAgainSlots = buyAgainSlots };
         return TypedResults.Ok(await RejectedCallRetry.Run(() => client.GetUserGrain(userId).Recommend(request)));
     }
 

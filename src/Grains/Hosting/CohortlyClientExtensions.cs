@@ -24,6 +24,8 @@ public static class CohortlyClientExtensions
         // The stream and the backend's IEventSink the gateway hands accepted events to.
         backend.AddStorage(client, options);
         client.AddActivityPropagation();
+        // The gateway's log lines (request paths, grain calls) carry pseudonyms, as a silo's do.
+        client.Services.AddUserIdLogRedaction(options.PseudonymKey);
         return client;
     }
 }

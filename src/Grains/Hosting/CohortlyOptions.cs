@@ -55,6 +55,9 @@ public sealed class CohortlyOptions
 
     public ScalingSettings Scaling { get; set; } = new();
 
+    /// <summary>Repeat purchases ("buy again"): the default and per-category repeat policies and the slots per response.</summary>
+    public RepeatSettings Repeats { get; set; } = new();
+
     /// <summary>
     /// Embedded mode: most events published but not yet applied before POST /v1/events waits
     /// (up to <see cref="IngestWait"/>, then 503 with Retry-After).
@@ -400,6 +403,27 @@ public sealed class AlertSettings
 /// defaults (<see cref="ContextSchema.Default"/>: device, country, referrer, pageType) apply; set, the list replaces
 /// them (configuration binding would otherwise append to a pre-filled list).
 /// </summary>
+/// <summary>
+/// Cohortly:Repeats — which bought items may be recommended again. An item's own policy (<c>repeat</c> on
+/// <c>PUT /v1/items</c>) wins, then the first of its categories listed here, then <see cref="Default"/>.
+/// </summary>
+public sealed class RepeatSettings
+{
+    /// <summary><c>never</c> (default: nothing bought comes back), <c>interval</c> or <c>always</c>.</summary>
+    public string Default { get; set; } = "never";
+
+    /// <summary>Per category name (case-insensitive), its policy.</summary>
+    public Dictionary<string, string> Categories { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>At most this many leading slots of a response go to due repeat items, unless the request's <c>buyAgain</c> says otherwise.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100)]
+    public int Slots { get; set; } = 2;
+
+    /// <summary>The policies these settings declare; problems are added to <paramref name="errors"/> naming the key.</summary>
+    public Modeling.Repeats.RepeatPolicyBook Book(List<string> errors) =>
+        Modeling.Repeats.RepeatPolicyBook.Parse(Default, Categories, errors, "Cohortly:Repeats");
+}
+
 public sealed class ContextSettings
 {
     public List<ContextKeySettings>? Keys { get; set; }
@@ -469,6 +493,8 @@ internal sealed class CohortlyOptionsValidator : IValidateOptions<CohortlyOption
             errors.Add($"Cohortly:Scaling:PartitionBalancer: '{options.Scaling.PartitionBalancer}' is not a balancer; use Leases or ConsistentRing.");
         }
 
+        Check(options.Repeats, "Cohortly:Repeats", errors);
+        _ = options.Repeats.Book(errors);
         if (options.Outcomes.MinuteRetention > options.Outcomes.HourRetention || options.Outcomes.HourRetention > options.Outcomes.DayRetention)
         {
             errors.Add("Cohortly:Outcomes: MinuteRetention must not exceed HourRetention, nor HourRetention DayRetention (coarser buckets answer longer ranges).");

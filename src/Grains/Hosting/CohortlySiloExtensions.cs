@@ -81,6 +81,8 @@ public static class CohortlySiloExtensions
         services.AddSingleton<Users.UserGrainServices>();
         services.AddSingleton<Users.UserPrivacy>();
         services.TryAddSingleton(UserPseudonyms.For(options.PseudonymKey));
+        // Orleans' and ASP.NET Core's own log lines name user grains, streams and paths: pseudonyms there too.
+        services.AddUserIdLogRedaction(options.PseudonymKey);
         services.AddSingleton<CatalogCache>();
         services.AddSingleton<SegmentationCache>();
         services.AddSingleton<CohortSnapshotCache>();

@@ -9,6 +9,9 @@ public sealed class SegmentationState
 {
     /// <summary>Oldest first; the last entry is the current version.</summary>
     public List<SegmentationVersionInfo> History { get; set; } = [];
+
+    /// <summary>Users erased in the last minutes, by erasure time (SegmentationGrain.Erasure.cs).</summary>
+    public Dictionary<string, DateTimeOffset> Erased { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -64,7 +67,7 @@ public sealed partial class SegmentationGrain(
     public Task SubmitSample(FeatureSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        _samples[sample.SiloId] = sample;
+        _samples[sample.SiloId] = WithoutErased(sample);
         if (Current is null && _firstRun is not { IsCompleted: false } && SampledUsers() >= Settings.MinUsers)
         {
             LogFirstRun(logger, SampledUsers());

@@ -1,5 +1,6 @@
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Repeats;
 using Cohortly.Modeling.Training;
 
 namespace Cohortly.Grains.Services;
@@ -8,9 +9,10 @@ namespace Cohortly.Grains.Services;
 /// Per-silo read-only copy of the catalog, so user grains look up categories and prices without a
 /// grain hop. Refreshed when the catalog grain's version moves.
 /// </summary>
-public sealed class CatalogCache
+public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.CohortlyOptions>? options = null)
 {
-    private volatile Snapshot _snapshot = new(-1, new Dictionary<string, ItemInfo>(StringComparer.Ordinal));
+    private readonly RepeatPolicyBook _repeats = options?.Value.Repeats.Book([]) ?? RepeatPolicyBook.NeverAgain;
+    private volatile Snapshot _snapshot = new(-1, new Dictionary<string, ItemInfo>(StringComparer.Ordinal), false);
     private volatile UnavailableFlags? _unavailable;
 
     public long Version => _snapshot.Version;
@@ -20,6 +22,15 @@ public sealed class CatalogCache
     public ItemInfo? Find(string itemId) => _snapshot.Items.GetValueOrDefault(itemId);
 
     public bool IsAvailable(string itemId) => Find(itemId)?.Available ?? true;
+
+    /// <summary>
+    /// The repeat policy lookup for serving — the item's own, else its category's, else the default — or null when no
+    /// item can come back (every policy is <c>never</c>), so such a request pays nothing for buy-again.
+    /// </summary>
+    public Func<string, RepeatPolicy>? RepeatPolicies => _repeats.AllNever && !_snapshot.AnyOwnRepeat ? null : RepeatPolicyOf;
+
+    public RepeatPolicy RepeatPolicyOf(string itemId) =>
+        Find(itemId) is { } item ? _repeats.Of(item.Repeat, item.Categories) : _repeats.Default;
 
     /// <summary>
     /// Which of the bundle's items the catalog has withdrawn, indexed like the bundle's item ids; kept until the catalog
@@ -64,15 +75,17 @@ public sealed class CatalogCache
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var items = new Dictionary<string, ItemInfo>(snapshot.Items.Count, StringComparer.Ordinal);
+        var anyRepeat = false;
         foreach (var item in snapshot.Items)
         {
-            items[item.Id] = new ItemInfo(item.Id, item.Categories, item.Price, item.Available, item.Tags);
+            items[item.Id] = new ItemInfo(item.Id, item.Categories, item.Price, item.Available, item.Tags) { Repeat = item.Repeat };
+            anyRepeat |= item.Repeat is RepeatPolicy.Interval or RepeatPolicy.Always;
         }
 
-        _snapshot = new Snapshot(snapshot.Version, items);
+        _snapshot = new Snapshot(snapshot.Version, items, anyRepeat);
     }
 
-    private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items);
+    private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items, bool AnyOwnRepeat);
 
     private sealed record UnavailableFlags(Snapshot Snapshot, ModelBundle Bundle, bool[] Flags);
 }

@@ -138,8 +138,15 @@ internal sealed partial class SiloBackgroundWork(
             return;
         }
 
+        // Users erased on another silo leave this silo's sample too (a user active here earlier keeps a row here).
+        var segmentation = grains.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
+        foreach (var erased in await segmentation.ErasedUsers().WaitAsync(cancellationToken))
+        {
+            activity.ForgetFeatures(erased);
+        }
+
         var sample = activity.Sample(silo.SiloAddress.ToParsableString());
-        await grains.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).SubmitSample(sample).WaitAsync(cancellationToken);
+        await segmentation.SubmitSample(sample).WaitAsync(cancellationToken);
     }
 
     private async Task Loop(TimeSpan period, Func<CancellationToken, Task> work)

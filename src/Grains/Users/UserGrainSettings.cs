@@ -16,6 +16,9 @@ public sealed class UserGrainSettings(IOptions<CohortlyOptions> options, Profile
 
     public TimeSpan WriteBehind { get; } = options.Value.Users.WriteBehind;
 
+    /// <summary>Buy-again slots per response when the request does not say (Cohortly:Repeats:Slots).</summary>
+    public int BuyAgainSlots { get; } = options.Value.Repeats.Slots;
+
     /// <summary>The bounds of every user's state (dedupe and attribution windows, transitions, recent responses).</summary>
     public UserStateOptions State { get; } = new()
     {

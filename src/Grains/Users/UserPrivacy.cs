@@ -9,10 +9,10 @@ namespace Cohortly.Grains.Users;
 
 /// <summary>
 /// A silo's part of data subject rights, called by the user grain (one per silo, so an activation carries no field
-/// for it): erasing and reading the user's log records, forgetting the silo's feature sample of the user, and
-/// mapping the state to the export. The decisions about the state itself are <see cref="UserState.Erase"/>'s.
+/// for it): erasing and reading the user's log records, forgetting the user's features (this silo's sample and the
+/// samples the segmentation grain keeps), and mapping the state to the export. The decisions about the state itself are <see cref="UserState.Erase"/>'s.
 /// </summary>
-public sealed class UserPrivacy(IUserDataLog log, ModelCache models, ActivityAggregator activity, TimeProvider time)
+public sealed class UserPrivacy(IUserDataLog log, ModelCache models, ActivityAggregator activity, IGrainFactory grains, TimeProvider time)
 {
     public TimeProvider Time { get; } = time;
 
@@ -33,6 +33,9 @@ public sealed class UserPrivacy(IUserDataLog log, ModelCache models, ActivityAgg
         }
 
         activity.ForgetFeatures(userId);
+        // The segmentation grain keeps each silo's last pushed sample (up to a push period old): without this a
+        // segmentation run, the cohort map or the drift check would still use the erased user's features.
+        await grains.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).ForgetUser(userId, Time.GetUtcNow());
         return new UserErasureResult(userId, at, removed.ProfileEvents, removed.ServedRecommendations, removed.CohortTransitions, removed.Attributes, logged.Events, logged.Attributes, rowIgnored);
     }
 

@@ -2,6 +2,7 @@ using Cohortly.Contracts;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Repeats;
 using Cohortly.Modeling.Serving;
 using Cohortly.Modeling.Training;
 using Cohortly.Modeling.Trending;
@@ -116,13 +117,15 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
             GlobalWeights = treatment.GlobalWeights || (cohortId is { } held && _services.Cohorts.HeldOnGlobal(held)),
             UseRanker = treatment.Ranker,
             ProfileFeatures = bundle.Ranker is null ? null : ProfileFeatures.Extract(profile, ModelClock.FeatureTime(bundle, now).ToUnixTimeMilliseconds()),
+            BuyAgainSlots = request.BuyAgainSlots ?? _services.Settings.BuyAgainSlots,
+            RepeatPolicyOf = _services.Catalog.RepeatPolicies,
         });
 
         decisions = result.Decisions;
         var items = new List<RecommendedItem>(result.Items.Count);
         foreach (var item in result.Items)
         {
-            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason, item.Explored, Contributions(item.Contributions)) { Rules = item.Rules });
+            items.Add(new RecommendedItem(item.ItemId, Math.Round(item.Score, 6), item.Reason, item.Explored, Contributions(item.Contributions)) { Rules = item.Rules, ReasonKind = item.BuyAgain ? BuyAgainReason.Kind : null });
         }
 
         return new RecommendationResponse(recommendationId, _userId, cohortId, label, result.Strategy, items, result.ModelVersion, result.Fallback, result.FallbackReason)
@@ -212,7 +215,7 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
         var served = _state.Remember(id, now, response.CohortId, response.ModelVersion ?? 0, RecommendationIds.StrategyOf(response.Strategy), items.Count, _services.Settings.State);
         for (var i = 0; i < items.Count; i++)
         {
-            served.SetSlot(i, items[i].ItemId, items[i].Explored, decisions is { } d && i < d.Length ? d[i] : default, items[i].Rules is [var rule, ..] ? rule : null);
+            served.SetSlot(i, items[i].ItemId, items[i].Explored, decisions is { } d && i < d.Length ? d[i] : default, items[i].Rules is [var rule, ..] ? rule : null, items[i].ReasonKind == BuyAgainReason.Kind);
         }
 
         // The exposure and every outcome attributed to it count under the experiment's variant; a cohort the

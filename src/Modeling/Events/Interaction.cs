@@ -16,4 +16,8 @@ public readonly record struct Interaction(
     IReadOnlyDictionary<string, string>? Context = null);
 
 /// <summary>What the algorithms need to know about an item: its categories, price and tags (merchandising rules match them).</summary>
-public sealed record ItemInfo(string Id, IReadOnlyList<string> Categories, double? Price, bool Available = true, IReadOnlyList<string>? Tags = null);
+public sealed record ItemInfo(string Id, IReadOnlyList<string> Categories, double? Price, bool Available = true, IReadOnlyList<string>? Tags = null)
+{
+    /// <summary>The item's own repeat policy ("buy again"); null takes its category's or the default (<c>RepeatPolicyBook</c>).</summary>
+    public Repeats.RepeatPolicy? Repeat { get; init; }
+}

@@ -21,6 +21,9 @@ public enum ServedStrategy
 
     /// <summary>A slot the exploration policy filled (item-level counts only; no exposures).</summary>
     Explored = 4,
+
+    /// <summary>A buy-again slot: a due repeat purchase (item-level counts only; no exposures).</summary>
+    BuyAgain = 5,
 }
 
 /// <summary>

@@ -50,6 +50,7 @@ public static class OutcomeGrouping
         ServedStrategy.Popularity => "popularity",
         ServedStrategy.ColdStart => "coldStart",
         ServedStrategy.Explored => "explored",
+        ServedStrategy.BuyAgain => "buyAgain",
         _ => strategy.ToString(),
     };
 

@@ -40,11 +40,13 @@ internal sealed class ExplainStage(
             items[p] = new ServedItem(
                 c.Id,
                 c.Score,
-                explored && c.Item >= 0 ? "exploring something new" : Reason(c),
+                c.BuyAgain is { } due && c.Item >= 0 ? Repeats.BuyAgainReason.Text(Title(bundle, c.Item), due)
+                    : explored && c.Item >= 0 ? "exploring something new" : Reason(c),
                 explored,
                 request.Explain ? Contributions(c) : null)
             {
                 Rules = c.Rules,
+                BuyAgain = c.BuyAgain is not null,
             };
         }
 

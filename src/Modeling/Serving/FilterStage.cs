@@ -59,7 +59,7 @@ internal static class FilterStage
     public static bool PassesCategories(ServingRequest request, IReadOnlyList<string>? categories) =>
         CategoryFilter.Passes(categories, request.IncludeCategories, request.ExcludeCategories);
 
-    private static bool IsAvailable(ServingRequest request, int item, string id) =>
+    internal static bool IsAvailable(ServingRequest request, int item, string id) =>
         request.UnavailableItems is { } unavailable && item < unavailable.Count
             ? !unavailable[item]
             : request.IsAvailable is null || request.IsAvailable(id);

@@ -6,7 +6,7 @@ namespace Cohortly.Modeling.Serving;
 /// The serving path on a loaded <see cref="ModelBundle"/>, as stages with one job each (one file each in this
 /// folder): history → score (the cohort's blend, or a cold start) → filter (with the rules' filters) → learned re-rank
 /// (where the cohort's ranker serves) → new items → context re-rank → merchandising rules → diversify (MMR) → explore
-/// (the cohort's policy) → place pins → explain. Pure and thread-safe.
+/// (the cohort's policy) → buy again (due repeat purchases lead) → place pins → explain. Pure and thread-safe.
 /// </summary>
 /// <remarks>
 /// Every item of the bundle is scored by the cohort's blend (no candidate pre-selection). The blend standardizes each
@@ -67,7 +67,14 @@ public static class RecommendationPipeline
         var pins = rules?.Apply(pool, scores.Total, history.ExcludedSorted, count);
         var policy = request.Policy ?? bundle.PolicyOf(request.CohortId);
         var ordered = DiversifyStage.Diversify(index, pool, policy.DiversityLambda);
-        var picks = ExploreStage.Pick(request, ordered, count - (pins?.Count ?? 0), policy, out var decisions);
+        var due = BuyAgainStage.Select(bundle, index, request, user, scores.Total, rules, count - (pins?.Count ?? 0));
+        var picks = ExploreStage.Pick(request, ordered, count - (pins?.Count ?? 0) - (due?.Count ?? 0), policy, out var decisions);
+        if (due is not null)
+        {
+            // Before the pins, so an operator's pin keeps its slot and the buy-again items lead the rest.
+            picks = BuyAgainStage.Place(picks, due, ref decisions);
+        }
+
         if (pins is { Count: > 0 })
         {
             picks = RulesStage.Place(picks, pins, ref decisions);

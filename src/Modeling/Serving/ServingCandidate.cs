@@ -24,6 +24,9 @@ internal sealed class ServingCandidate
 
     public string? Category { get; set; }
 
+    /// <summary>For a buy-again slot, why the item is due (<c>BuyAgainStage</c>); null for every other candidate.</summary>
+    public Repeats.DueItem? BuyAgain { get; init; }
+
     /// <summary>What merchandising rules added to <see cref="Score"/> (boost / bury), so the explanation can tell it from context.</summary>
     public double RuleDelta { get; set; }
 

@@ -111,6 +111,18 @@ public sealed record ServingRequest
     /// experiment's treatment says; null serves it where training found it beats the blend.
     /// </summary>
     public bool? UseRanker { get; init; }
+
+    /// <summary>
+    /// At most this many leading slots go to the user's due repeat purchases ("buy again", <c>BuyAgainStage</c>); 0
+    /// (the default) serves none.
+    /// </summary>
+    public int BuyAgainSlots { get; init; }
+
+    /// <summary>
+    /// The live catalog's repeat policy of an item (its own, else its category's, else the default); null treats every
+    /// item as <see cref="Repeats.RepeatPolicy.Never"/>, so nothing bought is recommended again.
+    /// </summary>
+    public Func<string, Repeats.RepeatPolicy>? RepeatPolicyOf { get; init; }
 }
 
 /// <summary>One feature's contribution to an item's score (explain=true).</summary>
@@ -120,6 +132,9 @@ public sealed record ServedItem(string ItemId, double Score, string Reason, bool
 {
     /// <summary>Ids of the merchandising rules that changed this item's score or slot (boost, bury, pin); null when none.</summary>
     public IReadOnlyList<string>? Rules { get; init; }
+
+    /// <summary>True for a buy-again slot (a due repeat purchase); its outcomes count under the buy-again strategy.</summary>
+    public bool BuyAgain { get; init; }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Recommenders;
+using Cohortly.Modeling.Repeats;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
@@ -138,6 +139,12 @@ public sealed class ModelBundle
 
     /// <summary>The calibrated purchase-likelihood model with its holdout metrics (format 3; null in older bundles).</summary>
     public PurchaseModelReport? Purchase { get; init; }
+
+    /// <summary>
+    /// Learned repeat cycles and the users' repeat purchases (the buy-again stage reads them); null for bundles written
+    /// before format 5, which serve no buy-again slots.
+    /// </summary>
+    public RepeatModel? Repeats { get; init; }
 
     private Dictionary<string, int>? _itemIndex;
     private Dictionary<string, int>? _userIndex;

@@ -4,6 +4,7 @@ using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Features;
 using Cohortly.Modeling.Recommenders;
+using Cohortly.Modeling.Repeats;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
@@ -17,12 +18,14 @@ namespace Cohortly.Modeling.Training;
 internal static class ModelBundleFormat
 {
     /// <summary>
-    /// 4: the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
+    /// 5: the repeat cycles (<see cref="RepeatModel"/>) after the purchase model. 4 (still read; no repeat
+    /// cycles): the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
     /// the summary. 3 (still read; no ranker, no purchase model): the reference time follows the training time. 2 (still
     /// read; reference = trained-at): typed serving policies (a kind code and that kind's parameters). 1 (still read): a
     /// policy name and ε.
     /// </summary>
-    public const int FormatVersion = 4;
+    public const int FormatVersion = 5;
+    private const int RankerFormat = 4;
     private const int ReferenceTimeFormat = 3;
     private const int NamedPolicyFormat = 1;
     private const int TypedPolicyFormat = 2;
@@ -84,6 +87,8 @@ internal static class ModelBundleFormat
             WriteSummary(w, bundle.Summary);
             BundleModelsFormat.WriteRanker(w, bundle.Ranker);
             BundleModelsFormat.WritePurchase(w, bundle.Purchase);
+            w.Write(bundle.Repeats is not null);
+            bundle.Repeats?.Write(w);
             w.Write(Magic);
         }
 
@@ -112,7 +117,7 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
+        if (format is not (FormatVersion or RankerFormat or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
         {
             throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
@@ -168,14 +173,16 @@ internal static class ModelBundleFormat
 
         var defaultPolicy = ReadPolicy(r, format);
         var summary = ReadSummary(r);
-        var ranker = format >= FormatVersion ? BundleModelsFormat.ReadRanker(r) : null;
-        var purchase = format >= FormatVersion ? BundleModelsFormat.ReadPurchase(r) : null;
+        var ranker = format >= RankerFormat ? BundleModelsFormat.ReadRanker(r) : null;
+        var purchase = format >= RankerFormat ? BundleModelsFormat.ReadPurchase(r) : null;
+        var repeats = format >= FormatVersion && r.ReadBoolean() ? RepeatModel.Read(r) : null;
         if (r.ReadInt32() != Magic)
         {
             throw new InvalidDataException("model bundle is corrupt (end marker missing)");
         }
 
-        if (items.Length != itemIds.Length || scorer.ItemCount != itemIds.Length || userItems.Rows != userIds.Length || userItems.Columns != itemIds.Length)
+        if (items.Length != itemIds.Length || scorer.ItemCount != itemIds.Length || userItems.Rows != userIds.Length || userItems.Columns != itemIds.Length
+            || (repeats is not null && (repeats.ItemIntervalDays.Count != itemIds.Length || repeats.UserCount != userIds.Length)))
         {
             throw new InvalidDataException("model bundle parts disagree on the number of users or items");
         }
@@ -205,6 +212,7 @@ internal static class ModelBundleFormat
             Summary = summary,
             Ranker = ranker,
             Purchase = purchase,
+            Repeats = repeats,
         };
     }
 

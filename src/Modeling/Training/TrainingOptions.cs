@@ -130,6 +130,9 @@ public sealed record TrainingOptions
     /// <summary>LightGBM settings of the ranker.</summary>
     public Ranking.CandidateRankerOptions RankerModel { get; init; } = new();
 
+    /// <summary>How repeat cycles are learned and when a repeat item is due (Cohortly:Training:Repeats; the buy-again stage).</summary>
+    public Repeats.RepeatOptions Repeats { get; init; } = new();
+
     /// <summary>The purchase model predicts a purchase within this window (and learns from the last window of the log).</summary>
     [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
     public TimeSpan PurchaseWindow { get; init; } = TimeSpan.FromDays(14);
@@ -166,6 +169,8 @@ public sealed record TrainingOptions
         }
 
         ArgumentNullException.ThrowIfNull(RankerModel);
+        ArgumentNullException.ThrowIfNull(Repeats);
+        Repeats.Validate();
         results.Clear();
         if (!Validator.TryValidateObject(RankerModel, new ValidationContext(RankerModel), results, validateAllProperties: true))
         {

@@ -123,6 +123,7 @@ public static class TrainingPipeline
         stages.Begin("purchase");
         // At the run's reference like the features: replaying an old log must not look for purchases after its end.
         var purchase = PurchaseTraining.Fit(log, options, reference, cancellationToken);
+        var repeats = RepeatTraining.Fit(log, options.Repeats, cancellationToken);
 
         stages.Begin("ranker");
         var context = FitContext(log);
@@ -201,6 +202,7 @@ public static class TrainingPipeline
             Promotion = promotion,
             Ranker = ranker,
             Purchase = purchase,
+            Repeats = repeats,
             Summary = summary,
         };
     }

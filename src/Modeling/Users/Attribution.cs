@@ -173,9 +173,9 @@ public static class RecommendationAttribution
             }
         }
 
-        if (match.IsExplored(slot) || match.RuleAt(slot) is not null)
+        if (match.IsExplored(slot) || match.IsBuyAgain(slot) || match.RuleAt(slot) is not null)
         {
-            // An explored or ruled slot counts under its own key; the response's clicked / converted exposure stays
+            // An explored, buy-again or ruled slot counts under its own key; the response's clicked / converted exposure stays
             // under the response's key (a response is never a rule's).
             outcomes.Record(match.KeyOf(slot), delta, receivedAt);
             if (!responseDelta.IsEmpty)

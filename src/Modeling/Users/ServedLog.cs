@@ -36,6 +36,9 @@ public sealed class ServedLog
     /// <summary>The slot's logged ε-greedy decision placed an eligible arm a uniform exploration pick could choose.</summary>
     internal const byte OpenEligibleFlag = 32;
 
+    /// <summary>The slot was a buy-again slot (a due repeat purchase): its impression and outcomes count under <see cref="ServedStrategy.BuyAgain"/>.</summary>
+    internal const byte BuyAgainFlag = 64;
+
     private Header[] _headers;
     private Slot[] _slots;
 
@@ -289,6 +292,8 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
 
     public bool IsExplored(int slot) => (Slot(slot).Flags & ServedLog.ExploredFlag) != 0;
 
+    public bool IsBuyAgain(int slot) => (Slot(slot).Flags & ServedLog.BuyAgainFlag) != 0;
+
     /// <summary>Whether a click, an add to cart and a purchase were attributed to the slot (the user's data export).</summary>
     public (bool Clicked, bool Carted, bool Purchased) OutcomesAt(int slot)
     {
@@ -315,13 +320,13 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
     /// Sets slot <paramref name="slot"/> while the response is being remembered, with its logged decision if it has one
     /// and the merchandising rule that placed or re-scored its item if one did.
     /// </summary>
-    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default, string? rule = null)
+    public void SetSlot(int slot, string itemId, bool explored, SlotDecision decision = default, string? rule = null, bool buyAgain = false)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         ref var s = ref Slot(slot);
         _log.SetRule(_at, slot, rule);
         s.Item = itemId;
-        var flags = explored ? ServedLog.ExploredFlag : (byte)0;
+        var flags = (byte)((explored ? ServedLog.ExploredFlag : 0) | (buyAgain ? ServedLog.BuyAgainFlag : 0));
         if (decision.IsLogged)
         {
             flags |= (byte)((decision.Greedy ? ServedLog.GreedyFlag : 0) | (decision.OpenEligible ? ServedLog.OpenEligibleFlag : 0));
@@ -369,10 +374,13 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
     /// <summary>The key of the response: what its exposure and its non-explored slots count under.</summary>
     public OutcomeKey Key => new(CohortId ?? -1, ModelVersion, Experiment ?? "", Variant ?? "", Strategy);
 
-    /// <summary>The key of one slot: explored slots count under <see cref="ServedStrategy.Explored"/>, a ruled slot under its rule.</summary>
+    /// <summary>
+    /// The key of one slot: buy-again slots count under <see cref="ServedStrategy.BuyAgain"/>, explored slots under
+    /// <see cref="ServedStrategy.Explored"/>, a ruled slot under its rule.
+    /// </summary>
     public OutcomeKey KeyOf(int slot)
     {
-        var key = IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
+        var key = IsBuyAgain(slot) ? Key with { Strategy = ServedStrategy.BuyAgain } : IsExplored(slot) ? Key with { Strategy = ServedStrategy.Explored } : Key;
         return RuleAt(slot) is { } rule ? key with { Rule = rule } : key;
     }
 
@@ -391,6 +399,7 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         var explored = 0;
+        var buyAgain = 0;
         var count = Count;
         Experiments.SlotDecisionSums exploredDecisions = default, otherDecisions = default;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(ServedAtMs);
@@ -404,6 +413,11 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
                 // against the same cohort's other slots.
                 ruled++;
                 outcomes.Record(KeyOf(i), new OutcomeCounts { Impressions = 1, Decisions = decision.IsLogged ? Experiments.SlotDecisionSums.Served(decision) : default }, at);
+            }
+            else if (IsBuyAgain(i))
+            {
+                // A buy-again slot is never an exploration pick (it logs no decision).
+                buyAgain++;
             }
             else if (IsExplored(i))
             {
@@ -422,10 +436,15 @@ public readonly struct ServedRecommendation : IEquatable<ServedRecommendation>
         // A logged decision counts under its slot's key, like the slot's impression: a slot decision that placed the
         // greedy arm is not "explored" but is as much part of the evaluation log as one that explored.
         var key = Key;
-        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored - ruled, Decisions = otherDecisions }, at);
+        outcomes.Record(key, new OutcomeCounts { Exposures = 1, Impressions = count - explored - ruled - buyAgain, Decisions = otherDecisions }, at);
         if (explored > 0)
         {
             outcomes.Record(key with { Strategy = ServedStrategy.Explored }, new OutcomeCounts { Impressions = explored, Decisions = exploredDecisions }, at);
+        }
+
+        if (buyAgain > 0)
+        {
+            outcomes.Record(key with { Strategy = ServedStrategy.BuyAgain }, new OutcomeCounts { Impressions = buyAgain }, at);
         }
     }
 

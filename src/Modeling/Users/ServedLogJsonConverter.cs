@@ -52,7 +52,7 @@ public sealed class ServedLogJsonConverter : JsonConverter<ServedLog>
                     ? new Exploration.SlotDecision(p, (flags & ServedLog.GreedyFlag) != 0, (flags & ServedLog.OpenEligibleFlag) != 0, open)
                     : default;
                 var rule = e.Rules is { } rs && i < rs.Length ? rs[i] : null;
-                served.SetSlot(i, e.Items![i] ?? "", (flags & ServedLog.ExploredFlag) != 0, decision, rule);
+                served.SetSlot(i, e.Items![i] ?? "", (flags & ServedLog.ExploredFlag) != 0, decision, rule, (flags & ServedLog.BuyAgainFlag) != 0);
                 served.AddFlags(i, flags);
             }
         }

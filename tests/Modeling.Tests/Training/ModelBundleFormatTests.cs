@@ -43,7 +43,7 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(4, ModelBundleFormat.FormatVersion);
+        Assert.Equal(5, ModelBundleFormat.FormatVersion);
         Assert.Null(copy.Ranker);
         Assert.Null(copy.Purchase);
         Assert.Equal(old.Policies, copy.Policies);
@@ -88,13 +88,14 @@ public sealed class ModelBundleFormatTests
     [Fact]
     public void A_bundle_of_format_3_without_ranker_or_purchase_sections_still_reads()
     {
-        // Format 3 is format 4 without the two sections before the end marker; with neither model they are two
+        // Format 3 is format 5 without the three sections before the end marker; with none of the models they are three
         // "absent" flags, so cutting them out and writing 3 as the version gives exactly what format 3 wrote.
         var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
         Assert.Equal(0, current[^5]);
         Assert.Equal(0, current[^6]);
-        var formatThree = new byte[current.Length - 2];
-        current.AsSpan(0, current.Length - 6).CopyTo(formatThree);
+        Assert.Equal(0, current[^7]);
+        var formatThree = new byte[current.Length - 3];
+        current.AsSpan(0, current.Length - 7).CopyTo(formatThree);
         current.AsSpan(current.Length - 4).CopyTo(formatThree.AsSpan(formatThree.Length - 4));
         BitConverter.TryWriteBytes(formatThree.AsSpan(4), 3);
 
@@ -103,6 +104,23 @@ public sealed class ModelBundleFormatTests
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).ReferenceTime, bundle.ReferenceTime);
         Assert.Null(bundle.Ranker);
         Assert.Null(bundle.Purchase);
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
+    }
+
+    [Fact]
+    public void A_bundle_of_format_4_without_repeat_cycles_still_reads_and_serves_no_buy_again()
+    {
+        // Format 4 is format 5 without the repeat-cycles flag before the end marker.
+        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
+        Assert.Equal(0, current[^5]);
+        var formatFour = new byte[current.Length - 1];
+        current.AsSpan(0, current.Length - 5).CopyTo(formatFour);
+        current.AsSpan(current.Length - 4).CopyTo(formatFour.AsSpan(formatFour.Length - 4));
+        BitConverter.TryWriteBytes(formatFour.AsSpan(4), 4);
+
+        var bundle = ModelBundle.FromBytes(formatFour);
+
+        Assert.Null(bundle.Repeats);
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
     }
 

@@ -9,9 +9,9 @@ internal sealed record TrainingWorld(SyntheticWorld World, TrainingInput Input)
 {
     public static readonly DateTimeOffset End = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static TrainingWorld Create(int users = 600, int items = 600, int days = 30, int seed = 7, Func<SyntheticUser, IReadOnlyDictionary<string, string>?>? attributes = null, PlantedContext? context = null, int categories = 20)
+    public static TrainingWorld Create(int users = 600, int items = 600, int days = 30, int seed = 7, Func<SyntheticUser, IReadOnlyDictionary<string, string>?>? attributes = null, PlantedContext? context = null, int categories = 20, PlantedRepeats? repeats = null)
     {
-        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items, Context = context, Categories = categories }, seed);
+        var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items, Context = context, Categories = categories, Repeats = repeats }, seed);
         var history = world.History(End, days, new Random(seed + 1));
         var events = new List<Interaction>(history.Count);
         foreach (var e in history)
