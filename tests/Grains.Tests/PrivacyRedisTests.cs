@@ -184,7 +184,7 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
         Assert.NotNull(export.ErasedAt);
         // A silo the user was active on before keeps a feature row of them: the next push makes it forget it.
         var activity = services.GetRequiredService<Cohortly.Grains.Services.ActivityAggregator>();
-        activity.RecordFeatures(victim, new float[Cohortly.Modeling.Features.ProfileFeatures.Count]);
+        activity.RecordFeatures(victim, new float[Cohortly.Modeling.Features.ProfileFeatures.Count], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var late = "priv-t-late";
         await Publish(streams, late, [new InteractionEvent("late-1", late, world.Items[0].Id, InteractionType.View, null, DateTimeOffset.UtcNow, "mobile", DateTimeOffset.UtcNow)]);
         await Eventually.True(async () => (await segmentation.GetSample()).UserIds.Contains(late), "a sample pushed after the erasure arrived");
