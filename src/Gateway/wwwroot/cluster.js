@@ -152,13 +152,20 @@ const Cluster = (() => {
 
   const time = (v) => new Date(v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
+  // Both charts span the same window (the kept reads), so they line up; a single read gets half a minute either side.
+  function span() {
+    const first = history.length ? history[0].at : Date.now();
+    const last = history.length ? history[history.length - 1].at : first;
+    return last > first ? { min: first, max: last } : { min: first - 30000, max: last + 30000 };
+  }
+
   function draw(canvas, datasets, axis) {
     const chart = Charts.draw(canvas, {
       type: 'line',
       data: { datasets },
       options: {
         scales: {
-          x: { type: 'linear', ticks: { callback: time, maxTicksLimit: 6 } },
+          x: { type: 'linear', ...span(), ticks: { callback: time, maxTicksLimit: 6 } },
           y: { beginAtZero: true, title: { display: true, text: axis } },
         },
         plugins: { tooltip: { callbacks: { title: (items) => (items.length ? time(items[0].parsed.x) : '') } } },
