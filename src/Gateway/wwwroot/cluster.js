@@ -141,7 +141,7 @@ const Cluster = (() => {
         el('td', { class: 'partition-pending' }, num(p.pending)),
         el('td', {}, p.pending ? secs(p.oldestPendingAgeSeconds) : '–'),
         el('td', { class: 'partition-lag' }, p.lag === null || p.lag === undefined ? 'unknown' : `${p.lagCapped ? '≥ ' : ''}${num(p.lag)}`),
-        el('td', { class: 'partition-lag-age' }, p.lag ? secs(p.lagAgeSeconds) : '–'));
+        el('td', { class: `partition-lag-age${lagging ? ' error' : ''}` }, p.lag ? secs(p.lagAgeSeconds) : '–'));
     });
     return el('table', { id: 'partitions' },
       el('caption', {}, 'Stream partitions, in entries (one entry = one user\'s events from one request), as each partition\'s owner read them from Redis'),
