@@ -71,7 +71,12 @@ public sealed record ClusterIngestionStats(
     [property: Id(0)] IReadOnlyList<SiloIngestionStats> Silos,
     [property: Id(1)] IReadOnlyList<SiloStatsFailure> Failures,
     [property: Id(2)] IReadOnlyList<PartitionLag> Partitions,
-    [property: Id(3)] int PartitionCount);
+    [property: Id(3)] int PartitionCount)
+{
+    /// <summary>Why the partitions no live silo reported could not be read (Redis unreachable); they are missing from <see cref="Partitions"/> then.</summary>
+    [Id(4)]
+    public string? PartitionsError { get; init; }
+}
 
 /// <summary>
 /// Gathers <see cref="SiloIngestionStats"/> from the given silos (one call each to the silo's stats service, in

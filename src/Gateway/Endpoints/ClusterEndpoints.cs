@@ -62,6 +62,9 @@ public sealed record ClusterView(bool Embedded, long ActiveModelVersion, long? I
     public int PartitionCount { get; init; }
 
     public IReadOnlyList<PartitionLag> Partitions { get; init; } = [];
+
+    /// <summary>Set when partitions no live silo holds could not be read (Redis unreachable); those are missing from Partitions.</summary>
+    public string? PartitionsError { get; init; }
 }
 
 public static class ClusterEndpoints
@@ -143,6 +146,7 @@ public static class ClusterEndpoints
             EmbeddedLog = embedded,
             PartitionCount = ingestion.PartitionCount,
             Partitions = ingestion.Partitions,
+            PartitionsError = ingestion.PartitionsError,
         });
     }
 }

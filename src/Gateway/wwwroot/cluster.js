@@ -89,6 +89,7 @@ const Cluster = (() => {
       parts.push(el('p', { class: 'note', id: 'embedded-backlog-note' }, 'Embedded mode has no stream partitions: events go to an in-memory stream after the training log files took them. '
         + 'Its backlog — published and not yet applied by user grains — is the equivalent of a partition\'s lag; above the limit the gateway answers 503 with Retry-After.'));
     } else {
+      if (c.partitionsError) parts.push(el('p', { class: 'error', id: 'partitions-error', role: 'alert' }, `Not every partition could be read: ${c.partitionsError}`));
       parts.push(partitionTable(c, now));
     }
     const lagCanvas = el('canvas', { id: 'cluster-lag-chart', role: 'img', 'aria-label': c.embedded ? 'In-memory backlog over time' : 'Stream lag per partition over time, in entries' });

@@ -3,6 +3,7 @@ using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using StackExchange.Redis;
 
 namespace Cohortly.Grains.Cluster;
 
@@ -77,12 +78,30 @@ internal sealed class ClusterStatsGrain(ISiloStatsClient silos, IServiceProvider
             }
         }
 
-        foreach (var stats in await Task.WhenAll(unreported))
+        string? partitionsError = null;
+        try
         {
-            byPartition[stats.Partition] = View(stats, ownerSilo: null);
+            foreach (var stats in await Task.WhenAll(unreported))
+            {
+                byPartition[stats.Partition] = View(stats, ownerSilo: null);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis is what an operator is probably looking for when this happens: the silos' rows still show.
+            partitionsError = $"partitions no live silo reported could not be read: {ex.Message}";
         }
 
-        return new ClusterIngestionStats(reports, failures, [.. byPartition.Select(p => p!)], monitor.PartitionCount);
+        var partitions = new List<PartitionLag>(byPartition.Length);
+        foreach (var partition in byPartition)
+        {
+            if (partition is not null)
+            {
+                partitions.Add(partition);
+            }
+        }
+
+        return new ClusterIngestionStats(reports, failures, partitions, monitor.PartitionCount) { PartitionsError = partitionsError };
     }
 
     internal static PartitionLag View(RedisStreamPartitionStats s, string? ownerSilo) => new(
