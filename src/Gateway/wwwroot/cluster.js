@@ -207,5 +207,12 @@ const Cluster = (() => {
     draw(canvas, datasets, 'per second');
   }
 
+  async function load() {
+    const c = await api('/v1/admin/cluster');
+    return () => render(c);
+  }
+
+  // Mounted through the views registry (views.js): refreshed, cleared and shown to admin keys like the other views.
+  Views.register({ name: 'Cluster', panel: 'cluster-panel', adminOnly: true, load, clear });
   return { clear, render };
 })();
