@@ -84,6 +84,13 @@ internal static class BenchHelp
             Cost of the serving pipeline alone (in-process, one thread).
               --users N (20000)  --items N (10000)  --requests N (20000)  --fresh X (0.5)  --count N (10)  --explain  --seed N (1)
             """,
+        ["train-scale"] = """
+            usage: Cohortly.Bench train-scale [options]
+            The silo's training run (TrainingPipeline.Run) on a seeded synthetic log generated on read (never stored):
+            wall seconds, peak RSS (VmHWM reset per stage), managed heap and allocations per stage; iALS s/iteration.
+              --users N (1000000)  --items N (100000)  --interactions N (20000000)  --seed N (42)
+              --factors N (64)  --iterations N (the training default)  --no-ranker
+            """,
         ["heap"] = """
             usage: Cohortly.Bench heap --pid N [options]
             Managed-heap composition of a running process by type (ClrMD).

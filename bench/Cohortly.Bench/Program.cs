@@ -13,6 +13,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           freshness time from an event to recommendations that reflect it
           failover  cluster mode on loopback: kill -9 a silo under ingest; lost / doubled events, fail-over seconds
           serve     cost of the serving pipeline alone (in-process, one thread)
+          train-scale the silo's training run on a seeded synthetic log (20M events by default): seconds and peak memory per stage, iALS s/iteration
           heap      managed-heap composition of a running process by type (ClrMD), and growth against a saved table
         Cohortly.Bench <command> --help lists the command's flags.
         """);
@@ -42,6 +43,7 @@ return args[0] switch
     "failover" => await FailoverCommand.RunAsync(rest),
     "serve" => await ServeCommand.RunAsync(rest),
     "heap" => await HeapCommand.RunAsync(rest),
+    "train-scale" => await TrainScaleCommand.RunAsync(rest),
     _ => Fail($"unknown command '{args[0]}'"),
 };
 

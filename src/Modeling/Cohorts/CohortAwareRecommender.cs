@@ -38,6 +38,9 @@ public sealed record CohortStrategyOptions
     public int K { get; init; } = 10;
 
     public int SearchPasses { get; init; } = 2;
+
+    /// <summary>Scores every item for every validation user at every weighting (the search before candidates; tests compare the two).</summary>
+    internal bool ExhaustiveSearch { get; init; }
 }
 
 /// <summary>
@@ -89,6 +92,9 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
 
     /// <summary>Per cohort: whether it uses its adapted weights, with the validation evidence.</summary>
     public IReadOnlyList<CohortDecision> Decisions => _decisions;
+
+    /// <summary>User evaluations of the last <see cref="Fit"/>'s weight search, and how many of them scored every item.</summary>
+    internal (long Evaluations, long FullScans) SearchCounts { get; private set; }
 
     /// <summary>Signal names in weight order: the backbone signals, then "cohort_pop".</summary>
     public IReadOnlyList<string> WeightNames
@@ -166,6 +172,8 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             _decisions[g] = Decide(g, users, search);
             _groupWeights[g] = [.. _decisions[g].Weights];
         }
+
+        SearchCounts = (search.Evaluations, search.FullScans);
     }
 
     /// <summary>
@@ -429,18 +437,26 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
     }
 
     /// <summary>
-    /// Standardized signal scores of every validation user, computed once, so each candidate weighting costs only a
-    /// weighted sum and a top-k per user.
+    /// Each validation user's candidates, computed once, so each candidate weighting costs only a weighted sum over a
+    /// few hundred items and a top-k per user. A user keeps the union of every signal's best
+    /// <see cref="CandidatesPerSignal"/> unseen items with their standardized scores on every signal, and per signal the
+    /// best score left outside (t_s). With non-negative weights no item outside the union can score above Σ w_s·t_s, so
+    /// when the k-th candidate scores strictly above that bound the candidates' top-k is the full scan's top-k, ties and
+    /// order included (the same float operations in the same order); otherwise the user is scored in full again. Keeping
+    /// every user's dense scores instead (signals × items floats each) needed 2 MB a user at 100,000 items.
     /// </summary>
     private sealed class WeightSearch
     {
+        private const int CandidatesPerSignal = 50;
         private readonly CohortAwareRecommender _owner;
         private readonly SparseMatrix _train;
         private readonly SparseMatrix _relevant;
-        private readonly Dictionary<int, float[]> _standardized = [];
+        private readonly Dictionary<int, Candidates> _candidates = [];
         private readonly int _items;
         private readonly int _signals;
         private readonly CancellationToken _cancellationToken;
+        private long _evaluations;
+        private long _fullScans;
 
         public WeightSearch(CohortAwareRecommender owner, TrainingData data, SparseMatrix relevant, List<int>[] members, CancellationToken cancellationToken)
         {
@@ -456,33 +472,65 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                 users.AddRange(m);
             }
 
-            var rows = new float[users.Count][];
-            Parallel.For(0, users.Count, new ParallelOptions { CancellationToken = cancellationToken }, x =>
-            {
-                var u = users[x];
-                var row = new float[_signals * _items];
-                for (var s = 0; s < _signals; s++)
+            var rows = new Candidates[users.Count];
+            Parallel.For(
+                0,
+                users.Count,
+                new ParallelOptions { CancellationToken = cancellationToken },
+                () => (Dense: new float[_signals * _items], Heap: new TopKHeap(CandidatesPerSignal + 1), Top: new int[CandidatesPerSignal + 1], Top2: new float[CandidatesPerSignal + 1], Union: new List<int>()),
+                (x, _, ws) =>
                 {
-                    var part = row.AsSpan(s * _items, _items);
-                    if (s < owner.Signals.Count)
+                    var u = users[x];
+                    Standardized(u, ws.Dense);
+                    var excluded = _train.RowColumns(u);
+                    var bounds = new float[_signals];
+                    ws.Union.Clear();
+                    for (var s = 0; s < _signals; s++)
                     {
-                        owner.Signals[s].Model.Score(u, part);
-                    }
-                    else
-                    {
-                        owner._cohortPopularity.Score(u, part);
+                        TopK.Fill(ws.Dense.AsSpan(s * _items, _items), excluded, ws.Heap);
+                        var n = ws.Heap.Drain(ws.Top, ws.Top2);
+                        // The (M+1)-th best is the best left outside; fewer than M+1 means none is left outside.
+                        bounds[s] = n > CandidatesPerSignal ? ws.Top2[CandidatesPerSignal] : float.NegativeInfinity;
+                        for (var j = 0; j < Math.Min(n, CandidatesPerSignal); j++)
+                        {
+                            ws.Union.Add(ws.Top[j]);
+                        }
                     }
 
-                    ScoreScaling.Standardize(part);
-                }
+                    ws.Union.Sort();
+                    var count = 0;
+                    for (var j = 0; j < ws.Union.Count; j++)
+                    {
+                        if (j == 0 || ws.Union[j] != ws.Union[j - 1])
+                        {
+                            ws.Union[count++] = ws.Union[j];
+                        }
+                    }
 
-                rows[x] = row;
-            });
+                    var items = new int[count];
+                    var scores = new float[_signals * count];
+                    for (var j = 0; j < count; j++)
+                    {
+                        items[j] = ws.Union[j];
+                        for (var s = 0; s < _signals; s++)
+                        {
+                            scores[(s * count) + j] = ws.Dense[(s * _items) + items[j]];
+                        }
+                    }
+
+                    rows[x] = new Candidates(items, scores, bounds);
+                    return ws;
+                },
+                _ => { });
             for (var x = 0; x < users.Count; x++)
             {
-                _standardized[users[x]] = rows[x];
+                _candidates[users[x]] = rows[x];
             }
         }
+
+        public long Evaluations => Interlocked.Read(ref _evaluations);
+
+        public long FullScans => Interlocked.Read(ref _fullScans);
 
         public double Mean(int[] users, float[] weights)
         {
@@ -505,30 +553,104 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         {
             var k = _owner.Options.K;
             var sums = new double[users.Length];
+            Interlocked.Add(ref _evaluations, users.Length);
+            var nonNegative = !_owner.Options.ExhaustiveSearch;
+            foreach (var w in weights)
+            {
+                nonNegative &= w >= 0;
+            }
+
             Parallel.For(
                 0,
                 users.Length,
                 new ParallelOptions { CancellationToken = _cancellationToken },
-                () => (Total: new float[_items], Heap: new TopKHeap(k), Top: new int[k]),
+                () => (Total: new float[_items], Dense: (float[]?)null, Heap: new TopKHeap(k), Top: new int[k]),
                 (x, _, ws) =>
                 {
                     var u = users[x];
-                    var row = _standardized[u];
-                    ws.Total.AsSpan().Clear();
+                    var c = _candidates[u];
+                    var count = c.Items.Length;
+                    var total = ws.Total.AsSpan(0, count);
+                    total.Clear();
+                    var bound = 0f;
                     for (var s = 0; s < _signals; s++)
                     {
                         if (weights[s] != 0)
                         {
-                            TensorPrimitives.MultiplyAdd(row.AsSpan(s * _items, _items), weights[s], ws.Total, ws.Total);
+                            TensorPrimitives.MultiplyAdd(c.Scores.AsSpan(s * count, count), weights[s], total, total);
+                            bound = (c.Bounds[s] * weights[s]) + bound;
                         }
                     }
 
-                    var n = TopK.Select(ws.Total, _train.RowColumns(u), ws.Heap, ws.Top);
+                    ws.Heap.Clear();
+                    for (var j = 0; j < count; j++)
+                    {
+                        if (float.IsFinite(total[j]))
+                        {
+                            ws.Heap.Offer(c.Items[j], total[j]);
+                        }
+                    }
+
+                    int n;
+                    if (nonNegative && (ws.Heap.Threshold > bound || float.IsNegativeInfinity(bound) || AllInside(c)))
+                    {
+                        n = ws.Heap.Drain(ws.Top);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _fullScans);
+                        ws.Dense ??= new float[_signals * _items];
+                        Standardized(u, ws.Dense);
+                        var full = ws.Total.AsSpan(0, _items);
+                        full.Clear();
+                        for (var s = 0; s < _signals; s++)
+                        {
+                            if (weights[s] != 0)
+                            {
+                                TensorPrimitives.MultiplyAdd(ws.Dense.AsSpan(s * _items, _items), weights[s], full, full);
+                            }
+                        }
+
+                        n = TopK.Select(full, _train.RowColumns(u), ws.Heap, ws.Top);
+                    }
+
                     sums[x] = RankingMetrics.Compute(ws.Top.AsSpan(0, n), _relevant.RowColumns(u), k).Ndcg;
                     return ws;
                 },
                 _ => { });
             return sums;
+        }
+
+        // A signal with nothing left outside its candidates means every unseen item is a candidate.
+        private static bool AllInside(Candidates c)
+        {
+            foreach (var b in c.Bounds)
+            {
+                if (float.IsNegativeInfinity(b))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private void Standardized(int user, float[] dense)
+        {
+            for (var s = 0; s < _signals; s++)
+            {
+                var part = dense.AsSpan(s * _items, _items);
+                if (s < _owner.Signals.Count)
+                {
+                    _owner.Signals[s].Model.Score(user, part);
+                }
+                else
+                {
+                    _owner._cohortPopularity.Score(user, part);
+                }
+
+                ScoreScaling.Standardize(part);
+            }
         }
 
         /// <summary>Coordinate search from <paramref name="start"/>; a value replaces the current one only if strictly better.</summary>
@@ -587,6 +709,9 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             return false;
         }
     }
+
+    /// <summary>A validation user's candidate items (ascending), their standardized scores per signal (signal-major), and per signal the best score outside them.</summary>
+    private sealed record Candidates(int[] Items, float[] Scores, float[] Bounds);
 
     /// <summary>The backbone alone, for "cohort model vs global" comparisons on the same fitted state.</summary>
     private sealed class GlobalView(CohortAwareRecommender owner) : IRecommender

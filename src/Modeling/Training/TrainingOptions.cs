@@ -38,6 +38,14 @@ public sealed record TrainingOptions
     [Range(2, int.MaxValue)]
     public int HoldoutMinPositives { get; init; } = 5;
 
+    /// <summary>
+    /// At most this many eligible users (a seeded sample) give a holdout. Selection, holdout metrics, promotion and the
+    /// ranker score every item for every holdout user, so without a bound a million-user log costs a million dense
+    /// scorings per stage; 10,000 users measure NDCG@10 to about ±0.005 and leave every smaller log's split unchanged.
+    /// </summary>
+    [Range(100, int.MaxValue)]
+    public int HoldoutMaxUsers { get; init; } = 10_000;
+
     [Range(1, 200)]
     public int IalsIterations { get; init; } = 15;
 

@@ -213,13 +213,14 @@ public static class TrainingPipeline
     {
         var random = new Random(options.Seed);
         var (start, order) = positives.RowsByUser();
+        var chosen = HoldoutUsers(start, positives.UserCount, options);
         var held = new bool[positives.Count];
         var heldUsers = new List<int>();
         var heldItems = new List<int>();
         for (var u = 0; u < positives.UserCount; u++)
         {
             var n = start[u + 1] - start[u];
-            if (n < options.HoldoutMinPositives)
+            if (n < options.HoldoutMinPositives || (chosen is not null && !chosen[u]))
             {
                 continue;
             }
@@ -241,6 +242,39 @@ public static class TrainingPipeline
         Array.Fill(ones, 1f);
         var holdout = SparseMatrix.FromCoordinates(positives.UserCount, positives.ItemCount, [.. heldUsers], [.. heldItems], ones);
         return (train, holdout);
+    }
+
+    /// <summary>
+    /// Null when every eligible user fits under <see cref="TrainingOptions.HoldoutMaxUsers"/> (the split is then the
+    /// unbounded one, draw for draw); otherwise a seeded sample of that many eligible users, drawn from its own stream
+    /// so the per-user picks keep theirs.
+    /// </summary>
+    private static bool[]? HoldoutUsers(int[] start, int userCount, TrainingOptions options)
+    {
+        var eligible = new List<int>();
+        for (var u = 0; u < userCount; u++)
+        {
+            if (start[u + 1] - start[u] >= options.HoldoutMinPositives)
+            {
+                eligible.Add(u);
+            }
+        }
+
+        if (eligible.Count <= options.HoldoutMaxUsers)
+        {
+            return null;
+        }
+
+        var random = new Random(options.Seed ^ 0x5A17);
+        var chosen = new bool[userCount];
+        for (var x = 0; x < options.HoldoutMaxUsers; x++)
+        {
+            var pick = x + random.Next(eligible.Count - x);
+            (eligible[x], eligible[pick]) = (eligible[pick], eligible[x]);
+            chosen[eligible[x]] = true;
+        }
+
+        return chosen;
     }
 
     private static PromotionDecision Promotion(
