@@ -131,7 +131,7 @@ public sealed class DriftRewardRateTests(DriftClusterFixture fixture) : IClassFi
 public sealed class DriftFallbackShareTests(DriftClusterFixture fixture) : IClassFixture<DriftClusterFixture>
 {
     [Fact]
-    public async Task A_fallback_share_jump_raises_an_alert_and_queues_a_training_run()
+    public async Task A_fallback_share_jump_raises_an_alert_queues_a_training_run_and_records_how_the_run_ended()
     {
         const int cohort = 7201;
         var minutes = new List<(ServedStrategy, OutcomeCounts)[]>();
@@ -158,8 +158,26 @@ public sealed class DriftFallbackShareTests(DriftClusterFixture fixture) : IClas
         Assert.All(alerts, a =>
         {
             Assert.Equal(DriftAction.Retrain, a.Input.Action!.Action);
-            Assert.Equal(DriftActionOutcome.Succeeded, a.Input.Action.Outcome);
-            Assert.Contains(status.RunId, a.Input.Action.Detail, StringComparison.Ordinal);
+            Assert.Equal(status.RunId, a.Input.Action.RunId);
+        });
+
+        // This cluster's training log is empty, so the run fails; both alerts record it (whether the run ended before
+        // or after they were raised).
+        IReadOnlyList<Alert> ended = [];
+        await Eventually.True(
+            async () =>
+            {
+                ended = await fixture.Client.GetGrain<IAlertGrain>(IAlertGrain.Key).List(10, null, "drift-fallback-share");
+                return ended.All(a => a.Input.Action!.Run is not null);
+            },
+            "the training run's result reaches the alerts");
+        Assert.All(ended, a =>
+        {
+            var action = a.Input.Action!;
+            Assert.Equal(DriftActionOutcome.Failed, action.Outcome);
+            Assert.Equal(TrainingRunResult.Failed, action.Run!.Result);
+            Assert.Equal(status.RunId, action.Run.RunId);
+            Assert.Contains("no events", action.Detail, StringComparison.Ordinal);
         });
     }
 }
