@@ -144,12 +144,17 @@ public static class TrainingPipeline
         {
             // The run's models without the holdout, packaged as serving sees a bundle, so the ranker learns from and is
             // compared on the serving stages' own candidates and features.
-            var probeScorer = CohortAwareRecommender.FromDecisions(signals, trainData, selection.Decisions, options.Cohorts, cancellationToken);
-            var probeSummary = new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, []);
-            var probe = Package(signals, trainData, probeScorer, probeSummary, segmentationVersion: null, promotion: null, ranker: null);
+            var probe = Package(
+                signals,
+                trainData,
+                CohortAwareRecommender.FromDecisions(signals, trainData, selection.Decisions, options.Cohorts, cancellationToken),
+                new TrainingSummary(input.Events.Count, log.UserIds.Length, log.ItemIds.Length, segmentation.Centroids.Count, metrics.OverallGlobal, metrics.OverallServed, []),
+                segmentationVersion: null,
+                promotion: null,
+                ranker: null);
             ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, profiles, features, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
             // The probe with its ranker: what the candidate serves where the ranker serves, without the holdout.
-            rankedProbe = ranker.Model is null ? null : Package(signals, trainData, probeScorer, probeSummary, segmentationVersion: null, promotion: null, ranker);
+            rankedProbe = ranker.Model is null ? null : probe.WithRanker(ranker);
         }
 
         // After the ranker: the gate compares what each version would serve (its ranker where it serves, its blend elsewhere).
