@@ -28,6 +28,9 @@ public sealed record SegmentationQualityInfo
     /// <summary>The candidates scored when k was chosen automatically.</summary>
     [Id(7)] public IReadOnlyList<KScoreInfo> KScores { get; init; } = [];
 
+    /// <summary>The parameters the algorithm ran with, in its own order (empty for a restored version or one stored before they were recorded).</summary>
+    [Id(8)] public IReadOnlyList<AlgorithmParameterInfo> Parameters { get; init; } = [];
+
     public static SegmentationQualityInfo? From(Modeling.Segmentation.SegmentationQuality? quality)
     {
         if (quality is null)
@@ -42,6 +45,12 @@ public sealed record SegmentationQualityInfo
             scores[i] = new KScoreInfo(s.K, s.Silhouette, s.DaviesBouldin);
         }
 
+        var parameters = new AlgorithmParameterInfo[quality.Parameters.Count];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = new AlgorithmParameterInfo(quality.Parameters[i].Name, quality.Parameters[i].Value);
+        }
+
         return new SegmentationQualityInfo
         {
             Algorithm = quality.Algorithm,
@@ -52,9 +61,13 @@ public sealed record SegmentationQualityInfo
             ClusterSizes = quality.ClusterSizes,
             NoiseShare = quality.NoiseShare,
             KScores = scores,
+            Parameters = parameters,
         };
     }
 }
+
+[GenerateSerializer, Immutable, Alias("cohortly.AlgorithmParameterInfo")]
+public sealed record AlgorithmParameterInfo([property: Id(0)] string Name, [property: Id(1)] string Value);
 
 [GenerateSerializer, Immutable, Alias("cohortly.KScoreInfo")]
 public sealed record KScoreInfo([property: Id(0)] int K, [property: Id(1)] double Silhouette, [property: Id(2)] double DaviesBouldin);

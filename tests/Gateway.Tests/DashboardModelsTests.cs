@@ -25,6 +25,9 @@ public sealed class TrainedDashboardFixture : IAsyncLifetime
 
     public HttpClient Admin { get; private set; } = null!;
 
+    /// <summary>The gateway's services (its embedded silo's grain factory), for seeding what HTTP cannot, such as alerts.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     public async Task InitializeAsync()
     {
         _factory.UseKestrel(Port);

@@ -55,7 +55,7 @@ public static class ItemsEndpoints
 
         try
         {
-            var similar = await client.GetGrain<IItemSimilarityGrain>(0).Similar(itemId, n);
+            var similar = await client.GetItemSimilarityGrain().Similar(itemId, n);
             return similar is null
                 ? TypedResults.Problem(statusCode: 404, title: "Item not in the model", detail: $"The active model has no interactions or metadata for item '{itemId}'; it gets neighbours after the next training run.", extensions: new Dictionary<string, object?> { ["field"] = "itemId" })
                 : TypedResults.Ok(similar);

@@ -40,7 +40,7 @@ public static class PrivacyEndpoints
             return Problems.Field("userId", problem);
         }
 
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Erase());
+        return TypedResults.Ok(await client.GetUserGrain(userId).Erase());
     }
 
     private static async Task<Results<Ok<UserDataExport>, ValidationProblem>> Export(string userId, IClusterClient client)
@@ -50,7 +50,7 @@ public static class PrivacyEndpoints
             return Problems.Field("userId", problem);
         }
 
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Export());
+        return TypedResults.Ok(await client.GetUserGrain(userId).Export());
     }
 
     private static async Task<Results<Ok<UserConsentView>, ValidationProblem, ProblemHttpResult>> PutConsent(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
@@ -76,6 +76,6 @@ public static class PrivacyEndpoints
             return Problems.Field("personalization", "is required: true or false");
         }
 
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).SetConsent(personalization));
+        return TypedResults.Ok(await client.GetUserGrain(userId).SetConsent(personalization));
     }
 }

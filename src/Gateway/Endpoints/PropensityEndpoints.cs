@@ -28,7 +28,7 @@ public static class PropensityEndpoints
             return Problems.Field("userId", problem);
         }
 
-        var view = await client.GetGrain<IUserGrain>(userId).GetPropensity();
+        var view = await client.GetUserGrain(userId).GetPropensity();
         return view.Status switch
         {
             PropensityStatus.Available => TypedResults.Ok(new PropensityResponse(view.UserId, view.Probability, view.WindowDays, view.ModelVersion, view.Contributions)),

@@ -41,7 +41,7 @@ public static class UsersEndpoints
             return Problems.Field("userId", problem);
         }
 
-        var profile = await client.GetGrain<IUserGrain>(userId).GetProfile();
+        var profile = await client.GetUserGrain(userId).GetProfile();
         return profile is null
             ? TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"No events have been seen for user '{userId}'.", extensions: new Dictionary<string, object?> { ["field"] = "userId" })
             : TypedResults.Ok(profile);
@@ -116,7 +116,7 @@ public static class UsersEndpoints
         }
 
         var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values };
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).Recommend(request));
+        return TypedResults.Ok(await client.GetUserGrain(userId).Recommend(request));
     }
 
     private static async Task<Results<Ok<UserAttributesView>, ValidationProblem, ProblemHttpResult>> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)
@@ -158,7 +158,7 @@ public static class UsersEndpoints
             clean[name] = value;
         }
 
-        return TypedResults.Ok(await client.GetGrain<IUserGrain>(userId).SetAttributes(clean));
+        return TypedResults.Ok(await client.GetUserGrain(userId).SetAttributes(clean));
     }
 
     private static bool TryFlag(string? text, bool fallback, out bool value)

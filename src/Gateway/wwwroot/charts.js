@@ -117,7 +117,7 @@ const Charts = (() => {
   }
 
   // Forest plot: one row per (cohort, variant) comparison, the relative lift as a point and its 95% interval as a bar.
-  function forest(canvas, rows) {
+  function forest(canvas, rows, options = {}) {
     const labels = rows.map((r) => r.label);
     return draw(canvas, {
       type: 'bar',
@@ -131,7 +131,7 @@ const Charts = (() => {
       },
       options: {
         indexAxis: 'y',
-        scales: { x: { title: { display: true, text: 'relative lift vs baseline (0 = no difference)' } }, y: { type: 'category', labels } },
+        scales: { x: { title: { display: true, text: options.axis || 'relative lift vs baseline (0 = no difference)' } }, y: { type: 'category', labels } },
         plugins: { legend: { display: false } },
       },
     });

@@ -32,10 +32,12 @@ const $ = (id) => document.getElementById(id);
 const isAdmin = () => state.role === 'admin';
 
 class ApiError extends Error {
-  constructor(status, message, field) {
+  constructor(status, message, field, problem) {
     super(message);
     this.status = status;
     this.field = field;
+    // The problem details as the server sent them (a validation problem's `errors` maps each field to its messages).
+    this.problem = problem;
   }
 }
 
@@ -57,7 +59,7 @@ const placeholder = (text, colspan) => (colspan
 function applyRole(name) {
   $('recluster').hidden = !isAdmin();
   $('train-now').hidden = !isAdmin();
-  $('audit-panel').hidden = !isAdmin();
+  Views.applyRole(isAdmin());
   $('cluster-panel').hidden = !isAdmin();
   for (const link of document.querySelectorAll('.admin-only')) link.hidden = !isAdmin();
   $('key-role').textContent = state.role ? `${name} (${state.role}${isAdmin() ? '' : ', read-only'})` : '';
@@ -93,7 +95,7 @@ async function api(path, options = {}) {
   const body = response.headers.get('content-type')?.includes('json') ? await response.json() : null;
   if (!response.ok) {
     const detail = body?.detail || body?.title || response.statusText;
-    throw new ApiError(response.status, `${response.status}: ${detail}`, body?.field);
+    throw new ApiError(response.status, `${response.status}: ${detail}`, body?.field, body);
   }
   return body;
 }
@@ -526,26 +528,6 @@ function setOrleansCookie(key) {
     : `cohortly-orleans-key=; path=/orleans; SameSite=Strict; Max-Age=0${secure}`;
 }
 
-// Only admin keys may read the trail; analysts never request it.
-function clearAudit(text = 'Not loaded.') {
-  $('audit').tBodies[0].replaceChildren(placeholder(text, 6));
-}
-
-function renderAudit(page) {
-  const body = $('audit').tBodies[0];
-  if (page.entries.length === 0) {
-    body.replaceChildren(el('tr', {}, el('td', { colspan: 6 }, 'Nothing recorded yet.')));
-    return;
-  }
-  body.replaceChildren(...page.entries.map((e) => el('tr', { class: 'audit-entry' },
-    el('td', {}, new Date(e.at).toLocaleString()),
-    el('td', {}, e.keyName),
-    el('td', {}, e.role),
-    el('td', { class: 'audit-action' }, e.action),
-    el('td', {}, Object.entries(e.target).map(([k, v]) => `${k}=${v}`).join(', ')),
-    el('td', { class: 'audit-status' }, String(e.status)))));
-}
-
 function clearAll(text) {
   clearCohorts(text);
   clearMap(text);
@@ -555,7 +537,7 @@ function clearAll(text) {
   clearExperiments(text);
   clearAlerts(text);
   clearCluster(text);
-  clearAudit(text);
+  Views.clearAll(text);
   Cohort.clear(text);
 }
 
@@ -594,9 +576,10 @@ async function refresh() {
     ['Alerts', async () => { const a = await api('/v1/alerts?limit=200'); return () => renderAlerts(a); }, clearAlerts],
   ];
   if (isAdmin()) {
-    panels.push(['Audit trail', async () => { const p = await api('/v1/admin/audit?limit=20'); return () => renderAudit(p); }, clearAudit]);
     panels.push(['Cluster', async () => { const c = await api('/v1/admin/cluster'); return () => renderCluster(c); }, clearCluster]);
   }
+  // The views in their own files (rules.js, quality.js, drift.js, audit.js) load and clear the same way.
+  for (const view of Views.visible(isAdmin())) panels.push([view.name, view.load, view.clear]);
   const results = await Promise.allSettled(panels.map(([, load]) => load()));
   if (generation !== state.generation) return;
   const refused = results.find((r) => r.status === 'rejected' && (r.reason.status === 401 || r.reason.status === 403));

@@ -18,6 +18,6 @@ public sealed class UserLogRecovery(IGrainFactory grains) : IRedisStreamRecovery
             return Task.CompletedTask;
         }
 
-        return grains.GetGrain<IUserGrain>(streamId.GetKeyAsString()).CatchUpFromLog().WaitAsync(cancellationToken);
+        return grains.GetUserGrain(streamId.GetKeyAsString()).CatchUpFromLog().WaitAsync(cancellationToken);
     }
 }

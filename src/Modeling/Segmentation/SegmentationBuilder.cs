@@ -86,7 +86,7 @@ public static class SegmentationBuilder
         var fit = algorithm.Fit(scaled, k, options.Seed, cancellationToken);
         var centroids = fit.Centroids;
         var noiseShare = fit.NoisePoints is { } noise && fit.FittedRows > 0 ? (double)noise / fit.FittedRows : (double?)null;
-        var quality = SegmentationQuality.Measure(scaled, centroids, options.SilhouetteSample, options.Seed, algorithm.Name, noiseShare) with { KScores = scores };
+        var quality = SegmentationQuality.Measure(scaled, centroids, options.SilhouetteSample, options.Seed, algorithm.Name, noiseShare) with { KScores = scores, Parameters = fit.Parameters };
         var matching = CohortIdentity.Match(basis, scaler, centroids, options.MaxMatchDistance);
         var ids = matching.StableIds;
         var labels = CohortLabeler.LabelAll(featureNames, centroids, ids);

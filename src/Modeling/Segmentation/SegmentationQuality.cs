@@ -28,6 +28,9 @@ public sealed record SegmentationQuality(
     /// <summary>The candidates scored when k was chosen automatically (empty: k was fixed or not an input).</summary>
     public IReadOnlyList<KScore> KScores { get; init; } = [];
 
+    /// <summary>The parameters the algorithm ran with (<see cref="Algorithms.ClusterFit.Parameters"/>); empty when not fitted.</summary>
+    public IReadOnlyList<Algorithms.AlgorithmParameter> Parameters { get; init; } = [];
+
     /// <summary>Measures the nearest-centroid partition of <paramref name="scaled"/> by <paramref name="centroids"/>.</summary>
     public static SegmentationQuality Measure(FeatureMatrix scaled, IReadOnlyList<float[]> centroids, int silhouetteSample, int seed, string? algorithm, double? noiseShare)
     {

@@ -12,9 +12,10 @@ internal static class FilterStage
 {
     /// <summary>
     /// The best <paramref name="want"/> eligible items; widens the heap until enough pass the per-item filters
-    /// (including the filter rules in effect, <paramref name="rules"/>, so a hidden item leaves no hole).
+    /// (including the filter rules in effect, <paramref name="rules"/>, so a hidden item leaves no hole). Candidates come
+    /// from <paramref name="arena"/> when given (the serving path), else are new objects.
     /// </summary>
-    public static List<ServingCandidate> SelectPool(ModelBundle bundle, ServingIndex index, ServingRequest request, ReadOnlySpan<float> total, ReadOnlySpan<int> excludedSorted, int want, RulesStage? rules = null)
+    public static List<ServingCandidate> SelectPool(ModelBundle bundle, ServingIndex index, ServingRequest request, ReadOnlySpan<float> total, ReadOnlySpan<int> excludedSorted, int want, RulesStage? rules = null, CandidateArena? arena = null)
     {
         var pool = new List<ServingCandidate>(want + 4);
         if (want == 0 || index.ItemCount == 0)
@@ -39,7 +40,7 @@ internal static class FilterStage
                 if (IsAvailable(request, top[k], id) && PassesCategories(request, bundle.Items.Count > top[k] ? bundle.Items[top[k]].Categories : null)
                     && (rules is null || rules.Admits(top[k], id)))
                 {
-                    pool.Add(new ServingCandidate(top[k], id, scores[k], pool.Count));
+                    pool.Add(arena?.Next(top[k], id, scores[k], pool.Count) ?? new ServingCandidate(top[k], id, scores[k], pool.Count));
                 }
             }
 

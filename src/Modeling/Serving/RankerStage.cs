@@ -94,7 +94,7 @@ internal static class RankerStage
             for (var k = 0; k < kept; k++)
             {
                 var old = pool[order[k]];
-                var candidate = new ServingCandidate(old.Item, old.Id, offset + (scale * ranked[order[k]]), k) { Category = old.Category };
+                var candidate = old.Reset(old.Item, old.Id, offset + (scale * ranked[order[k]]), k, old.Category); // each old candidate once (a permutation)
                 reordered[k] = candidate;
                 explainRows?.Add(candidate, rows.AsSpan(order[k] * width, width).ToArray());
             }

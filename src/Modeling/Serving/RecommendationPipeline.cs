@@ -60,7 +60,7 @@ public static class RecommendationPipeline
         var rules = RulesStage.Begin(bundle, request);
         var want = Math.Max(PoolFactor * count, count);
         var ranks = RankerStage.Serves(bundle, index, request, scores);
-        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, RankerStage.PoolSize(bundle, ranks, want), rules);
+        var pool = FilterStage.SelectPool(bundle, index, request, scores.Total, history.ExcludedSorted, RankerStage.PoolSize(bundle, ranks, want), rules, CandidateArena.Begin());
         var ranked = RankerStage.Rerank(bundle, index, request, group, ranks, scores, history, pool, want);
         NewItemStage.AddNewItems(bundle, request, pool, count);
         ContextStage.Rerank(bundle, request, pool);

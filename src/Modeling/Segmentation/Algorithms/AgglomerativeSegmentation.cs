@@ -30,6 +30,9 @@ public sealed record AgglomerativeSegmentation(int MaxSampleSize = 3000) : ISegm
             centroids[c] = result.Centroids.ReadRow(c).ToArray();
         }
 
-        return new ClusterFit(centroids, sample.Rows);
+        return new ClusterFit(centroids, sample.Rows)
+        {
+            Parameters = [AlgorithmParameter.Of("k", k), new AlgorithmParameter("linkage", "average, cosine distance"), AlgorithmParameter.Of("sampledRows", sample.Rows)],
+        };
     }
 }

@@ -60,10 +60,18 @@ public sealed record DbscanSegmentation(double Epsilon = 0, int MinPoints = 10, 
             noise += labels[r] < 0 ? 1 : 0;
         }
 
+        IReadOnlyList<AlgorithmParameter> parameters =
+        [
+            AlgorithmParameter.Of("epsilon", epsilon),
+            new AlgorithmParameter("epsilonFrom", Epsilon > 0 ? "configured" : "k-distance knee"),
+            AlgorithmParameter.Of("minPoints", MinPoints),
+            AlgorithmParameter.Of("maxClusters", MaxClusters),
+            AlgorithmParameter.Of("sampledRows", sample.Rows),
+        ];
         if (kept == 0)
         {
             var mean = ClusterMath.Centroids(sample, new int[sample.Rows], 1, out _);
-            return new ClusterFit([mean.ReadRow(0).ToArray()], sample.Rows, sample.Rows);
+            return new ClusterFit([mean.ReadRow(0).ToArray()], sample.Rows, sample.Rows) { Parameters = parameters };
         }
 
         var centroids = ClusterMath.Centroids(sample, labels, kept, out _);
@@ -73,7 +81,7 @@ public sealed record DbscanSegmentation(double Epsilon = 0, int MinPoints = 10, 
             list[c] = centroids.ReadRow(c).ToArray();
         }
 
-        return new ClusterFit(list, sample.Rows, noise);
+        return new ClusterFit(list, sample.Rows, noise) { Parameters = parameters };
     }
 
     /// <summary>

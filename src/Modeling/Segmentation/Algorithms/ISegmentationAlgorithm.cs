@@ -9,7 +9,20 @@ namespace Cohortly.Modeling.Segmentation.Algorithms;
 /// <param name="Centroids">At least one centroid, each with the input's column count.</param>
 /// <param name="FittedRows">Rows the algorithm clustered itself (a bounded sample for the O(n²) algorithms).</param>
 /// <param name="NoisePoints">Of those, rows in no cluster (DBSCAN); null for algorithms without a notion of noise.</param>
-public sealed record ClusterFit(IReadOnlyList<float[]> Centroids, int FittedRows, int? NoisePoints = null);
+public sealed record ClusterFit(IReadOnlyList<float[]> Centroids, int FittedRows, int? NoisePoints = null)
+{
+    /// <summary>
+    /// The parameters the fit ran with, as recorded in the version's quality: the configured ones and those the
+    /// algorithm chose itself (DBSCAN's radius when it was left to the k-distance knee).
+    /// </summary>
+    public IReadOnlyList<AlgorithmParameter> Parameters { get; init; } = [];
+}
+
+/// <summary>One parameter of a fit, by name, its value written invariantly ("0.412", "average, cosine").</summary>
+public sealed record AlgorithmParameter(string Name, string Value)
+{
+    public static AlgorithmParameter Of(string name, double value) => new(name, value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
+}
 
 /// <summary>
 /// A clustering algorithm the segmentation can be built with (chosen by type: the configuration edge maps

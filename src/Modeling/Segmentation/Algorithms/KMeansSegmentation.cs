@@ -13,6 +13,9 @@ public sealed record KMeansSegmentation(int Restarts = 3, int MaxIterations = 10
     {
         ArgumentNullException.ThrowIfNull(scaled);
         var result = KMeansClusterer.Fit(scaled, k, seed, Restarts, MaxIterations);
-        return new ClusterFit(result.Centroids, scaled.Rows);
+        return new ClusterFit(result.Centroids, scaled.Rows)
+        {
+            Parameters = [AlgorithmParameter.Of("k", k), AlgorithmParameter.Of("restarts", Restarts), AlgorithmParameter.Of("maxIterations", MaxIterations)],
+        };
     }
 }

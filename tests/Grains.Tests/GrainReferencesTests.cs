@@ -1,0 +1,31 @@
+using Cohortly.Contracts;
+
+namespace Cohortly.Grains.Tests;
+
+public sealed class GrainReferencesTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task Resolved_references_equal_the_ones_Orleans_builds_and_reach_the_same_activation()
+    {
+        var client = fixture.Client;
+        foreach (var user in new[] { "refs-a", "refs-b", "refs/ünï code" })
+        {
+            // The first call resolves and remembers the types; every later one builds from them.
+            var expected = (GrainReference)client.GetGrain<IUserGrain>(user);
+            var first = (GrainReference)client.GetUserGrain(user);
+            var again = (GrainReference)client.GetUserGrain(user);
+            Assert.Equal(expected.GrainId, first.GrainId);
+            Assert.Equal(expected.GrainId, again.GrainId);
+            Assert.Equal(expected.InterfaceType, again.InterfaceType);
+            Assert.Equal(expected, again);
+        }
+
+        await fixture.Publish([new InteractionEvent("refs-e1", "refs-a", "i1", InteractionType.Purchase, 5, DateTimeOffset.UtcNow, "web", DateTimeOffset.UtcNow)]);
+        await Eventually.True(async () => (await client.GetUserGrain("refs-a").GetProfile())?.Counts["purchase"] == 1, "the event reaches the grain through the resolved reference");
+        Assert.Null(await client.GetUserGrain("refs-nobody").GetProfile());
+
+        var similar = (GrainReference)client.GetItemSimilarityGrain();
+        Assert.Equal(((GrainReference)client.GetGrain<IItemSimilarityGrain>(0)).GrainId, similar.GrainId);
+        Assert.Equal(((GrainReference)client.GetItemSimilarityGrain()).GrainId, similar.GrainId);
+    }
+}
