@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 command=replay
 if [ $# -gt 0 ] && [ "$1" = freshness ]; then command=freshness; shift; fi
 port=${COHORTLY_BENCH_PORT:-5098}
+# "silo gateway" ports of the embedded silo, so two benches (or a bench and a test run) can share a machine.
+read -r silo_port silo_gateway_port <<<"${COHORTLY_BENCH_SILO_PORTS:-11198 30098}"
 app_key=bench-app-$RANDOM$RANDOM
 admin_key=bench-admin-$RANDOM$RANDOM
 dotnet build -c Release -v quiet --nologo src/Gateway >/dev/null
@@ -17,7 +19,7 @@ log=${COHORTLY_BENCH_LOG:-$(mktemp)}
 # shellcheck disable=SC2086 # extra server arguments are split on purpose
 dotnet src/Gateway/bin/Release/net10.0/Cohortly.Gateway.dll --contentRoot "$PWD/src/Gateway/bin/Release/net10.0" --urls "http://127.0.0.1:$port" \
   --Cohortly:Demo:Enabled=false --Cohortly:ApiKeys:App="$app_key" --Cohortly:ApiKeys:Admin="$admin_key" \
-  --Cohortly:Silo:Port=11198 --Cohortly:Silo:GatewayPort=30098 ${COHORTLY_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
+  --Cohortly:Silo:Port=$silo_port --Cohortly:Silo:GatewayPort=$silo_gateway_port ${COHORTLY_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; [ -n "${COHORTLY_BENCH_LOG:-}" ] || rm -f "$log"' EXIT
 for _ in $(seq 1 120); do

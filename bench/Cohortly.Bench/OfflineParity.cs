@@ -51,8 +51,8 @@ internal static class OfflineParity
         Parallel.For(0, users.Length, new ParallelOptions { CancellationToken = cancellationToken }, x =>
         {
             var u = users[x];
-            // As the user grain: features at the model's clock (the wall clock shifted back by the reference lag).
-            var features = ProfileFeatures.Extract(profiles[u], ModelClock.FeatureTime(bundle, servingNow).ToUnixTimeMilliseconds());
+            // As the user grain: features at the model's clock (training's reference for a user with nothing newer).
+            var features = ProfileFeatures.Extract(profiles[u], ModelClock.ProfileTime(bundle, profiles[u], servingNow).ToUnixTimeMilliseconds());
             var segmentation = bundle.Segmentation;
             var nearest = segmentation.NearestIndex(features, out _);
             int? cohort = nearest >= 0 ? segmentation.CohortIds[nearest] : null;

@@ -14,6 +14,7 @@ builder.AddHttps();
 
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.TryAddSingleton<Cohortly.Grains.Hosting.CohortlyMetrics>();
+builder.Services.AddSingleton<GatewayIngestionCounters>();
 builder.Services.AddSingleton<EventIngestor>();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemFields.Name);
 builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();

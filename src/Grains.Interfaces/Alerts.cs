@@ -36,6 +36,13 @@ public interface IAlertGrain : IGrainWithIntegerKey
     [Alias("Raise")]
     Task<Alert> Raise(AlertInput alert);
 
+    /// <summary>
+    /// A training run finished: every alert whose action waits on that run records its result, and the result is kept
+    /// (the newest few) for an alert raised after its run already ended.
+    /// </summary>
+    [Alias("RecordRunOutcome")]
+    Task RecordRunOutcome(TrainingRunOutcome outcome);
+
     /// <summary>Newest first, at most <paramref name="limit"/>, optionally of one cohort or one source.</summary>
     [Alias("List"), ReadOnly]
     Task<IReadOnlyList<Alert>> List(int limit, int? cohortId, string? source);

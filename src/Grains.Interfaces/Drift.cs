@@ -31,6 +31,12 @@ public enum DriftActionOutcome
 
     /// <summary>The action does not apply to the detection (serving the global model needs a cohort).</summary>
     NotApplicable = 3,
+
+    /// <summary>The training run is queued or running (<see cref="AlertActionRecord.RunId"/>); its result follows.</summary>
+    Pending = 4,
+
+    /// <summary>The training run finished and the promotion gate rejected its version; the active one keeps serving.</summary>
+    Rejected = 5,
 }
 
 /// <summary>The action a detection triggered and how it ended, recorded in its alert.</summary>
@@ -43,7 +49,35 @@ public sealed record AlertActionRecord(
     [property: Id(0)] DriftAction Action,
     [property: Id(1)] DriftActionOutcome Outcome,
     [property: Id(2)] string Detail,
-    [property: Id(3)] DateTimeOffset At);
+    [property: Id(3)] DateTimeOffset At)
+{
+    /// <summary>The training run a retrain queued (or shared); null for other actions.</summary>
+    [Id(4)] public string? RunId { get; init; }
+
+    /// <summary>How that run ended; null while it is queued or running.</summary>
+    [Id(5)] public TrainingRunOutcome? Run { get; init; }
+
+    /// <summary>
+    /// This retrain with its run's result: promoted → succeeded, rejected by the gate → rejected, failed → failed, the
+    /// detail saying which version and why. Unchanged when it is not waiting for <paramref name="run"/>.
+    /// </summary>
+    public AlertActionRecord Resolve(TrainingRunOutcome run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (Run is not null || !string.Equals(RunId, run.RunId, StringComparison.Ordinal))
+        {
+            return this;
+        }
+
+        var (outcome, detail) = run.Result switch
+        {
+            TrainingRunResult.Promoted => (DriftActionOutcome.Succeeded, $"training run {run.RunId} promoted model version {run.Version}: {run.Reason}"),
+            TrainingRunResult.Rejected => (DriftActionOutcome.Rejected, $"training run {run.RunId}: the promotion gate rejected model version {run.Version}, the active version keeps serving: {run.Reason}"),
+            _ => (DriftActionOutcome.Failed, $"training run {run.RunId} failed: {run.Reason}"),
+        };
+        return this with { Outcome = outcome, Detail = detail, At = run.FinishedAt, Run = run };
+    }
+}
 
 /// <summary>One detection of a monitor pass and, unless its cooldown held it back, its alert.</summary>
 /// <param name="Source">The detector ("drift-reward-rate", "drift-feature-psi", "drift-cohort-share", "drift-fallback-share").</param>

@@ -19,6 +19,7 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly IRedisStreamRecovery? _recovery;
+    private readonly RedisStreamPartitionMonitor? _monitor;
 
     public RedisQueueAdapter(
         string name,
@@ -29,9 +30,11 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
         RedisStreamDeadLetters deadLetters,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        IRedisStreamRecovery? recovery = null)
+        IRedisStreamRecovery? recovery = null,
+        RedisStreamPartitionMonitor? monitor = null)
     {
         Name = name;
+        _monitor = monitor;
         _recovery = recovery;
         _options = options;
         _keys = keys;
@@ -101,7 +104,8 @@ internal sealed partial class RedisQueueAdapter : IQueueAdapter
             _deadLetters,
             _timeProvider,
             _loggerFactory.CreateLogger<RedisStreamReceiver>(),
-            _recovery);
+            _recovery,
+            _monitor);
     }
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Stream provider {Provider} partition {Partition}: appended entry {EntryId} with {Count} events.")]

@@ -24,6 +24,7 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
     private readonly ILoggerFactory _loggerFactory;
     private readonly SimpleQueueAdapterCache _cache;
     private readonly IRedisStreamRecovery? _recovery;
+    private readonly RedisStreamPartitionMonitor _monitor;
 
     public RedisQueueAdapterFactory(
         string name,
@@ -33,9 +34,11 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
         Serializer serializer,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        IRedisStreamRecovery? recovery = null)
+        IRedisStreamRecovery? recovery = null,
+        RedisStreamPartitionMonitor? monitor = null)
     {
         _name = name;
+        _monitor = monitor ?? new RedisStreamPartitionMonitor(name, options, connection);
         _recovery = recovery;
         _options = options;
         _keys = new RedisStreamKeys(name, options);
@@ -52,6 +55,9 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
 
     internal RedisStreamKeys Keys => _keys;
 
+    /// <summary>Where this process's receivers report the partitions they hold.</summary>
+    internal RedisStreamPartitionMonitor Monitor => _monitor;
+
     public static RedisQueueAdapterFactory Create(IServiceProvider services, string name)
     {
         // Reading the named options runs RedisStreamOptionsValidator, so even a host without
@@ -66,7 +72,8 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
             services.GetRequiredService<Serializer>(),
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>(),
-            services.GetKeyedService<IRedisStreamRecovery>(name));
+            services.GetKeyedService<IRedisStreamRecovery>(name),
+            services.GetKeyedService<RedisStreamPartitionMonitor>(name));
     }
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
@@ -77,7 +84,7 @@ internal sealed class RedisQueueAdapterFactory : IQueueAdapterFactory
         // Connect now: a wrong connection string or an unreachable Redis fails the silo or client
         // start instead of the first event.
         await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return new RedisQueueAdapter(_name, _options, _keys, _connection, _codec, _deadLetters, _timeProvider, _loggerFactory, _recovery);
+        return new RedisQueueAdapter(_name, _options, _keys, _connection, _codec, _deadLetters, _timeProvider, _loggerFactory, _recovery, _monitor);
     }
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;

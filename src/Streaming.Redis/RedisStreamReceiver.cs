@@ -78,6 +78,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
     private readonly long _leaseMilliseconds;
     private readonly TimeSpan _leaseRetryInterval;
     private readonly IRedisStreamRecovery? _recovery;
+    private readonly RedisStreamPartitionMonitor? _monitor;
     private readonly bool _consumerAcknowledges;
     private readonly TimeSpan _sweepInterval;
     private DateTimeOffset _nextSweep = DateTimeOffset.MinValue;
@@ -105,9 +106,11 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         RedisStreamDeadLetters deadLetters,
         TimeProvider timeProvider,
         ILogger logger,
-        IRedisStreamRecovery? recovery = null)
+        IRedisStreamRecovery? recovery = null,
+        RedisStreamPartitionMonitor? monitor = null)
     {
         _providerName = providerName;
+        _monitor = monitor;
         _recovery = recovery;
         _consumerAcknowledges = options.Acknowledgement == RedisStreamAcknowledgement.ByConsumer;
         // Often enough that an entry waits at most ~1.25 timeouts, rarely enough to cost nothing.
@@ -328,6 +331,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
 
         // Releasing the lease lets the next owner take over now instead of after PendingIdleTimeout.
         await database.ScriptEvaluateAsync(ReleaseScript, [_leaseKey], [_consumer]).ConfigureAwait(false);
+        _monitor?.Released(_partition, _consumer.ToString());
 
         var stillPending = _inFlight.Count + DelayedAckCount;
         if (stillPending == 0 && await OwnPendingCountAsync(database).ConfigureAwait(false) == 0)
@@ -370,6 +374,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         {
             _waitingLogged = false;
             LogLeaseAcquired(_providerName, _partition, _consumer.ToString());
+            _monitor?.Acquired(_partition, _consumer.ToString(), now);
             return true;
         }
 
@@ -395,6 +400,7 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
         // new entries; batches already handed out still get delivered and acknowledged. If we get
         // the lease back we claim again before reading, so nothing another owner left is skipped.
         LogLeaseLost(_providerName, _partition);
+        _monitor?.Released(_partition, _consumer.ToString());
         _phase = Phase.AcquireLease;
         _nextLeaseAttempt = DateTimeOffset.MinValue;
     }
@@ -578,6 +584,11 @@ internal sealed partial class RedisStreamReceiver : IQueueAdapterReceiver
             }
 
             batches.Add(batch);
+        }
+
+        if (batches.Count > 0)
+        {
+            _monitor?.HandedOut(_partition, _consumer.ToString(), batches.Count);
         }
 
         if (unusable is not null)

@@ -15,7 +15,8 @@ public static class RedisStreamsHostingExtensions
     /// Silos run one pulling agent per partition; implicit and explicit subscriptions both work
     /// (explicit ones need the usual <c>PubSubStore</c> grain storage, or use
     /// <c>configureStream: s =&gt; s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)</c>).
-    /// Also registers a keyed <see cref="RedisStreamEventLogReader"/> and <see cref="RedisStreamCheckpoint"/>
+    /// Also registers a keyed <see cref="RedisStreamEventLogReader"/>, <see cref="RedisStreamCheckpoint"/> and
+    /// <see cref="RedisStreamPartitionMonitor"/>
     /// under the same name; with <see cref="RedisStreamAcknowledgement.ByConsumer"/>, register a keyed
     /// <see cref="IRedisStreamRecovery"/> too.
     /// </summary>
@@ -97,6 +98,11 @@ public static class RedisStreamsHostingExtensions
             sp.GetRequiredKeyedService<RedisStreamConnection>(key),
             sp.GetRequiredService<Serializer>(),
             sp.GetRequiredService<ILogger<RedisStreamEventLogReader>>()));
+
+        services.AddKeyedSingleton(name, static (sp, key) => new RedisStreamPartitionMonitor(
+            (string)key!,
+            sp.GetRequiredService<IOptionsMonitor<RedisStreamOptions>>().Get((string)key!),
+            sp.GetRequiredKeyedService<RedisStreamConnection>(key)));
 
         services.AddKeyedSingleton(name, static (sp, key) => new RedisStreamCheckpoint(
             (string)key!,

@@ -167,7 +167,14 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         var cluster = await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/admin/cluster"));
         Assert.True(cluster["embedded"]!.GetValue<bool>());
         Assert.True(cluster["eventsApplied"]!.GetValue<long>() > 0, cluster.ToJsonString());
-        await Assertions.Expect(page.Locator("#ingestion-rate")).ToContainTextAsync("events/s applied", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#ingestion-rate")).ToContainTextAsync("events/s", new() { Timeout = 20_000 });
+
+        // Embedded: no partitions are shown; the in-memory backlog stands in for lag, over time in the chart.
+        await Assertions.Expect(page.Locator("#embedded-backlog-note")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#partitions")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#backlog")).ToContainTextAsync("events not yet applied");
+        await Assertions.Expect(page.Locator("#cluster-lag-chart")).ToHaveAttributeAsync("data-series", "1");
+        await page.Locator("#cluster-panel").ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Screenshots, "cluster-embedded.png") });
         await Shot(page, "user-and-cluster");
     }
 

@@ -33,6 +33,34 @@ public sealed class DriftAlertsApiTests(GatewayFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_retrain_shows_pending_with_its_run_then_the_run_s_result_once_the_run_reports()
+    {
+        var grains = factory.Services.GetRequiredService<IGrainFactory>();
+        var at = new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);
+        await grains.RaiseAlert(new AlertInput("drift-reward-rate", 741, "rate", -0.03, -0.012, "drop")
+        {
+            Action = new AlertActionRecord(DriftAction.Retrain, DriftActionOutcome.Pending, "training run r741 queued (running)", at) { RunId = "r741" },
+        });
+
+        var pending = (await Single("/v1/alerts?cohortId=741"))["action"]!;
+        Assert.Equal("pending", (string?)pending["outcome"]);
+        Assert.Equal("r741", (string?)pending["runId"]);
+        Assert.Null(pending["run"]);
+
+        await grains.GetGrain<IAlertGrain>(IAlertGrain.Key).RecordRunOutcome(new TrainingRunOutcome("r741", TrainingRunResult.Rejected, 12, "worse than the active version beyond the 2.0 % tolerance: cohort 3", at.AddMinutes(2)));
+
+        var rejected = (await Single("/v1/alerts?cohortId=741"))["action"]!;
+        Assert.Equal("rejected", (string?)rejected["outcome"]);
+        Assert.Equal(at.AddMinutes(2), (DateTimeOffset)rejected["at"]!);
+        Assert.Contains("rejected model version 12", (string?)rejected["detail"], StringComparison.Ordinal);
+        var run = rejected["run"]!;
+        Assert.Equal("r741", (string?)run["runId"]);
+        Assert.Equal("rejected", (string?)run["result"]);
+        Assert.Equal(12, (long)run["version"]!);
+        Assert.Contains("cohort 3", (string?)run["reason"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cohort_held_on_the_global_weights_shows_since_when_until_a_version_is_adopted()
     {
         var cohort = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ICohortGrain>(0);

@@ -22,7 +22,7 @@ public sealed class EventIngestorTests
     private static EventIngestor Ingestor(IEventSink sink)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        return new EventIngestor(sink, TimeProvider.System, new CohortlyMetrics(meters), Cohortly.Modeling.Events.ContextSchema.Default);
+        return new EventIngestor(sink, TimeProvider.System, new CohortlyMetrics(meters), Cohortly.Modeling.Events.ContextSchema.Default, new GatewayIngestionCounters(TimeProvider.System));
     }
 
     [Fact]

@@ -58,9 +58,12 @@ public sealed class DriftClusterFixture : IAsyncLifetime
     /// Records one minute per entry, ending two minutes ago, through the silo's outcome aggregator (as serving does), and
     /// waits until the cohort's outcome grain holds them all.
     /// </summary>
-    public async Task RecordMinutes(int cohortId, IReadOnlyList<(ServedStrategy Strategy, OutcomeCounts Counts)[]> minutes)
+    public Task RecordMinutes(int cohortId, IReadOnlyList<(ServedStrategy Strategy, OutcomeCounts Counts)[]> minutes) =>
+        RecordMinutes(Client, SiloService<OutcomeAggregator>(), cohortId, minutes);
+
+    /// <summary>The same on any cluster (the promotion cluster records a fallback-share jump to see a retrain's result).</summary>
+    public static async Task RecordMinutes(IClusterClient client, OutcomeAggregator aggregator, int cohortId, IReadOnlyList<(ServedStrategy Strategy, OutcomeCounts Counts)[]> minutes)
     {
-        var aggregator = SiloService<OutcomeAggregator>();
         var now = DateTimeOffset.UtcNow;
         var first = now.AddMinutes(-(minutes.Count + 1));
         long exposures = 0;
@@ -74,12 +77,28 @@ public sealed class DriftClusterFixture : IAsyncLifetime
         }
 
         await Eventually.True(
-            async () => (await Client.GetGrain<IOutcomeGrain>(cohortId).GetRows(OutcomeGranularity.Minute, first.AddMinutes(-1), now)).Sum(r => r.Counts.Exposures) == exposures,
+            async () => (await client.GetGrain<IOutcomeGrain>(cohortId).GetRows(OutcomeGranularity.Minute, first.AddMinutes(-1), now)).Sum(r => r.Counts.Exposures) == exposures,
             $"cohort {cohortId}'s outcome grain holds the recorded minutes");
     }
 
     public static OutcomeCounts Served(long exposures, long impressions, long clicks) =>
         new(exposures, impressions, clicks, 0, 0, 0, clicks, 0, 0);
+
+    /// <summary>Eighty minutes of one cohort's responses: 2 % served by cold start, then 30 % for the last twenty.</summary>
+    public static List<(ServedStrategy, OutcomeCounts)[]> FallbackJump()
+    {
+        var minutes = new List<(ServedStrategy, OutcomeCounts)[]>();
+        for (var m = 0; m < 80; m++)
+        {
+            var cold = m < 60 ? 4 : 60;
+            minutes.Add([
+                (ServedStrategy.CohortModel, Served(200 - cold, 5 * (200 - cold), (200 - cold) / 4)),
+                (ServedStrategy.ColdStart, Served(cold, 5 * cold, cold / 4)),
+            ]);
+        }
+
+        return minutes;
+    }
 }
 
 public sealed class DriftRewardRateTests(DriftClusterFixture fixture) : IClassFixture<DriftClusterFixture>
@@ -131,7 +150,7 @@ public sealed class DriftRewardRateTests(DriftClusterFixture fixture) : IClassFi
 public sealed class DriftFallbackShareTests(DriftClusterFixture fixture) : IClassFixture<DriftClusterFixture>
 {
     [Fact]
-    public async Task A_fallback_share_jump_raises_an_alert_and_queues_a_training_run()
+    public async Task A_fallback_share_jump_raises_an_alert_queues_a_training_run_and_records_how_the_run_ended()
     {
         const int cohort = 7201;
         var minutes = new List<(ServedStrategy, OutcomeCounts)[]>();
@@ -158,8 +177,26 @@ public sealed class DriftFallbackShareTests(DriftClusterFixture fixture) : IClas
         Assert.All(alerts, a =>
         {
             Assert.Equal(DriftAction.Retrain, a.Input.Action!.Action);
-            Assert.Equal(DriftActionOutcome.Succeeded, a.Input.Action.Outcome);
-            Assert.Contains(status.RunId, a.Input.Action.Detail, StringComparison.Ordinal);
+            Assert.Equal(status.RunId, a.Input.Action.RunId);
+        });
+
+        // This cluster's training log is empty, so the run fails; both alerts record it (whether the run ended before
+        // or after they were raised).
+        IReadOnlyList<Alert> ended = [];
+        await Eventually.True(
+            async () =>
+            {
+                ended = await fixture.Client.GetGrain<IAlertGrain>(IAlertGrain.Key).List(10, null, "drift-fallback-share");
+                return ended.All(a => a.Input.Action!.Run is not null);
+            },
+            "the training run's result reaches the alerts");
+        Assert.All(ended, a =>
+        {
+            var action = a.Input.Action!;
+            Assert.Equal(DriftActionOutcome.Failed, action.Outcome);
+            Assert.Equal(TrainingRunResult.Failed, action.Run!.Result);
+            Assert.Equal(status.RunId, action.Run.RunId);
+            Assert.Contains("no events", action.Detail, StringComparison.Ordinal);
         });
     }
 }

@@ -13,11 +13,19 @@ public sealed record AlertView(long Sequence, DateTimeOffset At, string Source, 
 }
 
 /// <summary>
-/// Action: alert-only, retrain or serve-global; outcome: none (alert only), succeeded, failed (detail holds the error) or
-/// not-applicable; detail: what happened; at: when it ended.
+/// Action: alert-only, retrain or serve-global; outcome: none (alert only), pending (a retrain's run is queued or
+/// running), succeeded (a retrain: its version was promoted), rejected (the promotion gate rejected its version), failed
+/// (detail holds the error) or not-applicable; detail: what happened; at: when it ended; runId and run: a retrain's run
+/// and its result.
 /// </summary>
 public sealed record AlertActionView(string Action, string Outcome, string Detail, DateTimeOffset At)
 {
+    /// <summary>The training run a retrain queued; null for other actions.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>How that run ended; null while it is pending.</summary>
+    public TrainingRunView? Run { get; init; }
+
     public static AlertActionView? From(AlertActionRecord? record) => record is null ? null : new(
         record.Action switch
         {
@@ -30,11 +38,25 @@ public sealed record AlertActionView(string Action, string Outcome, string Detai
             DriftActionOutcome.Succeeded => "succeeded",
             DriftActionOutcome.Failed => "failed",
             DriftActionOutcome.NotApplicable => "not-applicable",
+            DriftActionOutcome.Pending => "pending",
+            DriftActionOutcome.Rejected => "rejected",
             _ => "none",
         },
         record.Detail,
-        record.At);
+        record.At)
+    {
+        RunId = record.RunId,
+        Run = record.Run is { } run ? new TrainingRunView(run.RunId, run.Result switch
+        {
+            TrainingRunResult.Promoted => "promoted",
+            TrainingRunResult.Rejected => "rejected",
+            _ => "failed",
+        }, run.Version, run.Reason, run.FinishedAt) : null,
+    };
 }
+
+/// <summary>A finished training run: result promoted, rejected or failed; its version (0 when it failed); why; when.</summary>
+public sealed record TrainingRunView(string RunId, string Result, long Version, string Reason, DateTimeOffset FinishedAt);
 
 public sealed record AlertListView(IReadOnlyList<AlertView> Alerts);
 

@@ -8,7 +8,7 @@ namespace Cohortly.Gateway.Ingestion;
 /// counts as accepted only after the sink took it, so a 202 never hides a lost event; an event the sink did not take
 /// is reported per item.
 /// </summary>
-public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMetrics metrics, Cohortly.Modeling.Events.ContextSchema context)
+public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMetrics metrics, Cohortly.Modeling.Events.ContextSchema context, GatewayIngestionCounters counters)
 {
     public async Task<EventBatchResponse> IngestAsync(IReadOnlyList<EventDto?> events, CancellationToken cancellationToken)
     {
@@ -43,6 +43,7 @@ public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMe
         errors.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         metrics.EventsAccepted.Add(published);
         metrics.EventsRejected.Add(events.Count - published);
+        counters.Record(published, events.Count - published);
         return new EventBatchResponse(published, events.Count - published, errors) { Unavailable = valid - published };
     }
 
@@ -66,6 +67,7 @@ public sealed class EventIngestor(IEventSink sink, TimeProvider time, CohortlyMe
         var result = await sink.AppendAsync(batches, cancellationToken);
         if (result.IsBusy)
         {
+            counters.RecordBusy();
             throw new IngestionBusyException(result.RetryAfter!.Value, result.BusyReason ?? "the event sink is busy; retry shortly");
         }
 

@@ -60,7 +60,6 @@ function applyRole(name) {
   $('recluster').hidden = !isAdmin();
   $('train-now').hidden = !isAdmin();
   Views.applyRole(isAdmin());
-  $('cluster-panel').hidden = !isAdmin();
   for (const link of document.querySelectorAll('.admin-only')) link.hidden = !isAdmin();
   $('key-role').textContent = state.role ? `${name} (${state.role}${isAdmin() ? '' : ', read-only'})` : '';
   $('key-role').dataset.role = state.role || '';
@@ -486,39 +485,6 @@ function renderAlerts(data) {
   Charts.lines($('alerts-chart'), [...series.entries()].map(([label, points]) => ({ label, points })), { axis: 'statistic' });
 }
 
-function clearCluster(text = 'Not loaded.') {
-  $('cluster').replaceChildren(placeholder(text));
-}
-
-const mib = (bytes) => (bytes === null || bytes === undefined ? '–' : `${(bytes / 1048576).toFixed(0)} MiB`);
-
-// The embedded silo's applied-events counter, kept between refreshes to show a rate.
-let lastApplied = null;
-
-function ingestionRate(c) {
-  if (c.eventsApplied === null || c.eventsApplied === undefined) return 'not measured in cluster mode';
-  const previous = lastApplied;
-  lastApplied = { count: c.eventsApplied, at: new Date(c.readAt).getTime() };
-  if (!previous || lastApplied.at <= previous.at || lastApplied.count < previous.count) return `${c.eventsApplied.toLocaleString()} events applied (rate from the next refresh)`;
-  const rate = (1000 * (lastApplied.count - previous.count)) / (lastApplied.at - previous.at);
-  return `${rate.toFixed(1)} events/s applied`;
-}
-
-function renderCluster(c) {
-  const rows = c.silos.map((s) => el('tr', { class: 'silo', 'data-silo': s.name },
-    el('th', { scope: 'row' }, s.name), el('td', {}, s.address), el('td', { class: 'silo-status' }, s.status),
-    el('td', {}, s.activations ?? '–'), el('td', {}, s.cpuPercent === null || s.cpuPercent === undefined ? '–' : `${s.cpuPercent}%`),
-    el('td', {}, mib(s.memoryBytes)), el('td', {}, mib(s.availableMemoryBytes)),
-    el('td', { class: 'silo-model' }, s.modelVersion ? `v${s.modelVersion}${s.modelVersion === c.activeModelVersion ? '' : ' (not the active one)'}` : 'none reported'),
-    el('td', { class: s.modelError ? 'error' : '' }, s.modelError || '')));
-  $('cluster').replaceChildren(
-    el('p', {}, `${c.embedded ? 'Embedded (gateway and silo in one process)' : 'Cluster of silo processes'} · active model ${c.activeModelVersion ? `v${c.activeModelVersion}` : 'none yet'} · ingestion backlog ${c.ingestionBacklog === null || c.ingestionBacklog === undefined ? 'kept in Redis (not read here)' : `${c.ingestionBacklog.toLocaleString()} events not yet applied`} · ingestion `, el('span', { id: 'ingestion-rate' }, ingestionRate(c))),
-    el('table', { id: 'silos' },
-      el('thead', {}, el('tr', {}, ...['Silo', 'Address', 'Status', 'Activations', 'CPU', 'Memory', 'Available', 'Model loaded', 'Last load error'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, ...rows)),
-    el('p', { class: 'note' }, 'Per-partition stream lag is not reported by this build, nor the ingestion rate in cluster mode; the Orleans dashboard shows call rates per grain.'));
-}
-
 // The Orleans dashboard is opened by navigating, which sends no header: admin keys also go in a cookie scoped to
 // /orleans (SameSite=Strict; the gateway reads it nowhere else). Any other key removes it.
 function setOrleansCookie(key) {
@@ -536,7 +502,6 @@ function clearAll(text) {
   clearModels(text);
   clearExperiments(text);
   clearAlerts(text);
-  clearCluster(text);
   Views.clearAll(text);
   Cohort.clear(text);
 }
@@ -575,10 +540,7 @@ async function refresh() {
     ['Experiments', async () => { const x = await api('/v1/experiments'); return () => renderExperiments(x); }, clearExperiments],
     ['Alerts', async () => { const a = await api('/v1/alerts?limit=200'); return () => renderAlerts(a); }, clearAlerts],
   ];
-  if (isAdmin()) {
-    panels.push(['Cluster', async () => { const c = await api('/v1/admin/cluster'); return () => renderCluster(c); }, clearCluster]);
-  }
-  // The views in their own files (rules.js, quality.js, drift.js, audit.js) load and clear the same way.
+  // The views in their own files (rules.js, quality.js, drift.js, audit.js, cluster.js) load and clear the same way.
   for (const view of Views.visible(isAdmin())) panels.push([view.name, view.load, view.clear]);
   const results = await Promise.allSettled(panels.map(([, load]) => load()));
   if (generation !== state.generation) return;

@@ -1,4 +1,4 @@
-// The registry of views that live in their own files (rules.js, quality.js, drift.js, audit.js): dashboard.js mounts
+// The registry of views that live in their own files (rules.js, quality.js, drift.js, audit.js, cluster.js): dashboard.js mounts
 // each into its periodic refresh, its role switch and its "clear everything" — the same states as its own panels.
 // A view is { name, panel (element id), adminOnly, load() → render thunk, clear(text), applyRole() }.
 'use strict';

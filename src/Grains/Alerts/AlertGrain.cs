@@ -11,11 +11,15 @@ public sealed class AlertState
 
     /// <summary>Oldest first; at most <see cref="AlertSettings.History"/>.</summary>
     public List<Alert> Alerts { get; set; } = [];
+
+    /// <summary>The newest finished training runs, oldest first, for alerts raised after their run ended.</summary>
+    public List<TrainingRunOutcome> Runs { get; set; } = [];
 }
 
 /// <summary>
 /// The alert history. Alerts are rare (a guardrail firing, a drift detector crossing its threshold), so one durable
-/// grain holds them and every raise is written before it returns.
+/// grain holds them and every raise is written before it returns. The training grain reports every finished run here,
+/// so a drift alert's retrain records its result (promoted, rejected with the reason, failed) in the alert itself.
 /// </summary>
 public sealed partial class AlertGrain(
     [PersistentState("alerts", StreamNames.Storage)] IPersistentState<AlertState> state,
@@ -23,10 +27,19 @@ public sealed partial class AlertGrain(
     TimeProvider time,
     ILogger<AlertGrain> logger) : Grain, IAlertGrain
 {
+    /// <summary>Finished runs kept for late alerts: one pass raises its alerts seconds after queuing, far fewer runs end meanwhile.</summary>
+    private const int KeptRuns = 16;
+
     public async Task<Alert> Raise(AlertInput alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var s = state.State;
+        // A run can end before the alert that queued it is raised (a run that fails at once).
+        if (alert.Action is { RunId: { } runId, Run: null } action && s.Runs.FindLast(r => r.RunId == runId) is { } ended)
+        {
+            alert = alert with { Action = action.Resolve(ended) };
+        }
+
         var raised = new Alert(++s.Sequence, time.GetUtcNow(), alert);
         s.Alerts.Add(raised);
         var excess = s.Alerts.Count - options.Value.Alerts.History;
@@ -38,6 +51,27 @@ public sealed partial class AlertGrain(
         await state.WriteStateAsync();
         LogRaised(logger, alert.Source, alert.CohortId, alert.Message);
         return raised;
+    }
+
+    public async Task RecordRunOutcome(TrainingRunOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var s = state.State;
+        s.Runs.Add(outcome);
+        if (s.Runs.Count > KeptRuns)
+        {
+            s.Runs.RemoveAt(0);
+        }
+
+        for (var i = 0; i < s.Alerts.Count; i++)
+        {
+            if (s.Alerts[i].Input.Action is { } action && action.Resolve(outcome) is var resolved && !ReferenceEquals(resolved, action))
+            {
+                s.Alerts[i] = s.Alerts[i] with { Input = s.Alerts[i].Input with { Action = resolved } };
+            }
+        }
+
+        await state.WriteStateAsync();
     }
 
     public Task<IReadOnlyList<Alert>> List(int limit, int? cohortId, string? source)

@@ -126,7 +126,7 @@ public sealed partial class DriftMonitorGrain(
 
             // One training run serves every detection of a pass that asks for one.
             var action = Settings.Actions.For(d.Detector) == DriftAction.Retrain && retrained is not null ? retrained : await Act(d);
-            if (action.Action == DriftAction.Retrain && action.Outcome == DriftActionOutcome.Succeeded)
+            if (action.Action == DriftAction.Retrain && action.RunId is not null)
             {
                 retrained = action;
             }
@@ -246,7 +246,8 @@ public sealed partial class DriftMonitorGrain(
             {
                 case DriftAction.Retrain:
                     var status = await GrainFactory.GetGrain<ITrainingGrain>(ITrainingGrain.Key).Start();
-                    return Record(action, DriftActionOutcome.Succeeded, $"training run {status.RunId} queued ({status.State.ToString().ToLowerInvariant()})");
+                    // Pending until the run ends: the training grain reports its result to the alerts, which record it here.
+                    return Record(action, DriftActionOutcome.Pending, $"training run {status.RunId} queued ({status.State.ToString().ToLowerInvariant()})") with { RunId = status.RunId };
                 case DriftAction.ServeGlobal when detection.CohortId is not { } c || c < 1:
                     return Record(action, DriftActionOutcome.NotApplicable, "serving the global model needs a cohort; this detection is about all users");
                 case DriftAction.ServeGlobal:

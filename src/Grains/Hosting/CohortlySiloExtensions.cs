@@ -93,6 +93,9 @@ public static class CohortlySiloExtensions
         services.AddSingleton<OutcomeAggregator>();
         services.AddSingleton<Modeling.Outcomes.IOutcomeRecorder>(sp => sp.GetRequiredService<OutcomeAggregator>());
         Training.TrainingRegistration.AddTrainingServices(services, configuration, profile);
+        // The operators' panel: one stats service per silo, read only on request (GET /v1/admin/cluster).
+        services.AddGrainService<Cluster.SiloStatsService>();
+        services.AddSingleton<Cluster.ISiloStatsClient, Cluster.SiloStatsClient>();
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
         return silo;

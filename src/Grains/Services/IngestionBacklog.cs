@@ -17,6 +17,9 @@ public sealed class IngestionBacklog(TimeProvider time)
     /// <summary>Events applied by user grains since the silo started (the operators' panel turns it into a rate).</summary>
     public long AppliedTotal => Interlocked.Read(ref _applied);
 
+    /// <summary>Events the embedded sink published to the memory stream since the silo started (0 in cluster mode).</summary>
+    public long PublishedTotal => Interlocked.Read(ref _published);
+
     public void Published(int count) => Interlocked.Add(ref _published, count);
 
     public void Applied() => Interlocked.Increment(ref _applied);

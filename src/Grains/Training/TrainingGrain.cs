@@ -303,7 +303,7 @@ public sealed partial class TrainingGrain(
             LogFailed(logger, runId, ex);
         }
 
-        state.State.Last = final with
+        var finished = final with
         {
             RunId = runId,
             Trigger = _trigger,
@@ -311,6 +311,7 @@ public sealed partial class TrainingGrain(
             FinishedAt = time.GetUtcNow(),
             ElapsedSeconds = stopwatch.Elapsed.TotalSeconds,
         };
+        state.State.Last = finished;
         try
         {
             await state.WriteStateAsync(CancellationToken.None);
@@ -318,6 +319,24 @@ public sealed partial class TrainingGrain(
         catch (Exception ex)
         {
             LogStateWriteFailed(logger, ex);
+        }
+
+        await ReportOutcome(runId, finished);
+    }
+
+    /// <summary>Every finished run goes to the alerts, where a drift action that queued it records its result.</summary>
+    private async Task ReportOutcome(string runId, TrainingStatus final)
+    {
+        var outcome = final.State == TrainingState.Failed
+            ? new TrainingRunOutcome(runId, TrainingRunResult.Failed, 0, final.Error ?? "failed", final.FinishedAt ?? time.GetUtcNow())
+            : new TrainingRunOutcome(runId, final.Promoted ? TrainingRunResult.Promoted : TrainingRunResult.Rejected, final.LastVersion, final.Promotion ?? string.Empty, final.FinishedAt ?? time.GetUtcNow());
+        try
+        {
+            await GrainFactory.GetGrain<IAlertGrain>(IAlertGrain.Key).RecordRunOutcome(outcome);
+        }
+        catch (Exception ex)
+        {
+            LogOutcomeReportFailed(logger, runId, ex);
         }
     }
 
@@ -582,6 +601,9 @@ public sealed partial class TrainingGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Segmentation-only run {RunId} ({Trigger}) failed; the current segmentation is unchanged")]
     private static partial void LogResegmentFailed(ILogger logger, string runId, string trigger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Training run {RunId}: reporting its outcome to the alerts failed; an alert waiting on it stays pending")]
+    private static partial void LogOutcomeReportFailed(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Persisting the training status failed")]
     private static partial void LogStateWriteFailed(ILogger logger, Exception exception);

@@ -244,7 +244,7 @@ public sealed partial class UserGrain(
         }
 
         var now = services.Time.GetUtcNow();
-        ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
+        MeasureFeatures(now);
         services.Activity.RecordFeatures(UserId, _features, s.Profile.LastSeenMs);
         RecheckCohort(now);
         services.Activity.RecordInteraction(s.CohortId, e.ItemId, UserProfile.Weight(e.Type, e.Value));
@@ -316,20 +316,28 @@ public sealed partial class UserGrain(
         }
     }
 
-    /// <summary>A user idle since a new segmentation was published is re-assigned when next read.</summary>
+    /// <summary>
+    /// A user idle since a new segmentation was published is re-assigned when next read, once the silo serves the model
+    /// the version belongs to (its reference time is what the user's features are measured at).
+    /// </summary>
     private void CatchUpWithSegmentation()
     {
         var s = state.State;
-        if (services.Segmentation.Current is { } model && s.NeedsReassignment(model.Version))
+        if (services.Segmentation.Current is { } model && s.NeedsReassignment(model.Version)
+            && ModelClock.CanAssign(services.Segmentation.ModelVersion, services.Models.Current))
         {
             var now = services.Time.GetUtcNow();
-            ProfileFeatures.Extract(s.Profile, ModelClock.FeatureTime(services.Models.Current, now).ToUnixTimeMilliseconds(), _features);
+            MeasureFeatures(now);
             RecheckCohort(now);
             // Derived from the profile and the segmentation, so it needs no write of its own: it is
             // persisted with the next event-driven write or on deactivation. Reads stay storage-free.
             _dirty = true;
         }
     }
+
+    /// <summary>Features at the model's clock: training's reference for a user with nothing newer (time alone moves nobody).</summary>
+    private void MeasureFeatures(DateTimeOffset now) =>
+        ProfileFeatures.Extract(state.State.Profile, ModelClock.ProfileTime(services.Models.Current, state.State.Profile, now).ToUnixTimeMilliseconds(), _features);
 
     /// <summary>
     /// A member brings its recent interest along, so a cohort's popularity reflects its members'

@@ -116,7 +116,7 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
             Policy = policy,
             GlobalWeights = treatment.GlobalWeights || (cohortId is { } held && _services.Cohorts.HeldOnGlobal(held)),
             UseRanker = treatment.Ranker,
-            ProfileFeatures = bundle.Ranker is null ? null : ProfileFeatures.Extract(profile, ModelClock.FeatureTime(bundle, now).ToUnixTimeMilliseconds()),
+            ProfileFeatures = bundle.Ranker is null ? null : ProfileFeatures.Extract(profile, ModelClock.ProfileTime(bundle, profile, now).ToUnixTimeMilliseconds()),
             BuyAgainSlots = request.BuyAgainSlots ?? _services.Settings.BuyAgainSlots,
             RepeatPolicyOf = _services.Catalog.RepeatPolicies,
         });

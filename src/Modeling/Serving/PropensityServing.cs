@@ -27,7 +27,8 @@ public static class PropensityServing
             return null;
         }
 
-        var features = ProfileFeatures.Extract(profile, now.ToUnixTimeMilliseconds());
+        // On the model's clock, as assignment and the ranker measure: a user untouched since training keeps its features.
+        var features = ProfileFeatures.Extract(profile, ModelClock.ProfileTime(bundle, profile, now).ToUnixTimeMilliseconds());
         var explained = model.Explain(features);
         var top = new List<FeatureContribution>(TopContributions);
         for (var f = 0; f < explained.Count && top.Count < TopContributions; f++)

@@ -135,7 +135,20 @@ public sealed class ModelBundle
     public required TrainingSummary Summary { get; init; }
 
     /// <summary>The learned re-ranker and where it beat the blend (format 3; null in older bundles and when not trained).</summary>
-    public RankerModel? Ranker { get; init; }
+    public RankerModel? Ranker { get => _ranker; init => _ranker = value; }
+
+    private RankerModel? _ranker;
+
+    /// <summary>
+    /// The same models with another ranker: training's probe once its ranker is fitted, which the promotion gate scores
+    /// as the candidate serves. A shallow copy: every other part is shared, none depends on the ranker.
+    /// </summary>
+    internal ModelBundle WithRanker(RankerModel? ranker)
+    {
+        var copy = (ModelBundle)MemberwiseClone();
+        copy._ranker = ranker;
+        return copy;
+    }
 
     /// <summary>The calibrated purchase-likelihood model with its holdout metrics (format 3; null in older bundles).</summary>
     public PurchaseModelReport? Purchase { get; init; }

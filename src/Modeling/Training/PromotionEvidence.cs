@@ -1,8 +1,13 @@
+using Cohortly.Contracts;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Data;
 using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Events;
+using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Ranking;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
+using Cohortly.Modeling.Serving;
 
 namespace Cohortly.Modeling.Training;
 
@@ -14,6 +19,12 @@ namespace Cohortly.Modeling.Training;
 /// run) in the cohort each would serve them with (the candidate's cohort; the active's own segmentation applied to the
 /// user's current features), excluding that history from the list. Items the active model does not know stay relevant
 /// (it cannot recommend them, as in serving).
+/// <para>
+/// Each version is scored on what it would serve the user: where its learned ranker serves the user's cohort, the
+/// blend's candidates re-ordered by the ranker (<see cref="RankerStage.Candidates"/>, the serving stage's own
+/// candidates and features; the candidate's from its probe bundle, fitted without the holdout like its ranker), the
+/// blend elsewhere. The active bundle folds the same history in as recent items on top of its trained row.
+/// </para>
 /// </summary>
 internal static class PromotionEvidence
 {
@@ -28,7 +39,8 @@ internal static class PromotionEvidence
         IReadOnlyList<string> itemIds,
         ModelBundle active,
         int k,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RankedServing? ranked = null)
     {
         var users = new List<int>();
         for (var u = 0; u < holdout.Rows; u++)
@@ -41,6 +53,8 @@ internal static class PromotionEvidence
 
         var activeItems = active.ItemIds.Count;
         var sameFeatures = active.Segmentation.Dimensions == features.Columns && active.Segmentation.Centroids.Count > 0;
+        // A ranker of another feature layout (an older bundle) would not serve either: RankerStage.Serves checks the same.
+        var activeRankerUsable = sameFeatures && active.Ranker is { Model: { } activeModel } && activeModel.FeatureNames.Count == RankerFeatures.Count(ServingIndex.Of(active));
         var results = new PairedScore?[users.Count];
         Parallel.For(
             0,
@@ -73,9 +87,22 @@ internal static class PromotionEvidence
                 }
 
                 var history = train.RowColumns(u);
-                candidate.ScoreItemsInCohort(groups[u], history, ws.Candidate);
-                var n = TopK.Select(ws.Candidate, history, ws.Heap, ws.Top);
-                var candidateNdcg = RankingMetrics.Compute(ws.Top.AsSpan(0, n), relevant.ToArray(), k).Ndcg;
+                var cohort = segmentation.CohortIds[groups[u]];
+                double candidateNdcg;
+                var candidateRanker = ranked?.Candidate is { Ranker: { Model: not null } candidateRanking } && candidateRanking.ServesCohort(cohort);
+                if (candidateRanker)
+                {
+                    // The probe's trained row is this history already: nothing to fold in on top.
+                    var probe = ranked!.Candidate!;
+                    var (items, rows) = RankerStage.Candidates(probe, ranked.Request(userIds[u], cohort, u, features, [], itemIds, k), probe.Ranker!.Candidates);
+                    candidateNdcg = RankingMetrics.Compute(RankerTraining.RankedTop(probe.Ranker.Model!, items, rows, k), relevant.ToArray(), k).Ndcg;
+                }
+                else
+                {
+                    candidate.ScoreItemsInCohort(groups[u], history, ws.Candidate);
+                    var top = TopK.Select(ws.Candidate, history, ws.Heap, ws.Top);
+                    candidateNdcg = RankingMetrics.Compute(ws.Top.AsSpan(0, top), relevant.ToArray(), k).Ndcg;
+                }
 
                 var activeHistory = new List<int>(history.Length);
                 foreach (var item in history)
@@ -88,18 +115,30 @@ internal static class PromotionEvidence
 
                 activeHistory.Sort();
                 var group = -1;
+                int? activeCohort = null;
                 if (sameFeatures)
                 {
-                    var id = active.Segmentation.Assign(features.ReadRow(u));
-                    group = active.GroupOf(id) ?? -1;
+                    activeCohort = active.Segmentation.Assign(features.ReadRow(u));
+                    group = active.GroupOf(activeCohort.Value) ?? -1;
                 }
 
-                var activeHistorySpan = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(activeHistory);
-                active.Scorer.ScoreItemsInCohort(group, activeHistorySpan, ws.Active);
-                n = TopK.Select(ws.Active, activeHistorySpan, ws.Heap, ws.Top);
                 activeRelevant.Sort();
-                var activeNdcg = RankingMetrics.Compute(ws.Top.AsSpan(0, n), activeRelevant.ToArray(), k).Ndcg;
-                results[x] = new PairedScore(segmentation.CohortIds[groups[u]], candidateNdcg, activeNdcg);
+                double activeNdcg;
+                var activeRanker = ranked is not null && activeRankerUsable && active.Ranker!.ServesCohort(activeCohort);
+                if (activeRanker)
+                {
+                    var (items, rows) = RankerStage.Candidates(active, ranked!.Request(userIds[u], activeCohort, u, features, history, itemIds, k), active.Ranker!.Candidates);
+                    activeNdcg = RankingMetrics.Compute(RankerTraining.RankedTop(active.Ranker.Model!, items, rows, k), activeRelevant.ToArray(), k).Ndcg;
+                }
+                else
+                {
+                    var activeHistorySpan = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(activeHistory);
+                    active.Scorer.ScoreItemsInCohort(group, activeHistorySpan, ws.Active);
+                    var top = TopK.Select(ws.Active, activeHistorySpan, ws.Heap, ws.Top);
+                    activeNdcg = RankingMetrics.Compute(ws.Top.AsSpan(0, top), activeRelevant.ToArray(), k).Ndcg;
+                }
+
+                results[x] = new PairedScore(cohort, candidateNdcg, activeNdcg, candidateRanker, activeRanker);
                 return ws;
             },
             _ => { });
@@ -114,5 +153,42 @@ internal static class PromotionEvidence
         }
 
         return scores;
+    }
+}
+
+/// <summary>
+/// What the gate needs to score ranker-served users as serving would: the candidate's probe bundle with its ranker (null
+/// when the run fitted none), the run's clock and each user's main device (the ranker's context features).
+/// </summary>
+internal sealed record RankedServing(ModelBundle? Candidate, DateTimeOffset Now, IReadOnlyList<string?> Devices)
+{
+    /// <summary>
+    /// A serving request for holdout user <paramref name="u"/> in <paramref name="cohort"/>. For the active bundle the
+    /// run's training history of the user is passed as recent items (fold-in, excluded from the list), as serving
+    /// scores a known user with new events; the candidate's probe holds that history as the user's trained row.
+    /// </summary>
+    public ServingRequest Request(string userId, int? cohort, int u, FeatureMatrix features, ReadOnlySpan<int> history, IReadOnlyList<string> itemIds, int k)
+    {
+        var recent = new List<RecentItem>(history.Length);
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var nowMs = Now.ToUnixTimeMilliseconds();
+        foreach (var item in history)
+        {
+            recent.Add(new RecentItem(itemIds[item], InteractionType.Click, nowMs));
+            excluded.Add(itemIds[item]);
+        }
+
+        return new ServingRequest
+        {
+            UserId = userId,
+            CohortId = cohort,
+            Now = Now,
+            Count = k,
+            Device = Devices[u],
+            ProfileFeatures = features.ReadRow(u).ToArray(),
+            RecentItems = recent,
+            Excluded = excluded,
+            Explore = false,
+        };
     }
 }

@@ -83,27 +83,7 @@ internal static class RankerTraining
             var relevant = holdout.RowColumns(user.User);
             var top = Math.Min(k, items.Length);
             blend[x] = RankingMetrics.Compute(items.AsSpan(0, top), relevant, k).Ndcg;
-            var scores = new double[items.Length];
-            var byRanker = new int[items.Length];
-            for (var c = 0; c < items.Length; c++)
-            {
-                scores[c] = ranker.Score(features.ReadRow(c));
-                byRanker[c] = c;
-            }
-
-            // The serving stage's order: ranker score, ties in blend order.
-            Array.Sort(byRanker, (a, b) =>
-            {
-                var byScore = scores[b].CompareTo(scores[a]);
-                return byScore != 0 ? byScore : a.CompareTo(b);
-            });
-            var list = new int[top];
-            for (var c = 0; c < top; c++)
-            {
-                list[c] = items[byRanker[c]];
-            }
-
-            ranked[x] = RankingMetrics.Compute(list, relevant, k).Ndcg;
+            ranked[x] = RankingMetrics.Compute(RankedTop(ranker, items, features, k), relevant, k).Ndcg;
             scored[x] = true;
         });
 
@@ -137,6 +117,31 @@ internal static class RankerTraining
         }
 
         return new RankerModel(ranker, candidates, reports, $"learned from {queries.Count} users; serves {serving} of {cohortIds.Count} cohorts");
+    }
+
+    /// <summary>The top <paramref name="k"/> of the blend's candidates in the ranker's order (ties in blend order), as the serving stage orders them.</summary>
+    public static int[] RankedTop(CandidateRanker ranker, int[] items, FeatureMatrix features, int k)
+    {
+        var scores = new double[items.Length];
+        var byRanker = new int[items.Length];
+        for (var c = 0; c < items.Length; c++)
+        {
+            scores[c] = ranker.Score(features.ReadRow(c));
+            byRanker[c] = c;
+        }
+
+        Array.Sort(byRanker, (a, b) =>
+        {
+            var byScore = scores[b].CompareTo(scores[a]);
+            return byScore != 0 ? byScore : a.CompareTo(b);
+        });
+        var list = new int[Math.Min(k, items.Length)];
+        for (var c = 0; c < list.Length; c++)
+        {
+            list[c] = items[byRanker[c]];
+        }
+
+        return list;
     }
 
     private static ServingRequest Request(RankerUser user, DateTimeOffset now, int k) => new()

@@ -118,7 +118,6 @@ public static class TrainingPipeline
         stages.Begin("metrics");
         var metrics = HoldoutMetrics.Measure(selection, trainData.UserItems, holdout, groups, groupSizes.Length, options.Cohorts.K, cancellationToken);
         var reports = Reports(selection, segmentation, groupSizes, metrics);
-        var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, cancellationToken);
 
         stages.Begin("purchase");
         // At the run's reference like the features: replaying an old log must not look for purchases after its end.
@@ -142,6 +141,7 @@ public static class TrainingPipeline
         }
 
         RankerModel? ranker = null;
+        ModelBundle? rankedProbe = null;
         if (options.Ranker)
         {
             // The run's models without the holdout, packaged as serving sees a bundle, so the ranker learns from and is
@@ -155,7 +155,13 @@ public static class TrainingPipeline
                 promotion: null,
                 ranker: null);
             ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, profiles, features, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
+            // The probe with its ranker: what the candidate serves where the ranker serves, without the holdout.
+            rankedProbe = ranker.Model is null ? null : probe.WithRanker(ranker);
         }
+
+        // After the ranker: the gate compares what each version would serve (its ranker where it serves, its blend elsewhere).
+        var ranked = new RankedServing(rankedProbe, input.Now, Devices(profiles));
+        var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, ranked, cancellationToken);
 
         stages.Begin("refit");
         var allData = new TrainingData(log.Positives, groups);
@@ -291,6 +297,7 @@ public static class TrainingPipeline
         FeatureMatrix features,
         TrainingLog log,
         List<CohortModelReport> reports,
+        RankedServing ranked,
         CancellationToken cancellationToken)
     {
         if (input.Active is not { } active)
@@ -298,11 +305,12 @@ public static class TrainingPipeline
             return PromotionDecision.NoActive;
         }
 
-        var scores = PromotionEvidence.Measure(selection, train, holdout, groups, segmentation, features, log.UserIds, log.ItemIds, active, options.Cohorts.K, cancellationToken);
+        var scores = PromotionEvidence.Measure(selection, train, holdout, groups, segmentation, features, log.UserIds, log.ItemIds, active, options.Cohorts.K, cancellationToken, ranked);
+        // Gated: every cohort the candidate serves with a model of its own, its adapted weights or its learned ranker.
         var adapted = new HashSet<int>();
         foreach (var r in reports)
         {
-            if (r.Adapted)
+            if (r.Adapted || (ranked.Candidate?.Ranker?.ServesCohort(r.CohortId) ?? false))
             {
                 adapted.Add(r.CohortId);
             }
@@ -499,6 +507,17 @@ public static class TrainingPipeline
         }
 
         return main;
+    }
+
+    private static string?[] Devices(UserProfile[] profiles)
+    {
+        var devices = new string?[profiles.Length];
+        for (var u = 0; u < devices.Length; u++)
+        {
+            devices[u] = MostUsedDevice(profiles[u]);
+        }
+
+        return devices;
     }
 
     private static string? MostUsedDevice(UserProfile profile)

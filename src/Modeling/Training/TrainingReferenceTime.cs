@@ -1,3 +1,5 @@
+using Cohortly.Modeling.Features;
+
 namespace Cohortly.Modeling.Training;
 
 /// <summary>
@@ -55,4 +57,37 @@ public static class ModelClock
         var lag = bundle.TrainedAt - bundle.ReferenceTime;
         return lag > TimeSpan.Zero ? now - lag : now;
     }
+
+    /// <summary>
+    /// The instant a user's profile features are measured at under <paramref name="bundle"/> — for cohort assignment,
+    /// re-assignment under a new segmentation version and the features serving hands the ranker and the purchase model:
+    /// a user with no event after the model's reference time is measured at that reference, exactly as training measured
+    /// them, so time alone never moves them (they stay in the cohort training assigned, and a later segmentation version
+    /// moves them only by its centroids); a user with a newer event is measured live, at <see cref="FeatureTime"/>.
+    /// </summary>
+    /// <remarks>
+    /// "Newer" is by event time on the log's axis (<see cref="UserProfile.LastSeenMs"/> against
+    /// <see cref="ModelBundle.ReferenceTime"/>), the axis training measured on. A late event stamped before the reference
+    /// still changes the profile, so behaviour moves that user too, measured at the reference.
+    /// </remarks>
+    public static DateTimeOffset ProfileTime(ModelBundle? bundle, UserProfile profile, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (bundle is null)
+        {
+            return now;
+        }
+
+        var live = FeatureTime(bundle, now);
+        return profile.LastSeenMs <= bundle.ReferenceTime.ToUnixTimeMilliseconds() && bundle.ReferenceTime < live ? bundle.ReferenceTime : live;
+    }
+
+    /// <summary>
+    /// Whether a user may be caught up with a segmentation version on this silo: a version published by a training run
+    /// (or restored for an activation) belongs to <paramref name="segmentationModelVersion"/>, whose reference time the
+    /// user's features must be measured at, so it waits until the silo serves that model; a segmentation-only version
+    /// (0) does not wait.
+    /// </summary>
+    public static bool CanAssign(long segmentationModelVersion, ModelBundle? bundle) =>
+        segmentationModelVersion == 0 || bundle?.Version == segmentationModelVersion;
 }
