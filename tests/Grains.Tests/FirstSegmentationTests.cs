@@ -1,8 +1,5 @@
 using Cohortly.Contracts;
 using Cohortly.Demo.Synthetic;
-using Cohortly.Grains.Hosting;
-using Microsoft.Extensions.Configuration;
-using Orleans.TestingHost;
 
 namespace Cohortly.Grains.Tests;
 
@@ -12,24 +9,16 @@ public sealed class FirstSegmentationTests
     [Fact]
     public async Task The_first_version_is_published_once_min_users_are_sampled_by_a_segmentation_only_run()
     {
-        var settings = new Dictionary<string, string?>(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+        var cluster = await FastLoopCluster.Start(new Dictionary<string, string?>
         {
             ["Cohortly:Segmentation:MinUsers"] = "30",
             ["Cohortly:Segmentation:K"] = "3",
-        };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
+        });
         try
         {
             var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 40, Items = 100, UserPrefix = "first-" }, seed: 21);
-            var provider = cluster.Client.GetStreamProvider(StreamNames.Provider);
             var history = world.History(DateTimeOffset.UtcNow, days: 7, new Random(2));
-            await Task.WhenAll(history.Select(Events.Of).GroupBy(e => e.UserId).Select(g =>
-                provider.GetStream<InteractionEvent>(Orleans.Runtime.StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
+            await FastLoopCluster.Publish(cluster.Client, history.Select(Events.Of));
 
             var segmentation = cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
             await Eventually.True(async () => await segmentation.GetVersion() > 0, "the first segmentation is published by itself", TimeSpan.FromSeconds(60));

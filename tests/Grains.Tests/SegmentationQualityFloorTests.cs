@@ -16,25 +16,17 @@ public sealed class SegmentationQualityFloorTests
     [Fact]
     public async Task A_version_below_the_silhouette_floor_is_withheld_the_previous_stays_and_an_alert_says_why()
     {
-        var settings = new Dictionary<string, string?>(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+        var cluster = await FastLoopCluster.Start(new Dictionary<string, string?>
         {
             ["Cohortly:Segmentation:K"] = "3",
             // The planted behaviour types measure about 0.45; nothing real reaches 0.95.
             ["Cohortly:Segmentation:MinSilhouette"] = "0.95",
-        };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
+        });
         try
         {
             var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 60, Items = 100, UserPrefix = "floor-" }, seed: 23);
-            var provider = cluster.Client.GetStreamProvider(StreamNames.Provider);
             var history = world.History(DateTimeOffset.UtcNow, days: 7, new Random(3));
-            await Task.WhenAll(history.Select(Events.Of).GroupBy(e => e.UserId).Select(g =>
-                provider.GetStream<InteractionEvent>(Orleans.Runtime.StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
+            await FastLoopCluster.Publish(cluster.Client, history.Select(Events.Of));
             var segmentation = cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
             await Eventually.True(async () => (await segmentation.GetSample()).Rows.Count >= 50, "the silos sample the users");
 

@@ -44,13 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public T SiloService<T>()
         where T : notnull => Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();
 
-    public async Task Publish(IEnumerable<InteractionEvent> events)
-    {
-        var provider = Client.GetStreamProvider(StreamNames.Provider);
-        var tasks = events.GroupBy(e => e.UserId).Select(g =>
-            provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList()));
-        await Task.WhenAll(tasks);
-    }
+    public Task Publish(IEnumerable<InteractionEvent> events) => FastLoopCluster.Publish(Client, events);
 
     /// <summary>Loads the world's catalog and waits until the silo cache has it.</summary>
     public async Task LoadCatalog(SyntheticWorld world)
@@ -63,6 +57,36 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         await Eventually.True(() => Task.FromResult(SiloService<CatalogCache>().Version >= version), "catalog cache loads");
+    }
+}
+
+/// <summary>A one-silo in-process cluster with the production configuration, fast loops and a test's own settings.</summary>
+public static class FastLoopCluster
+{
+    /// <summary><see cref="FastLoops.InProcess"/> with <paramref name="overrides"/> on top, deployed.</summary>
+    public static async Task<InProcessTestCluster> Start(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var settings = new Dictionary<string, string?>(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>Each user's events as one batch on the user's stream.</summary>
+    public static Task Publish(IClusterClient client, IEnumerable<InteractionEvent> events)
+    {
+        var provider = client.GetStreamProvider(StreamNames.Provider);
+        return Task.WhenAll(events.GroupBy(e => e.UserId).Select(g =>
+            provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
     }
 }
 
