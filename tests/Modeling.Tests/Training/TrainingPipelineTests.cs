@@ -253,7 +253,7 @@ public sealed class TrainingPipelineTests
         Assert.Throws<ArgumentException>(() => new TrainingOptions { HoldoutFraction = 0.9 }.Validate());
     }
 
-    private static ModelBundle WithoutTimings(ModelBundle b) => ModelBundleCopy.With(b, summary: b.Summary with { Stages = [] });
+    private static ModelBundle WithoutTimings(ModelBundle b) => ModelBundleCopy.With(b, summary: b.Summary with { Stages = [] }, tuning: b.Tuning?.WithoutTimings());
 
     /// <summary>Synchronous progress (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
     private sealed class Collect(Action<TrainingProgress> report) : IProgress<TrainingProgress>

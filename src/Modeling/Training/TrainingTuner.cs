@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Modeling.Training;
+
+/// <summary>One configuration the tuner trained: its family, parameters, validation NDCG@k and fit seconds.</summary>
+public sealed record TuningTrial(string Family, string Parameters, double Ndcg, double Seconds);
+
+/// <summary>
+/// What a run's self-tuning chose and why: the configuration before and after (parameter names of
+/// <see cref="ModelGrids"/>, prefixed by family), both scored on the tuning split, every configuration tried, and
+/// whether a limit stopped the search (<c>budget</c>: deterministic; <c>cap</c>: the wall clock fired).
+/// </summary>
+public sealed record TuningReport(
+    bool Enabled,
+    string Reason,
+    int Budget,
+    int TrainUsers,
+    int ValidationUsers,
+    double DefaultNdcg,
+    double ChosenNdcg,
+    IReadOnlyDictionary<string, double> Defaults,
+    IReadOnlyDictionary<string, double> Chosen,
+    IReadOnlyList<TuningTrial> Trials,
+    string? Stopped,
+    double Seconds)
+{
+    /// <summary>The same report with every duration zeroed: what two runs of the same log and seed must agree on.</summary>
+    public TuningReport WithoutTimings()
+    {
+        var trials = new TuningTrial[Trials.Count];
+        for (var k = 0; k < trials.Length; k++)
+        {
+            trials[k] = Trials[k] with { Seconds = 0 };
+        }
+
+        return this with { Trials = trials, Seconds = 0 };
+    }
+
+    public static TuningReport Disabled(TrainingOptions options) => new(false, "tuning disabled (Cohortly:Training:Tuning:Enabled)", 0, 0, 0, double.NaN, double.NaN, TrainingTuner.Configuration(options), TrainingTuner.Configuration(options), [], null, 0);
+}
+
+/// <summary>
+/// Training's self-tuning: before the backbone is fitted, the run splits its training part once more (the same seeded
+/// per-user holdout as the run's own, <see cref="TrainingPipeline.Holdout"/>, with its own seed and user bound),
+/// searches item-kNN, then iALS, then the blend weights of the two with <see cref="CoordinateSearch"/> over the grids
+/// of <see cref="ModelGrids"/> starting from the configured values, and returns the options with the winner. The run's
+/// own holdout (cohort selection, metrics, the promotion gate) is never seen here, so the gate still compares the
+/// tuned candidate on users and items it was not tuned on; the run then fits the chosen configuration on its training
+/// part and refits it on everything, as before.
+/// </summary>
+public static class TrainingTuner
+{
+    /// <summary>Seed offset of the tuning split: a different draw from the run's holdout.</summary>
+    private const int SplitSeed = 0x7A5E;
+
+    /// <summary>Hyper-parameters and weights the tuner can change, as the options hold them (family-prefixed grid names).</summary>
+    public static SortedDictionary<string, double> Configuration(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["itemknn.k"] = options.KnnNeighbors,
+            ["itemknn.shrink"] = Exact(options.KnnShrinkage),
+            ["itemknn.asym"] = Exact(options.KnnAsymmetry),
+            ["itemknn.iuf"] = options.KnnInverseUserFrequency ? 1 : 0,
+            ["ials.reg"] = Exact(options.IalsRegularization),
+            ["ials.alpha"] = Exact(options.IalsAlpha),
+            ["blend.w_ials"] = Exact(options.IalsWeight),
+            ["blend.w_itemknn"] = Exact(options.KnnWeight),
+        };
+    }
+
+    /// <summary>The decimal a setting was written as (0.1f is 0.1, not 0.100000001490116), so it meets the grid's 0.1.</summary>
+    private static double Exact(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <param name="train">The run's training part (its holdout already removed).</param>
+    /// <param name="time">The wall clock the cap is measured on.</param>
+    public static (TrainingOptions Options, TuningReport Report) Tune(InteractionDataset train, TrainingOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        var settings = options.Tuning;
+        var defaults = Configuration(options);
+        if (!settings.Enabled)
+        {
+            return (options, TuningReport.Disabled(options));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var started = time.GetUtcNow();
+        var (inner, validation) = TrainingPipeline.Holdout(train, options with { Seed = options.Seed ^ SplitSeed, HoldoutMaxUsers = settings.MaxUsers });
+        var validationUsers = 0;
+        for (var u = 0; u < validation.Rows; u++)
+        {
+            validationUsers += validation.RowLength(u) > 0 ? 1 : 0;
+        }
+
+        if (validationUsers == 0)
+        {
+            return (options, new TuningReport(true, $"no user has {options.HoldoutMinPositives} training positives: nothing to validate on, configured values kept", settings.Budget, train.UserCount, 0, double.NaN, double.NaN, defaults, defaults, [], null, watch.Elapsed.TotalSeconds));
+        }
+
+        var data = new TrainingData(inner);
+        var k = options.Cohorts.K;
+        var evaluator = new RankingEvaluator(data.UserItems, validation, data.UserItems, new RankingEvaluatorOptions { K = k, ComputeBeyondAccuracy = false });
+        var trials = new List<TuningTrial>();
+        var remaining = settings.Budget;
+        SearchStop? stopped = null;
+        bool Capped() => time.GetUtcNow() - started >= settings.Cap;
+
+        SearchResult Search(TunableModel model, int familiesLeft, out IRecommender startModel)
+        {
+            // Each family gets an even share of what is left, so an early family that converges hands its rest on.
+            var share = Math.Max(1, remaining / familiesLeft);
+            IRecommender? first = null;
+            var capture = model with
+            {
+                Create = p =>
+                {
+                    var created = model.Create(p);
+                    first ??= created;
+                    return created;
+                },
+            };
+            var search = new CoordinateSearch(data, evaluator, options.Seed, maxPasses: 2) { MaxTrials = share, ShouldStop = Capped };
+            var result = search.Run(capture, t => trials.Add(new TuningTrial(model.Name, CoordinateSearch.Format(t.Parameters), t.Objective, t.TrainSeconds)), cancellationToken);
+            remaining = Math.Max(0, remaining - result.Trials.Count);
+            if (result.Stopped is { } s && (stopped is null || s == SearchStop.Cap))
+            {
+                stopped = s;
+            }
+
+            startModel = first!;
+            return result;
+        }
+
+        // Families in cost order: item-kNN is cheap and sets the baseline blend's other half before iALS is searched.
+        var knnGrid = ModelGrids.ItemKnn(data.ItemCount);
+        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, 3, out var defaultKnn);
+        var ialsGrid = ModelGrids.Ials(options.Factors);
+        var ials = Search(
+            ialsGrid with
+            {
+                // Factors and iterations stay as configured: they set serving memory and the run's time, not only accuracy;
+                // ν has no setting in the served model.
+                Axes = [.. ialsGrid.Axes.Where(a => a.Name is "reg" or "alpha")],
+                Start = new Dictionary<string, double>
+                {
+                    ["reg"] = defaults["ials.reg"],
+                    ["alpha"] = defaults["ials.alpha"],
+                    ["factors"] = options.Factors,
+                    ["iterations"] = options.IalsIterations,
+                    ["nu"] = 0,
+                },
+            },
+            2,
+            out var defaultIals);
+
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight);
+        var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
+        var tunedIals = ials.BestModel;
+        var tunedKnn = knn.BestModel;
+        var blend = Search(
+            new TunableModel(
+                "blend",
+                [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")],
+                new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] },
+                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"])),
+            1,
+            out _);
+
+        var chosen = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in knn.Best.Parameters)
+        {
+            chosen["itemknn." + name] = value;
+        }
+
+        chosen["ials.reg"] = ials.Best.Parameters["reg"];
+        chosen["ials.alpha"] = ials.Best.Parameters["alpha"];
+        chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
+        chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
+        var chosenNdcg = blend.Best.Objective;
+        var stop = stopped switch
+        {
+            SearchStop.Budget => "budget",
+            SearchStop.Cap => "cap",
+            _ => null,
+        };
+        var tried = $"{trials.Count} configurations on {validationUsers} validation users";
+        if (!(chosenNdcg > defaultNdcg) || (chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0))
+        {
+            // Each family's search starts from its configured values, but the families are chosen one after another: the
+            // combination must still beat the configured one on the same split, or the configured values stay.
+            return (options, new TuningReport(true, $"configured values kept: the best combination ({chosenNdcg:F4}) does not beat them ({defaultNdcg:F4}); {tried}", settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, defaults, trials, stop, watch.Elapsed.TotalSeconds));
+        }
+
+        var tuned = options with
+        {
+            KnnNeighbors = (int)chosen["itemknn.k"],
+            KnnShrinkage = (float)chosen["itemknn.shrink"],
+            KnnAsymmetry = (float)chosen["itemknn.asym"],
+            KnnInverseUserFrequency = chosen["itemknn.iuf"] > 0,
+            IalsRegularization = (float)chosen["ials.reg"],
+            IalsAlpha = (float)chosen["ials.alpha"],
+            IalsWeight = (float)chosen["blend.w_ials"],
+            KnnWeight = (float)chosen["blend.w_itemknn"],
+        };
+        return (tuned, new TuningReport(true, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split; {tried}", settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
+    }
+
+    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight) =>
+        new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false);
+
+    private static Dictionary<string, double> Prefixless(IReadOnlyDictionary<string, double> values, string prefix)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                result[name[prefix.Length..]] = value;
+            }
+        }
+
+        return result;
+    }
+}
