@@ -14,7 +14,8 @@ internal sealed record OfflineResult(
     double ServeSeconds,
     long Version,
     int FallbackUsers,
-    TrainingSummary Summary);
+    TrainingSummary Summary,
+    TuningReport? Tuning);
 
 /// <summary>
 /// The offline side of the parity check: the server's training pipeline on the replayed events (same interaction list,
@@ -82,6 +83,6 @@ internal static class OfflineParity
             }
         });
 
-        return new OfflineResult(lists, cohorts, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary);
+        return new OfflineResult(lists, cohorts, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary, bundle.Tuning);
     }
 }

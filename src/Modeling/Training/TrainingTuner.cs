@@ -113,10 +113,13 @@ public static class TrainingTuner
         SearchStop? stopped = null;
         bool Capped() => time.GetUtcNow() - started >= settings.Cap;
 
-        SearchResult Search(TunableModel model, int familiesLeft, out IRecommender startModel)
+        SearchResult Search(TunableModel model, int laterPass, out IRecommender startModel)
         {
-            // Each family gets an even share of what is left, so an early family that converges hands its rest on.
-            var share = Math.Max(1, remaining / familiesLeft);
+            // Each family gets a share of what is left in proportion to one coordinate pass over its axes (later
+            // families' passes reserved), so a budget of one pass completes it and an early family that converges
+            // hands its rest on.
+            var pass = OnePass(model);
+            var share = Math.Max(1, (int)((long)remaining * pass / (pass + laterPass)));
             IRecommender? first = null;
             var capture = model with
             {
@@ -141,25 +144,25 @@ public static class TrainingTuner
 
         // Families in cost order: item-kNN is cheap and sets the baseline blend's other half before iALS is searched.
         var knnGrid = ModelGrids.ItemKnn(data.ItemCount);
-        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, 3, out var defaultKnn);
         var ialsGrid = ModelGrids.Ials(options.Factors);
-        var ials = Search(
-            ialsGrid with
+        var ialsModel = ialsGrid with
+        {
+            // Factors and iterations stay as configured: they set serving memory and the run's time, not only accuracy;
+            // ν has no setting in the served model.
+            Axes = [.. ialsGrid.Axes.Where(a => a.Name is "reg" or "alpha")],
+            Start = new Dictionary<string, double>
             {
-                // Factors and iterations stay as configured: they set serving memory and the run's time, not only accuracy;
-                // ν has no setting in the served model.
-                Axes = [.. ialsGrid.Axes.Where(a => a.Name is "reg" or "alpha")],
-                Start = new Dictionary<string, double>
-                {
-                    ["reg"] = defaults["ials.reg"],
-                    ["alpha"] = defaults["ials.alpha"],
-                    ["factors"] = options.Factors,
-                    ["iterations"] = options.IalsIterations,
-                    ["nu"] = 0,
-                },
+                ["reg"] = defaults["ials.reg"],
+                ["alpha"] = defaults["ials.alpha"],
+                ["factors"] = options.Factors,
+                ["iterations"] = options.IalsIterations,
+                ["nu"] = 0,
             },
-            2,
-            out var defaultIals);
+        };
+        var blendAxes = new[] { ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn") };
+        var blendPass = 1 + (blendAxes[0].Values.Count - 1) + (blendAxes[1].Values.Count - 1);
+        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, OnePass(ialsModel) + blendPass, out var defaultKnn);
+        var ials = Search(ialsModel, blendPass, out var defaultIals);
 
         var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight);
         var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
@@ -168,10 +171,10 @@ public static class TrainingTuner
         var blend = Search(
             new TunableModel(
                 "blend",
-                [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")],
+                blendAxes,
                 new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] },
                 p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"])),
-            1,
+            0,
             out _);
 
         var chosen = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -211,6 +214,18 @@ public static class TrainingTuner
             KnnWeight = (float)chosen["blend.w_itemknn"],
         };
         return (tuned, new TuningReport(true, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split; {tried}", settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
+    private static int OnePass(TunableModel model)
+    {
+        var n = 1;
+        foreach (var axis in model.Axes)
+        {
+            n += axis.Values.Count - 1;
+        }
+
+        return n;
     }
 
     private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight) =>
