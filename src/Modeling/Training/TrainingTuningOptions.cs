@@ -32,6 +32,14 @@ public sealed record TrainingTuningOptions
     [Range(100, int.MaxValue)]
     public int MaxUsers { get; init; } = 2_000;
 
+    /// <summary>
+    /// The chosen blend replaces the configured one only when its mean per-user NDCG@10 gain on the tuning split is at
+    /// least this many standard errors (and positive). The best of some forty configurations on one split is optimistic
+    /// by selection, so a gain within noise keeps the configured values; 0 takes any gain.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double MinGainStandardErrors { get; init; } = 2.0;
+
     internal void Validate()
     {
         var results = new List<ValidationResult>();
