@@ -177,7 +177,7 @@ public sealed class TrainingPipelineTests
 
         TrainingPipeline.Run(Small().Input, new TrainingOptions(), new Collect(seen.Add));
 
-        Assert.Equal(["reading", "features", "segmentation", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], seen.Select(p => p.Stage).Distinct());
+        Assert.Equal(["reading", "features", "segmentation", "tuning", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], seen.Select(p => p.Stage).Distinct());
         for (var k = 1; k < seen.Count; k++)
         {
             Assert.True(seen[k].Fraction >= seen[k - 1].Fraction, $"{seen[k - 1]} then {seen[k]}");

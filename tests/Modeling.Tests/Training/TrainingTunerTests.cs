@@ -94,6 +94,21 @@ public sealed class TrainingTunerTests
     }
 
     [Fact]
+    public void The_tuning_report_travels_in_the_bundle()
+    {
+        var bundle = TrainingPipeline.Run(World().Input, Poor with { Tuning = new TrainingTuningOptions { Budget = 6 } });
+
+        var copy = ModelBundle.FromBytes(bundle.ToBytes()).Tuning!;
+
+        var report = bundle.Tuning!;
+        Assert.Equal(report with { Defaults = null!, Chosen = null!, Trials = [] }, copy with { Defaults = null!, Chosen = null!, Trials = [] });
+        Assert.Equal(report.Defaults, copy.Defaults);
+        Assert.Equal(report.Chosen, copy.Chosen);
+        Assert.Equal(report.Trials, copy.Trials);
+        Assert.Equal("budget", copy.Stopped);
+    }
+
+    [Fact]
     public void Disabled_tuning_keeps_the_configured_values()
     {
         var (train, options) = TuningInput(new TrainingTuningOptions { Enabled = false });
