@@ -348,7 +348,7 @@ internal static class MemoryCommand
             var key = string.Format(CultureInfo.InvariantCulture, stateKeyTemplate, UserId(first + random.Next(count)));
             for (var attempt = 0; attempt < 50; attempt++)
             {
-                if (await redis.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0") is { IsNull: false } usage)
+                if (await Execute(redis, "MEMORY", "USAGE", key, "SAMPLES", "0") is { IsNull: false } usage)
                 {
                     stateBytes.Add((long)usage);
                     break;
@@ -364,19 +364,19 @@ internal static class MemoryCommand
         for (var p = 0; p < 64; p++)
         {
             var stream = $"{{{prefix}:{p}}}";
-            if (await redis.ExecuteAsync("MEMORY", "USAGE", stream, "SAMPLES", "0") is not { IsNull: false } streamBytes)
+            if (await Execute(redis, "MEMORY", "USAGE", stream, "SAMPLES", "0") is not { IsNull: false } streamBytes)
             {
                 break;
             }
 
             log += (long)streamBytes;
-            if (await redis.ExecuteAsync("MEMORY", "USAGE", stream + ":heads", "SAMPLES", "0") is { IsNull: false } headBytes)
+            if (await Execute(redis, "MEMORY", "USAGE", stream + ":heads", "SAMPLES", "0") is { IsNull: false } headBytes)
             {
                 heads += (long)headBytes;
             }
         }
 
-        var info = (string?)await redis.ExecuteAsync("INFO", "memory") ?? "";
+        var info = (string?)await Execute(redis, "INFO", "memory") ?? "";
         var used = 0L;
         foreach (var line in info.Split('\n'))
         {
@@ -387,6 +387,24 @@ internal static class MemoryCommand
         }
 
         return new RedisBytes(stateBytes.Count == 0 ? double.NaN : stateBytes.Average(), (double)heads / usersSeen, (double)log / usersSeen, used);
+    }
+
+    /// <summary>A Redis command of the measurement, tried again after a timeout: on a machine shared with other builds
+    /// one command could wait past the client's timeout and end a run of an hour.</summary>
+    private static async Task<RedisResult> Execute(IDatabase redis, string command, params object[] args)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await redis.ExecuteAsync(command, args);
+            }
+            catch (Exception e) when (attempt < 5 && e is RedisTimeoutException or RedisConnectionException or TaskCanceledException)
+            {
+                Console.Error.WriteLine($"memory: redis {command} failed ({e.GetType().Name}), attempt {attempt}; trying again");
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
     }
 
     private static string Header(int silos)
