@@ -263,9 +263,17 @@ internal static class ScaleCommand
                 await Recommend(http, rates[0], new DrillRun(s.Users, s.Seed + 1), clock, warm.Token);
             }
 
+            // The silos' CPU with no requests (polls, flushes, membership, the rebalancer): subtracted from each step's
+            // CPU, what is left is what the requests cost, which is what a cluster of real machines multiplies.
+            var idleFrom = SiloCpu(cluster);
+            var idleWatch = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            var idleCores = (SiloCpu(cluster) - idleFrom).TotalSeconds / idleWatch.Elapsed.TotalSeconds;
+
             var steps = new List<string>();
             var best = 0.0;
             var cpuPerRequest = double.NaN;
+            var marginalPerRequest = double.NaN;
             foreach (var r in rates)
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -284,6 +292,7 @@ internal static class ScaleCommand
                 {
                     // At the highest rate measured: the silos' fixed costs (polls, flushes) weigh least there.
                     cpuPerRequest = cpu.TotalMicroseconds / ms.Length;
+                    marginalPerRequest = (cpu.TotalMicroseconds - (idleCores * (to - from).TotalMicroseconds)) / ms.Length;
                 }
 
                 if (errors > 0)
@@ -308,7 +317,7 @@ internal static class ScaleCommand
 
             failed |= run.ErrorCountBetween(TimeSpan.Zero, TimeSpan.MaxValue) > 0;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {n} | {best:F0} | {acked:F0} | {cpuPerRequest:F0} | {cpuPerEvent:F0} | {string.Join("; ", steps)} |"));
+                $"| {n} | {best:F0} | {acked:F0} | {cpuPerRequest:F0} | {marginalPerRequest:F0} | {idleCores:F2} | {cpuPerEvent:F0} | {string.Join("; ", steps)} |"));
         }
 
         Console.WriteLine();
@@ -318,11 +327,11 @@ internal static class ScaleCommand
         Console.WriteLine($"machine:    {BenchReport.Machine()}; redis-server, silo processes, gateway and this client on the same machine (loopback)");
         Console.WriteLine($"date:       {BenchReport.Date()}");
         Console.WriteLine($"setup:      {s.Users} users, {s.Partitions} partitions, {(s.TestLoops ? "the tests' loop periods" : "the product's loop periods")}, a fresh cluster per silo count; ingest closed loop (16 × 100-event batches in flight) for {ingestSeconds.TotalSeconds:F0} s, {warmup.TotalSeconds:F0} s of unmeasured recommendation GETs at {rates[0]}/s, then recommendation GETs open loop at each rate for {step.TotalSeconds:F0} s without ingest; the ladder stops at the first rate whose p99 > {P99Goal} ms or with an error");
-        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's last rate (idle costs included), per acknowledged event during the ingest step.");
+        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's last rate (idle costs included, then less the silos' CPU over 5 s without requests measured before the ladder), per acknowledged event during the ingest step.");
         Console.WriteLine("```");
         Console.WriteLine();
-        Console.WriteLine("| silos | recommendations/s at p99 ≤ 50 ms | ingest events/s | silo CPU µs per recommendation | silo CPU µs per event | ladder |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| silos | recommendations/s at p99 ≤ 50 ms | ingest events/s | silo CPU µs per recommendation | the same less the idle CPU | silos' idle cores | silo CPU µs per event | ladder |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             Console.WriteLine(row);
