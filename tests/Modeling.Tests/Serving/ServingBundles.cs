@@ -85,7 +85,7 @@ internal static class ServingBundles
         var scorer = new CohortAwareRecommender(
             [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)],
             SparseMatrix.UserItem(split.Validation),
-            new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0 });
+            new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0, Forms = [CohortAdaptationForm.Weights] });
         scorer.Fit(train, random);
 
         var groupCount = train.GroupCount;
