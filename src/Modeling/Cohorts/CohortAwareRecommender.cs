@@ -41,7 +41,7 @@ public sealed record CohortStrategyOptions
     public IReadOnlyList<CohortAdaptationForm> Forms { get; init; } = [CohortAdaptationForm.Weights, CohortAdaptationForm.ItemBias, CohortAdaptationForm.DecayedPopularity];
 
     /// <summary>Weights tried for an offset form's vector (added to the standardized blend).</summary>
-    public IReadOnlyList<float> OffsetGrid { get; init; } = [0.25f, 0.5f, 1, 2, 4];
+    public IReadOnlyList<float> OffsetGrid { get; init; } = [0.5f, 1, 2, 4, 8, 16, 32];
 
     /// <summary>Half-life of the decayed-popularity form; null = the median event age of the training data.</summary>
     public TimeSpan? DecayHalfLife { get; init; }
