@@ -968,7 +968,9 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         {
             var current = (float[])start.Clone();
             var best = Mean(users, current);
-            for (var pass = 0; pass < Math.Max(1, _owner.Options.SearchPasses); pass++)
+            // One column has nothing to revisit: a second pass over the same grid cannot find a better value.
+            var passes = count == 1 ? 1 : Math.Max(1, _owner.Options.SearchPasses);
+            for (var pass = 0; pass < passes; pass++)
             {
                 var changed = false;
                 for (var s = first; s < first + count; s++)
