@@ -34,6 +34,8 @@ internal static class BenchHelp
                                         profiles; default when --models has cohort)
               --cohort-k N              profile cohorts: fixed k, or 0 (default) to choose k in 2..8 by silhouette
               --cohort-gate oof|insample  how a cohort's adaptation is adopted (default oof: out-of-fold test)
+              --cohort-z X              standard errors a form's out-of-fold gain must clear to be adopted (default 2)
+              --cohort-forms LIST       forms tried per cohort: weights, item-bias, decayed-pop (default all three)
               --buy-again SLOTS         add a "model+buy-again" row: the model's test lists with the due repeat items
                                         (cycles learned from train + validation, due at the user's first test event)
                                         in the first SLOTS slots; --buy-again-models LIST (default blend),
@@ -100,6 +102,14 @@ internal static class BenchHelp
             wall seconds, peak RSS (VmHWM reset per stage), managed heap and allocations per stage; iALS s/iteration.
               --users N (1000000)  --items N (100000)  --interactions N (20000000)  --seed N (42)
               --factors N (64)  --iterations N (the training default)  --no-ranker
+            """,
+        ["segment"] = """
+            usage: Cohortly.Bench segment [options]
+            Segmentation algorithms side by side (SegmentationVersions.Build): ARI of the served cohorts against a synthetic
+            world's planted behaviour types, each version's quality, and build time at --sizes users (resampled rows).
+              --users N (5000)  --days N (60)  --k N (5)  --seed N (7)
+              --algorithms LIST (kmeans,agglomerative,dbscan)  --sizes LIST (100000,1000000)  --kmeans-restarts N (3)
+              --agglomerative-sample N (3000)  --dbscan-sample N (5000)  --silhouette-sample N (1000)
             """,
         ["heap"] = """
             usage: Cohortly.Bench heap --pid N [options]

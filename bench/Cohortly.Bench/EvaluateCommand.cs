@@ -164,6 +164,18 @@ internal static class EvaluateCommand
         }
         else
         {
+            // Per seed, the cohorts' adoption and evidence (the summary below has only the overall means).
+            for (var s = 0; s < runs.Count; s++)
+            {
+                foreach (var r in runs[s].Rows)
+                {
+                    if (r.Cohorts is { } c)
+                    {
+                        PrintCohortTable($"{r.Name} (seed {seed + s})", c, protocol.K);
+                    }
+                }
+            }
+
             SeedSummary.Print(runs.ConvertAll(r => r.Rows.ConvertAll(m => new SeedSummary.Score(m.Name, m.Test.Overall.Ndcg, m.Test.Overall.Recall, m.Refit?.Overall.Ndcg, m.TrainSeconds))), protocol.K, seed);
         }
 
@@ -218,8 +230,8 @@ internal static class EvaluateCommand
             // test): a diagnostic showing what the selection gate protects against, not a setting to ship.
             CohortOptions = a.Get("cohort-gate") switch
             {
-                null or "oof" => new CohortStrategyOptions(),
-                "insample" => new CohortStrategyOptions { MinGain = double.NegativeInfinity, MinGainStandardErrors = -1e9 },
+                null or "oof" => new CohortStrategyOptions { MinGainStandardErrors = a.GetDouble("cohort-z", 2), Forms = CohortForms(a.Get("cohort-forms")) },
+                "insample" => new CohortStrategyOptions { MinGain = double.NegativeInfinity, MinGainStandardErrors = -1e9, Forms = CohortForms(a.Get("cohort-forms")) },
                 var other => throw new ArgumentException($"unknown --cohort-gate '{other}' (expected oof or insample)"),
             },
         };
@@ -492,7 +504,12 @@ internal static class EvaluateCommand
             }
 
             var label = d.Group < groupNames.Count ? groupNames[d.Group] : d.Group.ToString(CultureInfo.InvariantCulture);
-            result.Add(new CohortRow(d.Group, label, a.Users, d.Adapted, a.Ndcg, g.Ndcg, d.ValidationUsers, d.OutOfFoldGain, d.OutOfFoldStandardError, weights));
+            result.Add(new CohortRow(d.Group, label, a.Users, d.Adapted, a.Ndcg, g.Ndcg, d.ValidationUsers, d.OutOfFoldGain, d.OutOfFoldStandardError, weights)
+            {
+                Form = d.Form,
+                OffsetWeight = d.OffsetWeight,
+                Evidence = d.Evidence,
+            });
         }
 
         return result;
@@ -501,15 +518,55 @@ internal static class EvaluateCommand
     private static void PrintCohortTable(string model, List<CohortRow> cohorts, int k)
     {
         Console.WriteLine();
-        Console.WriteLine($"{model}: per cohort (test ndcg@{k}; adapted = per-cohort weights adopted on validation)");
-        Console.WriteLine($"{"id",3}  {"users",5}  {"adapted",7}  {"ndcg",6}  {"global",6}  {"diff",7}  {"valid oof gain ± se",20}  label / weights");
+        Console.WriteLine($"{model}: per cohort (test ndcg@{k}; form = what validation adopted, global when no form cleared its z)");
+        Console.WriteLine($"{"id",3}  {"users",5}  {"form",-18}  {"ndcg",6}  {"global",6}  {"diff",7}  {"valid oof gain ± se",20}  label / weights");
         foreach (var c in cohorts)
         {
             var weights = string.Join(", ", c.Weights.ConvertAll(w => string.Create(CultureInfo.InvariantCulture, $"{w.Name}={w.Weight:G4}")));
+            var form = c.Form is CohortAdaptationForm.ItemBias or CohortAdaptationForm.DecayedPopularity
+                ? string.Create(CultureInfo.InvariantCulture, $"{FormName(c.Form)}×{c.OffsetWeight:G3}")
+                : FormName(c.Form);
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{c.Group,3}  {c.Users,5}  {(c.Adapted ? "yes" : "no"),7}  {c.TestNdcg,6:F4}  {c.GlobalTestNdcg,6:F4}  {c.TestNdcg - c.GlobalTestNdcg,7:+0.0000;-0.0000;0}  {c.OutOfFoldGain,9:+0.0000;-0.0000;0} ± {c.OutOfFoldStandardError,6:F4}  {c.Label} [{weights}]"));
+                $"{c.Group,3}  {c.Users,5}  {form,-18}  {c.TestNdcg,6:F4}  {c.GlobalTestNdcg,6:F4}  {c.TestNdcg - c.GlobalTestNdcg,7:+0.0000;-0.0000;0}  {c.OutOfFoldGain,9:+0.0000;-0.0000;0} ± {c.OutOfFoldStandardError,6:F4}  {c.Label} [{weights}]"));
+            foreach (var e in c.Evidence)
+            {
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{"",3}  {"",5}    {FormName(e.Form),-16}  valid oof gain {e.Gain:+0.0000;-0.0000;0} ± {e.StandardError:F4} (z {e.Z:F2}), weight {e.Weight:G3}"));
+            }
         }
+    }
+
+    private static string FormName(CohortAdaptationForm form) => form switch
+    {
+        CohortAdaptationForm.Weights => "weights",
+        CohortAdaptationForm.ItemBias => "item-bias",
+        CohortAdaptationForm.DecayedPopularity => "decayed-pop",
+        _ => "global",
+    };
+
+    /// <summary>--cohort-forms: comma-separated weights, item-bias, decayed-pop (default all three).</summary>
+    private static IReadOnlyList<CohortAdaptationForm> CohortForms(string? value)
+    {
+        if (value is null)
+        {
+            return new CohortStrategyOptions().Forms;
+        }
+
+        var forms = new List<CohortAdaptationForm>();
+        foreach (var name in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            forms.Add(name switch
+            {
+                "weights" => CohortAdaptationForm.Weights,
+                "item-bias" => CohortAdaptationForm.ItemBias,
+                "decayed-pop" => CohortAdaptationForm.DecayedPopularity,
+                _ => throw new ArgumentException($"unknown --cohort-forms entry '{name}' (expected weights, item-bias, decayed-pop)"),
+            });
+        }
+
+        return forms;
     }
 
     private sealed record CohortRow(
@@ -522,7 +579,14 @@ internal static class EvaluateCommand
         int ValidationUsers,
         double OutOfFoldGain,
         double OutOfFoldStandardError,
-        List<(string Name, double Weight)> Weights);
+        List<(string Name, double Weight)> Weights)
+    {
+        public CohortAdaptationForm Form { get; init; }
+
+        public float OffsetWeight { get; init; }
+
+        public IReadOnlyList<CohortFormEvidence> Evidence { get; init; } = [];
+    }
 
     private sealed record ModelRow(string Name, IReadOnlyDictionary<string, double> Parameters, double TrainSeconds, double ValidObjective, EvaluationResult Test, List<CohortRow>? Cohorts = null)
     {

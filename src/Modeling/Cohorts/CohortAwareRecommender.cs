@@ -30,10 +30,21 @@ public sealed record CohortStrategyOptions
     public double MinGain { get; init; }
 
     /// <summary>
-    /// How many standard errors (of the per-user out-of-fold NDCG differences) the gain must clear (1.64: a one-sided 5% test): a cohort of a few
-    /// hundred users shows gains of ±0.01 by chance, which must not count as evidence.
+    /// How many standard errors (of the per-user out-of-fold NDCG differences) a form's gain must clear (2: a one-sided
+    /// 2.3% test per form): a cohort of a few hundred users shows gains of ±0.01 by chance, which must not count as
+    /// evidence. Every form is a separate test, so with all three forms a cohort without any effect adopts one by
+    /// chance somewhat more often than one test would (the false adoption rate is measured in the tests).
     /// </summary>
-    public double MinGainStandardErrors { get; init; } = 1.64;
+    public double MinGainStandardErrors { get; init; } = 2;
+
+    /// <summary>Adaptation forms tried per cohort (each selected only on its own out-of-fold evidence).</summary>
+    public IReadOnlyList<CohortAdaptationForm> Forms { get; init; } = [CohortAdaptationForm.Weights, CohortAdaptationForm.ItemBias, CohortAdaptationForm.DecayedPopularity];
+
+    /// <summary>Weights tried for an offset form's vector (added to the standardized blend).</summary>
+    public IReadOnlyList<float> OffsetGrid { get; init; } = [0.5f, 1, 2, 4, 8, 16, 32];
+
+    /// <summary>Half-life of the decayed-popularity form; null = the median event age of the training data.</summary>
+    public TimeSpan? DecayHalfLife { get; init; }
 
     public int K { get; init; } = 10;
 
@@ -56,7 +67,17 @@ public sealed record CohortDecision(
     double GlobalNdcg,
     double AdaptedNdcg,
     double OutOfFoldGain,
-    double OutOfFoldStandardError);
+    double OutOfFoldStandardError)
+{
+    /// <summary>What serves the cohort: <see cref="CohortAdaptationForm.Global"/> unless a form was adopted.</summary>
+    public CohortAdaptationForm Form { get; init; } = Adapted ? CohortAdaptationForm.Weights : CohortAdaptationForm.Global;
+
+    /// <summary>The adopted offset form's weight (0 for the global and weights forms).</summary>
+    public float OffsetWeight { get; init; }
+
+    /// <summary>Every form tried, with its out-of-fold gain ± standard error (empty when the cohort was too small).</summary>
+    public IReadOnlyList<CohortFormEvidence> Evidence { get; init; } = [];
+}
 
 /// <summary>
 /// Cohort-aware strategy: a global backbone (a standardized blend of fitted models, exactly as
@@ -64,12 +85,20 @@ public sealed record CohortDecision(
 /// popularity (shrunk toward global popularity). A cohort's weights are searched on its validation users and
 /// <b>adopted only if they beat the global weights on held-out validation users of that cohort</b> (two-fold
 /// cross-fitting); otherwise the cohort is served by the global backbone. Users without a cohort get global.
+/// Besides its own weights a cohort may adopt an additive per-item offset (<see cref="CohortOffsets"/>: an empirical
+/// Bayes item bias, or decayed cohort popularity), each form tested on its own out-of-fold gain; the most gaining form
+/// that clears <see cref="CohortStrategyOptions.MinGainStandardErrors"/> serves the cohort.
 /// </summary>
 /// <param name="validationItems">User→held-out items used for selection (the validation part); never the test part.</param>
 public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, SparseMatrix validationItems, CohortStrategyOptions? options = null) : IRecommender
 {
     public const string KindName = "cohort";
-    private const int FormatVersion = 1;
+    /// <summary>2: per cohort the adopted form, its offset weight, every form's evidence and the offset vector. 1 (still read): weights only.</summary>
+    private const int FormatVersion = 2;
+    private const int WeightsOnlyFormat = 1;
+
+    /// <summary>Offset forms, in the order of their columns after the cohort popularity's in the search.</summary>
+    private static readonly CohortAdaptationForm[] OffsetForms = [CohortAdaptationForm.ItemBias, CohortAdaptationForm.DecayedPopularity];
 
     private readonly SparseMatrix? _validation = validationItems;
     private PopularityRecommender _cohortPopularity = new();
@@ -77,6 +106,8 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
     private float[][] _groupWeights = []; // per group: signals..., cohort popularity
     private int[] _userGroups = [];
     private CohortDecision[] _decisions = [];
+    private float[][][] _formVectors = []; // per offset form, per group: the unweighted offset of every item (fit only)
+    private float[][] _groupOffsets = []; // per group: weight × the adopted form's offset, or empty
 
     public IReadOnlyList<CohortSignal> Signals { get; } = Validate(signals);
 
@@ -140,6 +171,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         _cohortPopularity = new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = Options.PopularityPrior });
         _cohortPopularity.Fit(data, random, cancellationToken);
         _userGroups = data.UserGroups.ToArray();
+        _formVectors = FormVectors(data, Options, all: false);
         var signalCount = Signals.Count + 1;
         _globalWeights = new float[signalCount];
         for (var s = 0; s < Signals.Count; s++)
@@ -164,6 +196,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
 
         var search = new WeightSearch(this, data, _validation, members, cancellationToken);
         _groupWeights = new float[groupCount][];
+        _groupOffsets = new float[groupCount][];
         _decisions = new CohortDecision[groupCount];
         for (var g = 0; g < groupCount; g++)
         {
@@ -171,9 +204,78 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             random.Shuffle(users);
             _decisions[g] = Decide(g, users, search);
             _groupWeights[g] = [.. _decisions[g].Weights];
+            _groupOffsets[g] = Offset(_formVectors, _decisions[g], g);
         }
 
+        // The vectors of forms nobody adopted are not needed for serving.
+        _formVectors = [];
         SearchCounts = (search.Evaluations, search.FullScans);
+    }
+
+    /// <summary>Each offset form's per-group vectors over <paramref name="data"/>; a form not tried (and not needed by <paramref name="all"/>) gets zeros.</summary>
+    private static float[][][] FormVectors(TrainingData data, CohortStrategyOptions options, bool all, IReadOnlyList<CohortDecision>? adopted = null)
+    {
+        var vectors = new float[OffsetForms.Length][][];
+        for (var f = 0; f < OffsetForms.Length; f++)
+        {
+            var form = OffsetForms[f];
+            var wanted = all || Contains(options.Forms, form);
+            if (adopted is not null)
+            {
+                wanted = false;
+                foreach (var d in adopted)
+                {
+                    wanted |= d.Adapted && d.Form == form;
+                }
+            }
+
+            vectors[f] = !wanted ? Zeros(data.GroupCount, data.ItemCount) : form switch
+            {
+                CohortAdaptationForm.ItemBias => CohortOffsets.ItemBias(data, out _),
+                _ => CohortOffsets.DecayedPopularity(data, options.DecayHalfLife, out _),
+            };
+        }
+
+        return vectors;
+    }
+
+    private static float[][] Zeros(int groups, int items)
+    {
+        var zeros = new float[groups][];
+        for (var g = 0; g < groups; g++)
+        {
+            zeros[g] = new float[items];
+        }
+
+        return zeros;
+    }
+
+    private static bool Contains(IReadOnlyList<CohortAdaptationForm> forms, CohortAdaptationForm form)
+    {
+        foreach (var f in forms)
+        {
+            if (f == form)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The adopted offset of a group (weight × its form's vector), or empty when it adopted no offset form.</summary>
+    private static float[] Offset(float[][][] vectors, CohortDecision decision, int group)
+    {
+        var f = Array.IndexOf(OffsetForms, decision.Form);
+        if (!decision.Adapted || f < 0 || decision.OffsetWeight == 0 || f >= vectors.Length || (uint)group >= (uint)vectors[f].Length)
+        {
+            return [];
+        }
+
+        var source = vectors[f][group];
+        var offset = new float[source.Length];
+        TensorPrimitives.Multiply(source, decision.OffsetWeight, offset);
+        return offset;
     }
 
     /// <summary>
@@ -213,7 +315,10 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         }
 
         model._groupWeights = new float[decisions.Count][];
+        model._groupOffsets = new float[decisions.Count][];
         model._decisions = new CohortDecision[decisions.Count];
+        // The adopted forms' offsets are recomputed on this data (the refit's), with their weights as decided.
+        var vectors = FormVectors(data, model.Options, all: false, adopted: decisions);
         for (var g = 0; g < decisions.Count; g++)
         {
             var d = decisions[g];
@@ -224,6 +329,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
 
             model._groupWeights[g] = [.. d.Weights];
             model._decisions[g] = d with { Group = g };
+            model._groupOffsets[g] = Offset(vectors, d, g);
         }
 
         return model;
@@ -232,15 +338,26 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
     public void Score(int user, Span<float> scores)
     {
         var g = (uint)user < (uint)_userGroups.Length ? _userGroups[user] : -1;
-        Combine(WeightsOf(g), scores, (model, s) => model.Score(user, s), s => _cohortPopularity.Score(user, s));
+        Combine(WeightsOf(g), g, scores, (model, s) => model.Score(user, s));
     }
 
     /// <summary>Serving a user known by recent items (fold-in) in a given cohort (group index; -1 = global).</summary>
     public void ScoreItemsInCohort(int group, ReadOnlySpan<int> recentItems, Span<float> scores)
     {
         var items = recentItems.ToArray();
-        Combine(WeightsOf(group), scores, (model, s) => model.ScoreItems(items, s), s => _cohortPopularity.ScoreGroup(group, s));
+        Combine(WeightsOf(group), group, scores, (model, s) => model.ScoreItems(items, s));
     }
+
+    /// <summary>
+    /// The part of a group's score that depends on the item only: weight × standardized cohort popularity plus the
+    /// adopted offset. Scoring adds exactly this to the signals' weighted sum, and serving precomputes it per group
+    /// with this same method (online/offline parity). False (and <paramref name="destination"/> cleared) when the
+    /// group has none.
+    /// </summary>
+    public bool CohortItemPart(int group, Span<float> destination) => ItemPart(WeightsOf(group), group, destination[..ItemCount]);
+
+    /// <summary>The adopted offset of a group (weight × form vector), empty when none; indexed like the items.</summary>
+    public ReadOnlySpan<float> OffsetOf(int group) => (uint)group < (uint)_groupOffsets.Length ? _groupOffsets[group] : [];
 
     public void ScoreItems(ReadOnlySpan<int> recentItems, Span<float> scores) => ScoreItemsInCohort(-1, recentItems, scores);
 
@@ -269,6 +386,20 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             writer.Write(d.OutOfFoldGain);
             writer.Write(d.OutOfFoldStandardError);
             BinaryArrays.Write(writer, [.. d.Weights]);
+            writer.Write((int)d.Form);
+            writer.Write(d.OffsetWeight);
+            writer.Write(d.Evidence.Count);
+            foreach (var e in d.Evidence)
+            {
+                writer.Write((int)e.Form);
+                writer.Write(e.Gain);
+                writer.Write(e.StandardError);
+                writer.Write(e.Weight);
+            }
+
+            var offset = OffsetOf(d.Group);
+            writer.Write(offset.Length);
+            BinaryArrays.Write(writer, offset.ToArray());
         }
     }
 
@@ -277,7 +408,12 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(serializer);
-        RecommenderSerializer.ExpectVersion(reader, FormatVersion, KindName);
+        var format = reader.ReadInt32();
+        if (format is not (FormatVersion or WeightsOnlyFormat))
+        {
+            throw new InvalidDataException($"{KindName} model format version {format} is not supported (expected {WeightsOnlyFormat} to {FormatVersion})");
+        }
+
         var count = reader.ReadInt32();
         if (count <= 0)
         {
@@ -305,6 +441,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
 
         var groups = reader.ReadInt32();
         model._groupWeights = new float[groups][];
+        model._groupOffsets = new float[groups][];
         model._decisions = new CohortDecision[groups];
         for (var g = 0; g < groups; g++)
         {
@@ -316,37 +453,111 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             var standardError = reader.ReadDouble();
             var weights = BinaryArrays.ReadSingle(reader, count + 1);
             model._groupWeights[g] = weights;
-            model._decisions[g] = new CohortDecision(g, users, adapted, weights, globalNdcg, adaptedNdcg, gain, standardError);
+            var decision = new CohortDecision(g, users, adapted, weights, globalNdcg, adaptedNdcg, gain, standardError);
+            model._groupOffsets[g] = [];
+            if (format >= FormatVersion)
+            {
+                var form = ReadForm(reader);
+                var offsetWeight = reader.ReadSingle();
+                var evidence = new CohortFormEvidence[ReadCount(reader, 16)];
+                for (var x = 0; x < evidence.Length; x++)
+                {
+                    evidence[x] = new CohortFormEvidence(ReadForm(reader), reader.ReadDouble(), reader.ReadDouble(), reader.ReadSingle());
+                }
+
+                var length = reader.ReadInt32();
+                if (length != 0 && length != model.ItemCount)
+                {
+                    throw new InvalidDataException($"cohort offset of group {g} has {length} items, the signals {model.ItemCount}");
+                }
+
+                model._groupOffsets[g] = BinaryArrays.ReadSingle(reader, length);
+                decision = decision with { Form = form, OffsetWeight = offsetWeight, Evidence = evidence };
+            }
+
+            model._decisions[g] = decision;
         }
 
         return model;
     }
 
+    private static CohortAdaptationForm ReadForm(BinaryReader reader)
+    {
+        var code = reader.ReadInt32();
+        return Enum.IsDefined((CohortAdaptationForm)code) ? (CohortAdaptationForm)code : throw new InvalidDataException($"unknown cohort adaptation form {code}");
+    }
+
+    private static int ReadCount(BinaryReader reader, int max)
+    {
+        var n = reader.ReadInt32();
+        return (uint)n <= (uint)max ? n : throw new InvalidDataException($"count {n} out of range 0..{max}");
+    }
+
     private CohortDecision Decide(int group, int[] users, WeightSearch search)
     {
-        var global = search.Mean(users, _globalWeights);
+        var globalFull = search.GlobalWeights;
+        var global = search.Mean(users, globalFull);
         if (users.Length < Options.MinValidationUsers)
         {
             return new CohortDecision(group, users.Length, false, _globalWeights, global, global, 0, 0);
         }
 
-        // Two-fold cross-fitting: the decision rests on users the weights were not searched on.
         var half = users.Length / 2;
         var a = users[..half];
         var b = users[half..];
-        var fromA = Shrink(search.Search(a, _globalWeights), a.Length);
-        var fromB = Shrink(search.Search(b, _globalWeights), b.Length);
-        var differences = new double[users.Length];
-        Difference(search.PerUser(a, fromB), search.PerUser(a, _globalWeights), differences.AsSpan(0, half));
-        Difference(search.PerUser(b, fromA), search.PerUser(b, _globalWeights), differences.AsSpan(half));
-        var (outOfFold, standardError) = MeanAndStandardError(differences);
+        var evidence = new List<CohortFormEvidence>(Options.Forms.Count);
+        CohortDecision? best = null;
+        CohortDecision? strongest = null;
+        foreach (var form in Options.Forms)
+        {
+            var (first, count, grid) = form == CohortAdaptationForm.Weights
+                ? (0, _globalWeights.Length, Options.WeightGrid)
+                : (_globalWeights.Length + Array.IndexOf(OffsetForms, form), 1, Options.OffsetGrid);
+            if (first < 0 || (form != CohortAdaptationForm.Weights && search.IsZeroColumn(first, group)))
+            {
+                // No offset to adopt (the cohort shows no over-dispersion for this form): evidence of no gain.
+                evidence.Add(new CohortFormEvidence(form, 0, 0, 0));
+                continue;
+            }
 
-        var weights = Shrink(search.Search(users, _globalWeights), users.Length);
-        var adaptedNdcg = search.Mean(users, weights);
-        var adopt = outOfFold > Options.MinGain
-            && outOfFold > Options.MinGainStandardErrors * standardError
-            && adaptedNdcg > global;
-        return new CohortDecision(group, users.Length, adopt, adopt ? weights : _globalWeights, global, adaptedNdcg, outOfFold, standardError);
+            // Two-fold cross-fitting: the decision rests on users the weights were not searched on.
+            var fromA = Shrink(search.Search(a, globalFull, first, count, grid), a.Length, globalFull);
+            var fromB = Shrink(search.Search(b, globalFull, first, count, grid), b.Length, globalFull);
+            var differences = new double[users.Length];
+            Difference(search.PerUser(a, fromB), search.PerUser(a, globalFull), differences.AsSpan(0, half));
+            Difference(search.PerUser(b, fromA), search.PerUser(b, globalFull), differences.AsSpan(half));
+            var (outOfFold, standardError) = MeanAndStandardError(differences);
+
+            var full = Shrink(search.Search(users, globalFull, first, count, grid), users.Length, globalFull);
+            var adaptedNdcg = search.Mean(users, full);
+            var offsetWeight = form == CohortAdaptationForm.Weights ? 0 : full[first];
+            evidence.Add(new CohortFormEvidence(form, outOfFold, standardError, form == CohortAdaptationForm.Weights ? 1 : offsetWeight));
+            var pass = outOfFold > Options.MinGain
+                && outOfFold > Options.MinGainStandardErrors * standardError
+                && adaptedNdcg > global;
+            var weights = full.AsSpan(0, _globalWeights.Length).ToArray();
+            var candidate = new CohortDecision(group, users.Length, true, weights, global, adaptedNdcg, outOfFold, standardError) { Form = form, OffsetWeight = offsetWeight };
+            if (pass && (best is null || outOfFold > best.OutOfFoldGain))
+            {
+                best = candidate;
+            }
+
+            if (strongest is null || outOfFold > strongest.OutOfFoldGain)
+            {
+                strongest = candidate;
+            }
+        }
+
+        if (best is not null)
+        {
+            return best with { Evidence = evidence };
+        }
+
+        // Nothing adopted: the global weights, with the most gaining form's numbers as the evidence shown.
+        return new CohortDecision(group, users.Length, false, _globalWeights, global, strongest?.AdaptedNdcg ?? global, strongest?.OutOfFoldGain ?? 0, strongest?.OutOfFoldStandardError ?? 0)
+        {
+            Evidence = evidence,
+        };
     }
 
     private static void Difference(double[] adapted, double[] global, Span<double> destination)
@@ -376,13 +587,13 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         return (mean, Math.Sqrt(variance / values.Length));
     }
 
-    private float[] Shrink(float[] searched, int users)
+    private float[] Shrink(float[] searched, int users, float[] global)
     {
         var t = Options.WeightShrinkage;
         var result = new float[searched.Length];
         for (var s = 0; s < result.Length; s++)
         {
-            result[s] = ((users * searched[s]) + (t * _globalWeights[s])) / (users + t);
+            result[s] = ((users * searched[s]) + (t * global[s])) / (users + t);
         }
 
         return result;
@@ -390,7 +601,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
 
     private float[] WeightsOf(int group) => (uint)group < (uint)_groupWeights.Length ? _groupWeights[group] : _globalWeights;
 
-    private void Combine(float[] weights, Span<float> scores, Action<IRecommender, float[]> signal, Action<float[]> cohortPopularity)
+    private void Combine(float[] weights, int group, Span<float> scores, Action<IRecommender, float[]> signal)
     {
         var n = ItemCount;
         var buffer = ArrayPool<float>.Shared.Rent(n);
@@ -399,30 +610,49 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             var total = scores[..n];
             total.Clear();
             var part = buffer.AsSpan(0, n);
-            for (var s = 0; s < weights.Length; s++)
+            for (var s = 0; s < Signals.Count; s++)
             {
                 if (weights[s] == 0)
                 {
                     continue;
                 }
 
-                if (s < Signals.Count)
-                {
-                    signal(Signals[s].Model, buffer);
-                }
-                else
-                {
-                    cohortPopularity(buffer);
-                }
-
+                signal(Signals[s].Model, buffer);
                 ScoreScaling.Standardize(part);
                 TensorPrimitives.MultiplyAdd(part, weights[s], total, total);
+            }
+
+            if (ItemPart(weights, group, part))
+            {
+                TensorPrimitives.Add(total, part, total);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>weights[^1] × standardized cohort popularity + the group's offset (only when <paramref name="weights"/> are the group's own).</summary>
+    private bool ItemPart(float[] weights, int group, Span<float> destination)
+    {
+        destination.Clear();
+        var any = false;
+        if (weights[^1] != 0)
+        {
+            _cohortPopularity.ScoreGroup(group, destination);
+            ScoreScaling.Standardize(destination);
+            TensorPrimitives.Multiply(destination, weights[^1], destination);
+            any = true;
+        }
+
+        if (ReferenceEquals(weights, WeightsOf(group)) && OffsetOf(group) is { IsEmpty: false } offset)
+        {
+            TensorPrimitives.Add(destination, offset, destination);
+            any = true;
+        }
+
+        return any;
     }
 
     private static IReadOnlyList<CohortSignal> Validate(IReadOnlyList<CohortSignal> signals)
@@ -464,7 +694,10 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             _train = data.UserItems;
             _relevant = relevant;
             _items = data.ItemCount;
-            _signals = owner.Signals.Count + 1;
+            // Columns: the backbone signals, the cohort popularity, then one per offset form (the group's vector).
+            _signals = owner.Signals.Count + 1 + OffsetForms.Length;
+            GlobalWeights = new float[_signals];
+            owner._globalWeights.CopyTo(GlobalWeights, 0);
             _cancellationToken = cancellationToken;
             var users = new List<int>();
             foreach (var m in members)
@@ -477,7 +710,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                 0,
                 users.Count,
                 new ParallelOptions { CancellationToken = cancellationToken },
-                () => (Dense: new float[_signals * _items], Heap: new TopKHeap(CandidatesPerSignal + 1), Top: new int[CandidatesPerSignal + 1], Top2: new float[CandidatesPerSignal + 1], Union: new List<int>()),
+                () => (Dense: new float[_signals * _items], Heap: new TopKHeap(CandidatesPerSignal + 1), Top: new int[CandidatesPerSignal + 1], Top2: new float[CandidatesPerSignal + 1], Union: new List<int>(), Mark: new int[_items]),
                 (x, _, ws) =>
                 {
                     var u = users[x];
@@ -485,7 +718,9 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                     var excluded = _train.RowColumns(u);
                     var bounds = new float[_signals];
                     ws.Union.Clear();
-                    for (var s = 0; s < _signals; s++)
+                    // The offset columns add no candidates (that would grow every evaluation of every form); their
+                    // bound is the best value outside the union, measured below.
+                    for (var s = 0; s < RankedColumns; s++)
                     {
                         TopK.Fill(ws.Dense.AsSpan(s * _items, _items), excluded, ws.Heap);
                         var n = ws.Heap.Drain(ws.Top, ws.Top2);
@@ -507,6 +742,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                         }
                     }
 
+                    OutsideBounds(x + 1, ws.Union, count, excluded, ws.Dense, ws.Mark, bounds);
                     var items = new int[count];
                     var scores = new float[_signals * count];
                     for (var j = 0; j < count; j++)
@@ -528,7 +764,33 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             }
         }
 
+        /// <summary>Columns whose best items join the candidates: the backbone signals and the cohort popularity.</summary>
+        private int RankedColumns => _owner.Signals.Count + 1;
+
+        /// <summary>The global weights over every search column (0 for the offset forms).</summary>
+        public float[] GlobalWeights { get; }
+
         public long Evaluations => Interlocked.Read(ref _evaluations);
+
+        /// <summary>Whether a group's vector in an offset column is all zeros (nothing to adopt).</summary>
+        public bool IsZeroColumn(int column, int group)
+        {
+            var f = column - _owner.Signals.Count - 1;
+            if ((uint)f >= (uint)_owner._formVectors.Length || (uint)group >= (uint)_owner._formVectors[f].Length)
+            {
+                return true;
+            }
+
+            foreach (var v in _owner._formVectors[f][group])
+            {
+                if (v != 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         public long FullScans => Interlocked.Read(ref _fullScans);
 
@@ -621,6 +883,35 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
             return sums;
         }
 
+        /// <summary>Per offset column: the best value among unseen items outside the candidates (−∞ when there are none).</summary>
+        private void OutsideBounds(int stamp, List<int> union, int count, ReadOnlySpan<int> excluded, float[] dense, int[] mark, float[] bounds)
+        {
+            for (var j = 0; j < count; j++)
+            {
+                mark[union[j]] = stamp;
+            }
+
+            foreach (var i in excluded)
+            {
+                mark[i] = stamp;
+            }
+
+            for (var s = RankedColumns; s < _signals; s++)
+            {
+                var best = float.NegativeInfinity;
+                var column = dense.AsSpan(s * _items, _items);
+                for (var i = 0; i < column.Length; i++)
+                {
+                    if (mark[i] != stamp && column[i] > best)
+                    {
+                        best = column[i];
+                    }
+                }
+
+                bounds[s] = best;
+            }
+        }
+
         // A signal with nothing left outside its candidates means every unseen item is a candidate.
         private static bool AllInside(Candidates c)
         {
@@ -644,26 +935,47 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
                 {
                     _owner.Signals[s].Model.Score(user, part);
                 }
-                else
+                else if (s == _owner.Signals.Count)
                 {
                     _owner._cohortPopularity.Score(user, part);
+                }
+                else
+                {
+                    // An offset form enters as it serves: its vector as is, times its weight.
+                    var f = s - _owner.Signals.Count - 1;
+                    var g = _owner._userGroups[user];
+                    if ((uint)g < (uint)_owner._formVectors[f].Length)
+                    {
+                        _owner._formVectors[f][g].CopyTo(part);
+                    }
+                    else
+                    {
+                        part.Clear();
+                    }
+
+                    continue;
                 }
 
                 ScoreScaling.Standardize(part);
             }
         }
 
-        /// <summary>Coordinate search from <paramref name="start"/>; a value replaces the current one only if strictly better.</summary>
-        public float[] Search(int[] users, float[] start)
+        /// <summary>
+        /// Coordinate search from <paramref name="start"/> over columns first..first+count−1 with values from
+        /// <paramref name="grid"/>; a value replaces the current one only if strictly better.
+        /// </summary>
+        public float[] Search(int[] users, float[] start, int first, int count, IReadOnlyList<float> grid)
         {
             var current = (float[])start.Clone();
             var best = Mean(users, current);
-            for (var pass = 0; pass < Math.Max(1, _owner.Options.SearchPasses); pass++)
+            // One column has nothing to revisit: a second pass over the same grid cannot find a better value.
+            var passes = count == 1 ? 1 : Math.Max(1, _owner.Options.SearchPasses);
+            for (var pass = 0; pass < passes; pass++)
             {
                 var changed = false;
-                for (var s = 0; s < _signals; s++)
+                for (var s = first; s < first + count; s++)
                 {
-                    foreach (var value in _owner.Options.WeightGrid)
+                    foreach (var value in grid)
                     {
                         if (value == current[s])
                         {
@@ -727,7 +1039,7 @@ public sealed class CohortAwareRecommender(IReadOnlyList<CohortSignal> signals, 
         }
 
         public void Score(int user, Span<float> scores)
-            => owner.Combine(owner._globalWeights, scores, (model, s) => model.Score(user, s), s => owner._cohortPopularity.Score(user, s));
+            => owner.Combine(owner._globalWeights, -1, scores, (model, s) => model.Score(user, s));
 
         public void ScoreItems(ReadOnlySpan<int> recentItems, Span<float> scores) => owner.ScoreItemsInCohort(-1, recentItems, scores);
 

@@ -124,7 +124,8 @@ internal sealed class ExplainStage(
         {
             for (var s = 0; s <= index.SignalCount; s++)
             {
-                if (weights[s] != 0)
+                // The cohort part also carries an adopted item offset, which serves with a zero popularity weight too.
+                if (s == index.SignalCount ? !index.CohortPopularityOf(group).IsEmpty : weights[s] != 0)
                 {
                     list.Add(new FeatureContribution(index.Names[s], Contribution(s, c.Item)));
                 }

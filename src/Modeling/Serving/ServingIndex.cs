@@ -62,7 +62,7 @@ internal sealed class ServingIndex
         {
             GroupWeights[g] = [.. scorer.Decisions[g].Weights];
             GroupAdapted[g] = scorer.Decisions[g].Adapted;
-            CohortPopularity[g] = WeightedCohortPopularity(scorer, g, GroupWeights[g]);
+            CohortPopularity[g] = WeightedCohortPopularity(scorer, g);
         }
 
         StandardizedPopularity = new float[SignalCount][][];
@@ -140,7 +140,10 @@ internal sealed class ServingIndex
 
     public float[][] GroupWeights { get; }
 
-    /// <summary>Per group: weight × standardized cohort popularity, or an empty array when the weight is 0.</summary>
+    /// <summary>
+    /// Per group: weight × standardized cohort popularity plus the cohort's adopted item offset, or an empty array
+    /// when the group has neither.
+    /// </summary>
     public float[][] CohortPopularity { get; }
 
     /// <summary>
@@ -225,33 +228,13 @@ internal sealed class ServingIndex
     }
 
     /// <summary>
-    /// The scorer keeps its cohort popularity private; its contribution is what a scoring of "no items" leaves after
-    /// the item-dependent signals are taken away (each of them is exactly reproducible from the public signals).
+    /// The group's item-only part (weighted cohort popularity plus the offset the cohort adopted), computed by the
+    /// scorer's own method so serving adds exactly what offline scoring adds.
     /// </summary>
-    private static float[] WeightedCohortPopularity(Cohorts.CohortAwareRecommender scorer, int group, float[] weights)
+    private static float[] WeightedCohortPopularity(Cohorts.CohortAwareRecommender scorer, int group)
     {
-        if (weights[^1] == 0)
-        {
-            return [];
-        }
-
-        var n = scorer.ItemCount;
-        var total = new float[n];
-        scorer.ScoreItemsInCohort(group, [], total);
-        var part = new float[n];
-        for (var s = 0; s < scorer.Signals.Count; s++)
-        {
-            if (weights[s] == 0)
-            {
-                continue;
-            }
-
-            scorer.Signals[s].Model.ScoreItems([], part);
-            ScoreScaling.Standardize(part);
-            TensorPrimitives.MultiplyAdd(part, -weights[s], total, total);
-        }
-
-        return total;
+        var part = new float[scorer.ItemCount];
+        return scorer.CohortItemPart(group, part) ? part : [];
     }
 
     private static float[] UnitRows(ReadOnlySpan<float> rows, int count, int dimension)

@@ -13,7 +13,8 @@ public sealed class CohortAwareRecommenderTests
         var train = new TrainingData(split.Train, groups);
         var popularity = new PopularityRecommender();
         popularity.Fit(train, new Random(1));
-        var model = new CohortAwareRecommender([new CohortSignal("pop", popularity, 1)], SparseMatrix.UserItem(split.Validation), options);
+        // The weights form alone (what these tests are about); the offset forms have CohortAdaptationFormTests.
+        var model = new CohortAwareRecommender([new CohortSignal("pop", popularity, 1)], SparseMatrix.UserItem(split.Validation), options ?? new CohortStrategyOptions { Forms = [CohortAdaptationForm.Weights] });
         model.Fit(train, new Random(2));
         var test = RankingEvaluator.ForTest(split, new RankingEvaluatorOptions { UserGroups = groups, ComputeBeyondAccuracy = false });
         return (model, test.Evaluate(model), test.Evaluate(model.GlobalOnly()));

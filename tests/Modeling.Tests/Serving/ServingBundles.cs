@@ -41,7 +41,8 @@ internal static class ServingBundles
         int seed = 7,
         bool neutralContext = false,
         ServingPolicy? defaultPolicy = null,
-        IReadOnlyDictionary<int, ServingPolicy>? policies = null)
+        IReadOnlyDictionary<int, ServingPolicy>? policies = null,
+        CohortStrategyOptions? cohortOptions = null)
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items }, seed);
         var events = world.History(ServingWorld.End, 30, new Random(seed + 1));
@@ -85,7 +86,7 @@ internal static class ServingBundles
         var scorer = new CohortAwareRecommender(
             [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)],
             SparseMatrix.UserItem(split.Validation),
-            new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0 });
+            cohortOptions ?? new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0, Forms = [CohortAdaptationForm.Weights] });
         scorer.Fit(train, random);
 
         var groupCount = train.GroupCount;
