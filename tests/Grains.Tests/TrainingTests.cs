@@ -125,13 +125,24 @@ public sealed class TrainingFixture : IAsyncLifetime
         return (registry, models.Current!);
     }
 
-    /// <summary>The cohort of the bundle's segmentation with the most of the world's users: the one with adapted weights.</summary>
-    public int LargestTrainedCohort(ModelBundle bundle) => World.Users
-        .Select(u => bundle.TrainedCohortOf(u.Id))
-        .OfType<int>()
-        .GroupBy(c => c)
-        .OrderByDescending(g => g.Count())
-        .First().Key;
+    /// <summary>
+    /// Of the cohorts whose own model training adopted, the one with the most of the world's users. Fails, naming every
+    /// cohort's evidence, when training adopted none (the tests that use it are about serving an adapted cohort).
+    /// </summary>
+    public int LargestTrainedCohort(ModelBundle bundle)
+    {
+        var adapted = bundle.Cohorts.Where(r => r.Adapted).Select(r => r.CohortId).ToHashSet();
+        var largest = World.Users
+            .Select(u => bundle.TrainedCohortOf(u.Id))
+            .OfType<int>()
+            .Where(adapted.Contains)
+            .GroupBy(c => c)
+            .OrderByDescending(g => g.Count())
+            .FirstOrDefault();
+        return largest?.Key ?? throw new InvalidOperationException(
+            "training adopted no cohort's own model in the test world: " +
+            string.Join("; ", bundle.Cohorts.Select(r => $"cohort {r.CohortId}: gain {r.OutOfFoldGain:F4}, adapted {r.Adapted}")));
+    }
 
     /// <summary>
     /// Creates the experiment and waits until the silo's experiment cache has it; disposing stops it and waits until the
