@@ -47,22 +47,33 @@ public sealed class ScaleDrillTests
 
         Assert.True(load.Errors() == "none", Diagnostics());
         var expected = load.ExpectedPerUser();
+        var mismatches = "not read yet";
         await Eventually.True(
             async () =>
             {
+                var wrong = new List<string>();
+                var fewer = 0;
+                var more = 0;
                 foreach (var (user, count) in expected)
                 {
-                    if (await http.ProfileEventsAsync(user, CancellationToken.None) != count)
+                    var applied = await http.ProfileEventsAsync(user, CancellationToken.None);
+                    if (applied != count)
                     {
-                        return false;
+                        fewer += applied < count ? 1 : 0;
+                        more += applied > count ? 1 : 0;
+                        if (wrong.Count < 10)
+                        {
+                            wrong.Add($"{user}: {applied} applied, {count} acknowledged");
+                        }
                     }
                 }
 
-                return true;
+                mismatches = $"{fewer} users with fewer events than acknowledged, {more} with more; {string.Join("; ", wrong)}";
+                return fewer + more == 0;
             },
             "every user's profile holds exactly its acknowledged events",
             TimeSpan.FromSeconds(90),
-            Diagnostics);
+            () => $"{mismatches}\n{Diagnostics()}");
     }
 
     /// <summary>Events (batches of 20, one per user in turn) and recommendation GETs, one at a time each; every
