@@ -12,19 +12,11 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     private static object Ev(string id, string user, string item, string type = "view", double? value = null, DateTimeOffset? timestamp = null) =>
         new { eventId = id, userId = user, itemId = item, type, value, timestamp, context = new { device = "mobile" } };
 
-    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Contains(field, body, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Request_without_api_key_gets_401_problem_details()
     {
         var response = await factory.CreateClient().GetAsync("/v1/users/u1/recommendations");
-        await AssertProblemNames(response, HttpStatusCode.Unauthorized, "X-Api-Key");
+        await Problems.AssertNames(response, HttpStatusCode.Unauthorized, "X-Api-Key");
     }
 
     [Fact]
@@ -39,7 +31,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     public async Task App_key_may_not_call_admin_endpoints()
     {
         var response = await factory.App().PostAsync("/v1/admin/segmentation", null);
-        await AssertProblemNames(response, HttpStatusCode.Forbidden, "X-Api-Key");
+        await Problems.AssertNames(response, HttpStatusCode.Forbidden, "X-Api-Key");
         Assert.Equal(HttpStatusCode.Forbidden, (await factory.App().GetAsync("/v1/cohorts")).StatusCode);
     }
 
@@ -116,7 +108,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     public async Task Batch_where_every_event_is_invalid_is_a_400_naming_the_fields()
     {
         var response = await factory.App().PostAsJsonAsync("/v1/events", new { events = new[] { Ev("bad", "u", "i", type: "nope") } });
-        await AssertProblemNames(response, HttpStatusCode.BadRequest, "events[0].type");
+        await Problems.AssertNames(response, HttpStatusCode.BadRequest, "events[0].type");
     }
 
     [Theory]
@@ -129,7 +121,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     public async Task Malformed_bodies_get_a_problem_naming_the_field(string json, string field)
     {
         var response = await factory.App().PostAsync("/v1/events", new StringContent(json, Encoding.UTF8, "application/json"));
-        await AssertProblemNames(response, HttpStatusCode.BadRequest, field);
+        await Problems.AssertNames(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
@@ -137,7 +129,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     {
         var events = Enumerable.Range(0, 1001).Select(i => Ev($"big-{i}", "u", "i")).ToArray();
         var response = await factory.App().PostAsJsonAsync("/v1/events", new { events });
-        await AssertProblemNames(response, HttpStatusCode.BadRequest, "events");
+        await Problems.AssertNames(response, HttpStatusCode.BadRequest, "events");
     }
 
     [Fact]
@@ -145,21 +137,21 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
     {
         var padding = new string(' ', 3 * 1024 * 1024);
         var response = await factory.App().PostAsync("/v1/events", new StringContent("{\"events\":[]" + padding + "}", Encoding.UTF8, "application/json"));
-        await AssertProblemNames(response, HttpStatusCode.RequestEntityTooLarge, "body");
+        await Problems.AssertNames(response, HttpStatusCode.RequestEntityTooLarge, "body");
     }
 
     [Fact]
     public async Task Recommendation_count_outside_1_to_100_is_rejected()
     {
-        await AssertProblemNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=0"), HttpStatusCode.BadRequest, "count");
-        await AssertProblemNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=abc"), HttpStatusCode.BadRequest, "count");
-        await AssertProblemNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=101"), HttpStatusCode.BadRequest, "count");
+        await Problems.AssertNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=0"), HttpStatusCode.BadRequest, "count");
+        await Problems.AssertNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=abc"), HttpStatusCode.BadRequest, "count");
+        await Problems.AssertNames(await factory.App().GetAsync("/v1/users/u1/recommendations?count=101"), HttpStatusCode.BadRequest, "count");
     }
 
     [Fact]
     public async Task Unknown_user_is_404_problem()
     {
-        await AssertProblemNames(await factory.App().GetAsync("/v1/users/ghost-user"), HttpStatusCode.NotFound, "userId");
+        await Problems.AssertNames(await factory.App().GetAsync("/v1/users/ghost-user"), HttpStatusCode.NotFound, "userId");
     }
 
     [Fact]
@@ -190,7 +182,7 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
         Assert.Equal("home", item["categories"]![0]!.GetValue<string>());
 
         var bad = await factory.Admin().PutAsJsonAsync("/v1/items", new { items = new[] { new { id = "sku-2", price = -1.0 } } });
-        await AssertProblemNames(bad, HttpStatusCode.BadRequest, "items[0].price");
+        await Problems.AssertNames(bad, HttpStatusCode.BadRequest, "items[0].price");
         Assert.Equal(HttpStatusCode.NotFound, (await factory.Admin().GetAsync("/v1/items/sku-2")).StatusCode);
     }
 

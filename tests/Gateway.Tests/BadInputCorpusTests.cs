@@ -307,11 +307,7 @@ public sealed class BadInputCorpusTests(GatewayFactory factory) : IClassFixture<
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 60, Items = 120, UserPrefix = "corpus-" }, seed: 31);
         var items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, price = i.Price }).ToArray();
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/v1/items", new { items })).StatusCode);
-        foreach (var chunk in world.History(Now.AddMinutes(-1), 10, new Random(3)).Chunk(1000))
-        {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } });
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", new { events })).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, world.History(Now.AddMinutes(-1), 10, new Random(3)));
 
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", new { events = new[] { new { eventId = "attr-1", userId = AttrUser, itemId = "corpus-item", type = "view" } } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.PutAsJsonAsync($"/v1/users/{AttrUser}/attributes", new Dictionary<string, string> { ["country"] = "NL" })).StatusCode);

@@ -36,11 +36,7 @@ public sealed class CohortMapApiTests(GatewayFactory factory) : IClassFixture<Ga
         using var admin = factory.Admin();
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 60, Items = 150, UserPrefix = "map-" }, seed: 21);
         (await admin.PutAsJsonAsync("/v1/items", new { items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, price = i.Price }) })).EnsureSuccessStatusCode();
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow, 14, new Random(4)).Chunk(1000))
-        {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp });
-            (await admin.PostAsJsonAsync("/v1/events", new { events })).EnsureSuccessStatusCode();
-        }
+        await WireEvents.PostAccepted(admin, world.History(DateTimeOffset.UtcNow, 14, new Random(4)), device: false);
 
         JsonNode? version = null;
         await Eventually.True(async () =>

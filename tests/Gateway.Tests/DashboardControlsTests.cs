@@ -36,12 +36,7 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
     private async Task<long> ActiveVersion() =>
         (await TrainedDashboardFixture.Json(await fixture.Admin.GetAsync("/v1/models")))["activeVersion"]!.GetValue<long>();
 
-    private HttpClient AppClient()
-    {
-        var app = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
-        app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
-        return app;
-    }
+    private HttpClient AppClient() => GatewayFactory.LoopbackClient(fixture.Port, GatewayFactory.AppKey);
 
     [Fact]
     public async Task Rules_view_lists_each_rule_with_its_window_shows_what_the_pin_earned_and_puts_a_rejected_field_beside_its_input()
@@ -203,14 +198,9 @@ public sealed class DashboardControlsTests(TrainedDashboardFixture fixture) : IC
         // A gateway whose floor no clustering of this world reaches: the first fit is withheld and nothing is published.
         await using var factory = new FlooredGateway();
         var port = factory.Port;
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}") };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        using var admin = GatewayFactory.LoopbackClient(port, GatewayFactory.AdminKey);
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 40, Items = 60, Categories = 4, UserPrefix = "wq-" }, seed: 8);
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 5, new Random(4)).Chunk(1000))
-        {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp });
-            (await admin.PostAsJsonAsync("/v1/events", new { events })).EnsureSuccessStatusCode();
-        }
+        await WireEvents.PostAccepted(admin, world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 5, new Random(4)), device: false);
 
         JsonNode problem = null!;
         await Eventually.True(

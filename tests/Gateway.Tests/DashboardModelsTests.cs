@@ -13,15 +13,14 @@ namespace Cohortly.Gateway.Tests;
 /// </summary>
 public sealed class TrainedDashboardFixture : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     private readonly GatewayFactory _factory = new();
-    private IPlaywright? _playwright;
+    private HeadlessChromium? _chromium;
 
     public int Port { get; } = GatewayFactory.FreePort();
 
     public SyntheticWorld World { get; } = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 90, Items = 120, Categories = 6, UserPrefix = "dm-" }, seed: 31);
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("Not started.");
 
     public HttpClient Admin { get; private set; } = null!;
 
@@ -32,37 +31,24 @@ public sealed class TrainedDashboardFixture : IAsyncLifetime
     {
         _factory.UseKestrel(Port);
         _factory.StartServer();
-        Admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{Port}") };
-        Admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        Admin = GatewayFactory.LoopbackClient(Port, GatewayFactory.AdminKey);
 
         (await Admin.PutAsJsonAsync("/v1/items", new { items = World.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, price = i.Price }) })).EnsureSuccessStatusCode();
-        foreach (var chunk in World.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(3)).Chunk(1000))
-        {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } });
-            (await Admin.PostAsJsonAsync("/v1/events", new { events })).EnsureSuccessStatusCode();
-        }
+        await WireEvents.PostAccepted(Admin, World.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(3)));
 
         (await Admin.PostAsync("/v1/admin/training", null)).EnsureSuccessStatusCode();
         await WaitForTraining(Admin);
 
-        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install -y chromium); .ci/run installs it.");
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_chromium is not null)
         {
-            await Browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         Admin?.Dispose();
         await _factory.DisposeAsync();
     }

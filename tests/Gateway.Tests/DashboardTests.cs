@@ -11,49 +11,36 @@ namespace Cohortly.Gateway.Tests;
 /// </summary>
 public sealed class DashboardTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     private readonly GatewayFactory _factory = new();
     private readonly int _port = GatewayFactory.FreePort();
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private HeadlessChromium? _chromium;
+
+    private IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
         _factory.UseKestrel(_port);
         _factory.StartServer();
-        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install -y chromium); .ci/run installs it.");
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         await _factory.DisposeAsync();
     }
 
     [Fact]
     public async Task Analyst_sees_labelled_cohorts_and_looks_up_a_user()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+        using var admin = GatewayFactory.LoopbackClient(_port, GatewayFactory.AdminKey);
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 60, Items = 200, UserPrefix = "dash-" }, seed: 12);
         (await admin.PutAsJsonAsync("/v1/items", new { items = world.Items.Select(i => new { id = i.Id, title = i.Title, categories = new[] { i.Category }, price = i.Price }) })).EnsureSuccessStatusCode();
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow, 14, new Random(2)).Chunk(1000))
-        {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp });
-            (await admin.PostAsJsonAsync("/v1/events", new { events })).EnsureSuccessStatusCode();
-        }
+        await WireEvents.PostAccepted(admin, world.History(DateTimeOffset.UtcNow, 14, new Random(2)), device: false);
 
         string[] labels = [];
         await Eventually.True(async () =>
@@ -69,7 +56,7 @@ public sealed class DashboardTests : IAsyncLifetime
             return version["sampleSize"]!.GetValue<int>() == 60;
         }, "all users are sampled");
 
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync($"http://localhost:{_port}/");
         await page.FillAsync("#api-key", GatewayFactory.AdminKey);
         await page.ClickAsync("#key-form button");
@@ -103,9 +90,8 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Training_without_any_events_fails_and_the_panel_shows_why_and_allows_another_run()
     {
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
-        var page = await _browser!.NewPageAsync();
+        using var admin = GatewayFactory.LoopbackClient(_port, GatewayFactory.AdminKey);
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync($"http://localhost:{_port}/");
         await page.FillAsync("#api-key", GatewayFactory.AdminKey);
         await page.ClickAsync("#key-form button");
@@ -127,7 +113,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Analyst_key_reads_the_dashboard_without_the_action_buttons_and_an_admin_key_sees_the_audit_trail()
     {
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync($"http://localhost:{_port}/");
         await page.FillAsync("#api-key", GatewayFactory.AnalystKey);
         await page.ClickAsync("#key-form button");
@@ -139,8 +125,7 @@ public sealed class DashboardTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#audit-panel")).ToBeHiddenAsync();
 
         // An admin action (refused: no users yet) goes into the audit trail the admin view shows.
-        using var ops = new HttpClient { BaseAddress = new Uri($"http://localhost:{_port}") };
-        ops.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.OpsKey);
+        using var ops = GatewayFactory.LoopbackClient(_port, GatewayFactory.OpsKey);
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await ops.PostAsync("/v1/admin/segmentation", null)).StatusCode);
 
         // The same page with an admin key offers the actions again, and the audit trail.
@@ -157,7 +142,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_key_clears_every_panel_and_keeps_the_401_listed_until_dismissed()
     {
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync($"http://localhost:{_port}/");
         await Assertions.Expect(page.Locator("#models tbody")).ToContainTextAsync("Not loaded");
         await page.FillAsync("#api-key", GatewayFactory.AdminKey);
@@ -185,7 +170,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_action_stays_listed_across_refreshes_and_a_failed_panel_is_cleared_not_kept()
     {
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         // The re-clustering answers 500 and, later, the models list fails: what an analyst saw must not stay as if current.
         await page.RouteAsync("**/v1/admin/segmentation", async route =>
         {

@@ -181,10 +181,9 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
     [Fact]
     public async Task Orleans_dashboard_is_refused_without_the_admin_key_and_opens_for_it()
     {
-        using var anonymous = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
+        using var anonymous = GatewayFactory.LoopbackClient(fixture.Port, key: null);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/orleans/")).StatusCode);
-        using var analyst = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
-        analyst.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AnalystKey);
+        using var analyst = GatewayFactory.LoopbackClient(fixture.Port, GatewayFactory.AnalystKey);
         Assert.Equal(HttpStatusCode.Forbidden, (await analyst.GetAsync("/orleans/")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await fixture.Admin.GetAsync("/orleans/")).StatusCode);
 
@@ -203,7 +202,7 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         await Shot(page, "orleans-dashboard");
 
         // The gateway reads the cookie nowhere but under /orleans: the API still refuses a request without the header.
-        using var cookieOnly = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
+        using var cookieOnly = GatewayFactory.LoopbackClient(fixture.Port, key: null);
         cookieOnly.DefaultRequestHeaders.Add("Cookie", $"cohortly-orleans-key={GatewayFactory.AdminKey}");
         Assert.Equal(HttpStatusCode.OK, (await cookieOnly.GetAsync("/orleans/")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await cookieOnly.GetAsync("/v1/cohorts")).StatusCode);
@@ -221,8 +220,7 @@ public sealed class DashboardViewsTests(TrainedDashboardFixture fixture) : IClas
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
 
         // Serve and click a little so the strata have units.
-        using var app = new HttpClient { BaseAddress = new Uri($"http://localhost:{fixture.Port}") };
-        app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
+        using var app = GatewayFactory.LoopbackClient(fixture.Port, GatewayFactory.AppKey);
         // The silo's experiment cache follows the registry on its poll: a list served before it has the experiment
         // belongs to no experiment and would never make a stratum.
         var probe = fixture.World.Users[0].Id;

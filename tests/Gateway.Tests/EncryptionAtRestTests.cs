@@ -42,14 +42,7 @@ public sealed class EncryptionAtRestTests : IDisposable
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 40, Items = 80, Categories = 6, UserPrefix = "sealed-" }, seed: 6);
         var app = factory.CreateClient();
         app.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 5, new Random(2)).Chunk(1000))
-        {
-            var body = new
-            {
-                events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } }),
-            };
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 5, new Random(2)));
 
         using var api = new CohortlyApiClient(app, GatewayFactory.AdminKey);
         var run = await api.TrainAsync(TimeSpan.FromMinutes(3), progress: null, CancellationToken.None);

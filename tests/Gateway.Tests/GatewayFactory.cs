@@ -60,6 +60,18 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     }
 
     public static int FreePort() => Ports.Free();
+
+    /// <summary>A client of a gateway behind Kestrel on <paramref name="port"/>, sending <paramref name="key"/> when given.</summary>
+    public static HttpClient LoopbackClient(int port, string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}") };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        }
+
+        return client;
+    }
 }
 
 /// <summary>

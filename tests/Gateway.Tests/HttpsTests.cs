@@ -54,17 +54,24 @@ public sealed class HttpsTests : IDisposable
             DefaultRequestHeaders = { { "X-Api-Key", key } },
         };
 
-    [Fact]
-    public async Task With_only_an_https_endpoint_and_a_pem_certificate_the_gateway_serves_https_and_no_plain_http()
+    /// <summary>A gateway whose only endpoint is HTTPS on <paramref name="port"/> with the PEM certificate, started.</summary>
+    private KestrelGateway StartHttpsOnly(int port)
     {
-        var port = Ports.Free();
-        await using var gateway = new KestrelGateway(new()
+        var gateway = new KestrelGateway(new()
         {
             ["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{port}",
             ["Kestrel:Certificates:Default:Path"] = _certificate,
             ["Kestrel:Certificates:Default:KeyPath"] = _key,
         });
         gateway.StartServer();
+        return gateway;
+    }
+
+    [Fact]
+    public async Task With_only_an_https_endpoint_and_a_pem_certificate_the_gateway_serves_https_and_no_plain_http()
+    {
+        var port = Ports.Free();
+        await using var gateway = StartHttpsOnly(port);
         using var client = Client(GatewayFactory.AdminKey);
 
         var stats = await client.GetAsync(new Uri($"https://127.0.0.1:{port}/v1/admin/stats"));
@@ -83,13 +90,7 @@ public sealed class HttpsTests : IDisposable
     public async Task A_client_that_does_not_trust_the_ca_cannot_talk_to_the_gateway()
     {
         var port = Ports.Free();
-        await using var gateway = new KestrelGateway(new()
-        {
-            ["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{port}",
-            ["Kestrel:Certificates:Default:Path"] = _certificate,
-            ["Kestrel:Certificates:Default:KeyPath"] = _key,
-        });
-        gateway.StartServer();
+        await using var gateway = StartHttpsOnly(port);
         using var untrusting = new HttpClient();
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => untrusting.GetAsync(new Uri($"https://127.0.0.1:{port}/healthz")));

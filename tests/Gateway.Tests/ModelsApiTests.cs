@@ -10,32 +10,15 @@ namespace Cohortly.Gateway.Tests;
 /// <summary>GET /v1/models/{version} and the statuses, on a gateway of its own (it plants a rejected version).</summary>
 public sealed class ModelsApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Model_views_show_a_rejected_version_with_why_and_activating_it_needs_force()
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 80, Items = 120, Categories = 6, UserPrefix = "api-rej-" }, seed: 23);
         var app = factory.App();
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 7, new Random(3)).Chunk(1000))
-        {
-            var body = new { events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp }) };
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 7, new Random(3)), device: false);
 
         var admin = factory.Admin();
-        using var api = new CohortlyApiClient(app, GatewayFactory.AdminKey);
-        var status = (await api.TrainAsync(TimeSpan.FromMinutes(3), progress: null, CancellationToken.None)).Status;
-        Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
-        var active = status["activeVersion"]!.GetValue<long>();
-        await Eventually.True(
-            async () => (await Json(await admin.GetAsync($"/v1/models/{active}")))["silos"]!.AsArray().Any(l => l!["state"]!.GetValue<string>() == "loaded"),
-            "the silo reports the active version loaded");
+        var active = await ApiTraining.TrainUntilLoaded(app, admin);
 
         // A version the gate rejected, planted from the active artifact under a new number.
         var store = factory.Services.GetRequiredService<Cohortly.Grains.Training.IModelStore>();
@@ -52,10 +35,10 @@ public sealed class ModelsApiTests(GatewayFactory factory) : IClassFixture<Gatew
         Assert.False(rejected["active"]!.GetValue<bool>());
         Assert.All(rejected["silos"]!.AsArray(), l => Assert.Equal("not-loaded", l!["state"]!.GetValue<string>()));
         Assert.NotEmpty(rejected["silos"]!.AsArray());
-        await AssertProblemNames(await admin.GetAsync("/v1/models/987654"), HttpStatusCode.NotFound, "version");
-        await AssertProblemNames(await admin.GetAsync("/v1/models/x1"), HttpStatusCode.BadRequest, "version");
+        await Problems.AssertNames(await admin.GetAsync("/v1/models/987654"), HttpStatusCode.NotFound, "version");
+        await Problems.AssertNames(await admin.GetAsync("/v1/models/x1"), HttpStatusCode.BadRequest, "version");
 
-        await AssertProblemNames(await admin.PostAsync($"/v1/models/{planted}/activate", null), HttpStatusCode.Conflict, "force");
+        await Problems.AssertNames(await admin.PostAsync($"/v1/models/{planted}/activate", null), HttpStatusCode.Conflict, "force");
         Assert.Equal(active, (await Json(await admin.GetAsync("/v1/models")))["activeVersion"]!.GetValue<long>());
 
         var forced = await Json(await admin.PostAsync($"/v1/models/{planted}/activate?force=true", null));

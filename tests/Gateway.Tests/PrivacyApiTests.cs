@@ -13,18 +13,6 @@ namespace Cohortly.Gateway.Tests;
 /// <summary>Erasure, export and consent in the embedded mode, end to end through the HTTP API.</summary>
 public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static object Body(IEnumerable<SyntheticEvent> events) => new
-    {
-        events = events.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } }),
-    };
-
-    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Erased_user_is_gone_from_state_log_and_serving_and_the_next_training_does_not_see_them()
     {
@@ -32,10 +20,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         var history = world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(4));
         var app = factory.App();
         var admin = factory.Admin();
-        foreach (var chunk in history.Chunk(1000))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body(chunk))).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, history);
 
         var victim = history.GroupBy(e => e.UserId).OrderByDescending(g => g.Count()).First().Key;
         var victimEvents = history.Count(e => e.UserId == victim);
@@ -77,7 +62,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         Assert.True(counts["modelRowIgnored"]!.GetValue<bool>());
         Assert.True(counts["removed"]!.GetValue<bool>());
 
-        await AssertProblemNames(await app.GetAsync($"/v1/users/{victim}"), HttpStatusCode.NotFound, "userId");
+        await Problems.AssertNames(await app.GetAsync($"/v1/users/{victim}"), HttpStatusCode.NotFound, "userId");
         var after = await Json(await admin.GetAsync($"/v1/users/{victim}/export"));
         Assert.Empty(after["loggedEvents"]!.AsArray());
         Assert.Null(after["loggedAttributes"]);
@@ -133,7 +118,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         var admin = factory.Admin();
         var now = DateTimeOffset.UtcNow;
         SyntheticEvent Event(string id, string item, InteractionType type = InteractionType.View) => new(id, user, item, type, null, now, "mobile");
-        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body([Event("c1", "i1"), Event("c2", "i2"), Event("c3", "i3")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", WireEvents.Body([Event("c1", "i1"), Event("c2", "i2"), Event("c3", "i3")]))).StatusCode);
         await Eventually.True(async () => (await app.GetAsync($"/v1/users/{user}")).StatusCode == HttpStatusCode.OK, "the profile exists");
         // The silo's aggregates reach the cohort grains about once a second: until then nothing is popular and a
         // non-personalized list would be empty. Another withheld user shows when it is not.
@@ -168,7 +153,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
                 "the click is attributed to the served list");
         }
 
-        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body([Event("c5", "i5")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", WireEvents.Body([Event("c5", "i5")]))).StatusCode);
         var export = await Json(await admin.GetAsync($"/v1/users/{user}/export"));
         Assert.False(export["personalization"]!.GetValue<bool>());
         Assert.Null(export["profile"]);
@@ -183,7 +168,7 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         var restored = await Json(await app.PutAsJsonAsync($"/v1/users/{user}/consent", new { personalization = true }));
         Assert.True(restored["personalization"]!.GetValue<bool>());
         Assert.Equal(0, restored["logEventsRemoved"]!.GetValue<long>()); // the embedded log stored nothing meanwhile
-        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", Body([Event("c6", "i6")]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", WireEvents.Body([Event("c6", "i6")]))).StatusCode);
         await Eventually.True(
             async () => (await app.GetAsync($"/v1/users/{user}")) is { StatusCode: HttpStatusCode.OK } r && (await Json(r))["counts"]!["view"]!.GetValue<long>() == 1,
             "after consent only new events build the profile");
@@ -198,12 +183,12 @@ public sealed class PrivacyApiTests(GatewayFactory factory) : IClassFixture<Gate
         var app = factory.App();
         var admin = factory.Admin();
         var longId = new string('u', 200);
-        await AssertProblemNames(await admin.DeleteAsync($"/v1/users/{longId}"), HttpStatusCode.BadRequest, "userId");
-        await AssertProblemNames(await admin.GetAsync($"/v1/users/{longId}/export"), HttpStatusCode.BadRequest, "userId");
-        await AssertProblemNames(await app.PutAsJsonAsync($"/v1/users/{longId}/consent", new { personalization = false }), HttpStatusCode.BadRequest, "userId");
-        await AssertProblemNames(await app.PutAsJsonAsync("/v1/users/priv-bad/consent", new { }), HttpStatusCode.BadRequest, "personalization");
-        await AssertProblemNames(await app.PutAsJsonAsync("/v1/users/priv-bad/consent", new { personalization = "no" }), HttpStatusCode.BadRequest, "personalization");
-        await AssertProblemNames(await app.PutAsync("/v1/users/priv-bad/consent", new StringContent("{\"personalization\": false}")), HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        await Problems.AssertNames(await admin.DeleteAsync($"/v1/users/{longId}"), HttpStatusCode.BadRequest, "userId");
+        await Problems.AssertNames(await admin.GetAsync($"/v1/users/{longId}/export"), HttpStatusCode.BadRequest, "userId");
+        await Problems.AssertNames(await app.PutAsJsonAsync($"/v1/users/{longId}/consent", new { personalization = false }), HttpStatusCode.BadRequest, "userId");
+        await Problems.AssertNames(await app.PutAsJsonAsync("/v1/users/priv-bad/consent", new { }), HttpStatusCode.BadRequest, "personalization");
+        await Problems.AssertNames(await app.PutAsJsonAsync("/v1/users/priv-bad/consent", new { personalization = "no" }), HttpStatusCode.BadRequest, "personalization");
+        await Problems.AssertNames(await app.PutAsync("/v1/users/priv-bad/consent", new StringContent("{\"personalization\": false}")), HttpStatusCode.UnsupportedMediaType, "Content-Type");
         Assert.Equal(HttpStatusCode.Forbidden, (await factory.Analyst().DeleteAsync("/v1/users/priv-bad")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/v1/users/priv-bad/export")).StatusCode);
     }

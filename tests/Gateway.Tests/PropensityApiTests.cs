@@ -9,38 +9,21 @@ namespace Cohortly.Gateway.Tests;
 /// <summary>GET /v1/users/{id}/propensity and the ranker / purchase metrics of GET /v1/models/{version}, on a gateway of its own.</summary>
 public sealed class PropensityApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task A_trained_version_shows_its_purchase_and_ranker_metrics_and_answers_a_users_propensity()
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 160, Items = 120, Categories = 6, UserPrefix = "api-prop-" }, seed: 31);
         var app = factory.App();
         var events = world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 30, new Random(5));
-        foreach (var chunk in events.Chunk(1000))
-        {
-            var body = new { events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp }) };
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, events, device: false);
 
         var admin = factory.Admin();
         var analyst = factory.Analyst();
         var user = events[^1].UserId;
-        await AssertProblemNames(await analyst.GetAsync("/v1/users/never-seen-user/propensity"), HttpStatusCode.NotFound, "userId");
-        await AssertProblemNames(await analyst.GetAsync("/v1/users/bad%20id/propensity"), HttpStatusCode.BadRequest, "userId");
+        await Problems.AssertNames(await analyst.GetAsync("/v1/users/never-seen-user/propensity"), HttpStatusCode.NotFound, "userId");
+        await Problems.AssertNames(await analyst.GetAsync("/v1/users/bad%20id/propensity"), HttpStatusCode.BadRequest, "userId");
 
-        using var api = new CohortlyApiClient(app, GatewayFactory.AdminKey);
-        var status = (await api.TrainAsync(TimeSpan.FromMinutes(3), progress: null, CancellationToken.None)).Status;
-        Assert.True(status["state"]!.GetValue<string>() == "succeeded", status.ToJsonString());
-        var active = status["activeVersion"]!.GetValue<long>();
-        await Eventually.True(
-            async () => (await Json(await admin.GetAsync($"/v1/models/{active}")))["silos"]!.AsArray().Any(l => l!["state"]!.GetValue<string>() == "loaded"),
-            "the silo reports the active version loaded");
+        var active = await ApiTraining.TrainUntilLoaded(app, admin);
 
         var model = await Json(await analyst.GetAsync($"/v1/models/{active}"));
         var purchase = model["purchase"]!;

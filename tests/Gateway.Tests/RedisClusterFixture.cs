@@ -17,13 +17,12 @@ namespace Cohortly.Gateway.Tests;
 public sealed class RedisClusterFixture : IAsyncLifetime
 {
     public const int Partitions = 4;
-    private const string Chromium = "/usr/bin/chromium";
 
     private readonly string _clusterId = $"gw-{Guid.NewGuid():N}"[..16];
     private RedisServer? _redis;
     private IHost? _silo;
     private RedisGatewayFactory? _gateway;
-    private IPlaywright? _playwright;
+    private HeadlessChromium? _chromium;
 
     public int Port { get; } = GatewayFactory.FreePort();
 
@@ -31,7 +30,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     public HttpClient App { get; private set; } = null!;
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
@@ -62,30 +61,20 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         _gateway = new RedisGatewayFactory(shared);
         _gateway.UseKestrel(Port);
         _gateway.StartServer();
-        Admin = new HttpClient { BaseAddress = new Uri($"http://localhost:{Port}") };
-        Admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
-        App = new HttpClient { BaseAddress = new Uri($"http://localhost:{Port}") };
-        App.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AppKey);
+        Admin = GatewayFactory.LoopbackClient(Port, GatewayFactory.AdminKey);
+        App = GatewayFactory.LoopbackClient(Port, GatewayFactory.AppKey);
         await Eventually.True(async () => (await Admin.GetAsync("/readyz")).IsSuccessStatusCode, "the Redis-mode gateway reaches the silo", TimeSpan.FromMinutes(1));
 
-        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install -y chromium); .ci/run installs it.");
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_chromium is not null)
         {
-            await Browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         Admin?.Dispose();
         App?.Dispose();
         if (_gateway is not null)

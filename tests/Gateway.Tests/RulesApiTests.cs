@@ -62,14 +62,7 @@ public sealed class RulesApiTests(GatewayFactory factory) : IClassFixture<Gatewa
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 80, Items = 120, Categories = 6, UserPrefix = "rules-" }, seed: 29);
         await PutCatalogAsync(world);
         var app = factory.App();
-        foreach (var chunk in world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(3)).Chunk(1000))
-        {
-            var body = new
-            {
-                events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } }),
-            };
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(3)));
 
         using var api = new CohortlyApiClient(app, GatewayFactory.AdminKey);
         var run = await api.TrainAsync(TimeSpan.FromMinutes(3), progress: null, CancellationToken.None);

@@ -27,8 +27,7 @@ public sealed class SegmentationApiTests : IClassFixture<GatewayFactory>
         var history = world.History(DateTimeOffset.UtcNow, 14, new Random(1));
         foreach (var chunk in history.Chunk(1000))
         {
-            var events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp }).ToArray();
-            var response = await admin.PostAsJsonAsync("/v1/events", new { events });
+            var response = await admin.PostAsJsonAsync("/v1/events", WireEvents.Body(chunk, device: false));
             Assert.Equal(chunk.Length, (await response.Content.ReadFromJsonAsync<JsonNode>())!["accepted"]!.GetValue<int>());
         }
 

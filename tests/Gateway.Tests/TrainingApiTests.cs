@@ -9,18 +9,11 @@ namespace Cohortly.Gateway.Tests;
 
 public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task AssertProblemNames(HttpResponseMessage response, HttpStatusCode status, string field)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task App_key_gets_403_on_training_and_model_routes()
     {
         var app = factory.App();
-        await AssertProblemNames(await app.PostAsync("/v1/admin/training", null), HttpStatusCode.Forbidden, "X-Api-Key");
+        await Problems.AssertNames(await app.PostAsync("/v1/admin/training", null), HttpStatusCode.Forbidden, "X-Api-Key");
         Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/v1/admin/training")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("/v1/models")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.PostAsync("/v1/models/1/activate", null)).StatusCode);
@@ -31,9 +24,9 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
     public async Task Activating_an_unknown_or_malformed_version_is_a_problem_naming_the_version()
     {
         var admin = factory.Admin();
-        await AssertProblemNames(await admin.PostAsync("/v1/models/424242/activate", null), HttpStatusCode.NotFound, "version");
-        await AssertProblemNames(await admin.PostAsync("/v1/models/abc/activate", null), HttpStatusCode.BadRequest, "version");
-        await AssertProblemNames(await admin.PostAsync("/v1/models/0/activate", null), HttpStatusCode.BadRequest, "version");
+        await Problems.AssertNames(await admin.PostAsync("/v1/models/424242/activate", null), HttpStatusCode.NotFound, "version");
+        await Problems.AssertNames(await admin.PostAsync("/v1/models/abc/activate", null), HttpStatusCode.BadRequest, "version");
+        await Problems.AssertNames(await admin.PostAsync("/v1/models/0/activate", null), HttpStatusCode.BadRequest, "version");
     }
 
     [Fact]
@@ -42,14 +35,7 @@ public sealed class TrainingApiTests(GatewayFactory factory) : IClassFixture<Gat
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 120, Items = 150, Categories = 8, UserPrefix = "api-tr-" }, seed: 21);
         var history = world.History(DateTimeOffset.UtcNow.AddMinutes(-1), days: 10, new Random(2));
         var app = factory.App();
-        foreach (var chunk in history.Chunk(1000))
-        {
-            var body = new
-            {
-                events = chunk.Select(e => new { eventId = e.EventId, userId = e.UserId, itemId = e.ItemId, type = e.Type.ToWireName(), value = e.Value, timestamp = e.Timestamp, context = new { device = e.Device } }),
-            };
-            Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", body)).StatusCode);
-        }
+        await WireEvents.PostAccepted(app, history);
 
         var admin = factory.Admin();
         var before = await Json(await admin.GetAsync("/v1/models"));

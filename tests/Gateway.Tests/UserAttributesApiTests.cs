@@ -7,13 +7,6 @@ namespace Cohortly.Gateway.Tests;
 
 public sealed class UserAttributesApiTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static async Task AssertProblemNames(HttpResponseMessage response, string field)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(field, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Attributes_are_stored_and_shown_in_the_profile_once_the_user_has_events()
     {
@@ -59,7 +52,7 @@ public sealed class UserAttributesApiTests(GatewayFactory factory) : IClassFixtu
     public async Task Bad_attributes_name_the_field(string json, string field)
     {
         var response = await factory.App().PutAsync("/v1/users/attr-bad/attributes", new StringContent(json, Encoding.UTF8, "application/json"));
-        await AssertProblemNames(response, field);
+        await Problems.AssertNames(response, HttpStatusCode.BadRequest, field);
     }
 
     [Fact]
@@ -71,7 +64,7 @@ public sealed class UserAttributesApiTests(GatewayFactory factory) : IClassFixtu
             many[$"a{i}"] = "v";
         }
 
-        await AssertProblemNames(await factory.App().PutAsJsonAsync("/v1/users/attr-many/attributes", many), "body");
+        await Problems.AssertNames(await factory.App().PutAsJsonAsync("/v1/users/attr-many/attributes", many), HttpStatusCode.BadRequest, "body");
     }
 
     [Theory]
@@ -82,7 +75,7 @@ public sealed class UserAttributesApiTests(GatewayFactory factory) : IClassFixtu
     [InlineData("device=", "device")]
     public async Task Bad_recommendation_options_name_the_parameter(string query, string field)
     {
-        await AssertProblemNames(await factory.App().GetAsync("/v1/users/attr-opt/recommendations?" + query), field);
+        await Problems.AssertNames(await factory.App().GetAsync("/v1/users/attr-opt/recommendations?" + query), HttpStatusCode.BadRequest, field);
     }
 
     [Fact]

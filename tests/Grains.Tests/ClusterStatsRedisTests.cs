@@ -15,18 +15,8 @@ public sealed class ClusterStatsRedisTests(TrainingRedis redis) : IClassFixture<
     [Fact]
     public async Task Each_partition_is_reported_once_by_the_silo_holding_it_and_a_silo_that_does_not_answer_is_listed_as_failed()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = "stats-" + Guid.NewGuid().ToString("N")[..8],
-            ["Cohortly:Streams:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        }).Build();
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(RedisModeCluster.Settings(redis.ConnectionString, "stats-", Partitions)).Build();
+        await using var cluster = await RedisModeCluster.Start(configuration, silos: 2, TimeSpan.FromSeconds(90));
         var silos = cluster.Silos.Select(s => s.SiloAddress).ToArray();
         var stats = cluster.Client.GetGrain<IClusterStatsGrain>(0);
 

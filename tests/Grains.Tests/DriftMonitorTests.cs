@@ -27,22 +27,14 @@ public sealed class DriftClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Cohortly:Training:DataDirectory"] = _directory.Path,
-                ["Cohortly:Drift:Actions:RewardRate"] = "ServeGlobal",
-                ["Cohortly:Drift:Actions:FallbackShare"] = "Retrain",
-                ["Cohortly:Drift:Actions:FeaturePsi"] = "AlertOnly",
-                ["Cohortly:Drift:Actions:CohortShare"] = "ServeGlobal",
-            })
-            .Build();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        Cluster = await FastLoopCluster.Start(new Dictionary<string, string?>
+        {
+            ["Cohortly:Training:DataDirectory"] = _directory.Path,
+            ["Cohortly:Drift:Actions:RewardRate"] = "ServeGlobal",
+            ["Cohortly:Drift:Actions:FallbackShare"] = "Retrain",
+            ["Cohortly:Drift:Actions:FeaturePsi"] = "AlertOnly",
+            ["Cohortly:Drift:Actions:CohortShare"] = "ServeGlobal",
+        });
     }
 
     public async Task DisposeAsync()

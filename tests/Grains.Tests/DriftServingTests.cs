@@ -11,17 +11,9 @@ public sealed class DriftServingTests(TrainingFixture fixture)
     [Fact]
     public async Task A_cohort_held_on_the_global_model_is_served_the_global_weights_until_the_next_activated_version()
     {
-        var registry = await fixture.EnsureVersions(1);
-        var models = fixture.Service<ModelCache>();
-        await Eventually.True(() => Task.FromResult(models.Version == registry.ActiveVersion), "the cache serves the active version");
-        var bundle = models.Current!;
+        var (registry, bundle) = await fixture.ServingActiveVersion();
         // The largest trained cohort has adapted weights (ExperimentServingTests relies on it too).
-        var cohort = fixture.World.Users
-            .Select(u => bundle.TrainedCohortOf(u.Id))
-            .OfType<int>()
-            .GroupBy(c => c)
-            .OrderByDescending(g => g.Count())
-            .First().Key;
+        var cohort = fixture.LargestTrainedCohort(bundle);
         var users = new List<IUserGrain>();
         foreach (var user in fixture.World.Users.Take(120))
         {

@@ -1,6 +1,4 @@
 using Cohortly.Contracts;
-using Cohortly.Grains.Services;
-using Cohortly.Grains.Training;
 using Cohortly.Modeling.Experiments;
 using Cohortly.Modeling.Outcomes;
 
@@ -13,64 +11,42 @@ public sealed class ExperimentServingTests(TrainingFixture fixture)
     [Fact]
     public async Task Responses_in_an_experiment_cohort_carry_the_users_variant_serve_its_treatment_and_count_under_it()
     {
-        var registry = await fixture.EnsureVersions(1);
-        var models = fixture.Service<ModelCache>();
-        await Eventually.True(() => Task.FromResult(models.Version == registry.ActiveVersion), "the cache serves the active version");
-        var bundle = models.Current!;
-        var cohort = fixture.World.Users
-            .Select(u => bundle.TrainedCohortOf(u.Id))
-            .OfType<int>()
-            .GroupBy(c => c)
-            .OrderByDescending(g => g.Count())
-            .First().Key;
+        var (_, bundle) = await fixture.ServingActiveVersion();
+        var cohort = fixture.LargestTrainedCohort(bundle);
 
         var definition = ExperimentDefinition.CohortModelVsGlobal("serving-experiment", cohorts: [cohort]);
         var plan = new ExperimentPlan(definition, [VariantTreatment.DefaultFor(ExperimentDefinition.GlobalBaseline), VariantTreatment.None]);
-        var experiments = fixture.Client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key);
-        Assert.NotNull((await experiments.Create(plan)).Created);
-        var cache = fixture.Service<ExperimentCache>();
-        var version = await experiments.GetVersion();
-        await Eventually.True(() => Task.FromResult(cache.Version >= version), "the silo's experiment cache has the experiment");
+        await using var experiment = await fixture.StartExperiment(plan);
         var started = DateTimeOffset.UtcNow;
-        try
+        var served = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var user in fixture.World.Users.Take(120))
         {
-            var served = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var user in fixture.World.Users.Take(120))
+            var response = await fixture.Client.GetGrain<IUserGrain>(user.Id).Recommend(new RecommendationRequest(5, Explore: false));
+            if (response.CohortId != cohort)
             {
-                var response = await fixture.Client.GetGrain<IUserGrain>(user.Id).Recommend(new RecommendationRequest(5, Explore: false));
-                if (response.CohortId != cohort)
-                {
-                    Assert.Null(response.Experiment);
-                    Assert.Null(response.Variant);
-                    continue;
-                }
-
-                var expected = ExperimentAssignment.Assign(definition, user.Id, cohort);
-                Assert.Equal("serving-experiment", response.Experiment);
-                Assert.Equal(expected, response.Variant);
-                // The baseline arm is scored with the global weights (not a fallback); the other arm with the cohort's.
-                Assert.Equal(expected == ExperimentDefinition.GlobalBaseline ? "global-model" : "cohort-model", response.Strategy);
-                Assert.False(response.Fallback);
-                served[expected!] = served.GetValueOrDefault(expected!) + 1;
+                Assert.Null(response.Experiment);
+                Assert.Null(response.Variant);
+                continue;
             }
 
-            Assert.Equal(2, served.Count);
+            var expected = ExperimentAssignment.Assign(definition, user.Id, cohort);
+            Assert.Equal("serving-experiment", response.Experiment);
+            Assert.Equal(expected, response.Variant);
+            // The baseline arm is scored with the global weights (not a fallback); the other arm with the cohort's.
+            Assert.Equal(expected == ExperimentDefinition.GlobalBaseline ? "global-model" : "cohort-model", response.Strategy);
+            Assert.False(response.Fallback);
+            served[expected!] = served.GetValueOrDefault(expected!) + 1;
+        }
 
-            // Each response's exposure reaches the cohort's outcome grain under the experiment and its variant.
-            await Eventually.True(
-                async () =>
-                {
-                    var rows = await fixture.Client.GetGrain<IOutcomeGrain>(cohort).GetRows(OutcomeGranularity.Minute, started.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
-                    return served.All(v => rows.Where(r => r.Key.Experiment == "serving-experiment" && r.Key.Variant == v.Key).Sum(r => r.Counts.Exposures) == v.Value);
-                },
-                "the exposures are counted per variant");
-        }
-        finally
-        {
-            // Later tests in this collection serve the same users without the experiment.
-            await experiments.Stop("serving-experiment");
-            var stopped = await experiments.GetVersion();
-            await Eventually.True(() => Task.FromResult(cache.Version >= stopped), "the silo's experiment cache drops the experiment");
-        }
+        Assert.Equal(2, served.Count);
+
+        // Each response's exposure reaches the cohort's outcome grain under the experiment and its variant.
+        await Eventually.True(
+            async () =>
+            {
+                var rows = await fixture.Client.GetGrain<IOutcomeGrain>(cohort).GetRows(OutcomeGranularity.Minute, started.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+                return served.All(v => rows.Where(r => r.Key.Experiment == "serving-experiment" && r.Key.Variant == v.Key).Sum(r => r.Counts.Exposures) == v.Value);
+            },
+            "the exposures are counted per variant");
     }
 }

@@ -15,27 +15,17 @@ namespace Cohortly.Grains.Tests;
 /// </summary>
 public sealed class IdleClusterFixture : IAsyncLifetime
 {
-    public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
-        .AddInMemoryCollection(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
-        .AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cohortly:Users:IdleDeactivation"] = "00:00:03",
-            ["Cohortly:Streams:Inactivity"] = "00:00:01",
-            ["Cohortly:Users:WriteBehind"] = "00:30:00",
-            ["Cohortly:Streams:AcknowledgementTimeout"] = "01:00:00",
-        })
-        .Build();
+    public static IConfiguration Configuration { get; } = FastLoopCluster.Configuration(new Dictionary<string, string?>
+    {
+        ["Cohortly:Users:IdleDeactivation"] = "00:00:03",
+        ["Cohortly:Streams:Inactivity"] = "00:00:01",
+        ["Cohortly:Users:WriteBehind"] = "00:30:00",
+        ["Cohortly:Streams:AcknowledgementTimeout"] = "01:00:00",
+    });
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(Configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => Cluster = await FastLoopCluster.Start(Configuration);
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }

@@ -194,56 +194,21 @@ public sealed class PrivacyRedisTests(TrainingRedis redis) : IClassFixture<Train
 
     private static async Task<TrainingStatus> TrainToEnd(ITrainingGrain training)
     {
-        var started = await training.Start();
-        TrainingStatus? status = null;
-        await Eventually.True(
-            async () =>
-            {
-                status = await training.GetStatus();
-                return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
-            },
-            "the training run finishes",
-            TimeSpan.FromMinutes(3));
-        Assert.True(status!.State == TrainingState.Succeeded, $"training failed: {status.Error}");
+        var status = await TrainingRuns.RunToEnd(training);
+        Assert.True(status.State == TrainingState.Succeeded, $"training failed: {status.Error}");
         return status;
     }
 
     /// <summary>One silo on the fixture's redis-server, a fresh service id (so tests share no stream), its log the streams.</summary>
-    private async Task<InProcessTestCluster> StartCluster(string prefix, IEnumerable<KeyValuePair<string, string>>? settings = null)
+    private Task<InProcessTestCluster> StartCluster(string prefix, IEnumerable<KeyValuePair<string, string>>? settings = null)
     {
-        var values = new Dictionary<string, string?>
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = prefix + Guid.NewGuid().ToString("N")[..8],
-            ["Cohortly:Streams:Partitions"] = "2",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehind"] = "00:00:01",
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        };
+        var values = RedisModeCluster.Settings(redis.ConnectionString, prefix, partitions: 2);
         foreach (var (key, value) in settings ?? [])
         {
             values[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var options = CohortlyConfiguration.Read(configuration);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddRedisStreams(
-            StreamNames.Provider,
-            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
-            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
-        var cluster = builder.Build();
-        try
-        {
-            await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
+        return RedisModeCluster.Start(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
     }
 
     private static async Task Publish(IStreamProvider streams, string user, List<InteractionEvent> events) =>

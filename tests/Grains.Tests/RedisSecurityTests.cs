@@ -77,30 +77,16 @@ public sealed class RedisSecurityTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await using var server = await RedisServer.StartAsync(security: new RedisServerSecurity(Password: "tls-secret", User: "silo", Tls: true, RequireClientCertificate: true));
-        var serviceId = "tls-" + Guid.NewGuid().ToString("N")[..8];
-        var configuration = Config(new()
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = serviceId,
-            ["Cohortly:Streams:Partitions"] = "2",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehind"] = "00:00:01",
-            ["ConnectionStrings:Redis"] = $"127.0.0.1:{server.Port},abortConnect=false",
-            ["Cohortly:Redis:Tls"] = "true",
-            ["Cohortly:Redis:User"] = "silo",
-            ["Cohortly:Redis:Password"] = "tls-secret",
-            ["Cohortly:Redis:CaCertificate"] = server.CaCertificatePath,
-            ["Cohortly:Redis:ClientCertificate"] = server.ClientCertificatePath,
-            ["Cohortly:Redis:ClientKey"] = server.ClientKeyPath,
-        });
-        var options = CohortlyConfiguration.Read(configuration);
-        var connection = RedisConnection.From(configuration);
-        Assert.True(connection.UsesTls);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddRedisStreams(StreamNames.Provider, o => RedisBackend.ConfigureStreams(o, options, connection), s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var settings = RedisModeCluster.Settings($"127.0.0.1:{server.Port},abortConnect=false", "tls-", partitions: 2);
+        settings["Cohortly:Redis:Tls"] = "true";
+        settings["Cohortly:Redis:User"] = "silo";
+        settings["Cohortly:Redis:Password"] = "tls-secret";
+        settings["Cohortly:Redis:CaCertificate"] = server.CaCertificatePath;
+        settings["Cohortly:Redis:ClientCertificate"] = server.ClientCertificatePath;
+        settings["Cohortly:Redis:ClientKey"] = server.ClientKeyPath;
+        var configuration = Config(settings);
+        Assert.True(RedisConnection.From(configuration).UsesTls);
+        await using var cluster = await RedisModeCluster.Start(configuration);
 
         var received = DateTimeOffset.UtcNow;
         var events = new List<InteractionEvent>

@@ -66,22 +66,14 @@ public sealed class TrainingQualityFloorTests
     public async Task A_training_run_whose_segmentation_is_below_the_floor_publishes_nothing_and_its_model_is_rejected()
     {
         using var directory = new TempDirectory();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var cluster = await FastLoopCluster.Start(new Dictionary<string, string?>
         {
-            ["Cohortly:Flush"] = "00:00:00.100",
-            ["Cohortly:CachePoll"] = "00:00:00.100",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
             ["Cohortly:Segmentation:K"] = "4",
             ["Cohortly:Segmentation:MinSilhouette"] = "0.95",
             ["Cohortly:Training:DataDirectory"] = directory.Path,
             ["Cohortly:Training:Factors"] = "8",
             ["Cohortly:Training:IalsIterations"] = "3",
-        }).Build();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
+        });
         try
         {
             var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = 150, Items = 200, Categories = 10, UserPrefix = "tq-" }, seed: 12);
@@ -90,15 +82,9 @@ public sealed class TrainingQualityFloorTests
             await cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>().AppendAsync([.. world.History(now, days: 14, new Random(4)).Select(Events.Of)], CancellationToken.None);
             var training = cluster.Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
 
-            var started = await training.Start();
-            TrainingStatus? status = null;
-            await Eventually.True(async () =>
-            {
-                status = await training.GetStatus();
-                return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
-            }, "the training run finishes", TimeSpan.FromMinutes(3));
+            var status = await TrainingRuns.RunToEnd(training);
 
-            Assert.True(status!.State == TrainingState.Succeeded, status.Error);
+            Assert.True(status.State == TrainingState.Succeeded, status.Error);
             Assert.False(status.Promoted);
             Assert.Contains("withheld", status.Promotion, StringComparison.Ordinal);
             Assert.Null(await cluster.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key).GetCurrent());

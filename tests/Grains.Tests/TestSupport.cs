@@ -2,7 +2,9 @@ using Cohortly.Contracts;
 using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
+using Cohortly.Grains.Training;
 using Cohortly.Modeling.Outcomes;
+using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
@@ -18,23 +20,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
 
     /// <summary><see cref="FastLoops.InProcess"/>: tests decide when to segment.</summary>
-    public static IConfiguration Configuration { get; } = new ConfigurationBuilder()
-        .AddInMemoryCollection(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
-        .Build();
+    public static IConfiguration Configuration { get; } = FastLoopCluster.Configuration();
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddCohortlyServices(Configuration);
-            // Registered last, so it is the recorder user grains get whatever the silo registers.
-            silo.Services.AddSingleton<IOutcomeRecorder, RecordingOutcomeRecorder>();
-        });
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    // The recorder is registered after the production services, so it is the one user grains get.
+    public async Task InitializeAsync() =>
+        Cluster = await FastLoopCluster.Start(Configuration, after: services => services.AddSingleton<IOutcomeRecorder, RecordingOutcomeRecorder>());
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
@@ -63,18 +53,35 @@ public sealed class ClusterFixture : IAsyncLifetime
 /// <summary>A one-silo in-process cluster with the production configuration, fast loops and a test's own settings.</summary>
 public static class FastLoopCluster
 {
-    /// <summary><see cref="FastLoops.InProcess"/> with <paramref name="overrides"/> on top, deployed.</summary>
-    public static async Task<InProcessTestCluster> Start(IReadOnlyDictionary<string, string?> overrides)
+    /// <summary><see cref="FastLoops.InProcess"/> with <paramref name="overrides"/> on top.</summary>
+    public static IConfiguration Configuration(IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>(FastLoops.InProcess.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
-        foreach (var (key, value) in overrides)
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+    }
+
+    /// <summary><see cref="FastLoops.InProcess"/> with <paramref name="overrides"/> on top, deployed.</summary>
+    public static Task<InProcessTestCluster> Start(IReadOnlyDictionary<string, string?> overrides) => Start(Configuration(overrides));
+
+    /// <summary>
+    /// One silo with <paramref name="configuration"/> and a client that publishes on the memory streams, deployed.
+    /// <paramref name="before"/> registers what the production registrations must keep (they add only what is
+    /// missing); <paramref name="after"/> what must replace theirs.
+    /// </summary>
+    public static async Task<InProcessTestCluster> Start(IConfiguration configuration, Action<IServiceCollection>? before = null, Action<IServiceCollection>? after = null)
+    {
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            before?.Invoke(silo.Services);
+            silo.AddCohortlyServices(configuration);
+            after?.Invoke(silo.Services);
+        });
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -87,6 +94,67 @@ public static class FastLoopCluster
         var provider = client.GetStreamProvider(StreamNames.Provider);
         return Task.WhenAll(events.GroupBy(e => e.UserId).Select(g =>
             provider.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
+    }
+}
+
+/// <summary>Silos in Redis mode on a test's redis-server, and a client that produces on the Redis streams as the gateway does.</summary>
+public static class RedisModeCluster
+{
+    /// <summary>
+    /// The Redis-mode settings such a test starts from: a fresh service id (so tests share no stream, state or log),
+    /// segmentation only when a test asks, a 1 s write-behind.
+    /// </summary>
+    public static Dictionary<string, string?> Settings(string connectionString, string serviceIdPrefix, int partitions) => new()
+    {
+        ["Cohortly:Cluster"] = "Redis",
+        ["Cohortly:ServiceId"] = serviceIdPrefix + Guid.NewGuid().ToString("N")[..8],
+        ["Cohortly:Streams:Partitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Cohortly:Segmentation:MinUsers"] = "1000000",
+        ["Cohortly:Users:WriteBehind"] = "00:00:01",
+        ["ConnectionStrings:Redis"] = connectionString,
+    };
+
+    /// <summary><paramref name="silos"/> silos with <paramref name="configuration"/>, deployed within <paramref name="deployTimeout"/> (60 s unless given).</summary>
+    public static async Task<InProcessTestCluster> Start(IConfiguration configuration, int silos = 1, TimeSpan? deployTimeout = null)
+    {
+        var options = CohortlyConfiguration.Read(configuration);
+        var connection = Cohortly.Grains.Hosting.Redis.RedisConnection.From(configuration);
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
+        builder.ConfigureClient(client => client.AddRedisStreams(
+            StreamNames.Provider,
+            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, connection),
+            s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
+        var cluster = builder.Build();
+        try
+        {
+            await cluster.DeployAsync().WaitAsync(deployTimeout ?? TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+}
+
+public static class TrainingRuns
+{
+    /// <summary>Starts a run and waits until it has finished (succeeded or failed).</summary>
+    public static async Task<TrainingStatus> RunToEnd(ITrainingGrain training)
+    {
+        var started = await training.Start();
+        TrainingStatus? status = null;
+        await Eventually.True(
+            async () =>
+            {
+                status = await training.GetStatus();
+                return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
+            },
+            "the training run finishes",
+            TimeSpan.FromMinutes(3));
+        return status!;
     }
 }
 

@@ -88,25 +88,10 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
     public async Task Events_published_through_the_redis_stream_provider_read_back_as_deduplicated_interactions_filtered_by_receipt_time()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var serviceId = "tr-log-" + Guid.NewGuid().ToString("N")[..8];
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cohortly:Cluster"] = "Redis",
-            ["Cohortly:ServiceId"] = serviceId,
-            ["Cohortly:Streams:Partitions"] = "4",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
-            ["Cohortly:Users:WriteBehind"] = "00:00:01",
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        }).Build();
-        var options = CohortlyConfiguration.Read(configuration);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCohortlyServices(configuration));
-        builder.ConfigureClient(client => client.AddRedisStreams(
-            StreamNames.Provider,
-            o => Cohortly.Grains.Hosting.Redis.RedisBackend.ConfigureStreams(o, options, redis.ConnectionString),
-            s => s.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var settings = RedisModeCluster.Settings(redis.ConnectionString, "tr-log-", partitions: 4);
+        var serviceId = settings["Cohortly:ServiceId"]!;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        await using var cluster = await RedisModeCluster.Start(configuration);
         var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
         var log = cluster.Silos[0].ServiceProvider.GetRequiredService<IInteractionLog>();
         Assert.IsType<RedisInteractionLog>(log);

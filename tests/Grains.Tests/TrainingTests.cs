@@ -2,6 +2,7 @@ using Cohortly.Contracts;
 using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Training;
+using Cohortly.Modeling.Experiments;
 using Cohortly.Modeling.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,27 +57,16 @@ public sealed class TrainingFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        Configuration = FastLoopCluster.Configuration(new Dictionary<string, string?>
         {
-            ["Cohortly:Flush"] = "00:00:00.100",
-            ["Cohortly:CachePoll"] = "00:00:00.100",
-            ["Cohortly:Segmentation:MinUsers"] = "1000000",
             ["Cohortly:Segmentation:K"] = "4",
             ["Cohortly:Training:DataDirectory"] = _directory.Path,
             ["Cohortly:Training:ModelPoll"] = "00:00:00.100",
             ["Cohortly:Training:Factors"] = "16",
             ["Cohortly:Training:IalsIterations"] = "5",
-            ["Cohortly:Drift:Enabled"] = "false",
-        }).Build();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddSingleton<IModelTrainer>(sp => new SwitchableTrainer(sp.GetRequiredService<TrainingOptions>()));
-            silo.AddCohortlyServices(Configuration);
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider, s => s.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        // The switchable trainer is registered first, so the production registration keeps it.
+        Cluster = await FastLoopCluster.Start(Configuration, before: services => services.AddSingleton<IModelTrainer>(sp => new SwitchableTrainer(sp.GetRequiredService<TrainingOptions>())));
 
         var now = DateTimeOffset.UtcNow;
         await Client.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Upsert([.. World.Items.Select(i => new ItemRecord(i.Id, i.Title, [i.Category], [.. i.Tags], i.Price, true, now))]);
@@ -96,27 +86,12 @@ public sealed class TrainingFixture : IAsyncLifetime
     public ITrainingGrain Training => Client.GetGrain<ITrainingGrain>(ITrainingGrain.Key);
 
     /// <summary>Sends events down the interaction stream (live profiles), one batch per user.</summary>
-    public async Task Publish(IEnumerable<InteractionEvent> events)
-    {
-        var provider = Client.GetStreamProvider(StreamNames.Provider);
-        await Task.WhenAll(events.GroupBy(e => e.UserId).Select(g =>
-            provider.GetStream<InteractionEvent>(Orleans.Runtime.StreamId.Create(StreamNames.Interactions, g.Key)).OnNextBatchAsync(g.ToList())));
-    }
+    public Task Publish(IEnumerable<InteractionEvent> events) => FastLoopCluster.Publish(Client, events);
 
     public IModelRegistryGrain Registry => Client.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
 
     /// <summary>Starts a run and waits until it has finished (succeeded or failed).</summary>
-    public async Task<TrainingStatus> RunToEnd()
-    {
-        var started = await Training.Start();
-        TrainingStatus? status = null;
-        await Eventually.True(async () =>
-        {
-            status = await Training.GetStatus();
-            return status.RunId == started.RunId && status.State is TrainingState.Succeeded or TrainingState.Failed;
-        }, "the training run finishes", TimeSpan.FromMinutes(3));
-        return status!;
-    }
+    public Task<TrainingStatus> RunToEnd() => TrainingRuns.RunToEnd(Training);
 
     /// <summary>Makes sure at least <paramref name="versions"/> successful runs have happened; returns the registry.</summary>
     public async Task<ModelRegistryView> EnsureVersions(int versions)
@@ -140,6 +115,47 @@ public sealed class TrainingFixture : IAsyncLifetime
 
     /// <summary>Registered by real runs (a test registers a broken artifact without cohorts).</summary>
     public static List<ModelVersionInfo> Trained(ModelRegistryView view) => [.. view.Versions.Where(v => v.Cohorts.Count > 0)];
+
+    /// <summary>At least one trained version, and the silo's model cache serving the active one: the registry and that bundle.</summary>
+    public async Task<(ModelRegistryView Registry, ModelBundle Bundle)> ServingActiveVersion()
+    {
+        var registry = await EnsureVersions(1);
+        var models = Service<ModelCache>();
+        await Eventually.True(() => Task.FromResult(models.Version == registry.ActiveVersion), "the cache serves the active version");
+        return (registry, models.Current!);
+    }
+
+    /// <summary>The cohort of the bundle's segmentation with the most of the world's users: the one with adapted weights.</summary>
+    public int LargestTrainedCohort(ModelBundle bundle) => World.Users
+        .Select(u => bundle.TrainedCohortOf(u.Id))
+        .OfType<int>()
+        .GroupBy(c => c)
+        .OrderByDescending(g => g.Count())
+        .First().Key;
+
+    /// <summary>
+    /// Creates the experiment and waits until the silo's experiment cache has it; disposing stops it and waits until the
+    /// cache drops it, so later tests in the collection serve the same users without it.
+    /// </summary>
+    public async Task<IAsyncDisposable> StartExperiment(ExperimentPlan plan)
+    {
+        var experiments = Client.GetGrain<IExperimentRegistryGrain>(IExperimentRegistryGrain.Key);
+        Assert.NotNull((await experiments.Create(plan)).Created);
+        var cache = Service<Services.ExperimentCache>();
+        await WaitForCache(await experiments.GetVersion(), "the silo's experiment cache has the experiment");
+        return new StopOnDispose(async () =>
+        {
+            await experiments.Stop(plan.Definition.Id);
+            await WaitForCache(await experiments.GetVersion(), "the silo's experiment cache drops the experiment");
+        });
+
+        Task WaitForCache(long version, string what) => Eventually.True(() => Task.FromResult(cache.Version >= version), what);
+    }
+
+    private sealed class StopOnDispose(Func<Task> stop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await stop();
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -72,44 +72,27 @@ public sealed class FailoverTests : IAsyncLifetime
     private const string ProviderName = "redis";
 
     private readonly CapturedLogs _logs = new();
-    private RedisServer? _redis;
-    private InProcessTestCluster? _cluster;
+    private RedisStreamingCluster? _started;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        var connection = _redis.ConnectionString;
-        void Configure(RedisStreamOptions options)
+    public async Task InitializeAsync() => _started = await RedisStreamingCluster.StartAsync(
+        ProviderName,
+        silos: 2,
+        options =>
         {
-            options.ConnectionString = connection;
             options.PartitionCount = 8;
             options.PendingIdleTimeout = TimeSpan.FromSeconds(2);
 
             // Long enough that everything delivered before the kill is still unacknowledged:
             // the surviving silo must redeliver it, and the consumer must ignore the duplicates.
             options.AcknowledgementDelay = TimeSpan.FromMinutes(5);
-        }
-
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) => silo
-            .ConfigureLogging(logging => logging.AddProvider(_logs))
-            .AddMemoryGrainStorage("PubSubStore")
-            .AddRedisStreams(ProviderName, Configure));
-        builder.ConfigureClient(client => client.AddRedisStreams(ProviderName, Configure));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+        },
+        silo => silo.ConfigureLogging(logging => logging.AddProvider(_logs)));
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_started is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
+            await _started.DisposeAsync();
         }
     }
 
@@ -119,7 +102,7 @@ public sealed class FailoverTests : IAsyncLifetime
     [Fact]
     public async Task A_killed_silo_loses_no_event_and_the_consumer_applies_each_exactly_once_in_order()
     {
-        var cluster = _cluster!;
+        var cluster = _started!.Cluster;
         var run = Guid.NewGuid().ToString("N")[..8];
         var keys = Enumerable.Range(0, 24).Select(i => $"{run}-{i}").ToList();
         var producer = cluster.Client.GetStreamProvider(ProviderName);

@@ -17,26 +17,20 @@ public sealed class IdleStreamTests : IAsyncLifetime
     private const int Streams = 12;
 
     private readonly string _keyPrefix = $"idle:{Guid.NewGuid():N}";
-    private RedisServer? _redis;
-    private InProcessTestCluster? _cluster;
+    private RedisStreamingCluster? _started;
 
-    private InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
+    private InProcessTestCluster Cluster => _started?.Cluster ?? throw new InvalidOperationException("Not started.");
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        var connection = _redis.ConnectionString;
-        void Configure(RedisStreamOptions options)
+    public async Task InitializeAsync() => _started = await RedisStreamingCluster.StartAsync(
+        Provider,
+        silos: 1,
+        options =>
         {
-            options.ConnectionString = connection;
             options.KeyPrefix = _keyPrefix;
             options.PartitionCount = 4;
-        }
-
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
+        },
+        silo =>
         {
-            silo.AddMemoryGrainStorage("PubSubStore").AddRedisStreams(Provider, Configure);
             silo.Services.Configure<StreamPullingAgentOptions>(Provider, o => o.StreamInactivityPeriod = TimeSpan.FromSeconds(1));
             silo.Services.Configure<GrainCollectionOptions>(o =>
             {
@@ -44,21 +38,12 @@ public sealed class IdleStreamTests : IAsyncLifetime
                 o.ClassSpecificCollectionAge[typeof(ProbeGrain).FullName!] = TimeSpan.FromSeconds(2);
             });
         });
-        builder.ConfigureClient(client => client.AddRedisStreams(Provider, Configure));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_started is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
+            await _started.DisposeAsync();
         }
     }
 
@@ -86,7 +71,7 @@ public sealed class IdleStreamTests : IAsyncLifetime
         await Eventually.True(async () => (await management.GetActiveGrains(probeType)).Count == 0, "the idle consumers deactivate");
 
         // Nothing of the idle streams is left pending in Redis: every entry was delivered and acknowledged.
-        var database = _redis!.Database;
+        var database = _started!.Redis.Database;
         for (var partition = 0; partition < 4; partition++)
         {
             var pending = await database.StreamPendingAsync($"{{{_keyPrefix}:{partition}}}", "cohortly");

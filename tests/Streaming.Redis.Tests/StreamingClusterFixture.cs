@@ -13,48 +13,31 @@ public sealed class StreamingClusterFixture : IAsyncLifetime
     public const string ProviderName = "redis";
     public const string Namespace = "interactions";
 
-    private RedisServer? _redis;
-    private InProcessTestCluster? _cluster;
+    private RedisStreamingCluster? _started;
 
-    public RedisServer Redis => _redis ?? throw new InvalidOperationException("Not started.");
+    public RedisServer Redis => _started?.Redis ?? throw new InvalidOperationException("Not started.");
 
-    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
+    public InProcessTestCluster Cluster => _started?.Cluster ?? throw new InvalidOperationException("Not started.");
 
     public string KeyPrefix { get; } = $"cluster:{Guid.NewGuid():N}";
 
     public CapturedLogs Logs { get; } = new();
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        var connection = _redis.ConnectionString;
-        void Configure(RedisStreamOptions options)
+    public async Task InitializeAsync() => _started = await RedisStreamingCluster.StartAsync(
+        ProviderName,
+        silos: 1,
+        options =>
         {
-            options.ConnectionString = connection;
             options.KeyPrefix = KeyPrefix;
             options.PartitionCount = 4;
-        }
-
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo
-            .ConfigureLogging(logging => logging.AddProvider(Logs))
-            .AddMemoryGrainStorage("PubSubStore")
-            .AddRedisStreams(ProviderName, Configure));
-        builder.ConfigureClient(client => client.AddRedisStreams(ProviderName, Configure));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+        },
+        silo => silo.ConfigureLogging(logging => logging.AddProvider(Logs)));
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_started is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
+            await _started.DisposeAsync();
         }
     }
 }

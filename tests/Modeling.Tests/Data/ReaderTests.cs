@@ -1,5 +1,6 @@
 using System.Text;
 using Cohortly.Modeling.Data;
+using Cohortly.TestSupport;
 
 namespace Cohortly.Modeling.Tests.Data;
 

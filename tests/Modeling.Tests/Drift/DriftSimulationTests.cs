@@ -154,42 +154,13 @@ public sealed class DriftSimulationTests(ITestOutputHelper output)
     [Fact]
     public void A_spend_change_of_one_behaviour_type_moves_the_feature_psi_within_bounded_users()
     {
-        var delays = new List<double>();
-        var falseAlarms = 0;
-        for (var seed = 1; seed <= Seeds; seed++)
-        {
-            var random = new Random(9000 + seed);
-            var (model, counts, reference) = DriftWorlds.Population(random, 2000);
-            var monitor = new DriftMonitor();
-            var live = new Queue<float[]>(LiveSample);
-            int? found = null;
-            for (var user = 0; user < ChangeUser + 3000 && found is null; user++)
-            {
-                var type = DriftWorlds.Type(random);
-                // The planted change: type 0 (40 % of users) spends three times as much.
-                Push(live, DriftWorlds.User(random, type, user >= ChangeUser && type == 0 ? 3 : 1));
-                if ((user + 1) % CheckEvery != 0 || live.Count < LiveSample)
-                {
-                    continue;
-                }
-
-                foreach (var d in monitor.CheckPopulation(model, counts, reference, [.. live]))
-                {
-                    if (d.Detector == DriftDetectorKind.FeaturePsi && user >= ChangeUser)
-                    {
-                        Assert.Equal("psi(monetary)", d.Statistic);
-                        found = user - ChangeUser + 1;
-                    }
-                    else if (user < ChangeUser)
-                    {
-                        falseAlarms++;
-                    }
-                }
-            }
-
-            Assert.True(found is not null, $"seed {seed}: a threefold spend of one type was not found within 3,000 users");
-            delays.Add(found!.Value);
-        }
+        // The planted change: type 0 (40 % of users) spends three times as much.
+        var (delays, falseAlarms) = PopulationShift(
+            9000,
+            DriftDetectorKind.FeaturePsi,
+            (random, type, changed) => DriftWorlds.User(random, type, changed && type == 0 ? 3 : 1),
+            "a threefold spend of one type",
+            d => Assert.Equal("psi(monetary)", d.Statistic));
 
         Report("feature PSI, one type (40 % of users) spends 3×; live sample = last 1,000 users, checked every 50", delays, "users after the change", null, null, falseAlarms);
         Assert.Equal(0, falseAlarms);
@@ -199,50 +170,63 @@ public sealed class DriftSimulationTests(ITestOutputHelper output)
     [Fact]
     public void A_shift_of_users_between_behaviour_types_moves_the_cohort_shares_within_bounded_users()
     {
+        // The planted change: type 1's users (30 %) now behave like type 3 (10 %).
+        var (delays, falseAlarms) = PopulationShift(
+            13000,
+            DriftDetectorKind.CohortShare,
+            (random, type, changed) => DriftWorlds.User(random, changed && type == 1 ? 3 : type),
+            "30 % of users moving between types");
+
+        Report("cohort-share PSI, 30 % of users move from type b to type d; live sample = last 1,000 users, checked every 50", delays, "users after the change", null, null, falseAlarms);
+        Assert.Equal(0, falseAlarms);
+        Assert.True(delays.Max() <= 1000, $"slowest detection needed {delays.Max()} users");
+    }
+
+    /// <summary>
+    /// Per seed: a reference population of 2,000 users, then live users of random behaviour types drawn by
+    /// <paramref name="user"/> (told whether the planted change has begun, at <see cref="ChangeUser"/>), checked every
+    /// <see cref="CheckEvery"/> users once the live sample is full, until <paramref name="detector"/> fires after the
+    /// change (each such detection passes <paramref name="check"/>) or 3,000 users after it (the seed fails, saying what
+    /// was <paramref name="missed"/>). Returns the delays in users after the change and the detections before it.
+    /// </summary>
+    private static (List<double> Delays, int FalseAlarms) PopulationShift(int seedBase, DriftDetectorKind detector, Func<Random, int, bool, float[]> user, string missed, Action<DriftDetection>? check = null)
+    {
         var delays = new List<double>();
         var falseAlarms = 0;
         for (var seed = 1; seed <= Seeds; seed++)
         {
-            var random = new Random(13000 + seed);
+            var random = new Random(seedBase + seed);
             var (model, counts, reference) = DriftWorlds.Population(random, 2000);
             var monitor = new DriftMonitor();
             var live = new Queue<float[]>(LiveSample);
             int? found = null;
-            for (var user = 0; user < ChangeUser + 3000 && found is null; user++)
+            for (var u = 0; u < ChangeUser + 3000 && found is null; u++)
             {
-                var type = DriftWorlds.Type(random);
-                // The planted change: type 1's users (30 %) now behave like type 3 (10 %).
-                if (user >= ChangeUser && type == 1)
-                {
-                    type = 3;
-                }
-
-                Push(live, DriftWorlds.User(random, type));
-                if ((user + 1) % CheckEvery != 0 || live.Count < LiveSample)
+                Push(live, user(random, DriftWorlds.Type(random), u >= ChangeUser));
+                if ((u + 1) % CheckEvery != 0 || live.Count < LiveSample)
                 {
                     continue;
                 }
 
                 foreach (var d in monitor.CheckPopulation(model, counts, reference, [.. live]))
                 {
-                    if (d.Detector == DriftDetectorKind.CohortShare && user >= ChangeUser)
+                    if (d.Detector == detector && u >= ChangeUser)
                     {
-                        found ??= user - ChangeUser + 1;
+                        check?.Invoke(d);
+                        found ??= u - ChangeUser + 1;
                     }
-                    else if (user < ChangeUser)
+                    else if (u < ChangeUser)
                     {
                         falseAlarms++;
                     }
                 }
             }
 
-            Assert.True(found is not null, $"seed {seed}: 30 % of users moving between types was not found within 3,000 users");
+            Assert.True(found is not null, $"seed {seed}: {missed} was not found within 3,000 users");
             delays.Add(found!.Value);
         }
 
-        Report("cohort-share PSI, 30 % of users move from type b to type d; live sample = last 1,000 users, checked every 50", delays, "users after the change", null, null, falseAlarms);
-        Assert.Equal(0, falseAlarms);
-        Assert.True(delays.Max() <= 1000, $"slowest detection needed {delays.Max()} users");
+        return (delays, falseAlarms);
     }
 
     [Fact]

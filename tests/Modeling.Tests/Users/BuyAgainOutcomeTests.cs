@@ -10,15 +10,14 @@ namespace Cohortly.Modeling.Tests.Users;
 /// <summary>Buy-again slots count under their own strategy, like explored slots under theirs, and survive a save.</summary>
 public sealed class BuyAgainOutcomeTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly UserStateOptions Options = UserStateOptions.Default;
-    private static readonly OutcomeKey Plain = new(3, 7, "", "", ServedStrategy.CohortModel);
+    private static readonly OutcomeKey Plain = ServedScenario.CohortKey;
 
     private readonly RecordingOutcomeRecorder _outcomes = new();
 
     private static ServedRecommendation Remember(UserState state)
     {
-        var served = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 3, Options);
+        var served = state.RememberCohortResponse(3, Options);
         served.SetSlot(0, "coffee", false, buyAgain: true);
         served.SetSlot(1, "a", false);
         served.SetSlot(2, "explored", true);
@@ -36,7 +35,7 @@ public sealed class BuyAgainOutcomeTests
         Assert.Equal(new OutcomeCounts { Impressions = 1 }, _outcomes.Total(Plain with { Strategy = ServedStrategy.Explored }));
         _outcomes.Clear();
 
-        state.Apply(new Interaction("u", "coffee", InteractionType.Purchase, 9.5, T0.AddMinutes(2).ToUnixTimeMilliseconds(), null), null, T0.AddMinutes(2), default, Options, _outcomes);
+        state.ApplyAt("coffee", InteractionType.Purchase, ServedScenario.T0.AddMinutes(2), Options, _outcomes, 9.5, device: null);
 
         Assert.Equal(1, _outcomes.Total(Plain with { Strategy = ServedStrategy.BuyAgain }).Purchases);
         Assert.Equal(0, _outcomes.Total(Plain with { Strategy = ServedStrategy.Explored }).Purchases);

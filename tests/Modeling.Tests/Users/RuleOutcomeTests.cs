@@ -10,15 +10,14 @@ namespace Cohortly.Modeling.Tests.Users;
 /// <summary>Outcomes split by merchandising rule: a ruled slot counts under its rule, the response never does.</summary>
 public sealed class RuleOutcomeTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly UserStateOptions Options = UserStateOptions.Default;
-    private static readonly OutcomeKey Plain = new(3, 7, "", "", ServedStrategy.CohortModel);
+    private static readonly OutcomeKey Plain = ServedScenario.CohortKey;
 
     private readonly RecordingOutcomeRecorder _outcomes = new();
 
     private ServedRecommendation Serve(UserState state)
     {
-        var served = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 4, Options);
+        var served = state.RememberCohortResponse(4, Options);
         served.SetSlot(0, "pinned", false, rule: "hero");
         served.SetSlot(1, "a", false);
         served.SetSlot(2, "boosted", false, rule: "push");
@@ -39,7 +38,7 @@ public sealed class RuleOutcomeTests
         Assert.Equal(new OutcomeCounts { Impressions = 1 }, _outcomes.Total(Plain with { Strategy = ServedStrategy.Explored }));
         _outcomes.Clear();
 
-        state.Apply(new Interaction("u", "pinned", InteractionType.Click, null, T0.AddMinutes(1).ToUnixTimeMilliseconds(), null), null, T0.AddMinutes(1), default, Options, _outcomes);
+        state.ApplyAt("pinned", InteractionType.Click, ServedScenario.T0.AddMinutes(1), Options, _outcomes, device: null);
 
         Assert.Equal(1, _outcomes.Total(Plain with { Rule = "hero" }).Clicks);
         Assert.Equal(0, _outcomes.Total(Plain).Clicks);
@@ -57,7 +56,7 @@ public sealed class RuleOutcomeTests
     {
         var state = new UserState();
         Serve(state);
-        var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 1, Options);
+        var plain = state.RememberCohortResponse(1, Options);
         plain.SetSlot(0, "a", false);
 
         var json = JsonSerializer.Serialize(state);

@@ -12,9 +12,9 @@ namespace Cohortly.Modeling.Tests.Users;
 /// <summary>The logging path of off-policy evaluation: served slot decisions and the first click on them as outcome sums.</summary>
 public sealed class SlotDecisionLoggingTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = ServedScenario.T0;
     private static readonly UserStateOptions Options = UserStateOptions.Default with { AttributionWindow = TimeSpan.FromHours(24), RecentRecommendations = 4 };
-    private static readonly OutcomeKey CohortKey = new(3, 7, "", "", ServedStrategy.CohortModel);
+    private static readonly OutcomeKey CohortKey = ServedScenario.CohortKey;
     private static readonly OutcomeKey ExploredKey = CohortKey with { Strategy = ServedStrategy.Explored };
 
     // Slot 1 explored an arm among 4 open (μ = 0.2·1/4); slot 2 kept the greedy arm (μ = 0.8 + 0.2/4).
@@ -25,7 +25,7 @@ public sealed class SlotDecisionLoggingTests
 
     private ServedRecommendation Serve(UserState state)
     {
-        var served = state.Remember(Guid.Empty, T0, 3, 7, ServedStrategy.CohortModel, 3, Options);
+        var served = state.RememberCohortResponse(3, Options, Guid.Empty);
         served.SetSlot(0, "a", false);
         served.SetSlot(1, "b", true, Explored);
         served.SetSlot(2, "c", false, Greedy);
@@ -34,7 +34,7 @@ public sealed class SlotDecisionLoggingTests
     }
 
     private Attribution Click(UserState state, string item) =>
-        state.Apply(new Interaction("u", item, InteractionType.Click, null, T0.AddMinutes(1).ToUnixTimeMilliseconds(), "web"), null, T0.AddMinutes(1), new FeedbackReference(Guid.Empty, null), Options, _outcomes);
+        state.ApplyAt(item, InteractionType.Click, T0.AddMinutes(1), Options, _outcomes, reference: new FeedbackReference(Guid.Empty, null));
 
     [Fact]
     public void Served_decisions_count_under_their_slots_keys_and_the_first_click_adds_the_reward()
@@ -73,7 +73,7 @@ public sealed class SlotDecisionLoggingTests
         Assert.Equal(served.DecisionAt(1), copy.DecisionAt(1));
         Assert.Equal(served.DecisionAt(2), copy.DecisionAt(2));
 
-        var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 2, Options);
+        var plain = state.RememberCohortResponse(2, Options);
         plain.SetSlot(0, "x", false);
         plain.SetSlot(1, "y", true);
         var json = JsonSerializer.Serialize(state);
@@ -91,7 +91,7 @@ public sealed class SlotDecisionLoggingTests
         }
 
         // The ring is full: the next response takes the oldest one's place, here without any logged decision.
-        var plain = state.Remember(Guid.NewGuid(), T0, 3, 7, ServedStrategy.CohortModel, 3, Options);
+        var plain = state.RememberCohortResponse(3, Options);
         Assert.Equal(Options.RecentRecommendations, state.Recommendations.Count);
         Assert.Equal(plain.Id, state.Recommendations[^1].Id);
         plain.SetSlot(0, "x", false);
@@ -107,7 +107,7 @@ public sealed class SlotDecisionLoggingTests
         {
             for (var n = 0; n < 1_000; n++)
             {
-                var served = state.Remember(Guid.Empty, T0, 3, 7, ServedStrategy.CohortModel, items.Length, Options);
+                var served = state.RememberCohortResponse(items.Length, Options, Guid.Empty);
                 for (var i = 0; i < items.Length; i++)
                 {
                     served.SetSlot(i, items[i], i == 1, i == 1 ? Explored : default);
@@ -124,7 +124,7 @@ public sealed class SlotDecisionLoggingTests
     {
         var state = new UserState();
         var old = Serve(state);
-        var wide = state.Remember(Guid.NewGuid(), T0.AddMinutes(1), 3, 7, ServedStrategy.CohortModel, 25, Options);
+        var wide = state.RememberCohortResponse(25, Options, at: T0.AddMinutes(1));
         for (var i = 0; i < 25; i++)
         {
             wide.SetSlot(i, $"w{i}", false);
@@ -142,7 +142,7 @@ public sealed class SlotDecisionLoggingTests
     }
 
     private Attribution ClickWithoutId(UserState state, string item) =>
-        state.Apply(new Interaction("u", item, InteractionType.Click, null, T0.AddMinutes(2).ToUnixTimeMilliseconds(), "web"), null, T0.AddMinutes(2), new FeedbackReference(null, null), Options, _outcomes);
+        state.ApplyAt(item, InteractionType.Click, T0.AddMinutes(2), Options, _outcomes, reference: new FeedbackReference(null, null));
 
     private static int CountOf(string text, string part)
     {

@@ -9,9 +9,9 @@ namespace Cohortly.Modeling.Tests.Users;
 
 public sealed class UserStateAttributionTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = ServedScenario.T0;
     private static readonly UserStateOptions Options = UserStateOptions.Default with { AttributionWindow = TimeSpan.FromHours(24), RecentRecommendations = 4 };
-    private static readonly OutcomeKey CohortKey = new(3, 7, "", "", ServedStrategy.CohortModel);
+    private static readonly OutcomeKey CohortKey = ServedScenario.CohortKey;
 
     private readonly RecordingOutcomeRecorder _outcomes = new();
 
@@ -20,7 +20,7 @@ public sealed class UserStateAttributionTests
     /// <summary>Serves a response of <paramref name="items"/> (a leading '*' marks an explored slot).</summary>
     private ServedRecommendation Serve(UserState state, Guid id, DateTimeOffset at, params string[] items)
     {
-        var served = state.Remember(id, at, 3, 7, ServedStrategy.CohortModel, items.Length, Options);
+        var served = state.RememberCohortResponse(items.Length, Options, id, at);
         for (var i = 0; i < items.Length; i++)
         {
             served.SetSlot(i, items[i].TrimStart('*'), items[i].StartsWith('*'));
@@ -31,7 +31,7 @@ public sealed class UserStateAttributionTests
     }
 
     private Attribution Event(UserState state, string item, InteractionType type, DateTimeOffset at, Guid? id = null, int? position = null, double? value = null) =>
-        state.Apply(new Interaction("u", item, type, value, at.ToUnixTimeMilliseconds(), "web"), null, at, new FeedbackReference(id, position), Options, _outcomes);
+        state.ApplyAt(item, type, at, Options, _outcomes, value, reference: new FeedbackReference(id, position));
 
     [Fact]
     public void Exposure_counts_one_response_and_its_non_explored_impressions_and_explored_impressions_apart()

@@ -8,7 +8,7 @@ namespace Cohortly.Modeling.Tests.Users;
 
 public sealed class UserStateErasureTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = ServedScenario.T0;
     private static readonly UserStateOptions Options = UserStateOptions.Default;
     private readonly RecordingOutcomeRecorder _outcomes = new();
 
@@ -21,7 +21,7 @@ public sealed class UserStateErasureTests
         for (var i = 0; i < 3; i++)
         {
             Assert.True(state.Accept($"e{i}", T0, Options));
-            state.Apply(new Interaction("u", "i1", InteractionType.Click, null, T0.ToUnixTimeMilliseconds(), "web"), null, T0, default, Options, _outcomes);
+            state.ApplyAt("i1", InteractionType.Click, T0, Options, _outcomes);
         }
 
         state.Transitions = [new CohortChange(null, 2, T0, 1)];
@@ -80,7 +80,7 @@ public sealed class UserStateErasureTests
         Assert.Equal(new UserStateErasure(3, 0, 1, 2), removed);
         Assert.Equal(1, state.Recommendations.Count);
         Assert.False(state.Accept("e1", T0.AddHours(1), Options));
-        var attribution = state.Apply(new Interaction("u", "i1", InteractionType.Purchase, 10, T0.AddHours(1).ToUnixTimeMilliseconds(), "web"), null, T0.AddHours(1), default, Options, _outcomes);
+        var attribution = state.ApplyAt("i1", InteractionType.Purchase, T0.AddHours(1), Options, _outcomes, 10);
         Assert.Equal(AttributionResult.Attributed, attribution.Result);
         Assert.Equal(0, state.Profile.TotalEvents);
     }
