@@ -316,7 +316,10 @@ internal static class FailoverCommand
                 }
 
                 var user = DrillRun.User(rng.Next(run.Users));
-                sends.Add(run.Timed("GET /v1/users/{id}/recommendations", () => http.RecommendAsync(user, 10, explore: true, cancellationToken), clock));
+                // The stop token ends the sending, not the requests in flight: cancelling them counted the one or two
+                // GETs still open at a step's end as "timeout" errors (the multi-silo ladders of `bench scale` stopped
+                // on them). A request that really hangs ends at the client's own timeout and is still an error.
+                sends.Add(run.Timed("GET /v1/users/{id}/recommendations", () => http.RecommendAsync(user, 10, explore: true, CancellationToken.None), clock));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -581,6 +584,15 @@ internal static class FailoverCommand
             return ms.Count == 0
                 ? "no successful request"
                 : string.Create(CultureInfo.InvariantCulture, $"n {ms.Count}, p50 {ms[ms.Count / 2]:F1} ms, p99 {ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))]:F1} ms, max {ms[^1]:F1} ms");
+        }
+
+        /// <summary>The errors in the window, each with its time: a diagnosis needs to see when a request failed.</summary>
+        public IReadOnlyList<(TimeSpan At, string Endpoint, string Error)> ErrorListBetween(TimeSpan from, TimeSpan to)
+        {
+            lock (_errors)
+            {
+                return _errors.Where(e => e.At >= from && e.At < to).ToList();
+            }
         }
 
         public string ErrorsBetween(TimeSpan from, TimeSpan to)

@@ -35,6 +35,8 @@ internal static class MemoryCommand
           --seed N               (default 1)
           --hold-seconds N       keep the cluster up this long after the summary (silo pids printed), e.g. for
                                  `heap --pid` (default 0)
+        Waves are paced: a wave is measured no sooner than 1.5 × the idle age + 5 s after the previous wave's last event,
+        so only the current wave's users are resident when it is measured.
         Prints per wave: users pushed, ingest events/s, per silo RSS / managed heap (heap segments right after a
         full collection, ClrMD) / activations, Redis bytes per stored
         user (state key, stream head, log share), first-request p50/p99 of idle users (and of the same users warm);
@@ -105,7 +107,7 @@ internal static class MemoryCommand
 
         Console.WriteLine($"# {BenchReport.Command("memory", rawArgs)}");
         Console.WriteLine($"# {BenchReport.Machine()}, {BenchReport.Date()}");
-        Console.WriteLine($"# {users:N0} users in waves of {wave:N0}, {eventsPerUser} events each; idle deactivation {idleSeconds} s, stream inactivity {inactivity.TotalSeconds:0.#} s; {silos} silos");
+        Console.WriteLine($"# {users:N0} users in waves of {wave:N0}, {eventsPerUser} events each; idle deactivation {idleSeconds} s, stream inactivity {inactivity.TotalSeconds:0.#} s; {silos} silos; each wave measured at least {IdleAfter(idle).TotalSeconds:0.#} s after the previous wave's last event (the previous wave deactivated)");
         using var cluster = await LocalCluster.StartAsync(options, ClusterStart, cancellationToken);
         cluster.DisposeOnExit();
         using var api = CohortlyApiClient.ForLoopback(cluster.Address.ToString(), options.AppKey, options.AdminKey, connections + 2);
@@ -125,7 +127,20 @@ internal static class MemoryCommand
             var ingest = Stopwatch.StartNew();
             var sent = await PushWave(api, first, count, eventsPerUser, items, batch, connections, seed, cancellationToken);
             var eventsPerSecond = sent / ingest.Elapsed.TotalSeconds;
-            waveEnds.Add((first, count, clock.Elapsed.TotalSeconds));
+            var pushed = clock.Elapsed.TotalSeconds;
+            // Paced: measured only once the previous wave's users are past the idle age and a collector quantum (and a
+            // margin), so the resident users are this wave's and the rows compare equal active sets. Unpaced, a wave
+            // pushed faster than the idle age left earlier waves resident and the slope mixed both.
+            if (waveEnds.Count > 0)
+            {
+                var due = TimeSpan.FromSeconds(waveEnds[^1].EndSeconds) + IdleAfter(idle) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
+            }
+
+            waveEnds.Add((first, count, pushed));
 
             var pids = cluster.RunningSilos.Select(p => p.Id).ToArray();
             var activations = await SiloActivations(api, silos, cancellationToken);
@@ -146,7 +161,7 @@ internal static class MemoryCommand
             var bytes = await RedisUsage(redis, stateKeyTemplate, first, count, first + count, random);
             // Timed after the measurements above, once the silos applied the wave's backlog. Users of waves that ended
             // more than the idle age, a collector quantum and a margin ago have deactivated.
-            var idleBefore = clock.Elapsed.TotalSeconds - (idle.TotalSeconds * 1.5) - 5;
+            var idleBefore = clock.Elapsed.TotalSeconds - IdleAfter(idle).TotalSeconds;
             var cold = new List<double>();
             var warm = new List<double>();
             foreach (var (waveFirst, waveCount, end) in waveEnds)
@@ -180,6 +195,10 @@ internal static class MemoryCommand
 
         return 0;
     }
+
+    /// <summary>How long after its last event a user is surely deactivated: the idle age, the collector's quantum (half
+    /// the idle age, <c>UserCollection</c>) and 5 s for the deactivation itself.</summary>
+    private static TimeSpan IdleAfter(TimeSpan idle) => (idle * 1.5) + TimeSpan.FromSeconds(5);
 
     internal static string UserId(int n) => "mem-" + n.ToString("D7", CultureInfo.InvariantCulture);
 
@@ -329,7 +348,7 @@ internal static class MemoryCommand
             var key = string.Format(CultureInfo.InvariantCulture, stateKeyTemplate, UserId(first + random.Next(count)));
             for (var attempt = 0; attempt < 50; attempt++)
             {
-                if (await redis.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0") is { IsNull: false } usage)
+                if (await Execute(redis, "MEMORY", "USAGE", key, "SAMPLES", "0") is { IsNull: false } usage)
                 {
                     stateBytes.Add((long)usage);
                     break;
@@ -345,19 +364,19 @@ internal static class MemoryCommand
         for (var p = 0; p < 64; p++)
         {
             var stream = $"{{{prefix}:{p}}}";
-            if (await redis.ExecuteAsync("MEMORY", "USAGE", stream, "SAMPLES", "0") is not { IsNull: false } streamBytes)
+            if (await Execute(redis, "MEMORY", "USAGE", stream, "SAMPLES", "0") is not { IsNull: false } streamBytes)
             {
                 break;
             }
 
             log += (long)streamBytes;
-            if (await redis.ExecuteAsync("MEMORY", "USAGE", stream + ":heads", "SAMPLES", "0") is { IsNull: false } headBytes)
+            if (await Execute(redis, "MEMORY", "USAGE", stream + ":heads", "SAMPLES", "0") is { IsNull: false } headBytes)
             {
                 heads += (long)headBytes;
             }
         }
 
-        var info = (string?)await redis.ExecuteAsync("INFO", "memory") ?? "";
+        var info = (string?)await Execute(redis, "INFO", "memory") ?? "";
         var used = 0L;
         foreach (var line in info.Split('\n'))
         {
@@ -368,6 +387,24 @@ internal static class MemoryCommand
         }
 
         return new RedisBytes(stateBytes.Count == 0 ? double.NaN : stateBytes.Average(), (double)heads / usersSeen, (double)log / usersSeen, used);
+    }
+
+    /// <summary>A Redis command of the measurement, tried again after a timeout: on a machine shared with other builds
+    /// one command could wait past the client's timeout and end a run of an hour.</summary>
+    private static async Task<RedisResult> Execute(IDatabase redis, string command, params object[] args)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await redis.ExecuteAsync(command, args);
+            }
+            catch (Exception e) when (attempt < 5 && e is RedisTimeoutException or RedisConnectionException or TaskCanceledException)
+            {
+                Console.Error.WriteLine($"memory: redis {command} failed ({e.GetType().Name}), attempt {attempt}; trying again");
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+        }
     }
 
     private static string Header(int silos)
@@ -400,7 +437,7 @@ internal static class MemoryCommand
         Console.WriteLine();
         // Steady: the wave ends at least the idle age, a collector quantum and a margin after the first wave, so the
         // users resident are those of the last idle age, not everyone pushed so far.
-        var steadyFrom = rows.FindIndex(r => r.EndSeconds - waves[0].EndSeconds >= (idle.TotalSeconds * 1.5) + 5);
+        var steadyFrom = rows.FindIndex(r => r.EndSeconds - waves[0].EndSeconds >= IdleAfter(idle).TotalSeconds);
         var cold = rows.SelectMany(r => r.Cold).ToArray();
         var warm = rows.SelectMany(r => r.Warm).ToArray();
         Console.WriteLine($"first request of an idle (deactivated) user, all waves: {Pair(cold)}; the same users warm: {Pair(warm)}");

@@ -22,6 +22,9 @@ internal static class ScaleCommand
           --users N              users the events and requests spread over (default 3000)
           --partitions N         stream partitions (default 8)
           --rebalancer on|off    Orleans' activation rebalancer (Cohortly:Scaling:ActivationRebalancer, default on)
+          --loops test|production  silo loop periods: the tests' short flush, cache poll and write-behind (200 ms,
+                                 200 ms, 1 s; default for phases) or the product's defaults (1 s, 2 s, 5 s; default
+                                 for silos, whose CPU per request should be what an operator's cluster spends)
           --seed N               (default 1)
         phases:
           --rate N               ingest events/s offered, batches of 50 (default 600)
@@ -34,6 +37,8 @@ internal static class ScaleCommand
           --rates LIST           recommendation GETs/s stepped through, no ingest meanwhile (default 100,200,400,800)
           --step-seconds N       seconds per rate step (default 10)
           --ingest-seconds N     seconds of closed-loop ingest (16 batches of 100 in flight) per silo count (default 10)
+          --warmup-seconds N     recommendation GETs at the first rate before the ladder, not measured (default 5):
+                                 the first requests of a fresh cluster pay for JIT and new connections
         ports (a shared machine gives each user a range; defaults: free ports):
           --http-port N          gateway HTTP port (default: $COHORTLY_BENCH_PORT)
           --silo-ports A-B       silo ports, silo n takes the n-th (default: $COHORTLY_BENCH_SILO_PORTS)
@@ -59,6 +64,12 @@ internal static class ScaleCommand
     private static async Task<int> Run(BenchArgs a, string[] rawArgs, CancellationToken cancellationToken)
     {
         var mode = a.Get("mode") ?? "phases";
+        var loops = a.Get("loops") ?? (mode == "silos" ? "production" : "test");
+        if (loops is not ("test" or "production"))
+        {
+            throw new ArgumentException($"--loops must be test or production, not '{loops}'");
+        }
+
         var settings = new ScaleSettings(
             a.GetInt("users", 3000),
             a.GetInt("partitions", 8),
@@ -71,7 +82,8 @@ internal static class ScaleCommand
             a.GetInt("seed", 1),
             a.Get("http-port") is { } hp ? int.Parse(hp, CultureInfo.InvariantCulture) : EnvInt("COHORTLY_BENCH_PORT"),
             Range(a.Get("silo-ports") ?? Environment.GetEnvironmentVariable("COHORTLY_BENCH_SILO_PORTS"), "--silo-ports"),
-            Range(a.Get("gateway-ports") ?? Environment.GetEnvironmentVariable("COHORTLY_BENCH_GATEWAY_PORTS"), "--gateway-ports"));
+            Range(a.Get("gateway-ports") ?? Environment.GetEnvironmentVariable("COHORTLY_BENCH_GATEWAY_PORTS"), "--gateway-ports"),
+            loops == "test");
         if (settings.Users < 10 || settings.Partitions is < 1 or > 1024)
         {
             throw new ArgumentException("need --users ≥ 10 and --partitions 1..1024");
@@ -142,7 +154,7 @@ internal static class ScaleCommand
         Console.WriteLine($"command:    {BenchReport.Command("scale", rawArgs)}");
         Console.WriteLine($"machine:    {BenchReport.Machine()}; redis-server, silo processes, gateway and this client on the same machine (loopback)");
         Console.WriteLine($"date:       {BenchReport.Date()}");
-        Console.WriteLine($"setup:      {s.Users} users; {rate} events/s offered in batches of 50 and {recommendRate} recommendation GETs/s on random users throughout; {s.Partitions} partitions; activation rebalancer {(s.Rebalancer ? "on" : "off")}; warm-up {warmUp.TotalSeconds:F0} s");
+        Console.WriteLine($"setup:      {s.Users} users; {rate} events/s offered in batches of 50 and {recommendRate} recommendation GETs/s on random users throughout; {s.Partitions} partitions; activation rebalancer {(s.Rebalancer ? "on" : "off")}; warm-up {warmUp.TotalSeconds:F0} s; {(s.TestLoops ? "the tests' loop periods" : "the product's loop periods")}");
         foreach (var p in phases)
         {
             Console.WriteLine($"{p.Name + ":",-15} {p.Describe()}");
@@ -217,6 +229,7 @@ internal static class ScaleCommand
         var rates = (a.Get("rates") ?? "100,200,400,800").Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
         var step = TimeSpan.FromSeconds(a.GetInt("step-seconds", 10));
         var ingestSeconds = TimeSpan.FromSeconds(a.GetInt("ingest-seconds", 10));
+        var warmup = TimeSpan.FromSeconds(a.GetInt("warmup-seconds", 5));
         if (counts.Any(c => c is < 1 or > 8) || rates.Any(r => r < 1) || step < TimeSpan.FromSeconds(3))
         {
             throw new ArgumentException("need --silo-counts in 1..8, --rates ≥ 1, --step-seconds ≥ 3");
@@ -243,9 +256,24 @@ internal static class ScaleCommand
             var drained = await WaitUntilQuiet(cluster, TimeSpan.FromSeconds(90), cancellationToken);
             Console.Error.WriteLine($"scale: {n} silo(s): the ingest backlog drained after {drained.TotalSeconds:F0} s");
 
+            if (warmup > TimeSpan.Zero)
+            {
+                using var warm = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                warm.CancelAfter(warmup);
+                await Recommend(http, rates[0], new DrillRun(s.Users, s.Seed + 1), clock, warm.Token);
+            }
+
+            // The silos' CPU with no requests (polls, flushes, membership, the rebalancer): subtracted from each step's
+            // CPU, what is left is what the requests cost, which is what a cluster of real machines multiplies.
+            var idleFrom = SiloCpu(cluster);
+            var idleWatch = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            var idleCores = (SiloCpu(cluster) - idleFrom).TotalSeconds / idleWatch.Elapsed.TotalSeconds;
+
             var steps = new List<string>();
             var best = 0.0;
             var cpuPerRequest = double.NaN;
+            var marginalPerRequest = double.NaN;
             foreach (var r in rates)
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -264,6 +292,17 @@ internal static class ScaleCommand
                 {
                     // At the highest rate measured: the silos' fixed costs (polls, flushes) weigh least there.
                     cpuPerRequest = cpu.TotalMicroseconds / ms.Length;
+                    marginalPerRequest = (cpu.TotalMicroseconds - (idleCores * (to - from).TotalMicroseconds)) / ms.Length;
+                }
+
+                if (errors > 0)
+                {
+                    foreach (var (at, endpoint, error) in run.ErrorListBetween(from, to))
+                    {
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"scale: {n} silo(s), {r}/s: {endpoint} failed ({error}) at {(at - from).TotalSeconds:F2} s of the {(to - from).TotalSeconds:F2} s step"));
+                    }
+
+                    Console.Error.WriteLine(cluster.Diagnostics(2000));
                 }
 
                 if (p99 <= P99Goal && errors == 0)
@@ -278,7 +317,7 @@ internal static class ScaleCommand
 
             failed |= run.ErrorCountBetween(TimeSpan.Zero, TimeSpan.MaxValue) > 0;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {n} | {best:F0} | {acked:F0} | {cpuPerRequest:F0} | {cpuPerEvent:F0} | {string.Join("; ", steps)} |"));
+                $"| {n} | {best:F0} | {acked:F0} | {cpuPerRequest:F0} | {marginalPerRequest:F0} | {idleCores:F2} | {cpuPerEvent:F0} | {string.Join("; ", steps)} |"));
         }
 
         Console.WriteLine();
@@ -287,12 +326,12 @@ internal static class ScaleCommand
         Console.WriteLine($"command:    {BenchReport.Command("scale", rawArgs)}");
         Console.WriteLine($"machine:    {BenchReport.Machine()}; redis-server, silo processes, gateway and this client on the same machine (loopback)");
         Console.WriteLine($"date:       {BenchReport.Date()}");
-        Console.WriteLine($"setup:      {s.Users} users, {s.Partitions} partitions, a fresh cluster per silo count; ingest closed loop (16 × 100-event batches in flight) for {ingestSeconds.TotalSeconds:F0} s, then recommendation GETs open loop at each rate for {step.TotalSeconds:F0} s without ingest; the ladder stops at the first rate whose p99 > {P99Goal} ms or with an error");
-        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's last rate (idle costs included), per acknowledged event during the ingest step.");
+        Console.WriteLine($"setup:      {s.Users} users, {s.Partitions} partitions, {(s.TestLoops ? "the tests' loop periods" : "the product's loop periods")}, a fresh cluster per silo count; ingest closed loop (16 × 100-event batches in flight) for {ingestSeconds.TotalSeconds:F0} s, {warmup.TotalSeconds:F0} s of unmeasured recommendation GETs at {rates[0]}/s, then recommendation GETs open loop at each rate for {step.TotalSeconds:F0} s without ingest; the ladder stops at the first rate whose p99 > {P99Goal} ms or with an error");
+        Console.WriteLine("CPU is summed over the silo processes (not the gateway, redis or this client); per recommendation at the ladder's last rate (idle costs included, then less the silos' CPU over 5 s without requests measured before the ladder), per acknowledged event during the ingest step.");
         Console.WriteLine("```");
         Console.WriteLine();
-        Console.WriteLine("| silos | recommendations/s at p99 ≤ 50 ms | ingest events/s | silo CPU µs per recommendation | silo CPU µs per event | ladder |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| silos | recommendations/s at p99 ≤ 50 ms | ingest events/s | silo CPU µs per recommendation | the same less the idle CPU | silos' idle cores | silo CPU µs per event | ladder |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             Console.WriteLine(row);
@@ -304,7 +343,9 @@ internal static class ScaleCommand
     private static async Task<LocalCluster> StartAsync(ScaleSettings s, int silos, CancellationToken cancellationToken)
     {
         var keys = ($"bench-app-{Guid.NewGuid():N}", $"bench-admin-{Guid.NewGuid():N}");
-        var env = FastLoops.Processes.AsEnvironment();
+        var env = s.TestLoops
+            ? FastLoops.Processes.AsEnvironment()
+            : new Dictionary<string, string> { ["Cohortly__Drift__Enabled"] = "false" };
         env["Cohortly__Streams__Partitions"] = s.Partitions.ToString(CultureInfo.InvariantCulture);
         env["Cohortly__Scaling__ActivationRebalancer"] = s.Rebalancer ? "true" : "false";
         Console.Error.WriteLine($"scale: starting redis-server, {silos} silo(s) and a gateway on loopback ...");
@@ -475,7 +516,7 @@ internal static class ScaleCommand
         }
     }
 
-    private sealed record ScaleSettings(int Users, int Partitions, bool Rebalancer, int Seed, int? HttpPort, int[]? SiloPorts, int[]? GatewayPorts);
+    private sealed record ScaleSettings(int Users, int Partitions, bool Rebalancer, int Seed, int? HttpPort, int[]? SiloPorts, int[]? GatewayPorts, bool TestLoops);
 
     private sealed record PhaseResult(string Name, double RecommendationsPerSecond, double P99, double IngestPerSecond, string Shares, string Errors, TimeSpan? BalancedAfter, double SiloCores)
     {

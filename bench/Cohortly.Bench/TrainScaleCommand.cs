@@ -52,7 +52,7 @@ internal static class TrainScaleCommand
         var catalog = events.Catalog();
         var setup = watch.Elapsed.TotalSeconds;
         log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"generator ready in {setup:F2} s, rss {Mb(TrainingStageMeter.CurrentRss())} MiB"));
-        var meter = new TrainingStageMeter();
+        var meter = new TrainingStageMeter(s => log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"stage {s.Stage} ended: {s.Seconds:F2} s wall, {s.CpuSeconds:F2} s cpu, peak rss {Mb(s.PeakRssBytes)} MiB, managed {s.ManagedBytes / (1024 * 1024)} MiB")));
         watch.Restart();
         var bundle = TrainingPipeline.Run(new TrainingInput(events, catalog, [], null, 1, now), options, meter, CancellationToken.None);
         var total = watch.Elapsed.TotalSeconds;

@@ -43,6 +43,25 @@ public sealed class TrainingLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_shares_one_string_per_user_item_and_device_across_events()
+    {
+        using var log = NewLog();
+        await log.AppendAsync([Event("e1", "u1", "a"), Event("e2", "u2", "a"), Event("e3", "u1", "b")], CancellationToken.None);
+        await log.AppendAsync([Event("e4", "u1", "a")], CancellationToken.None);
+
+        var read = await log.ReadAsync(Start.AddDays(-1), CancellationToken.None);
+
+        Assert.Equal(["u1a", "u2a", "u1b", "u1a"], read.Events.Select(e => e.UserId + e.ItemId));
+        // Each line is parsed into new strings; the read maps equal ids to the first instance.
+        Assert.Same(read.Events[0].UserId, read.Events[2].UserId);
+        Assert.Same(read.Events[0].UserId, read.Events[3].UserId);
+        Assert.Same(read.Events[0].ItemId, read.Events[1].ItemId);
+        Assert.Same(read.Events[0].ItemId, read.Events[3].ItemId);
+        Assert.Same(read.Events[0].Device, read.Events[3].Device);
+        Assert.NotSame(read.Events[0].UserId, read.Events[1].UserId);
+    }
+
+    [Fact]
     public async Task Events_survive_a_restart_and_a_torn_last_line_is_skipped()
     {
         using (var log = NewLog())

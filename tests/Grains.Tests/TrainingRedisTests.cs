@@ -118,6 +118,10 @@ public sealed class TrainingRedisTests(TrainingRedis redis) : IClassFixture<Trai
         // One user is one stream partition, so each user's events come back in the order they were published.
         foreach (var user in world.Users)
         {
+            // Every event of a user carries one id instance (the read's IdPool), not a parsed copy per event.
+            var ofUser = all.Events.Where(e => e.UserId == user.Id).ToList();
+            Assert.All(ofUser, e => Assert.Same(ofUser[0].UserId, e.UserId));
+
             Assert.Equal(
                 first.Where(e => e.UserId == user.Id).Select(e => e.ToInteraction()),
                 all.Events.Where(e => e.UserId == user.Id));

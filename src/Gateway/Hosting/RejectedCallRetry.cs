@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Orleans.Runtime;
 
 namespace Cohortly.Gateway.Hosting;
@@ -10,18 +11,24 @@ namespace Cohortly.Gateway.Hosting;
 /// through <see cref="ClusterUnavailableHandler"/>. Measured reason: `bench scale` saw one 503 per SIGTERM of a loaded
 /// silo before this (docs/benchmarks.md, "Silos come and go").
 /// </summary>
+/// <remarks>
+/// On the per-user request path, so it leaves nothing behind per call: the call gets its arguments as a state value
+/// (a static lambda, no closure) and the wait runs on a pooled state machine (a grain call always completes later,
+/// so a plain async method boxed one per request).
+/// </remarks>
 public static class RejectedCallRetry
 {
     private static readonly TimeSpan[] Delays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200)];
 
-    public static async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<T> Run<TState, T>(TState state, Func<TState, Task<T>> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await call();
+                return await call(state).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < Delays.Length && IsRejection(e))
             {

@@ -211,7 +211,10 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(key), presented);
+        // The key's bytes on the stack (a key is tens of characters); only an oversized header pays for an array.
+        var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> utf8 = length <= 512 ? stackalloc byte[length] : new byte[length];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(key, utf8)], presented);
         var match = keys.Find(presented);
         if (match is null)
         {

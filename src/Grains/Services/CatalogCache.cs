@@ -35,6 +35,24 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
 
     public bool IsAvailable(string itemId) => Find(itemId)?.Available ?? true;
 
+    // The lookups serving passes to the pipeline, made once: a method group converted per request allocated a
+    // delegate each time on the per-user path (docs/benchmarks.md, "What a per-user call leaves behind").
+    private Func<string, ItemInfo?>? _find;
+    private Func<string, bool>? _isAvailable;
+    private Func<string, IReadOnlyList<string>?>? _categoriesOf;
+    private Func<string, RepeatPolicy>? _repeatPolicyOf;
+
+    /// <summary><see cref="Find"/> as one shared delegate.</summary>
+    public Func<string, ItemInfo?> FindLookup => _find ??= Find;
+
+    /// <summary><see cref="IsAvailable"/> as one shared delegate.</summary>
+    public Func<string, bool> AvailabilityLookup => _isAvailable ??= IsAvailable;
+
+    /// <summary>The item's categories (null for an item the catalog does not know), as one shared delegate.</summary>
+    public Func<string, IReadOnlyList<string>?> CategoriesLookup => _categoriesOf ??= CategoriesOf;
+
+    private IReadOnlyList<string>? CategoriesOf(string itemId) => Find(itemId)?.Categories;
+
     /// <summary>
     /// Whether <see cref="Find"/> answers for <paramref name="itemId"/> as the catalog did after the item was asked
     /// about: this copy has it, or it was absent from a version loaded after a miss on it (<see cref="SettleAsync"/>).
@@ -71,7 +89,7 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
     /// The repeat policy lookup for serving — the item's own, else its category's, else the default — or null when no
     /// item can come back (every policy is <c>never</c>), so such a request pays nothing for buy-again.
     /// </summary>
-    public Func<string, RepeatPolicy>? RepeatPolicies => _repeats.AllNever && !_snapshot.AnyOwnRepeat ? null : RepeatPolicyOf;
+    public Func<string, RepeatPolicy>? RepeatPolicies => _repeats.AllNever && !_snapshot.AnyOwnRepeat ? null : _repeatPolicyOf ??= RepeatPolicyOf;
 
     public RepeatPolicy RepeatPolicyOf(string itemId) =>
         Find(itemId) is { } item ? _repeats.Of(item.Repeat, item.Categories) : _repeats.Default;

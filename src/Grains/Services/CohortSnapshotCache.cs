@@ -28,6 +28,13 @@ public sealed class CohortSnapshotCache
     public IReadOnlyDictionary<string, ArmStats> ArmsOf(int cohortId) =>
         _snapshots.TryGetValue(cohortId, out var entry) ? entry.Arms : Empty;
 
+    /// <summary>
+    /// The cohort's bandit evidence as the serving pipeline reads it, or null when the cohort has none: one delegate
+    /// per published snapshot, not a closure per request.
+    /// </summary>
+    public Func<string, ArmEvidence?>? ArmEvidenceOf(int cohortId) =>
+        _snapshots.TryGetValue(cohortId, out var entry) ? entry.Evidence : null;
+
     /// <summary>The cohort's serving policy in effect as its grain last published it; null: none known (serve the bundle's).</summary>
     public ServingPolicy? PolicyOf(int cohortId) =>
         _snapshots.TryGetValue(cohortId, out var entry) ? entry.Snapshot.Policy : null;
@@ -56,6 +63,13 @@ public sealed class CohortSnapshotCache
         public IReadOnlyDictionary<string, ArmStats> Arms { get; } = Index(snapshot.Arms);
 
         public TrendingItem[] Trending { get; } = ToTrending(snapshot.TopItems);
+
+        public Func<string, ArmEvidence?>? Evidence => Arms.Count == 0 ? null : _evidence ??= EvidenceOf;
+
+        private Func<string, ArmEvidence?>? _evidence;
+
+        private ArmEvidence? EvidenceOf(string itemId) =>
+            Arms.TryGetValue(itemId, out var a) ? new ArmEvidence(a.Impressions, a.Rewards, a.FirstSeen) : null;
 
         private static TrendingItem[] ToTrending(IReadOnlyList<ItemScore> items)
         {

@@ -127,6 +127,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IUserDataLog, 
 
         var events = new List<Interaction>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new IdPool();
         var bad = new UnreadableLines();
         foreach (var (path, length) in eventFiles)
         {
@@ -134,7 +135,7 @@ public sealed partial class FileInteractionLog : IInteractionLog, IUserDataLog, 
             {
                 if (e.ReceivedAt >= since && !IsWithheld(e.UserId) && seen.Add(e.EventId))
                 {
-                    events.Add(e.ToInteraction());
+                    events.Add(ids.Share(e.ToInteraction()));
                 }
             }, cancellationToken);
         }

@@ -52,11 +52,12 @@ public sealed class RedisInteractionLog(CohortlyRedis redis, IServiceProvider se
 
         var events = new List<Interaction>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new IdPool();
         await foreach (var entry in reader.ReadAsync(from: since, streamNamespace: StreamNames.Interactions, cancellationToken: cancellationToken))
         {
             if (entry.Event is InteractionEvent e && (withheld.Count == 0 || !withheld.Contains(e.UserId)) && seen.Add(e.EventId))
             {
-                events.Add(e.ToInteraction());
+                events.Add(ids.Share(e.ToInteraction()));
             }
         }
 

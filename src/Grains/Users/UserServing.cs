@@ -77,7 +77,6 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
 
         var label = cohortId is { } cid ? _services.Segmentation.LabelOf(cid) ?? bundle.Segmentation.LabelOf(cid) : null;
         var excluded = ExcludedItems(profile);
-        var arms = _services.Cohorts.ArmsOf(cohortId ?? CohortSnapshotCache.Global);
         experiment = _services.Experiments.Assign(_userId, cohortId, now);
         var treatment = experiment?.Treatment ?? Modeling.Experiments.VariantTreatment.None;
         var policy = _services.Cohorts.PolicyOf(cohortId ?? CohortSnapshotCache.Global);
@@ -96,20 +95,20 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
             RecentItems = profile.RecentItems,
             PositiveRating = _services.Training.PositiveRating,
             Excluded = excluded,
-            IsAvailable = _services.Catalog.IsAvailable,
+            IsAvailable = _services.Catalog.AvailabilityLookup,
             UnavailableItems = _services.Catalog.UnavailableIn(bundle),
-            CategoriesOf = CategoriesOf,
+            CategoriesOf = _services.Catalog.CategoriesLookup,
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,
             Device = request.Device,
             Context = request.Context,
             Rules = _services.Rules.Current,
-            ItemOf = _services.Catalog.Find,
+            ItemOf = _services.Catalog.FindLookup,
             Now = _services.Time.GetUtcNow(),
             Count = request.Count,
             Explain = request.Explain,
             Explore = request.Explore,
-            Arms = arms.Count == 0 ? null : id => arms.TryGetValue(id, out var a) ? new ArmEvidence(a.Impressions, a.Rewards, a.FirstSeen) : null,
+            Arms = _services.Cohorts.ArmEvidenceOf(cohortId ?? CohortSnapshotCache.Global),
             CohortTrending = _services.Cohorts.TrendingOf(cohortId ?? CohortSnapshotCache.Global),
             GlobalTrending = _services.Cohorts.TrendingOf(CohortSnapshotCache.Global),
             Seed = recommendationId.GetHashCode(StringComparison.Ordinal),
@@ -165,8 +164,8 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
             GlobalTop = ToScored(_services.Cohorts.Get(CohortSnapshotCache.Global)?.TopItems),
             CohortLabel = label,
             Excluded = ExcludedItems(s.Profile),
-            IsAvailable = _services.Catalog.IsAvailable,
-            CategoriesOf = CategoriesOf,
+            IsAvailable = _services.Catalog.AvailabilityLookup,
+            CategoriesOf = _services.Catalog.CategoriesLookup,
             IncludeCategories = request.IncludeCategories,
             ExcludeCategories = request.ExcludeCategories,
             Count = request.Count,
@@ -180,8 +179,6 @@ internal readonly struct UserServing(string userId, UserState state, UserGrainSe
 
         return new RecommendationResponse(recommendationId, _userId, s.CohortId, label, result.Strategy, items);
     }
-
-    private IReadOnlyList<string>? CategoriesOf(string itemId) => _services.Catalog.Find(itemId)?.Categories;
 
     private static List<ScoreContribution>? Contributions(IReadOnlyList<FeatureContribution>? contributions)
     {

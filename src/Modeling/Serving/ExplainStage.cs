@@ -67,7 +67,7 @@ internal sealed class ExplainStage(
         if (strategy == RecommendationPipeline.ColdStartContent && index.ItemCategory[c.Item] is var ic && ic >= 0 && interests is not null
             && ServingHistory.ContainsIgnoreCase(interests, index.CategoryNames[ic]))
         {
-            return $"similar to your interests in {index.CategoryNames[ic]}";
+            return index.InterestReasonOf(c.Item)!;
         }
 
         if (parts is null)
@@ -99,7 +99,7 @@ internal sealed class ExplainStage(
         return role switch
         {
             SignalRole.CohortPopularity => $"popular in your cohort \"{CohortLabel()}\"",
-            SignalRole.Content or SignalRole.History when index.CategoryOf(c.Item) is { } category => $"similar to your interests in {category}",
+            SignalRole.Content or SignalRole.History when index.InterestReasonOf(c.Item) is { } interest => interest,
             _ => "trending with all shoppers",
         };
     }

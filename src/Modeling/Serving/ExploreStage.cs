@@ -46,7 +46,7 @@ internal static class ExploreStage
             }
 
             var arms = new ArraySegment<ArmCandidate>(armBuffer, 0, armCount);
-            var result = explorer.Rerank(arms, picks.Length, request.Now, new Random(request.Seed));
+            var result = explorer.Rerank(arms, picks.Length, request.Now, RequestRandom.For(request.Seed));
             var ranking = result.Ranking;
             decisions = result.Decisions;
             for (var p = 0; p < picks.Length; p++)

@@ -184,6 +184,24 @@ internal sealed class ServingIndex
     public string? CategoryOf(int item) => ItemCategory[item] is var c && c >= 0 ? CategoryNames[c] : null;
 
     /// <summary>
+    /// "similar to your interests in {category}" for the item's first category (null when it has none), built once per
+    /// category and index: the most frequent reason, formatted per served item before (per-user path allocations).
+    /// </summary>
+    public string? InterestReasonOf(int item)
+    {
+        if (ItemCategory[item] is not (var c and >= 0))
+        {
+            return null;
+        }
+
+        // Filled lazily; two requests building the same string at once store equal values (a benign race).
+        var reasons = _interestReasons ??= new string?[CategoryNames.Length];
+        return reasons[c] ??= $"similar to your interests in {CategoryNames[c]}";
+    }
+
+    private string?[]? _interestReasons;
+
+    /// <summary>
     /// Cosine of two items' factor vectors. Called hundreds of times per request (diversity, reasons), on vectors of a
     /// few dozen floats: one 8-wide pass inline, where a general dot product spends more on set-up than on the sum.
     /// </summary>

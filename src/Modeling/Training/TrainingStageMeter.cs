@@ -26,6 +26,7 @@ public sealed record StageMeasurement(string Stage, double Seconds, long? PeakRs
 public sealed class TrainingStageMeter : IProgress<TrainingProgress>
 {
     private readonly List<StageMeasurement> _stages = [];
+    private readonly Action<StageMeasurement>? _ended;
     private readonly Stopwatch _watch = new();
     private string? _current;
     private double? _firstPart;
@@ -33,8 +34,11 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
     private long _allocatedAtStart;
     private TimeSpan _cpuAtStart;
 
-    public TrainingStageMeter()
+    /// <param name="ended">Called with each stage's measurement as the stage ends (on the training thread): a long run
+    /// that is stopped still shows the stages it finished.</param>
+    public TrainingStageMeter(Action<StageMeasurement>? ended = null)
     {
+        _ended = ended;
         PeakIsPerStage = ResetPeak();
     }
 
@@ -91,7 +95,7 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
         }
 
         var seconds = _watch.Elapsed.TotalSeconds;
-        _stages.Add(new StageMeasurement(
+        var measured = new StageMeasurement(
             _current,
             seconds,
             PeakRss(),
@@ -101,8 +105,10 @@ public sealed class TrainingStageMeter : IProgress<TrainingProgress>
         {
             CpuSeconds = (Cpu() - _cpuAtStart).TotalSeconds,
             FirstPartCpuSeconds = _firstPartCpu,
-        });
+        };
+        _stages.Add(measured);
         _current = null;
+        _ended?.Invoke(measured);
     }
 
     private static TimeSpan Cpu()

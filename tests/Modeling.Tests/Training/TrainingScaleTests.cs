@@ -37,9 +37,13 @@ public sealed class TrainingScaleTests
     public void Stage_meter_measures_every_stage_of_a_small_training_run()
     {
         var log = new SyntheticTrainingLog(3_000, 400, 40_000, 42, End);
-        var meter = new TrainingStageMeter();
+        var endedInOrder = new List<StageMeasurement>();
+        var meter = new TrainingStageMeter(endedInOrder.Add);
 
         var bundle = TrainingPipeline.Run(new TrainingInput(log, log.Catalog(), [], null, 1, End), new TrainingOptions { IalsIterations = 3 }, meter);
+
+        // Each stage was handed out as it ended, the same measurement the meter keeps.
+        Assert.Equal(meter.Stages, endedInOrder);
 
         var expected = new List<string>();
         foreach (var (stage, _) in TrainingPipeline.Stages)
