@@ -44,7 +44,7 @@ internal static class BenchHelp
               --purchase                purchase-likelihood check; --purchase-window-days N (28), --purchase-min-value X (4)
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line
-            evaluate --pipeline (--data PATH --format F | --synthetic [--users N (3000)] [--items N (1000)] [--days N (60)])
+            evaluate --pipeline (--data PATH --format F | --synthetic [--users N (3000)] [--items N (1000)] [--days N (60)]) [--tuning on|off (on)]
                                         [--seed N]: the server's training run on a split: ranker vs blend per cohort,
                                         the purchase model's holdout metrics (PipelineEval)
             evaluate --synthetic-context [--users N (1500)] [--items N (800)] [--days N (30)] [--sessions N (3000)]
@@ -75,6 +75,7 @@ internal static class BenchHelp
               --preset recbole|temporal|global-time (recbole)  --seed N (2024)
               --speedup N (0 = as fast as accepted)  --max-gap-ms N (1000)  --batch N (500)  --concurrency N (8)
               --no-ingest  --train  --score  --positive-rating X (3)
+              --tuning on|off (on): the in-process run's self-tuning; match the server's Cohortly:Training:Tuning:Enabled
               --offline-now wall|last (wall): the in-process run's clock (training measures ages at the newest event
                                         by default, so both give the same model)
               --train-timeout N (3600)  --serve-timeout N (120)  --apply-timeout N (600)   seconds

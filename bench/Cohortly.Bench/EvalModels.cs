@@ -36,46 +36,10 @@ internal static class EvalModels
                 [new ParameterAxis("prior", [1, 10, 100, 1000])],
                 new Dictionary<string, double> { ["prior"] = 10 },
                 p => new PopularityRecommender(new PopularityOptions { ByGroup = true, GroupPrior = (float)p["prior"] })),
-            ["itemknn"] = c => new TunableModel(
-                "itemknn",
-                [
-                    // More neighbours than items is the same model: the grid grows up to the catalog, not past it.
-                    new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]) { ExtendOnEdge = true, Integer = true, Minimum = 1, Maximum = c.Train.ItemCount },
-                    new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
-                    new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
-                    new ParameterAxis("iuf", [0, 1]),
-                ],
-                new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10, ["asym"] = 0.5, ["iuf"] = 0 },
-                p => new ItemKnnRecommender(new ItemKnnOptions
-                {
-                    Neighbors = (int)p["k"],
-                    Shrinkage = (float)p["shrink"],
-                    Asymmetry = (float)p["asym"],
-                    InverseUserFrequency = p["iuf"] > 0,
-                })),
-            ["ials"] = c => new TunableModel(
-                "ials",
-                [
-                    new ParameterAxis("reg", [10, 20, 25, 30, 40, 50, 75]),
-                    new ParameterAxis("alpha", [1, 2, 3, 4, 5, 10]),
-                    new ParameterAxis("nu", [0, 0.5, 1]),
-                    new ParameterAxis("factors", [c.Factors, 128, 256]),
-                    new ParameterAxis("iterations", [15, 30]),
-                ],
-                new Dictionary<string, double> { ["factors"] = c.Factors, ["reg"] = 30, ["alpha"] = 3, ["iterations"] = 15, ["nu"] = 0 },
-                p => new IalsRecommender(new IalsOptions
-                {
-                    Factors = (int)p["factors"],
-                    Regularization = (float)p["reg"],
-                    Alpha = (float)p["alpha"],
-                    Iterations = (int)p["iterations"],
-                    RegularizationExponent = (float)p["nu"],
-                })),
-            ["ease"] = _ => new TunableModel(
-                "ease",
-                [new ParameterAxis("lambda", [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500]) { ExtendOnEdge = true }],
-                new Dictionary<string, double> { ["lambda"] = 300 },
-                p => new EaseRecommender(new EaseOptions { Regularization = (float)p["lambda"] })),
+            // itemknn, ials and ease: the grids training's tuner searches too (one definition, ModelGrids).
+            ["itemknn"] = c => ModelGrids.ItemKnn(c.Train.ItemCount),
+            ["ials"] = c => ModelGrids.Ials(c.Factors),
+            ["ease"] = _ => ModelGrids.Ease(),
             ["blend"] = Blend,
             ["cohort"] = Cohort,
             ["ranker"] = Ranker,
@@ -180,7 +144,7 @@ internal static class EvalModels
         {
             if (context.Fitted.ContainsKey(name))
             {
-                axes.Add(new ParameterAxis("w_" + name, [0, 0.25, 0.5, 1]));
+                axes.Add(ModelGrids.BlendWeight(name));
                 start["w_" + name] = 1;
             }
         }

@@ -16,7 +16,8 @@ internal sealed record OfflineResult(
     double ServeSeconds,
     long Version,
     int FallbackUsers,
-    TrainingSummary Summary);
+    TrainingSummary Summary,
+    TuningReport? Tuning);
 
 /// <summary>
 /// The offline side of the parity check: the server's training pipeline on the replayed events (same interaction list,
@@ -88,6 +89,6 @@ internal static class OfflineParity
             }
         });
 
-        return new OfflineResult(lists, cohorts, strategies, featureRows, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary);
+        return new OfflineResult(lists, cohorts, strategies, featureRows, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary, bundle.Tuning);
     }
 }

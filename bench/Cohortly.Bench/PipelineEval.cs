@@ -12,7 +12,7 @@ namespace Cohortly.Bench;
 /// data set, reporting what a version records about its learned ranker and purchase model — per cohort, the ranker's
 /// NDCG@10 against the blend's on the ranker's comparison users (holdout users it did not learn from, the same
 /// candidates in both orders), and the purchase model's ROC-AUC, log loss and reliability on its held-out users. Usage:
-/// evaluate --pipeline --data PATH --format ml100k [--preset recbole] [--seed 2024]   (the replay's events: train + valid)
+/// evaluate --pipeline --data PATH --format ml100k [--preset recbole] [--seed 2024] [--tuning on|off]   (the replay's events: train + valid)
 /// evaluate --pipeline --synthetic [--users 3000] [--items 1000] [--days 60] [--seed 1]   (the demo's seeded shop)
 /// </summary>
 internal static class PipelineEval
@@ -64,7 +64,8 @@ internal static class PipelineEval
         }
 
         var watch = Stopwatch.StartNew();
-        var bundle = TrainingPipeline.Run(new TrainingInput(events, catalog, [], null, 1, now), new TrainingOptions(), null, CancellationToken.None);
+        var options = new TrainingOptions { Tuning = new TrainingTuningOptions { Enabled = ReplayCommand.TuningFlag(a) } };
+        var bundle = TrainingPipeline.Run(new TrainingInput(events, catalog, [], null, 1, now), options, null, CancellationToken.None);
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"# cohortly evaluate --pipeline: {name}; {events.Count} events; {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine(string.Create(c, $"trained in {watch.Elapsed.TotalSeconds:F1} s: {bundle.Segmentation.CohortIds.Count} cohorts; holdout NDCG@10 global {bundle.Summary.HoldoutNdcgGlobal:F4}, served blend {bundle.Summary.HoldoutNdcgCohort:F4}"));
@@ -74,6 +75,12 @@ internal static class PipelineEval
         }
 
         Console.WriteLine();
+        Console.WriteLine($"tuning: {ReplayCommand.TuningLine(bundle.Tuning)}");
+        foreach (var t in bundle.Tuning?.Trials ?? [])
+        {
+            Console.WriteLine(string.Create(c, $"  {t.Family} [{t.Parameters}] ndcg@10 {t.Ndcg:F4} ({t.Seconds:F2}s)"));
+        }
+
         if (bundle.Ranker is { } ranker)
         {
             Console.WriteLine($"ranker: {ranker.Reason}; {ranker.Candidates} candidates; {ranker.Model?.TreeCount ?? 0} trees");

@@ -69,7 +69,11 @@ internal static class ReplayCommand
 
         if (a.Has("score"))
         {
-            var options = new TrainingOptions { PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating) };
+            var options = new TrainingOptions
+            {
+                PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating),
+                Tuning = new TrainingTuningOptions { Enabled = TuningFlag(a) },
+            };
             // The server trains at its wall clock (profiles' recency features are measured then), so the offline run
             // does the same by default; "last" measures at the last event instead, as an offline-only study would.
             DateTimeOffset? trainingNow = a.Get("offline-now") switch
@@ -83,6 +87,35 @@ internal static class ReplayCommand
 
         Print(summary);
         return 0;
+    }
+
+    /// <summary>--tuning on|off (on): whether the in-process run tunes itself (the server's Cohortly:Training:Tuning:Enabled must match).</summary>
+    internal static bool TuningFlag(BenchArgs a) => a.Get("tuning") switch
+    {
+        null or "on" => true,
+        "off" => false,
+        var other => throw new ArgumentException($"--tuning must be on or off, not '{other}'"),
+    };
+
+    internal static string TuningLine(TuningReport? tuning)
+    {
+        if (tuning is null)
+        {
+            return "none";
+        }
+
+        if (!tuning.Enabled)
+        {
+            return tuning.Reason;
+        }
+
+        var chosen = new List<string>();
+        foreach (var (name, value) in tuning.Chosen)
+        {
+            chosen.Add(string.Create(CultureInfo.InvariantCulture, $"{name}={value:G6}"));
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{tuning.Reason}; chosen [{string.Join(", ", chosen)}]; {tuning.Seconds:F1}s{(tuning.Stopped is { } s ? $"; stopped by {s}" : "")}");
     }
 
     private static void Print(List<string> summary)
@@ -367,6 +400,7 @@ internal static class ReplayCommand
             : Math.Abs(check.Ndcg - off.Ndcg) < 1e-9 && Math.Abs(check.Recall - off.Recall) < 1e-9 ? "equal to RankingEvaluator.EvaluateLists"
             : string.Create(CultureInfo.InvariantCulture, $"MISMATCH with RankingEvaluator.EvaluateLists ndcg {check.Ndcg:F6}");
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"offline: ndcg@{K} {off.Ndcg:F4}  recall@{K} {off.Recall:F4}  over {off.Users} test users (TrainingPipeline.Run + RecommendationPipeline.Recommend in-process, PositiveRating {options.PositiveRating:G}, training now = {(trainingNow is null ? "last event" : "wall clock")}, Explore=false; {checkText}); train {offline.TrainSeconds:F1}s, serve {offline.ServeSeconds:F1}s; fallback {offline.FallbackUsers}; already-rated items in lists {off.KnownItems}; short lists {off.ShortLists}; cohorts {offline.Summary.Cohorts}, holdout ndcg global {offline.Summary.HoldoutNdcgGlobal:F4} / cohort {offline.Summary.HoldoutNdcgCohort:F4}"));
+        lines.Add($"tuning:  {TuningLine(offline.Tuning)}");
 
         double overlap = 0;
         int identical = 0, cohortPairs = 0, cohortSame = 0;

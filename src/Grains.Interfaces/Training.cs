@@ -53,6 +53,9 @@ public sealed record ModelVersionInfo
 
     /// <summary>The purchase model's holdout metrics (null: registered before purchase models were trained).</summary>
     [Id(31)] public PurchaseModelInfo? Purchase { get; init; }
+
+    /// <summary>What the run's self-tuning chose and on what evidence (null: registered before training tuned itself).</summary>
+    [Id(32)] public TuningInfo? Tuning { get; init; }
 }
 
 /// <summary>Where a model version stands.</summary>

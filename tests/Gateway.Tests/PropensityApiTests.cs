@@ -26,6 +26,12 @@ public sealed class PropensityApiTests(GatewayFactory factory) : IClassFixture<G
         var active = await ApiTraining.TrainUntilLoaded(app, admin);
 
         var model = await Json(await analyst.GetAsync($"/v1/models/{active}"));
+        // The same version also says what its self-tuning chose (Cohortly:Training:Tuning, on by default).
+        var tuning = model["tuning"]!;
+        Assert.True(tuning["enabled"]!.GetValue<bool>(), tuning.ToJsonString());
+        Assert.InRange(tuning["trials"]!.AsArray().Count, 3, tuning["budget"]!.GetValue<int>() + 3);
+        Assert.Equal(8, tuning["chosen"]!.AsObject().Count);
+        Assert.True(tuning["defaults"]!["ials.reg"]!.GetValue<double>() > 0, tuning.ToJsonString());
         var purchase = model["purchase"]!;
         Assert.True(purchase["trained"]!.GetValue<bool>(), purchase.ToJsonString());
         Assert.InRange(purchase["rocAuc"]!.GetValue<double>(), 0.0, 1.0);

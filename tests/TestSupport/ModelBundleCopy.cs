@@ -16,7 +16,8 @@ public static class ModelBundleCopy
         TrainingSummary? summary = null,
         RankerModel? ranker = null,
         PurchaseModelReport? purchase = null,
-        Modeling.Repeats.RepeatModel? repeats = null) => new()
+        Modeling.Repeats.RepeatModel? repeats = null,
+        TuningReport? tuning = null) => new()
         {
             Version = b.Version,
             TrainedAt = b.TrainedAt,
@@ -44,5 +45,6 @@ public static class ModelBundleCopy
             Ranker = ranker ?? b.Ranker,
             Purchase = purchase ?? b.Purchase,
             Repeats = repeats ?? b.Repeats,
+            Tuning = tuning ?? b.Tuning,
         };
 }

@@ -49,6 +49,9 @@ public sealed record ModelVersionView(
     /// <summary>The purchase model's ROC-AUC, log loss and reliability table on holdout (null: the version has none).</summary>
     public PurchaseModelInfo? Purchase { get; init; }
 
+    /// <summary>What the run's self-tuning chose, scored on the tuning split (null: trained before training tuned itself).</summary>
+    public TuningInfo? Tuning { get; init; }
+
     /// <summary>Only in the answer to POST /v1/models/{version}/activate.</summary>
     public ActivationView? Activation { get; init; }
 
@@ -75,6 +78,7 @@ public sealed record ModelVersionView(
         Silos = [.. silos.Select(s => LoadOf(s, v.Version))],
         Ranker = v.Ranker,
         Purchase = v.Purchase,
+        Tuning = v.Tuning,
     };
 
     public static string StatusName(ModelStatus status) => status switch

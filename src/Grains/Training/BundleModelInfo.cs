@@ -3,7 +3,7 @@ using Cohortly.Modeling.Training;
 
 namespace Cohortly.Grains.Training;
 
-/// <summary>What the registry keeps of a bundle's learned ranker and purchase model (their holdout evidence, not the models).</summary>
+/// <summary>What the registry keeps of a bundle's learned ranker, purchase model and self-tuning (their evidence, not the models).</summary>
 internal static class BundleModelInfo
 {
     public static RankerInfo? Ranker(ModelBundle bundle)
@@ -36,6 +36,28 @@ internal static class BundleModelInfo
         }
 
         return new PurchaseModelInfo(p.Model is not null, p.Window.TotalDays, p.TrainingUsers, p.HoldoutUsers, p.PositiveRate, Finite(p.RocAuc), Finite(p.LogLoss), bins, p.Reason);
+    }
+
+    public static TuningInfo? Tuning(ModelBundle bundle)
+    {
+        if (bundle.Tuning is not { } t)
+        {
+            return null;
+        }
+
+        var trials = new List<TuningTrialInfo>(t.Trials.Count);
+        foreach (var trial in t.Trials)
+        {
+            trials.Add(new TuningTrialInfo(trial.Family, trial.Parameters, trial.Ndcg, trial.Seconds));
+        }
+
+        var tuned = false;
+        foreach (var (name, value) in t.Chosen)
+        {
+            tuned |= !t.Defaults.TryGetValue(name, out var configured) || configured != value;
+        }
+
+        return new TuningInfo(t.Enabled, tuned, t.Reason, t.Budget, t.ValidationUsers, Finite(t.DefaultNdcg), Finite(t.ChosenNdcg), new Dictionary<string, double>(t.Defaults), new Dictionary<string, double>(t.Chosen), trials, t.Stopped, t.Seconds);
     }
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

@@ -578,6 +578,7 @@ public sealed partial class TrainingGrain(
             TrainSeconds = seconds,
             Ranker = BundleModelInfo.Ranker(bundle),
             Purchase = BundleModelInfo.Purchase(bundle),
+            Tuning = BundleModelInfo.Tuning(bundle),
         };
     }
 

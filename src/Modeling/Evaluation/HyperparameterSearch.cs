@@ -52,7 +52,21 @@ public sealed record TunableModel(
 
 public sealed record TrialResult(IReadOnlyDictionary<string, double> Parameters, double Objective, double TrainSeconds, EvaluationResult Validation);
 
-public sealed record SearchResult(string ModelName, TrialResult Best, IReadOnlyList<TrialResult> Trials, IRecommender BestModel);
+public sealed record SearchResult(string ModelName, TrialResult Best, IReadOnlyList<TrialResult> Trials, IRecommender BestModel)
+{
+    /// <summary>Why the search ended before it converged: null (it converged or ran its passes), or the limit that stopped it.</summary>
+    public SearchStop? Stopped { get; init; }
+}
+
+/// <summary>The limit that ended a search early.</summary>
+public enum SearchStop
+{
+    /// <summary><see cref="CoordinateSearch.MaxTrials"/> configurations were trained (deterministic).</summary>
+    Budget,
+
+    /// <summary><see cref="CoordinateSearch.ShouldStop"/> said stop (a wall-clock cap: depends on the machine).</summary>
+    Cap,
+}
 
 /// <summary>
 /// Coordinate search on the validation part: starting from <see cref="TunableModel.Start"/>, try every value of one
@@ -70,6 +84,16 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
 
     public Func<EvaluationResult, double> Objective { get; init; } = r => r.Overall.Ndcg;
 
+    /// <summary>
+    /// At most this many configurations are trained (a repeat of one already tried is free); the search then returns the
+    /// best so far with <see cref="SearchResult.Stopped"/> = <see cref="SearchStop.Budget"/>. The start configuration is
+    /// always trained, so at least one trial runs.
+    /// </summary>
+    public int MaxTrials { get; init; } = int.MaxValue;
+
+    /// <summary>Asked before every new configuration after the first; true ends the search (<see cref="SearchStop.Cap"/>).</summary>
+    public Func<bool>? ShouldStop { get; init; }
+
     public SearchResult Run(TunableModel model, Action<TrialResult>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -83,13 +107,27 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
 
         TrialResult? best = null;
         IRecommender? bestModel = null;
+        SearchStop? stopped = null;
 
-        TrialResult Try(SortedDictionary<string, double> parameters)
+        // Null once a limit stops the search: nothing more is trained and every loop below unwinds.
+        TrialResult? Try(SortedDictionary<string, double> parameters)
         {
             var key = Format(parameters);
             if (seen.TryGetValue(key, out var known))
             {
                 return known;
+            }
+
+            if (stopped is null && trials.Count > 0)
+            {
+                stopped = trials.Count >= MaxTrials ? SearchStop.Budget
+                    : ShouldStop?.Invoke() == true ? SearchStop.Cap
+                    : null;
+            }
+
+            if (stopped is not null)
+            {
+                return null;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -113,7 +151,7 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
         }
 
         Try(current);
-        for (var pass = 0; pass < Math.Max(1, maxPasses); pass++)
+        for (var pass = 0; pass < Math.Max(1, maxPasses) && stopped is null; pass++)
         {
             var changed = false;
             foreach (var axis in model.Axes)
@@ -124,7 +162,11 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
                 void TryValue(double value)
                 {
                     var candidate = new SortedDictionary<string, double>(current, StringComparer.Ordinal) { [axis.Name] = value };
-                    var t = Try(candidate);
+                    if (Try(candidate) is not { } t)
+                    {
+                        return;
+                    }
+
                     if (t.Objective > bestScore)
                     {
                         bestScore = t.Objective;
@@ -166,7 +208,7 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
                             break;
                         }
 
-                        if (next is not { } extended)
+                        if (next is not { } extended || stopped is not null)
                         {
                             break;
                         }
@@ -181,6 +223,10 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
                 }
 
                 current[axis.Name] = bestValue;
+                if (stopped is not null)
+                {
+                    break;
+                }
             }
 
             if (!changed)
@@ -189,7 +235,7 @@ public sealed class CoordinateSearch(TrainingData train, RankingEvaluator valida
             }
         }
 
-        return new SearchResult(model.Name, best!, trials, bestModel!);
+        return new SearchResult(model.Name, best!, trials, bestModel!) { Stopped = stopped };
     }
 
     public static string Format(IReadOnlyDictionary<string, double> parameters)

@@ -134,6 +134,9 @@ public sealed class ModelBundle
 
     public required TrainingSummary Summary { get; init; }
 
+    /// <summary>What the run's self-tuning chose (null: trained before training tuned itself).</summary>
+    public TuningReport? Tuning { get; init; }
+
     /// <summary>The learned re-ranker and where it beat the blend (format 3; null in older bundles and when not trained).</summary>
     public RankerModel? Ranker { get => _ranker; init => _ranker = value; }
 

@@ -18,13 +18,15 @@ namespace Cohortly.Modeling.Training;
 internal static class ModelBundleFormat
 {
     /// <summary>
-    /// 5: the repeat cycles (<see cref="RepeatModel"/>) after the purchase model. 4 (still read; no repeat
+    /// 6: the self-tuning report (<see cref="TuningReport"/>) after the repeat cycles. 5 (still read; no tuning report):
+    /// the repeat cycles (<see cref="RepeatModel"/>) after the purchase model. 4 (still read; no repeat
     /// cycles): the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
     /// the summary. 3 (still read; no ranker, no purchase model): the reference time follows the training time. 2 (still
     /// read; reference = trained-at): typed serving policies (a kind code and that kind's parameters). 1 (still read): a
     /// policy name and ε.
     /// </summary>
-    public const int FormatVersion = 5;
+    public const int FormatVersion = 6;
+    private const int RepeatsFormat = 5;
     private const int RankerFormat = 4;
     private const int ReferenceTimeFormat = 3;
     private const int NamedPolicyFormat = 1;
@@ -89,6 +91,7 @@ internal static class ModelBundleFormat
             BundleModelsFormat.WritePurchase(w, bundle.Purchase);
             w.Write(bundle.Repeats is not null);
             bundle.Repeats?.Write(w);
+            TuningReportFormat.Write(w, bundle.Tuning);
             w.Write(Magic);
         }
 
@@ -117,7 +120,7 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or RankerFormat or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
+        if (format is not (FormatVersion or RepeatsFormat or RankerFormat or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
         {
             throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
@@ -175,7 +178,8 @@ internal static class ModelBundleFormat
         var summary = ReadSummary(r);
         var ranker = format >= RankerFormat ? BundleModelsFormat.ReadRanker(r) : null;
         var purchase = format >= RankerFormat ? BundleModelsFormat.ReadPurchase(r) : null;
-        var repeats = format >= FormatVersion && r.ReadBoolean() ? RepeatModel.Read(r) : null;
+        var repeats = format >= RepeatsFormat && r.ReadBoolean() ? RepeatModel.Read(r) : null;
+        var tuning = format >= FormatVersion ? TuningReportFormat.Read(r) : null;
         if (r.ReadInt32() != Magic)
         {
             throw new InvalidDataException("model bundle is corrupt (end marker missing)");
@@ -213,6 +217,7 @@ internal static class ModelBundleFormat
             Ranker = ranker,
             Purchase = purchase,
             Repeats = repeats,
+            Tuning = tuning,
         };
     }
 

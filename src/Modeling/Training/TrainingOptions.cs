@@ -145,6 +145,12 @@ public sealed record TrainingOptions
     [Range(1, int.MaxValue)]
     public int PurchaseMinClassUsers { get; init; } = 10;
 
+    /// <summary>
+    /// Self-tuning (Cohortly:Training:Tuning, <see cref="TrainingTuner"/>): the run chooses item-kNN's and iALS's
+    /// hyper-parameters and the blend weights on a split of its training part, starting from the values above.
+    /// </summary>
+    public TrainingTuningOptions Tuning { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -168,6 +174,8 @@ public sealed record TrainingOptions
             throw new ArgumentException($"invalid training options: ReferenceTime must be {nameof(TrainingReferenceTime.NewestEvent)} or {nameof(TrainingReferenceTime.WallClock)}");
         }
 
+        ArgumentNullException.ThrowIfNull(Tuning);
+        Tuning.Validate();
         ArgumentNullException.ThrowIfNull(RankerModel);
         ArgumentNullException.ThrowIfNull(Repeats);
         Repeats.Validate();

@@ -32,6 +32,9 @@ public sealed record TrainingInput(
     /// active, which promotes the new version.
     /// </summary>
     public ModelBundle? Active { get; init; }
+
+    /// <summary>The wall clock of the self-tuning's safety cap (<see cref="TrainingTuningOptions.Cap"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -47,12 +50,13 @@ public static class TrainingPipeline
         ("reading", 0.05),
         ("features", 0.10),
         ("segmentation", 0.10),
-        ("backbone", 0.20),
-        ("cohorts", 0.15),
+        ("tuning", 0.15),
+        ("backbone", 0.15),
+        ("cohorts", 0.10),
         ("metrics", 0.05),
         ("purchase", 0.05),
         ("ranker", 0.10),
-        ("refit", 0.15),
+        ("refit", 0.10),
         ("packaging", 0.05),
     ];
 
@@ -105,6 +109,12 @@ public static class TrainingPipeline
 
         var (train, holdout) = Holdout(log.Positives, options);
         cancellationToken.ThrowIfCancellationRequested();
+
+        stages.Begin("tuning");
+        // Chosen on a split inside the training part; from here on the run fits the chosen configuration (on the training
+        // part, then refitted on everything), and its own holdout measures it as it measured the configured one.
+        var (tunedOptions, tuning) = TrainingTuner.Tune(train, options, input.Time, cancellationToken);
+        options = tunedOptions;
 
         stages.Begin("backbone");
         var trainData = new TrainingData(train, groups);
@@ -210,6 +220,7 @@ public static class TrainingPipeline
             Purchase = purchase,
             Repeats = repeats,
             Summary = summary,
+            Tuning = tuning,
         };
     }
 

@@ -43,7 +43,8 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(5, ModelBundleFormat.FormatVersion);
+        Assert.Equal(6, ModelBundleFormat.FormatVersion);
+        Assert.Null(copy.Tuning);
         Assert.Null(copy.Ranker);
         Assert.Null(copy.Purchase);
         Assert.Equal(old.Policies, copy.Policies);
@@ -88,14 +89,15 @@ public sealed class ModelBundleFormatTests
     [Fact]
     public void A_bundle_of_format_3_without_ranker_or_purchase_sections_still_reads()
     {
-        // Format 3 is format 5 without the three sections before the end marker; with none of the models they are three
+        // Format 3 is format 6 without the four sections before the end marker; with none of the models they are four
         // "absent" flags, so cutting them out and writing 3 as the version gives exactly what format 3 wrote.
         var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
         Assert.Equal(0, current[^5]);
         Assert.Equal(0, current[^6]);
         Assert.Equal(0, current[^7]);
-        var formatThree = new byte[current.Length - 3];
-        current.AsSpan(0, current.Length - 7).CopyTo(formatThree);
+        Assert.Equal(0, current[^8]);
+        var formatThree = new byte[current.Length - 4];
+        current.AsSpan(0, current.Length - 8).CopyTo(formatThree);
         current.AsSpan(current.Length - 4).CopyTo(formatThree.AsSpan(formatThree.Length - 4));
         BitConverter.TryWriteBytes(formatThree.AsSpan(4), 3);
 
@@ -110,17 +112,35 @@ public sealed class ModelBundleFormatTests
     [Fact]
     public void A_bundle_of_format_4_without_repeat_cycles_still_reads_and_serves_no_buy_again()
     {
-        // Format 4 is format 5 without the repeat-cycles flag before the end marker.
+        // Format 4 is format 6 without the repeat-cycles and tuning flags before the end marker.
         var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
         Assert.Equal(0, current[^5]);
-        var formatFour = new byte[current.Length - 1];
-        current.AsSpan(0, current.Length - 5).CopyTo(formatFour);
+        Assert.Equal(0, current[^6]);
+        var formatFour = new byte[current.Length - 2];
+        current.AsSpan(0, current.Length - 6).CopyTo(formatFour);
         current.AsSpan(current.Length - 4).CopyTo(formatFour.AsSpan(formatFour.Length - 4));
         BitConverter.TryWriteBytes(formatFour.AsSpan(4), 4);
 
         var bundle = ModelBundle.FromBytes(formatFour);
 
         Assert.Null(bundle.Repeats);
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
+    }
+
+    [Fact]
+    public void A_bundle_of_format_5_without_a_tuning_report_still_reads()
+    {
+        // Format 5 is format 6 without the tuning flag before the end marker.
+        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
+        Assert.Equal(0, current[^5]);
+        var formatFive = new byte[current.Length - 1];
+        current.AsSpan(0, current.Length - 5).CopyTo(formatFive);
+        current.AsSpan(current.Length - 4).CopyTo(formatFive.AsSpan(formatFive.Length - 4));
+        BitConverter.TryWriteBytes(formatFive.AsSpan(4), 5);
+
+        var bundle = ModelBundle.FromBytes(formatFive);
+
+        Assert.Null(bundle.Tuning);
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
     }
 

@@ -99,6 +99,6 @@ public sealed class PlantedWorldTrainingTests(PlantedWorldFixture fixture) : ICl
             Assert.Equal(bundle.DefaultPolicy, bundle.PolicyOf(id));
         }
 
-        Assert.Equal(["reading", "features", "segmentation", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], bundle.Summary.Stages.Select(s => s.Stage));
+        Assert.Equal(["reading", "features", "segmentation", "tuning", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], bundle.Summary.Stages.Select(s => s.Stage));
     }
 }

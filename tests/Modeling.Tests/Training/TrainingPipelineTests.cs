@@ -177,7 +177,7 @@ public sealed class TrainingPipelineTests
 
         TrainingPipeline.Run(Small().Input, new TrainingOptions(), new Collect(seen.Add));
 
-        Assert.Equal(["reading", "features", "segmentation", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], seen.Select(p => p.Stage).Distinct());
+        Assert.Equal(["reading", "features", "segmentation", "tuning", "backbone", "cohorts", "metrics", "purchase", "ranker", "refit", "packaging"], seen.Select(p => p.Stage).Distinct());
         for (var k = 1; k < seen.Count; k++)
         {
             Assert.True(seen[k].Fraction >= seen[k - 1].Fraction, $"{seen[k - 1]} then {seen[k]}");
@@ -253,7 +253,7 @@ public sealed class TrainingPipelineTests
         Assert.Throws<ArgumentException>(() => new TrainingOptions { HoldoutFraction = 0.9 }.Validate());
     }
 
-    private static ModelBundle WithoutTimings(ModelBundle b) => ModelBundleCopy.With(b, summary: b.Summary with { Stages = [] });
+    private static ModelBundle WithoutTimings(ModelBundle b) => ModelBundleCopy.With(b, summary: b.Summary with { Stages = [] }, tuning: b.Tuning?.WithoutTimings());
 
     /// <summary>Synchronous progress (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
     private sealed class Collect(Action<TrainingProgress> report) : IProgress<TrainingProgress>

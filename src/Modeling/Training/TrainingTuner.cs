@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cohortly.Modeling.Data;
+using Cohortly.Modeling.Evaluation;
+using Cohortly.Modeling.Recommenders;
+
+namespace Cohortly.Modeling.Training;
+
+/// <summary>One configuration the tuner trained: its family, parameters, validation NDCG@k and fit seconds.</summary>
+public sealed record TuningTrial(string Family, string Parameters, double Ndcg, double Seconds);
+
+/// <summary>
+/// What a run's self-tuning chose and why: the configuration before and after (parameter names of
+/// <see cref="ModelGrids"/>, prefixed by family), both scored on the tuning split, every configuration tried, and
+/// whether a limit stopped the search (<c>budget</c>: deterministic; <c>cap</c>: the wall clock fired).
+/// </summary>
+public sealed record TuningReport(
+    bool Enabled,
+    string Reason,
+    int Budget,
+    int TrainUsers,
+    int ValidationUsers,
+    double DefaultNdcg,
+    double ChosenNdcg,
+    IReadOnlyDictionary<string, double> Defaults,
+    IReadOnlyDictionary<string, double> Chosen,
+    IReadOnlyList<TuningTrial> Trials,
+    string? Stopped,
+    double Seconds)
+{
+    /// <summary>The same report with every duration zeroed: what two runs of the same log and seed must agree on.</summary>
+    public TuningReport WithoutTimings()
+    {
+        var trials = new TuningTrial[Trials.Count];
+        for (var k = 0; k < trials.Length; k++)
+        {
+            trials[k] = Trials[k] with { Seconds = 0 };
+        }
+
+        return this with { Trials = trials, Seconds = 0 };
+    }
+
+    public static TuningReport Disabled(TrainingOptions options) => new(false, "tuning disabled (Cohortly:Training:Tuning:Enabled)", 0, 0, 0, double.NaN, double.NaN, TrainingTuner.Configuration(options), TrainingTuner.Configuration(options), [], null, 0);
+}
+
+/// <summary>
+/// Training's self-tuning: before the backbone is fitted, the run splits its training part once more (the same seeded
+/// per-user holdout as the run's own, <see cref="TrainingPipeline.Holdout"/>, with its own seed and user bound),
+/// searches item-kNN, then iALS, then the blend weights of the two with <see cref="CoordinateSearch"/> over the grids
+/// of <see cref="ModelGrids"/> starting from the configured values, and returns the options with the winner. The run's
+/// own holdout (cohort selection, metrics, the promotion gate) is never seen here, so the gate still compares the
+/// tuned candidate on users and items it was not tuned on; the run then fits the chosen configuration on its training
+/// part and refits it on everything, as before.
+/// </summary>
+public static class TrainingTuner
+{
+    /// <summary>Seed offset of the tuning split: a different draw from the run's holdout.</summary>
+    private const int SplitSeed = 0x7A5E;
+
+    /// <summary>Hyper-parameters and weights the tuner can change, as the options hold them (family-prefixed grid names).</summary>
+    public static SortedDictionary<string, double> Configuration(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["itemknn.k"] = options.KnnNeighbors,
+            ["itemknn.shrink"] = Exact(options.KnnShrinkage),
+            ["itemknn.asym"] = Exact(options.KnnAsymmetry),
+            ["itemknn.iuf"] = options.KnnInverseUserFrequency ? 1 : 0,
+            ["ials.reg"] = Exact(options.IalsRegularization),
+            ["ials.alpha"] = Exact(options.IalsAlpha),
+            ["blend.w_ials"] = Exact(options.IalsWeight),
+            ["blend.w_itemknn"] = Exact(options.KnnWeight),
+        };
+    }
+
+    /// <summary>The decimal a setting was written as (0.1f is 0.1, not 0.100000001490116), so it meets the grid's 0.1.</summary>
+    private static double Exact(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <param name="train">The run's training part (its holdout already removed).</param>
+    /// <param name="time">The wall clock the cap is measured on.</param>
+    public static (TrainingOptions Options, TuningReport Report) Tune(InteractionDataset train, TrainingOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        var settings = options.Tuning;
+        var defaults = Configuration(options);
+        if (!settings.Enabled)
+        {
+            return (options, TuningReport.Disabled(options));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var started = time.GetUtcNow();
+        var (inner, validation) = TrainingPipeline.Holdout(train, options with { Seed = options.Seed ^ SplitSeed, HoldoutMaxUsers = settings.MaxUsers });
+        var validationUsers = 0;
+        for (var u = 0; u < validation.Rows; u++)
+        {
+            validationUsers += validation.RowLength(u) > 0 ? 1 : 0;
+        }
+
+        if (validationUsers == 0)
+        {
+            return (options, new TuningReport(true, $"no user has {options.HoldoutMinPositives} training positives: nothing to validate on, configured values kept", settings.Budget, train.UserCount, 0, double.NaN, double.NaN, defaults, defaults, [], null, watch.Elapsed.TotalSeconds));
+        }
+
+        var data = new TrainingData(inner);
+        var k = options.Cohorts.K;
+        var evaluator = new RankingEvaluator(data.UserItems, validation, data.UserItems, new RankingEvaluatorOptions { K = k, ComputeBeyondAccuracy = false });
+        var trials = new List<TuningTrial>();
+        var remaining = settings.Budget;
+        SearchStop? stopped = null;
+        bool Capped() => time.GetUtcNow() - started >= settings.Cap;
+
+        SearchResult Search(TunableModel model, int laterPass, out IRecommender startModel)
+        {
+            // Each family gets a share of what is left in proportion to one coordinate pass over its axes (later
+            // families' passes reserved), so a budget of one pass completes it and an early family that converges
+            // hands its rest on.
+            var pass = OnePass(model);
+            var share = Math.Max(1, (int)((long)remaining * pass / (pass + laterPass)));
+            IRecommender? first = null;
+            var capture = model with
+            {
+                Create = p =>
+                {
+                    var created = model.Create(p);
+                    first ??= created;
+                    return created;
+                },
+            };
+            var search = new CoordinateSearch(data, evaluator, options.Seed, maxPasses: 2) { MaxTrials = share, ShouldStop = Capped };
+            var result = search.Run(capture, t => trials.Add(new TuningTrial(model.Name, CoordinateSearch.Format(t.Parameters), t.Objective, t.TrainSeconds)), cancellationToken);
+            remaining = Math.Max(0, remaining - result.Trials.Count);
+            if (result.Stopped is { } s && (stopped is null || s == SearchStop.Cap))
+            {
+                stopped = s;
+            }
+
+            startModel = first!;
+            return result;
+        }
+
+        // Families in cost order: item-kNN is cheap and sets the baseline blend's other half before iALS is searched.
+        var knnGrid = ModelGrids.ItemKnn(data.ItemCount);
+        var ialsGrid = ModelGrids.Ials(options.Factors);
+        var ialsModel = ialsGrid with
+        {
+            // Factors and iterations stay as configured: they set serving memory and the run's time, not only accuracy;
+            // ν has no setting in the served model.
+            Axes = [.. ialsGrid.Axes.Where(a => a.Name is "reg" or "alpha")],
+            Start = new Dictionary<string, double>
+            {
+                ["reg"] = defaults["ials.reg"],
+                ["alpha"] = defaults["ials.alpha"],
+                ["factors"] = options.Factors,
+                ["iterations"] = options.IalsIterations,
+                ["nu"] = 0,
+            },
+        };
+        var blendAxes = new[] { ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn") };
+        var blendPass = 1 + (blendAxes[0].Values.Count - 1) + (blendAxes[1].Values.Count - 1);
+        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, OnePass(ialsModel) + blendPass, out var defaultKnn);
+        var ials = Search(ialsModel, blendPass, out var defaultIals);
+
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight);
+        var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
+        var tunedIals = ials.BestModel;
+        var tunedKnn = knn.BestModel;
+        var blend = Search(
+            new TunableModel(
+                "blend",
+                blendAxes,
+                new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] },
+                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"])),
+            0,
+            out _);
+
+        var chosen = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in knn.Best.Parameters)
+        {
+            chosen["itemknn." + name] = value;
+        }
+
+        chosen["ials.reg"] = ials.Best.Parameters["reg"];
+        chosen["ials.alpha"] = ials.Best.Parameters["alpha"];
+        chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
+        chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
+        var chosenNdcg = blend.Best.Objective;
+        var stop = stopped switch
+        {
+            SearchStop.Budget => "budget",
+            SearchStop.Cap => "cap",
+            _ => null,
+        };
+        var tried = $"{trials.Count} configurations on {validationUsers} validation users";
+        var (gain, standardError) = PairedGain(blend.BestModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
+        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
+        if (!(gain > settings.MinGainStandardErrors * standardError) || !(gain > 0) || noWeight)
+        {
+            // The best of many configurations scored on one split is optimistic by selection: a gain within noise keeps
+            // the configured values (the families were also chosen one after another, so the combination is checked whole).
+            return (options, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"configured values kept: the best combination's NDCG@{k} {chosenNdcg:F4} vs configured {defaultNdcg:F4} (gain {gain:+0.0000;-0.0000} ± {standardError:F4}) is not {settings.MinGainStandardErrors:G} standard errors better; {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, defaults, trials, stop, watch.Elapsed.TotalSeconds));
+        }
+
+        var tuned = options with
+        {
+            KnnNeighbors = (int)chosen["itemknn.k"],
+            KnnShrinkage = (float)chosen["itemknn.shrink"],
+            KnnAsymmetry = (float)chosen["itemknn.asym"],
+            KnnInverseUserFrequency = chosen["itemknn.iuf"] > 0,
+            IalsRegularization = (float)chosen["ials.reg"],
+            IalsAlpha = (float)chosen["ials.alpha"],
+            IalsWeight = (float)chosen["blend.w_ials"],
+            KnnWeight = (float)chosen["blend.w_itemknn"],
+        };
+        return (tuned, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split (gain {gain:+0.0000;-0.0000} ± {standardError:F4}); {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Mean and standard error of the per-user NDCG@k difference (chosen − configured) over the validation users.</summary>
+    private static (double Mean, double StandardError) PairedGain(IRecommender chosen, IRecommender configured, SparseMatrix train, SparseMatrix validation, int k, CancellationToken cancellationToken)
+    {
+        var users = new List<int>();
+        for (var u = 0; u < validation.Rows; u++)
+        {
+            if (validation.RowLength(u) > 0)
+            {
+                users.Add(u);
+            }
+        }
+
+        var differences = new double[users.Count];
+        var items = chosen.ItemCount;
+        Parallel.For(
+            0,
+            users.Count,
+            new ParallelOptions { CancellationToken = cancellationToken },
+            () => (Scores: new float[items], Heap: new TopKHeap(k), Top: new int[k]),
+            (x, _, ws) =>
+            {
+                var u = users[x];
+                chosen.Score(u, ws.Scores);
+                var n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
+                var a = RankingMetrics.Compute(ws.Top.AsSpan(0, n), validation.RowColumns(u), k).Ndcg;
+                configured.Score(u, ws.Scores);
+                n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
+                differences[x] = a - RankingMetrics.Compute(ws.Top.AsSpan(0, n), validation.RowColumns(u), k).Ndcg;
+                return ws;
+            },
+            _ => { });
+
+        // Summed in user order, so the result does not depend on the threads.
+        double sum = 0;
+        foreach (var d in differences)
+        {
+            sum += d;
+        }
+
+        var mean = sum / Math.Max(1, differences.Length);
+        double squares = 0;
+        foreach (var d in differences)
+        {
+            squares += (d - mean) * (d - mean);
+        }
+
+        var standardError = differences.Length > 1 ? Math.Sqrt(squares / (differences.Length - 1) / differences.Length) : double.PositiveInfinity;
+        return (mean, standardError);
+    }
+
+    /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
+    private static int OnePass(TunableModel model)
+    {
+        var n = 1;
+        foreach (var axis in model.Axes)
+        {
+            n += axis.Values.Count - 1;
+        }
+
+        return n;
+    }
+
+    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight) =>
+        new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false);
+
+    private static Dictionary<string, double> Prefixless(IReadOnlyDictionary<string, double> values, string prefix)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                result[name[prefix.Length..]] = value;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cohortly.Modeling.Training;
+
+/// <summary>
+/// Settings of training's self-tuning (Cohortly:Training:Tuning, <see cref="TrainingTuner"/>): the budget is a number of
+/// configurations, so the same log and seed choose the same configuration on any machine; the cap is a wall-clock
+/// safety stop that makes a run depend on the machine only when it fires (the run then says so).
+/// </summary>
+public sealed record TrainingTuningOptions
+{
+    /// <summary>Off: the run trains the configured hyper-parameters and blend weights as they are.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// Configurations trained and scored on the tuning split, over all searched families (item-kNN, iALS, blend weights),
+    /// shared in proportion to one coordinate pass over each family's axes (19 item-kNN, 12 iALS, 7 blend
+    /// configurations: 38). 48 completes that pass and leaves a quarter for growing a grid past its edge or a second
+    /// pass; each family trains at least its configured start. See docs/benchmarks-modeling.md for what it costs.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int Budget { get; init; } = 48;
+
+    /// <summary>The search stops before its budget once it has run this long (the configurations tried so far are kept).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Cap { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// At most this many users give the tuning split's validation part (a seeded sample, as the holdout's
+    /// <see cref="TrainingOptions.HoldoutMaxUsers"/>): every configuration scores every item for each of them.
+    /// </summary>
+    [Range(100, int.MaxValue)]
+    public int MaxUsers { get; init; } = 2_000;
+
+    /// <summary>
+    /// The chosen blend replaces the configured one only when its mean per-user NDCG@10 gain on the tuning split is at
+    /// least this many standard errors (and positive). The best of some forty configurations on one split is optimistic
+    /// by selection, so a gain within noise keeps the configured values; 0 takes any gain.
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double MinGainStandardErrors { get; init; } = 2.0;
+
+    internal void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ArgumentException($"invalid training options: Tuning: {results[0].ErrorMessage}");
+        }
+    }
+}
