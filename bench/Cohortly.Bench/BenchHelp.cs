@@ -81,6 +81,8 @@ internal static class BenchHelp
               --offline-now wall|last (wall): the in-process run's clock (training measures ages at the newest event
                                         by default, so both give the same model)
               --train-timeout N (3600)  --serve-timeout N (120)  --apply-timeout N (600)   seconds
+              --diff-out FILE: one JSON line per test user whose lists differ (cohorts, strategies, offline
+                                        features, the live profile)
             """,
         ["freshness"] = """
             usage: Cohortly.Bench freshness --url URL --key KEY [--admin-key KEY] (--seed-users [--items N] | --user-range FIRST..LAST | --user-ids a,b,c) [options]

@@ -10,6 +10,8 @@ namespace Cohortly.Bench;
 internal sealed record OfflineResult(
     IReadOnlyList<string>?[] Lists,
     int?[] Cohorts,
+    string?[] Strategies,
+    float[]?[] Features,
     double TrainSeconds,
     double ServeSeconds,
     long Version,
@@ -47,6 +49,8 @@ internal static class OfflineParity
         var users = scorer.Users.ToArray();
         var lists = new IReadOnlyList<string>?[users.Length];
         var cohorts = new int?[users.Length];
+        var strategies = new string?[users.Length];
+        var featureRows = new float[]?[users.Length];
         var fallbacks = 0;
         watch.Restart();
         Parallel.For(0, users.Length, new ParallelOptions { CancellationToken = cancellationToken }, x =>
@@ -58,6 +62,7 @@ internal static class OfflineParity
             var nearest = segmentation.NearestIndex(features, out _);
             int? cohort = nearest >= 0 ? segmentation.CohortIds[nearest] : null;
             cohorts[x] = cohort;
+            featureRows[x] = features;
             var result = RecommendationPipeline.Recommend(bundle, new ServingRequest
             {
                 UserId = scorer.UserId(u),
@@ -77,12 +82,13 @@ internal static class OfflineParity
             }
 
             lists[x] = ids;
+            strategies[x] = result.Strategy;
             if (result.Fallback)
             {
                 Interlocked.Increment(ref fallbacks);
             }
         });
 
-        return new OfflineResult(lists, cohorts, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary, bundle.Tuning);
+        return new OfflineResult(lists, cohorts, strategies, featureRows, trainSeconds, watch.Elapsed.TotalSeconds, bundle.Version, fallbacks, bundle.Summary, bundle.Tuning);
     }
 }

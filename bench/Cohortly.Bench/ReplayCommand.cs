@@ -82,7 +82,7 @@ internal static class ReplayCommand
                 null or "wall" => DateTimeOffset.UtcNow,
                 var other => throw new ArgumentException($"--offline-now must be last or wall, not '{other}'"),
             };
-            summary.AddRange(await Score(http, data, scorer, options, trainingNow, concurrency, version, cancellationToken));
+            summary.AddRange(await Score(http, data, scorer, options, trainingNow, concurrency, version, a.Get("diff-out"), cancellationToken));
         }
 
         Print(summary);
@@ -320,7 +320,7 @@ internal static class ReplayCommand
         return (line, version, served is not null);
     }
 
-    private static async Task<List<string>> Score(CohortlyApiClient http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, CancellationToken cancellationToken)
+    private static async Task<List<string>> Score(CohortlyApiClient http, ReplayData data, ParityScorer scorer, TrainingOptions options, DateTimeOffset? trainingNow, int concurrency, long? version, string? diffOut, CancellationToken cancellationToken)
     {
         var users = scorer.Users.ToArray();
         var answers = new RecommendationsAnswer?[users.Length];
@@ -425,6 +425,13 @@ internal static class ReplayCommand
 
         var ratio = off.Ndcg > 0 ? online.Ndcg / off.Ndcg : double.NaN;
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"parity:  online/offline ndcg@{K} = {ratio:F3} (goal ≥ 0.95: {(ratio >= 0.95 ? "met" : "NOT met")}); recall ratio {(off.Recall > 0 ? online.Recall / off.Recall : double.NaN):F3}; mean top-{K} overlap {overlap / Math.Max(1, users.Length):F3}; identical lists {identical}/{users.Length}; same cohort {cohortSame}/{cohortPairs}"));
+        lines.Add("         " + ReplayDiff.Agreement(answers, offline));
+        if (diffOut is not null)
+        {
+            await ReplayDiff.Write(diffOut, http, scorer, users, answers, offline, cancellationToken);
+            lines.Add($"         differing users written to {diffOut}");
+        }
+
         foreach (var l in lines[^2..])
         {
             Console.Error.WriteLine(l);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cohortly.Contracts;
 using Cohortly.Modeling.Events;
 using Cohortly.Modeling.Repeats;
@@ -7,13 +8,24 @@ namespace Cohortly.Grains.Services;
 
 /// <summary>
 /// Per-silo read-only copy of the catalog, so user grains look up categories and prices without a
-/// grain hop. Refreshed when the catalog grain's version moves.
+/// grain hop. Refreshed when the catalog grain's version moves (the cache poll), and read through on a miss: an event
+/// on an item this copy does not have waits for <see cref="SettleAsync"/>, so an item upserted before its events is
+/// applied with its categories and price — as training, which reads the whole catalog, counts it.
 /// </summary>
 public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.CohortlyOptions>? options = null)
 {
+    /// <summary>
+    /// Items remembered as absent per catalog version; past it a miss asks the catalog's version again (one cheap call),
+    /// so a stream of never-upserted ids costs calls, never memory.
+    /// </summary>
+    internal const int MaxAbsent = 100_000;
+
     private readonly RepeatPolicyBook _repeats = options?.Value.Repeats.Book([]) ?? RepeatPolicyBook.NeverAgain;
+    private readonly Lock _gate = new();
     private volatile Snapshot _snapshot = new(-1, new Dictionary<string, ItemInfo>(StringComparer.Ordinal), false);
     private volatile UnavailableFlags? _unavailable;
+    private Task? _loading;
+    private long _loadingAtLeast = long.MinValue;
 
     public long Version => _snapshot.Version;
 
@@ -40,6 +52,38 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
     public Func<string, IReadOnlyList<string>?> CategoriesLookup => _categoriesOf ??= CategoriesOf;
 
     private IReadOnlyList<string>? CategoriesOf(string itemId) => Find(itemId)?.Categories;
+
+    /// <summary>
+    /// Whether <see cref="Find"/> answers for <paramref name="itemId"/> as the catalog did after the item was asked
+    /// about: this copy has it, or it was absent from a version loaded after a miss on it (<see cref="SettleAsync"/>).
+    /// </summary>
+    public bool IsSettled(string itemId)
+    {
+        var snapshot = _snapshot;
+        return snapshot.Items.ContainsKey(itemId) || snapshot.Absent.ContainsKey(itemId);
+    }
+
+    /// <summary>
+    /// Reads through a miss: the catalog grain's version is read after the miss, and this copy catches up with it when
+    /// it is behind, so an item whose upsert was acknowledged before the event arrived is found. An item still absent
+    /// is remembered as absent in that version (until the next one loads), so events on ids the catalog never had
+    /// cost one version read per id and catalog version. Loads of the same or a newer version are shared.
+    /// </summary>
+    public async Task SettleAsync(string itemId, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        if (IsSettled(itemId))
+        {
+            return;
+        }
+
+        await CatchUpAsync(grains, cancellationToken);
+        var snapshot = _snapshot;
+        if (!snapshot.Items.ContainsKey(itemId) && snapshot.Absent.Count < MaxAbsent)
+        {
+            snapshot.Absent.TryAdd(itemId, 0);
+        }
+    }
 
     /// <summary>
     /// The repeat policy lookup for serving — the item's own, else its category's, else the default — or null when no
@@ -76,19 +120,41 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
         return flags;
     }
 
-    public async Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    public Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken) => CatchUpAsync(grains, cancellationToken);
+
+    /// <summary>Loads the catalog when its version (read now) is past this copy's; a load already started at or past it is joined.</summary>
+    private async Task CatchUpAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
         var version = await catalog.GetVersion().WaitAsync(cancellationToken);
-        if (version == _snapshot.Version)
+        if (version <= _snapshot.Version)
         {
             return;
         }
 
-        var full = await catalog.GetSnapshot().WaitAsync(cancellationToken);
-        Load(full);
+        Task loading;
+        lock (_gate)
+        {
+            // A load started after a version read of at least this one returns a snapshot at least this new.
+            if (_loading is { IsCompleted: false } running && _loadingAtLeast >= version)
+            {
+                loading = running;
+            }
+            else
+            {
+                _loadingAtLeast = version;
+                // On the thread pool: a load shared by many user grains must not run on (and die with) the turn of
+                // the grain that happened to start it.
+                loading = _loading = Task.Run(() => LoadFrom(catalog), CancellationToken.None);
+            }
+        }
+
+        await loading.WaitAsync(cancellationToken);
     }
 
+    private async Task LoadFrom(ICatalogGrain catalog) => Load(await catalog.GetSnapshot());
+
+    /// <summary>Makes <paramref name="snapshot"/> this silo's copy unless a newer one is already loaded (loads may finish out of order).</summary>
     public void Load(CatalogSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -100,10 +166,21 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
             anyRepeat |= item.Repeat is RepeatPolicy.Interval or RepeatPolicy.Always;
         }
 
-        _snapshot = new Snapshot(snapshot.Version, items, anyRepeat);
+        var loaded = new Snapshot(snapshot.Version, items, anyRepeat);
+        lock (_gate)
+        {
+            if (snapshot.Version > _snapshot.Version)
+            {
+                _snapshot = loaded;
+            }
+        }
     }
 
-    private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items, bool AnyOwnRepeat);
+    /// <param name="Absent">Ids a miss found absent in this version (bounded by <see cref="MaxAbsent"/>); a newer version starts empty.</param>
+    private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items, bool AnyOwnRepeat)
+    {
+        public ConcurrentDictionary<string, byte> Absent { get; } = new(StringComparer.Ordinal);
+    }
 
     private sealed record UnavailableFlags(Snapshot Snapshot, ModelBundle Bundle, bool[] Flags);
 }

@@ -67,6 +67,19 @@ public sealed partial class UserGrain(
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
         services.Backlog.Applied();
+        // An item the silo's catalog copy does not have yet is read through first: training counts every event with its
+        // item's categories and price, so the live profile must too (a poll-late copy left them out: parity).
+        return services.Catalog.IsSettled(item.ItemId) ? Consume(item, token) : SettleThenConsume(item, token);
+    }
+
+    private async Task SettleThenConsume(InteractionEvent item, StreamSequenceToken? token)
+    {
+        await services.Catalog.SettleAsync(item.ItemId, GrainFactory, CancellationToken.None);
+        await Consume(item, token);
+    }
+
+    private Task Consume(InteractionEvent item, StreamSequenceToken? token)
+    {
         if (token is not RedisStreamSequenceToken logged)
         {
             Apply(item); // embedded mode: memory streams, no positions and no redelivery
@@ -141,6 +154,7 @@ public sealed partial class UserGrain(
 
                 if (!state.State.IsApplied(ToLog(position)) && entry.Events[i] is InteractionEvent e)
                 {
+                    await services.Catalog.SettleAsync(e.ItemId, GrainFactory, CancellationToken.None);
                     ApplyLogged(e, position);
                     applied++;
                 }

@@ -154,13 +154,20 @@ internal static class RankerStage
     /// the ranker's feature rows, built by the serving stages themselves (history, score, filters), so the ranker
     /// learns and is compared on what it will re-rank. Empty when the blend cannot score the user.
     /// </summary>
-    public static (int[] Items, FeatureMatrix Features) Candidates(ModelBundle bundle, ServingRequest request, int candidates)
+    public static (int[] Items, FeatureMatrix Features) Candidates(ModelBundle bundle, ServingRequest request, int candidates) =>
+        Candidates(bundle, request, candidates, trainedRow: true);
+
+    /// <param name="trainedRow">
+    /// False: the user is scored from the request's recent items alone (folded in), as a user the bundle did not train
+    /// on — how the promotion gate scores both versions on one history (<see cref="Training.PromotionEvidence"/>).
+    /// </param>
+    internal static (int[] Items, FeatureMatrix Features) Candidates(ModelBundle bundle, ServingRequest request, int candidates, bool trainedRow)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(request);
         var index = ServingIndex.Of(bundle);
         var group = request.GlobalWeights ? -1 : ScoreStage.GroupOf(bundle, index, request.CohortId, out _);
-        var user = bundle.UserIndex(request.UserId) is { } u && u < bundle.UserItems.Rows ? u : -1;
+        var user = trainedRow && bundle.UserIndex(request.UserId) is { } u && u < bundle.UserItems.Rows ? u : -1;
         using var history = ServingHistory.Read(bundle, request, user);
         if (!ScoreStage.CanScore(index, group, history))
         {
