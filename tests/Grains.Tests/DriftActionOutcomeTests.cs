@@ -76,6 +76,8 @@ public sealed class DriftRetrainRejectedTests(TrainingFixture fixture) : IClassF
             PopularityWeight = 1,
             Cohorts = new CohortStrategyOptions { MinValidationUsers = 1_000_000 },
             PromotionMinUsers = 10,
+            // Self-tuning would search the blend weights back to iALS and item-kNN: the degradation is the point here.
+            Tuning = options.Tuning with { Enabled = false },
         };
 
         var rejected = await DriftRetrain.DetectAndWait(fixture, 7402);

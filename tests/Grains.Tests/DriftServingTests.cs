@@ -15,7 +15,7 @@ public sealed class DriftServingTests(TrainingFixture fixture)
         // The largest trained cohort has adapted weights (ExperimentServingTests relies on it too).
         var cohort = fixture.LargestTrainedCohort(bundle);
         var users = new List<IUserGrain>();
-        foreach (var user in fixture.World.Users.Take(120))
+        foreach (var user in fixture.World.Users)
         {
             var grain = fixture.Client.GetGrain<IUserGrain>(user.Id);
             var response = await grain.Recommend(new RecommendationRequest(5, Explore: false));

@@ -19,7 +19,7 @@ public sealed class ExperimentServingTests(TrainingFixture fixture)
         await using var experiment = await fixture.StartExperiment(plan);
         var started = DateTimeOffset.UtcNow;
         var served = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var user in fixture.World.Users.Take(120))
+        foreach (var user in fixture.World.Users)
         {
             var response = await fixture.Client.GetGrain<IUserGrain>(user.Id).Recommend(new RecommendationRequest(5, Explore: false));
             if (response.CohortId != cohort)

@@ -48,6 +48,8 @@ public sealed class PromotionTests(TrainingFixture fixture)
             PopularityWeight = 1,
             Cohorts = new CohortStrategyOptions { MinValidationUsers = 1_000_000 },
             PromotionMinUsers = 10,
+            // Self-tuning would search the blend weights back to iALS and item-kNN: the degradation is the point here.
+            Tuning = fixture.Trainer.Options.Tuning with { Enabled = false },
         };
 
         var status = await fixture.RunToEnd();
