@@ -122,9 +122,19 @@ public static class ActivePopulation
     /// </summary>
     public static ActiveReference Describe(IReadOnlyList<UserProfile> profiles, FeatureMatrix features, TimeSpan window, SegmentationModel model)
     {
-        ArgumentNullException.ThrowIfNull(model);
         var (rows, lastSeen) = Candidates(profiles, features);
-        var active = Select(rows, lastSeen, ProfileFeatures.Names, window);
+        return Describe(rows, lastSeen, ProfileFeatures.Names, window, model);
+    }
+
+    /// <summary>
+    /// Both population references of the rows active within <paramref name="window"/> (<see cref="Select"/>): each
+    /// feature's bins and the active users per cohort of <paramref name="model"/>; empty when fewer than
+    /// <see cref="MinUsers"/> are active.
+    /// </summary>
+    public static ActiveReference Describe(IReadOnlyList<float[]> rows, IReadOnlyList<long> lastSeenMs, IReadOnlyList<string> featureNames, TimeSpan window, SegmentationModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var active = Select(rows, lastSeenMs, featureNames, window);
         if (active.Rows < MinUsers)
         {
             return ActiveReference.Empty;
@@ -139,7 +149,7 @@ public static class ActivePopulation
             }
         }
 
-        return new ActiveReference(FeatureReference.From(active, ProfileFeatures.Names), counts);
+        return new ActiveReference(FeatureReference.From(active, featureNames), counts);
     }
 
     private static (List<float[]> Rows, List<long> LastSeen) Candidates(IReadOnlyList<UserProfile> profiles, FeatureMatrix features)
