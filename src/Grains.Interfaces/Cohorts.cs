@@ -115,6 +115,14 @@ public sealed record SegmentationVersionInfo
     /// </summary>
     [Id(20)] public TimeSpan? FeatureReferenceWindow { get; init; }
 
+    /// <summary>
+    /// The active population's users per cohort (same order as <see cref="CohortIds"/>): the cohort-share check's
+    /// reference, against the live rows selected by the <see cref="FeatureReferenceWindow"/> rule. Null (versions built on
+    /// the live sample, and versions stored before it was recorded): the check compares <see cref="SampleCounts"/> with
+    /// the whole live sample, as before. Empty: too few active users at training, the check is skipped.
+    /// </summary>
+    [Id(21)] public IReadOnlyList<int>? ActiveCohortCounts { get; init; }
+
     /// <summary>The wire form of a version built by <see cref="Modeling.Segmentation.SegmentationVersions.Build"/> (the only builder).</summary>
     public static SegmentationVersionInfo From(Modeling.Segmentation.SegmentationVersion version, DateTimeOffset createdAt, double trainSeconds, string? runId)
     {
@@ -153,6 +161,7 @@ public sealed record SegmentationVersionInfo
             NextCohortId = version.NextCohortId,
             FeatureReference = version.FeatureReference,
             FeatureReferenceWindow = version.FeatureReferenceWindow,
+            ActiveCohortCounts = version.ActiveCohortCounts,
             Quality = SegmentationQualityInfo.From(version.Quality),
         };
     }

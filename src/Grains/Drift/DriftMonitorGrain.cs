@@ -226,7 +226,7 @@ public sealed partial class DriftMonitorGrain(
             return (0, current.Version);
         }
 
-        var check = Monitor.MeasurePopulation(SegmentationCache.ToModel(current), current.SampleCounts, current.FeatureReference, sample.Rows, sample.LastSeenMs, current.FeatureReferenceWindow);
+        var check = Monitor.MeasurePopulation(SegmentationCache.ToModel(current), current.SampleCounts, current.FeatureReference, sample.Rows, sample.LastSeenMs, current.FeatureReferenceWindow, current.ActiveCohortCounts);
         detections.AddRange(check.Detections);
         foreach (var s in check.Statistics(Monitor.Options))
         {

@@ -110,6 +110,50 @@ public static class ActivePopulation
     /// </summary>
     public static IReadOnlyList<FeatureBins> Reference(IReadOnlyList<UserProfile> profiles, FeatureMatrix features, TimeSpan window)
     {
+        var (rows, lastSeen) = Candidates(profiles, features);
+        return Reference(rows, lastSeen, ProfileFeatures.Names, window);
+    }
+
+    /// <summary>
+    /// The training side of both population references, from one selection of the active rows: the feature reference
+    /// (<see cref="Reference(IReadOnlyList{UserProfile}, FeatureMatrix, TimeSpan)"/>) and the active users per cohort of
+    /// <paramref name="model"/> (nearest centroid, same order as its cohort ids), which the cohort-share check compares
+    /// with the live sample's active rows. Both are empty when fewer than <see cref="MinUsers"/> users are active.
+    /// </summary>
+    public static ActiveReference Describe(IReadOnlyList<UserProfile> profiles, FeatureMatrix features, TimeSpan window, SegmentationModel model)
+    {
+        var (rows, lastSeen) = Candidates(profiles, features);
+        return Describe(rows, lastSeen, ProfileFeatures.Names, window, model);
+    }
+
+    /// <summary>
+    /// Both population references of the rows active within <paramref name="window"/> (<see cref="Select"/>): each
+    /// feature's bins and the active users per cohort of <paramref name="model"/>; empty when fewer than
+    /// <see cref="MinUsers"/> are active.
+    /// </summary>
+    public static ActiveReference Describe(IReadOnlyList<float[]> rows, IReadOnlyList<long> lastSeenMs, IReadOnlyList<string> featureNames, TimeSpan window, SegmentationModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var active = Select(rows, lastSeenMs, featureNames, window);
+        if (active.Rows < MinUsers)
+        {
+            return ActiveReference.Empty;
+        }
+
+        var counts = new int[model.CohortIds.Count];
+        if (model.Dimensions == active.Columns && counts.Length > 0)
+        {
+            for (var r = 0; r < active.Rows; r++)
+            {
+                counts[model.NearestIndex(active.ReadRow(r), out _)]++;
+            }
+        }
+
+        return new ActiveReference(FeatureReference.From(active, featureNames), counts);
+    }
+
+    private static (List<float[]> Rows, List<long> LastSeen) Candidates(IReadOnlyList<UserProfile> profiles, FeatureMatrix features)
+    {
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(features);
         var rows = new List<float[]>(profiles.Count);
@@ -125,7 +169,7 @@ public static class ActivePopulation
             lastSeen.Add(profiles[u].LastSeenMs);
         }
 
-        return Reference(rows, lastSeen, ProfileFeatures.Names, window);
+        return (rows, lastSeen);
     }
 
     private static int IndexOf(IReadOnlyList<string> names, string name)
@@ -140,4 +184,13 @@ public static class ActivePopulation
 
         return -1;
     }
+}
+
+/// <summary>
+/// What a training run records about its active population (<see cref="ActivePopulation"/>): each feature's bins and the
+/// active users per cohort of the version's segmentation. Both empty when too few users were active.
+/// </summary>
+public sealed record ActiveReference(IReadOnlyList<FeatureBins> Features, IReadOnlyList<int> CohortCounts)
+{
+    public static ActiveReference Empty { get; } = new([], []);
 }

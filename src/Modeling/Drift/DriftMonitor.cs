@@ -233,14 +233,19 @@ public sealed class DriftMonitor
     /// The version's <see cref="SegmentationVersion.FeatureReferenceWindow"/>: the reference is the active population
     /// in this window, so the live sample is selected by the same rule (<see cref="ActivePopulation"/>) before the PSI.
     /// </param>
-    public IReadOnlyList<DriftDetection> CheckPopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null) =>
-        MeasurePopulation(model, sampleCounts, reference, live, liveLastSeenMs, referenceWindow).Detections;
+    /// <param name="activeCohortCounts">
+    /// The version's <see cref="SegmentationVersion.ActiveCohortCounts"/>: when set, the cohort shares compare these with
+    /// the live rows the rule selects (the same rows as the feature PSI; skipped when the rule cannot be applied or either
+    /// side is too small). Null: <paramref name="sampleCounts"/> against the whole live sample (versions without it).
+    /// </param>
+    public IReadOnlyList<DriftDetection> CheckPopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null, IReadOnlyList<int>? activeCohortCounts = null) =>
+        MeasurePopulation(model, sampleCounts, reference, live, liveLastSeenMs, referenceWindow, activeCohortCounts).Detections;
 
     /// <summary>
     /// <see cref="CheckPopulation"/> with every statistic it computed (each feature's PSI against the sample it was
     /// measured on, the cohort-share PSI), detections or not.
     /// </summary>
-    public PopulationCheck MeasurePopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null)
+    public PopulationCheck MeasurePopulation(SegmentationModel model, IReadOnlyList<int> sampleCounts, IReadOnlyList<FeatureBins> reference, IReadOnlyList<float[]> live, IReadOnlyList<long>? liveLastSeenMs = null, TimeSpan? referenceWindow = null, IReadOnlyList<int>? activeCohortCounts = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(live);
@@ -284,7 +289,12 @@ public sealed class DriftMonitor
                 string.Create(CultureInfo.InvariantCulture, $"Live sample of {compared.Count} users differs from segmentation version {model.Version}'s population in {over.Count} feature(s): {string.Join(", ", over)} (PSI > {_options.FeaturePsi}).")));
         }
 
-        var shares = CohortShares.Compare(sampleCounts, model, live);
+        // The cohort shares follow the same rule as the feature PSI when the version recorded its active population's
+        // counts; a version without them keeps the comparison it was built for (every sampled user, the whole sample).
+        IReadOnlyList<int> shareReference = activeCohortCounts ?? sampleCounts;
+        IReadOnlyList<float[]> shareLive = activeCohortCounts is null ? live
+            : compared.Count < _options.MinLiveSample ? [] : compared;
+        var shares = CohortShares.Compare(shareReference, model, shareLive);
         if (shares is not null && shares.Index > _options.CohortSharePsi)
         {
             found.Add(new DriftDetection(
@@ -293,7 +303,7 @@ public sealed class DriftMonitor
                 "psi(cohort shares)",
                 shares.Index,
                 _options.CohortSharePsi,
-                string.Create(CultureInfo.InvariantCulture, $"Cohort shares of {live.Count} live users moved from segmentation version {model.Version}'s ({Shares(model, shares)}).")));
+                string.Create(CultureInfo.InvariantCulture, $"Cohort shares of {shareLive.Count} live users moved from segmentation version {model.Version}'s ({Shares(model, shares)}).")));
         }
 
         return new PopulationCheck(found, psi, compared.Count, shares?.Index);

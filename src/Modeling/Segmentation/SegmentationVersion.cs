@@ -66,6 +66,15 @@ public sealed record SegmentationVersion(
     public TimeSpan? FeatureReferenceWindow { get; init; }
 
     /// <summary>
+    /// The active population's users per cohort (same order as the cohort ids; the rows <see cref="FeatureReference"/>
+    /// was built on when <see cref="FeatureReferenceWindow"/> is set): the cohort-share check's reference, compared with
+    /// the live sample's rows selected by the same rule. Null: not recorded (a version built on the live sample, or
+    /// stored before it was), and the check compares <see cref="SampleCounts"/> with the whole live sample. Empty: too
+    /// few active users, and the check is skipped like the feature PSI.
+    /// </summary>
+    public IReadOnlyList<int>? ActiveCohortCounts { get; init; }
+
+    /// <summary>
     /// How good the served partition of the rows it was built on is (silhouette, Davies–Bouldin, inertia, sizes,
     /// noise). A restored version is measured on the live sample it was counted on (null when that sample had no rows).
     /// </summary>

@@ -400,13 +400,19 @@ public static class TrainingPipeline
     /// <summary>
     /// The feature reference the drift monitor compares the live sample with: not every user in the log but the users
     /// the live sample would hold — active within the window before the log's newest event, measured as the silos
-    /// record them (<see cref="Drift.ActivePopulation"/>, the same rule the monitor applies to the live sample).
+    /// record them (<see cref="Drift.ActivePopulation"/>, the same rule the monitor applies to the live sample). The
+    /// cohort-share reference is those same rows assigned to the version's cohorts.
     /// </summary>
-    private static SegmentationVersion DriftReference(SegmentationVersion version, UserProfile[] profiles, FeatureMatrix features, TimeSpan window) => version with
+    private static SegmentationVersion DriftReference(SegmentationVersion version, UserProfile[] profiles, FeatureMatrix features, TimeSpan window)
     {
-        FeatureReference = Drift.ActivePopulation.Reference(profiles, features, window),
-        FeatureReferenceWindow = window,
-    };
+        var active = Drift.ActivePopulation.Describe(profiles, features, window, version.Model);
+        return version with
+        {
+            FeatureReference = active.Features,
+            FeatureReferenceWindow = window,
+            ActiveCohortCounts = active.CohortCounts,
+        };
+    }
 
     private static List<CohortModelReport> Reports(CohortAwareRecommender selection, SegmentationModel segmentation, int[] groupSizes, HoldoutMetrics metrics)
     {

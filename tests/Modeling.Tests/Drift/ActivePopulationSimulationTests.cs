@@ -22,6 +22,9 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
     private const int MonitorHours = 24;
     private const int PassMinutes = 20;
 
+    /// <summary>In the planted newcomer shift, the share of sessions that are a new shopper's first.</summary>
+    private const double NewcomerShare = 0.3;
+
     /// <summary>
     /// Mean lifetime of a shopper identity: without turnover every user would be born with the world, and tenure
     /// would grow in lockstep — a world that is not stationary. With it, identities arrive and leave at a constant rate.
@@ -58,6 +61,49 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Cohort_shares_compare_the_active_counts_with_the_selected_live_rows_and_fall_back_without_them()
+    {
+        var names = ProfileFeatures.Names;
+        var day = 86_400_000L;
+        var low = new float[names.Count];
+        var high = new float[names.Count];
+        Array.Fill(high, 5f);
+        var model = new SegmentationModel(
+            1,
+            names,
+            new FeatureScaler(new float[names.Count], Enumerable.Repeat(1f, names.Count).ToArray()),
+            [low, high],
+            [1, 2],
+            ["low", "high"]);
+
+        // 300 users active today, all near "high"; 700 seen two days ago, near "low".
+        var rows = new List<float[]>();
+        var lastSeen = new List<long>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var today = i < 300;
+            rows.Add((float[])(today ? high : low).Clone());
+            lastSeen.Add(today ? (10 * day) - i : 8 * day);
+        }
+
+        var monitor = new DriftMonitor();
+        // The version's active population was the same as today's: no shift under the rule.
+        var ruled = monitor.MeasurePopulation(model, [700, 300], [], rows, lastSeen, TimeSpan.FromDays(1), activeCohortCounts: [0, 300]);
+        Assert.Equal(0, ruled.CohortSharePsi!.Value, 6);
+        Assert.DoesNotContain(ruled.Detections, d => d.Detector == DriftDetectorKind.CohortShare);
+
+        // Without active counts (a version stored before them): the sample counts against the whole sample, as before.
+        var old = monitor.MeasurePopulation(model, [300, 700], [], rows, lastSeen, TimeSpan.FromDays(1));
+        Assert.Contains(old.Detections, d => d.Detector == DriftDetectorKind.CohortShare);
+
+        // Recorded but empty (too few active users at training): skipped, like the feature PSI.
+        Assert.Null(monitor.MeasurePopulation(model, [300, 700], [], rows, lastSeen, TimeSpan.FromDays(1), activeCohortCounts: []).CohortSharePsi);
+
+        // The rule cannot be applied without latest-event times: skipped rather than compared with the whole sample.
+        Assert.Null(monitor.MeasurePopulation(model, [300, 700], [], rows, null, TimeSpan.FromDays(1), activeCohortCounts: [0, 300]).CohortSharePsi);
+    }
+
+    [Fact]
     public void A_stationary_world_trained_then_monitored_stays_under_the_feature_psi_threshold_where_the_whole_log_reference_did_not()
     {
         var maxPsi = 0.0;
@@ -67,12 +113,20 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         var oldAlarms = 0;
         var alarms = 0;
         var samples = new List<int>();
+        var shareAlarms = 0;
+        var oldShareAlarms = 0;
+        var maxShare = 0.0;
+        var maxOldShare = 0.0;
         for (var seed = 1; seed <= 5; seed++)
         {
-            var run = Simulate(seed, shiftAtMinute: null);
+            var run = Simulate(seed, shiftAtMinute: null, Shift.None);
             passes += run.Passes;
             samples.AddRange(run.ActiveSamples);
             alarms += run.FeatureAlarms;
+            shareAlarms += run.ShareAlarms;
+            oldShareAlarms += run.OldShareAlarms;
+            maxShare = Math.Max(maxShare, run.MaxSharePsi);
+            maxOldShare = Math.Max(maxOldShare, run.MaxOldSharePsi);
             if (run.FirstMessage is not null)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: {run.FeatureAlarms} alarm(s), first at pass minute {run.FirstAlarmMinute}: {run.FirstMessage}"));
@@ -90,12 +144,18 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         samples.Sort();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stationary: 5 seeds x {passes / 5} passes; feature-PSI alarms {alarms} / {passes}; largest PSI {maxPsi:F3} (threshold 0.25); active live sample {samples[0]}..{samples[^1]} users"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the previous rule (every user in the log, the whole live sample as recorded): alarms {oldAlarms} / {passes}; largest PSI {maxOldPsi:F3} ({worstOld})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cohort shares, active-population rule: alarms {shareAlarms} / {passes}; largest PSI {maxShare:F3} (threshold 0.25)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cohort shares, previous rule (sampleCounts over every user in the log, the whole live sample): alarms {oldShareAlarms} / {passes}; largest PSI {maxOldShare:F3}"));
         // The defect this replaces, reproduced: the whole-log reference against the live sample reads as drift.
         Assert.True(oldAlarms > 0, "the whole-log reference should have read as drift on this world");
         // Not zero by construction: features measured after each user's latest event keep an imprint of the hour that
         // event happened at (night_share of users with few events), so the active day seen at noon is not quite the
         // one seen at midnight. Measured: 1 alarm (night_share 0.255) in 360 passes; the bound allows 1 %.
         Assert.True(alarms <= passes / 100, $"{alarms} feature-PSI alarms in {passes} passes");
+        // The cohort shares under the same rule: measured 0 alarms in 360 passes (largest PSI 0.046). The previous rule
+        // did not fire on this world either (largest 0.011: its live sample holds every identity ever seen, close to the
+        // whole log, and recency alone does not move many users between these cohorts); the bound is the feature PSI's.
+        Assert.True(shareAlarms <= passes / 100, $"{shareAlarms} cohort-share alarms in {passes} passes");
     }
 
     [Fact]
@@ -104,7 +164,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         var delays = new List<int>();
         for (var seed = 11; seed <= 15; seed++)
         {
-            var run = Simulate(seed, shiftAtMinute: 120);
+            var run = Simulate(seed, shiftAtMinute: 120, Shift.SessionLength);
             // A detection lists every feature above the threshold; the planted one is found at the first pass that lists it.
             Assert.True(run.FirstPlantedMinute is not null, $"seed {seed}: the planted shift was not found within {MonitorHours} h");
             Assert.True(run.FirstPlantedMinute >= 120, $"seed {seed}: session_minutes read as drifted before the shift, at minute {run.FirstPlantedMinute}");
@@ -119,7 +179,52 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"planted: session_minutes as recorded 3x (log(1 + 3 minutes)) from minute 120 of monitoring; delay to the first feature-PSI alert (passes every {PassMinutes} min), 5 seeds: {string.Join(", ", delays)} minutes"));
     }
 
-    private sealed record Run(int Passes, int FeatureAlarms, double MaxPsi, int OldRuleAlarms, double MaxOldPsi, string? WorstOldFeature, int? FirstAlarmMinute, string? FirstAlarmStatistic, List<int> ActiveSamples, string? FirstMessage, int? FirstPlantedMinute);
+    [Fact]
+    public void A_wave_of_newcomers_is_found_by_the_cohort_shares_under_the_active_population_rule()
+    {
+        var delays = new List<int>();
+        var psis = new List<double>();
+        var oldDelays = new List<string>();
+        for (var seed = 21; seed <= 23; seed++)
+        {
+            var run = Simulate(seed, shiftAtMinute: 120, Shift.Newcomers);
+            Assert.True(run.FirstShareMinute is not null, $"seed {seed}: the planted mix shift was not found within {MonitorHours} h (largest cohort-share PSI {run.MaxSharePsi:F3})");
+            Assert.True(run.FirstShareMinute >= 120, $"seed {seed}: cohort shares read as drifted before the shift, at minute {run.FirstShareMinute}");
+            delays.Add(run.FirstShareMinute!.Value - 120);
+            psis.Add(run.MaxSharePsi);
+            oldDelays.Add(run.FirstOldShareMinute is { } o ? (o - 120).ToString(CultureInfo.InvariantCulture) : "none");
+        }
+
+        delays.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"planted: from minute 120, {NewcomerShare:P0} of sessions are a new shopper's first; delay to the first cohort-share alert (passes every {PassMinutes} min), 3 seeds: {string.Join(", ", delays)} minutes; largest PSI {string.Join(", ", psis.Select(p => p.ToString("F3", CultureInfo.InvariantCulture)))}; previous rule's delay: {string.Join(", ", oldDelays)}"));
+    }
+
+    private sealed record Run(int Passes, int FeatureAlarms, double MaxPsi, int OldRuleAlarms, double MaxOldPsi, string? WorstOldFeature, int? FirstAlarmMinute, string? FirstAlarmStatistic, List<int> ActiveSamples, string? FirstMessage, int? FirstPlantedMinute)
+    {
+        /// <summary>Cohort-share detections under the active-population rule (the version's active counts, the selected live rows).</summary>
+        public int ShareAlarms { get; init; }
+
+        /// <summary>Cohort-share detections under the previous rule (every user in the log, the whole live sample).</summary>
+        public int OldShareAlarms { get; init; }
+
+        public double MaxSharePsi { get; init; }
+
+        public double MaxOldSharePsi { get; init; }
+
+        /// <summary>The first pass minute whose cohort-share PSI (active-population rule) exceeded the threshold.</summary>
+        public int? FirstShareMinute { get; init; }
+
+        /// <summary>The same under the previous rule.</summary>
+        public int? FirstOldShareMinute { get; init; }
+    }
+
+    /// <summary>What changes at the shift minute: nothing, how long sessions last (one feature), or who shops (newcomers: cohort shares).</summary>
+    private enum Shift
+    {
+        None,
+        SessionLength,
+        Newcomers,
+    }
 
     /// <summary>
     /// Sessions arrive at a constant rate (users drawn by how active their type is); after <see cref="BurnInDays"/> the
@@ -127,7 +232,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
     /// and then every <see cref="PassMinutes"/> the live sample — each user's features right after their latest event,
     /// with its time — is checked by the monitor.
     /// </summary>
-    private static Run Simulate(int seed, int? shiftAtMinute)
+    private static Run Simulate(int seed, int? shiftAtMinute, Shift shift)
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = Users, Items = 400, Categories = 12 }, seed);
         var rng = new Random(seed * 7919);
@@ -156,14 +261,18 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         // The planted shift: sessions last 3× as long from then on, as the silos record it (session_minutes is
         // log(1 + minutes per session); every user has it, unlike spend, which most users never had).
         var planted = ProfileFeatures.Names.ToList().IndexOf("session_minutes");
-        void Minute(DateTimeOffset at, bool spendMore)
+        void Minute(DateTimeOffset at, Shift now)
         {
+            var spendMore = now == Shift.SessionLength;
             var sessions = Poisson(rng, SessionsPerMinute);
             for (var s = 0; s < sessions; s++)
             {
                 var user = world.PickActiveUser(rng);
                 var w = index[user.Id];
-                if (current[w] < 0 || ends[current[w]] < at.ToUnixTimeMilliseconds())
+                // The planted newcomer shift: a campaign brings new shoppers, so a share of the sessions is a fresh
+                // identity's first (the world user's previous identity stops shopping).
+                var newcomer = now == Shift.Newcomers && rng.NextDouble() < NewcomerShare;
+                if (newcomer || current[w] < 0 || ends[current[w]] < at.ToUnixTimeMilliseconds())
                 {
                     current[w] = profiles.Count;
                     profiles.Add(new UserProfile());
@@ -195,7 +304,7 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         var minutes = BurnInDays * 1440;
         for (var m = 0; m < minutes; m++)
         {
-            Minute(Start.AddMinutes(m), spendMore: false);
+            Minute(Start.AddMinutes(m), Shift.None);
         }
 
         // Training: features at the log's newest event, segmentation, the drift reference.
@@ -218,8 +327,10 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
 
         var version = SegmentationVersions.Build(features, ProfileFeatures.Names, null, 1, new SegmentationOptions { K = 5 }, SegmentationRunKind.Training);
         var window = ActivePopulation.DefaultWindow;
-        var reference = ActivePopulation.Reference(trainedProfiles, features, window);
+        var described = ActivePopulation.Describe(trainedProfiles, features, window, version.Model);
+        var reference = described.Features;
         Assert.NotEmpty(reference);
+        Assert.Equal(reference[0].Counts.Sum(), described.CohortCounts.Sum());
         var wholeLog = version.FeatureReference; // the previous rule: every user in the log, at the newest event
         var monitor = new DriftMonitor();
 
@@ -234,9 +345,15 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
         string? firstMessage = null;
         int? plantedFound = null;
         var active = new List<int>();
+        var shareAlarms = 0;
+        var oldShareAlarms = 0;
+        var maxShare = 0.0;
+        var maxOldShare = 0.0;
+        int? firstShare = null;
+        int? firstOldShare = null;
         for (var m = 1; m <= MonitorHours * 60; m++)
         {
-            Minute(Start.AddMinutes(minutes + m), spendMore: shiftAtMinute is { } shift && m >= shift);
+            Minute(Start.AddMinutes(minutes + m), shiftAtMinute is { } at && m >= at ? shift : Shift.None);
             if (m % PassMinutes != 0)
             {
                 continue;
@@ -254,7 +371,18 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
             }
 
             passes++;
-            var check = monitor.MeasurePopulation(version.Model, version.SampleCounts, reference, rows, lastSeen, window);
+            var check = monitor.MeasurePopulation(version.Model, version.SampleCounts, reference, rows, lastSeen, window, described.CohortCounts);
+            if (check.CohortSharePsi is { } sharePsi)
+            {
+                maxShare = Math.Max(maxShare, sharePsi);
+            }
+
+            if (check.Detections.Any(d => d.Detector == DriftDetectorKind.CohortShare))
+            {
+                shareAlarms++;
+                firstShare ??= m;
+            }
+
             active.Add(check.FeatureSample);
             foreach (var f in check.Features)
             {
@@ -286,13 +414,30 @@ public sealed class ActivePopulationSimulationTests(ITestOutputHelper output)
                 }
             }
 
-            if (monitor.CheckPopulation(version.Model, version.SampleCounts, wholeLog, rows).Any(d => d.Detector == DriftDetectorKind.FeaturePsi))
+            var old = monitor.MeasurePopulation(version.Model, version.SampleCounts, wholeLog, rows);
+            if (old.Detections.Any(d => d.Detector == DriftDetectorKind.FeaturePsi))
             {
                 oldAlarms++;
             }
+
+            if (old.Detections.Any(d => d.Detector == DriftDetectorKind.CohortShare))
+            {
+                oldShareAlarms++;
+                firstOldShare ??= m;
+            }
+
+            maxOldShare = Math.Max(maxOldShare, old.CohortSharePsi ?? 0);
         }
 
-        return new Run(passes, alarms, maxPsi, oldAlarms, maxOld, worstOld, first, firstStatistic, active, firstMessage, plantedFound);
+        return new Run(passes, alarms, maxPsi, oldAlarms, maxOld, worstOld, first, firstStatistic, active, firstMessage, plantedFound)
+        {
+            ShareAlarms = shareAlarms,
+            OldShareAlarms = oldShareAlarms,
+            MaxSharePsi = maxShare,
+            MaxOldSharePsi = maxOldShare,
+            FirstShareMinute = firstShare,
+            FirstOldShareMinute = firstOldShare,
+        };
     }
 
     private static int Poisson(Random random, double mean)

@@ -142,6 +142,14 @@ public sealed class TrainingPipelineTests
         Assert.Equal(second.UserIds.Count, published.Transitions.Where(t => t.From == t.To).Sum(t => t.Users));
         Assert.Equal(second.UserIds.Count, published.SampleCounts.Sum());
         Assert.Empty(first.SegmentationVersion!.Transitions);
+
+        // The drift references of a training version are recorded (not null, which would mean the old cohort-share
+        // comparison); this small world has fewer active users in the day than ActivePopulation.MinUsers, so both are
+        // empty and the monitor skips both checks until the next training.
+        Assert.Equal(TimeSpan.FromDays(1), published.FeatureReferenceWindow);
+        Assert.NotNull(published.ActiveCohortCounts);
+        Assert.Empty(published.ActiveCohortCounts);
+        Assert.Empty(published.FeatureReference);
     }
 
     [Fact]
