@@ -627,27 +627,7 @@ internal sealed record HoldoutMetrics(int[] Users, double[] Global, double[] Ser
             }
         }
 
-        var global = model.GlobalOnly();
-        var perGlobal = new double[users.Count];
-        var perServed = new double[users.Count];
-        var items = model.ItemCount;
-        Parallel.For(
-            0,
-            users.Count,
-            new ParallelOptions { CancellationToken = cancellationToken },
-            () => (Scores: new float[items], Heap: new TopKHeap(k), Top: new int[k]),
-            (x, _, ws) =>
-            {
-                var u = users[x];
-                global.Score(u, ws.Scores);
-                var n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
-                perGlobal[x] = RankingMetrics.Compute(ws.Top.AsSpan(0, n), holdout.RowColumns(u), k).Ndcg;
-                model.Score(u, ws.Scores);
-                n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
-                perServed[x] = RankingMetrics.Compute(ws.Top.AsSpan(0, n), holdout.RowColumns(u), k).Ndcg;
-                return ws;
-            },
-            _ => { });
+        var (perGlobal, perServed) = PairedNdcg.PerUser(model.GlobalOnly(), model, train, holdout, users, k, cancellationToken);
 
         var count = new int[groupCount];
         var sumGlobal = new double[groupCount];

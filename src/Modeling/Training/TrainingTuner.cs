@@ -230,25 +230,12 @@ public static class TrainingTuner
             }
         }
 
+        var (perChosen, perConfigured) = PairedNdcg.PerUser(chosen, configured, train, validation, users, k, cancellationToken);
         var differences = new double[users.Count];
-        var items = chosen.ItemCount;
-        Parallel.For(
-            0,
-            users.Count,
-            new ParallelOptions { CancellationToken = cancellationToken },
-            () => (Scores: new float[items], Heap: new TopKHeap(k), Top: new int[k]),
-            (x, _, ws) =>
-            {
-                var u = users[x];
-                chosen.Score(u, ws.Scores);
-                var n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
-                var a = RankingMetrics.Compute(ws.Top.AsSpan(0, n), validation.RowColumns(u), k).Ndcg;
-                configured.Score(u, ws.Scores);
-                n = TopK.Select(ws.Scores, train.RowColumns(u), ws.Heap, ws.Top);
-                differences[x] = a - RankingMetrics.Compute(ws.Top.AsSpan(0, n), validation.RowColumns(u), k).Ndcg;
-                return ws;
-            },
-            _ => { });
+        for (var x = 0; x < differences.Length; x++)
+        {
+            differences[x] = perChosen[x] - perConfigured[x];
+        }
 
         // Summed in user order, so the result does not depend on the threads.
         double sum = 0;
