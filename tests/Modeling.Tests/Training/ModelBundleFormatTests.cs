@@ -113,15 +113,7 @@ public sealed class ModelBundleFormatTests
     public void A_bundle_of_format_4_without_repeat_cycles_still_reads_and_serves_no_buy_again()
     {
         // Format 4 is format 6 without the repeat-cycles and tuning flags before the end marker.
-        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
-        Assert.Equal(0, current[^5]);
-        Assert.Equal(0, current[^6]);
-        var formatFour = new byte[current.Length - 2];
-        current.AsSpan(0, current.Length - 6).CopyTo(formatFour);
-        current.AsSpan(current.Length - 4).CopyTo(formatFour.AsSpan(formatFour.Length - 4));
-        BitConverter.TryWriteBytes(formatFour.AsSpan(4), 4);
-
-        var bundle = ModelBundle.FromBytes(formatFour);
+        var bundle = ModelBundle.FromBytes(OlderFormat(4, absentFlags: 2));
 
         Assert.Null(bundle.Repeats);
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
@@ -131,17 +123,29 @@ public sealed class ModelBundleFormatTests
     public void A_bundle_of_format_5_without_a_tuning_report_still_reads()
     {
         // Format 5 is format 6 without the tuning flag before the end marker.
-        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
-        Assert.Equal(0, current[^5]);
-        var formatFive = new byte[current.Length - 1];
-        current.AsSpan(0, current.Length - 5).CopyTo(formatFive);
-        current.AsSpan(current.Length - 4).CopyTo(formatFive.AsSpan(formatFive.Length - 4));
-        BitConverter.TryWriteBytes(formatFive.AsSpan(4), 5);
-
-        var bundle = ModelBundle.FromBytes(formatFive);
+        var bundle = ModelBundle.FromBytes(OlderFormat(5, absentFlags: 1));
 
         Assert.Null(bundle.Tuning);
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
+    }
+
+    /// <summary>
+    /// Today's bytes of the format-1 fixture rewritten as an older <paramref name="format"/>: the last
+    /// <paramref name="absentFlags"/> flag bytes before the 4-byte end marker (each 0: nothing follows them) are dropped.
+    /// </summary>
+    private static byte[] OlderFormat(int format, int absentFlags)
+    {
+        var current = ModelBundle.FromBytes(FormatOneBundle()).ToBytes();
+        for (var i = 0; i < absentFlags; i++)
+        {
+            Assert.Equal(0, current[^(5 + i)]);
+        }
+
+        var older = new byte[current.Length - absentFlags];
+        current.AsSpan(0, current.Length - 4 - absentFlags).CopyTo(older);
+        current.AsSpan(current.Length - 4).CopyTo(older.AsSpan(older.Length - 4));
+        BitConverter.TryWriteBytes(older.AsSpan(4), format);
+        return older;
     }
 
     private static ModelBundle With(ModelBundle b, IReadOnlyDictionary<int, ServingPolicy> policies, ServingPolicy defaultPolicy) =>
