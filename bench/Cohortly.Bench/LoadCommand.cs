@@ -115,11 +115,12 @@ internal static class LoadCommand
             // p99 and server CPU per request as a ratio to the floor's at the same rate (issue 10's latency goal).
             var targets = (a.Get("target") ?? "recommendations").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var results = new List<PhaseResult>();
+            int? tracePid = a.Has("gc-trace") ? (cluster is not null ? new ServerGc(cluster.Gateway.Id) : ServerGc.Find(a)).ProcessId : null;
             foreach (var rate in rates)
             {
                 foreach (var target in targets)
                 {
-                    results.Add(await Recommend(http, api, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target));
+                    results.Add(await Recommend(http, api, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target, tracePid));
                 }
             }
 
@@ -404,7 +405,8 @@ internal static class LoadCommand
 
     /// <param name="target">"recommendations" (the default), "profile" (GET /v1/users/{id}), "similar" (GET /v1/items/{id}/similar)
     /// or "floor" (GET /healthz: a fixed small JSON from the same gateway without any grain call).</param>
-    private static async Task<PhaseResult> Recommend(HttpClient http, CohortlyApiClient api, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target)
+    /// <param name="tracePid">With --gc-trace: the server process whose GC events are read during the measured requests (GcTrace).</param>
+    private static async Task<PhaseResult> Recommend(HttpClient http, CohortlyApiClient api, SyntheticWorld world, int rate, TimeSpan duration, int count, int seed, string client, int connections, string target, int? tracePid)
     {
         if (client is not ("raw" or "http"))
         {
@@ -443,6 +445,7 @@ internal static class LoadCommand
         }
 
         // CPU time of both processes over the measured requests: what one request costs the server (and this client).
+        await using var trace = tracePid is { } pid ? GcTrace.Start(pid) : null;
         var serverBefore = await api.StatsAsync(CancellationToken.None);
         var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         // The client's own collections stall its receive loops, and its latencies include them.
@@ -499,6 +502,7 @@ internal static class LoadCommand
 
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
         var serverAfter = await api.StatsAsync(CancellationToken.None);
+        var traced = trace is null ? null : await trace.StopAsync();
         var serverCpu = Delta(serverBefore, serverAfter, "gatewayProcessCpuSeconds");
         var pause = Delta(serverBefore, serverAfter, "gatewayProcessGcPauseSeconds");
         var collections = new int[3];
@@ -515,6 +519,11 @@ internal static class LoadCommand
         }
         Console.WriteLine($"recommend: CPU per request: server {serverCpu * 1e6 / total:F0} µs ({serverCpu / elapsed:F2} cores), load client {clientCpu * 1e6 / total:F0} µs ({clientCpu / elapsed:F2} cores)");
         Console.WriteLine($"recommend: server GC during the phase: {collections[0]} gen0 / {collections[1]} gen1 / {collections[2]} gen2 collections, {pause * 1000:F0} ms paused ({100 * pause / elapsed:F1}% of the time)");
+        if (traced is not null)
+        {
+            Console.WriteLine($"recommend: server GC trace (EventPipe, GC events; pause = suspension to restart):\n  {traced}");
+        }
+
         var clientPause = (GC.GetTotalPauseDuration() - clientPauseBefore).TotalMilliseconds;
         Console.WriteLine($"recommend: load client GC during the phase: {GC.CollectionCount(0) - clientCollectionsBefore[0]} gen0 / {GC.CollectionCount(1) - clientCollectionsBefore[1]} gen1 / {GC.CollectionCount(2) - clientCollectionsBefore[2]} gen2 collections, {clientPause:F0} ms paused");
         var sorted = (double[])latencies.Clone();
