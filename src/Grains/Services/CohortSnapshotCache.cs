@@ -43,13 +43,20 @@ public sealed class CohortSnapshotCache
     public bool HeldOnGlobal(int cohortId) =>
         _snapshots.TryGetValue(cohortId, out var entry) && entry.Snapshot.GlobalHoldSince is not null;
 
+    /// <summary>
+    /// Takes a snapshot unless the cache holds a newer one. The very snapshot it already holds (the poll reads every
+    /// cohort every interval, and in-process the grain answers an unchanged cohort with the same object) keeps its entry:
+    /// indexing it again made a new arm dictionary and trending array per cohort per poll, which lived until the next
+    /// poll — long enough to survive young collections and fill the next generation for nothing (benchmarks.md, "What
+    /// survives a per-user call").
+    /// </summary>
     public void Put(CohortSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         _snapshots.AddOrUpdate(
             snapshot.CohortId,
             static (_, s) => new Entry(s),
-            static (_, old, s) => s.UpdatedAt >= old.Snapshot.UpdatedAt ? new Entry(s) : old,
+            static (_, old, s) => !ReferenceEquals(s, old.Snapshot) && s.UpdatedAt >= old.Snapshot.UpdatedAt ? new Entry(s) : old,
             snapshot);
     }
 
