@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Features;
+using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
@@ -72,6 +73,29 @@ public sealed record TrainingOptions
     public float KnnAsymmetry { get; init; } = 0.1f;
 
     public bool KnnInverseUserFrequency { get; init; } = true;
+
+    /// <summary>
+    /// How the item-item signal ("itemknn") is fitted: the cosine neighbours above, or EASE truncated to
+    /// <see cref="EaseNeighbors"/> weights per item (the same lists and scoring code; ItemKnnRecommender.Ease.cs). EASE is
+    /// fitted only while the catalog has at most <see cref="EaseMaxItems"/> items; above, the signal is the cosine one.
+    /// Training's tuner chooses between the two (and EASE's λ) on its tuning split.
+    /// </summary>
+    public ItemNeighborFit ItemItemFit { get; init; } = ItemNeighborFit.Cosine;
+
+    /// <summary>EASE's λ (the L2 penalty on the item-item weights), the tuner's starting point.</summary>
+    [Range(1, 1_000_000)]
+    public float EaseRegularization { get; init; } = 250f;
+
+    /// <summary>EASE weights kept per item (the largest by magnitude): serving memory is items × this.</summary>
+    [Range(1, 10_000)]
+    public int EaseNeighbors { get; init; } = 100;
+
+    /// <summary>
+    /// The largest catalog EASE is fitted on: its solve is dense (n² doubles — 72 MB at 3,000 items — and n³ time per
+    /// fit, once per λ the tuner tries). Above it the item-item signal is the cosine one and tuning does not try EASE.
+    /// </summary>
+    [Range(2, 20_000)]
+    public int EaseMaxItems { get; init; } = 3_000;
 
     /// <summary>Global weight of the iALS signal in the backbone (standardized scores are summed with these weights).</summary>
     [Range(0, 100)]
@@ -167,6 +191,11 @@ public sealed record TrainingOptions
         if (DriftReferenceWindow <= TimeSpan.Zero)
         {
             throw new ArgumentException($"invalid training options: DriftReferenceWindow must be positive (was {DriftReferenceWindow}).");
+        }
+
+        if (!Enum.IsDefined(ItemItemFit))
+        {
+            throw new ArgumentException($"invalid training options: ItemItemFit must be {nameof(ItemNeighborFit.Cosine)} or {nameof(ItemNeighborFit.Ease)}");
         }
 
         if (!Enum.IsDefined(ReferenceTime))

@@ -342,13 +342,8 @@ public static class TrainingPipeline
         });
         ials.Fit(data, new Random(options.Seed + 1), cancellationToken);
         stages.Within(0.6);
-        var knn = new ItemKnnRecommender(new ItemKnnOptions
-        {
-            Neighbors = options.KnnNeighbors,
-            Shrinkage = options.KnnShrinkage,
-            Asymmetry = options.KnnAsymmetry,
-            InverseUserFrequency = options.KnnInverseUserFrequency,
-        });
+        // The item-item signal: cosine neighbours or EASE's truncated weights, the same lists either way.
+        var knn = new ItemKnnRecommender(ItemItemSignal.Configured(options, data.ItemCount));
         knn.Fit(data, new Random(options.Seed + 2), cancellationToken);
         stages.Within(0.9);
         var popularity = new PopularityRecommender();

@@ -67,6 +67,8 @@ public static class TrainingTuner
             ["itemknn.shrink"] = Exact(options.KnnShrinkage),
             ["itemknn.asym"] = Exact(options.KnnAsymmetry),
             ["itemknn.iuf"] = options.KnnInverseUserFrequency ? 1 : 0,
+            ["itemitem.ease"] = options.ItemItemFit == ItemNeighborFit.Ease ? 1 : 0,
+            ["ease.lambda"] = Exact(options.EaseRegularization),
             ["ials.reg"] = Exact(options.IalsRegularization),
             ["ials.alpha"] = Exact(options.IalsAlpha),
             ["blend.w_ials"] = Exact(options.IalsWeight),
@@ -159,21 +161,45 @@ public static class TrainingTuner
                 ["nu"] = 0,
             },
         };
-        var blendAxes = new[] { ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn") };
-        var blendPass = 1 + (blendAxes[0].Values.Count - 1) + (blendAxes[1].Values.Count - 1);
-        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, OnePass(ialsModel) + blendPass, out var defaultKnn);
+        // EASE is the other fit of the item-item signal, searched only where its dense solve is affordable; the blend
+        // search then chooses between the two fits (axis "itemitem": 0 cosine, 1 EASE) together with the weights.
+        var easeModel = ItemItemSignal.EaseFits(options, data.ItemCount) ? EaseModel(options) : null;
+        List<ParameterAxis> blendAxes = [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")];
+        if (easeModel is not null)
+        {
+            blendAxes.Add(new ParameterAxis("itemitem", [0, 1]) { Integer = true, Minimum = 0 });
+        }
+
+        var blendPass = 1;
+        foreach (var axis in blendAxes)
+        {
+            blendPass += axis.Values.Count - 1;
+        }
+
+        var easePass = easeModel is null ? 0 : OnePass(easeModel);
+        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, easePass + OnePass(ialsModel) + blendPass, out var defaultKnn);
+        IRecommender? defaultEase = null;
+        var ease = easeModel is null ? null : Search(easeModel, OnePass(ialsModel) + blendPass, out defaultEase);
         var ials = Search(ialsModel, blendPass, out var defaultIals);
 
-        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight);
+        var configuredEase = defaults["itemitem.ease"] > 0 && defaultEase is not null;
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, configuredEase ? defaultEase! : defaultKnn, options.KnnWeight);
         var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
         var tunedIals = ials.BestModel;
         var tunedKnn = knn.BestModel;
+        var tunedEase = ease?.BestModel;
+        var blendStart = new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] };
+        if (easeModel is not null)
+        {
+            blendStart["itemitem"] = configuredEase ? 1 : 0;
+        }
+
         var blend = Search(
             new TunableModel(
                 "blend",
                 blendAxes,
-                new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] },
-                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"])),
+                blendStart,
+                p => Blend(tunedIals, (float)p["w_ials"], p.TryGetValue("itemitem", out var e) && e > 0 ? tunedEase! : tunedKnn, (float)p["w_itemknn"])),
             0,
             out _);
 
@@ -187,6 +213,8 @@ public static class TrainingTuner
         chosen["ials.alpha"] = ials.Best.Parameters["alpha"];
         chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
         chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
+        chosen["itemitem.ease"] = blend.Best.Parameters.TryGetValue("itemitem", out var useEase) ? useEase : 0;
+        chosen["ease.lambda"] = ease?.Best.Parameters["lambda"] ?? defaults["ease.lambda"];
         var chosenNdcg = blend.Best.Objective;
         var stop = stopped switch
         {
@@ -194,7 +222,8 @@ public static class TrainingTuner
             SearchStop.Cap => "cap",
             _ => null,
         };
-        var tried = $"{trials.Count} configurations on {validationUsers} validation users";
+        var tried = $"{trials.Count} configurations on {validationUsers} validation users"
+            + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : "");
         var (gain, standardError) = PairedGain(blend.BestModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
         var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
         if (!(gain > settings.MinGainStandardErrors * standardError) || !(gain > 0) || noWeight)
@@ -214,6 +243,8 @@ public static class TrainingTuner
             IalsAlpha = (float)chosen["ials.alpha"],
             IalsWeight = (float)chosen["blend.w_ials"],
             KnnWeight = (float)chosen["blend.w_itemknn"],
+            ItemItemFit = chosen["itemitem.ease"] > 0 ? ItemNeighborFit.Ease : ItemNeighborFit.Cosine,
+            EaseRegularization = (float)chosen["ease.lambda"],
         };
         return (tuned, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split (gain {gain:+0.0000;-0.0000} ± {standardError:F4}); {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
     }
@@ -253,6 +284,20 @@ public static class TrainingTuner
 
         var standardError = differences.Length > 1 ? Math.Sqrt(squares / (differences.Length - 1) / differences.Length) : double.PositiveInfinity;
         return (mean, standardError);
+    }
+
+    /// <summary>
+    /// EASE's λ over <see cref="ModelGrids.Ease"/>'s grid from the configured value, fitted as it would serve: truncated
+    /// to <see cref="TrainingOptions.EaseNeighbors"/> weights per item (<see cref="ItemItemSignal.Ease"/>).
+    /// </summary>
+    private static TunableModel EaseModel(TrainingOptions options)
+    {
+        var grid = ModelGrids.Ease();
+        return grid with
+        {
+            Start = new Dictionary<string, double> { ["lambda"] = Exact(options.EaseRegularization) },
+            Create = p => new ItemKnnRecommender(ItemItemSignal.Ease(options, (float)p["lambda"])),
+        };
     }
 
     /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
