@@ -42,7 +42,8 @@ internal static class ServingBundles
         bool neutralContext = false,
         ServingPolicy? defaultPolicy = null,
         IReadOnlyDictionary<int, ServingPolicy>? policies = null,
-        CohortStrategyOptions? cohortOptions = null)
+        CohortStrategyOptions? cohortOptions = null,
+        ItemKnnOptions? knnOptions = null)
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items }, seed);
         var events = world.History(ServingWorld.End, 30, new Random(seed + 1));
@@ -77,7 +78,7 @@ internal static class ServingBundles
         var random = new Random(seed + 3);
         var ials = new IalsRecommender(new IalsOptions { Factors = factors, Iterations = 8, Regularization = 2, Alpha = 5 });
         ials.Fit(train, random);
-        var knn = new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 40 });
+        var knn = new ItemKnnRecommender(knnOptions ?? new ItemKnnOptions { Neighbors = 40 });
         knn.Fit(train, random);
         var popularity = new PopularityRecommender();
         popularity.Fit(train, random);
