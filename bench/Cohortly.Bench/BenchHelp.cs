@@ -47,7 +47,8 @@ internal static class BenchHelp
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line
             evaluate --pipeline (--data PATH --format F | --synthetic [--users N (3000)] [--items N (1000)] [--days N (60)]) [--tuning on|off (on)]
-                                        [--seed N]: the server's training run on a split: ranker vs blend per cohort,
+                                        [--seed N] [--ease-neighbors N (100)] [--ease-max-items N (3000)]: the server's
+                                        training run on a split (EASE settings as Cohortly:Training sets them): ranker vs blend per cohort,
                                         the purchase model's holdout metrics (PipelineEval)
             evaluate --synthetic-context [--users N (1500)] [--items N (800)] [--days N (30)] [--sessions N (3000)]
                                         [--k N (10)] [--seed N (2024)]: what a context key adds, on a synthetic world

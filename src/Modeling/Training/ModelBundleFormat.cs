@@ -18,9 +18,9 @@ namespace Cohortly.Modeling.Training;
 internal static class ModelBundleFormat
 {
     /// <summary>
-    /// 7: the item-item signal may be EASE-fitted (its model is item-kNN format 2, which records the fit); the layout is
-    /// format 6's, the number changes so a reader that knows only item-kNN format 1 refuses the bundle at its header
-    /// instead of part-way through the scorer. 6 (still read; item-kNN format 1, cosine): the self-tuning report (<see cref="TuningReport"/>) after the repeat cycles. 5 (still read; no tuning report):
+    /// 7: the scorer may carry an "ease" signal, EASE stored as item-kNN neighbour lists (item-kNN format 2, which records
+    /// the fit); the layout is format 6's, the number changes so a reader that knows only item-kNN format 1 refuses the
+    /// bundle at its header instead of part-way through the scorer. 6 (still read; item-kNN format 1, cosine): the self-tuning report (<see cref="TuningReport"/>) after the repeat cycles. 5 (still read; no tuning report):
     /// the repeat cycles (<see cref="RepeatModel"/>) after the purchase model. 4 (still read; no repeat
     /// cycles): the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
     /// the summary. 3 (still read; no ranker, no purchase model): the reference time follows the training time. 2 (still

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Cohortly.Modeling.Cohorts;
 using Cohortly.Modeling.Features;
-using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Segmentation;
 
 namespace Cohortly.Modeling.Training;
@@ -75,12 +74,14 @@ public sealed record TrainingOptions
     public bool KnnInverseUserFrequency { get; init; } = true;
 
     /// <summary>
-    /// How the item-item signal ("itemknn") is fitted: the cosine neighbours above, or EASE truncated to
-    /// <see cref="EaseNeighbors"/> weights per item (the same lists and scoring code; ItemKnnRecommender.Ease.cs). EASE is
-    /// fitted only while the catalog has at most <see cref="EaseMaxItems"/> items; above, the signal is the cosine one.
-    /// Training's tuner chooses between the two (and EASE's λ) on its tuning split.
+    /// Global weight of the EASE signal ("ease"): EASE's item-item regression truncated to <see cref="EaseNeighbors"/>
+    /// weights per item, stored and scored as item-kNN's neighbour lists (ItemKnnRecommender.Ease.cs). 0 (the default)
+    /// leaves it out of the run — no fit, no memory, no serving cost; training's tuner may set it when the three-way
+    /// blend beats the configured one by its significance rule. Fitted only while the catalog has at most
+    /// <see cref="EaseMaxItems"/> items.
     /// </summary>
-    public ItemNeighborFit ItemItemFit { get; init; } = ItemNeighborFit.Cosine;
+    [Range(0, 100)]
+    public float EaseWeight { get; init; }
 
     /// <summary>EASE's λ (the L2 penalty on the item-item weights), the tuner's starting point.</summary>
     [Range(1, 1_000_000)]
@@ -88,11 +89,12 @@ public sealed record TrainingOptions
 
     /// <summary>EASE weights kept per item (the largest by magnitude): serving memory is items × this.</summary>
     [Range(1, 10_000)]
-    public int EaseNeighbors { get; init; } = 100;
+    public int EaseNeighbors { get; init; } = 400;
 
     /// <summary>
     /// The largest catalog EASE is fitted on: its solve is dense (n² doubles — 72 MB at 3,000 items — and n³ time per
-    /// fit, once per λ the tuner tries). Above it the item-item signal is the cosine one and tuning does not try EASE.
+    /// fit, once per λ the tuner tries). Above it the run has no EASE signal (whatever <see cref="EaseWeight"/> says) and
+    /// tuning does not try it; the blend is then iALS and the cosine item-kNN as before.
     /// </summary>
     [Range(2, 20_000)]
     public int EaseMaxItems { get; init; } = 3_000;
@@ -193,11 +195,6 @@ public sealed record TrainingOptions
             throw new ArgumentException($"invalid training options: DriftReferenceWindow must be positive (was {DriftReferenceWindow}).");
         }
 
-        if (!Enum.IsDefined(ItemItemFit))
-        {
-            throw new ArgumentException($"invalid training options: ItemItemFit must be {nameof(ItemNeighborFit.Cosine)} or {nameof(ItemNeighborFit.Ease)}");
-        }
-
         if (!Enum.IsDefined(ReferenceTime))
         {
             throw new ArgumentException($"invalid training options: ReferenceTime must be {nameof(TrainingReferenceTime.NewestEvent)} or {nameof(TrainingReferenceTime.WallClock)}");
@@ -225,7 +222,7 @@ public sealed record TrainingOptions
             throw new ArgumentException($"invalid training options: DefaultPolicy.{policyErrors[0].Field} {policyErrors[0].Message}");
         }
 
-        if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0)
+        if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0 && EaseWeight == 0)
         {
             throw new ArgumentException("invalid training options: at least one backbone weight must be positive");
         }

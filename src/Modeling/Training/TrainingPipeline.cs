@@ -342,8 +342,13 @@ public static class TrainingPipeline
         });
         ials.Fit(data, new Random(options.Seed + 1), cancellationToken);
         stages.Within(0.6);
-        // The item-item signal: cosine neighbours or EASE's truncated weights, the same lists either way.
-        var knn = new ItemKnnRecommender(ItemItemSignal.Configured(options, data.ItemCount));
+        var knn = new ItemKnnRecommender(new ItemKnnOptions
+        {
+            Neighbors = options.KnnNeighbors,
+            Shrinkage = options.KnnShrinkage,
+            Asymmetry = options.KnnAsymmetry,
+            InverseUserFrequency = options.KnnInverseUserFrequency,
+        });
         knn.Fit(data, new Random(options.Seed + 2), cancellationToken);
         stages.Within(0.9);
         var popularity = new PopularityRecommender();
@@ -359,6 +364,15 @@ public static class TrainingPipeline
             var model = new ContentRecommender();
             model.Fit(data, new Random(options.Seed + 4), cancellationToken);
             signals.Add(new CohortSignal("content", model, options.ContentWeight));
+        }
+
+        if (EaseSignal.InRun(options, data.ItemCount))
+        {
+            // Last, so the other signals keep their places in every weight vector; the same neighbour-list model as
+            // item-kNN, so serving scores it with item-kNN's code.
+            var ease = new ItemKnnRecommender(EaseSignal.Options(options, options.EaseRegularization));
+            ease.Fit(data, new Random(options.Seed + 5), cancellationToken);
+            signals.Add(new CohortSignal(EaseSignal.Name, ease, options.EaseWeight));
         }
 
         return signals;

@@ -67,12 +67,12 @@ public static class TrainingTuner
             ["itemknn.shrink"] = Exact(options.KnnShrinkage),
             ["itemknn.asym"] = Exact(options.KnnAsymmetry),
             ["itemknn.iuf"] = options.KnnInverseUserFrequency ? 1 : 0,
-            ["itemitem.ease"] = options.ItemItemFit == ItemNeighborFit.Ease ? 1 : 0,
             ["ease.lambda"] = Exact(options.EaseRegularization),
             ["ials.reg"] = Exact(options.IalsRegularization),
             ["ials.alpha"] = Exact(options.IalsAlpha),
             ["blend.w_ials"] = Exact(options.IalsWeight),
             ["blend.w_itemknn"] = Exact(options.KnnWeight),
+            ["blend.w_ease"] = Exact(options.EaseWeight),
         };
     }
 
@@ -161,13 +161,13 @@ public static class TrainingTuner
                 ["nu"] = 0,
             },
         };
-        // EASE is the other fit of the item-item signal, searched only where its dense solve is affordable; the blend
-        // search then chooses between the two fits (axis "itemitem": 0 cosine, 1 EASE) together with the weights.
-        var easeModel = ItemItemSignal.EaseFits(options, data.ItemCount) ? EaseModel(options) : null;
+        // EASE is a third signal, searched only where its dense solve is affordable; the blend search then weighs it
+        // with the other two (0 leaves it out of the served model, and out of serving's cost).
+        var easeModel = EaseSignal.Fits(options, data.ItemCount) ? EaseModel(options) : null;
         List<ParameterAxis> blendAxes = [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")];
         if (easeModel is not null)
         {
-            blendAxes.Add(new ParameterAxis("itemitem", [0, 1]) { Integer = true, Minimum = 0 });
+            blendAxes.Add(ModelGrids.BlendWeight(EaseSignal.Name));
         }
 
         var blendPass = 1;
@@ -182,8 +182,7 @@ public static class TrainingTuner
         var ease = easeModel is null ? null : Search(easeModel, OnePass(ialsModel) + blendPass, out defaultEase);
         var ials = Search(ialsModel, blendPass, out var defaultIals);
 
-        var configuredEase = defaults["itemitem.ease"] > 0 && defaultEase is not null;
-        var defaultBlend = Blend(defaultIals, options.IalsWeight, configuredEase ? defaultEase! : defaultKnn, options.KnnWeight);
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight, defaultEase, EaseSignal.InRun(options, data.ItemCount) ? options.EaseWeight : 0);
         var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
         var tunedIals = ials.BestModel;
         var tunedKnn = knn.BestModel;
@@ -191,7 +190,7 @@ public static class TrainingTuner
         var blendStart = new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] };
         if (easeModel is not null)
         {
-            blendStart["itemitem"] = configuredEase ? 1 : 0;
+            blendStart["w_ease"] = defaults["blend.w_ease"];
         }
 
         var blend = Search(
@@ -199,7 +198,7 @@ public static class TrainingTuner
                 "blend",
                 blendAxes,
                 blendStart,
-                p => Blend(tunedIals, (float)p["w_ials"], p.TryGetValue("itemitem", out var e) && e > 0 ? tunedEase! : tunedKnn, (float)p["w_itemknn"])),
+                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"], tunedEase, p.TryGetValue("w_ease", out var e) ? (float)e : 0)),
             0,
             out _);
 
@@ -213,9 +212,33 @@ public static class TrainingTuner
         chosen["ials.alpha"] = ials.Best.Parameters["alpha"];
         chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
         chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
-        chosen["itemitem.ease"] = blend.Best.Parameters.TryGetValue("itemitem", out var useEase) ? useEase : 0;
+        chosen["blend.w_ease"] = blend.Best.Parameters.TryGetValue("w_ease", out var easeWeight) ? easeWeight : defaults["blend.w_ease"];
         chosen["ease.lambda"] = ease?.Best.Parameters["lambda"] ?? defaults["ease.lambda"];
         var chosenNdcg = blend.Best.Objective;
+        IRecommender chosenModel = blend.BestModel;
+        var easeNote = "";
+        if (chosen["blend.w_ease"] > 0)
+        {
+            // EASE costs serving a third signal, so it must earn its place on its own: the best blend with it must beat
+            // the best blend without it by the same rule, or it is left out.
+            var without = BestWithoutEase(blend, chosen);
+            var withoutModel = Blend(tunedIals, (float)without["w_ials"], tunedKnn, (float)without["w_itemknn"], null, 0);
+            var (easeGain, easeError) = PairedGain(blend.BestModel, withoutModel, data.UserItems, validation, k, cancellationToken);
+            if (!(easeGain > settings.MinGainStandardErrors * easeError) || !(easeGain > 0))
+            {
+                chosen["blend.w_ials"] = without["w_ials"];
+                chosen["blend.w_itemknn"] = without["w_itemknn"];
+                chosen["blend.w_ease"] = 0;
+                chosenModel = withoutModel;
+                chosenNdcg = evaluator.Evaluate(withoutModel, cancellationToken).Overall.Ndcg;
+                easeNote = string.Create(CultureInfo.InvariantCulture, $"; EASE left out (gain {easeGain:+0.0000;-0.0000} ± {easeError:F4} over the best blend without it)");
+            }
+            else
+            {
+                easeNote = string.Create(CultureInfo.InvariantCulture, $"; EASE in the blend (gain {easeGain:+0.0000;-0.0000} ± {easeError:F4} over the best blend without it)");
+            }
+        }
+
         var stop = stopped switch
         {
             SearchStop.Budget => "budget",
@@ -223,9 +246,9 @@ public static class TrainingTuner
             _ => null,
         };
         var tried = $"{trials.Count} configurations on {validationUsers} validation users"
-            + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : "");
-        var (gain, standardError) = PairedGain(blend.BestModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
-        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
+            + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : easeNote);
+        var (gain, standardError) = PairedGain(chosenModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
+        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && chosen["blend.w_ease"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
         if (!(gain > settings.MinGainStandardErrors * standardError) || !(gain > 0) || noWeight)
         {
             // The best of many configurations scored on one split is optimistic by selection: a gain within noise keeps
@@ -243,7 +266,7 @@ public static class TrainingTuner
             IalsAlpha = (float)chosen["ials.alpha"],
             IalsWeight = (float)chosen["blend.w_ials"],
             KnnWeight = (float)chosen["blend.w_itemknn"],
-            ItemItemFit = chosen["itemitem.ease"] > 0 ? ItemNeighborFit.Ease : ItemNeighborFit.Cosine,
+            EaseWeight = (float)chosen["blend.w_ease"],
             EaseRegularization = (float)chosen["ease.lambda"],
         };
         return (tuned, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split (gain {gain:+0.0000;-0.0000} ± {standardError:F4}); {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
@@ -288,7 +311,7 @@ public static class TrainingTuner
 
     /// <summary>
     /// EASE's λ over <see cref="ModelGrids.Ease"/>'s grid from the configured value, fitted as it would serve: truncated
-    /// to <see cref="TrainingOptions.EaseNeighbors"/> weights per item (<see cref="ItemItemSignal.Ease"/>).
+    /// to <see cref="TrainingOptions.EaseNeighbors"/> weights per item (<see cref="EaseSignal.Options"/>).
     /// </summary>
     private static TunableModel EaseModel(TrainingOptions options)
     {
@@ -296,8 +319,25 @@ public static class TrainingTuner
         return grid with
         {
             Start = new Dictionary<string, double> { ["lambda"] = Exact(options.EaseRegularization) },
-            Create = p => new ItemKnnRecommender(ItemItemSignal.Ease(options, (float)p["lambda"])),
+            Create = p => new ItemKnnRecommender(EaseSignal.Options(options, (float)p["lambda"])),
         };
+    }
+
+    /// <summary>The blend weights of the best configuration the search tried without EASE, or the chosen ones with EASE's at 0.</summary>
+    private static Dictionary<string, double> BestWithoutEase(SearchResult blend, IReadOnlyDictionary<string, double> chosen)
+    {
+        TrialResult? best = null;
+        foreach (var t in blend.Trials)
+        {
+            if ((!t.Parameters.TryGetValue("w_ease", out var w) || w == 0) && (best is null || t.Objective > best.Objective))
+            {
+                best = t;
+            }
+        }
+
+        return best is not null
+            ? new Dictionary<string, double> { ["w_ials"] = best.Parameters["w_ials"], ["w_itemknn"] = best.Parameters["w_itemknn"] }
+            : new Dictionary<string, double> { ["w_ials"] = chosen["blend.w_ials"], ["w_itemknn"] = chosen["blend.w_itemknn"] };
     }
 
     /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
@@ -312,8 +352,10 @@ public static class TrainingTuner
         return n;
     }
 
-    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight) =>
-        new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false);
+    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight, IRecommender? ease, float easeWeight) =>
+        ease is null || easeWeight == 0
+            ? new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false)
+            : new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight), new BlendComponent(ease, easeWeight)], fitComponents: false);
 
     private static Dictionary<string, double> Prefixless(IReadOnlyDictionary<string, double> values, string prefix)
     {

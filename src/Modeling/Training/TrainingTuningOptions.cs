@@ -14,9 +14,9 @@ public sealed record TrainingTuningOptions
 
     /// <summary>
     /// Configurations trained and scored on the tuning split, over all searched families (item-kNN, EASE where the
-    /// catalog is within <see cref="TrainingOptions.EaseMaxItems"/>, iALS, blend weights with the item-item fit),
-    /// shared in proportion to one coordinate pass over each family's axes (18 item-kNN, 11 EASE, 12 iALS, 8 blend
-    /// configurations: 49). 64 completes that pass and leaves about a quarter for growing a grid past its edge or a
+    /// catalog is within <see cref="TrainingOptions.EaseMaxItems"/>, iALS, the blend weights of the three), shared in
+    /// proportion to one coordinate pass over each family's axes (18 item-kNN, 11 EASE, 12 iALS, 10 blend
+    /// configurations: 51). 64 completes that pass and leaves about a quarter for growing a grid past its edge or a
     /// second pass; each family trains at least its configured start. See docs/benchmarks-modeling.md for what it costs.
     /// </summary>
     [Range(1, 10_000)]

@@ -43,7 +43,7 @@ internal static class ServingBundles
         ServingPolicy? defaultPolicy = null,
         IReadOnlyDictionary<int, ServingPolicy>? policies = null,
         CohortStrategyOptions? cohortOptions = null,
-        ItemKnnOptions? knnOptions = null)
+        ItemKnnOptions? easeOptions = null)
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items }, seed);
         var events = world.History(ServingWorld.End, 30, new Random(seed + 1));
@@ -78,14 +78,22 @@ internal static class ServingBundles
         var random = new Random(seed + 3);
         var ials = new IalsRecommender(new IalsOptions { Factors = factors, Iterations = 8, Regularization = 2, Alpha = 5 });
         ials.Fit(train, random);
-        var knn = new ItemKnnRecommender(knnOptions ?? new ItemKnnOptions { Neighbors = 40 });
+        var knn = new ItemKnnRecommender(new ItemKnnOptions { Neighbors = 40 });
         knn.Fit(train, random);
         var popularity = new PopularityRecommender();
         popularity.Fit(train, random);
         var content = new ContentRecommender();
         content.Fit(train, random);
+        List<CohortSignal> signals = [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)];
+        if (easeOptions is not null)
+        {
+            var ease = new ItemKnnRecommender(easeOptions);
+            ease.Fit(train, random);
+            signals.Add(new CohortSignal("ease", ease, 1));
+        }
+
         var scorer = new CohortAwareRecommender(
-            [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)],
+            signals,
             SparseMatrix.UserItem(split.Validation),
             cohortOptions ?? new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0, Forms = [CohortAdaptationForm.Weights] });
         scorer.Fit(train, random);

@@ -6,20 +6,23 @@ using Cohortly.Modeling.Training;
 
 namespace Cohortly.Modeling.Tests.Training;
 
-/// <summary>The item-item signal fitted by EASE: trained, stored, served and tuned like the cosine one.</summary>
+/// <summary>The EASE signal: trained, stored and served next to iALS and item-kNN, through item-kNN's neighbour lists.</summary>
 public sealed class EaseItemItemTrainingTests
 {
     private static readonly TrainingOptions EaseConfigured = new()
     {
-        ItemItemFit = ItemNeighborFit.Ease,
+        EaseWeight = 1,
         EaseRegularization = 40,
         EaseNeighbors = 30,
         Ranker = false,
         Tuning = new TrainingTuningOptions { Enabled = false },
     };
 
+    private static ItemKnnRecommender? EaseOf(ModelBundle bundle) =>
+        bundle.Scorer.Signals.SingleOrDefault(s => s.Name == "ease")?.Model as ItemKnnRecommender;
+
     [Fact]
-    public void A_run_configured_for_ease_serves_it_and_the_bundle_carries_it_through_its_bytes()
+    public void A_run_with_an_ease_weight_serves_the_signal_and_the_bundle_carries_it_through_its_bytes()
     {
         var world = TrainingWorld.Create(users: 200, items: 120, days: 14, seed: 5);
 
@@ -27,24 +30,26 @@ public sealed class EaseItemItemTrainingTests
         var copy = ModelBundle.FromBytes(bundle.ToBytes());
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bundle.ToBytes(), 4));
-        Assert.Equal(ItemNeighborFit.Ease, bundle.Neighbors.Options.Fit);
-        Assert.Equal(40f, bundle.Neighbors.Options.EaseRegularization);
-        Assert.Equal(ItemNeighborFit.Ease, copy.Neighbors.Options.Fit);
-        // The named neighbour model is the scorer's item-item signal, stored once.
-        Assert.Same(copy.Neighbors, copy.Scorer.Signals.Single(s => s.Name == "itemknn").Model);
-        var expected = new float[bundle.ItemIds.Count];
-        var actual = new float[bundle.ItemIds.Count];
+        var ease = Assert.IsType<ItemKnnRecommender>(EaseOf(bundle));
+        var read = Assert.IsType<ItemKnnRecommender>(EaseOf(copy));
+        Assert.Equal(ItemNeighborFit.Ease, read.Options.Fit);
+        Assert.Equal(40f, read.Options.EaseRegularization);
+        Assert.Equal(1f, copy.Scorer.Signals.Single(s => s.Name == "ease").GlobalWeight);
+        // Similar items and reasons keep the cosine neighbours.
+        Assert.Equal(ItemNeighborFit.Cosine, copy.Neighbors.Options.Fit);
         var withNegative = 0;
         for (var i = 0; i < bundle.ItemIds.Count; i++)
         {
-            Assert.InRange(bundle.Neighbors.NeighborItems(i).Length, 0, 30);
-            Assert.Equal(bundle.Neighbors.NeighborItems(i).ToArray(), copy.Neighbors.NeighborItems(i).ToArray());
-            Assert.Equal(bundle.Neighbors.NeighborSimilarities(i).ToArray(), copy.Neighbors.NeighborSimilarities(i).ToArray());
-            withNegative += bundle.Neighbors.NeighborSimilarities(i).ToArray().Any(w => w < 0) ? 1 : 0;
+            Assert.InRange(ease.NeighborItems(i).Length, 0, 30);
+            Assert.Equal(ease.NeighborItems(i).ToArray(), read.NeighborItems(i).ToArray());
+            Assert.Equal(ease.NeighborSimilarities(i).ToArray(), read.NeighborSimilarities(i).ToArray());
+            withNegative += ease.NeighborSimilarities(i).ToArray().Any(w => w < 0) ? 1 : 0;
         }
 
         // EASE weights, not cosines: some are negative (a cosine never is).
         Assert.True(withNegative > 0);
+        var expected = new float[bundle.ItemIds.Count];
+        var actual = new float[bundle.ItemIds.Count];
         for (var u = 0; u < 20; u++)
         {
             bundle.Scorer.Score(u, expected);
@@ -54,28 +59,31 @@ public sealed class EaseItemItemTrainingTests
     }
 
     [Fact]
-    public void A_catalog_above_the_ease_bound_is_served_by_the_cosine_neighbours()
+    public void Without_a_weight_or_above_the_item_bound_the_run_has_no_ease_signal()
     {
         var world = TrainingWorld.Create(users: 200, items: 120, days: 14, seed: 5);
 
-        var bundle = TrainingPipeline.Run(world.Input, EaseConfigured with { EaseMaxItems = 50 });
+        var bounded = TrainingPipeline.Run(world.Input, EaseConfigured with { EaseMaxItems = 50 });
+        var unweighted = TrainingPipeline.Run(world.Input, EaseConfigured with { EaseWeight = 0 });
 
-        Assert.True(bundle.ItemIds.Count > 50);
-        Assert.Equal(ItemNeighborFit.Cosine, bundle.Neighbors.Options.Fit);
-        Assert.Equal(EaseConfigured.KnnNeighbors, bundle.Neighbors.Options.Neighbors);
+        Assert.True(bounded.ItemIds.Count > 50);
+        Assert.Null(EaseOf(bounded));
+        Assert.Null(EaseOf(unweighted));
+        Assert.Equal(["ials", "itemknn", "popularity"], unweighted.Scorer.Signals.Select(s => s.Name).Where(n => n != "content"));
     }
 
     [Fact]
-    public void Serving_ranks_known_users_exactly_as_the_ease_scorer_does_offline()
+    public void Serving_ranks_known_users_exactly_as_the_scorer_with_ease_does_offline()
     {
         // Neutral context, no exploration, MMR λ = 1: what is left of serving is scoring, filtering and the top 10.
         var w = ServingBundles.Create(
             neutralContext: true,
             defaultPolicy: new ServingPolicy(NoExploration.Instance, 1, 0),
-            knnOptions: new ItemKnnOptions { Fit = ItemNeighborFit.Ease, EaseRegularization = 20, Neighbors = 40 });
-        Assert.Equal(ItemNeighborFit.Ease, w.Bundle.Neighbors.Options.Fit);
+            easeOptions: new ItemKnnOptions { Fit = ItemNeighborFit.Ease, EaseRegularization = 20, Neighbors = 40 });
+        Assert.NotNull(EaseOf(w.Bundle));
         var scores = new float[w.Bundle.ItemIds.Count];
         var compared = 0;
+        var easeMatters = 0;
         for (var u = 0; u < w.Bundle.UserItems.Rows && compared < 30; u++)
         {
             if (w.Bundle.UserItems.RowLength(u) < 3)
@@ -95,11 +103,14 @@ public sealed class EaseItemItemTrainingTests
                 Now = ServingWorld.End.AddHours(5),
                 Count = 10,
                 Explore = false,
+                Explain = true,
             });
 
             Assert.Equal(expected.Select(i => w.Bundle.ItemIds[i]), result.Items.Select(i => i.ItemId));
+            easeMatters += result.Items.Any(i => i.Contributions!.Any(c => c.Feature == "ease" && c.Value != 0)) ? 1 : 0;
         }
 
         Assert.Equal(30, compared);
+        Assert.True(easeMatters > 0, "serving scored the EASE signal into these lists");
     }
 }
