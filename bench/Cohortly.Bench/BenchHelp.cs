@@ -98,6 +98,8 @@ internal static class BenchHelp
             usage: Cohortly.Bench serve [options]
             Cost of the serving pipeline alone (in-process, one thread).
               --users N (20000)  --items N (10000)  --requests N (20000)  --fresh X (0.5)  --count N (10)  --explain  --seed N (1)
+              --ease-weight X [--ease-neighbors N (400)]: serve with the EASE signal at weight X (tuning off; the catalog
+                                        must be within Cohortly:Training:EaseMaxItems, 3000)
             """,
         ["train-scale"] = """
             usage: Cohortly.Bench train-scale [options]
