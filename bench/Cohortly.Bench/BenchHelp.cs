@@ -79,6 +79,7 @@ internal static class BenchHelp
               --speedup N (0 = as fast as accepted)  --max-gap-ms N (1000)  --batch N (500)  --concurrency N (8)
               --no-ingest  --train  --score  --positive-rating X (3)
               --tuning on|off (on): the in-process run's self-tuning; match the server's Cohortly:Training:Tuning:Enabled
+              --ease-weight X (0): the in-process run's EASE weight; match the server's Cohortly:Training:EaseWeight
               --offline-now wall|last (wall): the in-process run's clock (training measures ages at the newest event
                                         by default, so both give the same model)
               --train-timeout N (3600)  --serve-timeout N (120)  --apply-timeout N (600)   seconds
