@@ -310,12 +310,12 @@ public static class TrainingTuner
     }
 
     /// <summary>
-    /// EASE's λ over <see cref="ModelGrids.Ease"/>'s grid from the configured value, fitted as it would serve: truncated
+    /// EASE's λ over <see cref="ModelGrids.EaseCoarse"/>'s grid from the configured value, fitted as it would serve: truncated
     /// to <see cref="TrainingOptions.EaseNeighbors"/> weights per item (<see cref="EaseSignal.Options"/>).
     /// </summary>
     private static TunableModel EaseModel(TrainingOptions options)
     {
-        var grid = ModelGrids.Ease();
+        var grid = ModelGrids.EaseCoarse();
         return grid with
         {
             Start = new Dictionary<string, double> { ["lambda"] = Exact(options.EaseRegularization) },
