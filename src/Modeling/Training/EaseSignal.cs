@@ -13,7 +13,7 @@ internal static class EaseSignal
     public const string Name = "ease";
 
     /// <summary>EASE's dense solve is affordable for this catalog.</summary>
-    public static bool Fits(TrainingOptions options, int itemCount) => itemCount <= options.EaseMaxItems;
+    public static bool Fits(TrainingOptions options, int itemCount) => options.EaseMaxItems > 0 && itemCount <= options.EaseMaxItems;
 
     /// <summary>The run fits the signal: it has a weight and the catalog is within the bound.</summary>
     public static bool InRun(TrainingOptions options, int itemCount) => options.EaseWeight > 0 && Fits(options, itemCount);

@@ -94,9 +94,10 @@ public sealed record TrainingOptions
     /// <summary>
     /// The largest catalog EASE is fitted on: its solve is dense (n² doubles — 72 MB at 3,000 items — and n³ time per
     /// fit, once per λ the tuner tries). Above it the run has no EASE signal (whatever <see cref="EaseWeight"/> says) and
-    /// tuning does not try it; the blend is then iALS and the cosine item-kNN as before.
+    /// tuning does not try it; the blend is then iALS and the cosine item-kNN as before. 0 turns EASE off everywhere
+    /// (a run then tunes and trains exactly the models it did before EASE was added).
     /// </summary>
-    [Range(2, 20_000)]
+    [Range(0, 20_000)]
     public int EaseMaxItems { get; init; } = 3_000;
 
     /// <summary>Global weight of the iALS signal in the backbone (standardized scores are summed with these weights).</summary>
