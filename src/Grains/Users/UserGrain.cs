@@ -27,7 +27,7 @@ namespace Cohortly.Grains.Users;
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 public sealed partial class UserGrain(
     [PersistentState("user", StreamNames.Storage)] IPersistentState<UserState> state,
-    UserGrainServices services) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
+    UserGrainServices services) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>, ILifecycleParticipant<IGrainLifecycle>
 {
     private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
     // Scratch for feature extraction, one per thread rather than per activation: every use is
@@ -37,6 +37,7 @@ public sealed partial class UserGrain(
 
     private static float[] _features => t_features ??= new float[ProfileFeatures.Count];
     private IGrainTimer? _writeBehind;
+    private ActivationClock? _activation = new();
     private string? _userId;
     private bool _dirty;
 
@@ -54,6 +55,9 @@ public sealed partial class UserGrain(
 
     private StreamId StreamId => StreamId.Create(StreamNames.Interactions, UserId);
 
+    /// <summary>Orleans hands a grain instance that participates its lifecycle: the activation is timed in parts.</summary>
+    public void Participate(IGrainLifecycle lifecycle) => _activation?.Participate(lifecycle, services.Metrics);
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await WriteBehind(cancellationToken, retry: false);
@@ -66,6 +70,7 @@ public sealed partial class UserGrain(
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
+        _activation = null; // the first call was not a recommendation: nothing of it is timed
         services.Backlog.Applied();
         // An item the silo's catalog copy does not have yet is read through first: training counts every event with its
         // item's categories and price, so the live profile must too (a poll-late copy left them out: parity).
@@ -74,7 +79,7 @@ public sealed partial class UserGrain(
 
     private async Task SettleThenConsume(InteractionEvent item, StreamSequenceToken? token)
     {
-        await services.Catalog.SettleAsync(item.ItemId, GrainFactory, CancellationToken.None);
+        await services.Catalog.SettleAsync(item.ItemId, item.ReceivedAt, GrainFactory, CancellationToken.None);
         await Consume(item, token);
     }
 
@@ -154,7 +159,7 @@ public sealed partial class UserGrain(
 
                 if (!state.State.IsApplied(ToLog(position)) && entry.Events[i] is InteractionEvent e)
                 {
-                    await services.Catalog.SettleAsync(e.ItemId, GrainFactory, CancellationToken.None);
+                    await services.Catalog.SettleAsync(e.ItemId, e.ReceivedAt, GrainFactory, CancellationToken.None);
                     ApplyLogged(e, position);
                     applied++;
                 }
@@ -208,6 +213,7 @@ public sealed partial class UserGrain(
 
     public Task<UserProfileView?> GetProfile()
     {
+        _activation = null;
         var s = state.State;
         if (s.Profile.TotalEvents == 0)
         {
@@ -224,8 +230,14 @@ public sealed partial class UserGrain(
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = _activation is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         CatchUpWithSegmentation();
         var response = new UserServing(UserId, state.State, services).Recommend(request);
+        if (_activation is { } first)
+        {
+            _activation = null;
+            first.FirstRecommendation(started, services.Metrics, services.Logger);
+        }
 
         // No write of its own: the remembered response rides along with the next event-driven write (or the
         // one on deactivation). A write per request turned every read into storage traffic and cut
