@@ -20,6 +20,10 @@ internal sealed partial class ActivationClock
     private long _readStarted;
     private long _readEnded;
     private long _activated;
+    private bool _cancelled;
+
+    /// <summary>A migrated activation: its lifecycle read no state, so nothing of it is recorded.</summary>
+    public void Cancel() => _cancelled = true;
 
     /// <summary>Before and after the persistent state's stage, and after OnActivateAsync's, in the grain's lifecycle.</summary>
     public void Participate(IGrainLifecycle lifecycle, CohortlyMetrics metrics)
@@ -37,6 +41,11 @@ internal sealed partial class ActivationClock
         lifecycle.Subscribe(nameof(ActivationClock), GrainLifecycleStage.Activate + 1, _ =>
         {
             _activated = Stopwatch.GetTimestamp();
+            if (_cancelled)
+            {
+                return Task.CompletedTask;
+            }
+
             Record(metrics.UserActivation, "directory", _constructed, _readStarted);
             Record(metrics.UserActivation, "state_read", _readStarted, _readEnded);
             Record(metrics.UserActivation, "activate", _readEnded, _activated);
@@ -48,7 +57,7 @@ internal sealed partial class ActivationClock
     public void FirstRecommendation(long started, CohortlyMetrics metrics, ILogger logger)
     {
         var answered = Stopwatch.GetTimestamp();
-        if (_activated == 0)
+        if (_activated == 0 || _cancelled)
         {
             return; // not a fresh activation's lifecycle (never seen in practice): nothing to attribute
         }

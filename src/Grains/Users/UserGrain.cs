@@ -27,7 +27,7 @@ namespace Cohortly.Grains.Users;
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 public sealed partial class UserGrain(
     [PersistentState("user", StreamNames.Storage)] IPersistentState<UserState> state,
-    UserGrainServices services) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>, ILifecycleParticipant<IGrainLifecycle>
+    UserGrainServices services) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
     private static readonly double SeedHalfLifeHours = new DecayedTopItems().HalfLifeHours;
     // Scratch for feature extraction, one per thread rather than per activation: every use is
@@ -55,9 +55,6 @@ public sealed partial class UserGrain(
 
     private StreamId StreamId => StreamId.Create(StreamNames.Interactions, UserId);
 
-    /// <summary>Orleans hands a grain instance that participates its lifecycle: the activation is timed in parts.</summary>
-    public void Participate(IGrainLifecycle lifecycle) => _activation?.Participate(lifecycle, services.Metrics);
-
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await WriteBehind(cancellationToken, retry: false);
@@ -65,6 +62,7 @@ public sealed partial class UserGrain(
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
+        _activation = null;
         await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
     }
 
@@ -113,6 +111,7 @@ public sealed partial class UserGrain(
     /// </summary>
     public async Task CatchUpFromLog()
     {
+        _activation = null;
         if (services.Checkpoint is not { } checkpoint)
         {
             return;
@@ -224,8 +223,11 @@ public sealed partial class UserGrain(
         return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile));
     }
 
-    public Task<PropensityView> GetPropensity() =>
-        Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
+    public Task<PropensityView> GetPropensity()
+    {
+        _activation = null;
+        return Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
+    }
 
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
@@ -279,6 +281,7 @@ public sealed partial class UserGrain(
     public async Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
+        _activation = null;
         var s = state.State;
         s.SetAttributes(attributes);
         _dirty = false;
