@@ -283,13 +283,13 @@ internal static class MemoryCommand
             }
         }
 
-        Console.WriteLine("first request after a deactivation, as the silos timed it (ms, p50 / p90 / p99):");
+        Console.WriteLine("first request after a deactivation, as the silos timed it (ms, p50 / p90 / p99 / max):");
         foreach (var part in parts)
         {
             var sorted = values[part].Order().ToArray();
             Console.WriteLine(sorted.Length == 0
                 ? $"  {part}: -"
-                : FormattableString.Invariant($"  {part}: {BenchReport.Percentile(sorted, 0.5):F2} / {BenchReport.Percentile(sorted, 0.9):F2} / {BenchReport.Percentile(sorted, 0.99):F2} (n={sorted.Length})"));
+                : FormattableString.Invariant($"  {part}: {BenchReport.Percentile(sorted, 0.5):F2} / {BenchReport.Percentile(sorted, 0.9):F2} / {BenchReport.Percentile(sorted, 0.99):F2} / {sorted[^1]:F2} (n={sorted.Length})"));
         }
     }
 
