@@ -44,9 +44,10 @@ internal static class MemoryCommand
         silos had applied the wave, per silo RSS / managed heap (heap segments right after a full collection, ClrMD) /
         activations, Redis bytes per stored user (state key, stream head, log share), first-request p50/p99 of idle
         users (and of the same users warm); then the slope of silo memory per 100k additional idle users once the
-        active set is steady, and what the silos measured of those first requests, per part (the user grain's
-        Debug line "first recommendation after activation": directory registration, state read, rest of the
-        activation, queued, serve, total; the cohortly.user.activation histogram has the same parts).
+        active set is steady, what each silo's start paid for its first user state write and read (warmed before it
+        takes calls), and what the silos measured of those first requests, per part (the user grain's
+        Debug line "first recommendation after activation": directory registration, state read, queued, serve,
+        total; the cohortly.user.activation histogram has the same parts).
         """;
 
     private static readonly TimeSpan ClusterStart = TimeSpan.FromMinutes(3);
@@ -110,6 +111,8 @@ internal static class MemoryCommand
                 ["Cohortly__Segmentation__MinUsers"] = "1000000",
                 // The user grain's one Debug line: the parts of a first request that found the user deactivated.
                 ["Logging__LogLevel__Cohortly.Grains.Users.UserGrain"] = "Debug",
+                // And what the silo's start paid for the first user state it wrote and read (StateCodecWarmup).
+                ["Logging__LogLevel__Cohortly.Grains.Hosting.StateCodecWarmup"] = "Debug",
             },
         };
 
@@ -259,12 +262,19 @@ internal static class MemoryCommand
     private static void ActivationParts(IEnumerable<string> siloOutputs)
     {
         const string Prefix = "first recommendation after activation: ";
-        string[] parts = ["directory", "state_read", "activate", "queued", "serve", "total"];
+        const string Warmed = "user state codec warmed: ";
+        string[] parts = ["directory", "state_read", "queued", "serve", "total"];
         var values = parts.ToDictionary(p => p, _ => new List<double>());
         foreach (var output in siloOutputs)
         {
             foreach (var line in output.Split('\n'))
             {
+                var warmedAt = line.IndexOf(Warmed, StringComparison.Ordinal);
+                if (warmedAt >= 0)
+                {
+                    Console.WriteLine($"silo start, {line[warmedAt..].Trim()}");
+                }
+
                 var at = line.IndexOf(Prefix, StringComparison.Ordinal);
                 if (at < 0)
                 {

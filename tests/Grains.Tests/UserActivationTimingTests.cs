@@ -8,12 +8,12 @@ namespace Cohortly.Grains.Tests;
 
 /// <summary>
 /// <c>cohortly.user.activation</c>: a user grain's activation in parts (ActivationClock). Every activation reports its
-/// directory registration, state read and the rest; an activation whose first call is a recommendation also reports
+/// directory registration and state read; an activation whose first call is a recommendation also reports
 /// how long that call queued and ran, and the total, once; one woken by an event does not.
 /// </summary>
 public sealed class UserActivationTimingTests : IAsyncLifetime
 {
-    private static readonly string[] ActivationParts = ["directory", "state_read", "activate"];
+    private static readonly string[] ActivationParts = ["directory", "state_read"];
     private static readonly string[] FirstRecommendationParts = ["queued", "serve", "total"];
 
     private readonly ConcurrentQueue<(string Part, double Ms)> _measured = new();

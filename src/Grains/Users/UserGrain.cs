@@ -62,13 +62,13 @@ public sealed partial class UserGrain(
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
-        _activation = null;
+        NotTimed();
         await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
     }
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
-        _activation = null; // the first call was not a recommendation: nothing of it is timed
+        NotTimed();
         services.Backlog.Applied();
         // An item the silo's catalog copy does not have yet is read through first: training counts every event with its
         // item's categories and price, so the live profile must too (a poll-late copy left them out: parity).
@@ -111,7 +111,7 @@ public sealed partial class UserGrain(
     /// </summary>
     public async Task CatchUpFromLog()
     {
-        _activation = null;
+        NotTimed();
         if (services.Checkpoint is not { } checkpoint)
         {
             return;
@@ -212,7 +212,7 @@ public sealed partial class UserGrain(
 
     public Task<UserProfileView?> GetProfile()
     {
-        _activation = null;
+        NotTimed();
         var s = state.State;
         if (s.Profile.TotalEvents == 0)
         {
@@ -225,7 +225,7 @@ public sealed partial class UserGrain(
 
     public Task<PropensityView> GetPropensity()
     {
-        _activation = null;
+        NotTimed();
         return Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
     }
 
@@ -281,7 +281,7 @@ public sealed partial class UserGrain(
     public async Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        _activation = null;
+        NotTimed();
         var s = state.State;
         s.SetAttributes(attributes);
         _dirty = false;
