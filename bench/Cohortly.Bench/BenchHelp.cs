@@ -47,7 +47,8 @@ internal static class BenchHelp
               --json FILE               write the (first seed's) results as JSON
               --dump-split DIR          write the (first seed's) split as train/valid/test.tsv, no header line
             evaluate --pipeline (--data PATH --format F | --synthetic [--users N (3000)] [--items N (1000)] [--days N (60)]) [--tuning on|off (on)]
-                                        [--seed N]: the server's training run on a split: ranker vs blend per cohort,
+                                        [--seed N] [--ease-neighbors N (100)] [--ease-max-items N (3000)]: the server's
+                                        training run on a split (EASE settings as Cohortly:Training sets them): ranker vs blend per cohort,
                                         the purchase model's holdout metrics (PipelineEval)
             evaluate --synthetic-context [--users N (1500)] [--items N (800)] [--days N (30)] [--sessions N (3000)]
                                         [--k N (10)] [--seed N (2024)]: what a context key adds, on a synthetic world
@@ -80,6 +81,7 @@ internal static class BenchHelp
               --speedup N (0 = as fast as accepted)  --max-gap-ms N (1000)  --batch N (500)  --concurrency N (8)
               --no-ingest  --train  --score  --positive-rating X (3)
               --tuning on|off (on): the in-process run's self-tuning; match the server's Cohortly:Training:Tuning:Enabled
+              --ease-weight X (0): the in-process run's EASE weight; match the server's Cohortly:Training:EaseWeight
               --offline-now wall|last (wall): the in-process run's clock (training measures ages at the newest event
                                         by default, so both give the same model)
               --train-timeout N (3600)  --serve-timeout N (120)  --apply-timeout N (600)   seconds
@@ -99,6 +101,8 @@ internal static class BenchHelp
             usage: Cohortly.Bench serve [options]
             Cost of the serving pipeline alone (in-process, one thread).
               --users N (20000)  --items N (10000)  --requests N (20000)  --fresh X (0.5)  --count N (10)  --explain  --seed N (1)
+              --ease-weight X [--ease-neighbors N (400)]: serve with the EASE signal at weight X (tuning off; the catalog
+                                        must be within Cohortly:Training:EaseMaxItems, 3000)
             """,
         ["train-scale"] = """
             usage: Cohortly.Bench train-scale [options]

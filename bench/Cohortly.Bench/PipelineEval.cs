@@ -64,7 +64,14 @@ internal static class PipelineEval
         }
 
         var watch = Stopwatch.StartNew();
-        var options = new TrainingOptions { Tuning = new TrainingTuningOptions { Enabled = ReplayCommand.TuningFlag(a) } };
+        var defaults = new TrainingOptions();
+        var options = defaults with
+        {
+            Tuning = new TrainingTuningOptions { Enabled = ReplayCommand.TuningFlag(a) },
+            // Match the server's Cohortly:Training:EaseNeighbors / :EaseMaxItems when they are set there.
+            EaseNeighbors = a.GetInt("ease-neighbors", defaults.EaseNeighbors),
+            EaseMaxItems = a.GetInt("ease-max-items", defaults.EaseMaxItems),
+        };
         var bundle = TrainingPipeline.Run(new TrainingInput(events, catalog, [], null, 1, now), options, null, CancellationToken.None);
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"# cohortly evaluate --pipeline: {name}; {events.Count} events; {Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");

@@ -73,6 +73,8 @@ internal static class ReplayCommand
             {
                 PositiveRating = a.GetDouble("positive-rating", new TrainingOptions().PositiveRating),
                 Tuning = new TrainingTuningOptions { Enabled = TuningFlag(a) },
+                // Match the server's Cohortly:Training:EaseWeight when it is set there.
+                EaseWeight = (float)a.GetDouble("ease-weight", 0),
             };
             // The server trains at its wall clock (profiles' recency features are measured then), so the offline run
             // does the same by default; "last" measures at the last event instead, as an offline-only study would.

@@ -62,9 +62,19 @@ internal static class ServeCommand
         }
 
         var watch = Stopwatch.StartNew();
-        var bundle = TrainingPipeline.Run(new TrainingInput(interactions, catalog, [], null, 1, now), new TrainingOptions(), null, CancellationToken.None);
+        var defaults = new TrainingOptions();
+        // --ease-weight X puts the EASE signal in the served blend at that weight (tuning off, so it stays), to price
+        // the third signal against the same command with 0.
+        var easeWeight = a.GetDouble("ease-weight", -1);
+        var options = easeWeight < 0 ? defaults : defaults with
+        {
+            EaseWeight = (float)easeWeight,
+            EaseNeighbors = a.GetInt("ease-neighbors", defaults.EaseNeighbors),
+            Tuning = new TrainingTuningOptions { Enabled = false },
+        };
+        var bundle = TrainingPipeline.Run(new TrainingInput(interactions, catalog, [], null, 1, now), options, null, CancellationToken.None);
         RecommendationPipeline.Prepare(bundle);
-        Console.WriteLine($"trained {interactions.Count} events in {watch.Elapsed.TotalSeconds:F1} s: {bundle.Segmentation.CohortIds.Count} cohorts, {bundle.ItemIds.Count} items");
+        Console.WriteLine($"trained {interactions.Count} events in {watch.Elapsed.TotalSeconds:F1} s: {bundle.Segmentation.CohortIds.Count} cohorts, {bundle.ItemIds.Count} items; signals {string.Join(", ", bundle.Scorer.Signals.Select(s => $"{s.Name} {s.GlobalWeight}"))}");
 
         var cohortOf = CohortsOf(bundle, world);
         var requestsToServe = new ServingRequest[requests];

@@ -17,7 +17,7 @@ public sealed class TuningOptionsTests
         var tuning = Read([]).Tuning;
 
         Assert.True(tuning.Enabled);
-        Assert.Equal(48, tuning.Budget);
+        Assert.Equal(56, tuning.Budget);
         Assert.Equal(TimeSpan.FromMinutes(10), tuning.Cap);
     }
 
@@ -34,6 +34,22 @@ public sealed class TuningOptionsTests
         }).Tuning;
 
         Assert.Equal(new TrainingTuningOptions { Enabled = false, Budget = 12, Cap = TimeSpan.FromSeconds(30), MaxUsers = 500, MinGainStandardErrors = 1.5 }, tuning);
+    }
+
+    [Fact]
+    public void Ease_settings_bind_from_the_training_section_and_ease_is_off_by_default()
+    {
+        Assert.Equal(0f, Read([]).EaseWeight);
+
+        var options = Read(new()
+        {
+            ["Cohortly:Training:EaseWeight"] = "0.5",
+            ["Cohortly:Training:EaseRegularization"] = "300",
+            ["Cohortly:Training:EaseNeighbors"] = "200",
+            ["Cohortly:Training:EaseMaxItems"] = "0",
+        });
+
+        Assert.Equal((0.5f, 300f, 200, 0), (options.EaseWeight, options.EaseRegularization, options.EaseNeighbors, options.EaseMaxItems));
     }
 
     [Fact]

@@ -19,12 +19,31 @@ public sealed record ItemKnnOptions
     /// <summary>Weights each user's contribution by log(items / user's item count), so heavy users count less.</summary>
     public bool InverseUserFrequency { get; init; }
 
+    /// <summary>
+    /// How the neighbour weights are fitted: the cosine above, or EASE's item-item regression truncated to the
+    /// <see cref="Neighbors"/> largest weights per item (same lists, same scoring; shrinkage, asymmetry and IUF unused).
+    /// </summary>
+    public ItemNeighborFit Fit { get; init; } = ItemNeighborFit.Cosine;
+
+    /// <summary>EASE's λ (only with <see cref="ItemNeighborFit.Ease"/>).</summary>
+    public float EaseRegularization { get; init; } = 250f;
+
+    /// <summary>EASE's dense solve is refused above this many items (memory n², time n³).</summary>
+    public int EaseMaxItems { get; init; } = 3_000;
+
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Neighbors);
         ArgumentOutOfRangeException.ThrowIfNegative(Shrinkage);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EaseRegularization);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(EaseMaxItems);
+        if (!Enum.IsDefined(Fit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Fit), Fit, "unknown neighbour fit");
+        }
+
         if (Asymmetry is < 0 or > 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Asymmetry), Asymmetry, "asymmetry must be within [0, 1]");
@@ -32,16 +51,30 @@ public sealed record ItemKnnOptions
     }
 }
 
+/// <summary>How an item-kNN model's neighbour weights were fitted.</summary>
+public enum ItemNeighborFit
+{
+    /// <summary>Shrunk (asymmetric) cosine of the items' user vectors.</summary>
+    Cosine = 0,
+
+    /// <summary>EASE (Steck 2019), each item's column of B truncated to its largest weights.</summary>
+    Ease = 1,
+}
+
 /// <summary>
 /// Item-based collaborative filtering: cosine similarity between items' user vectors with shrinkage,
 /// sim(i, j) = |U_i ∩ U_j| / (‖U_i‖·‖U_j‖ + shrink), keeping each item's top-k neighbours. A user's score for item j
 /// sums the similarities of j's neighbours the user has interacted with. The neighbour lists are built in parallel,
-/// one item per task, with a dense per-thread accumulator over co-occurring items.
+/// one item per task, with a dense per-thread accumulator over co-occurring items. With
+/// <see cref="ItemNeighborFit.Ease"/> the lists hold EASE's weights instead (ItemKnnRecommender.Ease.cs), scored by the
+/// same code.
 /// </summary>
-public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
+public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
 {
     public const string KindName = "itemknn";
-    private const int FormatVersion = 1;
+    /// <summary>2: the fit (cosine or EASE) and EASE's λ and item bound follow the IUF flag. 1 (still read): cosine.</summary>
+    private const int FormatVersion = 2;
+    private const int CosineOnlyFormat = 1;
 
     // Row i lists (j, sim) for every target j that has i among its neighbours, so scoring walks the user's items.
     private SparseMatrix _contributions = new(0, 0, [0], [], []);
@@ -71,6 +104,12 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
     {
         ArgumentNullException.ThrowIfNull(data);
         Options.Validate();
+        if (Options.Fit == ItemNeighborFit.Ease)
+        {
+            FitEase(data, cancellationToken);
+            return;
+        }
+
         var userItems = data.UserItems;
         var itemUsers = data.ItemUsers;
         var n = data.ItemCount;
@@ -192,6 +231,9 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
         writer.Write(Options.Shrinkage);
         writer.Write(Options.Asymmetry);
         writer.Write(Options.InverseUserFrequency);
+        writer.Write((int)Options.Fit);
+        writer.Write(Options.EaseRegularization);
+        writer.Write(Options.EaseMaxItems);
         _neighbors.Write(writer);
         _history.Write(writer);
     }
@@ -199,7 +241,12 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
     public static ItemKnnRecommender Read(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        RecommenderSerializer.ExpectVersion(reader, FormatVersion, KindName);
+        var format = reader.ReadInt32();
+        if (format is not (FormatVersion or CosineOnlyFormat))
+        {
+            throw new InvalidDataException($"{KindName} model format version {format} is not supported (expected {CosineOnlyFormat} to {FormatVersion})");
+        }
+
         var options = new ItemKnnOptions
         {
             Neighbors = reader.ReadInt32(),
@@ -207,6 +254,17 @@ public sealed class ItemKnnRecommender(ItemKnnOptions options) : IRecommender
             Asymmetry = reader.ReadSingle(),
             InverseUserFrequency = reader.ReadBoolean(),
         };
+        if (format >= FormatVersion)
+        {
+            var fit = (ItemNeighborFit)reader.ReadInt32();
+            if (!Enum.IsDefined(fit))
+            {
+                throw new InvalidDataException($"{KindName} model has an unknown neighbour fit {(int)fit}");
+            }
+
+            options = options with { Fit = fit, EaseRegularization = reader.ReadSingle(), EaseMaxItems = reader.ReadInt32() };
+        }
+
         var neighbors = SparseMatrix.Read(reader);
         return new ItemKnnRecommender(options)
         {

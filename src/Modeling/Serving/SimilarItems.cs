@@ -40,7 +40,9 @@ internal static class SimilarItems
             var bySimilarity = neighborSims[b].CompareTo(neighborSims[a]);
             return bySimilarity != 0 ? bySimilarity : a.CompareTo(b);
         });
-        for (var k = 0; k < order.Length && result.Count < count; k++)
+        // An EASE-fitted item-item signal also keeps negative weights (items that argue against each other); they
+        // are not similar items, and they sort last.
+        for (var k = 0; k < order.Length && result.Count < count && neighborSims[order[k]] > 0; k++)
         {
             var j = neighbors[order[k]];
             var id = bundle.ItemIds[j];

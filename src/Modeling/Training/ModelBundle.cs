@@ -9,7 +9,7 @@ namespace Cohortly.Modeling.Training;
 /// <summary>
 /// What training decided for one cohort, with the holdout evidence: NDCG@K on the cohort's holdout users with global
 /// weights and with the served weights (equal when not adapted), the two-fold out-of-fold gain the adoption rested on,
-/// and the served weights by signal name ("ials", "itemknn", "popularity", "content" when present, "cohort_pop").
+/// and the served weights by signal name ("ials", "itemknn", "popularity", "content" and "ease" when present, "cohort_pop").
 /// </summary>
 public sealed record CohortModelReport(
     int CohortId,

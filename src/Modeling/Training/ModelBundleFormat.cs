@@ -18,14 +18,17 @@ namespace Cohortly.Modeling.Training;
 internal static class ModelBundleFormat
 {
     /// <summary>
-    /// 6: the self-tuning report (<see cref="TuningReport"/>) after the repeat cycles. 5 (still read; no tuning report):
+    /// 7: the scorer may carry an "ease" signal, EASE stored as item-kNN neighbour lists (item-kNN format 2, which records
+    /// the fit); the layout is format 6's, the number changes so a reader that knows only item-kNN format 1 refuses the
+    /// bundle at its header instead of part-way through the scorer. 6 (still read; item-kNN format 1, cosine): the self-tuning report (<see cref="TuningReport"/>) after the repeat cycles. 5 (still read; no tuning report):
     /// the repeat cycles (<see cref="RepeatModel"/>) after the purchase model. 4 (still read; no repeat
     /// cycles): the learned ranker (with its per-cohort comparison) and the purchase model (with its holdout metrics) after
     /// the summary. 3 (still read; no ranker, no purchase model): the reference time follows the training time. 2 (still
     /// read; reference = trained-at): typed serving policies (a kind code and that kind's parameters). 1 (still read): a
     /// policy name and ε.
     /// </summary>
-    public const int FormatVersion = 6;
+    public const int FormatVersion = 7;
+    private const int TuningFormat = 6;
     private const int RepeatsFormat = 5;
     private const int RankerFormat = 4;
     private const int ReferenceTimeFormat = 3;
@@ -120,7 +123,7 @@ internal static class ModelBundleFormat
         }
 
         var format = r.ReadInt32();
-        if (format is not (FormatVersion or RepeatsFormat or RankerFormat or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
+        if (format is not (FormatVersion or TuningFormat or RepeatsFormat or RankerFormat or ReferenceTimeFormat or TypedPolicyFormat or NamedPolicyFormat))
         {
             throw new InvalidDataException($"model bundle format version {format} is not supported (expected {NamedPolicyFormat} to {FormatVersion})");
         }
@@ -179,7 +182,7 @@ internal static class ModelBundleFormat
         var ranker = format >= RankerFormat ? BundleModelsFormat.ReadRanker(r) : null;
         var purchase = format >= RankerFormat ? BundleModelsFormat.ReadPurchase(r) : null;
         var repeats = format >= RepeatsFormat && r.ReadBoolean() ? RepeatModel.Read(r) : null;
-        var tuning = format >= FormatVersion ? TuningReportFormat.Read(r) : null;
+        var tuning = format >= TuningFormat ? TuningReportFormat.Read(r) : null;
         if (r.ReadInt32() != Magic)
         {
             throw new InvalidDataException("model bundle is corrupt (end marker missing)");

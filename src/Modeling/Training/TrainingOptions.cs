@@ -73,6 +73,33 @@ public sealed record TrainingOptions
 
     public bool KnnInverseUserFrequency { get; init; } = true;
 
+    /// <summary>
+    /// Global weight of the EASE signal ("ease"): EASE's item-item regression truncated to <see cref="EaseNeighbors"/>
+    /// weights per item, stored and scored as item-kNN's neighbour lists (ItemKnnRecommender.Ease.cs). 0 (the default)
+    /// leaves it out of the run — no fit, no memory, no serving cost; training's tuner may set it when the three-way
+    /// blend beats the configured one by its significance rule. Fitted only while the catalog has at most
+    /// <see cref="EaseMaxItems"/> items.
+    /// </summary>
+    [Range(0, 100)]
+    public float EaseWeight { get; init; }
+
+    /// <summary>EASE's λ (the L2 penalty on the item-item weights), the tuner's starting point.</summary>
+    [Range(1, 1_000_000)]
+    public float EaseRegularization { get; init; } = 250f;
+
+    /// <summary>EASE weights kept per item (the largest by magnitude): serving memory is items × this.</summary>
+    [Range(1, 10_000)]
+    public int EaseNeighbors { get; init; } = 400;
+
+    /// <summary>
+    /// The largest catalog EASE is fitted on: its solve is dense (n² doubles — 72 MB at 3,000 items — and n³ time per
+    /// fit, once per λ the tuner tries). Above it the run has no EASE signal (whatever <see cref="EaseWeight"/> says) and
+    /// tuning does not try it; the blend is then iALS and the cosine item-kNN as before. 0 turns EASE off everywhere
+    /// (a run then tunes and trains exactly the models it did before EASE was added).
+    /// </summary>
+    [Range(0, 20_000)]
+    public int EaseMaxItems { get; init; } = 3_000;
+
     /// <summary>Global weight of the iALS signal in the backbone (standardized scores are summed with these weights).</summary>
     [Range(0, 100)]
     public float IalsWeight { get; init; } = 1f;
@@ -196,7 +223,7 @@ public sealed record TrainingOptions
             throw new ArgumentException($"invalid training options: DefaultPolicy.{policyErrors[0].Field} {policyErrors[0].Message}");
         }
 
-        if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0)
+        if (IalsWeight == 0 && KnnWeight == 0 && PopularityWeight == 0 && ContentWeight == 0 && EaseWeight == 0)
         {
             throw new ArgumentException("invalid training options: at least one backbone weight must be positive");
         }

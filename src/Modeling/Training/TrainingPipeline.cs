@@ -366,6 +366,15 @@ public static class TrainingPipeline
             signals.Add(new CohortSignal("content", model, options.ContentWeight));
         }
 
+        if (EaseSignal.InRun(options, data.ItemCount))
+        {
+            // Last, so the other signals keep their places in every weight vector; the same neighbour-list model as
+            // item-kNN, so serving scores it with item-kNN's code.
+            var ease = new ItemKnnRecommender(EaseSignal.Options(options, options.EaseRegularization));
+            ease.Fit(data, new Random(options.Seed + 5), cancellationToken);
+            signals.Add(new CohortSignal(EaseSignal.Name, ease, options.EaseWeight));
+        }
+
         return signals;
     }
 

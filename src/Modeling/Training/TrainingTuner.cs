@@ -67,10 +67,12 @@ public static class TrainingTuner
             ["itemknn.shrink"] = Exact(options.KnnShrinkage),
             ["itemknn.asym"] = Exact(options.KnnAsymmetry),
             ["itemknn.iuf"] = options.KnnInverseUserFrequency ? 1 : 0,
+            ["ease.lambda"] = Exact(options.EaseRegularization),
             ["ials.reg"] = Exact(options.IalsRegularization),
             ["ials.alpha"] = Exact(options.IalsAlpha),
             ["blend.w_ials"] = Exact(options.IalsWeight),
             ["blend.w_itemknn"] = Exact(options.KnnWeight),
+            ["blend.w_ease"] = Exact(options.EaseWeight),
         };
     }
 
@@ -159,21 +161,44 @@ public static class TrainingTuner
                 ["nu"] = 0,
             },
         };
-        var blendAxes = new[] { ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn") };
-        var blendPass = 1 + (blendAxes[0].Values.Count - 1) + (blendAxes[1].Values.Count - 1);
-        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, OnePass(ialsModel) + blendPass, out var defaultKnn);
+        // EASE is a third signal, searched only where its dense solve is affordable; the blend search then weighs it
+        // with the other two (0 leaves it out of the served model, and out of serving's cost).
+        var easeModel = EaseSignal.Fits(options, data.ItemCount) ? EaseModel(options) : null;
+        List<ParameterAxis> blendAxes = [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")];
+        if (easeModel is not null)
+        {
+            blendAxes.Add(ModelGrids.BlendWeight(EaseSignal.Name));
+        }
+
+        var blendPass = 1;
+        foreach (var axis in blendAxes)
+        {
+            blendPass += axis.Values.Count - 1;
+        }
+
+        var easePass = easeModel is null ? 0 : OnePass(easeModel);
+        var knn = Search(knnGrid with { Start = Prefixless(defaults, "itemknn.") }, easePass + OnePass(ialsModel) + blendPass, out var defaultKnn);
+        IRecommender? defaultEase = null;
+        var ease = easeModel is null ? null : Search(easeModel, OnePass(ialsModel) + blendPass, out defaultEase);
         var ials = Search(ialsModel, blendPass, out var defaultIals);
 
-        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight);
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight, defaultEase, EaseSignal.InRun(options, data.ItemCount) ? options.EaseWeight : 0);
         var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
         var tunedIals = ials.BestModel;
         var tunedKnn = knn.BestModel;
+        var tunedEase = ease?.BestModel;
+        var blendStart = new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] };
+        if (easeModel is not null)
+        {
+            blendStart["w_ease"] = defaults["blend.w_ease"];
+        }
+
         var blend = Search(
             new TunableModel(
                 "blend",
                 blendAxes,
-                new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] },
-                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"])),
+                blendStart,
+                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"], tunedEase, p.TryGetValue("w_ease", out var e) ? (float)e : 0)),
             0,
             out _);
 
@@ -187,16 +212,43 @@ public static class TrainingTuner
         chosen["ials.alpha"] = ials.Best.Parameters["alpha"];
         chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
         chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
+        chosen["blend.w_ease"] = blend.Best.Parameters.TryGetValue("w_ease", out var easeWeight) ? easeWeight : defaults["blend.w_ease"];
+        chosen["ease.lambda"] = ease?.Best.Parameters["lambda"] ?? defaults["ease.lambda"];
         var chosenNdcg = blend.Best.Objective;
+        IRecommender chosenModel = blend.BestModel;
+        var easeNote = "";
+        if (chosen["blend.w_ease"] > 0)
+        {
+            // EASE costs serving a third signal, so it must earn its place on its own: the best blend with it must beat
+            // the best blend without it by the same rule, or it is left out.
+            var without = BestWithoutEase(blend, chosen);
+            var withoutModel = Blend(tunedIals, (float)without["w_ials"], tunedKnn, (float)without["w_itemknn"], null, 0);
+            var (easeGain, easeError) = PairedGain(blend.BestModel, withoutModel, data.UserItems, validation, k, cancellationToken);
+            if (!(easeGain > settings.MinGainStandardErrors * easeError) || !(easeGain > 0))
+            {
+                chosen["blend.w_ials"] = without["w_ials"];
+                chosen["blend.w_itemknn"] = without["w_itemknn"];
+                chosen["blend.w_ease"] = 0;
+                chosenModel = withoutModel;
+                chosenNdcg = evaluator.Evaluate(withoutModel, cancellationToken).Overall.Ndcg;
+                easeNote = string.Create(CultureInfo.InvariantCulture, $"; EASE left out (gain {easeGain:+0.0000;-0.0000} ± {easeError:F4} over the best blend without it)");
+            }
+            else
+            {
+                easeNote = string.Create(CultureInfo.InvariantCulture, $"; EASE in the blend (gain {easeGain:+0.0000;-0.0000} ± {easeError:F4} over the best blend without it)");
+            }
+        }
+
         var stop = stopped switch
         {
             SearchStop.Budget => "budget",
             SearchStop.Cap => "cap",
             _ => null,
         };
-        var tried = $"{trials.Count} configurations on {validationUsers} validation users";
-        var (gain, standardError) = PairedGain(blend.BestModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
-        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
+        var tried = $"{trials.Count} configurations on {validationUsers} validation users"
+            + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : easeNote);
+        var (gain, standardError) = PairedGain(chosenModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
+        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && chosen["blend.w_ease"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
         if (!(gain > settings.MinGainStandardErrors * standardError) || !(gain > 0) || noWeight)
         {
             // The best of many configurations scored on one split is optimistic by selection: a gain within noise keeps
@@ -214,6 +266,8 @@ public static class TrainingTuner
             IalsAlpha = (float)chosen["ials.alpha"],
             IalsWeight = (float)chosen["blend.w_ials"],
             KnnWeight = (float)chosen["blend.w_itemknn"],
+            EaseWeight = (float)chosen["blend.w_ease"],
+            EaseRegularization = (float)chosen["ease.lambda"],
         };
         return (tuned, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split (gain {gain:+0.0000;-0.0000} ± {standardError:F4}); {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
     }
@@ -255,6 +309,37 @@ public static class TrainingTuner
         return (mean, standardError);
     }
 
+    /// <summary>
+    /// EASE's λ over <see cref="ModelGrids.EaseCoarse"/>'s grid from the configured value, fitted as it would serve: truncated
+    /// to <see cref="TrainingOptions.EaseNeighbors"/> weights per item (<see cref="EaseSignal.Options"/>).
+    /// </summary>
+    private static TunableModel EaseModel(TrainingOptions options)
+    {
+        var grid = ModelGrids.EaseCoarse();
+        return grid with
+        {
+            Start = new Dictionary<string, double> { ["lambda"] = Exact(options.EaseRegularization) },
+            Create = p => new ItemKnnRecommender(EaseSignal.Options(options, (float)p["lambda"])),
+        };
+    }
+
+    /// <summary>The blend weights of the best configuration the search tried without EASE, or the chosen ones with EASE's at 0.</summary>
+    private static Dictionary<string, double> BestWithoutEase(SearchResult blend, IReadOnlyDictionary<string, double> chosen)
+    {
+        TrialResult? best = null;
+        foreach (var t in blend.Trials)
+        {
+            if ((!t.Parameters.TryGetValue("w_ease", out var w) || w == 0) && (best is null || t.Objective > best.Objective))
+            {
+                best = t;
+            }
+        }
+
+        return best is not null
+            ? new Dictionary<string, double> { ["w_ials"] = best.Parameters["w_ials"], ["w_itemknn"] = best.Parameters["w_itemknn"] }
+            : new Dictionary<string, double> { ["w_ials"] = chosen["blend.w_ials"], ["w_itemknn"] = chosen["blend.w_itemknn"] };
+    }
+
     /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
     private static int OnePass(TunableModel model)
     {
@@ -267,8 +352,10 @@ public static class TrainingTuner
         return n;
     }
 
-    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight) =>
-        new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false);
+    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight, IRecommender? ease, float easeWeight) =>
+        ease is null || easeWeight == 0
+            ? new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false)
+            : new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight), new BlendComponent(ease, easeWeight)], fitComponents: false);
 
     private static Dictionary<string, double> Prefixless(IReadOnlyDictionary<string, double> values, string prefix)
     {

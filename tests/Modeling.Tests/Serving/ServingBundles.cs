@@ -42,7 +42,8 @@ internal static class ServingBundles
         bool neutralContext = false,
         ServingPolicy? defaultPolicy = null,
         IReadOnlyDictionary<int, ServingPolicy>? policies = null,
-        CohortStrategyOptions? cohortOptions = null)
+        CohortStrategyOptions? cohortOptions = null,
+        ItemKnnOptions? easeOptions = null)
     {
         var world = SyntheticWorld.Create(new SyntheticWorldOptions { Users = users, Items = items }, seed);
         var events = world.History(ServingWorld.End, 30, new Random(seed + 1));
@@ -83,8 +84,16 @@ internal static class ServingBundles
         popularity.Fit(train, random);
         var content = new ContentRecommender();
         content.Fit(train, random);
+        List<CohortSignal> signals = [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)];
+        if (easeOptions is not null)
+        {
+            var ease = new ItemKnnRecommender(easeOptions);
+            ease.Fit(train, random);
+            signals.Add(new CohortSignal("ease", ease, 1));
+        }
+
         var scorer = new CohortAwareRecommender(
-            [new CohortSignal("ials", ials, 1), new CohortSignal("itemknn", knn, 1), new CohortSignal("popularity", popularity, 0.5f), new CohortSignal("content", content, 0.25f)],
+            signals,
             SparseMatrix.UserItem(split.Validation),
             cohortOptions ?? new CohortStrategyOptions { MinValidationUsers = 10, MinGainStandardErrors = 0, Forms = [CohortAdaptationForm.Weights] });
         scorer.Fit(train, random);

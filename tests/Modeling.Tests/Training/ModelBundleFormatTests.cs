@@ -32,6 +32,9 @@ public sealed class ModelBundleFormatTests
         Assert.Equal(new ServingPolicy(NoExploration.Instance, 0.8, 3), bundle.PolicyOf(4));
         Assert.Equal(new ServingPolicy(new EpsilonGreedyExploration(0.25), 0.6, 3), bundle.DefaultPolicy);
         Assert.Equal(bundle.DefaultPolicy, bundle.PolicyOf(99));
+        // Its item-kNN model (format 1) has no fit recorded: it was the cosine one.
+        Assert.Equal(Cohortly.Modeling.Recommenders.ItemNeighborFit.Cosine, bundle.Neighbors.Options.Fit);
+        Assert.True(bundle.Neighbors.NeighborItems(0).Length > 0);
     }
 
     [Fact]
@@ -43,7 +46,7 @@ public sealed class ModelBundleFormatTests
         var copy = ModelBundle.FromBytes(bytes);
 
         Assert.Equal(ModelBundleFormat.FormatVersion, BitConverter.ToInt32(bytes, 4));
-        Assert.Equal(6, ModelBundleFormat.FormatVersion);
+        Assert.Equal(7, ModelBundleFormat.FormatVersion);
         Assert.Null(copy.Tuning);
         Assert.Null(copy.Ranker);
         Assert.Null(copy.Purchase);
@@ -126,6 +129,17 @@ public sealed class ModelBundleFormatTests
         var bundle = ModelBundle.FromBytes(OlderFormat(5, absentFlags: 1));
 
         Assert.Null(bundle.Tuning);
+        Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
+    }
+
+    [Fact]
+    public void A_bundle_of_format_6_still_reads_with_its_tuning_report_section()
+    {
+        // Format 6 has format 7's layout (7 only marks that the item-item model may be EASE-fitted, item-kNN format 2).
+        var bundle = ModelBundle.FromBytes(OlderFormat(6, absentFlags: 0));
+
+        Assert.Null(bundle.Tuning);
+        Assert.Equal(Cohortly.Modeling.Recommenders.ItemNeighborFit.Cosine, bundle.Neighbors.Options.Fit);
         Assert.Equal(ModelBundle.FromBytes(FormatOneBundle()).Policies, bundle.Policies);
     }
 

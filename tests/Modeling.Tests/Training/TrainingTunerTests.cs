@@ -68,7 +68,7 @@ public sealed class TrainingTunerTests
         Assert.Equal("budget", report.Stopped);
         Assert.Equal(5, report.Trials.Count);
         // Every family trains at least its configured start, so each is compared with what was configured.
-        Assert.Equal(["blend", "ials", "itemknn"], report.Trials.Select(t => t.Family).Distinct().Order());
+        Assert.Equal(["blend", "ease", "ials", "itemknn"], report.Trials.Select(t => t.Family).Distinct().Order());
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class TrainingTunerTests
         Assert.Equal("cap", report.Stopped);
         Assert.InRange(report.Trials.Count, 3, 10);
         Assert.True(report.Trials.Count < options.Tuning.Budget);
-        Assert.Equal(["blend", "ials", "itemknn"], report.Trials.Select(t => t.Family).Distinct().Order());
+        Assert.Equal(["blend", "ease", "ials", "itemknn"], report.Trials.Select(t => t.Family).Distinct().Order());
         // What was chosen is among what was tried, and the options carry it.
         Assert.Equal(report.Chosen["itemknn.k"], tuned.KnnNeighbors);
         Assert.Contains(report.Trials, t => t.Family == "ials" && t.Parameters.Contains("reg=" + report.Chosen["ials.reg"], StringComparison.Ordinal));
