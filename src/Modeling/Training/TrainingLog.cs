@@ -23,11 +23,11 @@ public sealed class InsufficientTrainingDataException(string message) : InvalidO
 /// </remarks>
 internal sealed class TrainingLog
 {
-    private readonly byte[] _types;
-    private readonly double[]? _values; // NaN where the event has no value (usable values are finite); null when none has one
-    private readonly int[] _devices; // index into _deviceNames, -1 for none
-    private readonly string[] _deviceNames;
-    private readonly IReadOnlyDictionary<string, string>?[]? _contexts; // null when no event carries a context
+    private byte[] _types;
+    private double[]? _values; // NaN where the event has no value (usable values are finite); null when none has one
+    private int[] _devices; // index into _deviceNames, -1 for none
+    private string[] _deviceNames;
+    private IReadOnlyDictionary<string, string>?[]? _contexts; // null when no event carries a context
     private (int[] Start, int[] Order)? _byUser;
 
     private TrainingLog(
@@ -58,12 +58,12 @@ internal sealed class TrainingLog
     /// <summary>Number of events kept (usable ones), in canonical order.</summary>
     public int EventCount => EventUsers.Length;
 
-    public int[] EventUsers { get; }
+    public int[] EventUsers { get; private set; }
 
-    public int[] EventItems { get; }
+    public int[] EventItems { get; private set; }
 
     /// <summary>Event times in unix milliseconds, ascending.</summary>
-    public long[] EventTimes { get; }
+    public long[] EventTimes { get; private set; }
 
     public string[] UserIds { get; }
 
@@ -112,6 +112,24 @@ internal sealed class TrainingLog
 
     /// <summary>Event <paramref name="k"/> (canonical order) as the pipeline's consumers take it, with the log's id strings.</summary>
     public Interaction Event(int k) => new(UserIds[EventUsers[k]], ItemIds[EventItems[k]], Type(k), Value(k), EventTimes[k], Device(k), Context(k));
+
+    /// <summary>
+    /// Drops the event columns (and <see cref="ByUser"/>), keeping ids, items and <see cref="Positives"/>: the pipeline
+    /// calls it once every stage that reads events has run, so the refit does not stand on them (about 30 bytes an
+    /// event). The log then has no events.
+    /// </summary>
+    public void ReleaseEvents()
+    {
+        EventUsers = [];
+        EventItems = [];
+        EventTimes = [];
+        _types = [];
+        _values = null;
+        _devices = [];
+        _deviceNames = [];
+        _contexts = null;
+        _byUser = null;
+    }
 
     /// <summary>Whether an event says the user wants the item; null when it says nothing either way.</summary>
     public static bool? Signal(in Interaction e, double positiveRating) => EventTypes.Of(e.Type).IsPositive(e.Value, positiveRating);

@@ -164,6 +164,7 @@ public static class TrainingPipeline
             ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, replayed, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
             // The probe with its ranker: what the candidate serves where the ranker serves, without the holdout.
             rankedProbe = ranker.Model is null ? null : probe.WithRanker(ranker);
+            probe = null!; // dropped before the refit (see there)
         }
 
         // After the ranker: the gate compares what each version would serve (its ranker where it serves, its blend elsewhere).
@@ -171,9 +172,21 @@ public static class TrainingPipeline
         var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, ranked, cancellationToken);
 
         stages.Begin("refit");
+        // The refit fits a second set of models on everything. The first set, the training part it was fitted on and
+        // the log's event columns are dropped before it (about 1.5 GB at 20M events and a million users): a run is one
+        // call of this method, and unoptimized (tier-0) code keeps every local alive to the method's end, so they are
+        // cleared by hand.
+        var decisions = selection.Decisions;
+        signals = null!;
+        selection = null!;
+        trainData = null!;
+        train = null!;
+        rankedProbe = null;
+        ranked = null!;
+        log.ReleaseEvents();
         var allData = new TrainingData(log.Positives, groups);
         var served = FitSignals(allData, options, content, stages, cancellationToken);
-        var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
+        var scorer = CohortAwareRecommender.FromDecisions(served, allData, decisions, options.Cohorts, cancellationToken);
 
         stages.Begin("packaging");
 
