@@ -35,12 +35,19 @@ internal static class MemoryCommand
           --seed N               (default 1)
           --hold-seconds N       keep the cluster up this long after the summary (silo pids printed), e.g. for
                                  `heap --pid` (default 0)
-        Waves are paced: a wave is measured no sooner than 1.5 × the idle age + 5 s after the previous wave's last event,
-        so only the current wave's users are resident when it is measured.
-        Prints per wave: users pushed, ingest events/s, per silo RSS / managed heap (heap segments right after a
-        full collection, ClrMD) / activations, Redis bytes per stored
-        user (state key, stream head, log share), first-request p50/p99 of idle users (and of the same users warm);
-        then the slope of silo memory per 100k additional idle users once the active set is steady.
+        Waves are paced on the silos, not the gateway: after a wave's events are acknowledged the bench waits until
+        the silos have applied them (the events applied that GET /v1/admin/cluster sums over the silos reach the events
+        sent, and no stream partition reports lag), and the wave's idle clock starts then. A wave is measured no sooner
+        than 1.5 × the idle age + 5 s after the previous wave was applied, so only the current wave's users are
+        resident when it is measured (a clock started at the acknowledgement let waves overlap the silos' backlog).
+        Prints per wave: users pushed, ingest events/s (acknowledged), seconds from the last acknowledgement until the
+        silos had applied the wave, per silo RSS / managed heap (heap segments right after a full collection, ClrMD) /
+        activations, Redis bytes per stored user (state key, stream head, log share), first-request p50/p99 of idle
+        users (and of the same users warm); then the slope of silo memory per 100k additional idle users once the
+        active set is steady, what each silo's start paid for its first user state write and read (warmed before it
+        takes calls), and what the silos measured of those first requests, per part (the user grain's
+        Debug line "first recommendation after activation": directory registration, state read, queued, serve,
+        total; the cohortly.user.activation histogram has the same parts).
         """;
 
     private static readonly TimeSpan ClusterStart = TimeSpan.FromMinutes(3);
@@ -56,7 +63,7 @@ internal static class MemoryCommand
         return HttpBenchRunner.RunAsync("memory", args, Run);
     }
 
-    private sealed record WaveRow(int Wave, int UsersSeen, double EndSeconds, double EventsPerSecond, long[] Rss, long?[] Heap, int?[] Activations, RedisBytes Redis, double[] Cold, double[] Warm);
+    private sealed record WaveRow(int Wave, int UsersSeen, double EndSeconds, double EventsPerSecond, double ApplySeconds, long[] Rss, long?[] Heap, int?[] Activations, RedisBytes Redis, double[] Cold, double[] Warm);
 
     private sealed record RedisBytes(double StatePerUser, double HeadPerUser, double LogPerUser, long UsedMemory);
 
@@ -102,12 +109,16 @@ internal static class MemoryCommand
                 ["Cohortly__Membership__ProbeTimeout"] = "00:01:00",
                 ["Cohortly__Membership__MissedProbesLimit"] = "3",
                 ["Cohortly__Segmentation__MinUsers"] = "1000000",
+                // The user grain's one Debug line: the parts of a first request that found the user deactivated.
+                ["Logging__LogLevel__Cohortly.Grains.Users.UserGrain"] = "Debug",
+                // And what the silo's start paid for the first user state it wrote and read (StateCodecWarmup).
+                ["Logging__LogLevel__Cohortly.Grains.Hosting.StateCodecWarmup"] = "Debug",
             },
         };
 
         Console.WriteLine($"# {BenchReport.Command("memory", rawArgs)}");
         Console.WriteLine($"# {BenchReport.Machine()}, {BenchReport.Date()}");
-        Console.WriteLine($"# {users:N0} users in waves of {wave:N0}, {eventsPerUser} events each; idle deactivation {idleSeconds} s, stream inactivity {inactivity.TotalSeconds:0.#} s; {silos} silos; each wave measured at least {IdleAfter(idle).TotalSeconds:0.#} s after the previous wave's last event (the previous wave deactivated)");
+        Console.WriteLine($"# {users:N0} users in waves of {wave:N0}, {eventsPerUser} events each; idle deactivation {idleSeconds} s, stream inactivity {inactivity.TotalSeconds:0.#} s; {silos} silos; each wave measured at least {IdleAfter(idle).TotalSeconds:0.#} s after the silos applied the previous wave (the previous wave deactivated)");
         using var cluster = await LocalCluster.StartAsync(options, ClusterStart, cancellationToken);
         cluster.DisposeOnExit();
         using var api = CohortlyApiClient.ForLoopback(cluster.Address.ToString(), options.AppKey, options.AdminKey, connections + 2);
@@ -124,9 +135,14 @@ internal static class MemoryCommand
         for (var first = 0; first < users; first += wave)
         {
             var count = Math.Min(wave, users - first);
+            var appliedBefore = (await Backlog(api, cancellationToken)).Applied;
             var ingest = Stopwatch.StartNew();
             var sent = await PushWave(api, first, count, eventsPerUser, items, batch, connections, seed, cancellationToken);
             var eventsPerSecond = sent / ingest.Elapsed.TotalSeconds;
+            // The idle clock starts when the silos have applied the wave, not when the gateway acknowledged it: on a
+            // loaded machine the silos were seconds behind, and waves measured "past the idle age" overlapped the backlog.
+            var acknowledged = clock.Elapsed.TotalSeconds;
+            await WaitUntilApplied(api, appliedBefore + sent, cancellationToken);
             var pushed = clock.Elapsed.TotalSeconds;
             // Paced: measured only once the previous wave's users are past the idle age and a collector quantum (and a
             // margin), so the resident users are this wave's and the rows compare equal active sets. Unpaced, a wave
@@ -181,12 +197,13 @@ internal static class MemoryCommand
                 timedUntil = waveFirst + waveCount;
             }
 
-            var row = new WaveRow(rows.Count + 1, first + count, clock.Elapsed.TotalSeconds, eventsPerSecond, rss, heap, activations, bytes, [.. cold], [.. warm]);
+            var row = new WaveRow(rows.Count + 1, first + count, clock.Elapsed.TotalSeconds, eventsPerSecond, pushed - acknowledged, rss, heap, activations, bytes, [.. cold], [.. warm]);
             rows.Add(row);
             Console.WriteLine(Line(row));
         }
 
         Summary(rows, waveEnds, idle);
+        ActivationParts(cluster.RunningSilos.Select(p => p.Output));
         if (a.GetInt("hold-seconds", 0) is > 0 and var hold)
         {
             Console.WriteLine($"holding the cluster for {hold} s: silo pids {string.Join(", ", cluster.RunningSilos.Select(p => p.Id))}, gateway {cluster.Gateway.Id}");
@@ -194,6 +211,96 @@ internal static class MemoryCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Events the silos' user grains took from the stream (summed over the silos by the cluster panel) and the stream
+    /// lag the partitions' owners report (entries appended but not yet delivered; partitions whose lag is unknown count 0).
+    /// </summary>
+    private static async Task<(long Applied, long Lag)> Backlog(CohortlyApiClient api, CancellationToken cancellationToken)
+    {
+        var view = await api.AdminGetAsync("/v1/admin/cluster", cancellationToken);
+        var applied = view["eventsApplied"] is JsonValue a ? a.GetValue<long>() : 0;
+        long lag = 0;
+        if (view["partitions"] is JsonArray partitions)
+        {
+            foreach (var partition in partitions)
+            {
+                lag += partition?["lag"] is JsonValue l ? l.GetValue<long>() : 0;
+            }
+        }
+
+        return (applied, lag);
+    }
+
+    /// <summary>Waits until the silos have applied <paramref name="target"/> events in all and no partition lags (10 min at most, then says so).</summary>
+    private static async Task WaitUntilApplied(CohortlyApiClient api, long target, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var (applied, lag) = await Backlog(api, cancellationToken);
+            if (applied >= target && lag == 0)
+            {
+                return;
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                Console.Error.WriteLine($"memory: the silos had applied {applied:N0} of {target:N0} events (lag {lag:N0}) 10 min after the wave was acknowledged; measuring anyway");
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The silos' own account of the first requests that found a user deactivated: the user grain's Debug line per
+    /// first recommendation after an activation (ActivationClock), p50 / p90 / p99 per part over all waves.
+    /// </summary>
+    private static void ActivationParts(IEnumerable<string> siloOutputs)
+    {
+        const string Prefix = "first recommendation after activation: ";
+        const string Warmed = "user state codec warmed: ";
+        string[] parts = ["directory", "state_read", "queued", "serve", "total"];
+        var values = parts.ToDictionary(p => p, _ => new List<double>());
+        foreach (var output in siloOutputs)
+        {
+            foreach (var line in output.Split('\n'))
+            {
+                var warmedAt = line.IndexOf(Warmed, StringComparison.Ordinal);
+                if (warmedAt >= 0)
+                {
+                    Console.WriteLine($"silo start, {line[warmedAt..].Trim()}");
+                }
+
+                var at = line.IndexOf(Prefix, StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    continue;
+                }
+
+                foreach (var field in line[(at + Prefix.Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var eq = field.IndexOf('=', StringComparison.Ordinal);
+                    if (eq > 0 && values.TryGetValue(field[..eq], out var list)
+                        && double.TryParse(field[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && !double.IsNaN(ms))
+                    {
+                        list.Add(ms);
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine("first request after a deactivation, as the silos timed it (ms, p50 / p90 / p99 / max):");
+        foreach (var part in parts)
+        {
+            var sorted = values[part].Order().ToArray();
+            Console.WriteLine(sorted.Length == 0
+                ? $"  {part}: -"
+                : FormattableString.Invariant($"  {part}: {BenchReport.Percentile(sorted, 0.5):F2} / {BenchReport.Percentile(sorted, 0.9):F2} / {BenchReport.Percentile(sorted, 0.99):F2} / {sorted[^1]:F2} (n={sorted.Length})"));
+        }
     }
 
     /// <summary>How long after its last event a user is surely deactivated: the idle age, the collector's quantum (half
@@ -410,7 +517,7 @@ internal static class MemoryCommand
     private static string Header(int silos)
     {
         var silo = string.Concat(Enumerable.Range(1, silos).Select(i => $" | silo{i} RSS MB | heap MB | activations"));
-        return $"wave | users | t s | ingest ev/s{silo} | redis MB | state B/user | head B/user | log B/user | idle 1st req p50 / p99 ms | warm p50 / p99 ms";
+        return $"wave | users | t s | ingest ev/s | applied after s{silo} | redis MB | state B/user | head B/user | log B/user | idle 1st req p50 / p99 ms | warm p50 / p99 ms";
     }
 
     private static string Line(WaveRow r)
@@ -418,7 +525,7 @@ internal static class MemoryCommand
         var silo = string.Concat(Enumerable.Range(0, r.Rss.Length).Select(i =>
             FormattableString.Invariant($" | {r.Rss[i] / 1048576.0:F0} | {(r.Heap[i] is { } h ? (h / 1048576.0).ToString("F0", CultureInfo.InvariantCulture) : "-")} | {r.Activations[i]?.ToString(CultureInfo.InvariantCulture) ?? "-"}")));
         return FormattableString.Invariant(
-            $"{r.Wave} | {r.UsersSeen:N0} | {r.EndSeconds:F0} | {r.EventsPerSecond:F0}{silo} | {r.Redis.UsedMemory / 1048576.0:F0} | {r.Redis.StatePerUser:F0} | {r.Redis.HeadPerUser:F0} | {r.Redis.LogPerUser:F0} | {Pair(r.Cold)} | {Pair(r.Warm)}");
+            $"{r.Wave} | {r.UsersSeen:N0} | {r.EndSeconds:F0} | {r.EventsPerSecond:F0} | {r.ApplySeconds:F1}{silo} | {r.Redis.UsedMemory / 1048576.0:F0} | {r.Redis.StatePerUser:F0} | {r.Redis.HeadPerUser:F0} | {r.Redis.LogPerUser:F0} | {Pair(r.Cold)} | {Pair(r.Warm)}");
     }
 
     private static string Pair(double[] values)

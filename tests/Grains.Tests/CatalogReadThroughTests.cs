@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cohortly.Contracts;
 using Cohortly.Grains.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +14,20 @@ namespace Cohortly.Grains.Tests;
 /// </summary>
 public sealed class CatalogReadThroughTests : IAsyncLifetime
 {
+    /// <summary>Cohortly:CatalogReadThroughInterval here: long enough that a bound in reads per interval is far below one per id.</summary>
+    private static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly CatalogReads _reads = new();
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync() =>
-        _cluster = await FastLoopCluster.Start(new Dictionary<string, string?> { ["Cohortly:CachePoll"] = "00:10:00" });
+        _cluster = await FastLoopCluster.Start(
+            FastLoopCluster.Configuration(new Dictionary<string, string?>
+            {
+                ["Cohortly:CachePoll"] = "00:10:00",
+                ["Cohortly:CatalogReadThroughInterval"] = ReadInterval.ToString(),
+            }),
+            after: s => s.AddSingleton<IIncomingGrainCallFilter>(_reads));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -59,6 +70,73 @@ public sealed class CatalogReadThroughTests : IAsyncLifetime
 
         Assert.Equal(newer, Cache.Version);
         Assert.Equal(["folk"], Cache.Find("ghost-1")!.Categories);
+    }
+
+    [Fact]
+    public async Task A_flood_of_random_item_ids_costs_the_catalog_grain_reads_bounded_by_time_not_by_ids_and_a_real_item_still_counts()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await Catalog.Upsert([new ItemRecord("jazz-2", "A Love Supreme", ["jazz"], [], 9.0, true, now)]);
+        var random = new Random(16);
+        const int Users = 40, PerUser = 50;
+        var events = new List<InteractionEvent>(Users * PerUser);
+        for (var u = 0; u < Users; u++)
+        {
+            for (var i = 0; i < PerUser; i++)
+            {
+                // Every event its own never-upserted id (what a buggy or hostile client sends), but one real item per user.
+                var item = i == PerUser / 2 ? "jazz-2" : $"junk-{random.NextInt64():x}";
+                events.Add(new InteractionEvent($"flood-{u}-{i}", $"flooder-{u}", item, InteractionType.View, null, now.AddSeconds(i - PerUser), "web", now));
+            }
+        }
+
+        var before = _reads.Count;
+        var clock = Stopwatch.StartNew();
+        await FastLoopCluster.Publish(_cluster.Client, events);
+        var users = Enumerable.Range(0, Users).Select(u => _cluster.Client.GetGrain<IUserGrain>($"flooder-{u}")).ToArray();
+        await Eventually.True(async () =>
+        {
+            foreach (var user in users)
+            {
+                if ((await user.GetProfile())?.Counts["view"] != PerUser)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, "every event is applied");
+        var elapsed = clock.Elapsed;
+        var reads = _reads.Count - before;
+
+        // One version read per interval at most (plus one snapshot load: the upsert moved the version once); one per
+        // id — what the read-through cost before — would be 1,960 here.
+        var bound = (long)(elapsed / ReadInterval) + 3;
+        Assert.True(reads <= bound, $"{reads} catalog reads for {Users * PerUser} unknown ids in {elapsed.TotalSeconds:0.0} s (bound {bound})");
+        Assert.True(reads < Users * PerUser / 10, $"{reads} catalog reads for {Users * PerUser} unknown ids");
+        foreach (var user in users)
+        {
+            var profile = (await user.GetProfile())!;
+            Assert.True(profile.CategoryAffinity.TryGetValue("jazz", out var affinity) && affinity > 0, "the real item's category is in every flooder's profile");
+        }
+    }
+
+    /// <summary>Counts what the catalog grain is asked by the silo's copy: version reads and snapshot loads.</summary>
+    private sealed class CatalogReads : IIncomingGrainCallFilter
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.Grain is ICatalogGrain && context.MethodName is nameof(ICatalogGrain.GetVersion) or nameof(ICatalogGrain.GetSnapshot))
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return context.Invoke();
+        }
     }
 
     private Task Publish(string userId, string itemId, int views, DateTimeOffset now) =>

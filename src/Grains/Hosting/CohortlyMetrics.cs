@@ -20,6 +20,7 @@ public sealed class CohortlyMetrics
         RecommendationRewards = meter.CreateCounter<long>("cohortly.recommendations.rewards", "{reward}", "Clicks, add-to-carts and purchases on items from a user's last recommendations (bandit rewards)");
         Attribution = meter.CreateCounter<long>("cohortly.attribution", "{event}", "Clicks, add-to-carts and purchases by attribution result (attributed, unmatched, item_not_served, already_counted, position_ignored)");
         ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
+        UserActivation = meter.CreateHistogram<double>("cohortly.user.activation", "ms", "What a user grain's activation spent before its first call, by part (directory, state_read; for a first recommendation also queued, serve, total)");
         RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations whose cohort has no model in the active version, served by the global weights instead");
 
         // Outcomes (tags cohort, variant, strategy): added once per aggregated key and minute when a silo flushes, never per event.
@@ -31,6 +32,9 @@ public sealed class CohortlyMetrics
     }
 
     public Counter<long> RecommendationRewards { get; }
+
+    /// <summary>Milliseconds per part of a user grain's activation (ActivationClock), tag <c>part</c>.</summary>
+    public Histogram<double> UserActivation { get; }
 
     public Counter<long> Attribution { get; }
 

@@ -75,6 +75,18 @@ public sealed class CohortlyOptions
     /// <summary>How often each silo checks catalog, segmentation and cohort versions.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CachePoll { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The default of <see cref="CatalogReadThroughInterval"/>.</summary>
+    public static readonly TimeSpan DefaultCatalogReadThroughInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Least time between two catalog version reads of one silo's read-through (an event on an item id the silo's
+    /// catalog copy does not know): misses in between share the next read, so unknown ids — a buggy or hostile client's
+    /// random ones included — cost the catalog grain at most one call per interval per silo, and a miss waits at most
+    /// about this long. 0: reads back to back (still one at a time, shared by the misses that queued meanwhile).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan CatalogReadThroughInterval { get; set; } = DefaultCatalogReadThroughInterval;
 }
 
 public sealed class SiloEndpointSettings

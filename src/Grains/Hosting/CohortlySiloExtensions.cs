@@ -98,6 +98,8 @@ public static class CohortlySiloExtensions
         services.AddSingleton<Cluster.ISiloStatsClient, Cluster.SiloStatsClient>();
         services.AddSingleton<SiloBackgroundWork>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloBackgroundWork>());
+        // The first user state a silo reads back costs tens of ms (converters built, code compiled): paid at start instead.
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StateCodecWarmup>();
         return silo;
     }
 }

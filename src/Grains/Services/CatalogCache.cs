@@ -12,13 +12,16 @@ namespace Cohortly.Grains.Services;
 /// on an item this copy does not have waits for <see cref="SettleAsync"/>, so an item upserted before its events is
 /// applied with its categories and price — as training, which reads the whole catalog, counts it.
 /// </summary>
-public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.CohortlyOptions>? options = null)
+public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.CohortlyOptions>? options = null, TimeProvider? time = null)
 {
     /// <summary>
-    /// Items remembered as absent per catalog version; past it a miss asks the catalog's version again (one cheap call),
-    /// so a stream of never-upserted ids costs calls, never memory.
+    /// Items remembered as absent per catalog version (the negative cache); when full it is emptied and fills again, so
+    /// a stream of never-upserted ids costs bounded memory, and its misses cost bounded calls (<see cref="_reads"/>).
     /// </summary>
     internal const int MaxAbsent = 100_000;
+
+    /// <summary>The read-through's version reads: at most one per Cohortly:CatalogReadThroughInterval, shared by every miss.</summary>
+    private readonly CatalogVersionReads _reads = new(time ?? TimeProvider.System, options?.Value.CatalogReadThroughInterval ?? Hosting.CohortlyOptions.DefaultCatalogReadThroughInterval);
 
     private readonly RepeatPolicyBook _repeats = options?.Value.Repeats.Book([]) ?? RepeatPolicyBook.NeverAgain;
     private readonly Lock _gate = new();
@@ -66,10 +69,13 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
     /// <summary>
     /// Reads through a miss: the catalog grain's version is read after the miss, and this copy catches up with it when
     /// it is behind, so an item whose upsert was acknowledged before the event arrived is found. An item still absent
-    /// is remembered as absent in that version (until the next one loads), so events on ids the catalog never had
-    /// cost one version read per id and catalog version. Loads of the same or a newer version are shared.
+    /// is remembered as absent in that version (until the next one loads, or the absent set fills and starts over).
+    /// The version read is one that started after the event was received (<paramref name="receivedAt"/>): the silo's last
+    /// read when it did, else the next one it starts (<see cref="CatalogVersionReads"/>); concurrent misses share it, and
+    /// reads are at least Cohortly:CatalogReadThroughInterval apart, so unknown ids cost the catalog grain at most one
+    /// call per interval per silo however many there are. Loads of the same or a newer version are shared.
     /// </summary>
-    public async Task SettleAsync(string itemId, IGrainFactory grains, CancellationToken cancellationToken)
+    public async Task SettleAsync(string itemId, DateTimeOffset receivedAt, IGrainFactory grains, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
         if (IsSettled(itemId))
@@ -77,13 +83,23 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
             return;
         }
 
-        await CatchUpAsync(grains, cancellationToken);
+        var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
+        var version = await _reads.NextAsync(receivedAt, catalog.GetVersion, cancellationToken);
+        await LoadAtLeastAsync(catalog, version, cancellationToken);
         var snapshot = _snapshot;
-        if (!snapshot.Items.ContainsKey(itemId) && snapshot.Absent.Count < MaxAbsent)
+        if (!snapshot.Items.ContainsKey(itemId))
         {
+            if (snapshot.Absent.Count >= MaxAbsent)
+            {
+                snapshot.Absent.Clear();
+            }
+
             snapshot.Absent.TryAdd(itemId, 0);
         }
     }
+
+    /// <summary>Catalog version reads the read-through started on this silo (for tests and diagnostics).</summary>
+    internal long ReadThroughVersionReads => _reads.Started;
 
     /// <summary>
     /// The repeat policy lookup for serving — the item's own, else its category's, else the default — or null when no
@@ -127,6 +143,11 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
     {
         var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
         var version = await catalog.GetVersion().WaitAsync(cancellationToken);
+        await LoadAtLeastAsync(catalog, version, cancellationToken);
+    }
+
+    private async Task LoadAtLeastAsync(ICatalogGrain catalog, long version, CancellationToken cancellationToken)
+    {
         if (version <= _snapshot.Version)
         {
             return;
@@ -176,7 +197,7 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
         }
     }
 
-    /// <param name="Absent">Ids a miss found absent in this version (bounded by <see cref="MaxAbsent"/>); a newer version starts empty.</param>
+    /// <param name="Absent">Ids a miss found absent in this version (at most <see cref="MaxAbsent"/>, emptied when full); a newer version starts empty.</param>
     private sealed record Snapshot(long Version, Dictionary<string, ItemInfo> Items, bool AnyOwnRepeat)
     {
         public ConcurrentDictionary<string, byte> Absent { get; } = new(StringComparer.Ordinal);

@@ -12,6 +12,7 @@ public sealed partial class UserGrain
 
     public async Task<UserErasureResult> Erase()
     {
+        NotTimed();
         var result = await Privacy.EraseAsync(UserId, state.State, keepServing: false, CancellationToken.None);
         // Saved at once, through the one save path (never overtaking a write in flight): the tombstone must be
         // durable before the caller is told the user is gone.
@@ -29,6 +30,7 @@ public sealed partial class UserGrain
 
     public async Task<UserConsentView> SetConsent(bool personalization)
     {
+        NotTimed();
         var s = state.State;
         if (personalization != s.PersonalizationWithheld)
         {

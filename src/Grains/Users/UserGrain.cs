@@ -37,6 +37,7 @@ public sealed partial class UserGrain(
 
     private static float[] _features => t_features ??= new float[ProfileFeatures.Count];
     private IGrainTimer? _writeBehind;
+    private ActivationClock? _activation = new();
     private string? _userId;
     private bool _dirty;
 
@@ -61,11 +62,13 @@ public sealed partial class UserGrain(
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
+        NotTimed();
         await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
     }
 
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
+        NotTimed();
         services.Backlog.Applied();
         // An item the silo's catalog copy does not have yet is read through first: training counts every event with its
         // item's categories and price, so the live profile must too (a poll-late copy left them out: parity).
@@ -74,7 +77,7 @@ public sealed partial class UserGrain(
 
     private async Task SettleThenConsume(InteractionEvent item, StreamSequenceToken? token)
     {
-        await services.Catalog.SettleAsync(item.ItemId, GrainFactory, CancellationToken.None);
+        await services.Catalog.SettleAsync(item.ItemId, item.ReceivedAt, GrainFactory, CancellationToken.None);
         await Consume(item, token);
     }
 
@@ -108,6 +111,7 @@ public sealed partial class UserGrain(
     /// </summary>
     public async Task CatchUpFromLog()
     {
+        NotTimed();
         if (services.Checkpoint is not { } checkpoint)
         {
             return;
@@ -154,7 +158,7 @@ public sealed partial class UserGrain(
 
                 if (!state.State.IsApplied(ToLog(position)) && entry.Events[i] is InteractionEvent e)
                 {
-                    await services.Catalog.SettleAsync(e.ItemId, GrainFactory, CancellationToken.None);
+                    await services.Catalog.SettleAsync(e.ItemId, e.ReceivedAt, GrainFactory, CancellationToken.None);
                     ApplyLogged(e, position);
                     applied++;
                 }
@@ -208,6 +212,7 @@ public sealed partial class UserGrain(
 
     public Task<UserProfileView?> GetProfile()
     {
+        NotTimed();
         var s = state.State;
         if (s.Profile.TotalEvents == 0)
         {
@@ -218,14 +223,23 @@ public sealed partial class UserGrain(
         return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile));
     }
 
-    public Task<PropensityView> GetPropensity() =>
-        Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
+    public Task<PropensityView> GetPropensity()
+    {
+        NotTimed();
+        return Task.FromResult(PropensityViews.Of(UserId, state.State.Profile, services.Models.Current, services.Time.GetUtcNow()));
+    }
 
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var started = _activation is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         CatchUpWithSegmentation();
         var response = new UserServing(UserId, state.State, services).Recommend(request);
+        if (_activation is { } first)
+        {
+            _activation = null;
+            first.FirstRecommendation(started, services.Metrics, services.Logger);
+        }
 
         // No write of its own: the remembered response rides along with the next event-driven write (or the
         // one on deactivation). A write per request turned every read into storage traffic and cut
@@ -267,6 +281,7 @@ public sealed partial class UserGrain(
     public async Task<UserAttributesView> SetAttributes(IReadOnlyDictionary<string, string> attributes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
+        NotTimed();
         var s = state.State;
         s.SetAttributes(attributes);
         _dirty = false;
