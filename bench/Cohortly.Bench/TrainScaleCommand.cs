@@ -64,7 +64,25 @@ internal static class TrainScaleCommand
             bundle.UserIds.Count,
             bundle.ItemIds.Count,
             bundle.Summary.HoldoutNdcgGlobal,
-            bundle.Summary.HoldoutNdcgCohort);
+            bundle.Summary.HoldoutNdcgCohort,
+            Tuning(bundle.Tuning));
+    }
+
+    /// <summary>The tuner's outcome in one line: what it chose (the served configuration) and whether its cap stopped it.</summary>
+    private static string Tuning(TuningReport? report)
+    {
+        if (report is null)
+        {
+            return "none";
+        }
+
+        var chosen = new List<string>();
+        foreach (var (name, value) in report.Chosen)
+        {
+            chosen.Add(string.Create(CultureInfo.InvariantCulture, $"{name}={value}"));
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{report.Trials.Count} configurations, stopped by {report.Stopped ?? "none"}; {report.Reason}; chosen {string.Join(", ", chosen)}");
     }
 
     public static string Format(TrainScaleResult r, TrainingOptions options)
@@ -89,6 +107,7 @@ internal static class TrainScaleCommand
 
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"total {r.TotalSeconds:F2} s wall, {cpuTotal:F2} s cpu; peak rss {(r.PeakIsPerStage ? "per stage (VmHWM reset at each stage start)" : "running (VmHWM reset refused)")}; peak rss of the last stage's window {Mb(r.FinalPeakRssBytes)} MiB"));
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"trained: {r.Users:N0} users, {r.Items:N0} items; holdout ndcg global {r.NdcgGlobal:F4} / cohort {r.NdcgCohort:F4}"));
+        lines.Add($"tuning: {r.Tuning}");
         foreach (var s in r.Stages)
         {
             if (s.Stage is "backbone" or "refit" && s.FirstPartSeconds is { } seconds)
@@ -126,4 +145,5 @@ internal sealed record TrainScaleResult(
     int Users,
     int Items,
     double NdcgGlobal,
-    double NdcgCohort);
+    double NdcgCohort,
+    string Tuning);

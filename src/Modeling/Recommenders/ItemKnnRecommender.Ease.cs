@@ -60,8 +60,8 @@ public sealed partial class ItemKnnRecommender
             },
             _ => { });
 
-        _neighbors = FromLists(lists, n);
-        _contributions = _neighbors.Transpose();
+        _neighbors = null;
+        _contributions = Contributions(lists, n);
         _history = data.UserItems;
     }
 }

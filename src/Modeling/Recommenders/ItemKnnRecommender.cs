@@ -78,7 +78,12 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
 
     // Row i lists (j, sim) for every target j that has i among its neighbours, so scoring walks the user's items.
     private SparseMatrix _contributions = new(0, 0, [0], [], []);
-    private SparseMatrix _neighbors = new(0, 0, [0], [], []);
+
+    // Row j lists item j's neighbours: the transpose of the contributions, built on first use (writing the model, similar
+    // items, explanations). A fitted model scores from the contributions alone, so training (and every configuration
+    // the tuner tries) holds one k × items matrix, not two: with a tuned k in the thousands on a large catalog that is
+    // gigabytes.
+    private SparseMatrix? _neighbors;
     private SparseMatrix _history = new(0, 0, [0], [], []);
 
     public ItemKnnRecommender()
@@ -90,15 +95,19 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
 
     public string Kind => KindName;
 
-    public int ItemCount => _neighbors.Rows;
+    public int ItemCount => _contributions.Rows;
 
     public int UserCount => _history.Rows;
 
     /// <summary>Item j's neighbours, ascending by index.</summary>
-    public ReadOnlySpan<int> NeighborItems(int item) => _neighbors.RowColumns(item);
+    public ReadOnlySpan<int> NeighborItems(int item) => Neighbors.RowColumns(item);
 
     /// <summary>Similarities of <see cref="NeighborItems"/>, position by position.</summary>
-    public ReadOnlySpan<float> NeighborSimilarities(int item) => _neighbors.RowValues(item);
+    public ReadOnlySpan<float> NeighborSimilarities(int item) => Neighbors.RowValues(item);
+
+    // Transposing the transpose gives the same rows in the same order (rows are visited in increasing order), so the
+    // lazily built matrix is the one the fit used to keep. Two threads may both build it; either result is the same.
+    private SparseMatrix Neighbors => LazyInitializer.EnsureInitialized(ref _neighbors, _contributions.Transpose);
 
     public void Fit(TrainingData data, Random random, CancellationToken cancellationToken = default)
     {
@@ -192,8 +201,8 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
             },
             _ => { });
 
-        _neighbors = FromLists(lists, n);
-        _contributions = _neighbors.Transpose();
+        _neighbors = null;
+        _contributions = Contributions(lists, n);
         _history = userItems;
     }
 
@@ -234,7 +243,7 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
         writer.Write((int)Options.Fit);
         writer.Write(Options.EaseRegularization);
         writer.Write(Options.EaseMaxItems);
-        _neighbors.Write(writer);
+        Neighbors.Write(writer);
         _history.Write(writer);
     }
 
@@ -274,20 +283,41 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
         };
     }
 
-    private static SparseMatrix FromLists((int[] Items, float[] Sims)[] lists, int n)
+    /// <summary>
+    /// The contributions matrix (row i: every j that has i among its neighbours, ascending j) straight from the
+    /// per-item neighbour lists, as the transpose of the neighbours matrix they form; each list is let go once copied,
+    /// so the lists, the neighbours matrix and its transpose are no longer held at once.
+    /// </summary>
+    private static SparseMatrix Contributions((int[] Items, float[] Sims)[] lists, int n)
     {
         var ptr = new int[n + 1];
-        for (var j = 0; j < n; j++)
+        foreach (var (items, _) in lists)
         {
-            ptr[j + 1] = ptr[j] + lists[j].Items.Length;
+            foreach (var i in items)
+            {
+                ptr[i + 1]++;
+            }
         }
 
+        for (var i = 0; i < n; i++)
+        {
+            ptr[i + 1] += ptr[i];
+        }
+
+        var next = ptr[..n];
         var cols = new int[ptr[n]];
         var vals = new float[ptr[n]];
         for (var j = 0; j < n; j++)
         {
-            lists[j].Items.CopyTo(cols, ptr[j]);
-            lists[j].Sims.CopyTo(vals, ptr[j]);
+            var (items, sims) = lists[j];
+            for (var x = 0; x < items.Length; x++)
+            {
+                var p = next[items[x]]++;
+                cols[p] = j;
+                vals[p] = sims[x];
+            }
+
+            lists[j] = default;
         }
 
         return new SparseMatrix(n, n, ptr, cols, vals);

@@ -20,35 +20,37 @@ internal static class PurchaseTraining
         var window = options.PurchaseWindow;
         var nowMs = now.ToUnixTimeMilliseconds();
         var cutoffMs = nowMs - (long)window.TotalMilliseconds;
-        var profiles = new UserProfile[log.UserIds.Length];
-        var bought = new bool[profiles.Length];
+        // One user's profile at a time (their events in log order, as a replay of the whole log would apply them): the
+        // run keeps each user's features at the cut-off, not the profiles.
+        var userCount = log.UserIds.Length;
+        var features = new FeatureMatrix(userCount, ProfileFeatures.Count);
+        var bought = new bool[userCount];
         var anyPurchase = false;
-        for (var k = 0; k < log.Events.Length; k++)
-        {
-            if ((k & 4095) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var e = log.Events[k];
-            var u = log.EventUsers[k];
-            if (e.TimestampMs <= cutoffMs)
-            {
-                (profiles[u] ??= new UserProfile()).Apply(e, log.ItemInfos[log.EventItems[k]], options.Profile);
-            }
-            else if (e.TimestampMs <= nowMs && e.Type == InteractionType.Purchase)
-            {
-                bought[u] = true;
-                anyPurchase = true;
-            }
-        }
-
         var users = new List<int>();
-        for (var u = 0; u < profiles.Length; u++)
+        var (start, byUser) = log.ByUser;
+        for (var u = 0; u < userCount; u++)
         {
-            if (profiles[u] is { TotalEvents: > 0 })
+            cancellationToken.ThrowIfCancellationRequested();
+            UserProfile? profile = null;
+            for (var x = start[u]; x < start[u + 1]; x++)
+            {
+                var k = byUser[x];
+                var t = log.EventTimes[k];
+                if (t <= cutoffMs)
+                {
+                    (profile ??= new UserProfile()).Apply(log.Event(k), log.ItemInfos[log.EventItems[k]], options.Profile);
+                }
+                else if (t <= nowMs && log.Type(k) == InteractionType.Purchase)
+                {
+                    bought[u] = true;
+                    anyPurchase = true;
+                }
+            }
+
+            if (profile is { TotalEvents: > 0 })
             {
                 users.Add(u);
+                ProfileFeatures.Extract(profile, cutoffMs, features.Row(u));
             }
         }
 
@@ -64,8 +66,8 @@ internal static class PurchaseTraining
         var test = order[..held];
         Array.Sort(fit);
         Array.Sort(test);
-        var (fitFeatures, fitLabels) = Examples(fit, profiles, bought, cutoffMs);
-        var (testFeatures, testLabels) = Examples(test, profiles, bought, cutoffMs);
+        var (fitFeatures, fitLabels) = Examples(fit, features, bought);
+        var (testFeatures, testLabels) = Examples(test, features, bought);
         var fitPositives = Count(fitLabels);
         var testPositives = Count(testLabels);
         if (fitPositives < options.PurchaseMinClassUsers || fit.Length - fitPositives < options.PurchaseMinClassUsers
@@ -107,13 +109,13 @@ internal static class PurchaseTraining
     private static PurchaseModelReport Empty(TimeSpan window, string reason) =>
         new(null, window, 0, 0, 0, double.NaN, double.NaN, [], reason);
 
-    private static (FeatureMatrix Features, bool[] Labels) Examples(int[] users, UserProfile[] profiles, bool[] bought, long cutoffMs)
+    private static (FeatureMatrix Features, bool[] Labels) Examples(int[] users, FeatureMatrix all, bool[] bought)
     {
         var features = new FeatureMatrix(users.Length, ProfileFeatures.Count);
         var labels = new bool[users.Length];
         for (var x = 0; x < users.Length; x++)
         {
-            ProfileFeatures.Extract(profiles[users[x]], cutoffMs, features.Row(x));
+            all.ReadRow(users[x]).CopyTo(features.Row(x));
             labels[x] = bought[users[x]];
         }
 

@@ -13,9 +13,9 @@ internal static class RepeatTraining
     public static RepeatModel Fit(TrainingLog log, RepeatOptions options, CancellationToken cancellationToken)
     {
         var count = 0;
-        foreach (var e in log.Events)
+        for (var k = 0; k < log.EventCount; k++)
         {
-            if (e.Type == InteractionType.Purchase)
+            if (log.Type(k) == InteractionType.Purchase)
             {
                 count++;
             }
@@ -25,13 +25,13 @@ internal static class RepeatTraining
         var items = new int[count];
         var times = new long[count];
         var n = 0;
-        for (var k = 0; k < log.Events.Length; k++)
+        for (var k = 0; k < log.EventCount; k++)
         {
-            if (log.Events[k].Type == InteractionType.Purchase && log.EventUsers[k] >= 0 && log.EventItems[k] >= 0)
+            if (log.Type(k) == InteractionType.Purchase && log.EventUsers[k] >= 0 && log.EventItems[k] >= 0)
             {
                 users[n] = log.EventUsers[k];
                 items[n] = log.EventItems[k];
-                times[n] = log.Events[k].TimestampMs;
+                times[n] = log.EventTimes[k];
                 n++;
             }
         }

@@ -14,12 +14,24 @@ public sealed class InsufficientTrainingDataException(string message) : InvalidO
 /// union of the catalog and the items seen in events. <see cref="Positives"/> holds one row per (user, item) whose
 /// latest signal was positive, sorted by user then item.
 /// </summary>
+/// <remarks>
+/// The events are held as columns (user and item index, time, type, value, device index, context), about 30 bytes an
+/// event, not as <see cref="Interaction"/> values (64 bytes each, plus the copy the sort needed): at 20M events the
+/// log was 1.3 GB of structs before any model was fitted. <see cref="Event"/> rebuilds one event on demand, with the
+/// log's own id strings. <see cref="ByUser"/> is each user's events in time order, built once and shared by the
+/// stages that replay profiles one user at a time.
+/// </remarks>
 internal sealed class TrainingLog
 {
+    private byte[] _types;
+    private double[]? _values; // NaN where the event has no value (usable values are finite); null when none has one
+    private int[] _devices; // index into _deviceNames, -1 for none
+    private string[] _deviceNames;
+    private IReadOnlyDictionary<string, string>?[]? _contexts; // null when no event carries a context
+    private (int[] Start, int[] Order)? _byUser;
+
     private TrainingLog(
-        Interaction[] events,
-        int[] eventUsers,
-        int[] eventItems,
+        EventColumns columns,
         string[] userIds,
         string[] itemIds,
         ItemInfo[] itemInfos,
@@ -28,9 +40,14 @@ internal sealed class TrainingLog
         long skipped)
     {
         Skipped = skipped;
-        Events = events;
-        EventUsers = eventUsers;
-        EventItems = eventItems;
+        EventUsers = columns.Users;
+        EventItems = columns.Items;
+        EventTimes = columns.Times;
+        _types = columns.Types;
+        _values = columns.Values;
+        _devices = columns.Devices;
+        _deviceNames = columns.DeviceNames;
+        _contexts = columns.Contexts;
         UserIds = userIds;
         ItemIds = itemIds;
         ItemInfos = itemInfos;
@@ -38,11 +55,15 @@ internal sealed class TrainingLog
         Positives = positives;
     }
 
-    public Interaction[] Events { get; }
+    /// <summary>Number of events kept (usable ones), in canonical order.</summary>
+    public int EventCount => EventUsers.Length;
 
-    public int[] EventUsers { get; }
+    public int[] EventUsers { get; private set; }
 
-    public int[] EventItems { get; }
+    public int[] EventItems { get; private set; }
+
+    /// <summary>Event times in unix milliseconds, ascending.</summary>
+    public long[] EventTimes { get; private set; }
 
     public string[] UserIds { get; }
 
@@ -75,6 +96,41 @@ internal sealed class TrainingLog
         }
     }
 
+    /// <summary>
+    /// Each user's events in time (canonical) order: user u's are <c>Order[Start[u]..Start[u + 1]]</c>, indices into
+    /// the event columns. Built on first use (a stable counting sort) and kept: 4 bytes an event.
+    /// </summary>
+    public (int[] Start, int[] Order) ByUser => _byUser ??= GroupByUser(EventUsers, UserIds.Length);
+
+    public InteractionType Type(int k) => (InteractionType)_types[k];
+
+    public double? Value(int k) => _values is { } v && !double.IsNaN(v[k]) ? v[k] : null;
+
+    public string? Device(int k) => _devices[k] is var d && d >= 0 ? _deviceNames[d] : null;
+
+    public IReadOnlyDictionary<string, string>? Context(int k) => _contexts?[k];
+
+    /// <summary>Event <paramref name="k"/> (canonical order) as the pipeline's consumers take it, with the log's id strings.</summary>
+    public Interaction Event(int k) => new(UserIds[EventUsers[k]], ItemIds[EventItems[k]], Type(k), Value(k), EventTimes[k], Device(k), Context(k));
+
+    /// <summary>
+    /// Drops the event columns (and <see cref="ByUser"/>), keeping ids, items and <see cref="Positives"/>: the pipeline
+    /// calls it once every stage that reads events has run, so the refit does not stand on them (about 30 bytes an
+    /// event). The log then has no events.
+    /// </summary>
+    public void ReleaseEvents()
+    {
+        EventUsers = [];
+        EventItems = [];
+        EventTimes = [];
+        _types = [];
+        _values = null;
+        _devices = [];
+        _deviceNames = [];
+        _contexts = null;
+        _byUser = null;
+    }
+
     /// <summary>Whether an event says the user wants the item; null when it says nothing either way.</summary>
     public static bool? Signal(in Interaction e, double positiveRating) => EventTypes.Of(e.Type).IsPositive(e.Value, positiveRating);
 
@@ -83,37 +139,6 @@ internal sealed class TrainingLog
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(input.Events);
         ArgumentNullException.ThrowIfNull(input.Catalog);
-        // One user's bad rows (written before the edge bounded them, or by a buggy producer) must not fail the run
-        // for everyone: they are left out and counted. Counted first so the kept events take one exact array (at 20M
-        // events a growing list and its copy held 2.5 GB at once).
-        var count = 0;
-        foreach (var e in input.Events)
-        {
-            if (IsUsable(e))
-            {
-                count++;
-            }
-        }
-
-        var events = new Interaction[count];
-        var n = 0;
-        foreach (var e in input.Events)
-        {
-            if (IsUsable(e) && n < count)
-            {
-                events[n++] = e;
-            }
-        }
-
-        if (n != count)
-        {
-            throw new InvalidOperationException("the training events changed while they were read");
-        }
-
-        var skipped = input.Events.Count - events.Length;
-        cancellationToken.ThrowIfCancellationRequested();
-
-        var users = new HashSet<string>(StringComparer.Ordinal);
         var catalog = new Dictionary<string, ItemInfo>(StringComparer.Ordinal);
         foreach (var info in input.Catalog)
         {
@@ -123,22 +148,35 @@ internal sealed class TrainingLog
             }
         }
 
+        // One user's bad rows (written before the edge bounded them, or by a buggy producer) must not fail the run
+        // for everyone: they are left out and counted. The first pass counts the kept events and collects the ids, so
+        // the second writes each column once at its exact size; the input's events are never copied.
+        var count = 0;
+        var users = new HashSet<string>(StringComparer.Ordinal);
         var items = new HashSet<string>(catalog.Keys, StringComparer.Ordinal);
-        foreach (var e in events)
+        foreach (var e in input.Events)
         {
-            users.Add(e.UserId);
-            items.Add(e.ItemId);
+            if (IsUsable(e))
+            {
+                count++;
+                users.Add(e.UserId);
+                items.Add(e.ItemId);
+            }
         }
 
+        var skipped = input.Events.Count - count;
+        cancellationToken.ThrowIfCancellationRequested();
         var userIds = new string[users.Count];
         users.CopyTo(userIds);
         Array.Sort(userIds, StringComparer.Ordinal);
+        users = null;
         var itemIds = new string[items.Count];
         items.CopyTo(itemIds);
         Array.Sort(itemIds, StringComparer.Ordinal);
+        items = null;
         var userIndex = new IdIndex(userIds);
         var itemIndex = new IdIndex(itemIds);
-        var (eventUsers, eventItems) = SortEvents(events, userIndex, itemIndex);
+        var columns = SortedColumns(input.Events, count, userIndex, itemIndex, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         var infos = new ItemInfo[itemIds.Length];
@@ -158,7 +196,8 @@ internal sealed class TrainingLog
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var positives = LatestPositives(events, eventUsers, eventItems, userIds.Length, itemIds.Length, options.PositiveRating, out var pairTimes);
+        var byUser = GroupByUser(columns.Users, userIds.Length);
+        var positives = LatestPositives(columns, byUser, userIds.Length, itemIds.Length, options.PositiveRating, out var pairTimes);
         var dataCatalog = new DatasetCatalog(userIndex, itemIndex, metadata);
         var pairs = positives.Length;
         var pu = new int[pairs];
@@ -173,7 +212,7 @@ internal sealed class TrainingLog
             times[r] = pairTimes[r] / 1000; // data sets keep unix seconds
         }
 
-        return new TrainingLog(events, eventUsers, eventItems, userIds, itemIds, infos, metadata, new InteractionDataset(dataCatalog, pu, pi, values, times), skipped);
+        return new TrainingLog(columns, userIds, itemIds, infos, metadata, new InteractionDataset(dataCatalog, pu, pi, values, times), skipped) { _byUser = byUser };
     }
 
     /// <summary>
@@ -196,71 +235,140 @@ internal sealed class TrainingLog
             profiles[u] = new UserProfile();
         }
 
-        for (var k = 0; k < Events.Length; k++)
+        for (var k = 0; k < EventCount; k++)
         {
             if ((k & 4095) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            profiles[EventUsers[k]].Apply(Events[k], ItemInfos[EventItems[k]], options);
+            profiles[EventUsers[k]].Apply(Event(k), ItemInfos[EventItems[k]], options);
         }
 
         return profiles;
     }
 
     /// <summary>
-    /// Sorts the events into the canonical order (time, user, item, type, value, device) and returns each sorted
-    /// event's user and item index. Users and items compare by index, which is their ordinal id order, so strings are
-    /// compared only between events equal in time, user and item; the events move once, in place, along the
-    /// permutation's cycles (a sorted copy would hold a second 1.3 GB at 20M events).
+    /// Replays one user's profile at a time (<see cref="ByUser"/>: the user's events in the same order as
+    /// <see cref="ReplayProfiles"/> applies them, so each profile ends the same) and hands it to
+    /// <paramref name="visit"/> before the next user's: a run holds one profile, not one per user (a replayed profile
+    /// is about 2 KB; 2 GB at a million users).
     /// </summary>
-    private static (int[] Users, int[] Items) SortEvents(Interaction[] events, IdIndex userIndex, IdIndex itemIndex)
+    public void ForEachProfile(ProfileOptions options, Action<int, UserProfile> visit, CancellationToken cancellationToken)
     {
-        var keys = new EventKey[events.Length];
-        for (var k = 0; k < events.Length; k++)
+        var (start, order) = ByUser;
+        for (var u = 0; u < UserIds.Length; u++)
         {
-            keys[k] = new EventKey(events[k].TimestampMs, userIndex.IndexOf(events[k].UserId), itemIndex.IndexOf(events[k].ItemId), k);
-        }
+            cancellationToken.ThrowIfCancellationRequested();
+            var profile = new UserProfile();
+            for (var x = start[u]; x < start[u + 1]; x++)
+            {
+                var k = order[x];
+                profile.Apply(Event(k), ItemInfos[EventItems[k]], options);
+            }
 
-        keys.AsSpan().Sort(new EventKeyComparer(events));
-        var eventUsers = new int[events.Length];
-        var eventItems = new int[events.Length];
-        var placed = new bool[events.Length];
-        for (var k = 0; k < keys.Length; k++)
+            visit(u, profile);
+        }
+    }
+
+    /// <summary>
+    /// The usable events of <paramref name="events"/> as columns in the canonical order (time, user, item, type, value,
+    /// device; events equal in all six keep their input order). Users and items compare by index, which is their
+    /// ordinal id order, and devices by their strings; the sort moves 24-byte keys, and each column is written once in
+    /// the sorted order.
+    /// </summary>
+    private static EventColumns SortedColumns(IReadOnlyList<Interaction> events, int count, IdIndex userIndex, IdIndex itemIndex, CancellationToken cancellationToken)
+    {
+        var keys = new EventKey[count];
+        var types = new byte[count];
+        double[]? values = null;
+        var devices = new int[count];
+        var deviceIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var deviceNames = new List<string>();
+        IReadOnlyDictionary<string, string>?[]? contexts = null;
+        var n = 0;
+        foreach (var e in events)
         {
-            eventUsers[k] = keys[k].User;
-            eventItems[k] = keys[k].Item;
-            if (placed[k])
+            if (!IsUsable(e))
             {
                 continue;
             }
 
-            // Position j takes the event from keys[j].Original; the cycle closes when that is where it started.
-            var first = events[k];
-            var j = k;
-            while (true)
+            if (n == count)
             {
-                placed[j] = true;
-                var source = keys[j].Original;
-                if (source == k)
+                throw new InvalidOperationException("the training events changed while they were read");
+            }
+
+            keys[n] = new EventKey(e.TimestampMs, userIndex.IndexOf(e.UserId), itemIndex.IndexOf(e.ItemId), n);
+            types[n] = (byte)e.Type;
+            if (e.Value is { } value)
+            {
+                if (values is null)
                 {
-                    events[j] = first;
-                    break;
+                    values = new double[count];
+                    Array.Fill(values, double.NaN);
                 }
 
-                events[j] = events[source];
-                j = source;
+                values[n] = value;
+            }
+
+            if (e.Device is { } device)
+            {
+                if (!deviceIndex.TryGetValue(device, out var d))
+                {
+                    d = deviceNames.Count;
+                    deviceIndex[device] = d;
+                    deviceNames.Add(device);
+                }
+
+                devices[n] = d;
+            }
+            else
+            {
+                devices[n] = -1;
+            }
+
+            if (e.Context is { } context)
+            {
+                (contexts ??= new IReadOnlyDictionary<string, string>?[count])[n] = context;
+            }
+
+            n++;
+        }
+
+        if (n != count)
+        {
+            throw new InvalidOperationException("the training events changed while they were read");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var names = deviceNames.ToArray();
+        keys.AsSpan().Sort(new EventKeyComparer(types, values, devices, names));
+        var sorted = new EventColumns(new int[count], new int[count], new long[count], new byte[count], values is null ? null : new double[count], new int[count], names, contexts is null ? null : new IReadOnlyDictionary<string, string>?[count]);
+        for (var k = 0; k < count; k++)
+        {
+            var key = keys[k];
+            var o = key.Original;
+            sorted.Users[k] = key.User;
+            sorted.Items[k] = key.Item;
+            sorted.Times[k] = key.Time;
+            sorted.Types[k] = types[o];
+            sorted.Devices[k] = devices[o];
+            if (values is not null)
+            {
+                sorted.Values![k] = values[o];
+            }
+
+            if (contexts is not null)
+            {
+                sorted.Contexts![k] = contexts[o];
             }
         }
 
-        return (eventUsers, eventItems);
+        return sorted;
     }
 
-    // Keys user·items + item of the pairs whose latest signal is positive, ascending (so by user, then item). Events are
-    // in time order; grouped by user (a stable counting sort) each user's pairs need only per-item slots, not a
-    // dictionary over every pair of the log.
-    private static long[] LatestPositives(Interaction[] events, int[] eventUsers, int[] eventItems, int userCount, int itemCount, double positiveRating, out long[] times)
+    private static (int[] Start, int[] Order) GroupByUser(int[] eventUsers, int userCount)
     {
         var start = new int[userCount + 1];
         foreach (var u in eventUsers)
@@ -273,13 +381,22 @@ internal sealed class TrainingLog
             start[u + 1] += start[u];
         }
 
-        var order = new int[events.Length];
+        var order = new int[eventUsers.Length];
         var next = start[..userCount];
-        for (var k = 0; k < events.Length; k++)
+        for (var k = 0; k < eventUsers.Length; k++)
         {
             order[next[eventUsers[k]]++] = k;
         }
 
+        return (start, order);
+    }
+
+    // Keys user·items + item of the pairs whose latest signal is positive, ascending (so by user, then item). Events are
+    // in time order; grouped by user (a stable counting sort) each user's pairs need only per-item slots, not a
+    // dictionary over every pair of the log.
+    private static long[] LatestPositives(EventColumns events, (int[] Start, int[] Order) byUser, int userCount, int itemCount, double positiveRating, out long[] times)
+    {
+        var (start, order) = byUser;
         var owner = new int[itemCount];
         Array.Fill(owner, -1);
         var positive = new bool[itemCount];
@@ -293,9 +410,10 @@ internal sealed class TrainingLog
             for (var x = start[u]; x < start[u + 1]; x++)
             {
                 var k = order[x];
-                if (Signal(events[k], positiveRating) is { } signal)
+                var value = events.Values is { } v && !double.IsNaN(v[k]) ? v[k] : (double?)null;
+                if (EventTypes.Of((InteractionType)events.Types[k]).IsPositive(value, positiveRating) is { } signal)
                 {
-                    var i = eventItems[k];
+                    var i = events.Items[k];
                     if (owner[i] != u)
                     {
                         owner[i] = u;
@@ -303,7 +421,7 @@ internal sealed class TrainingLog
                     }
 
                     positive[i] = signal;
-                    latest[i] = events[k].TimestampMs;
+                    latest[i] = events.Times[k];
                 }
             }
 
@@ -322,10 +440,16 @@ internal sealed class TrainingLog
         return keys.ToArray();
     }
 
+    /// <summary>The log's events as columns: index k of every array is event k.</summary>
+    private sealed record EventColumns(int[] Users, int[] Items, long[] Times, byte[] Types, double[]? Values, int[] Devices, string[] DeviceNames, IReadOnlyDictionary<string, string>?[]? Contexts);
+
     private readonly record struct EventKey(long Time, int User, int Item, int Original);
 
-    /// <summary>The canonical order on keys; events equal in all six fields keep their input order.</summary>
-    private readonly struct EventKeyComparer(Interaction[] events) : IComparer<EventKey>
+    /// <summary>
+    /// The canonical order on keys: time, user and item by index, then type, value (none first) and device (ordinal,
+    /// none first) of the events in input order; events equal in all six fields keep their input order.
+    /// </summary>
+    private readonly struct EventKeyComparer(byte[] types, double[]? values, int[] devices, string[] deviceNames) : IComparer<EventKey>
     {
         public int Compare(EventKey a, EventKey b)
         {
@@ -347,38 +471,27 @@ internal sealed class TrainingLog
                 return c;
             }
 
-            c = CompareEvents(events[a.Original], events[b.Original]);
-            return c != 0 ? c : a.Original.CompareTo(b.Original);
-        }
-    }
+            var x = a.Original;
+            var y = b.Original;
+            c = types[x].CompareTo(types[y]);
+            if (c != 0)
+            {
+                return c;
+            }
 
-    private static int CompareEvents(Interaction a, Interaction b)
-    {
-        var c = a.TimestampMs.CompareTo(b.TimestampMs);
-        if (c != 0)
-        {
-            return c;
-        }
+            if (values is not null)
+            {
+                c = Nullable.Compare(ValueAt(values, x), ValueAt(values, y));
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
 
-        c = string.CompareOrdinal(a.UserId, b.UserId);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = string.CompareOrdinal(a.ItemId, b.ItemId);
-        if (c != 0)
-        {
-            return c;
+            c = string.CompareOrdinal(devices[x] >= 0 ? deviceNames[devices[x]] : null, devices[y] >= 0 ? deviceNames[devices[y]] : null);
+            return c != 0 ? c : x.CompareTo(y);
         }
 
-        c = a.Type.CompareTo(b.Type);
-        if (c != 0)
-        {
-            return c;
-        }
-
-        c = Nullable.Compare(a.Value, b.Value);
-        return c != 0 ? c : string.CompareOrdinal(a.Device, b.Device);
+        private static double? ValueAt(double[] values, int k) => double.IsNaN(values[k]) ? null : values[k];
     }
 }

@@ -82,24 +82,21 @@ public static class TrainingPipeline
         }
 
         stages.Begin("features");
-        var profiles = log.ReplayProfiles(options.Profile, cancellationToken);
         // Ages are measured at the run's reference (the newest event by default), not at the wall clock, so the same
         // log trains the same model on any date.
-        var reference = ModelClock.Reference(options.ReferenceTime, input.Now, log.Events);
+        var reference = ModelClock.Reference(options.ReferenceTime, input.Now, log.EventTimes);
         var nowMs = reference.ToUnixTimeMilliseconds();
-        var features = new FeatureMatrix(profiles.Length, ProfileFeatures.Count);
-        for (var u = 0; u < profiles.Length; u++)
-        {
-            ProfileFeatures.Extract(profiles[u], nowMs, features.Row(u));
-        }
+        // One profile at a time; the run keeps each user's features, device and main context, not the profiles.
+        var replayed = ReplayedUsers.Replay(log, options.Profile, nowMs, cancellationToken);
+        var features = replayed.Features;
 
         stages.Begin("segmentation");
         // The same builder as a segmentation-only run: ids, labels, transitions and counts over the log's users.
         var basis = input.PreviousSegmentation is { } previous ? new SegmentationBasis(previous, input.NextCohortId) : null;
         var segmentationVersion = SegmentationVersions.Build(features, ProfileFeatures.Names, basis, input.Version, options.Segmentation, SegmentationRunKind.Training, cancellationToken);
-        segmentationVersion = DriftReference(segmentationVersion, profiles, features, options.DriftReferenceWindow);
+        segmentationVersion = DriftReference(segmentationVersion, replayed, options.DriftReferenceWindow);
         var segmentation = segmentationVersion.Model;
-        var groups = new int[profiles.Length];
+        var groups = new int[replayed.Count];
         var groupSizes = new int[segmentation.Centroids.Count];
         for (var u = 0; u < groups.Length; u++)
         {
@@ -136,7 +133,7 @@ public static class TrainingPipeline
 
         stages.Begin("ranker");
         var context = FitContext(log);
-        var provisional = FitProvisional(input.Attributes, log, profiles, groups, segmentation);
+        var provisional = FitProvisional(input.Attributes, log, replayed, groups, segmentation);
         var policies = new Dictionary<int, ServingPolicy>(segmentation.CohortIds.Count);
         var defaultPolicy = options.DefaultPolicy;
         foreach (var id in segmentation.CohortIds)
@@ -164,19 +161,32 @@ public static class TrainingPipeline
                 segmentationVersion: null,
                 promotion: null,
                 ranker: null);
-            ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, profiles, features, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
+            ranker = RankerTraining.Fit(probe, holdout, RankerUsers(log, holdout, replayed, userCohorts), segmentation.CohortIds, options, input.Now, cancellationToken);
             // The probe with its ranker: what the candidate serves where the ranker serves, without the holdout.
             rankedProbe = ranker.Model is null ? null : probe.WithRanker(ranker);
+            probe = null!; // dropped before the refit (see there)
         }
 
         // After the ranker: the gate compares what each version would serve (its ranker where it serves, its blend elsewhere).
-        var ranked = new RankedServing(rankedProbe, input.Now, Devices(profiles));
+        var ranked = new RankedServing(rankedProbe, input.Now, replayed.Devices);
         var promotion = Promotion(input, options, selection, trainData.UserItems, holdout, groups, segmentation, features, log, reports, ranked, cancellationToken);
 
         stages.Begin("refit");
+        // The refit fits a second set of models on everything. The first set, the training part it was fitted on and
+        // the log's event columns are dropped before it (about 1.5 GB at 20M events and a million users): a run is one
+        // call of this method, and unoptimized (tier-0) code keeps every local alive to the method's end, so they are
+        // cleared by hand.
+        var decisions = selection.Decisions;
+        signals = null!;
+        selection = null!;
+        trainData = null!;
+        train = null!;
+        rankedProbe = null;
+        ranked = null!;
+        log.ReleaseEvents();
         var allData = new TrainingData(log.Positives, groups);
         var served = FitSignals(allData, options, content, stages, cancellationToken);
-        var scorer = CohortAwareRecommender.FromDecisions(served, allData, selection.Decisions, options.Cohorts, cancellationToken);
+        var scorer = CohortAwareRecommender.FromDecisions(served, allData, decisions, options.Cohorts, cancellationToken);
 
         stages.Begin("packaging");
 
@@ -379,14 +389,14 @@ public static class TrainingPipeline
     }
 
     /// <summary>The holdout users the ranker learns from and is compared on: their profile at training time and main device.</summary>
-    private static List<RankerUser> RankerUsers(TrainingLog log, SparseMatrix holdout, UserProfile[] profiles, FeatureMatrix features, int[] userCohorts)
+    private static List<RankerUser> RankerUsers(TrainingLog log, SparseMatrix holdout, ReplayedUsers replayed, int[] userCohorts)
     {
         var users = new List<RankerUser>();
         for (var u = 0; u < holdout.Rows; u++)
         {
             if (holdout.RowLength(u) > 0)
             {
-                users.Add(new RankerUser(u, log.UserIds[u], userCohorts[u], features.ReadRow(u).ToArray(), MostUsedDevice(profiles[u])));
+                users.Add(new RankerUser(u, log.UserIds[u], userCohorts[u], replayed.Features.ReadRow(u).ToArray(), replayed.Devices[u]));
             }
         }
 
@@ -412,9 +422,10 @@ public static class TrainingPipeline
     /// record them (<see cref="Drift.ActivePopulation"/>, the same rule the monitor applies to the live sample). The
     /// cohort-share reference is those same rows assigned to the version's cohorts.
     /// </summary>
-    private static SegmentationVersion DriftReference(SegmentationVersion version, UserProfile[] profiles, FeatureMatrix features, TimeSpan window)
+    private static SegmentationVersion DriftReference(SegmentationVersion version, ReplayedUsers replayed, TimeSpan window)
     {
-        var active = Drift.ActivePopulation.Describe(profiles, features, window, version.Model);
+        var (rows, lastSeen) = replayed.DriftCandidates();
+        var active = Drift.ActivePopulation.Describe(rows, lastSeen, ProfileFeatures.Names, window, version.Model);
         return version with
         {
             FeatureReference = active.Features,
@@ -468,28 +479,36 @@ public static class TrainingPipeline
     private static ContextStatistics FitContext(TrainingLog log)
     {
         // Usage context: every event except the negative ones (dismissals).
-        var items = new List<int>(log.Events.Length);
-        var devices = new List<string?>(log.Events.Length);
-        var contexts = new List<IReadOnlyDictionary<string, string>?>(log.Events.Length);
-        var times = new List<long>(log.Events.Length);
-        for (var k = 0; k < log.Events.Length; k++)
+        // Counted first, so each column is one exact array (lists grown to the log's size and copied held twice).
+        var count = 0;
+        for (var k = 0; k < log.EventCount; k++)
         {
-            var e = log.Events[k];
-            if (EventTypes.Of(e.Type).Polarity == Polarity.Negative)
+            count += EventTypes.Of(log.Type(k)).Polarity == Polarity.Negative ? 0 : 1;
+        }
+
+        var items = new int[count];
+        var devices = new string?[count];
+        var contexts = new IReadOnlyDictionary<string, string>?[count];
+        var times = new long[count];
+        var n = 0;
+        for (var k = 0; k < log.EventCount; k++)
+        {
+            if (EventTypes.Of(log.Type(k)).Polarity == Polarity.Negative)
             {
                 continue;
             }
 
-            items.Add(log.EventItems[k]);
-            devices.Add(e.Device);
-            contexts.Add(e.Context);
-            times.Add(e.TimestampMs);
+            items[n] = log.EventItems[k];
+            devices[n] = log.Device(k);
+            contexts[n] = log.Context(k);
+            times[n] = log.EventTimes[k];
+            n++;
         }
 
-        return ContextStatistics.Fit(log.ItemIds.Length, items.ToArray(), devices, times.ToArray(), contexts, new ContextStatisticsOptions());
+        return ContextStatistics.Fit(log.ItemIds.Length, items, devices, times, contexts, new ContextStatisticsOptions());
     }
 
-    private static ProvisionalCohortModel FitProvisional(IReadOnlyList<UserAttributes>? attributes, TrainingLog log, UserProfile[] profiles, int[] groups, SegmentationModel segmentation)
+    private static ProvisionalCohortModel FitProvisional(IReadOnlyList<UserAttributes>? attributes, TrainingLog log, ReplayedUsers replayed, int[] groups, SegmentationModel segmentation)
     {
         // Latest wins: a later entry for the same user replaces an earlier one; examples go in user order.
         var byUser = new SortedDictionary<int, IReadOnlyDictionary<string, string>>();
@@ -505,61 +524,14 @@ public static class TrainingPipeline
         // Every trained user is an example: the prior is the cohort sizes and the device likelihood is learned from
         // everyone, so a visitor with no attributes (or none the model knows) still gets a cohort from context.
         var none = new Dictionary<string, string>();
-        var examples = new List<ProvisionalExample>(profiles.Length);
-        for (var u = 0; u < profiles.Length; u++)
+        var examples = new List<ProvisionalExample>(replayed.Count);
+        for (var u = 0; u < replayed.Count; u++)
         {
             var attrs = byUser.TryGetValue(u, out var known) ? known : none;
-            examples.Add(new ProvisionalExample(attrs, MostUsedDevice(profiles[u]), segmentation.CohortIds[groups[u]]) { Context = MainContext(profiles[u]) });
+            examples.Add(new ProvisionalExample(attrs, replayed.Devices[u], segmentation.CohortIds[groups[u]]) { Context = replayed.MainContexts[u] });
         }
 
         return ProvisionalCohortModel.Fit(examples);
-    }
-
-    /// <summary>The user's most used value of every context key their profile holds, or null.</summary>
-    private static Dictionary<string, string>? MainContext(UserProfile profile)
-    {
-        if (profile.Context is not { Count: > 0 } context)
-        {
-            return null;
-        }
-
-        var main = new Dictionary<string, string>(context.Count, StringComparer.Ordinal);
-        foreach (var key in context.Keys)
-        {
-            if (profile.MostUsed(key) is { } value)
-            {
-                main[key] = value;
-            }
-        }
-
-        return main;
-    }
-
-    private static string?[] Devices(UserProfile[] profiles)
-    {
-        var devices = new string?[profiles.Length];
-        for (var u = 0; u < devices.Length; u++)
-        {
-            devices[u] = MostUsedDevice(profiles[u]);
-        }
-
-        return devices;
-    }
-
-    private static string? MostUsedDevice(UserProfile profile)
-    {
-        string? best = null;
-        var count = 0;
-        foreach (var (device, n) in profile.Devices)
-        {
-            if (n > count || (n == count && string.CompareOrdinal(device, best) < 0))
-            {
-                best = device;
-                count = n;
-            }
-        }
-
-        return best;
     }
 
     /// <summary>Reports stage starts with a monotone overall fraction, checks cancellation, and times every stage.</summary>

@@ -25,18 +25,18 @@ public enum TrainingReferenceTime
 /// </summary>
 public static class ModelClock
 {
-    /// <summary>The reference instant of a run over <paramref name="log"/>'s accepted events.</summary>
-    public static DateTimeOffset Reference(TrainingReferenceTime kind, DateTimeOffset now, ReadOnlySpan<Events.Interaction> events)
+    /// <summary>The reference instant of a run over the accepted events' times (unix milliseconds).</summary>
+    public static DateTimeOffset Reference(TrainingReferenceTime kind, DateTimeOffset now, ReadOnlySpan<long> timestampsMs)
     {
-        if (kind == TrainingReferenceTime.WallClock || events.IsEmpty)
+        if (kind == TrainingReferenceTime.WallClock || timestampsMs.IsEmpty)
         {
             return now;
         }
 
         var newest = long.MinValue;
-        foreach (var e in events)
+        foreach (var t in timestampsMs)
         {
-            newest = Math.Max(newest, e.TimestampMs);
+            newest = Math.Max(newest, t);
         }
 
         return DateTimeOffset.FromUnixTimeMilliseconds(newest);
