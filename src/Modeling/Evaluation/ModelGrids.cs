@@ -12,18 +12,52 @@ public static class ModelGrids
     /// <summary>Values a blend weight takes (standardized scores are summed with these weights).</summary>
     public static IReadOnlyList<double> BlendWeights { get; } = [0, 0.25, 0.5, 1];
 
-    /// <summary>Item-kNN: neighbours k (grows past its edges, up to the catalog), shrinkage, asymmetry, inverse user frequency (0/1).</summary>
-    public static TunableModel ItemKnn(int itemCount) => new(
+    /// <summary>
+    /// Item-kNN: neighbours k (grows past its edges, up to the catalog and at most <paramref name="maxNeighborEntries"/>
+    /// / items, so a fitted model keeps at most that many (item, weight) entries), shrinkage, asymmetry, inverse user
+    /// frequency (0/1).
+    /// </summary>
+    public static TunableModel ItemKnn(int itemCount, long maxNeighborEntries = long.MaxValue) => new(
         "itemknn",
         [
-            // More neighbours than items is the same model: the grid grows up to the catalog, not past it.
-            new ParameterAxis("k", [10, 20, 50, 100, 200, 400, 1000]) { ExtendOnEdge = true, Integer = true, Minimum = 1, Maximum = Math.Max(1, itemCount) },
+            // More neighbours than items is the same model: the grid grows up to the catalog, not past it; and never past
+            // the entry bound, which is what keeps a model over a large catalog inside memory (k × items × 8 bytes).
+            KnnNeighborsAxis(MaxNeighbors(itemCount, maxNeighborEntries)),
             new ParameterAxis("shrink", [0, 10, 50, 100, 200, 500]),
             new ParameterAxis("asym", [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
             new ParameterAxis("iuf", [0, 1]),
         ],
         new Dictionary<string, double> { ["k"] = 100, ["shrink"] = 10, ["asym"] = 0.5, ["iuf"] = 0 },
         p => new ItemKnnRecommender(KnnOptions(p)));
+
+    /// <summary>The largest k the grid may try: the catalog (less the item itself), and no more than the entry bound allows.</summary>
+    public static int MaxNeighbors(int itemCount, long maxNeighborEntries)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNeighborEntries);
+        var items = Math.Max(1, itemCount);
+        return (int)Math.Max(1, Math.Min(items, maxNeighborEntries / items));
+    }
+
+    private static ParameterAxis KnnNeighborsAxis(int maxK)
+    {
+        double[] grid = [10, 20, 50, 100, 200, 400, 1000];
+        var values = new List<double>(grid.Length);
+        foreach (var v in grid)
+        {
+            if (v <= maxK)
+            {
+                values.Add(v);
+            }
+        }
+
+        if (values.Count == 0 || values[^1] < maxK && values.Count < grid.Length)
+        {
+            // The bound falls inside the grid: its own value closes the axis, so the search can still reach it.
+            values.Add(maxK);
+        }
+
+        return new ParameterAxis("k", values) { ExtendOnEdge = true, Integer = true, Minimum = 1, Maximum = maxK };
+    }
 
     /// <summary>iALS: regularization, confidence α, frequency-scaled regularization ν, factors, iterations.</summary>
     public static TunableModel Ials(int factors) => new(

@@ -145,7 +145,7 @@ public static class TrainingTuner
         }
 
         // Families in cost order: item-kNN is cheap and sets the baseline blend's other half before iALS is searched.
-        var knnGrid = ModelGrids.ItemKnn(data.ItemCount);
+        var knnGrid = ModelGrids.ItemKnn(data.ItemCount, settings.MaxNeighborEntries);
         var ialsGrid = ModelGrids.Ials(options.Factors);
         var ialsModel = ialsGrid with
         {

@@ -34,6 +34,16 @@ public sealed record TrainingTuningOptions
     public int MaxUsers { get; init; } = 2_000;
 
     /// <summary>
+    /// At most this many (item, weight) entries in a tuned item-kNN model: the search never tries k above this /
+    /// items. The tuner keeps up to three models alive while it fits one, each k × items × 8 bytes (plus the transpose
+    /// built when the bundle is written), so 50,000,000 entries hold a tuned model under about 400 MB: k ≤ 500 at
+    /// 100,000 items, the whole catalog up to about 7,000 items. Without it a catalog of 100,000 items would let the
+    /// search grow k toward a dense 80 GB model whenever more neighbours keep winning.
+    /// </summary>
+    [Range(1_000L, long.MaxValue)]
+    public long MaxNeighborEntries { get; init; } = 50_000_000;
+
+    /// <summary>
     /// The chosen blend replaces the configured one only when its mean per-user NDCG@10 gain on the tuning split is at
     /// least this many standard errors (and positive). The best of some forty configurations on one split is optimistic
     /// by selection, so a gain within noise keeps the configured values; 0 takes any gain.

@@ -130,6 +130,37 @@ public sealed class TrainingTunerTests
         Assert.Throws<ArgumentException>(() => new TrainingOptions { Tuning = new TrainingTuningOptions { Cap = TimeSpan.Zero } }.Validate());
     }
 
+    [Fact]
+    public void No_item_knn_configuration_tried_keeps_more_entries_than_the_bound()
+    {
+        var (train, unbounded) = TuningInput(new TrainingTuningOptions { Budget = 30 });
+        var maxK = 7;
+        var bound = unbounded with { Tuning = unbounded.Tuning with { MaxNeighborEntries = (long)train.ItemCount * maxK } };
+
+        var report = TrainingTuner.Tune(train, bound, TimeProvider.System).Report;
+
+        var knn = report.Trials.Where(t => t.Family == "itemknn").ToList();
+        Assert.NotEmpty(knn);
+        // The configured start is trained as configured (the comparison baseline); every searched k keeps to the bound.
+        var searched = knn.Select(t => KOf(t.Parameters)).Where(k => k != unbounded.KnnNeighbors).ToList();
+        Assert.NotEmpty(searched);
+        Assert.All(searched, k => Assert.InRange(k, 1, maxK));
+        Assert.Contains(maxK, searched);
+    }
+
+    private static int KOf(string parameters)
+    {
+        foreach (var part in parameters.Split(", "))
+        {
+            if (part.StartsWith("k=", StringComparison.Ordinal))
+            {
+                return int.Parse(part[2..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("no k in " + parameters);
+    }
+
     /// <summary>The training part of the world's log, as the pipeline hands it to the tuner.</summary>
     private static (InteractionDataset Train, TrainingOptions Options) TuningInput(TrainingTuningOptions tuning)
     {
