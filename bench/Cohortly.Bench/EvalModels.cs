@@ -132,8 +132,10 @@ internal static class EvalModels
     }
 
     /// <summary>
-    /// Standardised-score blend of the already selected ials / ease / itemknn models (list them before "blend");
-    /// only the weights are searched, on validation like everything else.
+    /// Standardised-score blend of the already selected ials / ease / itemknn models and, when listed, pop (list them
+    /// before "blend"); only the weights are searched, on validation like everything else. Popularity starts at weight 0
+    /// (the blend of the personalised models), as the served blend's global popularity does, and is weighed in where
+    /// validation asks for it — on a temporal cut what everybody takes now can say more than a user's history.
     /// </summary>
     private static TunableModel Blend(EvalContext context)
     {
@@ -154,11 +156,24 @@ internal static class EvalModels
             throw new ArgumentException("blend needs ials, ease or itemknn earlier in --models");
         }
 
+        if (context.Fitted.ContainsKey("pop"))
+        {
+            axes.Add(ModelGrids.BlendWeight("pop"));
+            start["w_pop"] = 0;
+        }
+
         return new TunableModel("blend", axes, start, p =>
         {
             var components = new List<BlendComponent>();
             foreach (var (key, weight) in p)
             {
+                // Popularity at weight 0 is not a component: the blend (and the cohort model built on its components)
+                // is then exactly the personalised blend it was before popularity could be weighed in.
+                if (key == "w_pop" && weight == 0)
+                {
+                    continue;
+                }
+
                 components.Add(new BlendComponent(context.Fitted[key["w_".Length..]], (float)weight));
             }
 

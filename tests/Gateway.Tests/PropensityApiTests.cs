@@ -30,8 +30,9 @@ public sealed class PropensityApiTests(GatewayFactory factory) : IClassFixture<G
         var tuning = model["tuning"]!;
         Assert.True(tuning["enabled"]!.GetValue<bool>(), tuning.ToJsonString());
         Assert.InRange(tuning["trials"]!.AsArray().Count, 3, tuning["budget"]!.GetValue<int>() + 3);
-        Assert.Equal(10, tuning["chosen"]!.AsObject().Count);
+        Assert.Equal(11, tuning["chosen"]!.AsObject().Count);
         Assert.NotNull(tuning["chosen"]!["blend.w_ease"]);
+        Assert.NotNull(tuning["chosen"]!["blend.w_popularity"]);
         Assert.True(tuning["defaults"]!["ials.reg"]!.GetValue<double>() > 0, tuning.ToJsonString());
         var purchase = model["purchase"]!;
         Assert.True(purchase["trained"]!.GetValue<bool>(), purchase.ToJsonString());

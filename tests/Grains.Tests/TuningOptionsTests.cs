@@ -17,7 +17,7 @@ public sealed class TuningOptionsTests
         var tuning = Read([]).Tuning;
 
         Assert.True(tuning.Enabled);
-        Assert.Equal(56, tuning.Budget);
+        Assert.Equal(60, tuning.Budget);
         Assert.Equal(TimeSpan.FromMinutes(10), tuning.Cap);
     }
 

@@ -107,7 +107,10 @@ public sealed record TrainingOptions
     [Range(0, 100)]
     public float KnnWeight { get; init; } = 0.5f;
 
-    /// <summary>Global popularity starts at 0: cohorts may still adopt it (and their own popularity) on holdout evidence.</summary>
+    /// <summary>
+    /// Global popularity starts at 0: self-tuning weighs it in where the tuning split asks for it (the blend weight axis
+    /// <c>blend.w_popularity</c>), and cohorts may still adopt it (and their own popularity) on holdout evidence.
+    /// </summary>
     [Range(0, 100)]
     public float PopularityWeight { get; init; }
 

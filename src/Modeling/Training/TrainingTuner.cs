@@ -57,6 +57,9 @@ public static class TrainingTuner
     /// <summary>Seed offset of the tuning split: a different draw from the run's holdout.</summary>
     private const int SplitSeed = 0x7A5E;
 
+    /// <summary>The served popularity signal's name, as the scorer and the blend weight axis call it.</summary>
+    private const string PopularitySignal = "popularity";
+
     /// <summary>Hyper-parameters and weights the tuner can change, as the options hold them (family-prefixed grid names).</summary>
     public static SortedDictionary<string, double> Configuration(TrainingOptions options)
     {
@@ -73,6 +76,7 @@ public static class TrainingTuner
             ["blend.w_ials"] = Exact(options.IalsWeight),
             ["blend.w_itemknn"] = Exact(options.KnnWeight),
             ["blend.w_ease"] = Exact(options.EaseWeight),
+            ["blend.w_popularity"] = Exact(options.PopularityWeight),
         };
     }
 
@@ -164,7 +168,11 @@ public static class TrainingTuner
         // EASE is a third signal, searched only where its dense solve is affordable; the blend search then weighs it
         // with the other two (0 leaves it out of the served model, and out of serving's cost).
         var easeModel = EaseSignal.Fits(options, data.ItemCount) ? EaseModel(options) : null;
-        List<ParameterAxis> blendAxes = [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn")];
+        // Global popularity is a served signal too (0 by default): on logs where what everybody takes now says more than
+        // a user's history (a temporal cut, a catalog with a strong head), the blend must be able to weigh it in.
+        var popularity = new PopularityRecommender();
+        popularity.Fit(data, new Random(options.Seed + 3), cancellationToken);
+        List<ParameterAxis> blendAxes = [ModelGrids.BlendWeight("ials"), ModelGrids.BlendWeight("itemknn"), ModelGrids.BlendWeight(PopularitySignal)];
         if (easeModel is not null)
         {
             blendAxes.Add(ModelGrids.BlendWeight(EaseSignal.Name));
@@ -182,12 +190,12 @@ public static class TrainingTuner
         var ease = easeModel is null ? null : Search(easeModel, OnePass(ialsModel) + blendPass, out defaultEase);
         var ials = Search(ialsModel, blendPass, out var defaultIals);
 
-        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight, defaultEase, EaseSignal.InRun(options, data.ItemCount) ? options.EaseWeight : 0);
+        var defaultBlend = Blend(defaultIals, options.IalsWeight, defaultKnn, options.KnnWeight, defaultEase, EaseSignal.InRun(options, data.ItemCount) ? options.EaseWeight : 0, popularity, options.PopularityWeight);
         var defaultNdcg = evaluator.Evaluate(defaultBlend, cancellationToken).Overall.Ndcg;
         var tunedIals = ials.BestModel;
         var tunedKnn = knn.BestModel;
         var tunedEase = ease?.BestModel;
-        var blendStart = new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"] };
+        var blendStart = new Dictionary<string, double> { ["w_ials"] = defaults["blend.w_ials"], ["w_itemknn"] = defaults["blend.w_itemknn"], ["w_popularity"] = defaults["blend.w_popularity"] };
         if (easeModel is not null)
         {
             blendStart["w_ease"] = defaults["blend.w_ease"];
@@ -198,7 +206,7 @@ public static class TrainingTuner
                 "blend",
                 blendAxes,
                 blendStart,
-                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"], tunedEase, p.TryGetValue("w_ease", out var e) ? (float)e : 0)),
+                p => Blend(tunedIals, (float)p["w_ials"], tunedKnn, (float)p["w_itemknn"], tunedEase, p.TryGetValue("w_ease", out var e) ? (float)e : 0, popularity, (float)p["w_popularity"])),
             0,
             out _);
 
@@ -213,6 +221,7 @@ public static class TrainingTuner
         chosen["blend.w_ials"] = blend.Best.Parameters["w_ials"];
         chosen["blend.w_itemknn"] = blend.Best.Parameters["w_itemknn"];
         chosen["blend.w_ease"] = blend.Best.Parameters.TryGetValue("w_ease", out var easeWeight) ? easeWeight : defaults["blend.w_ease"];
+        chosen["blend.w_popularity"] = blend.Best.Parameters["w_popularity"];
         chosen["ease.lambda"] = ease?.Best.Parameters["lambda"] ?? defaults["ease.lambda"];
         var chosenNdcg = blend.Best.Objective;
         IRecommender chosenModel = blend.BestModel;
@@ -222,12 +231,13 @@ public static class TrainingTuner
             // EASE costs serving a third signal, so it must earn its place on its own: the best blend with it must beat
             // the best blend without it by the same rule, or it is left out.
             var without = BestWithoutEase(blend, chosen);
-            var withoutModel = Blend(tunedIals, (float)without["w_ials"], tunedKnn, (float)without["w_itemknn"], null, 0);
+            var withoutModel = Blend(tunedIals, (float)without["w_ials"], tunedKnn, (float)without["w_itemknn"], null, 0, popularity, (float)without["w_popularity"]);
             var (easeGain, easeError) = PairedGain(blend.BestModel, withoutModel, data.UserItems, validation, k, cancellationToken);
             if (!(easeGain > settings.MinGainStandardErrors * easeError) || !(easeGain > 0))
             {
                 chosen["blend.w_ials"] = without["w_ials"];
                 chosen["blend.w_itemknn"] = without["w_itemknn"];
+                chosen["blend.w_popularity"] = without["w_popularity"];
                 chosen["blend.w_ease"] = 0;
                 chosenModel = withoutModel;
                 chosenNdcg = evaluator.Evaluate(withoutModel, cancellationToken).Overall.Ndcg;
@@ -248,7 +258,7 @@ public static class TrainingTuner
         var tried = $"{trials.Count} configurations on {validationUsers} validation users"
             + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : easeNote);
         var (gain, standardError) = PairedGain(chosenModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
-        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && chosen["blend.w_ease"] == 0 && options.PopularityWeight == 0 && options.ContentWeight == 0;
+        var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && chosen["blend.w_ease"] == 0 && chosen["blend.w_popularity"] == 0 && options.ContentWeight == 0;
         if (!(gain > settings.MinGainStandardErrors * standardError) || !(gain > 0) || noWeight)
         {
             // The best of many configurations scored on one split is optimistic by selection: a gain within noise keeps
@@ -267,6 +277,7 @@ public static class TrainingTuner
             IalsWeight = (float)chosen["blend.w_ials"],
             KnnWeight = (float)chosen["blend.w_itemknn"],
             EaseWeight = (float)chosen["blend.w_ease"],
+            PopularityWeight = (float)chosen["blend.w_popularity"],
             EaseRegularization = (float)chosen["ease.lambda"],
         };
         return (tuned, new TuningReport(true, string.Create(CultureInfo.InvariantCulture, $"tuned: NDCG@{k} {defaultNdcg:F4} → {chosenNdcg:F4} on the tuning split (gain {gain:+0.0000;-0.0000} ± {standardError:F4}); {tried}"), settings.Budget, inner.UserCount, validationUsers, defaultNdcg, chosenNdcg, defaults, chosen, trials, stop, watch.Elapsed.TotalSeconds));
@@ -336,8 +347,8 @@ public static class TrainingTuner
         }
 
         return best is not null
-            ? new Dictionary<string, double> { ["w_ials"] = best.Parameters["w_ials"], ["w_itemknn"] = best.Parameters["w_itemknn"] }
-            : new Dictionary<string, double> { ["w_ials"] = chosen["blend.w_ials"], ["w_itemknn"] = chosen["blend.w_itemknn"] };
+            ? new Dictionary<string, double> { ["w_ials"] = best.Parameters["w_ials"], ["w_itemknn"] = best.Parameters["w_itemknn"], ["w_popularity"] = best.Parameters["w_popularity"] }
+            : new Dictionary<string, double> { ["w_ials"] = chosen["blend.w_ials"], ["w_itemknn"] = chosen["blend.w_itemknn"], ["w_popularity"] = chosen["blend.w_popularity"] };
     }
 
     /// <summary>Configurations of one coordinate pass from the start: the start, then every other value of each axis.</summary>
@@ -352,10 +363,26 @@ public static class TrainingTuner
         return n;
     }
 
-    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight, IRecommender? ease, float easeWeight) =>
-        ease is null || easeWeight == 0
-            ? new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight)], fitComponents: false)
-            : new([new BlendComponent(ials, ialsWeight), new BlendComponent(knn, knnWeight), new BlendComponent(ease, easeWeight)], fitComponents: false);
+    /// <summary>
+    /// The tuning split's blend of the served signals. Components with no weight are left out except iALS and
+    /// item-kNN (the blend the tuner always compared), so a configuration without EASE or popularity scores exactly as
+    /// it did before those signals could be weighed in.
+    /// </summary>
+    private static BlendRecommender Blend(IRecommender ials, float ialsWeight, IRecommender knn, float knnWeight, IRecommender? ease, float easeWeight, IRecommender popularity, float popularityWeight)
+    {
+        var components = new List<BlendComponent>(4) { new(ials, ialsWeight), new(knn, knnWeight) };
+        if (ease is not null && easeWeight != 0)
+        {
+            components.Add(new BlendComponent(ease, easeWeight));
+        }
+
+        if (popularityWeight != 0)
+        {
+            components.Add(new BlendComponent(popularity, popularityWeight));
+        }
+
+        return new BlendRecommender(components, fitComponents: false);
+    }
 
     private static Dictionary<string, double> Prefixless(IReadOnlyDictionary<string, double> values, string prefix)
     {

@@ -141,6 +141,8 @@ public sealed class PromotionGateTests
             KnnWeight = 0,
             PopularityWeight = 1,
             Cohorts = new Cohortly.Modeling.Cohorts.CohortStrategyOptions { MinValidationUsers = 1_000_000 },
+            // Self-tuning would repair the degradation (it now weighs popularity too): the candidate must stay degraded.
+            Tuning = new TrainingTuningOptions { Enabled = false },
         };
 
         var worse = TrainingPipeline.Run(world.Input with { Version = 2, Active = active }, degraded);
