@@ -98,9 +98,6 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
         }
     }
 
-    /// <summary>Catalog version reads the read-through started on this silo (for tests and diagnostics).</summary>
-    internal long ReadThroughVersionReads => _reads.Started;
-
     /// <summary>
     /// The repeat policy lookup for serving — the item's own, else its category's, else the default — or null when no
     /// item can come back (every policy is <c>never</c>), so such a request pays nothing for buy-again.
@@ -136,10 +133,8 @@ public sealed class CatalogCache(Microsoft.Extensions.Options.IOptions<Hosting.C
         return flags;
     }
 
-    public Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken) => CatchUpAsync(grains, cancellationToken);
-
     /// <summary>Loads the catalog when its version (read now) is past this copy's; a load already started at or past it is joined.</summary>
-    private async Task CatchUpAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    public async Task RefreshAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
         var version = await catalog.GetVersion().WaitAsync(cancellationToken);
