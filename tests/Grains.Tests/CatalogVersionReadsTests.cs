@@ -11,6 +11,9 @@ public sealed class CatalogVersionReadsTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How long an awaited read may take before the test fails instead of waiting for ever.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
     /// <summary>When the events of these misses were received: FakeTimeProvider's start, so no read started late enough before them.</summary>
     private static readonly DateTimeOffset Received = new FakeTimeProvider().GetUtcNow();
 
@@ -31,7 +34,7 @@ public sealed class CatalogVersionReadsTests
         await Eventually.True(() => Task.FromResult(Volatile.Read(ref calls) == 1), "the first read starts");
         answer.SetResult(7);
 
-        Assert.All(await Task.WhenAll(misses), v => Assert.Equal(7, v));
+        Assert.All(await Task.WhenAll(misses).WaitAsync(Bound), v => Assert.Equal(7, v));
         Assert.Equal(1, calls);
         Assert.Equal(1, reads.Started);
     }
@@ -50,17 +53,18 @@ public sealed class CatalogVersionReadsTests
         var second = reads.NextAsync(Received, Read, CancellationToken.None); // the first read is on its way: this one may not share it
         var third = reads.NextAsync(Received, Read, CancellationToken.None);
         answers[0].SetResult(1);
-        Assert.Equal(1, await first);
+        Assert.Equal(1, await first.WaitAsync(Bound));
 
         await Task.Delay(50); // let the queued read reach its wait (it must not start before the interval)
         Assert.Equal(1, Volatile.Read(ref calls));
         Assert.False(second.IsCompleted);
 
-        time.Advance(Interval);
-        await Eventually.True(() => Task.FromResult(Volatile.Read(ref calls) == 2), "the queued read starts once the interval passed");
+        // Advanced on every poll: the queued read may reach its wait only after an advance (a busy machine), and a
+        // single advance before its timer exists would never fire it.
+        await Eventually.True(() => Task.FromResult(Advanced(time, Volatile.Read(ref calls) == 2)), "the queued read starts once the interval passed");
         answers[1].SetResult(2);
-        Assert.Equal(2, await second);
-        Assert.Equal(2, await third);
+        Assert.Equal(2, await second.WaitAsync(Bound));
+        Assert.Equal(2, await third.WaitAsync(Bound));
         Assert.Equal(2, calls);
     }
 
@@ -83,9 +87,24 @@ public sealed class CatalogVersionReadsTests
         // Received after it started: only a newer read can have seen an upsert acknowledged before the event.
         var receivedLate = time.GetUtcNow();
         var late = reads.NextAsync(receivedLate, Read, CancellationToken.None);
-        time.Advance(Interval);
+        await Eventually.True(() => Task.FromResult(Advanced(time, late.IsCompleted)), "the next read starts once the interval passed");
         Assert.Equal(2, await late);
         Assert.Equal(2, calls);
+    }
+
+    /// <summary>
+    /// Moves the fake clock one interval on while <paramref name="done"/> is false. A read computes its wait, then
+    /// starts a timer on the fake clock: an advance that falls between the two leaves that timer due an interval after
+    /// the clock's new time, so a test that advanced once could wait for ever on a busy machine.
+    /// </summary>
+    private static bool Advanced(FakeTimeProvider time, bool done)
+    {
+        if (!done)
+        {
+            time.Advance(Interval);
+        }
+
+        return done;
     }
 
     [Fact]
