@@ -12,6 +12,9 @@ public static class GrainReferences
     /// <summary>The user grain of <paramref name="userId"/>.</summary>
     public static IUserGrain GetUserGrain(this IGrainFactory grains, string userId) => Resolved<IUserGrain>.Get(grains, userId);
 
+    /// <summary>The user-serving grain (stateless worker, key 0): a user's recommendations and profile.</summary>
+    public static IUserServingGrain GetUserServingGrain(this IGrainFactory grains) => Resolved<IUserServingGrain>.Get(grains, 0);
+
     /// <summary>The item-similarity grain (stateless worker, key 0).</summary>
     public static IItemSimilarityGrain GetItemSimilarityGrain(this IGrainFactory grains) => Resolved<IItemSimilarityGrain>.Get(grains, 0);
 
