@@ -53,8 +53,9 @@ public interface IUserGrain : IGrainWithStringKey
 
 /// <summary>
 /// The per-request reads of a user — recommendations and the profile — on the silo that takes the request (stateless
-/// worker, key 0): a user whose grain is active on that silo is answered on its activation without a grain message;
-/// any other user through its <see cref="IUserGrain"/>, which the answer is the same as.
+/// worker): a user whose grain is active on that silo is answered on its activation without a grain message;
+/// any other user through its <see cref="IUserGrain"/>, which the answer is the same as. Keyed by a hash bucket of the
+/// user id (<see cref="GrainReferences.GetUserServingGrain"/>), so a client spreads the reads over the gateways.
 /// </summary>
 [Alias("cohortly.IUserServingGrain")]
 public interface IUserServingGrain : IGrainWithIntegerKey

@@ -21,7 +21,7 @@ public sealed class UserServingGrainTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private IUserServingGrain Serving => _cluster.Client.GetUserServingGrain();
+    private ServingClient Serving => new(_cluster.Client);
 
     [Fact]
     public async Task A_user_active_on_the_silo_is_read_without_a_message_and_what_it_was_served_is_remembered_and_attributed()
@@ -168,7 +168,7 @@ public sealed class UserServingResidencyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private IUserServingGrain Serving => _cluster.Client.GetUserServingGrain();
+    private ServingClient Serving => new(_cluster.Client);
 
     private LocalUsers Local => _cluster.Silos[0].ServiceProvider.GetRequiredService<LocalUsers>();
 
@@ -215,6 +215,14 @@ public sealed class UserServingResidencyTests : IAsyncLifetime
         Assert.Equal(before!.Counts, after!.Counts);
         Assert.Equal(1, Local.Count);
     }
+}
+
+/// <summary>Reads through the user serving worker the way the gateway calls it (the worker key of the user's bucket).</summary>
+internal readonly struct ServingClient(IGrainFactory grains)
+{
+    public Task<RecommendationResponse> Recommend(string userId, RecommendationRequest request) => grains.GetUserServingGrain(userId).Recommend(userId, request);
+
+    public Task<UserProfileView?> GetProfile(string userId) => grains.GetUserServingGrain(userId).GetProfile(userId);
 }
 
 /// <summary>Counts messages to user grains (every method), and the activations they reached.</summary>
