@@ -12,9 +12,11 @@ namespace Cohortly.Grains.Users;
 /// <remarks>
 /// A stateless worker, so every silo answers locally and the worker's activations stay resident (a message to them
 /// is not a message to a per-user activation). With several silos a user is active on one of them, so the requests
-/// that reach another silo take the message path, as every request did before.
+/// that reach another silo take the message path, as every request did before. Reentrant: it holds no state, and a
+/// read waiting on a user's activation (a reactivation reads storage) must not hold up the reads queued behind it.
 /// </remarks>
 [StatelessWorker]
+[Reentrant]
 public sealed class UserServingGrain(LocalUsers local, Hosting.CohortlyMetrics metrics) : Grain, IUserServingGrain
 {
     private static readonly KeyValuePair<string, object?> InPlacePath = new("path", "in_place");
