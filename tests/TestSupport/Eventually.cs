@@ -6,7 +6,8 @@ namespace Cohortly.TestSupport;
 /// <summary>
 /// Waits on a condition with a deadline instead of sleeping for a guessed time. The errors of something that is not
 /// up yet (a refused connection, a request that timed out) count as "not yet"; any other exception fails at once.
-/// A timeout throws <see cref="TimeoutException"/> naming what was awaited, which fails the test that awaited it.
+/// A timeout throws <see cref="TimeoutException"/> naming what was awaited, which fails the test that awaited it; so
+/// does a single read that does not answer within the timeout.
 /// </summary>
 public static class Eventually
 {
@@ -30,7 +31,7 @@ public static class Eventually
         {
             try
             {
-                var value = await read();
+                var value = await Bounded(read(), limit, description, diagnostics, cancellationToken);
                 if (done(value))
                 {
                     return value;
@@ -49,6 +50,24 @@ public static class Eventually
             }
 
             await Task.Delay(Interval, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// One read, given at most the whole wait's time: a read that never answers (a completion nobody signals, a fake
+    /// clock nobody advances, a peer that accepted the connection and says nothing) fails the wait, naming it, instead
+    /// of hanging the test run; the deadline alone is only checked between reads. A read that answers late but within
+    /// that time is still judged, as before.
+    /// </summary>
+    private static async Task<T> Bounded<T>(Task<T> reading, TimeSpan limit, string description, Func<string>? diagnostics, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reading.WaitAsync(limit, cancellationToken);
+        }
+        catch (TimeoutException) when (!reading.IsCompleted)
+        {
+            throw new TimeoutException($"timed out after {limit.TotalSeconds:F0} s waiting until {description} (a read did not answer within the wait's timeout)\n{diagnostics?.Invoke()}");
         }
     }
 
