@@ -17,6 +17,9 @@ public static class Eventually
     // Short enough that a condition met in-process is seen at once; the conditions themselves take longer.
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The least time one read is given, whatever the wait's timeout.</summary>
+    private static readonly TimeSpan MinimumReadTime = TimeSpan.FromSeconds(1);
+
     /// <summary>Polls <paramref name="condition"/> until it holds; <paramref name="diagnostics"/> is added to the failure message.</summary>
     public static async Task True(Func<Task<bool>> condition, string description, TimeSpan? timeout = null, Func<string>? diagnostics = null, CancellationToken cancellationToken = default) =>
         await Value(condition, static done => done, description, timeout, diagnostics, cancellationToken);
@@ -61,13 +64,15 @@ public static class Eventually
     /// </summary>
     private static async Task<T> Bounded<T>(Task<T> reading, TimeSpan limit, string description, Func<string>? diagnostics, CancellationToken cancellationToken)
     {
+        // A wait of (almost) no time still gives its one read a moment, as it did before reads were bounded.
+        var bound = limit > MinimumReadTime ? limit : MinimumReadTime;
         try
         {
-            return await reading.WaitAsync(limit, cancellationToken);
+            return await reading.WaitAsync(bound, cancellationToken);
         }
         catch (TimeoutException) when (!reading.IsCompleted)
         {
-            throw new TimeoutException($"timed out after {limit.TotalSeconds:F0} s waiting until {description} (a read did not answer within the wait's timeout)\n{diagnostics?.Invoke()}");
+            throw new TimeoutException($"timed out after {bound.TotalSeconds:F1} s waiting until {description} (a read did not answer within the wait's timeout)\n{diagnostics?.Invoke()}");
         }
     }
 
