@@ -22,21 +22,26 @@ public sealed class CatalogVersionReadsTests
     {
         var time = new FakeTimeProvider();
         var reads = new CatalogVersionReads(time, Interval);
+        var answers = new[] { new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously) };
         var calls = 0;
-        var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<long> Read()
-        {
-            Interlocked.Increment(ref calls);
-            return answer.Task;
-        }
+        Task<long> Read() => answers[Interlocked.Increment(ref calls) - 1].Task;
 
-        var misses = Enumerable.Range(0, 1000).Select(_ => reads.NextAsync(Received, Read, CancellationToken.None)).ToArray();
+        // A read is on its way before the misses come, so all thousand wait for the next one. Issued with no read
+        // running, the first miss's read could start on the thread pool while the loop was still issuing the others
+        // (a busy machine: 8 of 300 rounds here), and those rightly queued a second read, due an interval later on a
+        // fake clock nobody advanced: the test waited for ever (then, with its awaits bounded, failed after 30 s).
+        var running = reads.NextAsync(Received, Read, CancellationToken.None);
         await Eventually.True(() => Task.FromResult(Volatile.Read(ref calls) == 1), "the first read starts");
-        answer.SetResult(7);
+        var misses = Enumerable.Range(0, 1000).Select(_ => reads.NextAsync(Received, Read, CancellationToken.None)).ToArray();
+        answers[0].SetResult(6);
+        Assert.Equal(6, await running.WaitAsync(Bound));
+
+        await Eventually.True(() => Task.FromResult(Advanced(time, Volatile.Read(ref calls) == 2)), "the misses' read starts once the interval passed");
+        answers[1].SetResult(7);
 
         Assert.All(await Task.WhenAll(misses).WaitAsync(Bound), v => Assert.Equal(7, v));
-        Assert.Equal(1, calls);
-        Assert.Equal(1, reads.Started);
+        Assert.Equal(2, calls);
+        Assert.Equal(2, reads.Started);
     }
 
     [Fact]

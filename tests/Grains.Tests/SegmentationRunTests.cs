@@ -12,6 +12,12 @@ namespace Cohortly.Grains.Tests;
 [Collection(TrainingCollection.Name)]
 public sealed class SegmentationRunTests(TrainingFixture fixture)
 {
+    /// <summary>
+    /// How long a queued request may wait for the held run and its own (a run takes seconds; RunToEnd allows 3 min). The
+    /// calls' own response timeout is 30 min, past the test run's hang limit, so an unbounded await failed nothing.
+    /// </summary>
+    private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(3);
+
     private ISegmentationGrain Segmentation => fixture.Client.GetGrain<ISegmentationGrain>(ISegmentationGrain.Key);
 
     [Fact]
@@ -52,11 +58,12 @@ public sealed class SegmentationRunTests(TrainingFixture fixture)
             first = fixture.Training.Resegment(ITrainingGrain.FirstSegmentationTrigger);
             Assert.False(first.IsCompleted, "the first-version request ran during the training run");
             gate.Release();
-            await first;
+            await first.WaitAsync(RunBound);
         }
         finally
         {
             fixture.Trainer.Gate = null;
+            gate.Release(); // a run still held (the test failed before releasing it) goes on instead of holding the queue
         }
 
         // Training published a version while the request waited, so the request returns it and adds none: users stay in
@@ -88,11 +95,12 @@ public sealed class SegmentationRunTests(TrainingFixture fixture)
             Assert.Equal(TrainingState.Running, (await fixture.Training.GetStatus()).State);
             Assert.False(recluster.IsCompleted, "the re-clustering ran during the training run");
             gate.Release();
-            Assert.Equal((await recluster).Version, (await shared).Version);
+            Assert.Equal((await recluster.WaitAsync(RunBound)).Version, (await shared.WaitAsync(RunBound)).Version);
         }
         finally
         {
             fixture.Trainer.Gate = null;
+            gate.Release(); // a run still held (the test failed before releasing it) goes on instead of holding the queue
         }
 
         var version = await recluster;

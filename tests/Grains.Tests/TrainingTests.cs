@@ -15,6 +15,14 @@ public sealed class SwitchableTrainer(TrainingOptions options) : IModelTrainer
 {
     public volatile string? FailWith;
 
+    /// <summary>
+    /// How long a run waits at <see cref="Gate"/> before it fails. A test that fails before releasing the gate would
+    /// otherwise leave the run held for good, and every run, activation and re-clustering queued behind it with it — calls
+    /// whose response timeout is 30 min — so one failed test hung the rest of the collection. Far above what a test holds
+    /// a run for (a status poll or two).
+    /// </summary>
+    public static readonly TimeSpan GateLimit = TimeSpan.FromMinutes(3);
+
     public SemaphoreSlim? Gate { get; set; }
 
     /// <summary>Options for the next runs instead of the configured ones (a degraded model, another cohort count).</summary>
@@ -27,7 +35,10 @@ public sealed class SwitchableTrainer(TrainingOptions options) : IModelTrainer
         if (Gate is { } gate)
         {
             progress?.Report(new TrainingProgress("held by the test", 0.5));
-            gate.Wait(cancellationToken);
+            if (!gate.Wait(GateLimit, cancellationToken))
+            {
+                throw new TimeoutException($"the test held this run at its gate for more than {GateLimit.TotalMinutes:F0} min and never released it");
+            }
         }
 
         if (FailWith is { } message)
@@ -287,6 +298,7 @@ public sealed class TrainingTests(TrainingFixture fixture)
         finally
         {
             fixture.Trainer.Gate = null;
+            gate.Release(); // a run still held (the test failed before releasing it) goes on instead of holding the queue
             fixture.Trainer.FailWith = null;
         }
     }
