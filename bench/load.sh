@@ -43,3 +43,5 @@ echo "# server: embedded gateway+silo, Release, commit $(git -C "$root" rev-pars
 [ -n "${COHORTLY_BENCH_STATS:-}" ] && trap 'curl -s -H "X-Api-Key: $admin_key" "http://127.0.0.1:$port/v1/admin/stats"; echo; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 "${client_cpu[@]}" dotnet bench/Cohortly.Bench/bin/Release/net10.0/Cohortly.Bench.dll load --url "http://127.0.0.1:$port" --key "$app_key" --admin-key "$admin_key" --server-pid "$server" "$@"
 echo "# server log: $(grep -c '^warn' "$log" || true) warnings, $(grep -c '^fail' "$log" || true) errors, $(wc -l <"$log") lines"
+# What they said (the first few, with the line after each: the logger's category, then its message).
+grep -A1 -E '^(warn|fail)' "$log" | head -24 | sed 's/^/#   /' || true

@@ -51,6 +51,26 @@ public interface IUserGrain : IGrainWithStringKey
     Task<UserConsentView> SetConsent(bool personalization);
 }
 
+/// <summary>
+/// The per-request reads of a user — recommendations and the profile — on the silo that takes the request (stateless
+/// worker): a user whose grain is active on that silo is answered on its activation without a grain message;
+/// any other user through its <see cref="IUserGrain"/>, which the answer is the same as. Keyed by a hash bucket of the
+/// user id (<see cref="GrainReferences.GetUserServingGrain"/>), so a client spreads the reads over the gateways.
+/// </summary>
+[Alias("cohortly.IUserServingGrain")]
+public interface IUserServingGrain : IGrainWithIntegerKey
+{
+    /// <summary>What <see cref="IUserGrain.GetProfile"/> answers.</summary>
+    [Alias("GetProfile")]
+    [ResponseTimeout("00:00:05")]
+    Task<UserProfileView?> GetProfile(string userId);
+
+    /// <summary>What <see cref="IUserGrain.Recommend"/> answers.</summary>
+    [Alias("Recommend")]
+    [ResponseTimeout("00:00:05")]
+    Task<RecommendationResponse> Recommend(string userId, RecommendationRequest request);
+}
+
 /// <summary>One cohort (key = stable cohort id; 0 = all users, the global baseline).</summary>
 [Alias("cohortly.ICohortGrain")]
 public interface ICohortGrain : IGrainWithIntegerKey

@@ -12,6 +12,23 @@ public static class GrainReferences
     /// <summary>The user grain of <paramref name="userId"/>.</summary>
     public static IUserGrain GetUserGrain(this IGrainFactory grains, string userId) => Resolved<IUserGrain>.Get(grains, userId);
 
+    /// <summary>
+    /// Keys of the user-serving worker (<see cref="GetUserServingGrain"/>). A client sends every message for one grain id
+    /// through the same gateway connection (Orleans buckets messages by target to keep them in order), so one key would
+    /// send every read in the cluster through one silo; 64 keys spread them over the gateways as per-user calls were.
+    /// </summary>
+    public const int UserServingKeys = 64;
+
+    /// <summary>
+    /// The user-serving grain (stateless worker) for <paramref name="userId"/>'s recommendations and profile: one of
+    /// <see cref="UserServingKeys"/> keys by the id's hash, which only spreads reads (it need not be stable across processes).
+    /// </summary>
+    public static IUserServingGrain GetUserServingGrain(this IGrainFactory grains, string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return Resolved<IUserServingGrain>.Get(grains, (uint)userId.GetHashCode(StringComparison.Ordinal) % UserServingKeys);
+    }
+
     /// <summary>The item-similarity grain (stateless worker, key 0).</summary>
     public static IItemSimilarityGrain GetItemSimilarityGrain(this IGrainFactory grains) => Resolved<IItemSimilarityGrain>.Get(grains, 0);
 

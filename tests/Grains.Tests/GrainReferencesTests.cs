@@ -28,4 +28,23 @@ public sealed class GrainReferencesTests(ClusterFixture fixture) : IClassFixture
         Assert.Equal(((GrainReference)client.GetGrain<IItemSimilarityGrain>(0)).GrainId, similar.GrainId);
         Assert.Equal(((GrainReference)client.GetItemSimilarityGrain()).GrainId, similar.GrainId);
     }
+
+    [Fact]
+    public void A_user_always_reaches_the_same_serving_worker_key_and_users_spread_over_all_of_them()
+    {
+        var client = fixture.Client;
+        var keys = new HashSet<long>();
+        for (var u = 0; u < 2_000; u++)
+        {
+            var user = $"spread-{u}";
+            var key = ((GrainReference)client.GetUserServingGrain(user)).GetPrimaryKeyLong();
+            Assert.Equal(key, ((GrainReference)client.GetUserServingGrain(user)).GetPrimaryKeyLong());
+            Assert.Equal(((GrainReference)client.GetGrain<IUserServingGrain>(key)).GrainId, ((GrainReference)client.GetUserServingGrain(user)).GrainId);
+            Assert.InRange(key, 0, GrainReferences.UserServingKeys - 1);
+            keys.Add(key);
+        }
+
+        // One key would put every read of the cluster on one gateway connection (Orleans buckets by target grain).
+        Assert.Equal(GrainReferences.UserServingKeys, keys.Count);
+    }
 }

@@ -89,7 +89,7 @@ public static class CohortMapEndpoints
             return Problems.Field("userId", problem);
         }
 
-        var profile = await client.GetUserGrain(userId).GetProfile();
+        var profile = await client.GetUserServingGrain(userId).GetProfile(userId);
         if (profile is null)
         {
             return TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"No events have been seen for user '{userId}'.", extensions: new Dictionary<string, object?> { ["field"] = "userId" });

@@ -42,7 +42,7 @@ public static class UsersEndpoints
             return Problems.Field("userId", problem);
         }
 
-        var profile = await RejectedCallRetry.Run((client, userId), static s => s.client.GetUserGrain(s.userId).GetProfile());
+        var profile = await RejectedCallRetry.Run((client, userId), static s => s.client.GetUserServingGrain(s.userId).GetProfile(s.userId));
         return profile is null
             ? TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"No events have been seen for user '{userId}'.", extensions: new Dictionary<string, object?> { ["field"] = "userId" })
             : TypedResults.Ok(profile);
@@ -129,7 +129,7 @@ public static class UsersEndpoints
         }
 
         var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values, BuyAgainSlots = buyAgainSlots };
-        return TypedResults.Ok(await RejectedCallRetry.Run((client, userId, request), static s => s.client.GetUserGrain(s.userId).Recommend(s.request)));
+        return TypedResults.Ok(await RejectedCallRetry.Run((client, userId, request), static s => s.client.GetUserServingGrain(s.userId).Recommend(s.userId, s.request)));
     }
 
     private static async Task<Results<Ok<UserAttributesView>, ValidationProblem, ProblemHttpResult>> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)

@@ -69,7 +69,7 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
 
     public async Task<ServedRecommendation?> RecommendAsync(string userId, int count, string device, CancellationToken cancellationToken)
     {
-        var response = await client.GetUserGrain(userId).Recommend(new RecommendationRequest(count, Device: device)).WaitAsync(cancellationToken);
+        var response = await client.GetUserServingGrain(userId).Recommend(userId, new RecommendationRequest(count, Device: device)).WaitAsync(cancellationToken);
         if (response.Items.Count == 0)
         {
             return null;

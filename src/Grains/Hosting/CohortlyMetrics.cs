@@ -21,6 +21,7 @@ public sealed class CohortlyMetrics
         Attribution = meter.CreateCounter<long>("cohortly.attribution", "{event}", "Clicks, add-to-carts and purchases by attribution result (attributed, unmatched, item_not_served, already_counted, position_ignored)");
         ModelLoadFailures = meter.CreateCounter<long>("cohortly.models.load_failures", "{load}", "Model versions a silo could not load (it kept serving the previous one)");
         UserActivation = meter.CreateHistogram<double>("cohortly.user.activation", "ms", "What a user grain's activation spent before its first call, by part (directory, state_read; for a first recommendation also queued, serve, total)");
+        UserReads = meter.CreateCounter<long>("cohortly.user.reads", "{read}", "Recommendations and profiles served by the user serving worker, by path (in_place: on the user's activation without a message; message: a call to the user grain)");
         RecommendationFallbacks = meter.CreateCounter<long>("cohortly.recommendations.fallback", "{response}", "Recommendations whose cohort has no model in the active version, served by the global weights instead");
 
         // Outcomes (tags cohort, variant, strategy): added once per aggregated key and minute when a silo flushes, never per event.
@@ -32,6 +33,9 @@ public sealed class CohortlyMetrics
     }
 
     public Counter<long> RecommendationRewards { get; }
+
+    /// <summary>User reads (recommendations, profiles) by the serving worker, tag <c>path</c>: in_place or message.</summary>
+    public Counter<long> UserReads { get; }
 
     /// <summary>Milliseconds per part of a user grain's activation (ActivationClock), tag <c>part</c>.</summary>
     public Histogram<double> UserActivation { get; }

@@ -78,6 +78,7 @@ public static class CohortlySiloExtensions
         var profile = options.Users.Profile();
         services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
+        services.AddSingleton<Users.LocalUsers>();
         services.AddSingleton<Users.UserGrainServices>();
         services.AddSingleton<Users.UserPrivacy>();
         services.TryAddSingleton(UserPseudonyms.For(options.PseudonymKey));

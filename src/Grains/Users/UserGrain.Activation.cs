@@ -16,6 +16,7 @@ public sealed partial class UserGrain : ILifecycleParticipant<IGrainLifecycle>, 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _activation?.Activated(services.Metrics);
+        Arrived();
         return Task.CompletedTask;
     }
 

@@ -57,6 +57,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        Leaving();
         await WriteBehind(cancellationToken, retry: false);
     }
 
@@ -69,6 +70,7 @@ public sealed partial class UserGrain(
     public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null)
     {
         NotTimed();
+        Messaged();
         services.Backlog.Applied();
         // An item the silo's catalog copy does not have yet is read through first: training counts every event with its
         // item's categories and price, so the live profile must too (a poll-late copy left them out: parity).
@@ -213,14 +215,20 @@ public sealed partial class UserGrain(
     public Task<UserProfileView?> GetProfile()
     {
         NotTimed();
+        Messaged();
+        return Task.FromResult(Profile());
+    }
+
+    private UserProfileView? Profile()
+    {
         var s = state.State;
         if (s.Profile.TotalEvents == 0)
         {
-            return Task.FromResult<UserProfileView?>(null);
+            return null;
         }
 
         CatchUpWithSegmentation();
-        return Task.FromResult<UserProfileView?>(UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile));
+        return UserViews.Profile(UserId, s, Membership(), services.Time.GetUtcNow(), services.Settings.Profile);
     }
 
     public Task<PropensityView> GetPropensity()
@@ -232,20 +240,27 @@ public sealed partial class UserGrain(
     public Task<RecommendationResponse> Recommend(RecommendationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Messaged();
         var started = _activation is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-        CatchUpWithSegmentation();
-        var response = new UserServing(UserId, state.State, services).Recommend(request);
+        var response = Serve(request);
         if (_activation is { } first)
         {
             _activation = null;
             first.FirstRecommendation(started, services.Metrics, services.Logger);
         }
 
+        return Task.FromResult(response);
+    }
+
+    private RecommendationResponse Serve(RecommendationRequest request)
+    {
+        CatchUpWithSegmentation();
+        var response = new UserServing(UserId, state.State, services).Recommend(request);
         // No write of its own: the remembered response rides along with the next event-driven write (or the
         // one on deactivation). A write per request turned every read into storage traffic and cut
         // recommendation throughput by an order of magnitude.
         _dirty = true;
-        return Task.FromResult(response);
+        return response;
     }
 
     private void Apply(InteractionEvent e)

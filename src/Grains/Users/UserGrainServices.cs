@@ -32,6 +32,7 @@ public sealed class UserGrainServices(
     IOutcomeRecorder outcomes,
     RulesCache rules,
     UserPseudonyms pseudonyms,
+    LocalUsers local,
     [FromKeyedServices(StreamNames.Provider)] RedisStreamCheckpoint? checkpoint = null)
 {
     /// <summary>The log's consumer side in cluster mode (acknowledge, catch up); null on memory streams.</summary>
@@ -69,6 +70,9 @@ public sealed class UserGrainServices(
 
     /// <summary>Where served responses and attributed events are counted (per-silo, pre-aggregated).</summary>
     public IOutcomeRecorder Outcomes { get; } = outcomes;
+
+    /// <summary>The user grains active on this silo, for reads answered without a message (<see cref="UserServingGrain"/>).</summary>
+    public LocalUsers Local { get; } = local;
 
     /// <summary>The merchandising rules, compiled per version (per-silo, no grain call per request).</summary>
     public RulesCache Rules { get; } = rules;

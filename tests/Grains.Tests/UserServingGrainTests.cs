@@ -1,0 +1,261 @@
+using Cohortly.Contracts;
+using Cohortly.Grains.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Cohortly.Grains.Tests;
+
+/// <summary>
+/// The user serving worker (<see cref="UserServingGrain"/>): a user active on the silo is read on its own activation
+/// without a message — the same answer, remembered for attribution, safe beside events — and any other user by a
+/// message, as before.
+/// </summary>
+public sealed class UserServingGrainTests : IAsyncLifetime
+{
+    private readonly UserCalls _calls = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() =>
+        _cluster = await FastLoopCluster.Start(FastLoopCluster.Configuration(), after: s => s.AddSingleton<IIncomingGrainCallFilter>(_calls));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private ServingClient Serving => new(_cluster.Client);
+
+    [Fact]
+    public async Task A_user_active_on_the_silo_is_read_without_a_message_and_what_it_was_served_is_remembered_and_attributed()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await SeedPopularity(now);
+        const string UserId = "in-place-1";
+        await FastLoopCluster.Publish(_cluster.Client, [Event("ip-1", UserId, "item-0", InteractionType.View, now)]);
+        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("view") == 1, "the view is applied");
+        await Eventually.True(async () => (await Serving.Recommend(UserId, new RecommendationRequest(3, Explore: false))).Items.Count > 0, "popularity reaches the silo cache");
+
+        var messages = _calls.Count;
+        var responses = new List<RecommendationResponse>();
+        for (var i = 0; i < 20; i++)
+        {
+            responses.Add(await Serving.Recommend(UserId, new RecommendationRequest(3, Explore: false)));
+        }
+
+        var profile = await Serving.GetProfile(UserId);
+        Assert.Equal(messages, _calls.Count);
+        Assert.Equal(1, profile!.Counts.GetValueOrDefault("view"));
+        Assert.All(responses, r => Assert.NotEmpty(r.Items));
+
+        // Remembered as a message-served response is: the last ones are in the user's served list, and a click on one
+        // of them is attributed to it.
+        var last = responses[^1];
+        var clicked = last.Items[0].ItemId;
+        await FastLoopCluster.Publish(_cluster.Client, [Event("ip-click", UserId, clicked, InteractionType.Click, DateTimeOffset.UtcNow) with { RecommendationId = Guid.Parse(last.RecommendationId), Position = 0 }]);
+        var user = _cluster.Client.GetUserGrain(UserId);
+        var export = await Eventually.Value(user.Export, e => e.ServedRecommendations.Any(s => s.Items.Any(i => i.Clicked)), "the click is attributed to the response served in place");
+        var served = export.ServedRecommendations.Single(s => s.RecommendationId == last.RecommendationId);
+        Assert.True(served.Items[0].Clicked);
+        Assert.Equal(clicked, served.Items[0].ItemId);
+    }
+
+    [Fact]
+    public async Task Read_in_place_or_by_message_the_answer_is_the_same()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await SeedPopularity(now);
+        const string UserId = "same-1";
+        await FastLoopCluster.Publish(_cluster.Client, [Event("same-v", UserId, "item-1", InteractionType.Purchase, now)]);
+        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("purchase") == 1, "the purchase is applied");
+        var request = new RecommendationRequest(5, Explore: false);
+        await Eventually.True(async () => (await Serving.Recommend(UserId, request)).Items.Count > 0, "popularity reaches the silo cache");
+
+        var messages = _calls.Count;
+        var inPlace = await Serving.Recommend(UserId, request);
+        Assert.Equal(messages, _calls.Count);
+        var byMessage = await _cluster.Client.GetUserGrain(UserId).Recommend(request);
+        Assert.Equal(messages + 1, _calls.Count);
+
+        Assert.Equal(byMessage.Items.Select(i => (i.ItemId, i.Score, i.Reason)), inPlace.Items.Select(i => (i.ItemId, i.Score, i.Reason)));
+        Assert.Equal(byMessage.Strategy, inPlace.Strategy);
+        Assert.DoesNotContain(inPlace.Items, i => i.ItemId == "item-1"); // the purchased item, excluded on both paths
+        var profileInPlace = await Serving.GetProfile(UserId);
+        var profileByMessage = await _cluster.Client.GetUserGrain(UserId).GetProfile();
+        Assert.Equal(profileByMessage!.Counts, profileInPlace!.Counts);
+        Assert.Equal(profileByMessage.LastSeen, profileInPlace.LastSeen);
+    }
+
+    [Fact]
+    public async Task A_user_not_active_on_the_silo_is_read_by_a_message_which_activates_it()
+    {
+        var local = _cluster.Silos[0].ServiceProvider.GetRequiredService<LocalUsers>();
+        const string UserId = "never-seen";
+        var messages = _calls.Count;
+
+        Assert.Null(await Serving.GetProfile(UserId));
+        Assert.Equal(messages + 1, _calls.Count);
+        Assert.True(local.Count >= 1);
+
+        Assert.Null(await Serving.GetProfile(UserId)); // now active here: in place
+        Assert.Equal(messages + 1, _calls.Count);
+    }
+
+    [Fact]
+    public async Task Reads_in_place_beside_a_stream_of_events_lose_nothing_and_fail_nothing()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await SeedPopularity(now);
+        const string UserId = "busy-1";
+        await FastLoopCluster.Publish(_cluster.Client, [Event("busy-0", UserId, "item-0", InteractionType.View, now)]);
+        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("view") == 1, "the first view is applied");
+
+        const int Events = 200, Reads = 400;
+        var publishing = Task.Run(async () =>
+        {
+            for (var i = 1; i <= Events; i++)
+            {
+                await FastLoopCluster.Publish(_cluster.Client, [Event($"busy-{i}", UserId, $"item-{i % 7}", InteractionType.View, now.AddMilliseconds(i))]);
+            }
+        });
+        var reads = Enumerable.Range(0, Reads).Select(i => i % 4 == 0
+            ? Serving.GetProfile(UserId).ContinueWith(t => t.Result is not null, TaskScheduler.Default)
+            : Serving.Recommend(UserId, new RecommendationRequest(4)).ContinueWith(t => t.Result.Items.Count > 0, TaskScheduler.Default)).ToArray();
+        var answered = await Task.WhenAll(reads).WaitAsync(TimeSpan.FromMinutes(2));
+        await publishing.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.All(answered, Assert.True);
+        var profile = await Eventually.Value(() => Serving.GetProfile(UserId), p => p?.Counts.GetValueOrDefault("view") == Events + 1, "every view is applied");
+        Assert.Equal(Events + 1, profile!.Counts.Values.Sum());
+        var export = await _cluster.Client.GetUserGrain(UserId).Export();
+        Assert.InRange(export.ServedRecommendations.Count, 1, 8); // the served list stays bounded (Users:RecentRecommendations)
+    }
+
+    /// <summary>Views by a few users so global popularity has items to serve.</summary>
+    private async Task SeedPopularity(DateTimeOffset now)
+    {
+        var events = new List<InteractionEvent>();
+        for (var u = 0; u < 4; u++)
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                events.Add(Event($"seed-{u}-{i}", $"seed-{u}", $"item-{i}", InteractionType.View, now));
+            }
+        }
+
+        await FastLoopCluster.Publish(_cluster.Client, events);
+    }
+
+    private static InteractionEvent Event(string id, string user, string item, InteractionType type, DateTimeOffset at) =>
+        new(id, user, item, type, type == InteractionType.Purchase ? 10 : null, at, "web", at);
+}
+
+/// <summary>
+/// A silo where users deactivate after 6 s idle: a user read only in place gets a message once it has had none for half
+/// of that, which keeps it resident; a user nobody reads deactivates and is read again by a message.
+/// </summary>
+public sealed class UserServingResidencyTests : IAsyncLifetime
+{
+    private static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(6);
+    private readonly UserCalls _calls = new();
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() =>
+        _cluster = await FastLoopCluster.Start(
+            FastLoopCluster.Configuration(new Dictionary<string, string?>
+            {
+                ["Cohortly:Users:IdleDeactivation"] = IdleAge.ToString(),
+                ["Cohortly:Streams:Inactivity"] = "00:00:01",
+            }),
+            after: s => s.AddSingleton<IIncomingGrainCallFilter>(_calls));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private ServingClient Serving => new(_cluster.Client);
+
+    private LocalUsers Local => _cluster.Silos[0].ServiceProvider.GetRequiredService<LocalUsers>();
+
+    [Fact]
+    public async Task A_user_read_only_in_place_gets_a_message_every_half_idle_age_and_stays_active()
+    {
+        const string UserId = "resident-1";
+        var now = DateTimeOffset.UtcNow;
+        await FastLoopCluster.Publish(_cluster.Client, [new InteractionEvent("r-1", UserId, "item-1", InteractionType.View, null, now, "web", now)]);
+        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.Values.Sum() == 1, "the view is applied");
+
+        // Two and a half idle ages of reads, every 200 ms: without the refresh the user would have been collected.
+        var messages = _calls.Count;
+        var reads = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < IdleAge * 2.5)
+        {
+            Assert.Equal(1, (await Serving.GetProfile(UserId))!.Counts.Values.Sum());
+            reads++;
+            await Task.Delay(200);
+        }
+
+        var sent = _calls.Count - messages;
+        Assert.True(sent >= 2, $"{sent} messages in {clock.Elapsed.TotalSeconds:0.0} s: at least one per half idle age ({IdleAge / 2})");
+        Assert.True(sent < reads / 3, $"{sent} of {reads} reads were messages: the rest should be in place");
+        Assert.Equal(1, _calls.Activations); // every message reached one activation: it was never collected
+    }
+
+    [Fact]
+    public async Task A_user_nobody_reads_deactivates_leaves_the_silo_registry_and_is_read_again_by_a_message()
+    {
+        const string UserId = "leaving-1";
+        var now = DateTimeOffset.UtcNow;
+        await FastLoopCluster.Publish(_cluster.Client, [new InteractionEvent("l-1", UserId, "item-1", InteractionType.Purchase, 20, now, "web", now)]);
+        var before = await Eventually.Value(() => Serving.GetProfile(UserId), p => p?.Counts.Values.Sum() == 1, "the purchase is applied");
+        var activations = _calls.Activations;
+
+        await Eventually.True(() => Task.FromResult(Local.Count == 0), "the idle user deactivates and leaves the registry", IdleAge * 5);
+
+        var messages = _calls.Count;
+        var after = await Serving.GetProfile(UserId);
+        Assert.Equal(messages + 1, _calls.Count);
+        Assert.Equal(activations + 1, _calls.Activations);
+        Assert.Equal(before!.Counts, after!.Counts);
+        Assert.Equal(1, Local.Count);
+    }
+}
+
+/// <summary>Reads through the user serving worker the way the gateway calls it (the worker key of the user's bucket).</summary>
+internal readonly struct ServingClient(IGrainFactory grains)
+{
+    public Task<RecommendationResponse> Recommend(string userId, RecommendationRequest request) => grains.GetUserServingGrain(userId).Recommend(userId, request);
+
+    public Task<UserProfileView?> GetProfile(string userId) => grains.GetUserServingGrain(userId).GetProfile(userId);
+}
+
+/// <summary>Counts messages to user grains (every method), and the activations they reached.</summary>
+internal sealed class UserCalls : IIncomingGrainCallFilter
+{
+    private readonly HashSet<object> _instances = new(ReferenceEqualityComparer.Instance);
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Distinct user grain instances (activations) a message reached.</summary>
+    public int Activations
+    {
+        get
+        {
+            lock (_instances)
+            {
+                return _instances.Count;
+            }
+        }
+    }
+
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.Grain is UserGrain grain && context.InterfaceMethod?.DeclaringType == typeof(IUserGrain))
+        {
+            Interlocked.Increment(ref _count);
+            lock (_instances)
+            {
+                _instances.Add(grain);
+            }
+        }
+
+        return context.Invoke();
+    }
+}
