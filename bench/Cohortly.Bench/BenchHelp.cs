@@ -110,6 +110,7 @@ internal static class BenchHelp
             wall seconds, peak RSS (VmHWM reset per stage), managed heap and allocations per stage; iALS s/iteration.
               --users N (1000000)  --items N (100000)  --interactions N (20000000)  --seed N (42)
               --factors N (64)  --iterations N (the training default)  --no-ranker
+              --tuning-max-fit-users N (Cohortly:Training:Tuning:MaxFitUsers, 50000): users the tuner fits on
             """,
         ["segment"] = """
             usage: Cohortly.Bench segment [options]

@@ -26,10 +26,11 @@ internal static class TrainScaleCommand
                 Factors = a.GetInt("factors", 64),
                 IalsIterations = a.GetInt("iterations", new TrainingOptions().IalsIterations),
                 Ranker = !a.Has("no-ranker"),
+                Tuning = new TrainingTuningOptions { MaxFitUsers = a.GetInt("tuning-max-fit-users", new TrainingTuningOptions().MaxFitUsers) },
             };
             Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log: {interactions:N0} interactions, {users:N0} users, {items:N0} items, seed {seed} (generated on read, not stored)"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"options: factors {options.Factors}, ials iterations {options.IalsIterations}, ranker {options.Ranker}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"options: factors {options.Factors}, ials iterations {options.IalsIterations}, ranker {options.Ranker}, tuning budget {options.Tuning.Budget}, cap {options.Tuning.Cap}, max fit users {options.Tuning.MaxFitUsers}"));
             Console.WriteLine($"load average at start: {LoadAverage()}");
             var result = Measure(users, items, interactions, seed, options, Console.WriteLine);
             Console.WriteLine(Format(result, options));

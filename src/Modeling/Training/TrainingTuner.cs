@@ -14,6 +14,12 @@ public sealed record TuningTrial(string Family, string Parameters, double Ndcg, 
 /// <see cref="ModelGrids"/>, prefixed by family), both scored on the tuning split, every configuration tried, and
 /// whether a limit stopped the search (<c>budget</c>: deterministic; <c>cap</c>: the wall clock fired).
 /// </summary>
+/// <param name="TrainUsers">
+/// Users of the data the configurations were fitted on (the tuning split's training side): every user of the run's
+/// training part, or the seeded sample of <see cref="TrainingTuningOptions.MaxFitUsers"/> users, which
+/// <see cref="Reason"/> then names with the number it was drawn from. No field of its own: that would change the
+/// bundle format, and every bundle's bytes with it, for what this number and the reason already carry.
+/// </param>
 public sealed record TuningReport(
     bool Enabled,
     string Reason,
@@ -44,18 +50,23 @@ public sealed record TuningReport(
 }
 
 /// <summary>
-/// Training's self-tuning: before the backbone is fitted, the run splits its training part once more (the same seeded
-/// per-user holdout as the run's own, <see cref="TrainingPipeline.Holdout"/>, with its own seed and user bound),
-/// searches item-kNN, then iALS, then the blend weights of the two with <see cref="CoordinateSearch"/> over the grids
-/// of <see cref="ModelGrids"/> starting from the configured values, and returns the options with the winner. The run's
-/// own holdout (cohort selection, metrics, the promotion gate) is never seen here, so the gate still compares the
-/// tuned candidate on users and items it was not tuned on; the run then fits the chosen configuration on its training
-/// part and refits it on everything, as before.
+/// Training's self-tuning: before the backbone is fitted, the run takes its training part — or, above
+/// <see cref="TrainingTuningOptions.MaxFitUsers"/> users, a seeded sample of that many whole users
+/// (<see cref="TuningSample"/>) — and splits it once more (the same seeded per-user holdout as the run's own,
+/// <see cref="TrainingPipeline.Holdout"/>, with its own seed and user bound), searches item-kNN, then iALS, then the
+/// blend weights of the two with <see cref="CoordinateSearch"/> over the grids of <see cref="ModelGrids"/> starting
+/// from the configured values, and returns the options with the winner. The run's own holdout (cohort selection,
+/// metrics, the promotion gate) is never seen here, so the gate still compares the tuned candidate on users and items
+/// it was not tuned on; the run then fits the chosen configuration on its whole training part and refits it on
+/// everything, as before.
 /// </summary>
 public static class TrainingTuner
 {
     /// <summary>Seed offset of the tuning split: a different draw from the run's holdout.</summary>
     private const int SplitSeed = 0x7A5E;
+
+    /// <summary>Seed offset of the fit sample (<see cref="TrainingTuningOptions.MaxFitUsers"/>): its own draw.</summary>
+    private const int FitSampleSeed = 0x5F17;
 
     /// <summary>The served popularity signal's name, as the scorer and the blend weight axis call it.</summary>
     private const string PopularitySignal = "popularity";
@@ -99,7 +110,13 @@ public static class TrainingTuner
 
         var watch = Stopwatch.StartNew();
         var started = time.GetUtcNow();
-        var (inner, validation) = TrainingPipeline.Holdout(train, options with { Seed = options.Seed ^ SplitSeed, HoldoutMaxUsers = settings.MaxUsers });
+        // Above MaxFitUsers every configuration is fitted on a seeded sample of whole users over the whole item catalog
+        // (what transfers and why nothing is rescaled: TrainingTuningOptions.MaxFitUsers); below it, on the training part.
+        var sample = TuningSample.Draw(train, settings.MaxFitUsers, options.Seed ^ FitSampleSeed);
+        var sampleNote = sample.Sampled
+            ? string.Create(CultureInfo.InvariantCulture, $"; fitted on a seeded sample of {sample.Users} of {sample.Of} users (Tuning:MaxFitUsers {settings.MaxFitUsers})")
+            : "";
+        var (inner, validation) = TrainingPipeline.Holdout(sample.Data, options with { Seed = options.Seed ^ SplitSeed, HoldoutMaxUsers = settings.MaxUsers });
         var validationUsers = 0;
         for (var u = 0; u < validation.Rows; u++)
         {
@@ -108,7 +125,7 @@ public static class TrainingTuner
 
         if (validationUsers == 0)
         {
-            return (options, new TuningReport(true, $"no user has {options.HoldoutMinPositives} training positives: nothing to validate on, configured values kept", settings.Budget, train.UserCount, 0, double.NaN, double.NaN, defaults, defaults, [], null, watch.Elapsed.TotalSeconds));
+            return (options, new TuningReport(true, $"no user has {options.HoldoutMinPositives} training positives: nothing to validate on, configured values kept{sampleNote}", settings.Budget, sample.Data.UserCount, 0, double.NaN, double.NaN, defaults, defaults, [], null, watch.Elapsed.TotalSeconds));
         }
 
         var data = new TrainingData(inner);
@@ -255,7 +272,7 @@ public static class TrainingTuner
             SearchStop.Cap => "cap",
             _ => null,
         };
-        var tried = $"{trials.Count} configurations on {validationUsers} validation users"
+        var tried = $"{trials.Count} configurations on {validationUsers} validation users{sampleNote}"
             + (easeModel is null ? string.Create(CultureInfo.InvariantCulture, $"; EASE not tried ({data.ItemCount} items > EaseMaxItems {options.EaseMaxItems})") : easeNote);
         var (gain, standardError) = PairedGain(chosenModel, defaultBlend, data.UserItems, validation, k, cancellationToken);
         var noWeight = chosen["blend.w_ials"] == 0 && chosen["blend.w_itemknn"] == 0 && chosen["blend.w_ease"] == 0 && chosen["blend.w_popularity"] == 0 && options.ContentWeight == 0;

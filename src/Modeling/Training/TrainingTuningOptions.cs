@@ -35,6 +35,30 @@ public sealed record TrainingTuningOptions
     public int MaxUsers { get; init; } = 2_000;
 
     /// <summary>
+    /// The tuner fits and scores every configuration on at most this many users: above it, a seeded sample of the
+    /// training part's users (all their events; the tuning split's validation users are drawn from inside it), so the
+    /// search's cost stops growing with the log and a large run completes its <see cref="Budget"/> instead of being
+    /// stopped by <see cref="Cap"/>. The chosen configuration is then fitted on everything, as below it. 50,000 leaves
+    /// small and medium logs as they were (the same users, the same choice) and keeps about a twentieth of a 1M-user log.
+    /// <para>
+    /// What does not transfer from a sample, and why nothing is rescaled: whole users are sampled, so everything per
+    /// user (a history's length, iALS's user-side solve, inverse user frequency, the blend's per-request standardised
+    /// scores) is as in the full data; the item catalog is kept whole, so the item-kNN entry bound
+    /// (<see cref="MaxNeighborEntries"/> / items) and EASE's item limit are the full run's. Per-item counts shrink by
+    /// the sampling fraction f: co-occurrences (item-kNN's cosine), the item-side Gramians of iALS and EASE. The
+    /// parameters acting on them — item-kNN's shrinkage, iALS's and EASE's λ — are pseudo-counts: priors measured in
+    /// observations, whose best value depends on how noisy one observation is, not on how many there are. Dividing
+    /// them by f would keep the sample's similarities and factor scales unchanged, i.e. give the full log the damping
+    /// fitted to a log f times sparser, so they are kept as chosen; the fewer the observations per item the more the
+    /// sample favours damping and fewer neighbours (k, a number of neighbours, is not a count of users), so its bias
+    /// is toward the conservative side. The run's own holdout and the promotion gate then measure the chosen
+    /// configuration fitted on the whole training part, as for any tuned run.
+    /// </para>
+    /// </summary>
+    [Range(100, int.MaxValue)]
+    public int MaxFitUsers { get; init; } = 50_000;
+
+    /// <summary>
     /// At most this many (item, weight) entries in a tuned item-kNN model: the search never tries k above this /
     /// items. The tuner keeps up to three models alive while it fits one, each k × items × 8 bytes (plus the transpose
     /// built when the bundle is written), so 50,000,000 entries hold a tuned model under about 400 MB: k ≤ 500 at
