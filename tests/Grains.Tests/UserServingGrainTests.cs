@@ -26,12 +26,8 @@ public sealed class UserServingGrainTests : IAsyncLifetime
     [Fact]
     public async Task A_user_active_on_the_silo_is_read_without_a_message_and_what_it_was_served_is_remembered_and_attributed()
     {
-        var now = DateTimeOffset.UtcNow;
-        await SeedPopularity(now);
         const string UserId = "in-place-1";
-        await FastLoopCluster.Publish(_cluster.Client, [Event("ip-1", UserId, "item-0", InteractionType.View, now)]);
-        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("view") == 1, "the view is applied");
-        await Eventually.True(async () => (await Serving.Recommend(UserId, new RecommendationRequest(3, Explore: false))).Items.Count > 0, "popularity reaches the silo cache");
+        var now = await ActiveWithPopularity(Event("ip-1", UserId, "item-0", InteractionType.View, DateTimeOffset.UtcNow));
 
         var messages = _calls.Count;
         var responses = new List<RecommendationResponse>();
@@ -60,13 +56,9 @@ public sealed class UserServingGrainTests : IAsyncLifetime
     [Fact]
     public async Task Read_in_place_or_by_message_the_answer_is_the_same()
     {
-        var now = DateTimeOffset.UtcNow;
-        await SeedPopularity(now);
         const string UserId = "same-1";
-        await FastLoopCluster.Publish(_cluster.Client, [Event("same-v", UserId, "item-1", InteractionType.Purchase, now)]);
-        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("purchase") == 1, "the purchase is applied");
+        await ActiveWithPopularity(Event("same-v", UserId, "item-1", InteractionType.Purchase, DateTimeOffset.UtcNow));
         var request = new RecommendationRequest(5, Explore: false);
-        await Eventually.True(async () => (await Serving.Recommend(UserId, request)).Items.Count > 0, "popularity reaches the silo cache");
 
         var messages = _calls.Count;
         var inPlace = await Serving.Recommend(UserId, request);
@@ -109,12 +101,8 @@ public sealed class UserServingGrainTests : IAsyncLifetime
     [Fact]
     public async Task Reads_in_place_beside_a_stream_of_events_lose_nothing_and_fail_nothing()
     {
-        var now = DateTimeOffset.UtcNow;
-        await SeedPopularity(now);
         const string UserId = "busy-1";
-        await FastLoopCluster.Publish(_cluster.Client, [Event("busy-0", UserId, "item-0", InteractionType.View, now)]);
-        await Eventually.True(async () => (await Serving.GetProfile(UserId))?.Counts.GetValueOrDefault("view") == 1, "the first view is applied");
-        await Eventually.True(async () => (await Serving.Recommend(UserId, new RecommendationRequest(4))).Items.Count > 0, "popularity reaches the silo cache");
+        var now = await ActiveWithPopularity(Event("busy-0", UserId, "item-0", InteractionType.View, DateTimeOffset.UtcNow));
 
         const int Events = 200, Reads = 400;
         var publishing = Task.Run(async () =>
@@ -135,6 +123,20 @@ public sealed class UserServingGrainTests : IAsyncLifetime
         Assert.Equal(Events + 1, profile!.Counts.Values.Sum());
         var export = await _cluster.Client.GetUserGrain(UserId).Export();
         Assert.InRange(export.ServedRecommendations.Count, 1, 8); // the served list stays bounded (Users:RecentRecommendations)
+    }
+
+    /// <summary>
+    /// Seeds global popularity, applies <paramref name="first"/> (the user's only event so far), and waits until the user
+    /// is served a non-empty list; returns the event's time.
+    /// </summary>
+    private async Task<DateTimeOffset> ActiveWithPopularity(InteractionEvent first)
+    {
+        await SeedPopularity(first.Timestamp);
+        await FastLoopCluster.Publish(_cluster.Client, [first]);
+        var type = first.Type.ToWireName();
+        await Eventually.True(async () => (await Serving.GetProfile(first.UserId))?.Counts.GetValueOrDefault(type) == 1, "the first event is applied");
+        await Eventually.True(async () => (await Serving.Recommend(first.UserId, new RecommendationRequest(4, Explore: false))).Items.Count > 0, "popularity reaches the silo cache");
+        return first.Timestamp;
     }
 
     /// <summary>Views by a few users so global popularity has items to serve.</summary>
