@@ -17,7 +17,8 @@ public sealed class CatalogReadThroughTests : IAsyncLifetime
     /// <summary>Cohortly:CatalogReadThroughInterval here: long enough that a bound in reads per interval is far below one per id.</summary>
     private static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(200);
 
-    private readonly CatalogReads _reads = new();
+    /// <summary>What the catalog grain is asked by the silo's copy: version reads and snapshot loads.</summary>
+    private readonly CountedCalls _reads = new(context => context.Grain is ICatalogGrain && context.MethodName is nameof(ICatalogGrain.GetVersion) or nameof(ICatalogGrain.GetSnapshot));
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync() =>
@@ -118,24 +119,6 @@ public sealed class CatalogReadThroughTests : IAsyncLifetime
         {
             var profile = (await user.GetProfile())!;
             Assert.True(profile.CategoryAffinity.TryGetValue("jazz", out var affinity) && affinity > 0, "the real item's category is in every flooder's profile");
-        }
-    }
-
-    /// <summary>Counts what the catalog grain is asked by the silo's copy: version reads and snapshot loads.</summary>
-    private sealed class CatalogReads : IIncomingGrainCallFilter
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public Task Invoke(IIncomingGrainCallContext context)
-        {
-            if (context.Grain is ICatalogGrain && context.MethodName is nameof(ICatalogGrain.GetVersion) or nameof(ICatalogGrain.GetSnapshot))
-            {
-                Interlocked.Increment(ref _count);
-            }
-
-            return context.Invoke();
         }
     }
 

@@ -163,3 +163,41 @@ public static class Events
     public static InteractionEvent Of(SyntheticEvent e) =>
         new(e.EventId, e.UserId, e.ItemId, e.Type, e.Value, e.Timestamp, e.Device, DateTimeOffset.UtcNow);
 }
+
+/// <summary>
+/// Counts the grain calls a silo receives that <paramref name="counts"/> selects, and the distinct grain instances
+/// (activations) they reached; registered as the silo's <see cref="IIncomingGrainCallFilter"/>.
+/// </summary>
+public sealed class CountedCalls(Func<IIncomingGrainCallContext, bool> counts) : IIncomingGrainCallFilter
+{
+    private readonly HashSet<object> _instances = new(ReferenceEqualityComparer.Instance);
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Distinct grain instances (activations) a counted call reached.</summary>
+    public int Activations
+    {
+        get
+        {
+            lock (_instances)
+            {
+                return _instances.Count;
+            }
+        }
+    }
+
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (counts(context))
+        {
+            Interlocked.Increment(ref _count);
+            lock (_instances)
+            {
+                _instances.Add(context.Grain);
+            }
+        }
+
+        return context.Invoke();
+    }
+}

@@ -13,7 +13,7 @@ namespace Cohortly.Grains.Tests;
 /// </summary>
 public sealed class UserServingGrainTests : IAsyncLifetime
 {
-    private readonly UserCalls _calls = new();
+    private readonly CountedCalls _calls = UserServingCalls.UserMessages();
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync() =>
@@ -165,7 +165,7 @@ public sealed class UserServingGrainTests : IAsyncLifetime
 public sealed class UserServingResidencyTests : IAsyncLifetime
 {
     private static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(6);
-    private readonly UserCalls _calls = new();
+    private readonly CountedCalls _calls = UserServingCalls.UserMessages();
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync() =>
@@ -238,37 +238,8 @@ internal readonly struct ServingClient(IGrainFactory grains)
     public Task<UserProfileView?> GetProfile(string userId) => grains.GetUserServingGrain(userId).GetProfile(userId);
 }
 
-/// <summary>Counts messages to user grains (every method), and the activations they reached.</summary>
-internal sealed class UserCalls : IIncomingGrainCallFilter
+/// <summary>The messages a test counts here: every call of an <see cref="IUserGrain"/> method on a user grain.</summary>
+internal static class UserServingCalls
 {
-    private readonly HashSet<object> _instances = new(ReferenceEqualityComparer.Instance);
-    private long _count;
-
-    public long Count => Interlocked.Read(ref _count);
-
-    /// <summary>Distinct user grain instances (activations) a message reached.</summary>
-    public int Activations
-    {
-        get
-        {
-            lock (_instances)
-            {
-                return _instances.Count;
-            }
-        }
-    }
-
-    public Task Invoke(IIncomingGrainCallContext context)
-    {
-        if (context.Grain is UserGrain grain && context.InterfaceMethod?.DeclaringType == typeof(IUserGrain))
-        {
-            Interlocked.Increment(ref _count);
-            lock (_instances)
-            {
-                _instances.Add(grain);
-            }
-        }
-
-        return context.Invoke();
-    }
+    public static CountedCalls UserMessages() => new(context => context.Grain is UserGrain && context.InterfaceMethod?.DeclaringType == typeof(IUserGrain));
 }
