@@ -42,6 +42,22 @@ public sealed class MaximalMarginalRelevance : IDiversifier
         return Run(relevance, k, new DelegateSimilarity(similarity));
     }
 
+    /// <summary>
+    /// MMR with the similarities given as a symmetric n×n matrix (<c>[a × n + b]</c>, n = relevance.Length), for a
+    /// caller that computes the pairs faster together than one by one; picks what the delegate overload picks.
+    /// </summary>
+    public int[] Select(ReadOnlySpan<double> relevance, double[] similarities, int k)
+    {
+        ArgumentNullException.ThrowIfNull(similarities);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (similarities.Length < relevance.Length * relevance.Length)
+        {
+            throw new ArgumentException("the similarity matrix must hold n × n entries", nameof(similarities));
+        }
+
+        return Run(relevance, k, new MatrixSimilarity(similarities, relevance.Length));
+    }
+
     private int[] Run<TSimilarity>(ReadOnlySpan<double> relevance, int k, TSimilarity similarity)
         where TSimilarity : struct, ISimilarity
     {
@@ -102,6 +118,11 @@ internal readonly struct CosineSimilarity(float[] unitRows, int dimension) : ISi
         TensorPrimitives.Dot(
             new ReadOnlySpan<float>(unitRows, a * dimension, dimension),
             new ReadOnlySpan<float>(unitRows, b * dimension, dimension));
+}
+
+internal readonly struct MatrixSimilarity(double[] similarities, int n) : ISimilarity
+{
+    public double Similarity(int a, int b) => similarities[(a * n) + b];
 }
 
 internal readonly struct DelegateSimilarity(Func<int, int, double> similarity) : ISimilarity

@@ -216,19 +216,34 @@ public static class TopK
     {
         var e = 0;
         var i = 0;
+        ref var first = ref MemoryMarshal.GetReference(scores);
+
+        // The cut-off is read again only after a block that offered something (only an offer raises the heap's
+        // threshold): reading it per block cost about as much as the compares. Offering checks the exact threshold
+        // itself, so a cut-off a block late lets more through the compare, never fewer.
+        var limit = Math.Max(bound, heap.Threshold);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= scores.Length; i += Vector512<float>.Count)
+            {
+                var mask = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref first, (nuint)i), Vector512.Create(limit)).ExtractMostSignificantBits();
+                if (mask != 0)
+                {
+                    OfferBlock(scores, i, mask, excludedSorted, ref e, heap, bound);
+                    limit = Math.Max(bound, heap.Threshold);
+                }
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
-            var width = Vector256<float>.Count;
-            ref var first = ref MemoryMarshal.GetReference(scores);
-            for (; i + width <= scores.Length; i += width)
+            for (; i + Vector256<float>.Count <= scores.Length; i += Vector256<float>.Count)
             {
-                var block = Vector256.LoadUnsafe(ref first, (nuint)i);
-                var mask = Vector256.GreaterThanOrEqual(block, Vector256.Create(Math.Max(bound, heap.Threshold))).ExtractMostSignificantBits();
-                while (mask != 0)
+                var mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)i), Vector256.Create(limit)).ExtractMostSignificantBits();
+                if (mask != 0)
                 {
-                    var j = i + BitOperations.TrailingZeroCount(mask);
-                    mask &= mask - 1;
-                    OfferOne(scores[j], j, excludedSorted, ref e, heap, bound);
+                    OfferBlock(scores, i, mask, excludedSorted, ref e, heap, bound);
+                    limit = Math.Max(bound, heap.Threshold);
                 }
             }
         }
@@ -239,6 +254,17 @@ public static class TopK
             {
                 OfferOne(scores[i], i, excludedSorted, ref e, heap, bound);
             }
+        }
+    }
+
+    /// <summary>Offers the scores of a block whose compare set <paramref name="mask"/>, in index order.</summary>
+    private static void OfferBlock(ReadOnlySpan<float> scores, int start, ulong mask, ReadOnlySpan<int> excludedSorted, ref int e, TopKHeap heap, float bound)
+    {
+        while (mask != 0)
+        {
+            var j = start + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+            OfferOne(scores[j], j, excludedSorted, ref e, heap, bound);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Cohortly.Modeling.Diversity;
 
 namespace Cohortly.Modeling.Serving;
@@ -12,20 +13,95 @@ internal static class DiversifyStage
             return pool;
         }
 
-        Span<double> relevance = pool.Count <= 256 ? stackalloc double[pool.Count] : new double[pool.Count];
+        var n = pool.Count;
+        Span<double> relevance = n <= 256 ? stackalloc double[n] : new double[n];
         for (var k = 0; k < relevance.Length; k++)
         {
             relevance[k] = pool[k].Score;
         }
 
-        var order = new MaximalMarginalRelevance(lambda).Select(relevance, (a, b) => Similarity(index, pool[a], pool[b]), pool.Count);
-        var result = new List<ServingCandidate>(order.Length);
-        foreach (var k in order)
+        // MMR with the whole pool to pick looks at every pair once: all of them come first, four cosines at a time.
+        var similarities = ArrayPool<double>.Shared.Rent(n * n);
+        try
         {
-            result.Add(pool[k]);
-        }
+            PairSimilarities(index, pool, similarities.AsSpan(0, n * n));
+            var order = new MaximalMarginalRelevance(lambda).Select(relevance, similarities, n);
+            var result = new List<ServingCandidate>(order.Length);
+            foreach (var k in order)
+            {
+                result.Add(pool[k]);
+            }
 
-        return result;
+            return result;
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(similarities);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Similarity"/> of every pair of the pool into the symmetric n×n <paramref name="result"/> (the
+    /// diagonal is not written: MMR never compares a candidate with itself).
+    /// </summary>
+    internal static void PairSimilarities(ServingIndex index, List<ServingCandidate> pool, Span<double> result)
+    {
+        var n = pool.Count;
+        var f = index.Factors;
+        var buffer = ArrayPool<int>.Shared.Rent(n);
+        var cosineBuffer = ArrayPool<float>.Shared.Rent(n);
+        var rowBuffer = ArrayPool<float>.Shared.Rent(Math.Max(1, n * f));
+        try
+        {
+            var items = buffer.AsSpan(0, n);
+            for (var k = 0; k < n; k++)
+            {
+                items[k] = pool[k].Item;
+            }
+
+            var rows = rowBuffer.AsSpan(0, n * f);
+            index.GatherUnitRows(items, rows);
+            for (var a = 1; a < n; a++)
+            {
+                var ca = pool[a];
+                if (ca.Item < 0)
+                {
+                    for (var b = 0; b < a; b++)
+                    {
+                        result[(a * n) + b] = result[(b * n) + a] = Similarity(index, ca, pool[b]);
+                    }
+
+                    continue;
+                }
+
+                // The known items earlier in the pool in one batch of cosines (by their gathered rows); new ones by category.
+                var known = 0;
+                for (var b = 0; b < a; b++)
+                {
+                    if (pool[b].Item >= 0)
+                    {
+                        buffer[known++] = b;
+                    }
+                    else
+                    {
+                        result[(a * n) + b] = result[(b * n) + a] = Similarity(index, ca, pool[b]);
+                    }
+                }
+
+                index.Cosines(rows, a, buffer.AsSpan(0, known), cosineBuffer.AsSpan(0, known));
+                for (var k = 0; k < known; k++)
+                {
+                    var b = buffer[k];
+                    result[(a * n) + b] = result[(b * n) + a] = cosineBuffer[k];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(cosineBuffer);
+            ArrayPool<float>.Shared.Return(rowBuffer);
+        }
     }
 
     /// <summary>Factor cosine between known items; sharing the first category otherwise (new items have no factors).</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Cohortly.Modeling.Recommenders;
 using Cohortly.Modeling.Training;
@@ -211,13 +212,19 @@ internal sealed class ServingIndex
     public float Cosine(int a, int b)
     {
         var f = Factors;
+        return Cosine(UnitFactors.AsSpan(a * f, f), UnitFactors.AsSpan(b * f, f));
+    }
+
+    private static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var f = a.Length;
         if (f == 0 || !Vector256.IsHardwareAccelerated || f % Vector256<float>.Count != 0)
         {
-            return TensorPrimitives.Dot(UnitFactors.AsSpan(a * f, f), UnitFactors.AsSpan(b * f, f));
+            return TensorPrimitives.Dot(a, b);
         }
 
-        ref var x = ref UnitFactors[a * f];
-        ref var y = ref UnitFactors[b * f];
+        ref var x = ref MemoryMarshal.GetReference(a);
+        ref var y = ref MemoryMarshal.GetReference(b);
         var acc = Vector256<float>.Zero;
         for (var k = 0; k < f; k += Vector256<float>.Count)
         {
@@ -225,6 +232,67 @@ internal sealed class ServingIndex
         }
 
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>Copies the unit factor rows of <paramref name="items"/> (−1: left as it is) into consecutive rows of <paramref name="rows"/>.</summary>
+    /// <remarks>
+    /// A request's few dozen candidates have rows scattered over a table of megabytes that is rarely in cache. A copy
+    /// loop has no dependency between rows, so their cache misses overlap; the cosines that follow read a few
+    /// kilobytes. Read one row at a time inside a cosine, each miss stalled its whole chain of multiply-adds.
+    /// </remarks>
+    public void GatherUnitRows(ReadOnlySpan<int> items, Span<float> rows)
+    {
+        var f = Factors;
+        for (var r = 0; r < items.Length; r++)
+        {
+            if (items[r] >= 0)
+            {
+                UnitFactors.AsSpan(items[r] * f, f).CopyTo(rows.Slice(r * f, f));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The cosine of row <paramref name="a"/> of gathered <paramref name="rows"/> (<see cref="GatherUnitRows"/>) with
+    /// each row of <paramref name="others"/>: per pair the same float as <see cref="Cosine"/> of the two items (the same
+    /// chain of multiply-adds, then the same sum). Four pairs run side by side: one cosine is a chain of dependent
+    /// multiply-adds whose latency, not the arithmetic, sets its cost, and diversity needs every pair of its pool.
+    /// </summary>
+    public void Cosines(ReadOnlySpan<float> rows, int a, ReadOnlySpan<int> others, Span<float> result)
+    {
+        var f = Factors;
+        var o = 0;
+        if (f != 0 && Vector256.IsHardwareAccelerated && f % Vector256<float>.Count == 0)
+        {
+            ref var first = ref MemoryMarshal.GetReference(rows);
+            ref var x = ref Unsafe.Add(ref first, a * f);
+            for (; o + 4 <= others.Length; o += 4)
+            {
+                ref var y0 = ref Unsafe.Add(ref first, others[o] * f);
+                ref var y1 = ref Unsafe.Add(ref first, others[o + 1] * f);
+                ref var y2 = ref Unsafe.Add(ref first, others[o + 2] * f);
+                ref var y3 = ref Unsafe.Add(ref first, others[o + 3] * f);
+                var (acc0, acc1, acc2, acc3) = (Vector256<float>.Zero, Vector256<float>.Zero, Vector256<float>.Zero, Vector256<float>.Zero);
+                for (var k = 0; k < f; k += Vector256<float>.Count)
+                {
+                    var xk = Vector256.LoadUnsafe(ref x, (nuint)k);
+                    acc0 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref y0, (nuint)k), acc0);
+                    acc1 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref y1, (nuint)k), acc1);
+                    acc2 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref y2, (nuint)k), acc2);
+                    acc3 = Vector256.FusedMultiplyAdd(xk, Vector256.LoadUnsafe(ref y3, (nuint)k), acc3);
+                }
+
+                result[o] = Vector256.Sum(acc0);
+                result[o + 1] = Vector256.Sum(acc1);
+                result[o + 2] = Vector256.Sum(acc2);
+                result[o + 3] = Vector256.Sum(acc3);
+            }
+        }
+
+        for (; o < others.Length; o++)
+        {
+            result[o] = Cosine(rows.Slice(a * f, f), rows.Slice(others[o] * f, f));
+        }
     }
 
     /// <summary>

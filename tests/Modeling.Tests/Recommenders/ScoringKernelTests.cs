@@ -114,6 +114,8 @@ public sealed class ScoringKernelTests
     [InlineData(10_000, 100, false, 0.9)]
     [InlineData(1_003, 1, false, 0.2)]
     [InlineData(50, 100, true, 0.2)]
+    [InlineData(10_007, 38, true, 0.05)]
+    [InlineData(4_099, 16, false, 0)]
     public void Vectorized_top_k_keeps_exactly_what_a_plain_scan_keeps(int n, int k, bool nonFinite, double excludedShare)
     {
         var random = new Random((n * 31) + k);

@@ -1,3 +1,4 @@
+using Cohortly.Modeling.Diversity;
 using Cohortly.Modeling.Serving;
 
 namespace Cohortly.Modeling.Tests.Serving.Stages;
@@ -52,5 +53,66 @@ public sealed class DiversifyStageTests
         Assert.Equal(0, DiversifyStage.Similarity(index, known, otherCategory));
         Assert.Equal(0, DiversifyStage.Similarity(index, noCategory, noCategory));
         Assert.Equal(index.Cosine(0, 1), DiversifyStage.Similarity(index, known, new ServingCandidate(1, "x", 1, 4)));
+    }
+
+    [Theory]
+    [InlineData(1, 0.3)]
+    [InlineData(2, 0.7)]
+    [InlineData(3, 0.0)]
+    public void The_batched_pair_similarities_pick_what_one_call_per_pair_picks(int seed, double lambda)
+    {
+        var index = StageWorld.Index;
+        var random = new Random(seed);
+        var categories = new[] { index.CategoryOf(0), index.CategoryOf(1), "no-such-category", null };
+        var pool = new List<ServingCandidate>();
+        for (var k = 0; k < 31; k++)
+        {
+            // Mostly known items (some twice), a few new ones with or without a category; coarse scores tie often.
+            var item = random.Next(6) == 0 ? -1 : random.Next(index.ItemCount);
+            pool.Add(new ServingCandidate(item, $"c{k}", Math.Round(random.NextDouble() * 4) / 4, k) { Category = item < 0 ? categories[random.Next(categories.Length)] : null });
+        }
+
+        var n = pool.Count;
+        var batched = new double[n * n];
+        DiversifyStage.PairSimilarities(index, pool, batched);
+        for (var a = 0; a < n; a++)
+        {
+            for (var b = 0; b < n; b++)
+            {
+                if (a != b)
+                {
+                    Assert.Equal(DiversifyStage.Similarity(index, pool[a], pool[b]), batched[(a * n) + b]);
+                }
+            }
+        }
+
+        var relevance = pool.Select(c => c.Score).ToArray();
+        var onePerPair = new MaximalMarginalRelevance(lambda).Select(relevance, (a, b) => DiversifyStage.Similarity(index, pool[a], pool[b]), n);
+
+        Assert.Equal(onePerPair.Select(k => pool[k].Id), DiversifyStage.Diversify(index, pool, lambda).Select(c => c.Id));
+    }
+
+    [Fact]
+    public void Batched_cosines_are_the_single_cosines_bit_for_bit()
+    {
+        var index = StageWorld.Index;
+        Assert.Equal(0, index.Factors % 8); // so the four-wide vector path is the one compared
+        var random = new Random(7);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var a = random.Next(index.ItemCount);
+            var others = Enumerable.Range(0, trial).Select(_ => random.Next(index.ItemCount)).ToArray();
+            var batched = new float[others.Length];
+            var rows = new float[(others.Length + 1) * index.Factors];
+            index.GatherUnitRows([.. others, a], rows);
+
+            index.Cosines(rows, others.Length, Enumerable.Range(0, others.Length).ToArray(), batched);
+
+            for (var o = 0; o < others.Length; o++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(index.Cosine(a, others[o])), BitConverter.SingleToInt32Bits(batched[o]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(index.Cosine(others[o], a)), BitConverter.SingleToInt32Bits(batched[o]));
+            }
+        }
     }
 }
