@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -178,6 +179,124 @@ public static class TopK
         }
 
         Scan(scores, excludedSorted, heap, float.NegativeInfinity);
+    }
+
+    /// <summary>
+    /// What <see cref="Fill"/> then <see cref="TopKHeap.Drain"/> with a heap of capacity <paramref name="k"/> write —
+    /// the best k finite scores not in <paramref name="excludedSorted"/>, best first, ties by lower index — without
+    /// the heap on the common path. Returns how many were written.
+    /// </summary>
+    /// <remarks>
+    /// On the serving path the heap's work was most of the selection: every score at or above the sampled estimate was
+    /// offered (sifted in, then mostly pushed out again) and the k kept ones sifted out again by the drain. Here those
+    /// scores are only collected, as keys that sort by (score, then lower index), and one sort of a few dozen keys
+    /// orders them. When fewer than k eligible scores reach the estimate, or too many tie at it, the heap does it.
+    /// </remarks>
+    public static int SelectSorted(ReadOnlySpan<float> scores, ReadOnlySpan<int> excludedSorted, int k, Span<int> top, Span<float> topScores)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        const int Stride = 16;
+        var rank = ((2 * k) + Stride - 1) / Stride;
+        if (scores.Length >= 32 * k && rank <= 64 && SampledRank(scores, Stride, rank) is var bound && float.IsFinite(bound))
+        {
+            var keyBuffer = ArrayPool<long>.Shared.Rent(16 * k);
+            try
+            {
+                var found = Collect(scores, excludedSorted, bound, keyBuffer);
+                if (found >= k)
+                {
+                    var keys = keyBuffer.AsSpan(0, found);
+                    keys.Sort();
+                    for (var r = 0; r < k; r++)
+                    {
+                        var index = int.MaxValue - (int)(uint)keys[found - 1 - r];
+                        top[r] = index;
+                        topScores[r] = scores[index];
+                    }
+
+                    return k;
+                }
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(keyBuffer);
+            }
+        }
+
+        var heap = new TopKHeap(k);
+        Scan(scores, excludedSorted, heap, float.NegativeInfinity);
+        return heap.Drain(top, topScores);
+    }
+
+    /// <summary>
+    /// Keys of the finite, not excluded scores at or above <paramref name="bound"/> (see <see cref="SelectSorted"/>);
+    /// −1 when more than the buffer holds.
+    /// </summary>
+    private static int Collect(ReadOnlySpan<float> scores, ReadOnlySpan<int> excludedSorted, float bound, long[] keys)
+    {
+        var e = 0;
+        var found = 0;
+        var i = 0;
+        ref var first = ref MemoryMarshal.GetReference(scores);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create(bound);
+            for (; i + Vector256<float>.Count <= scores.Length; i += Vector256<float>.Count)
+            {
+                var mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)i), limit).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    var j = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    if (!TryKeep(scores[j], j, excludedSorted, ref e, keys, ref found))
+                    {
+                        return -1;
+                    }
+                }
+            }
+        }
+
+        for (; i < scores.Length; i++)
+        {
+            if (scores[i] >= bound && !TryKeep(scores[i], i, excludedSorted, ref e, keys, ref found))
+            {
+                return -1;
+            }
+        }
+
+        return found;
+    }
+
+    private static bool TryKeep(float score, int index, ReadOnlySpan<int> excludedSorted, ref int e, long[] keys, ref int found)
+    {
+        while (e < excludedSorted.Length && excludedSorted[e] < index)
+        {
+            e++;
+        }
+
+        if ((e < excludedSorted.Length && excludedSorted[e] == index) || !float.IsFinite(score))
+        {
+            return true;
+        }
+
+        if (found == keys.Length)
+        {
+            return false;
+        }
+
+        keys[found++] = SortKey(score, index);
+        return true;
+    }
+
+    /// <summary>
+    /// A key whose ascending order is the heap's order from worst to best: the score's bits made order-preserving
+    /// (−0 counted as +0, as the heap's compare does), then the lower index as the larger key.
+    /// </summary>
+    internal static long SortKey(float score, int index)
+    {
+        var bits = BitConverter.SingleToInt32Bits(score == 0 ? 0f : score);
+        var ordered = bits >= 0 ? bits : bits ^ int.MaxValue;
+        return ((long)ordered << 32) | (uint)(int.MaxValue - index);
     }
 
     /// <summary>The <paramref name="rank"/>-th largest of every <paramref name="stride"/>-th score (NaN if any sample is NaN).</summary>
