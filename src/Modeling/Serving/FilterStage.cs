@@ -27,11 +27,13 @@ internal static class FilterStage
         while (true)
         {
             pool.Clear();
+            var heap = new TopKHeap(take);
             var topBuffer = ArrayPool<int>.Shared.Rent(take);
             var scoreBuffer = ArrayPool<float>.Shared.Rent(take);
             var top = topBuffer.AsSpan(0, take);
             var scores = scoreBuffer.AsSpan(0, take);
-            var found = TopK.SelectSorted(total, excludedSorted, take, top, scores);
+            TopK.Fill(total, excludedSorted, heap);
+            var found = heap.Drain(top, scores);
             for (var k = 0; k < found && pool.Count < want; k++)
             {
                 var id = bundle.ItemIds[top[k]];
