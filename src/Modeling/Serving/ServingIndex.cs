@@ -264,6 +264,21 @@ internal sealed class ServingIndex
         var o = 0;
         if (f != 0 && Vector256.IsHardwareAccelerated && f % Vector256<float>.Count == 0)
         {
+            // The loads below are unchecked: every row they read must be inside the span.
+            var rowCount = rows.Length / f;
+            if ((uint)a >= (uint)rowCount || others.Length > result.Length)
+            {
+                throw new ArgumentException("row a or the result is outside the gathered rows");
+            }
+
+            foreach (var other in others)
+            {
+                if ((uint)other >= (uint)rowCount)
+                {
+                    throw new ArgumentException($"row {other} is outside the gathered rows", nameof(others));
+                }
+            }
+
             ref var first = ref MemoryMarshal.GetReference(rows);
             ref var x = ref Unsafe.Add(ref first, a * f);
             for (; o + 4 <= others.Length; o += 4)
