@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cohortly.Modeling.Ranking;
 
@@ -10,16 +11,18 @@ namespace Cohortly.Modeling.Ranking;
 /// itself. A step picks the child by indexing with the comparison's result rather than branching on it (a split's
 /// direction is data-dependent, so a branch mispredicts about every other step), and each tree is walked exactly its
 /// depth in steps with no test for "reached a leaf" (a shallow leaf just stays put), so several rows walk one tree in
-/// lock-step: independent chains the processor overlaps, with the loop count as the only branch.
+/// lock-step: independent chains the processor overlaps, with the loop count as the only branch. A batch of rows
+/// (the ranker's pool) is scored by leaf masks where the vector unit allows (<see cref="LeafMasks"/>), which tests
+/// every split for eight rows at once instead of walking.
 /// </summary>
 /// <remarks>
 /// The arithmetic is the per-tree walk's: a row's score is <c>bias</c>, then <c>+= weight × leaf</c> in tree order,
 /// the same doubles in the same order, so the scores are the same bits (<c>PackedTreesTests</c>). A split sends a row
 /// left when <c>x ≤ threshold</c> and right otherwise (NaN goes right), as ML.NET's trees do.
 /// </remarks>
-internal sealed class PackedTrees
+internal sealed partial class PackedTrees
 {
-    /// <summary>Rows walked together through one tree; four independent chains cover the load-compare-select latency.</summary>
+    /// <summary>Rows walked together through one tree: independent chains that cover the load-compare-select latency.</summary>
     private const int Lanes = 8;
 
     private const int NodeInts = 4;
@@ -30,6 +33,7 @@ internal sealed class PackedTrees
     private readonly int[] _depths;
     private readonly double[] _weights;
     private readonly double _bias;
+    private readonly LeafMasks? _masks;
 
     private PackedTrees(int[] nodes, double[] leafValues, int[] roots, int[] depths, double[] weights, double bias, int featureCount)
     {
@@ -40,6 +44,7 @@ internal sealed class PackedTrees
         _weights = weights;
         _bias = bias;
         FeatureCount = featureCount;
+        _masks = LeafMasks.Build(this);
     }
 
     public int FeatureCount { get; }
@@ -113,12 +118,21 @@ internal sealed class PackedTrees
     /// Scores every row of <paramref name="rows"/> (row r at <c>r × width</c>) into <paramref name="scores"/>, tree by
     /// tree: each row's sum is built in tree order exactly as <see cref="Predict"/> builds it.
     /// </summary>
-    public void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores)
+    public void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores) => PredictAll(rows, width, scores, leafMasks: true);
+
+    /// <param name="leafMasks">False: walk the trees even where the leaf masks could score them (tests cover both paths).</param>
+    internal void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores, bool leafMasks)
     {
         var count = scores.Length;
         if (width < FeatureCount || rows.Length < count * width)
         {
             throw new ArgumentException("every row needs at least the ensemble's features", nameof(width));
+        }
+
+        if (leafMasks && _masks is { } masks && Vector256.IsHardwareAccelerated)
+        {
+            masks.PredictAll(rows, width, scores);
+            return;
         }
 
         scores.Fill(_bias);

@@ -120,6 +120,9 @@ public sealed class TreeEnsemble
     /// </summary>
     public void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores) => _packed.PredictAll(rows, width, scores);
 
+    /// <param name="leafMasks">False: walk the trees even where leaf masks could score them (tests cover both paths).</param>
+    internal void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores, bool leafMasks) => _packed.PredictAll(rows, width, scores, leafMasks);
+
     /// <summary>The per-tree walk <see cref="Predict"/> replaced, kept as the reference the packed walk is tested against.</summary>
     internal double PredictByTree(ReadOnlySpan<float> features)
     {
