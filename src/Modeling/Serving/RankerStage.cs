@@ -189,7 +189,7 @@ internal static class RankerStage
     /// cannot tell two candidates apart leaves them as they were), then the pool position, so the order is total and
     /// any sort gives the one result.
     /// </summary>
-    private readonly record struct RankKey(double Score, int Order, int Index) : IComparable<RankKey>
+    internal readonly record struct RankKey(double Score, int Order, int Index) : IComparable<RankKey>
     {
         public int CompareTo(RankKey other)
         {
