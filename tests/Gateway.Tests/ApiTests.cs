@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cohortly.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using static Cohortly.TestSupport.CohortlyApiClient;
 
 namespace Cohortly.Gateway.Tests;
@@ -102,6 +104,18 @@ public sealed class ApiTests(GatewayFactory factory) : IClassFixture<GatewayFact
             ["events[2].recommendationId", "events[3].position", "events[4].position"],
             body["errors"]!.AsArray().Select(e => e!["field"]!.GetValue<string>()).ToList());
         await Eventually.True(async () => (await Json(await app.GetAsync("/v1/users/ref-user")))["counts"]!["click"]!.GetValue<long>() == 2, "both clicks are applied");
+    }
+
+    [Fact]
+    public async Task The_embedded_gateway_reads_users_on_its_own_silo_without_the_worker()
+    {
+        // The silo's IUserReads: an active user is read on its activation, with no worker or user-grain message.
+        Assert.IsType<Cohortly.Grains.Users.SiloUserReads>(factory.Services.GetRequiredService<IUserReads>());
+        var app = factory.App();
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostAsJsonAsync("/v1/events", new { events = new[] { Ev("own-0", "own-user", "own-item") } })).StatusCode);
+        await Eventually.True(async () => (await app.GetAsync("/v1/users/own-user")).StatusCode == HttpStatusCode.OK, "the view reaches the user");
+        var served = await Json(await app.GetAsync("/v1/users/own-user/recommendations?count=3"));
+        Assert.Equal("own-user", served["userId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -72,6 +72,22 @@ public sealed class ClusterPanelRedisTests(RedisClusterFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_client_only_gateway_reads_users_through_the_silos_user_serving_worker()
+    {
+        // Cluster mode: the gateway hosts no silo, so its IUserReads is the worker of the user's bucket on a silo.
+        (await fixture.App.PostAsJsonAsync("/v1/events", Events("reads", 1, 3))).EnsureSuccessStatusCode();
+        await Eventually.True(
+            async () => await fixture.App.GetAsync("/v1/users/reads-user-0") is { IsSuccessStatusCode: true } r
+                && (await TrainedDashboardFixture.Json(r))["counts"]!["view"]!.GetValue<int>() == 3,
+            "the user's three views are applied and its profile is read");
+
+        var recommendations = await fixture.App.GetAsync("/v1/users/reads-user-0/recommendations?count=3");
+        Assert.True(recommendations.IsSuccessStatusCode, await recommendations.Content.ReadAsStringAsync());
+        var body = await TrainedDashboardFixture.Json(recommendations);
+        Assert.Equal("reads-user-0", body["userId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Panel_shows_a_row_per_partition_with_its_owner_the_lag_chart_and_clears_on_a_failed_refresh()
     {
         (await fixture.App.PostAsJsonAsync("/v1/events", Events("panel", 12, 2))).EnsureSuccessStatusCode();

@@ -7,9 +7,10 @@ using Orleans.TestingHost;
 namespace Cohortly.Grains.Tests;
 
 /// <summary>
-/// The user serving worker (<see cref="UserServingGrain"/>): a user active on the silo is read on its own activation
-/// without a message — the same answer, remembered for attribution, safe beside events — and any other user by a
-/// message, as before.
+/// A user's per-request reads on a silo (<see cref="SiloUserReads"/>), both as a gateway hosting the silo calls them
+/// (directly, path "silo") and as a client-only gateway does (the user serving worker, <see cref="UserServingGrain"/>,
+/// path "worker"): a user active on the silo is read on its own activation without a message — the same answer,
+/// remembered for attribution, safe beside events — and any other user by a message, as before.
 /// </summary>
 public sealed class UserServingGrainTests : IAsyncLifetime
 {
@@ -21,11 +22,18 @@ public sealed class UserServingGrainTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private ServingClient Serving => new(_cluster.Client);
+    private IUserReads Serving { get; set; } = null!;
 
-    [Fact]
-    public async Task A_user_active_on_the_silo_is_read_without_a_message_and_what_it_was_served_is_remembered_and_attributed()
+    /// <summary>"worker": through the worker of the user's bucket, as a client-only gateway reads; "silo": the silo's own <see cref="IUserReads"/>, as a gateway hosting the silo reads.</summary>
+    private void Use(string path) =>
+        Serving = path == "worker" ? new WorkerUserReads(_cluster.Client) : _cluster.Silos[0].ServiceProvider.GetRequiredService<IUserReads>();
+
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("silo")]
+    public async Task A_user_active_on_the_silo_is_read_without_a_message_and_what_it_was_served_is_remembered_and_attributed(string path)
     {
+        Use(path);
         const string UserId = "in-place-1";
         var now = await ActiveWithPopularity(Event("ip-1", UserId, "item-0", InteractionType.View, DateTimeOffset.UtcNow));
 
@@ -53,9 +61,12 @@ public sealed class UserServingGrainTests : IAsyncLifetime
         Assert.Equal(clicked, served.Items[0].ItemId);
     }
 
-    [Fact]
-    public async Task Read_in_place_or_by_message_the_answer_is_the_same()
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("silo")]
+    public async Task Read_in_place_or_by_message_the_answer_is_the_same(string path)
     {
+        Use(path);
         const string UserId = "same-1";
         await ActiveWithPopularity(Event("same-v", UserId, "item-1", InteractionType.Purchase, DateTimeOffset.UtcNow));
         var request = new RecommendationRequest(5, Explore: false);
@@ -83,9 +94,12 @@ public sealed class UserServingGrainTests : IAsyncLifetime
         Assert.Equal(profileByMessage.CategoryAffinity, profileInPlace.CategoryAffinity);
     }
 
-    [Fact]
-    public async Task A_user_not_active_on_the_silo_is_read_by_a_message_which_activates_it()
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("silo")]
+    public async Task A_user_not_active_on_the_silo_is_read_by_a_message_which_activates_it(string path)
     {
+        Use(path);
         var local = _cluster.Silos[0].ServiceProvider.GetRequiredService<LocalUsers>();
         const string UserId = "never-seen";
         var messages = _calls.Count;
@@ -98,9 +112,12 @@ public sealed class UserServingGrainTests : IAsyncLifetime
         Assert.Equal(messages + 1, _calls.Count);
     }
 
-    [Fact]
-    public async Task Reads_in_place_beside_a_stream_of_events_lose_nothing_and_fail_nothing()
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("silo")]
+    public async Task Reads_in_place_beside_a_stream_of_events_lose_nothing_and_fail_nothing(string path)
     {
+        Use(path);
         const string UserId = "busy-1";
         var now = await ActiveWithPopularity(Event("busy-0", UserId, "item-0", InteractionType.View, DateTimeOffset.UtcNow));
 
@@ -179,7 +196,7 @@ public sealed class UserServingResidencyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private ServingClient Serving => new(_cluster.Client);
+    private IUserReads Serving => _cluster.Silos[0].ServiceProvider.GetRequiredService<IUserReads>();
 
     private LocalUsers Local => _cluster.Silos[0].ServiceProvider.GetRequiredService<LocalUsers>();
 
@@ -228,14 +245,6 @@ public sealed class UserServingResidencyTests : IAsyncLifetime
         Assert.Equal(before!.Counts, after!.Counts);
         Assert.Equal(1, Local.Count);
     }
-}
-
-/// <summary>Reads through the user serving worker the way the gateway calls it (the worker key of the user's bucket).</summary>
-internal readonly struct ServingClient(IGrainFactory grains)
-{
-    public Task<RecommendationResponse> Recommend(string userId, RecommendationRequest request) => grains.GetUserServingGrain(userId).Recommend(userId, request);
-
-    public Task<UserProfileView?> GetProfile(string userId) => grains.GetUserServingGrain(userId).GetProfile(userId);
 }
 
 /// <summary>The messages a test counts here: every call of an <see cref="IUserGrain"/> method on a user grain.</summary>

@@ -82,14 +82,14 @@ public static class CohortMapEndpoints
             : TypedResults.Ok(traits);
     }
 
-    private static async Task<Results<Ok<CohortFitView>, ValidationProblem, ProblemHttpResult>> GetFit(string userId, IClusterClient client)
+    private static async Task<Results<Ok<CohortFitView>, ValidationProblem, ProblemHttpResult>> GetFit(string userId, IUserReads reads, IClusterClient client)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
             return Problems.Field("userId", problem);
         }
 
-        var profile = await client.GetUserServingGrain(userId).GetProfile(userId);
+        var profile = await reads.GetProfile(userId);
         if (profile is null)
         {
             return TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"No events have been seen for user '{userId}'.", extensions: new Dictionary<string, object?> { ["field"] = "userId" });

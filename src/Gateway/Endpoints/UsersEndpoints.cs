@@ -35,14 +35,14 @@ public static class UsersEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 
-    private static async Task<Results<Ok<UserProfileView>, ValidationProblem, ProblemHttpResult>> GetUser(string userId, IClusterClient client)
+    private static async Task<Results<Ok<UserProfileView>, ValidationProblem, ProblemHttpResult>> GetUser(string userId, IUserReads reads)
     {
         if (EventValidator.CheckId(userId) is { } problem)
         {
             return Problems.Field("userId", problem);
         }
 
-        var profile = await RejectedCallRetry.Run((client, userId), static s => s.client.GetUserServingGrain(s.userId).GetProfile(s.userId));
+        var profile = await RejectedCallRetry.Run((reads, userId), static s => s.reads.GetProfile(s.userId));
         return profile is null
             ? TypedResults.Problem(statusCode: 404, title: "User not found", detail: $"No events have been seen for user '{userId}'.", extensions: new Dictionary<string, object?> { ["field"] = "userId" })
             : TypedResults.Ok(profile);
@@ -50,7 +50,7 @@ public static class UsersEndpoints
 
     private static async Task<Results<Ok<RecommendationResponse>, ValidationProblem>> GetRecommendations(
         string userId,
-        IClusterClient client,
+        IUserReads reads,
         HttpRequest http,
         ContextSchema context,
         string? count = null,
@@ -129,7 +129,7 @@ public static class UsersEndpoints
         }
 
         var request = new RecommendationRequest(n, explainFlag, exploreFlag, device, included, excluded) { Context = values, BuyAgainSlots = buyAgainSlots };
-        return TypedResults.Ok(await RejectedCallRetry.Run((client, userId, request), static s => s.client.GetUserServingGrain(s.userId).Recommend(s.userId, s.request)));
+        return TypedResults.Ok(await RejectedCallRetry.Run((reads, userId, request), static s => s.reads.Recommend(s.userId, s.request)));
     }
 
     private static async Task<Results<Ok<UserAttributesView>, ValidationProblem, ProblemHttpResult>> PutAttributes(string userId, HttpRequest http, IClusterClient client, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ namespace Cohortly.Gateway.Hosting;
 /// POST /v1/events (validated, counted, busy answered alike), recommendations through the user grain call of
 /// GET /v1/users/{userId}/recommendations, the catalog, segmentation and training through their grains.
 /// </summary>
-public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, IOptions<CohortlyOptions> cohortly, TimeProvider time) : IDemoCluster
+public sealed class DemoCluster(IClusterClient client, IUserReads reads, EventIngestor ingestor, IOptions<CohortlyOptions> cohortly, TimeProvider time) : IDemoCluster
 {
     public async Task UpsertCatalogAsync(IReadOnlyList<SyntheticItem> items, CancellationToken cancellationToken)
     {
@@ -69,7 +69,7 @@ public sealed class DemoCluster(IClusterClient client, EventIngestor ingestor, I
 
     public async Task<ServedRecommendation?> RecommendAsync(string userId, int count, string device, CancellationToken cancellationToken)
     {
-        var response = await client.GetUserServingGrain(userId).Recommend(userId, new RecommendationRequest(count, Device: device)).WaitAsync(cancellationToken);
+        var response = await reads.Recommend(userId, new RecommendationRequest(count, Device: device)).WaitAsync(cancellationToken);
         if (response.Items.Count == 0)
         {
             return null;

@@ -1,3 +1,4 @@
+using Cohortly.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -24,6 +25,8 @@ public static class CohortlyClientExtensions
         // The stream and the backend's IEventSink the gateway hands accepted events to.
         backend.AddStorage(client, options);
         client.AddActivityPropagation();
+        // Per-request user reads go to a silo's user-serving worker (a silo in the gateway's process reads directly).
+        client.Services.TryAddSingleton<IUserReads, Users.WorkerUserReads>();
         // The gateway's log lines (request paths, grain calls) carry pseudonyms, as a silo's do.
         client.Services.AddUserIdLogRedaction(options.PseudonymKey);
         return client;

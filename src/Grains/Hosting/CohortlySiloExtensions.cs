@@ -79,6 +79,9 @@ public static class CohortlySiloExtensions
         services.AddSingleton(profile);
         services.AddSingleton<Users.UserGrainSettings>();
         services.AddSingleton<Users.LocalUsers>();
+        // A gateway hosting this silo reads users through it directly (no worker message); see IUserReads.
+        services.AddSingleton<Users.SiloUserReads>();
+        services.AddSingleton<IUserReads>(sp => sp.GetRequiredService<Users.SiloUserReads>());
         services.AddSingleton<Users.UserGrainServices>();
         services.AddSingleton<Users.UserPrivacy>();
         services.TryAddSingleton(UserPseudonyms.For(options.PseudonymKey));
