@@ -135,6 +135,12 @@ public sealed class CandidateRanker
     public double Score(ReadOnlySpan<float> features) => Ensemble.Predict(features);
 
     /// <summary>
+    /// <see cref="Score"/> of every candidate at once: row r of <paramref name="rows"/> starts at <c>r × width</c>,
+    /// one score per element of <paramref name="scores"/>; each the same double <see cref="Score"/> gives.
+    /// </summary>
+    public void ScoreAll(ReadOnlySpan<float> rows, int width, Span<double> scores) => Ensemble.PredictAll(rows, width, scores);
+
+    /// <summary>
     /// Each feature's contribution to the candidate's score into <paramref name="contributions"/> (one per feature);
     /// returns the score, which is <see cref="ExpectedValue"/> plus their sum.
     /// </summary>

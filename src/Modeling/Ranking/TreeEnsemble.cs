@@ -9,18 +9,28 @@ namespace Cohortly.Modeling.Ranking;
 /// and thread-safe, the model serialises with the other artifacts, and per-prediction feature contributions follow the
 /// decision path (each split is credited with the change in the expected output it causes; the expected output of a
 /// node is the mean over the training rows that reach it). Contributions plus <see cref="ExpectedValue"/> sum to the
-/// prediction.
+/// prediction. Scoring walks a packed copy of the trees (<see cref="PackedTrees"/>, built here; the serialized format
+/// keeps the per-tree arrays), with the same arithmetic as a walk of the per-tree arrays.
 /// </summary>
 public sealed class TreeEnsemble
 {
     private const int FormatVersion = 1;
     private readonly Tree[] _trees;
+    private readonly PackedTrees _packed;
 
     private TreeEnsemble(Tree[] trees, double bias, int featureCount)
     {
         _trees = trees;
         Bias = bias;
         FeatureCount = featureCount;
+        var arrays = new PackedTrees.TreeArrays[trees.Length];
+        for (var t = 0; t < trees.Length; t++)
+        {
+            var tree = trees[t];
+            arrays[t] = new PackedTrees.TreeArrays(tree.Left, tree.Right, tree.Feature, tree.Threshold, tree.Leaves, tree.Weight);
+        }
+
+        _packed = PackedTrees.Pack(arrays, bias, featureCount);
     }
 
     public int FeatureCount { get; }
@@ -99,13 +109,22 @@ public sealed class TreeEnsemble
     }
 
     /// <summary>Output of tree <paramref name="tree"/> alone (weighted), for round-by-round evaluation.</summary>
-    public double TreeOutput(int tree, ReadOnlySpan<float> features)
-    {
-        var t = _trees[tree];
-        return t.Weight * t.Leaves[t.LeafOf(features)];
-    }
+    public double TreeOutput(int tree, ReadOnlySpan<float> features) => _packed.TreeOutput(tree, features);
 
-    public double Predict(ReadOnlySpan<float> features)
+    public double Predict(ReadOnlySpan<float> features) => _packed.Predict(features);
+
+    /// <summary>
+    /// <see cref="Predict"/> of every row of <paramref name="rows"/> (row r at <c>r × width</c>, <paramref name="scores"/>.Length
+    /// rows) into <paramref name="scores"/>, tree by tree so each tree is walked by several rows at once; the same
+    /// doubles as row-by-row prediction.
+    /// </summary>
+    public void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores) => _packed.PredictAll(rows, width, scores);
+
+    /// <param name="leafMasks">False: walk the trees even where leaf masks could score them (tests cover both paths).</param>
+    internal void PredictAll(ReadOnlySpan<float> rows, int width, Span<double> scores, bool leafMasks) => _packed.PredictAll(rows, width, scores, leafMasks);
+
+    /// <summary>The per-tree walk <see cref="Predict"/> replaced, kept as the reference the packed walk is tested against.</summary>
+    internal double PredictByTree(ReadOnlySpan<float> features)
     {
         var sum = Bias;
         foreach (var t in _trees)

@@ -52,23 +52,26 @@ internal static class RankerStage
             return null;
         }
 
+        var n = pool.Count;
         var width = RankerFeatures.Count(index);
         var rows = RankerFeatures.For(bundle, index, request, group, scores, history).FillAll(pool, width);
-        var ranked = ArrayPool<double>.Shared.Rent(pool.Count);
+        var ranked = ArrayPool<double>.Shared.Rent(n);
+        var keys = ArrayPool<RankKey>.Shared.Rent(n);
+        var reordered = ArrayPool<ServingCandidate>.Shared.Rent(n);
         try
         {
+            ranker.ScoreAll(rows.AsSpan(0, n * width), width, ranked.AsSpan(0, n));
             double blendSum = 0, blendSquares = 0, rankSum = 0, rankSquares = 0;
-            for (var c = 0; c < pool.Count; c++)
+            for (var c = 0; c < n; c++)
             {
-                var r = ranker.Score(rows.AsSpan(c * width, width));
-                ranked[c] = r;
+                var r = ranked[c];
                 rankSum += r;
                 rankSquares += r * r;
                 blendSum += pool[c].Relevance;
                 blendSquares += pool[c].Relevance * pool[c].Relevance;
+                keys[c] = new RankKey(r, pool[c].Order, c);
             }
 
-            var n = pool.Count;
             var blendMean = blendSum / n;
             var blendSd = Math.Sqrt(Math.Max(0, (blendSquares / n) - (blendMean * blendMean)));
             var rankMean = rankSum / n;
@@ -76,37 +79,29 @@ internal static class RankerStage
             var scale = rankSd > 1e-12 && blendSd > 1e-12 ? blendSd / rankSd : 1;
             var offset = blendMean - (scale * rankMean);
 
-            var order = new int[n];
-            for (var c = 0; c < n; c++)
-            {
-                order[c] = c;
-            }
-
-            // Ties keep the blend's order, so a ranker that cannot tell two candidates apart leaves them as they were.
-            Array.Sort(order, (a, b) =>
-            {
-                var byRank = ranked[b].CompareTo(ranked[a]);
-                return byRank != 0 ? byRank : pool[a].Order.CompareTo(pool[b].Order);
-            });
+            // A struct key sorts without a comparison delegate or a closure per request.
+            keys.AsSpan(0, n).Sort();
             var kept = Math.Min(n, Math.Max(0, keep));
-            var reordered = new ServingCandidate[kept];
             Dictionary<ServingCandidate, float[]>? explainRows = request.Explain ? new(kept) : null;
             for (var k = 0; k < kept; k++)
             {
-                var old = pool[order[k]];
-                var candidate = old.Reset(old.Item, old.Id, offset + (scale * ranked[order[k]]), k, old.Category); // each old candidate once (a permutation)
+                var c = keys[k].Index;
+                var old = pool[c];
+                var candidate = old.Reset(old.Item, old.Id, offset + (scale * ranked[c]), k, old.Category); // each old candidate once (a permutation)
                 reordered[k] = candidate;
-                explainRows?.Add(candidate, rows.AsSpan(order[k] * width, width).ToArray());
+                explainRows?.Add(candidate, rows.AsSpan(c * width, width).ToArray());
             }
 
             pool.Clear();
-            pool.AddRange(reordered);
+            pool.AddRange(reordered.AsSpan(0, kept));
             return new RankedPool(ranker, scale, offset, explainRows);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(rows);
             ArrayPool<double>.Shared.Return(ranked);
+            ArrayPool<RankKey>.Shared.Return(keys);
+            ArrayPool<ServingCandidate>.Shared.Return(reordered, clearArray: true);
         }
     }
 
@@ -187,5 +182,25 @@ internal static class RankerStage
         }
 
         return (items, features);
+    }
+
+    /// <summary>
+    /// A candidate's place in the ranker's order: higher score first; ties keep the blend's order (so a ranker that
+    /// cannot tell two candidates apart leaves them as they were), then the pool position, so the order is total and
+    /// any sort gives the one result.
+    /// </summary>
+    internal readonly record struct RankKey(double Score, int Order, int Index) : IComparable<RankKey>
+    {
+        public int CompareTo(RankKey other)
+        {
+            var byScore = other.Score.CompareTo(Score);
+            if (byScore != 0)
+            {
+                return byScore;
+            }
+
+            var byOrder = Order.CompareTo(other.Order);
+            return byOrder != 0 ? byOrder : Index.CompareTo(other.Index);
+        }
     }
 }

@@ -144,4 +144,57 @@ public sealed class RankerStageTests
         Assert.Equal(Candidates, items.Length);
         Assert.Equal(RankerFeatures.Count(index), RankerFeatures.Names(index).Length);
     }
+
+    [Fact]
+    public void Sort_keys_order_a_pool_as_the_comparison_it_replaced_ties_in_blend_order()
+    {
+        var random = new Random(4);
+        double[] values = [0.5, -0.25, 0, -0.0, 1e-9, double.NaN, double.PositiveInfinity, 2];
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var n = 1 + random.Next(120);
+            var scores = new double[n];
+            for (var c = 0; c < n; c++)
+            {
+                scores[c] = random.Next(3) == 0 ? random.NextDouble() : values[random.Next(values.Length)];
+            }
+
+            var blendOrder = Enumerable.Range(0, n).OrderBy(_ => random.Next()).ToArray(); // each candidate's Order, distinct
+            var expected = Enumerable.Range(0, n).ToArray();
+            Array.Sort(expected, (a, b) =>
+            {
+                var byRank = scores[b].CompareTo(scores[a]);
+                return byRank != 0 ? byRank : blendOrder[a].CompareTo(blendOrder[b]);
+            });
+            var keys = new RankerStage.RankKey[n];
+            for (var c = 0; c < n; c++)
+            {
+                keys[c] = new RankerStage.RankKey(scores[c], blendOrder[c], c);
+            }
+
+            keys.AsSpan().Sort();
+
+            Assert.Equal(expected, keys.Select(k => k.Index));
+        }
+    }
+
+    [Fact]
+    public void The_ranker_stage_scores_each_candidate_as_the_ranker_scores_it_alone()
+    {
+        var (bundle, cohort, userId) = WithRanker(serves: true);
+        var request = Request(userId, cohort) with { Explain = true };
+        var (_, features) = RankerStage.Candidates(bundle, request, Candidates);
+        var alone = new double[features.Rows];
+        var batch = new double[features.Rows];
+        var rows = new float[features.Rows * features.Columns];
+        for (var r = 0; r < features.Rows; r++)
+        {
+            alone[r] = LeastPopular.Value.Score(features.ReadRow(r));
+            features.ReadRow(r).CopyTo(rows.AsSpan(r * features.Columns));
+        }
+
+        LeastPopular.Value.ScoreAll(rows, features.Columns, batch);
+
+        Assert.Equal(alone.Select(BitConverter.DoubleToInt64Bits), batch.Select(BitConverter.DoubleToInt64Bits));
+    }
 }
