@@ -55,7 +55,8 @@ public interface IUserGrain : IGrainWithStringKey
 /// The per-request reads of a user — recommendations and the profile — on the silo that takes the request (stateless
 /// worker): a user whose grain is active on that silo is answered on its activation without a grain message;
 /// any other user through its <see cref="IUserGrain"/>, which the answer is the same as. Keyed by a hash bucket of the
-/// user id (<see cref="GrainReferences.GetUserServingGrain"/>), so a client spreads the reads over the gateways.
+/// user id (<see cref="GrainReferences.GetUserServingGrain"/>), so a client spreads the reads over the gateways. A
+/// client-only gateway reads through it (<see cref="IUserReads"/>); a gateway hosting a silo reads on that silo directly.
 /// </summary>
 [Alias("cohortly.IUserServingGrain")]
 public interface IUserServingGrain : IGrainWithIntegerKey
