@@ -23,7 +23,10 @@ namespace Cohortly.Bench;
 ///              one Cohortly.Gateway process on this machine, or --server-pid N
 /// With --items N the synthetic catalog (N items) is upserted first (PUT /v1/items); with --train the
 /// model is trained after populating (POST /v1/admin/training, polled) and the recommendation phase
-/// starts once recommendations report the trained model version.
+/// starts once recommendations report the trained model version. Before the first recommend phase the bench waits
+/// (at most --settle seconds, default 90; 0 skips it) until the gateway process has used under a tenth of a core for
+/// three seconds in a row: what populating and training leave running (write-behind saves, the stream agents' walk of
+/// every stream that had an event in the last minute, model loading) is not charged to the first phases.
 /// With --cluster [--silos 2] [--fsync always|everysec] [--partitions 8] it starts its own cluster on loopback
 /// (redis-server, silo processes, a gateway process; no --url or keys) and stops it at the end: e.g.
 /// `load --cluster --mode ingest --ingest-batches 4000` measures distinct events/s and the 202's latency at 2 silos.
@@ -116,6 +119,7 @@ internal static class LoadCommand
             var targets = (a.Get("target") ?? "recommendations").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var results = new List<PhaseResult>();
             int? tracePid = a.Has("gc-trace") ? (cluster is not null ? new ServerGc(cluster.Gateway.Id) : ServerGc.Find(a)).ProcessId : null;
+            await Settle(api, TimeSpan.FromSeconds(a.GetInt("settle", 90)));
             foreach (var rate in rates)
             {
                 foreach (var target in targets)
@@ -529,6 +533,38 @@ internal static class LoadCommand
         var sorted = (double[])latencies.Clone();
         Array.Sort(sorted);
         return new PhaseResult(target, rate, BenchReport.Percentile(sorted, 0.99), serverCpu * 1e6 / total, errors);
+    }
+
+    /// <summary>
+    /// Waits until the gateway process used less than a tenth of a core in each of three consecutive seconds, or
+    /// <paramref name="limit"/> passed; prints how long it waited and whether it settled.
+    /// </summary>
+    private static async Task Settle(CohortlyApiClient api, TimeSpan limit)
+    {
+        if (limit <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        const double QuietCores = 0.1;
+        const int QuietSeconds = 3;
+        var watch = Stopwatch.StartNew();
+        var before = (await api.StatsAsync(CancellationToken.None))["gatewayProcessCpuSeconds"]!.GetValue<double>();
+        var quiet = 0;
+        var last = 0.0;
+        while (quiet < QuietSeconds && watch.Elapsed < limit)
+        {
+            var started = watch.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = (await api.StatsAsync(CancellationToken.None))["gatewayProcessCpuSeconds"]!.GetValue<double>();
+            last = (now - before) / (watch.Elapsed - started).TotalSeconds;
+            before = now;
+            quiet = last < QuietCores ? quiet + 1 : 0;
+        }
+
+        Console.WriteLine(quiet >= QuietSeconds
+            ? $"settle: the server used under {QuietCores} cores for {QuietSeconds} s after {watch.Elapsed.TotalSeconds:F0} s"
+            : $"settle: not quiet after {watch.Elapsed.TotalSeconds:F0} s (last second {last:F2} cores); measuring anyway");
     }
 
     private static double Delta(JsonNode before, JsonNode after, string name) =>

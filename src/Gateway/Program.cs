@@ -59,7 +59,7 @@ app.MapCluster();
 app.MapTraining();
 app.MapModels();
 app.MapAccess();
-if (Cohortly.Grains.Hosting.CohortlyOrleansDashboard.Enabled(app.Configuration))
+if (GatewayHosting.OrleansDashboardEnabled(app.Configuration, cluster))
 {
     // The Orleans Dashboard has no authentication of its own: admin keys only (header, or the cookie the dashboard sets).
     app.MapOrleansDashboard(ApiKeyAuthenticationHandler.OrleansDashboardPath).RequireAuthorization(Policies.Admin).ExcludeFromDescription();

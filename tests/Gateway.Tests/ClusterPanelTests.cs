@@ -50,6 +50,7 @@ public sealed class ClusterPanelRedisTests(RedisClusterFixture fixture) : IClass
             () => cluster?.ToJsonString() ?? "no read");
 
         Assert.False(cluster["embedded"]!.GetValue<bool>());
+        Assert.False(cluster["orleansDashboard"]!.GetValue<bool>()); // off on this cluster's gateway and silo (RedisClusterFixture)
         Assert.Null(cluster["embeddedLog"]);
         Assert.Null(cluster["ingestionBacklog"]);
         Assert.Equal(RedisClusterFixture.Partitions, cluster["partitionCount"]!.GetValue<int>());
@@ -109,6 +110,9 @@ public sealed class ClusterPanelRedisTests(RedisClusterFixture fixture) : IClass
         }
 
         await Assertions.Expect(page.Locator("#silos tbody tr.silo .silo-status")).ToHaveTextAsync("Active");
+        // No link to pages this gateway does not serve: the note says the Orleans Dashboard is off and how to turn it on.
+        await Assertions.Expect(page.Locator("#orleans-note")).ToContainTextAsync("Cohortly:OrleansDashboard:Enabled");
+        await Assertions.Expect(page.Locator("#orleans-link")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#cluster-lag-chart")).ToHaveAttributeAsync("data-series", RedisClusterFixture.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // Traffic between refreshes: the next refreshes (every 5 s) give rates, so the rate chart has points and the
@@ -174,6 +178,7 @@ public sealed class ClusterPanelEmbeddedTests(GatewayFactory factory) : IClassFi
             () => cluster?.ToJsonString() ?? "no read");
 
         Assert.True(cluster["embedded"]!.GetValue<bool>());
+        Assert.True(cluster["orleansDashboard"]!.GetValue<bool>()); // GatewayFactory turns it on
         Assert.Empty(cluster["partitions"]!.AsArray());
         Assert.Equal(0, cluster["partitionCount"]!.GetValue<int>());
         Assert.Equal(0, cluster["ingestionBacklog"]!.GetValue<long>());

@@ -38,6 +38,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Cohortly:ApiKeys:Keys:1:Role", "admin");
         builder.UseSetting("Cohortly:ApiKeys:Keys:1:Key", OpsKey);
         builder.UseSetting("Cohortly:Demo:Enabled", "false");
+        // Off by default without the demo; the access and dashboard tests cover its pages behind the admin policy.
+        builder.UseSetting(Grains.Hosting.CohortlyOrleansDashboard.EnabledKey, "true");
         foreach (var (key, value) in FastLoops.InProcess)
         {
             builder.UseSetting(key, value);

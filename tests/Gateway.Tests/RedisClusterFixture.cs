@@ -47,6 +47,10 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             shared[key] = value;
         }
 
+        // The same value on the silo and the gateway (GatewayFactory's settings turn it on for the embedded tests); off,
+        // as silo processes and cluster gateways have it by default (OrleansDashboardSettingTests).
+        shared[Cohortly.Grains.Hosting.CohortlyOrleansDashboard.EnabledKey] = "false";
+
         var silo = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         silo.Configuration.AddInMemoryCollection(shared);
         silo.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

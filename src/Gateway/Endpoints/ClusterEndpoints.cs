@@ -65,6 +65,9 @@ public sealed record ClusterView(bool Embedded, long ActiveModelVersion, long? I
 
     /// <summary>Set when partitions no live silo holds could not be read (Redis unreachable); those are missing from Partitions.</summary>
     public string? PartitionsError { get; init; }
+
+    /// <summary>Whether this gateway serves the Orleans Dashboard under /orleans (Cohortly:OrleansDashboard:Enabled).</summary>
+    public bool OrleansDashboard { get; init; }
 }
 
 public static class ClusterEndpoints
@@ -83,6 +86,7 @@ public static class ClusterEndpoints
         IServiceProvider services,
         GatewayIngestionCounters counters,
         Microsoft.Extensions.Options.IOptions<Cohortly.Grains.Hosting.CohortlyOptions> options,
+        IConfiguration configuration,
         TimeProvider time)
     {
         var management = client.GetGrain<IManagementGrain>(0);
@@ -147,6 +151,7 @@ public static class ClusterEndpoints
             PartitionCount = ingestion.PartitionCount,
             Partitions = ingestion.Partitions,
             PartitionsError = ingestion.PartitionsError,
+            OrleansDashboard = Hosting.GatewayHosting.OrleansDashboardEnabled(configuration, cluster),
         });
     }
 }

@@ -23,13 +23,14 @@ public static class GatewayHosting
     public static CohortlyBackend AddCluster(this WebApplicationBuilder builder)
     {
         var backend = CohortlyBackend.From(builder.Configuration);
+        var dashboard = OrleansDashboardEnabled(builder.Configuration, backend);
         if (backend.InProcess)
         {
-            builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
+            builder.UseOrleans(silo => silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(dashboard));
         }
         else
         {
-            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration).AddCohortlyDashboard(builder.Configuration));
+            builder.UseOrleansClient(client => client.AddCohortlyClient(builder.Configuration).AddCohortlyDashboard(dashboard));
         }
 
         // The declared context keys: the edge normalizes events and requests with them (a bad declaration fails here, at start).
@@ -96,12 +97,26 @@ public static class GatewayHosting
         builder.Services.AddKeyRateLimits(builder.Configuration);
     }
 
+    /// <summary>
+    /// Whether this gateway runs the Orleans Dashboard (its silo part in embedded mode, its client part otherwise) and
+    /// maps its pages: <see cref="CohortlyOrleansDashboard.EnabledKey"/>, or unset, only where the embedded gateway runs
+    /// its demo traffic (<see cref="CohortlyOrleansDashboard"/> says why not everywhere).
+    /// </summary>
+    public static bool OrleansDashboardEnabled(IConfiguration configuration, CohortlyBackend cluster) =>
+        CohortlyOrleansDashboard.Enabled(configuration, byDefault: cluster.InProcess && DemoEnabled(configuration, cluster));
+
+    /// <summary><c>Cohortly:Demo:Enabled</c>, or unset: on in embedded mode, off in cluster mode.</summary>
+    public static bool DemoEnabled(IConfiguration configuration, CohortlyBackend cluster)
+    {
+        var demo = new DemoOptions();
+        configuration.GetSection(DemoOptions.Section).Bind(demo);
+        return demo.Enabled ?? cluster.InProcess;
+    }
+
     public static void AddDemo(this WebApplicationBuilder builder, CohortlyBackend cluster)
     {
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        var demo = new DemoOptions();
-        builder.Configuration.GetSection(DemoOptions.Section).Bind(demo);
-        if (demo.Enabled ?? cluster.InProcess)
+        if (DemoEnabled(builder.Configuration, cluster))
         {
             builder.Services.AddSingleton<IDemoCluster, DemoCluster>();
             builder.Services.AddHostedService<DemoTrafficGenerator>();

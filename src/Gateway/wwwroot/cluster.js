@@ -102,6 +102,9 @@ const Cluster = (() => {
       if (old) Charts.clear(old);
     }
     $('cluster').replaceChildren(...parts);
+    $('orleans-note').replaceChildren(...(c.orleansDashboard
+      ? ['Operators: the Orleans dashboard (grains, silos, call rates) is at ', el('a', { href: '/orleans/', id: 'orleans-link' }, '/orleans'), ' for admin keys.']
+      : ['The Orleans dashboard is off on this gateway (Cohortly:OrleansDashboard:Enabled; off by default except with the embedded demo, because it walks every activation each second).']));
     drawLag(lagCanvas, c);
     drawRates(rateCanvas, c);
   }

@@ -22,7 +22,7 @@ public static class CohortlySiloHost
         var options = CohortlyConfiguration.Read(builder.Configuration);
         builder.UseOrleans(silo =>
         {
-            silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(builder.Configuration);
+            silo.AddCohortly(builder.Configuration).AddCohortlyDashboard(CohortlyOrleansDashboard.Enabled(builder.Configuration, byDefault: false));
             configureSilo?.Invoke(silo, options);
         });
         // Leaving takes deactivating every grain (each saves and acknowledges) and handing the partitions over.
