@@ -1,5 +1,9 @@
+using System.Net;
+using System.Text.Json.Nodes;
 using Cohortly.Gateway.Hosting;
 using Cohortly.Grains.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Cohortly.Gateway.Tests;
@@ -48,5 +52,27 @@ public sealed class OrleansDashboardSettingTests
         var ex = Assert.Throws<InvalidOperationException>(() => Enabled((CohortlyOrleansDashboard.EnabledKey, "yes")));
         Assert.Contains(CohortlyOrleansDashboard.EnabledKey, ex.Message, StringComparison.Ordinal);
         Assert.Contains("'yes'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_gateway_without_it_serves_no_pages_under_orleans_and_says_so_in_the_cluster_panel()
+    {
+        await using var factory = new WithoutOrleansDashboard();
+        using var admin = factory.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Api-Key", GatewayFactory.AdminKey);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/orleans/")).StatusCode);
+        var cluster = JsonNode.Parse(await admin.GetStringAsync("/v1/admin/cluster"))!;
+        Assert.False(cluster["orleansDashboard"]!.GetValue<bool>());
+        Assert.True(cluster["embedded"]!.GetValue<bool>());
+    }
+
+    private sealed class WithoutOrleansDashboard : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            GatewayFactory.Configure(builder);
+            builder.UseSetting(CohortlyOrleansDashboard.EnabledKey, "false");
+        }
     }
 }
