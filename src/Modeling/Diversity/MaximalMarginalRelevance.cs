@@ -58,7 +58,33 @@ public sealed class MaximalMarginalRelevance : IDiversifier
         return Run(relevance, k, new MatrixSimilarity(similarities, relevance.Length));
     }
 
+    /// <summary>
+    /// The matrix overload writing the picks into <paramref name="selected"/> (its length is k) instead of a new array,
+    /// for a caller that serves many requests; returns how many were written (min(k, n)).
+    /// </summary>
+    public int Select(ReadOnlySpan<double> relevance, double[] similarities, Span<int> selected)
+    {
+        ArgumentNullException.ThrowIfNull(similarities);
+        if (similarities.Length < relevance.Length * relevance.Length)
+        {
+            throw new ArgumentException("the similarity matrix must hold n × n entries", nameof(similarities));
+        }
+
+        var take = Math.Min(selected.Length, relevance.Length);
+        Run(relevance, selected[..take], new MatrixSimilarity(similarities, relevance.Length));
+        return take;
+    }
+
     private int[] Run<TSimilarity>(ReadOnlySpan<double> relevance, int k, TSimilarity similarity)
+        where TSimilarity : struct, ISimilarity
+    {
+        var selected = new int[Math.Min(k, relevance.Length)];
+        Run(relevance, selected, similarity);
+        return selected;
+    }
+
+    /// <summary>Fills <paramref name="selected"/> (at most n long) with the first picks in order.</summary>
+    private void Run<TSimilarity>(ReadOnlySpan<double> relevance, Span<int> selected, TSimilarity similarity)
         where TSimilarity : struct, ISimilarity
     {
         var n = relevance.Length;
@@ -66,8 +92,7 @@ public sealed class MaximalMarginalRelevance : IDiversifier
         var small = n <= StackLimit;
         Span<double> rel = small ? stackalloc double[n] : new double[n];
         DiversityMath.Normalize(relevance, NormalizeRelevance, rel);
-        var take = Math.Min(k, n);
-        var selected = new int[take];
+        var take = selected.Length;
         Span<bool> chosen = small ? stackalloc bool[n] : new bool[n];
         Span<double> maxSim = small ? stackalloc double[n] : new double[n];
         for (var step = 0; step < take; step++)
@@ -102,8 +127,6 @@ public sealed class MaximalMarginalRelevance : IDiversifier
                 }
             }
         }
-
-        return selected;
     }
 }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Cohortly.Modeling.Exploration;
 
 /// <summary>Picks the arm for an exploration slot, or declines (−1) so the score order fills it.</summary>
@@ -27,17 +29,23 @@ internal static class SlotArranger
     {
         var n = candidates.Count;
         var k = Math.Min(count, n);
-        var byScore = ScoreOrder(candidates);
-        var isSlot = SlotMask(options, k);
-        var placed = new bool[n];
+        // The working arrays never leave this call: on the stack for the few dozen candidates of a served list (they
+        // were about 400 bytes per request); only what the result holds is allocated.
+        var small = n <= StackLimit;
+        Span<int> byScore = small ? stackalloc int[n] : new int[n];
+        ScoreOrder(candidates, byScore);
+        Span<bool> isSlot = small ? stackalloc bool[k] : new bool[k];
+        SlotMask(options, isSlot);
+        Span<bool> placed = small ? stackalloc bool[n] : new bool[n];
+        Span<int> explored = small ? stackalloc int[k] : new int[k];
+        var exploredCount = 0;
         var ranking = new RankedArm[k];
-        var explored = new List<int>();
         var decisions = chooser.LogsDecisions ? new SlotDecision[k] : null;
         var cursor = 0;
         for (var p = 0; p < k; p++)
         {
             var pick = -1;
-            var asked = isSlot[p] && explored.Count < options.MaxExploredPositions;
+            var asked = isSlot[p] && exploredCount < options.MaxExploredPositions;
             if (asked)
             {
                 pick = chooser.Choose(placed);
@@ -65,12 +73,14 @@ internal static class SlotArranger
             ranking[p] = new RankedArm(arm.ArmId, pick, arm.Score, isExplored);
             if (isExplored)
             {
-                explored.Add(p);
+                explored[exploredCount++] = p;
             }
         }
 
-        return new ExplorationResult(ranking, explored.ToArray(), decisions);
+        return new ExplorationResult(ranking, explored[..exploredCount].ToArray(), decisions);
     }
+
+    private const int StackLimit = 256;
 
     public static void Validate(IReadOnlyList<ArmCandidate> candidates, int count, Random random)
     {
@@ -96,17 +106,45 @@ internal static class SlotArranger
     public static int[] ScoreOrder(IReadOnlyList<ArmCandidate> candidates)
     {
         var order = new int[candidates.Count];
-        for (var i = 0; i < order.Length; i++)
+        ScoreOrder(candidates, order);
+        return order;
+    }
+
+    /// <summary>
+    /// <see cref="ScoreOrder(IReadOnlyList{ArmCandidate})"/> into <paramref name="order"/> (one entry per candidate),
+    /// sorted as keys rather than with a comparison delegate, which allocated a closure and a delegate per call. The
+    /// order is total (score, then index), so every sort algorithm gives this same permutation.
+    /// </summary>
+    public static void ScoreOrder(IReadOnlyList<ArmCandidate> candidates, Span<int> order)
+    {
+        var n = candidates.Count;
+        var buffer = n <= StackLimit ? null : ArrayPool<ScoreKey>.Shared.Rent(n);
+        Span<ScoreKey> keys = buffer is null ? stackalloc ScoreKey[n] : buffer.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
         {
-            order[i] = i;
+            keys[i] = new ScoreKey(candidates[i].Score, i);
         }
 
-        Array.Sort(order, (a, b) =>
+        keys.Sort();
+        for (var i = 0; i < n; i++)
         {
-            var byScore = candidates[b].Score.CompareTo(candidates[a].Score);
-            return byScore != 0 ? byScore : a.CompareTo(b);
-        });
-        return order;
+            order[i] = keys[i].Index;
+        }
+
+        if (buffer is not null)
+        {
+            ArrayPool<ScoreKey>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Score descending, then index ascending (the order <see cref="ScoreOrder(IReadOnlyList{ArmCandidate})"/> promises).</summary>
+    private readonly record struct ScoreKey(double Score, int Index) : IComparable<ScoreKey>
+    {
+        public int CompareTo(ScoreKey other)
+        {
+            var byScore = other.Score.CompareTo(Score);
+            return byScore != 0 ? byScore : Index.CompareTo(other.Index);
+        }
     }
 
     /// <summary>Eligible indices by value descending, then score descending, then candidate order.</summary>
@@ -153,24 +191,24 @@ internal static class SlotArranger
         return eligible;
     }
 
-    private static bool[] SlotMask(ExplorationOptions options, int k)
+    /// <summary>Marks the slots among the first <c>mask.Length</c> positions (the mask starts all false).</summary>
+    private static void SlotMask(ExplorationOptions options, Span<bool> mask)
     {
-        var mask = new bool[k];
         if (options.SlotPositions is null)
         {
-            Array.Fill(mask, true);
-            return mask;
+            mask.Fill(true);
+            return;
         }
 
-        foreach (var p in options.SlotPositions)
+        // Indexed, not foreach: enumerating the options' IReadOnlyList boxes its enumerator.
+        var positions = options.SlotPositions;
+        for (var i = 0; i < positions.Count; i++)
         {
-            if (p < k)
+            if (positions[i] < mask.Length)
             {
-                mask[p] = true;
+                mask[positions[i]] = true;
             }
         }
-
-        return mask;
     }
 }
 

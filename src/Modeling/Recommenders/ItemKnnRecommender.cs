@@ -107,7 +107,9 @@ public sealed partial class ItemKnnRecommender(ItemKnnOptions options) : IRecomm
 
     // Transposing the transpose gives the same rows in the same order (rows are visited in increasing order), so the
     // lazily built matrix is the one the fit used to keep. Two threads may both build it; either result is the same.
-    private SparseMatrix Neighbors => LazyInitializer.EnsureInitialized(ref _neighbors, _contributions.Transpose);
+    // Read first without the initializer: its method-group argument is a new delegate per call (64 bytes, twice per
+    // "because you viewed" reason on the serving path).
+    private SparseMatrix Neighbors => Volatile.Read(ref _neighbors) ?? LazyInitializer.EnsureInitialized(ref _neighbors, _contributions.Transpose);
 
     public void Fit(TrainingData data, Random random, CancellationToken cancellationToken = default)
     {

@@ -6,7 +6,19 @@ namespace Cohortly.Modeling.Serving;
 /// <summary>Diversity: the pool re-ordered by maximal marginal relevance with the cohort's λ (1 = relevance only).</summary>
 internal static class DiversifyStage
 {
-    public static List<ServingCandidate> Diversify(ServingIndex index, List<ServingCandidate> pool, double lambda)
+    /// <summary>
+    /// This thread's MMR for the last λ served: an immutable object, so reusing it across requests changes nothing but
+    /// the allocation.
+    /// </summary>
+    [ThreadStatic]
+    private static MaximalMarginalRelevance? _lastMmr;
+
+    /// <summary>
+    /// The pool in MMR order: <paramref name="pool"/> itself when λ = 1 or it is too short to re-order, else a list
+    /// from <paramref name="arena"/> when given (the serving path; it lives until the thread's next request), else a
+    /// new one.
+    /// </summary>
+    public static List<ServingCandidate> Diversify(ServingIndex index, List<ServingCandidate> pool, double lambda, CandidateArena? arena = null)
     {
         if (lambda >= 1 || pool.Count <= 2)
         {
@@ -25,9 +37,12 @@ internal static class DiversifyStage
         try
         {
             PairSimilarities(index, pool, similarities.AsSpan(0, n * n));
-            var order = new MaximalMarginalRelevance(lambda).Select(relevance, similarities, n);
-            var result = new List<ServingCandidate>(order.Length);
-            foreach (var k in order)
+            var mmr = _lastMmr is { } last && last.Lambda == lambda ? last : _lastMmr = new MaximalMarginalRelevance(lambda);
+            Span<int> order = n <= 256 ? stackalloc int[n] : new int[n];
+            var picked = mmr.Select(relevance, similarities, order);
+            var result = arena?.Diversified ?? new List<ServingCandidate>(picked);
+            result.Clear();
+            foreach (var k in order[..picked])
             {
                 result.Add(pool[k]);
             }

@@ -20,7 +20,7 @@ internal static class ExploreStage
     {
         decisions = null;
         var picks = new (ServingCandidate Candidate, bool Explored)[Math.Min(count, ordered.Count)];
-        var explorer = request.Explore ? policy.CreateExplorer(picks.Length) : null;
+        var explorer = request.Explore ? ExplorerFor(policy, picks.Length) : null;
         if (explorer is null)
         {
             for (var p = 0; p < picks.Length; p++)
@@ -62,4 +62,35 @@ internal static class ExploreStage
         return picks;
     }
 
+    /// <summary>
+    /// <see cref="ServingPolicy.CreateExplorer"/>, remembered per thread for the last few policies and list lengths:
+    /// an explorer is immutable (its options and parameters; every random choice comes from the request's seeded
+    /// generator), so one built for an equal policy and length re-ranks exactly as a new one would. Building one per
+    /// request was about 110 bytes (the policy, its options and slot positions).
+    /// </summary>
+    internal static IExplorationPolicy? ExplorerFor(ServingPolicy policy, int length)
+    {
+        var cache = _explorers ??= new (ServingPolicy?, int, IExplorationPolicy?)[ExplorerCacheSize];
+        foreach (var (cached, cachedLength, explorer) in cache)
+        {
+            if (cachedLength == length && cached is not null && cached.Equals(policy))
+            {
+                return explorer;
+            }
+        }
+
+        var made = policy.CreateExplorer(length);
+        cache[_nextExplorer] = (policy, length, made);
+        _nextExplorer = (_nextExplorer + 1) % ExplorerCacheSize;
+        return made;
+    }
+
+    /// <summary>Enough for every cohort's policy of a typical model (and an experiment's variants) at one list length.</summary>
+    private const int ExplorerCacheSize = 16;
+
+    [ThreadStatic]
+    private static (ServingPolicy? Policy, int Length, IExplorationPolicy? Explorer)[]? _explorers;
+
+    [ThreadStatic]
+    private static int _nextExplorer;
 }

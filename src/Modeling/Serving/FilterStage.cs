@@ -12,12 +12,12 @@ internal static class FilterStage
 {
     /// <summary>
     /// The best <paramref name="want"/> eligible items; widens the heap until enough pass the per-item filters
-    /// (including the filter rules in effect, <paramref name="rules"/>, so a hidden item leaves no hole). Candidates come
-    /// from <paramref name="arena"/> when given (the serving path), else are new objects.
+    /// (including the filter rules in effect, <paramref name="rules"/>, so a hidden item leaves no hole). The candidates,
+    /// the list and the heap come from <paramref name="arena"/> when given (the serving path), else are new objects.
     /// </summary>
     public static List<ServingCandidate> SelectPool(ModelBundle bundle, ServingIndex index, ServingRequest request, ReadOnlySpan<float> total, ReadOnlySpan<int> excludedSorted, int want, RulesStage? rules = null, CandidateArena? arena = null)
     {
-        var pool = new List<ServingCandidate>(want + 4);
+        var pool = arena?.Pool ?? new List<ServingCandidate>(want + 4);
         if (want == 0 || index.ItemCount == 0)
         {
             return pool;
@@ -27,7 +27,7 @@ internal static class FilterStage
         while (true)
         {
             pool.Clear();
-            var heap = new TopKHeap(take);
+            var heap = arena?.Heap(take) ?? new TopKHeap(take);
             var topBuffer = ArrayPool<int>.Shared.Rent(take);
             var scoreBuffer = ArrayPool<float>.Shared.Rent(take);
             var top = topBuffer.AsSpan(0, take);
