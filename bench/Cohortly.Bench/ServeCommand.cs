@@ -77,6 +77,7 @@ internal static class ServeCommand
         Console.WriteLine($"trained {interactions.Count} events in {watch.Elapsed.TotalSeconds:F1} s: {bundle.Segmentation.CohortIds.Count} cohorts, {bundle.ItemIds.Count} items; signals {string.Join(", ", bundle.Scorer.Signals.Select(s => $"{s.Name} {s.GlobalWeight}"))}");
 
         var cohortOf = CohortsOf(bundle, world);
+        var unavailable = new bool[bundle.ItemIds.Count];
         var requestsToServe = new ServingRequest[requests];
         for (var r = 0; r < requests; r++)
         {
@@ -96,6 +97,8 @@ internal static class ServeCommand
                 RecentItems = history,
                 Excluded = System.Collections.Frozen.FrozenSet<string>.Empty,
                 IsAvailable = id => available.GetValueOrDefault(id, true),
+                // As the user grain serves: the catalog's per-bundle flags, a flag read per candidate (CatalogCache.UnavailableIn).
+                UnavailableItems = unavailable,
                 Now = now,
                 Count = count,
                 Explain = explain,

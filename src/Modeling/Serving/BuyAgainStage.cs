@@ -29,7 +29,7 @@ internal static class BuyAgainStage
             newer,
             item => policyOf(bundle.ItemIds[item]),
             item => FilterStage.IsAvailable(request, item, bundle.ItemIds[item])
-                && FilterStage.PassesCategories(request, item < bundle.Items.Count ? bundle.Items[item].Categories : null)
+                && FilterStage.PassesCategories(request, bundle, item)
                 && (rules is null || rules.Admits(item, bundle.ItemIds[item])),
             request.Now.ToUnixTimeMilliseconds(),
             slots);
