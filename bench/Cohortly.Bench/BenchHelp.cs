@@ -71,6 +71,7 @@ internal static class BenchHelp
               --target recommend|profile|similar|floor[,...]   --experiment ID   --idle-seconds N (0)
               --train [--train-timeout-seconds N (1800)]   train after populating and wait until it serves
               --settle N (90)   before the first recommend phase, wait up to N s for the server to use < 0.1 core
+              --live-events N (0) [--live-batch N (20)]   every recommend phase under N events/s of live traffic
               --gc-trace   per recommendation phase, the server's collections from its GC events: pause, promoted
                            bytes and bytes marked through cards from older generations, per generation
               --cluster [--silos N (2)] [--fsync always|everysec] [--partitions N (8)]   start redis + silos + gateway

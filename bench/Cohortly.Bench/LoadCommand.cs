@@ -27,6 +27,7 @@ namespace Cohortly.Bench;
 /// (at most --settle seconds, default 90; 0 skips it) until the gateway process has used under a tenth of a core for
 /// three seconds in a row: what populating and training leave running (write-behind saves, the stream agents' walk of
 /// every stream that had an event in the last minute, model loading) is not charged to the first phases.
+/// With --live-events N every recommend phase runs under N events/s of live traffic (<see cref="LiveEvents"/>).
 /// With --cluster [--silos 2] [--fsync always|everysec] [--partitions 8] it starts its own cluster on loopback
 /// (redis-server, silo processes, a gateway process; no --url or keys) and stops it at the end: e.g.
 /// `load --cluster --mode ingest --ingest-batches 4000` measures distinct events/s and the 202's latency at 2 silos.
@@ -124,6 +125,8 @@ internal static class LoadCommand
             {
                 foreach (var target in targets)
                 {
+                    // --live-events N: the phase runs under N events/s of live traffic (LiveEvents), each target alike.
+                    await using var live = LiveEvents.Start(http, world, a.GetInt("live-events", 0), a.GetInt("live-batch", 20), seed + results.Count + 7);
                     results.Add(await Recommend(http, api, world, rate, TimeSpan.FromSeconds(seconds), a.GetInt("count", 10), seed, a.Get("client") ?? "raw", a.GetInt("connections", 64), target, tracePid));
                 }
             }
@@ -685,7 +688,7 @@ internal static class LoadCommand
         return 0;
     }
 
-    private static byte[] Body(IReadOnlyList<SyntheticEvent> events)
+    internal static byte[] Body(IReadOnlyList<SyntheticEvent> events)
     {
         var array = new JsonArray();
         foreach (var e in events)
@@ -705,7 +708,7 @@ internal static class LoadCommand
         return JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["events"] = array });
     }
 
-    private static string Percentiles(IReadOnlyCollection<double> values)
+    internal static string Percentiles(IReadOnlyCollection<double> values)
     {
         if (values.Count == 0)
         {
