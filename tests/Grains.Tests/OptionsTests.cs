@@ -94,7 +94,7 @@ public sealed class OptionsTests
             ["Cohortly:Users:AttributionWindow"] = "02:00:00",
             ["Cohortly:Users:RecentRecommendations"] = "3",
         }));
-        var settings = new UserGrainSettings(Options.Create(options), options.Users.Profile());
+        var settings = new UserGrainSettings(Options.Create(options), options.Users.Profile(), new Cohortly.Grains.Hosting.Embedded.EmbeddedBackend());
 
         Assert.Equal(TimeSpan.FromHours(2), settings.State.AttributionWindow);
         Assert.Equal(3, settings.State.RecentRecommendations);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cohortly.Contracts;
 using Cohortly.Demo.Synthetic;
 using Cohortly.Grains.Hosting;
@@ -8,6 +9,7 @@ using Cohortly.Streaming.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Cohortly.Grains.Tests;
@@ -199,5 +201,50 @@ public sealed class CountedCalls(Func<IIncomingGrainCallContext, bool> counts) :
         }
 
         return context.Invoke();
+    }
+}
+
+/// <summary>
+/// Counts the write attempts a silo's grain storage receives, per state name, by wrapping the storage registered
+/// under one name (<see cref="Around"/>, called after the production registrations). Attempts, not successes: a
+/// write that the storage then rejects is counted too.
+/// </summary>
+public sealed class CountedWrites
+{
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<GrainId, int> _attemptsByGrain = new();
+
+    /// <summary>Write attempts of state <paramref name="stateName"/> so far, all grains together.</summary>
+    public int Of(string stateName) => _attempts.GetValueOrDefault(stateName);
+
+    /// <summary>Write attempts of grain <paramref name="grain"/>'s state so far.</summary>
+    public int Of(GrainId grain) => _attemptsByGrain.GetValueOrDefault(grain);
+
+    /// <summary>Wraps the storage registered as <paramref name="storageName"/> so its writes are counted here.</summary>
+    public void Around(IServiceCollection services, string storageName)
+    {
+        var registered = services.Last(d => d.IsKeyedService && d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, storageName));
+        var create = registered.KeyedImplementationFactory
+            ?? throw new InvalidOperationException($"The grain storage '{storageName}' is not registered by a factory.");
+        services.Remove(registered);
+        services.AddKeyedSingleton<IGrainStorage>(storageName, (sp, key) => new Counting((IGrainStorage)create(sp, key), this));
+    }
+
+    private sealed class Counting(IGrainStorage inner, CountedWrites counts) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            counts._attempts.AddOrUpdate(stateName, 1, static (_, n) => n + 1);
+            counts._attemptsByGrain.AddOrUpdate(grainId, 1, static (_, n) => n + 1);
+            return inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ClearStateAsync(stateName, grainId, grainState);
+
+        public void Participate(ISiloLifecycle observer) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(observer);
     }
 }

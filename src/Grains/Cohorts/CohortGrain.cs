@@ -1,4 +1,5 @@
 using Cohortly.Contracts;
+using Cohortly.Grains.Hosting;
 using Cohortly.Grains.Services;
 using Cohortly.Modeling.Exploration;
 using Cohortly.Modeling.Training;
@@ -54,6 +55,7 @@ public sealed class CohortState
 /// </summary>
 public sealed class CohortGrain(
     [PersistentState("cohort", StreamNames.Storage)] IPersistentState<CohortState> state,
+    CohortlyBackend backend,
     TimeProvider time) : Grain, ICohortGrain
 {
     private const int SnapshotItems = 100;
@@ -74,7 +76,8 @@ public sealed class CohortGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Persist(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        backend.SavesOnDeactivation(reason) ? Persist(cancellationToken) : Task.CompletedTask;
 
     public Task<CohortSnapshot> GetSnapshot() => Task.FromResult(_snapshot ??= BuildSnapshot());
 

@@ -28,6 +28,25 @@ public abstract class CohortlyBackend
     /// </summary>
     public abstract bool InProcess { get; }
 
+    /// <summary>
+    /// True when grain state is kept outside the silo process (Redis), so a save at silo shutdown is what the next
+    /// activation reads. False (Embedded): grain state is Orleans' memory storage, held by storage grains of the same
+    /// silo, and ends with the process; at shutdown those storage grains are deactivated together with every other
+    /// activation, so a save then can only fail (logged with its stack trace, one per user with unsaved changes) and
+    /// would be lost anyway. Read through <see cref="SavesOnDeactivation(DeactivationReason, bool)"/>.
+    /// </summary>
+    public abstract bool StateOutlivesProcess { get; }
+
+    /// <summary>
+    /// The one rule for a grain that saves pending state as it deactivates: it saves for every reason (idle,
+    /// migration, a request, an error), and at silo shutdown only when the state outlives the process.
+    /// </summary>
+    public static bool SavesOnDeactivation(DeactivationReason reason, bool stateOutlivesProcess) =>
+        stateOutlivesProcess || reason.ReasonCode != DeactivationReasonCode.ShuttingDown;
+
+    /// <summary><see cref="SavesOnDeactivation(DeactivationReason, bool)"/> for this backend.</summary>
+    public bool SavesOnDeactivation(DeactivationReason reason) => SavesOnDeactivation(reason, StateOutlivesProcess);
+
     /// <summary>The backend named by <c>Cohortly:Cluster</c>.</summary>
     public static CohortlyBackend From(IConfiguration configuration)
     {

@@ -28,6 +28,7 @@ public sealed record SenderMark(long Sequence, DateTimeOffset Seen);
 public sealed class OutcomeGrain(
     [PersistentState("outcomes", StreamNames.Storage)] IPersistentState<OutcomeGrainState> state,
     IOptions<CohortlyOptions> options,
+    CohortlyBackend backend,
     TimeProvider time) : Grain, IOutcomeGrain
 {
     private static readonly TimeSpan SenderMemory = TimeSpan.FromDays(7);
@@ -45,7 +46,8 @@ public sealed class OutcomeGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Persist(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        backend.SavesOnDeactivation(reason) ? Persist(cancellationToken) : Task.CompletedTask;
 
     public async Task Apply(OutcomeBatch batch)
     {

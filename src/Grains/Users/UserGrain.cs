@@ -50,6 +50,12 @@ public sealed partial class UserGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         Leaving();
+        if (!services.Settings.SavesOnDeactivation(reason))
+        {
+            // Silo shutdown with in-process state: the memory storage is going away with this activation.
+            return;
+        }
+
         await WriteBehind(cancellationToken, retry: false);
     }
 

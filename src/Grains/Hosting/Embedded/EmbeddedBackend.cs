@@ -21,6 +21,8 @@ public sealed class EmbeddedBackend : CohortlyBackend
 
     public override bool InProcess => true;
 
+    public override bool StateOutlivesProcess => false;
+
     public override void UseClustering(ISiloBuilder silo, CohortlyOptions options)
     {
         ArgumentNullException.ThrowIfNull(silo);

@@ -27,6 +27,8 @@ public sealed class RedisBackend(RedisConnection redis) : CohortlyBackend
 
     public override bool InProcess => false;
 
+    public override bool StateOutlivesProcess => true;
+
     public override void UseClustering(ISiloBuilder silo, CohortlyOptions options)
     {
         ArgumentNullException.ThrowIfNull(silo);
