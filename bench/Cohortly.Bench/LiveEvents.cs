@@ -31,7 +31,6 @@ internal sealed class LiveEvents : IAsyncDisposable
     private long _throttled;
     private long _failed;
     private long _skipped;
-    private long _sent;
     private int _inFlight;
 
     private LiveEvents(HttpClient http, SyntheticWorld world, int perSecond, int batch, int seed)
@@ -114,8 +113,9 @@ internal sealed class LiveEvents : IAsyncDisposable
                 Interlocked.Increment(ref _failed);
             }
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
+            // A refused connection, the client's timeout or an unreadable answer: counted, and the phase goes on.
             Interlocked.Increment(ref _failed);
         }
         finally
@@ -125,7 +125,6 @@ internal sealed class LiveEvents : IAsyncDisposable
                 _latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
 
-            Interlocked.Increment(ref _sent);
             Interlocked.Decrement(ref _inFlight);
         }
     }
